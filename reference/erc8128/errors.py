@@ -1,0 +1,66 @@
+"""Errors: one base class, a stable reason code on every error, expected/got in the message.
+
+Every rejection this package makes on purpose is an :class:`Erc8128Error`. The ``reason`` is a
+stable, machine-readable code (for verification failures, the ERC-8128 reason code of the
+profile in force); the message says what was expected and what was received. Nothing else is
+raised on bad input: no ``AssertionError``, no bare ``ValueError`` from deep inside.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ContentDigestError",
+    "Erc8128Error",
+    "InvalidKey",
+    "InvalidSignature",
+    "MessageComponentError",
+    "StructuredFieldError",
+]
+
+
+class Erc8128Error(ValueError):
+    """Base of every error raised on purpose by this package.
+
+    It subclasses ``ValueError`` so that callers who only know the standard library still catch
+    it; callers who know this package catch ``Erc8128Error`` and read ``reason``.
+    """
+
+    reason: str
+    message: str
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+        self.message = message
+
+
+class InvalidKey(Erc8128Error):
+    """A private or public key that is not a valid secp256k1 key (wrong type, length or range)."""
+
+
+class InvalidSignature(Erc8128Error):
+    """A signature that breaks an encoding rule, or that no public key can be recovered from.
+
+    Reasons: ``signature_type``, ``signature_length``, ``signature_r_range``,
+    ``signature_s_range``, ``signature_high_s``, ``signature_v``, ``recovery_failed``,
+    ``hash_length``.
+    """
+
+
+class StructuredFieldError(Erc8128Error):
+    """RFC 9651 parse or serialisation failure, with the character offset where it happened."""
+
+    offset: int
+
+    def __init__(self, message: str, offset: int = -1, reason: str = "structured_field") -> None:
+        where = f" at offset {offset}" if offset >= 0 else ""
+        super().__init__(reason, f"{message}{where}")
+        self.offset = offset
+
+
+class MessageComponentError(Erc8128Error):
+    """RFC 9421 component or signature-base failure (unknown, duplicate, absent or unsafe)."""
+
+
+class ContentDigestError(Erc8128Error):
+    """RFC 9530 Content-Digest field that is malformed or does not match the content."""

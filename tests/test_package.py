@@ -1,0 +1,51 @@
+"""The package installs with no runtime dependencies and imports only the standard library."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import erc8128
+from erc8128.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_no_runtime_dependencies_declared() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["dependencies"] == []
+
+
+def test_import_loads_only_stdlib_and_erc8128() -> None:
+    code = (
+        "import sys, json\n"
+        "before = set(sys.modules)\n"
+        "import erc8128, erc8128.cli\n"
+        "names = sorted({m.split('.')[0] for m in set(sys.modules) - before})\n"
+        "print(json.dumps(names))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    loaded = set(json.loads(out.stdout))
+    foreign = {
+        name
+        for name in loaded
+        if name not in sys.stdlib_module_names and name != "erc8128" and not name.startswith("_")
+    }
+    assert foreign == set(), f"non-stdlib modules imported at runtime: {sorted(foreign)}"
+
+
+def test_version_matches_pyproject() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert erc8128.__version__ == project["version"]
+
+
+def test_cli_version(capsys: object) -> None:
+    try:
+        main(["--version"])
+    except SystemExit as exit_:
+        assert exit_.code == 0
+    else:  # pragma: no cover - argparse always exits on --version
+        raise AssertionError("--version did not exit")
