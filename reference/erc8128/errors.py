@@ -14,6 +14,7 @@ __all__ = [
     "InvalidKey",
     "InvalidSignature",
     "MessageComponentError",
+    "ReplayStoreUnavailable",
     "StructuredFieldError",
 ]
 
@@ -64,3 +65,15 @@ class MessageComponentError(Erc8128Error):
 
 class ContentDigestError(Erc8128Error):
     """RFC 9530 Content-Digest field that is malformed or does not match the content."""
+
+
+class ReplayStoreUnavailable(Erc8128Error):
+    """The replay store (nonce set) cannot answer safely: full, closed, down or timed out.
+
+    Never a verdict and never a silent acceptance: the verifier maps it to HTTP 503
+    ``signature_verification_unavailable``. ERC-8128 §3.1.2: "A verifier MUST atomically mark an
+    unused replay key as used"; a store that cannot do so fails closed with this error.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__("replay_store_unavailable", message)
