@@ -69,8 +69,9 @@ class KeccakInputError(Erc8128Error):
     """Input that is not a byte string, or a state that is not 25 lanes of 64 bits.
 
     Reasons: ``input_type`` (not ``bytes``, ``bytearray`` or ``memoryview``),
-    ``input_released`` (a released ``memoryview``), ``state_length``, ``lane_type``,
-    ``lane_range``.
+    ``input_released`` (a released ``memoryview``); for a permutation state ``state_type``
+    (not a sequence), ``state_length`` (not 25 lanes), ``lane_type`` (not an int),
+    ``lane_range`` (not in [0, 2**64)).
     """
 
 
@@ -189,9 +190,10 @@ def _as_bytes(data: object) -> bytes:
 
 def _check_state(state: object) -> list[int]:
     """The 25 lanes of ``state`` as a list, each checked to be an int in [0, 2**64)."""
-    if not isinstance(state, Sequence):
+    # A byte string is a sequence of ints too, but its items are bytes, not 64-bit lanes.
+    if not isinstance(state, Sequence) or isinstance(state, (str, bytes, bytearray)):
         raise KeccakInputError(
-            "state_length",
+            "state_type",
             f"expected a sequence of {STATE_LANES} lanes, got {type(state).__name__}",
         )
     if len(state) != STATE_LANES:
@@ -249,7 +251,7 @@ def keccak_f1600_reference(state: Sequence[int]) -> list[int]:
     return [A[x][y] for y in range(5) for x in range(5)]
 
 
-def keccak256_reference(data: bytes) -> bytes:
+def keccak256_reference(data: bytes | bytearray | memoryview) -> bytes:
     """Keccak-256 of ``data``, transcribed from FIPS 202 Algorithms 8 and 9 on bit strings.
 
     The message and the padding are handled as one bit string held in a Python int (bit k of
@@ -381,7 +383,7 @@ _BLOCK = struct.Struct(f"<{RATE_LANES}Q")
 _DIGEST = struct.Struct(f"<{DIGEST_BYTES // 8}Q")
 
 
-def keccak256(data: bytes) -> bytes:
+def keccak256(data: bytes | bytearray | memoryview) -> bytes:
     """Keccak-256 of ``data`` (Ethereum's ``keccak256``), 32 bytes: the fast path.
 
     Same function as :func:`keccak256_reference`. The padding is done on bytes: pad10*1 after
