@@ -1,0 +1,140 @@
+"""RFC 9421 §2.5: create the signature base of a request for one signature.
+
+:func:`signature_base` takes the parsed ``Signature-Input`` member (an Inner List whose items
+are the covered components and whose parameters are the signature parameters, in received
+order) and returns the base: one ``"<identifier>": <value>`` line per covered component,
+joined by LF, then the ``"@signature-params"`` line, with no trailing newline.
+:func:`signature_base_for_label` reads the member for a label from the request itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from erc8128.components import (
+    STRUCTURED_FIELD_TYPES,
+    FieldType,
+    component_identifier,
+    component_value,
+    field_values,
+)
+from erc8128.errors import MessageComponentError, StructuredFieldError
+from erc8128.message import Request
+from erc8128.structured_fields import (
+    InnerList,
+    combine_field_lines,
+    parse_dictionary,
+    serialize_inner_list,
+)
+
+__all__ = [
+    "SIGNATURE_PARAMS_IDENTIFIER",
+    "signature_base",
+    "signature_base_for_label",
+]
+
+# RFC 9421 §2.3: signature-params-line = DQUOTE "@signature-params" DQUOTE ":" SP inner-list
+SIGNATURE_PARAMS_IDENTIFIER = '"@signature-params"'
+
+
+def signature_base(request: Request, signature_params: InnerList, *,
+                   structured_fields: Mapping[str, FieldType] = STRUCTURED_FIELD_TYPES) -> str:
+    """The RFC 9421 §2.5 signature base of ``request`` for the given Signature-Input member.
+
+    Raises :class:`MessageComponentError` for a duplicate, reserved, non-string, unknown or
+    absent component, or for any value that is not safe US-ASCII.
+    """
+    if not isinstance(signature_params, InnerList):
+        raise MessageComponentError(
+            "signature_params_not_inner_list",
+            f"expected the Signature-Input member as an Inner List, got "
+            f"{type(signature_params).__name__}",
+        )
+    lines: list[str] = []
+    seen: set[str] = set()
+    # RFC 9421 §2.5 step 2: "For each signature component item in the covered components set
+    # (in order)"
+    for component in signature_params.items:
+        # RFC 9421 §2: component-name = sf-string
+        identifier = component_identifier(component)
+        # RFC 9421 §2.3: "@signature-params" is the last line, never a covered component.
+        if component.value == "@signature-params":
+            raise MessageComponentError(
+                "component_signature_params_covered",
+                f"expected covered components other than {SIGNATURE_PARAMS_IDENTIFIER}, got "
+                f"{identifier}",
+            )
+        # RFC 9421 §2.5 step 2.1: "If the component identifier (including its parameters) has
+        # already been added to the signature base, produce an error."
+        if identifier in seen:
+            raise MessageComponentError(
+                "component_duplicate",
+                f"expected each component identifier once, got {identifier} again",
+            )
+        seen.add(identifier)
+        # RFC 9421 §2.5 steps 2.2-2.6: identifier, ":", SP, canonical value.
+        value = component_value(request, component, structured_fields=structured_fields)
+        lines.append(f"{identifier}: {value}")
+    # RFC 9421 §2.5 step 3: append the signature parameters line; §2.3: its value is the
+    # Inner List with the parameters in the order given.
+    try:
+        serialized_params = serialize_inner_list(signature_params)
+    except StructuredFieldError as error:
+        raise MessageComponentError(
+            "signature_params_invalid",
+            f"expected a serialisable Signature-Input member: {error.message}",
+        ) from error
+    lines.append(f"{SIGNATURE_PARAMS_IDENTIFIER}: {serialized_params}")
+    # RFC 9421 §2.5 step 2.7: "Append a single newline (\n)" after each component line.
+    base = "\n".join(lines)
+    # RFC 9421 §2.5 step 4: "Produce an error if the output string contains any non-ASCII
+    # characters [ASCII]."
+    if not base.isascii():
+        raise MessageComponentError(
+            "signature_base_not_ascii", "expected a US-ASCII signature base, got non-ASCII text"
+        )
+    return base
+
+
+def signature_base_for_label(request: Request, label: str, *,
+                             structured_fields: Mapping[str, FieldType] = STRUCTURED_FIELD_TYPES
+                             ) -> str:
+    """The signature base for the ``Signature-Input`` member named ``label`` in ``request``.
+
+    The field lines are combined (RFC 9421 §2.1, RFC 9651 §4.2) and parsed as a Dictionary
+    with RFC 9651's last-wins rule for repeated keys.
+    """
+    if not isinstance(label, str):
+        raise MessageComponentError(
+            "signature_label_type", f"expected the label as str, got {type(label).__name__}"
+        )
+    try:
+        lines = field_values(request, "signature-input")
+    except MessageComponentError as error:
+        raise MessageComponentError(
+            "signature_input_absent", "expected a Signature-Input field, got none"
+        ) from error
+    try:
+        members = parse_dictionary(combine_field_lines(lines))
+    except StructuredFieldError as error:
+        raise MessageComponentError(
+            "signature_input_invalid",
+            f"expected Signature-Input to be an sf Dictionary: {error.message}",
+        ) from error
+    for member_label, member in members:
+        if member_label != label:
+            continue
+        # RFC 9421 §4.1: "Each member describes a single message signature [...] an Inner
+        # List of component identifiers" (paraphrase).
+        if not isinstance(member, InnerList):
+            raise MessageComponentError(
+                "signature_input_member_not_inner_list",
+                f"expected the Signature-Input member {label!r} to be an Inner List, "
+                f"got an Item",
+            )
+        return signature_base(request, member, structured_fields=structured_fields)
+    raise MessageComponentError(
+        "signature_label_absent",
+        f"expected a Signature-Input member {label!r}, got labels "
+        f"{[member_label for member_label, _ in members]!r}",
+    )
