@@ -22,6 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from erc8128.errors import Erc8128Error, StructuredFieldError
+
+try:  # mnot's http-sf: an independent RFC 9651 implementation, a test-only cross-check
+    import http_sf  # type: ignore[import-not-found, unused-ignore]
+except ImportError:  # pragma: no cover
+    http_sf = None
 from erc8128.sf_json import from_json_form, to_json_form
 from erc8128.structured_fields import (
     MAX_INTEGER,
@@ -584,7 +589,9 @@ def test_json_form_round_trip(members_: SFList) -> None:
     json.dumps(to_json_form(members_))
 
 
-_SF_ALPHABET = st.sampled_from([*' \t,;=()"\\:?@%*-.0123456789abcAZ/!+', "\x00", "\x7f", "é"])
+_SF_ASCII = ' \t,;=()"\\:?@%*-.0123456789abcAZ/!+\x00\x7f'
+_SF_ASCII_ALPHABET = st.sampled_from(list(_SF_ASCII))
+_SF_ALPHABET = st.sampled_from([*_SF_ASCII, "é", "\u0100"])
 
 
 def _only_structured_field_errors(text: str) -> None:
@@ -629,3 +636,77 @@ def test_mutated_serialisations_raise_only_structured_field_error(
     text = serialize_dictionary(dictionary)
     _only_structured_field_errors(text[:cut])
     _only_structured_field_errors(text[cut:])
+
+
+# ---------------------------------------------------------------------------------------------
+# Differential: the independent http-sf implementation accepts and rejects the same texts and
+# gives the same canonical serialisation
+# ---------------------------------------------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    [
+        "a=",
+        "b",
+        "(",
+        ")",
+        '"x"',
+        '"\\"',
+        ":aGk=:",
+        ":aGk:",
+        ":iZ==:",
+        "?1",
+        "?2",
+        "@12",
+        "@-1.5",
+        '%"a%c3%bc"',
+        '%"%C3"',
+        "1.5",
+        "-0",
+        "1.2345",
+        ";k=1",
+        ";k",
+        ";K",
+        ", ",
+        ",",
+        " ",
+        "\t",
+        "12345678901234567",
+        "-",
+        "*",
+        "tok/en:x",
+        "=",
+        "\x00",
+        "\x7f",
+    ]
+)
+
+
+def _http_sf_canonical(text: str, header_type: str) -> str | None:
+    try:
+        value = http_sf.parse(text.encode("ascii"), tltype=header_type)
+    except http_sf.StructuredFieldError:
+        return None
+    # http-sf refuses to serialise an empty List or Dictionary (the field is omitted).
+    return str(http_sf.ser(value)) if value or header_type == "item" else ""
+
+
+@pytest.mark.skipif(http_sf is None, reason="http-sf (test extra) is not installed")
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        st.lists(_PIECES, max_size=7).map("".join),
+        st.text(alphabet=_SF_ASCII_ALPHABET, max_size=14),
+    )
+)
+def test_agrees_with_http_sf(text: str) -> None:
+    ours = {
+        "item": (parse_item, serialize_item),
+        "list": (parse_list, serialize_list),
+        "dictionary": (parse_dictionary, serialize_dictionary),
+    }
+    for header_type, (parse, serialise) in ours.items():
+        try:
+            canonical: str | None = serialise(parse(text))  # type: ignore[operator]
+        except StructuredFieldError:
+            canonical = None
+        assert canonical == _http_sf_canonical(text, header_type), header_type
