@@ -466,7 +466,10 @@ async function opSignatureBase(req) {
     throw err;
   }
   if (base !== null) return { base };
-  if (BASE_GATES.has(result.reason)) {
+  // The SDK's parser also demands the ERC-8128 parameters (created, expires, keyid): a profile
+  // gate, not a base-construction failure.
+  const profileGate = result.reason === "bad_signature_input" && (result.detail ?? "").startsWith("Missing or invalid created/expires/keyid");
+  if (BASE_GATES.has(result.reason) || profileGate) {
     throw new Unsupported(`the SDK's verifier stops at ${result.reason} before building the base`);
   }
   const reason = VERIFY_REASON[result.reason] ?? result.reason;
