@@ -46,8 +46,9 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*")
 
 # RFC 3986 §3.2.2: reg-name = *( unreserved / pct-encoded / sub-delims ); IPv4address is a
 # reg-name syntactically. Non-empty here: RFC 9110 §4.2.1 "A sender MUST NOT generate an
-# "http" URI with an empty host identifier."
-_REG_NAME = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+")
+# "http" URI with an empty host identifier." pct-encoded hosts are rejected: lowercasing would
+# change their hex digits, and DNS names never need them.
+_REG_NAME = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=]+")
 
 # RFC 3986 §3.2.2: IP-literal = "[" ( IPv6address / IPvFuture ) "]"; checked loosely for its
 # alphabet (hex digits, colons, dots; IPvFuture "v" and unreserved / sub-delims / ":").
