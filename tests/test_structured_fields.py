@@ -11,9 +11,11 @@ StructuredFieldError; ``can_fail`` may fail or give ``expected``; on success the
 from __future__ import annotations
 
 import base64
+import binascii
 import decimal
 import hashlib
 import json
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -710,3 +712,45 @@ def test_agrees_with_http_sf(text: str) -> None:
         except StructuredFieldError:
             canonical = None
         assert canonical == _http_sf_canonical(text, header_type), header_type
+
+
+# ---------------------------------------------------------------------------------------------
+# Independent references for the two places where arithmetic or decoding happens
+# ---------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=200)
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**13), max_value=10**13))
+def test_decimal_rounding_matches_fraction_round_half_even(value: decimal.Decimal) -> None:
+    # Python's round() on a Fraction rounds half to even: an independent reference.
+    rounded = round(Fraction(value), 3)
+    if abs(rounded) >= 10**12:
+        with pytest.raises(StructuredFieldError):
+            serialize_bare_item(value)
+        return
+    text = serialize_bare_item(value)
+    assert Fraction(decimal.Decimal(text)) == rounded
+    integer_part, fraction_part = text.lstrip("-").split(".")
+    assert 1 <= len(integer_part) <= 12
+    assert 1 <= len(fraction_part) <= 3
+    assert fraction_part == "0" or not fraction_part.endswith("0")
+    assert text.startswith("-") == (rounded < 0)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="AQgwaGVsbG8+/=", max_size=12))
+def test_byte_sequence_matches_strict_base64(content: str) -> None:
+    try:
+        strict: bytes | None = base64.b64decode(content, validate=True)
+    except binascii.Error:
+        strict = None
+    try:
+        ours: bytes | None = parse_item(f":{content}:").value  # type: ignore[assignment]
+    except StructuredFieldError:
+        ours = None
+    if strict is not None and len(content) % 4 == 0:
+        assert ours == strict  # correctly padded base64 always parses, to the same bytes
+    if ours is not None:
+        padded = content + "=" * (-len(content) % 4)
+        assert ours == base64.b64decode(padded, validate=True)
+        assert "=" not in content.rstrip("=")

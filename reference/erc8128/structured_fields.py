@@ -39,9 +39,9 @@ from __future__ import annotations
 import base64
 import binascii
 import decimal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, TypeVar
 
 from erc8128.errors import StructuredFieldError
 
@@ -592,9 +592,14 @@ def _parse_display_string(text: str, index: int) -> tuple[DisplayString, int]:
     raise _fail("'\"' closing the display string", text, index)
 
 
+_T = TypeVar("_T")
+_V = TypeVar("_V")
+_ParseStep: TypeAlias = Callable[[str, int, _KeyTracker], tuple[_T, int]]
+
+
 def _parse_structured_field(
-    field: str, header_type: str, keys: _KeyTracker, max_length: int | None
-) -> Item | SFList | Dictionary:
+    field: str, parse_top_level: _ParseStep[_T], keys: _KeyTracker, max_length: int | None
+) -> _T:
     """RFC 9651 §4.2 Parsing Structured Fields, for one already-combined field value."""
     if not isinstance(field, str):
         raise StructuredFieldError(f"expected a str field value, found {type(field).__name__}")
@@ -611,17 +616,9 @@ def _parse_structured_field(
         raise _fail("ASCII characters only", field, first_non_ascii)
     # RFC 9651 §4.2: "Discard any leading SP characters from input_string."
     index = _skip_sp(field, 0)
-    output: Item | SFList | Dictionary
-    if header_type == "list":
-        output, index = _parse_list(field, index, keys)
-    elif header_type == "dictionary":
-        output, index = _parse_dictionary(field, index, keys)
-    elif header_type == "item":
-        output, index = _parse_item(field, index, keys)
-    else:
-        raise StructuredFieldError(
-            f"expected header_type 'item', 'list' or 'dictionary', found {header_type!r}"
-        )
+    # RFC 9651 §4.2: "If field_type is "list", let output be the result of running Parsing a
+    # List" (likewise "dictionary" and "item").
+    output, index = parse_top_level(field, index, keys)
     # RFC 9651 §4.2: "Discard any leading SP characters from input_string."
     index = _skip_sp(field, index)
     # RFC 9651 §4.2: "If input_string is not empty, fail parsing."
@@ -630,37 +627,43 @@ def _parse_structured_field(
     return output
 
 
+_TOP_LEVEL: dict[str, _ParseStep[Item | SFList | Dictionary]] = {
+    "item": _parse_item,
+    "list": _parse_list,
+    "dictionary": _parse_dictionary,
+}
+
+
+def _top_level(header_type: str) -> _ParseStep[Item | SFList | Dictionary]:
+    if header_type not in _TOP_LEVEL:
+        raise StructuredFieldError(
+            f"expected header_type 'item', 'list' or 'dictionary', found {header_type!r}"
+        )
+    return _TOP_LEVEL[header_type]
+
+
 def parse_item(
     field: str, *, reject_duplicates: bool = False, max_length: int | None = None
 ) -> Item:
-    """Parse a field value whose type is an Item (RFC 9651 §4.2 with §4.2.3)."""
-    output = _parse_structured_field(
-        field, "item", _KeyTracker(reject=reject_duplicates), max_length
-    )
-    assert isinstance(output, Item)
-    return output
+    """Parse a field value whose type is an Item (RFC 9651 §4.2 with §4.2.3); "" fails."""
+    keys = _KeyTracker(reject=reject_duplicates)
+    return _parse_structured_field(field, _parse_item, keys, max_length)
 
 
 def parse_list(
     field: str, *, reject_duplicates: bool = False, max_length: int | None = None
 ) -> SFList:
     """Parse a field value whose type is a List (RFC 9651 §4.2 with §4.2.1); "" is empty."""
-    output = _parse_structured_field(
-        field, "list", _KeyTracker(reject=reject_duplicates), max_length
-    )
-    assert isinstance(output, tuple)
-    return output  # type: ignore[return-value]
+    keys = _KeyTracker(reject=reject_duplicates)
+    return _parse_structured_field(field, _parse_list, keys, max_length)
 
 
 def parse_dictionary(
     field: str, *, reject_duplicates: bool = False, max_length: int | None = None
 ) -> Dictionary:
     """Parse a field value whose type is a Dictionary (RFC 9651 §4.2 with §4.2.2); "" is empty."""
-    output = _parse_structured_field(
-        field, "dictionary", _KeyTracker(reject=reject_duplicates), max_length
-    )
-    assert isinstance(output, tuple)
-    return output  # type: ignore[return-value]
+    keys = _KeyTracker(reject=reject_duplicates)
+    return _parse_structured_field(field, _parse_dictionary, keys, max_length)
 
 
 def combine_field_lines(lines: Sequence[str]) -> str:
@@ -690,10 +693,10 @@ def parse_field(
     max_length: int | None = None,
 ) -> Item | SFList | Dictionary:
     """Combine ``lines`` (RFC 9651 §4.2) and parse them as ``header_type``."""
+    parse_top_level = _top_level(header_type)
     field = combine_field_lines(lines)
-    return _parse_structured_field(
-        field, header_type, _KeyTracker(reject=reject_duplicates), max_length
-    )
+    keys = _KeyTracker(reject=reject_duplicates)
+    return _parse_structured_field(field, parse_top_level, keys, max_length)
 
 
 def duplicate_keys(field: str, header_type: HeaderType) -> tuple[tuple[str, int], ...]:
@@ -704,7 +707,7 @@ def duplicate_keys(field: str, header_type: HeaderType) -> tuple[tuple[str, int]
     An empty result means the last-wins rule of RFC 9651 §4.2.2 / §4.2.3.2 discarded nothing.
     """
     keys = _KeyTracker(reject=False)
-    _parse_structured_field(field, header_type, keys, None)
+    _parse_structured_field(field, _top_level(header_type), keys, None)
     return tuple(keys.found)
 
 
@@ -764,14 +767,14 @@ def serialize_parameters(params: Parameters) -> str:
     return "".join(output)
 
 
-def _map_entries(entries: object, where: str) -> list[tuple[str, BareItem]]:
+def _map_entries(entries: Sequence[tuple[str, _V]], where: str) -> list[tuple[str, _V]]:
     """Check that ``entries`` is a tuple of (key, value) pairs with unique keys."""
     if not isinstance(entries, tuple | list):
         raise StructuredFieldError(
             f"expected a tuple of {where} (key, value) pairs, found {type(entries).__name__}"
         )
     seen: set[str] = set()
-    checked: list[tuple[str, BareItem]] = []
+    checked: list[tuple[str, _V]] = []
     for entry in entries:
         if not isinstance(entry, tuple | list) or len(entry) != 2:
             raise StructuredFieldError(f"expected a {where} (key, value) pair, found {entry!r}")
@@ -816,7 +819,7 @@ def serialize_dictionary(dictionary: Dictionary) -> str:
         if isinstance(member, Item) and member.value is True:
             output.append(key_text + serialize_parameters(member.params))
         else:
-            output.append(key_text + "=" + _serialize_member(member))  # type: ignore[arg-type]
+            output.append(key_text + "=" + _serialize_member(member))
     return ", ".join(output)
 
 
