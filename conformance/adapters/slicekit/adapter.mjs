@@ -138,6 +138,13 @@ class Rejected extends Error {
 class Unsupported extends Error {}
 
 function sdkError(err, withStatus) {
+  if (!(err instanceof Erc8128Error)) {
+    // Not one of the SDK's own errors (e.g. a TypeError from fetch's Headers.get for a component
+    // name such as "@foo"): what an application would see as an unhandled exception, HTTP 500.
+    const extra = { sdk_reason: err instanceof Error ? err.name : typeof err };
+    if (withStatus) extra.status = 500;
+    return new Rejected("sdk_exception", err instanceof Error ? err.message : String(err), extra);
+  }
   const reason = THROWN_REASON[err.code] ?? "sdk_error";
   const extra = { sdk_reason: err.code };
   if (withStatus) extra.status = httpStatus(reason);
@@ -462,8 +469,7 @@ async function opSignatureBase(req) {
       }),
     );
   } catch (err) {
-    if (err instanceof Erc8128Error) throw sdkError(err, true);
-    throw err;
+    throw sdkError(err, true);
   }
   if (base !== null) return { base };
   // The SDK's parser also demands the ERC-8128 parameters (created, expires, keyid): a profile
@@ -523,8 +529,7 @@ async function opSignRequest(req) {
   try {
     signed = await atTime(typeof created === "number" ? created : 0, () => signRequest(request, sdkSigner, options));
   } catch (err) {
-    if (err instanceof Erc8128Error) throw sdkError(err, false);
-    throw err;
+    throw sdkError(err, false);
   }
   return { headers: headerList(signed) };
 }
@@ -615,8 +620,7 @@ async function opVerifyRequest(req) {
   try {
     result = await atTime(now, () => verifyRequest({ request, verifyMessage: verify, nonceStore: store, policy: sdkPolicy }));
   } catch (err) {
-    if (err instanceof Erc8128Error) throw sdkError(err, true);
-    throw err;
+    throw sdkError(err, true);
   }
   if (!result.ok) {
     const reason = VERIFY_REASON[result.reason] ?? result.reason;

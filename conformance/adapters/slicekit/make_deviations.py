@@ -164,22 +164,22 @@ SF_TRAILING = (
     'is not empty, fail parsing."'
 )
 SF_KEY = (
-    'RFC 9651 §3.2: "key = ( lcalpha / "*" ) *( lcalpha / DIGIT / "_" / "-" / "." / "*" )" and '
-    'RFC 9421 §4.1: "Each member\'s key is the label that uniquely identifies the message '
-    'signature within the HTTP message"'
+    'RFC 9651 §3.2: "key = ( lcalpha / "*" ) *( lcalpha / DIGIT / "_" / "-" / "." / "*" )"; '
+    'RFC 9421 §4.1: "The member\'s key is the label that uniquely identifies the message '
+    'signature within the context of the HTTP message."'
 )
 SF_INNER_LIST = (
-    'RFC 9651 §4.2.1.2 (Parsing an Inner List): "2. Otherwise, run Parsing an Item [...] '
-    "4. Discard any leading SP characters from input_string. 5. If the first character of "
-    'input_string is not SP or ")", fail parsing."'
+    'RFC 9651 §4.2.1.2 (Parsing an Inner List): "5. If the first character of input_string is '
+    'not SP or ")", fail parsing."'
 )
 SF_STRING_ESCAPE = (
     'RFC 9651 §4.2.5 (Parsing a String): "If next_char is not DQUOTE or "\\", fail parsing."'
 )
 SF_DICT_LAST_WINS = (
-    'RFC 9651 §4.2.2: "If dictionary contains the key this_key [...] overwrite its value"; '
-    'ERC-8128 (draft 362f1a9) Security Considerations: "Structured Fields parsing resolves a '
-    'duplicated Dictionary member or parameter key by keeping the last occurrence"'
+    'RFC 9651 §4.2.2: "Note that when duplicate Dictionary keys are encountered, all but the '
+    'last instance are ignored."; ERC-8128 (draft 362f1a9) Security Considerations: "Structured '
+    'Fields parsing resolves a duplicated Dictionary member or parameter key by keeping the last '
+    'occurrence"'
 )
 ERC_TIME = (
     'ERC-8128 (Feb. 9f6cf39) §3.3.2: "Verifiers MUST reject signatures: whose `created` or '
@@ -217,6 +217,20 @@ STRICT_RECOVER = (
 RFC_9530 = (
     'RFC 9530 §2: "Content-Digest = Dictionary" with one member per algorithm, and "A recipient '
     'MAY ignore any or all digests" (an extra valid sha-512 member is no reason to reject)'
+)
+
+RFC_2_5_DERIVED = (
+    'RFC 9421 §2.5: "If the derived component name is unknown or the value cannot be derived, '
+    'produce an error."'
+)
+RFC_2_2_4 = (
+    'RFC 9421 §2.2.4: "The @scheme derived component refers to the scheme of the target URL of '
+    'the HTTP request message. The component value is the scheme as a lowercase string as '
+    'defined in [HTTP], Section 4.2."'
+)
+SF_KEY_LC = (
+    'RFC 9651 §4.2.3.3 (Parsing a Key): "If the first character of input_string is not lcalpha '
+    'or "*", fail parsing."; RFC 9530 §2: "Content-Digest = Dictionary"'
 )
 
 N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -412,6 +426,26 @@ def build_entries(adapter: Adapter) -> list[Json]:
                "when the address is written once lower-case and once checksummed",
         spec_sentence=ERC_KEYID_CASE)
 
+    # -- derived components the SDK does not know -------------------------------------------------
+    p = params([*rb, "@foo"])
+    unknown = signed_request("GET", f"https://{host}/items", [], p,
+                             base_of([("@authority", host)], p))
+    add(id="unknown-derived-component-throws", catalogue="CC-03", operation="verify_request",
+        input=verify(unknown, "unknown-derived"),
+        expected={"error": {"reason": "signature_input_invalid", "status": 400}},
+        reason='"@foo" is looked up as a header name; fetch Headers.get throws a TypeError that '
+               "escapes verifyRequest (an application would answer 500)",
+        spec_sentence=RFC_2_5_DERIVED)
+    p = params([*rb, "@scheme"])
+    rfc = base_of([("@authority", host), ("@method", "GET"), ("@path", "/items"),
+                   ("@scheme", "https")], p)
+    add(id="scheme-component-throws", catalogue="CC-03", operation="verify_request",
+        input=verify(signed_request("GET", f"https://{host}/items", [], p, rfc), "scheme"),
+        expected=ACCEPTED,
+        reason="@scheme (RFC 9421 §2.2.4) is not implemented: the lookup throws a TypeError "
+               "that escapes verifyRequest",
+        spec_sentence=RFC_2_2_4)
+
     # -- keyid chain id ---------------------------------------------------------------------------
     add(id="keyid-chain-leading-zero", catalogue="PP-09", operation="parse_keyid",
         input={"op": "parse_keyid", "profile": "legacy", "keyid": f"erc8128:01:{ADDRESS}"},
@@ -435,6 +469,14 @@ def build_entries(adapter: Adapter) -> list[Json]:
         expected={"ok": {}},
         reason="only a value that is exactly one sha-256 member is accepted",
         spec_sentence=RFC_9530)
+
+    add(id="content-digest-uppercase-key", catalogue="CD-05", operation="verify_content_digest",
+        input={"op": "verify_content_digest", "body_hex": body.hex(),
+               "value": f"SHA-256=:{sha256}:"},
+        expected={"error": {"reason": "bad_content_digest"}},
+        reason='the algorithm key is lower-cased before use, so "SHA-256" (not a valid SF key, '
+               "not a registered algorithm) is accepted",
+        spec_sentence=SF_KEY_LC)
 
     # -- signature encoding (viem recoverAddress, used by the SDK's verifyMessage) ----------------
     signed = Account.unsafe_sign_hash(_personal_hash(b"hello"), PRIVATE_KEY)
@@ -490,7 +532,7 @@ def main() -> None:
                                      "observed", "reason", "spec_sentence")}
         for entry in entries
     ]
-    (HERE / "deviations.json").write_text(json.dumps(ordered, indent=2) + "\n")
+    (HERE / "deviations.json").write_text(json.dumps(ordered, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {len(ordered)} entries")
 
 
