@@ -7,6 +7,7 @@ its tests read the server's TIME. Redis is a real redis-server (tests/conftest.p
 from __future__ import annotations
 
 import json
+import math
 import socket
 import sqlite3
 import subprocess
@@ -246,7 +247,8 @@ class ModelStore:
 
     def consume(self, key: str, until: int) -> bool:
         held = self.marks.get(key)
-        if held is not None and not is_expired(held, self.clock()):
+        # live through the whole second `until`, written out here independently of is_expired
+        if held is not None and math.floor(self.clock()) <= held:
             return False
         self.marks[key] = until
         return True
@@ -282,7 +284,7 @@ def test_store_agrees_with_reference_model(
                     continue
                 until = int(clock.now) + amount
                 assert store.consume(key, until) == model.consume(key, until)
-                live = {k for k, u in model.marks.items() if not is_expired(u, clock.now)}
+                live = {k for k, u in model.marks.items() if math.floor(clock.now) <= u}
                 if backend == "memory":
                     # memory stays bounded by the live keys: expired ones are popped before
                     # each insertion (the key just inserted may itself be already expired)
@@ -356,6 +358,14 @@ def test_memory_restart_safe_blocks_replay_across_a_restart() -> None:
     assert after_safe.consume(
         replay_key(SIGNER, "s"), fresh_created + validity + skew, window_start=fresh_created - skew
     )
+
+
+@pytest.mark.parametrize("window_start", [None, True, 1.5, "1700000000"])
+def test_memory_bad_window_start_fails_closed(window_start: object) -> None:
+    store = MemoryReplayStore(clock=FakeClock(), restart_safe=True, started_at=0)
+    with pytest.raises(ReplayStoreUnavailable):
+        store.consume("k", T0 + 10, window_start=window_start)  # type: ignore[arg-type]
+    assert store.consume("k", T0 + 10, window_start=0) is True
 
 
 def test_memory_plain_store_ignores_window_start_before_its_start() -> None:
@@ -600,9 +610,13 @@ def test_redis_refusing_writes_fails_closed() -> None:
         server.cleanup()
 
 
-def test_redis_bad_url_fails_closed() -> None:
+@pytest.mark.parametrize(
+    ("url", "prefix"),
+    [("http://127.0.0.1:6379/0", "p:"), (b"redis://x", "p:"), ("redis://x", b"p:")],
+)
+def test_redis_bad_url_or_prefix_fails_closed(url: object, prefix: object) -> None:
     with pytest.raises(ReplayStoreUnavailable):
-        RedisReplayStore("http://127.0.0.1:6379/0")
+        RedisReplayStore(url, prefix=prefix)  # type: ignore[arg-type]
 
 
 def test_redis_without_the_redis_package_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:

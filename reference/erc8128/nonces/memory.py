@@ -80,6 +80,10 @@ class MemoryReplayStore(ReplayStoreContext):
         ``window_start`` is ``created - skew``. Always ``True`` unless ``restart_safe``; then
         ``True`` only if no earlier instance of this store could have accepted the request.
         """
+        if isinstance(window_start, bool) or not isinstance(window_start, int):
+            raise ReplayStoreUnavailable(
+                f"window_start: expected int unix time, got {type(window_start).__name__}"
+            )
         if not self.restart_safe:
             return True
         return window_start >= self.started_at

@@ -60,6 +60,10 @@ class RedisReplayStore(ReplayStoreContext):
                 "redis replay store: expected the redis package "
                 f"(pip install 'erc8128[redis]'), got {error}"
             ) from error
+        if not isinstance(url, str):
+            raise ReplayStoreUnavailable(f"redis url: expected str, got {type(url).__name__}")
+        if not isinstance(prefix, str):
+            raise ReplayStoreUnavailable(f"key prefix: expected str, got {type(prefix).__name__}")
         self.url = url
         self.prefix = prefix
         self.timeout = timeout
