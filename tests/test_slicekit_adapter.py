@@ -25,7 +25,7 @@ from eth_account.messages import encode_defunct
 
 ROOT = Path(__file__).resolve().parent.parent
 ADAPTER_DIR = ROOT / "conformance" / "adapters" / "slicekit"
-DEVIATIONS = json.loads((ADAPTER_DIR / "deviations.json").read_text())
+DEVIATIONS = json.loads((ADAPTER_DIR / "deviations.json").read_text(encoding="utf-8"))
 INSTALL_HINT = "run `npm ci --prefix conformance/adapters/slicekit` (scripts/test does this)"
 
 PRIVATE_KEY = "00" * 31 + "01"
@@ -129,7 +129,7 @@ POST = {
 
 def test_hello_names_the_sdk_and_its_pinned_version(adapter: Adapter) -> None:
     ok = adapter.ask({"op": "hello", "protocol": 1})["ok"]
-    pinned = json.loads((ADAPTER_DIR / "package.json").read_text())["dependencies"]
+    pinned = json.loads((ADAPTER_DIR / "package.json").read_text(encoding="utf-8"))["dependencies"]
     assert ok["implementation"] == {
         "name": "@slicekit/erc8128",
         "version": pinned["@slicekit/erc8128"],

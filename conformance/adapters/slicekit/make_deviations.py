@@ -532,7 +532,8 @@ def main() -> None:
                                      "observed", "reason", "spec_sentence")}
         for entry in entries
     ]
-    (HERE / "deviations.json").write_text(json.dumps(ordered, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(ordered, indent=2, ensure_ascii=False) + "\n"
+    (HERE / "deviations.json").write_text(text, encoding="utf-8")
     print(f"wrote {len(ordered)} entries")
 
 
