@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "ContentDigestError",
     "Erc8128Error",
+    "InvalidAddress",
     "InvalidKey",
     "InvalidSignature",
     "MessageComponentError",
@@ -77,3 +78,11 @@ class ReplayStoreUnavailable(Erc8128Error):
 
     def __init__(self, message: str) -> None:
         super().__init__("replay_store_unavailable", message)
+
+
+class InvalidAddress(Erc8128Error):
+    """Address text that is not ``0x`` + 40 ASCII hex digits, or whose EIP-55 checksum is wrong.
+
+    Reasons: ``address_type``, ``address_length``, ``address_prefix``, ``address_hex``,
+    ``address_checksum``.
+    """
