@@ -136,7 +136,6 @@ Dictionary: TypeAlias = tuple[tuple[str, Member], ...]
 HeaderType: TypeAlias = Literal["item", "list", "dictionary"]
 
 _SP = " "
-_HTAB = "\t"
 _OWS = frozenset(" \t")
 _DIGIT = frozenset("0123456789")
 _LCALPHA = frozenset("abcdefghijklmnopqrstuvwxyz")
