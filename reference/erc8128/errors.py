@@ -8,7 +8,10 @@ raised on bad input: no ``AssertionError``, no bare ``ValueError`` from deep ins
 
 from __future__ import annotations
 
+from erc8128.reasons import http_status
+
 __all__ = [
+    "AccountStateUnavailable",
     "ContentDigestError",
     "Erc8128Error",
     "InvalidAddress",
@@ -17,6 +20,7 @@ __all__ = [
     "MessageComponentError",
     "ReplayStoreUnavailable",
     "StructuredFieldError",
+    "VerificationError",
 ]
 
 
@@ -66,6 +70,33 @@ class MessageComponentError(Erc8128Error):
 
 class ContentDigestError(Erc8128Error):
     """RFC 9530 Content-Digest field that is malformed or does not match the content."""
+
+
+class VerificationError(Erc8128Error):
+    """An ERC-8128 verification failure: ``reason`` is one of the 21 stable codes of ERC-8128 §6.
+
+    ``status`` is the HTTP status the ERC assigns to the code (400, 401 or 503); ``label`` names
+    the candidate that produced the failure, when one did.
+    """
+
+    status: int
+    label: str | None
+    # Every candidate's failure, in wire order, when several were evaluated (ERC-8128 §4.2).
+    candidate_failures: tuple[VerificationError, ...]
+
+    def __init__(self, reason: str, message: str, *, label: str | None = None) -> None:
+        super().__init__(reason, message)
+        self.status = http_status(reason)
+        self.label = label
+        self.candidate_failures = ()
+
+
+class AccountStateUnavailable(Erc8128Error):
+    """The account-state provider (chain RPC, cache) could not answer; never a verdict.
+
+    ERC-8128 §4: "A state-provider or RPC failure preventing classification or verification
+    yields `signature_verification_unavailable`, not `bad_signature`."
+    """
 
 
 class ReplayStoreUnavailable(Erc8128Error):

@@ -1,0 +1,75 @@
+"""ERC-8128 §5.2 early invalidation of Replayable signatures: per-signer not-before and
+per-signature denial by fingerprint.
+
+ERC-8128 §5.2: "verifiers that accept Replayable signatures MUST implement one or more early
+invalidation mechanisms that can be triggered by the signer. Such mechanisms MUST include at
+least one of the following: per-`keyid` not-before timestamps; per-signature invalidation (e.g.,
+fingerprinting of the signature or signature base)."
+
+The fingerprint of a signature is ``H``, the ERC-191 hash of its signature base ``M`` (decision
+D9, SPEC.md). ``M`` ends with ``@signature-params``, which carries the keyid, the times and every
+covered component, and it is rebuilt in canonical form by the verifier. So every wire encoding
+of one signature — another label, other Byte Sequence padding, other whitespace between
+parameters, a malleated or re-encoded signature value — has the same fingerprint.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+__all__ = ["InvalidationState", "MemoryInvalidationState", "fingerprint_of"]
+
+
+def fingerprint_of(message_hash: bytes) -> str:
+    """The canonical per-signature fingerprint: ``0x`` + hex of ``H``."""
+    return "0x" + message_hash.hex()
+
+
+class InvalidationState(Protocol):
+    """Signer-triggered early invalidation, read by the verifier."""
+
+    def not_before(self, signer_id: str) -> int | None:
+        """Signatures of ``signer_id`` created before this Unix time are invalid."""
+        ...
+
+    def is_invalidated(self, fingerprint: str) -> bool:
+        """This one signature has been invalidated by its signer."""
+        ...
+
+
+class MemoryInvalidationState:
+    """In-memory invalidation state (thread-safe); a denial is kept until its ``until`` time."""
+
+    def __init__(
+        self,
+        not_before: dict[str, int] | None = None,
+        invalidated: dict[str, int] | None = None,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._not_before: dict[str, int] = dict(not_before or {})
+        self._invalidated: dict[str, int] = dict(invalidated or {})
+
+    def not_before(self, signer_id: str) -> int | None:
+        with self._lock:
+            return self._not_before.get(signer_id)
+
+    def is_invalidated(self, fingerprint: str) -> bool:
+        with self._lock:
+            return fingerprint in self._invalidated
+
+    def set_not_before(self, signer_id: str, timestamp: int) -> None:
+        """Raise (never lower) the signer's not-before time."""
+        with self._lock:
+            current = self._not_before.get(signer_id)
+            if current is None or timestamp > current:
+                self._not_before[signer_id] = timestamp
+
+    def invalidate(self, fingerprint: str, until: int) -> None:
+        """Deny one signature until ``until`` (its expires + skew; it cannot verify after)."""
+        with self._lock:
+            self._invalidated[fingerprint] = max(until, self._invalidated.get(fingerprint, until))
+
+    def evict_expired(self, now: int) -> None:
+        with self._lock:
+            self._invalidated = {f: t for f, t in self._invalidated.items() if t >= now}

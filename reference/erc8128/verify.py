@@ -1,0 +1,532 @@
+"""ERC-8128 verification: ``verify_request``, steps numbered as in SPEC.md §4 ("Verification").
+
+The flow is one way: signature fields → candidates → per-candidate checks (limits, keyid, time,
+nonce, coverage, content, principal, replay posture) → signature base ``M`` → ``H`` → Universal
+Account verification → atomic nonce consumption. ERC-8128 §3.5: "Limit checks MUST precede
+cryptography, failed candidates MUST NOT consume nonces, and the winning nonce MUST be consumed
+last."
+
+The function is pure apart from the state it is handed: the clock is ``now``, replay state is
+``nonces``, early-invalidation state is ``invalidation``, chain state is ``accounts``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Final
+
+from erc8128.accounts import AccountState, NoCodeAccountState, verify_account_signature
+from erc8128.components import component_identifier
+from erc8128.content_digest import verify_content_digest
+from erc8128.errors import (
+    AccountStateUnavailable,
+    ContentDigestError,
+    Erc8128Error,
+    MessageComponentError,
+    ReplayStoreUnavailable,
+    StructuredFieldError,
+    VerificationError,
+)
+from erc8128.invalidation import InvalidationState, fingerprint_of
+from erc8128.keyid import Account, InvalidKeyId, ProfileName, format_keyid, parse_keyid
+from erc8128.message import Request
+from erc8128.nonces.base import ReplayStore, replay_key
+from erc8128.nonces.memory import MemoryReplayStore
+from erc8128.personal_sign import personal_message_hash
+from erc8128.policy import PolicyError, VerifierPolicy
+from erc8128.profiles import DRAFT, LEGACY, Profile
+from erc8128.sign import parse_component
+from erc8128.signature_base import signature_base
+from erc8128.structured_fields import (
+    BareItem,
+    Dictionary,
+    InnerList,
+    Item,
+    Member,
+    get_param,
+    parse_dictionary,
+)
+
+__all__ = ["DEFAULT_POLICY", "Verified", "verify_request"]
+
+DEFAULT_POLICY: Final = VerifierPolicy()
+_NO_CODE: Final = NoCodeAccountState()
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A verified request: who signed it and exactly what the signature covers."""
+
+    profile: ProfileName
+    label: str
+    account: Account
+    keyid: str  # canonical keyid in the candidate's profile
+    request_bound: bool
+    replayable: bool
+    covered_components: tuple[str, ...]  # serialised component identifiers, in signed order
+    created: int
+    expires: int
+    nonce: str | None
+    signature_base: str  # M
+    message_hash: bytes  # H
+    fingerprint: str  # per-signature fingerprint (invalidation.fingerprint_of(H))
+    verification_method: str  # "eoa", "eoa-mode", "erc1271" or "erc6492"
+    code_lookups: int
+    nonce_consumed: bool
+
+    @property
+    def address(self) -> str:
+        return self.account.address
+
+    @property
+    def chain_id(self) -> int:
+        return self.account.chain_id
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    label: str
+    member: Member
+    profile: Profile
+
+
+@dataclass(frozen=True)
+class _Authenticated:
+    """A candidate that passed every check before nonce consumption."""
+
+    verified: Verified
+    replay_until: int  # expires + skew: the replay mark must live this long
+    window_start: int  # created - skew: when the signature could first be accepted
+
+
+def _fail(reason: str, message: str, label: str | None = None) -> VerificationError:
+    return VerificationError(reason, message, label=label)
+
+
+def verify_request(
+    request: Request,
+    *,
+    now: int,
+    nonces: ReplayStore,
+    policy: VerifierPolicy = DEFAULT_POLICY,
+    accounts: AccountState = _NO_CODE,
+    invalidation: InvalidationState | None = None,
+) -> Verified:
+    """Verify the ERC-8128 signatures on ``request`` at time ``now``.
+
+    Returns the winning candidate as :class:`Verified`, or raises :class:`VerificationError`
+    whose ``reason`` is an ERC-8128 §6 code and ``status`` its HTTP status. The failures of
+    every candidate are on the error's ``candidate_failures``.
+    """
+    if type(now) is not int:
+        raise PolicyError(f"expected now as integer Unix seconds, got {now!r}")
+    # ERC-8128 §5.2: "Verifiers that do not implement early invalidation MUST NOT accept
+    # Replayable signatures."
+    if policy.replay == "either" and invalidation is None:
+        raise PolicyError("replay='either' needs an early-invalidation state (ERC-8128 §5.2)")
+
+    signature_inputs, signatures = _parse_signature_fields(request, policy)
+    candidates = _recognise_candidates(signature_inputs, policy)
+    signature_members = dict(signatures)
+
+    failures: list[VerificationError] = []
+    for candidate in candidates:
+        try:
+            authenticated = _evaluate_candidate(
+                candidate,
+                signature_members,
+                request,
+                now=now,
+                policy=policy,
+                accounts=accounts,
+                invalidation=invalidation,
+            )
+            # Step 18 (SPEC.md §4.18): consume the nonce atomically, last, for the winner only.
+            verified = _consume_nonce(authenticated, nonces)
+        except VerificationError as failure:
+            failures.append(failure)
+            continue
+        return verified
+    raise _select_failure(failures)
+
+
+# Steps 1-3: the signature fields, whole-message checks.
+def _parse_signature_fields(
+    request: Request, policy: VerifierPolicy
+) -> tuple[Dictionary, Dictionary]:
+    input_lines = request.field_lines("signature-input")
+    signature_lines = request.field_lines("signature")
+    # Step 1 (SPEC.md §4.1): ERC-8128 §3.5 "A missing field yields `signature_missing`."
+    # Decision D10: a field whose combined value is empty counts as missing.
+    signature_input = ", ".join(input_lines)
+    signature = ", ".join(signature_lines)
+    if not signature_input.strip(" \t"):
+        raise _fail("signature_missing", "expected a Signature-Input field, got none")
+    if not signature.strip(" \t"):
+        raise _fail("signature_missing", "expected a Signature field, got none")
+    # Step 2 (SPEC.md §4.2): field size limits, before parsing (ERC-8128 §3.5 table).
+    limits = policy.limits
+    input_size = len(signature_input.encode("utf-8"))
+    if input_size > limits.signature_input_bytes:
+        raise _fail(
+            "signature_too_large",
+            f"expected Signature-Input <= {limits.signature_input_bytes} bytes, got {input_size}",
+        )
+    signature_size = len(signature.encode("utf-8"))
+    if signature_size > limits.signature_bytes:
+        raise _fail(
+            "signature_too_large",
+            f"expected Signature <= {limits.signature_bytes} bytes, got {signature_size}",
+        )
+    # Step 3 (SPEC.md §4.3): ERC-8128 §3.5 "A Structured Field syntax error in either field
+    # yields the whole-message failure `signature_input_invalid`; no candidate is evaluated."
+    try:
+        parsed_input = parse_dictionary(signature_input)
+    except StructuredFieldError as error:
+        raise _fail("signature_input_invalid", f"Signature-Input: {error.message}") from None
+    try:
+        parsed_signature = parse_dictionary(signature)
+    except StructuredFieldError as error:
+        raise _fail("signature_input_invalid", f"Signature: {error.message}") from None
+    return parsed_input, parsed_signature
+
+
+def _params_of(member: Member) -> tuple[tuple[str, BareItem], ...]:
+    return member.params
+
+
+# Step 4: recognising candidates.
+def _recognise_candidates(
+    signature_inputs: Dictionary, policy: VerifierPolicy
+) -> list[_Candidate]:
+    """Step 4 (SPEC.md §4.4): candidates in Dictionary wire order.
+
+    ERC-8128 §3.5: "Candidates are selected only by the exact last-wins String `tag="erc8128"`
+    in `Signature-Input`. They MUST be evaluated in Dictionary wire order." Decision D2: a legacy
+    candidate is a member whose last-wins `keyid` is a String in the `erc8128:` namespace.
+    """
+    accepts_draft = "draft" in policy.profiles
+    accepts_legacy = "legacy" in policy.profiles
+    candidates: list[_Candidate] = []
+    for label, member in signature_inputs:
+        params = _params_of(member)
+        tag = get_param(params, "tag")
+        keyid = get_param(params, "keyid")
+        if accepts_draft and isinstance(tag, str) and tag == DRAFT.tag:
+            candidates.append(_Candidate(label, member, DRAFT))
+        elif (
+            accepts_legacy
+            and not (accepts_draft and isinstance(tag, str) and tag == DRAFT.tag)
+            and isinstance(keyid, str)
+            and keyid.startswith(LEGACY.keyid_prefix + ":")
+        ):
+            candidates.append(_Candidate(label, member, LEGACY))
+    limit = policy.limits.candidates
+    if len(candidates) > limit:
+        raise _fail(
+            "signature_too_large", f"expected <= {limit} candidates, got {len(candidates)}"
+        )
+    if not candidates:
+        wanted = " or ".join(
+            ('tag="erc8128"' if name == "draft" else 'keyid="erc8128:..."')
+            for name in policy.profiles
+        )
+        raise _fail(
+            "no_acceptable_signature",
+            f"expected a Signature-Input member with {wanted}, got none among "
+            f"{[label for label, _ in signature_inputs]}",
+        )
+    return candidates
+
+
+def _evaluate_candidate(
+    candidate: _Candidate,
+    signature_members: dict[str, Member],
+    request: Request,
+    *,
+    now: int,
+    policy: VerifierPolicy,
+    accounts: AccountState,
+    invalidation: InvalidationState | None,
+) -> _Authenticated:
+    """Steps 5-17 for one candidate; raises VerificationError naming the first rule broken."""
+    label, profile, limits = candidate.label, candidate.profile, policy.limits
+
+    def fail(reason: str, message: str) -> VerificationError:
+        return _fail(reason, f"{label}: {message}", label)
+
+    # Step 5 (SPEC.md §4.5): shape and count limits of the member and its signature.
+    member = candidate.member
+    if not isinstance(member, InnerList):
+        raise fail("signature_input_invalid", "expected an Inner List of components, got an Item")
+    if len(member.items) > limits.components:
+        raise fail(
+            "signature_too_large",
+            f"expected <= {limits.components} covered components, got {len(member.items)}",
+        )
+    if len(member.params) > limits.parameters:
+        raise fail(
+            "signature_too_large",
+            f"expected <= {limits.parameters} signature parameters, got {len(member.params)}",
+        )
+    identifiers: list[str] = []
+    for item in member.items:
+        if not isinstance(item.value, str):
+            raise fail("signature_input_invalid", f"expected sf-string components, got {item!r}")
+        identifier = _identifier(item, label)
+        # RFC 9421 §2.5: "If the component identifier [...] has already been added to the
+        # signature base [...] the signer or verifier MUST fail."
+        if identifier in identifiers:
+            raise fail("signature_input_invalid", f"component {identifier} is covered twice")
+        identifiers.append(identifier)
+    # ERC-8128 §3.5: "A well-formed tagged `Signature-Input` member without a correlated RFC 9421
+    # Byte Sequence in `Signature` yields the candidate failure `signature_input_invalid`".
+    signature_member = signature_members.get(label)
+    if signature_member is None:
+        raise fail("signature_input_invalid", "expected a Signature member with the same label")
+    if not isinstance(signature_member, Item) or not isinstance(signature_member.value, bytes):
+        raise fail("signature_input_invalid", "expected the Signature member to be a Byte Sequence")
+    signature = signature_member.value
+    if len(signature) > limits.decoded_signature_bytes:
+        raise fail(
+            "signature_too_large",
+            f"expected <= {limits.decoded_signature_bytes} signature bytes, got {len(signature)}",
+        )
+    params = member.params
+
+    # Step 6 (SPEC.md §4.6): ERC-8128 §3.3.4 "A candidate containing `alg` yields
+    # `unsupported_algorithm`".
+    if get_param(params, "alg") is not None:
+        alg = get_param(params, "alg")
+        raise fail("unsupported_algorithm", f"expected no alg, got alg={alg!r}")
+
+    # Step 7 (SPEC.md §4.7): keyid and served chain (ERC-8128 §3.3.1).
+    keyid_value = get_param(params, "keyid")
+    if keyid_value is None:
+        raise fail("invalid_keyid", "expected a keyid parameter, got none")
+    if not isinstance(keyid_value, str):
+        raise fail("invalid_keyid", f"expected a String keyid, got {keyid_value!r}")
+    try:
+        account = parse_keyid(keyid_value, profile.name)
+    except InvalidKeyId as error:
+        raise fail("invalid_keyid", error.message) from None
+    # ERC-8128 §3.3.1: "A syntactically valid `keyid` whose chain is not served by the verifier
+    # yields `unsupported_chain`."
+    if account.chain_id not in policy.served_chains:
+        raise fail(
+            "unsupported_chain",
+            f"expected a chain in {sorted(policy.served_chains)}, got {account.chain_id}",
+        )
+
+    # Step 8 (SPEC.md §4.8): time. ERC-8128 §3.3.2: "Verifiers MUST reject signatures whose
+    # `created` or `expires` parameter is missing or is not an Integer, or whose `expires` is
+    # not greater than `created`; these conditions yield `invalid_time`."
+    created = get_param(params, "created")
+    expires = get_param(params, "expires")
+    if type(created) is not int:  # `type(...) is int` excludes Booleans
+        raise fail("invalid_time", f"expected an Integer created, got {created!r}")
+    if type(expires) is not int:
+        raise fail("invalid_time", f"expected an Integer expires, got {expires!r}")
+    # Decision D11: a Unix timestamp before 1970 is structurally invalid.
+    if created < 0:
+        raise fail("invalid_time", f"expected created >= 0, got {created}")
+    if expires <= created:
+        raise fail("invalid_time", f"expected expires > created={created}, got {expires}")
+    # "a window exceeding it yields `request_validity_too_long`."
+    if expires - created > policy.max_validity_sec:
+        raise fail(
+            "request_validity_too_long",
+            f"expected expires - created <= {policy.max_validity_sec}, got {expires - created}",
+        )
+    # "With allowed skew `s`, the request is time-valid exactly when:
+    #  created - s <= now <= expires + s"
+    skew = policy.skew_sec
+    if now < created - skew:
+        raise fail(
+            "request_not_yet_valid", f"expected now >= created - skew = {created - skew}, got {now}"
+        )
+    if now > expires + skew:
+        raise fail(
+            "request_expired", f"expected now <= expires + skew = {expires + skew}, got {now}"
+        )
+
+    # Step 9 (SPEC.md §4.9): ERC-8128 §3.1.2 "A present nonce of another Structured Field type,
+    # containing non-ASCII data, or exceeding 128 ASCII bytes yields `invalid_nonce`."
+    nonce = get_param(params, "nonce")
+    if nonce is not None:
+        if not isinstance(nonce, str):
+            raise fail("invalid_nonce", f"expected a String nonce, got {nonce!r}")
+        if not nonce.isascii():
+            raise fail("invalid_nonce", "expected an ASCII nonce")
+        if len(nonce) > limits.nonce_bytes:
+            raise fail(
+                "invalid_nonce", f"expected a nonce <= {limits.nonce_bytes} bytes, got {len(nonce)}"
+            )
+
+    # Step 10 (SPEC.md §4.10): ERC-8128 §3.1.3 "A signer sending non-empty content MUST
+    # generate `Content-Digest` [...] Missing that required field yields
+    # `content_digest_required`."
+    digest_lines = request.field_lines("content-digest")
+    has_content = bool(request.body)
+    if not digest_lines and (has_content or policy.content_digest == "required"):
+        raise fail("content_digest_required", "expected a Content-Digest field for the content")
+
+    # Step 11 (SPEC.md §4.11): coverage (ERC-8128 §3.1.1, §3.4.2).
+    parameterless = {item.value for item in member.items if not item.params}
+    always = profile.always_required_components(
+        has_content_digest=bool(digest_lines),
+        has_content_type=bool(request.field_lines("content-type")),
+    )
+    for name in always:
+        if name not in parameterless:
+            raise fail("insufficient_coverage", f"expected {name!r} among covered {identifiers}")
+    bound = profile.request_bound_components(
+        has_query="?" in request.target_uri, has_content=has_content
+    )
+    missing = [name for name in bound if name not in parameterless]
+    request_bound = not missing
+    # §3.1.1: "A verifier MAY accept it [a Class-Bound signature] only under explicit route
+    # policy." §5.2: an invalidation request "MUST be authenticated with a Request-Bound [...]
+    # signature".
+    if missing and (not policy.class_bound or policy.invalidation_endpoint):
+        raise fail("insufficient_coverage", f"expected Request-Bound coverage, missing {missing}")
+    for required in policy.required_components:
+        wanted = _required_identifier(required)
+        if wanted not in identifiers:
+            raise fail("insufficient_coverage", f"route requires {wanted}, covered {identifiers}")
+
+    # Step 12 (SPEC.md §4.12): ERC-8128 §3.1.3 "When `Content-Digest` is received, the verifier
+    # MUST parse the combined field value [...] recompute and match every supported member
+    # present, and require at least one supported member to be present and match."
+    if digest_lines:
+        try:
+            verify_content_digest(request.body or b"", ", ".join(digest_lines))
+        except ContentDigestError as error:
+            raise fail("bad_content_digest", error.message) from None
+
+    # Step 13 (SPEC.md §4.13): Principal policy (ERC-8128 §3.2.2).
+    if policy.principal_allowed is not None and not policy.principal_allowed(account):
+        raise fail("principal_not_allowed", f"principal policy rejects {account.signer_id}")
+
+    # Step 14 (SPEC.md §4.14): replay posture (ERC-8128 §3.1.2, §5.2).
+    replayable = nonce is None
+    if replayable:
+        if policy.invalidation_endpoint:
+            raise fail("nonce_required", "an early-invalidation request must be Non-Replayable")
+        # "When a route requires Non-Replayable authentication, absence of `nonce` yields
+        # `nonce_required`."
+        if policy.replay == "non-replayable":
+            raise fail("nonce_required", "expected a nonce: this route is Non-Replayable only")
+        # "When a verifier supports Replayable signatures but the route or Principal policy
+        # rejects one, it yields `replayable_not_allowed`."
+        if policy.replayable_allowed is not None and not policy.replayable_allowed(account):
+            raise fail("replayable_not_allowed", f"replayable policy rejects {account.signer_id}")
+        assert invalidation is not None  # checked on entry
+        not_before = invalidation.not_before(account.signer_id)
+        if not_before is not None and created < not_before:
+            raise fail(
+                "replayable_not_allowed",
+                f"expected created >= the signer's not-before {not_before}, got {created}",
+            )
+
+    # Step 15 (SPEC.md §4.15): the signature base M from the received request, in received
+    # order (ERC-8128 §4 step 4; RFC 9421 §3.2 step 3).
+    try:
+        base = signature_base(request, member)
+    except MessageComponentError as error:
+        raise fail("signature_input_invalid", error.message) from None
+
+    # Step 16 (SPEC.md §4.16): H = keccak256("\x19Ethereum Signed Message:\n" || len(M) || M),
+    # and the per-signature denial of §5.2.
+    message_hash = personal_message_hash(base.encode("ascii"))
+    fingerprint = fingerprint_of(message_hash)
+    if replayable and invalidation is not None and invalidation.is_invalidated(fingerprint):
+        raise fail(
+            "replayable_not_allowed", f"signature {fingerprint} was invalidated by its signer"
+        )
+
+    # Step 17 (SPEC.md §4.17): Universal Account verification (ERC-8128 §4.1).
+    mode = get_param(params, "mode")
+    # §3.3.5: "A `mode` parameter with any other value or type is ignored."
+    mode_eoa = (
+        profile.honors_mode and policy.honor_mode_eoa and isinstance(mode, str) and mode == "eoa"
+    )
+    try:
+        verdict = verify_account_signature(
+            account, message_hash, signature, mode_eoa=mode_eoa, state=accounts
+        )
+    except AccountStateUnavailable as error:
+        raise fail("signature_verification_unavailable", error.message) from None
+    if not verdict.valid:
+        raise fail("bad_signature", verdict.detail or "signature does not verify")
+
+    verified = Verified(
+        profile=profile.name,
+        label=label,
+        account=account,
+        keyid=format_keyid(account, profile.name),
+        request_bound=request_bound,
+        replayable=replayable,
+        covered_components=tuple(identifiers),
+        created=created,
+        expires=expires,
+        nonce=nonce,
+        signature_base=base,
+        message_hash=message_hash,
+        fingerprint=fingerprint,
+        verification_method=verdict.method,
+        code_lookups=verdict.code_lookups,
+        nonce_consumed=False,
+    )
+    return _Authenticated(verified, replay_until=expires + skew, window_start=created - skew)
+
+
+def _consume_nonce(authenticated: _Authenticated, nonces: ReplayStore) -> Verified:
+    """Step 18: ERC-8128 §3.1.2 "A verifier MUST atomically mark an unused replay key as used;
+    finding it already used yields `nonce_reused`. It MUST retain the mark until the request can
+    no longer be accepted, including allowed clock skew." """
+    verified = authenticated.verified
+    if verified.nonce is None:
+        return verified
+    key = replay_key(verified.account.signer_id, verified.nonce)
+    try:
+        if isinstance(nonces, MemoryReplayStore):
+            # A restart-safe in-memory store refuses windows that opened before it started.
+            fresh = nonces.consume(
+                key, authenticated.replay_until, window_start=authenticated.window_start
+            )
+        else:
+            fresh = nonces.consume(key, authenticated.replay_until)
+    except ReplayStoreUnavailable as error:
+        # Decision D12: a replay store that cannot answer fails closed with 503.
+        raise _fail("signature_verification_unavailable", error.message, verified.label) from None
+    if not fresh:
+        raise _fail(
+            "nonce_reused",
+            f"{verified.label}: nonce {verified.nonce!r} of {verified.account.signer_id} was used",
+            verified.label,
+        )
+    return replace(verified, nonce_consumed=True)
+
+
+def _identifier(item: Item, label: str) -> str:
+    try:
+        return component_identifier(item)
+    except Erc8128Error as error:
+        raise _fail("signature_input_invalid", f"{label}: {error.message}", label) from None
+
+
+def _required_identifier(required: str) -> str:
+    """A route-required component as its serialised identifier (``"content-type"``)."""
+    return component_identifier(parse_component(required))
+
+
+def _select_failure(failures: list[VerificationError]) -> VerificationError:
+    """ERC-8128 §4.2: "If no candidate wins and at least one otherwise policy-compatible
+    candidate reaches an unavailable result, the verifier SHOULD return the first such result in
+    wire order. Otherwise, it SHOULD return the failure for the first recognized candidate." """
+    chosen = next(
+        (f for f in failures if f.reason == "signature_verification_unavailable"), failures[0]
+    )
+    chosen.candidate_failures = tuple(failures)
+    return chosen

@@ -1,0 +1,58 @@
+"""The ERC-8128 draft's own test fixture (vectors/third_party/erc8128-draft/test-cases.json),
+as request values the tests mutate row by row."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from erc8128.message import Request
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES: dict[str, Any] = json.loads(
+    (ROOT / "vectors/third_party/erc8128-draft/test-cases.json").read_text()
+)
+POSITIVE = CASES["positive"]
+PRIVATE_KEY = bytes.fromhex(CASES["fixture"]["private_key"][2:])
+ADDRESS: str = CASES["fixture"]["address"]
+NOW: int = CASES["verifier_settings"]["now"]
+SIGNATURE_BASE: str = POSITIVE["signature_base"]
+LABEL: str = POSITIVE["label"]
+
+
+def positive_request() -> Request:
+    raw = POSITIVE["request"]
+    return Request(
+        method=raw["method"],
+        target_uri="https://api.example" + raw["target"],
+        headers=tuple((name, value) for name, value in raw["headers"]),
+        body=raw["body"].encode("ascii"),
+    )
+
+
+def without(request: Request, name: str) -> Request:
+    return replace(
+        request, headers=tuple(h for h in request.headers if h[0].lower() != name.lower())
+    )
+
+
+def with_field(request: Request, name: str, value: str) -> Request:
+    """Replace every line of field ``name`` with one line ``value`` (kept in place)."""
+    headers: list[tuple[str, str]] = []
+    done = False
+    for header_name, header_value in request.headers:
+        if header_name.lower() == name.lower():
+            if not done:
+                headers.append((header_name, value))
+                done = True
+            continue
+        headers.append((header_name, header_value))
+    if not done:
+        headers.append((name, value))
+    return replace(request, headers=tuple(headers))
+
+
+def field(request: Request, name: str) -> str:
+    return ", ".join(request.field_lines(name))
