@@ -431,11 +431,9 @@ async function opSignatureBase(req) {
   const label = field(req, "label");
   if (typeof label !== "string") throw new Rejected("adapter_bad_request", "label must be a string");
   const shape = field(req, "request");
-  const hasSignature = (shape.headers ?? []).some(
-    (pair) => Array.isArray(pair) && typeof pair[0] === "string" && pair[0].toLowerCase() === "signature",
-  );
-  // Signature bytes play no part in the base; a placeholder member keeps the SDK's pairing happy.
-  const request = fetchRequest(shape, hasSignature ? [] : [["signature", `${label}=:AA==:`]]);
+  // Signature bytes play no part in the base; a placeholder member for the label (appended, so it
+  // wins over any received one) keeps the SDK's Signature-Input/Signature pairing happy.
+  const request = fetchRequest(shape, [["signature", `${label}=:AA==:`]]);
   let base = null;
   const capture = (bytes) => {
     if (base === null) base = Buffer.from(bytes).toString("latin1");
