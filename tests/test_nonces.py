@@ -353,7 +353,10 @@ def test_memory_restart_safe_blocks_replay_across_a_restart() -> None:
     after_safe = MemoryReplayStore(clock=FakeClock(created + 6), restart_safe=True)
     with pytest.raises(ReplayStoreUnavailable):
         after_safe.consume(key, until, window_start=window_start)
-    # a request signed after the restart is served
+    # for `skew` seconds after the start even fresh requests reach back before it
+    almost_fresh_created = created + 6 + skew - 1
+    assert not after_safe.admits(almost_fresh_created - skew)
+    # a request created `skew` seconds after the restart is served
     fresh_created = created + 6 + skew
     assert after_safe.consume(
         replay_key(SIGNER, "s"), fresh_created + validity + skew, window_start=fresh_created - skew

@@ -16,12 +16,15 @@ it, inside its still-open acceptance window. With ``restart_safe=True`` the stor
 (``ReplayStoreUnavailable``) every signature whose acceptance window could have opened before
 the store started, i.e. ``window_start = created - skew < started_at``; a request that no
 earlier instance could have accepted is by construction not a replay of one. The trade-off:
-requests signed in the roughly ``skew + validity`` seconds before a restart are refused once
-(the signer retries with a fresh signature), and the verifier must pass ``window_start`` to
-:meth:`MemoryReplayStore.consume` (or ask :meth:`MemoryReplayStore.admits` first). The
-``started_at`` default is the clock rounded up, and the guarantee assumes the clock does not
-step backwards across the restart. ``restart_safe=False`` (the default) suits a single
-long-lived process or tests; a fleet of verifiers needs a shared store (SQLite or Redis).
+the requests still valid at the restart (signed up to ``validity + skew`` seconds before it) are
+refused, and so is every request created in the first ``skew`` seconds after the start (its
+window, widened by the skew, reaches back before it); the signer retries once with a fresh
+signature, and from ``started_at + skew`` on, freshly signed requests are served. The verifier
+must pass ``window_start`` to :meth:`MemoryReplayStore.consume` (or ask
+:meth:`MemoryReplayStore.admits` first). The ``started_at`` default is the clock rounded up, and
+the guarantee assumes the clock does not step backwards across the restart.
+``restart_safe=False`` (the default) suits a single long-lived process or tests; a fleet of
+verifiers needs a shared store (SQLite or Redis).
 """
 
 from __future__ import annotations
