@@ -49,3 +49,20 @@ def test_cli_version(capsys: object) -> None:
         assert exit_.code == 0
     else:  # pragma: no cover - argparse always exits on --version
         raise AssertionError("--version did not exit")
+
+
+def test_every_package_folder_is_listed_in_pyproject() -> None:
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(ROOT / "reference").parts)
+        for init in (ROOT / "reference").rglob("__init__.py")
+    }
+    found |= {"erc8128_conformance", "erc8128_vectors"}
+    found |= {
+        "erc8128_conformance." + ".".join(init.parent.relative_to(ROOT / "conformance").parts)
+        for init in (ROOT / "conformance").rglob("__init__.py")
+        if init.parent != ROOT / "conformance" and "node_modules" not in init.parts
+    }
+    assert found == listed
