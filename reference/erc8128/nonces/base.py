@@ -68,7 +68,9 @@ def parse_replay_key(key: str) -> tuple[str, str]:
     length_text, separator, rest = key.partition(_SEPARATOR)
     if separator != _SEPARATOR:
         raise ReplayStoreUnavailable(f"replay key: expected '<length>:', got {key[:40]!r}")
-    if not length_text.isascii() or not length_text.isdigit():
+    if not length_text.isascii():
+        raise ReplayStoreUnavailable(f"replay key: expected ASCII length, got {length_text!r}")
+    if not length_text.isdigit():
         raise ReplayStoreUnavailable(f"replay key: expected decimal length, got {length_text!r}")
     if length_text != str(int(length_text)):
         raise ReplayStoreUnavailable(f"replay key: expected no leading zeroes, got {length_text!r}")
