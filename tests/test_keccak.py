@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from erc8128.errors import Erc8128Error
 from erc8128.keccak import (
+    COMPLEMENTED_LANES,
     DIGEST_BYTES,
     KECCAK_PADDING_BYTE,
     RATE_BYTES,
@@ -207,10 +208,37 @@ def test_permutation_with_sha3_padding_is_hashlib_sha3_256(
 LANES = st.lists(st.integers(min_value=0, max_value=2**64 - 1), min_size=25, max_size=25)
 
 
+# Lanes at the edges of the 64-bit range, where a missing mask or a stray complement shows.
+EDGE_LANES = st.lists(
+    st.sampled_from((0, 1, 2**63, 2**64 - 1, 2**64 - 2, 0x5555555555555555)),
+    min_size=25,
+    max_size=25,
+)
+
+
 @settings(max_examples=100, deadline=None)
-@given(state=LANES)
+@given(state=st.one_of(LANES, EDGE_LANES))
 def test_fast_permutation_matches_reference(state: list[int]) -> None:
     assert keccak_f1600(state) == keccak_f1600_reference(state)
+
+
+@pytest.mark.parametrize("lane", [0, 2**64 - 1], ids=["all-zero", "all-one"])
+def test_uniform_states(lane: int) -> None:
+    state = [lane] * 25
+    assert keccak_f1600(state) == keccak_f1600_reference(state)
+
+
+def test_each_complemented_lane_alone() -> None:
+    # The fast path holds COMPLEMENTED_LANES complemented during its rounds; a state that is
+    # all ones exactly there (and zero elsewhere) is where an unbalanced complement would show.
+    state = [0] * 25
+    for x, y in COMPLEMENTED_LANES:
+        state[x + 5 * y] = 2**64 - 1
+    assert keccak_f1600(state) == keccak_f1600_reference(state)
+    for x, y in COMPLEMENTED_LANES:
+        single = [0] * 25
+        single[x + 5 * y] = 2**64 - 1
+        assert keccak_f1600(single) == keccak_f1600_reference(single), (x, y)
 
 
 def test_permutation_does_not_modify_its_input() -> None:

@@ -1,8 +1,9 @@
 """Keccak-256, Ethereum's hash: the Keccak-f[1600] permutation and the sponge (FIPS 202, Keccak).
 
 Ethereum's ``keccak256`` is the Keccak submission to the SHA-3 competition as it stood before
-standardisation (The Keccak reference, version 3.0, §1.2 and §5.1): ``Keccak[r=1088, c=512]``
-with the multi-rate padding pad10*1 and nothing else. FIPS 202 (August 2015), which made Keccak
+standardisation (the Keccak team's "Keccak specifications summary",
+https://keccak.team/keccak_specs_summary.html): ``Keccak[r=1088, c=512]`` with the multi-rate
+padding pad10*1 and nothing else. FIPS 202 (August 2015), which made Keccak
 into SHA-3, kept the permutation and the sponge unchanged but, in §6.1, appends two domain bits
 ``01`` to the message *before* pad10*1:
 
@@ -47,6 +48,7 @@ from collections.abc import Sequence
 from erc8128.errors import Erc8128Error
 
 __all__ = [
+    "COMPLEMENTED_LANES",
     "DIGEST_BYTES",
     "KECCAK_PADDING_BYTE",
     "LANE_BITS",
@@ -96,8 +98,8 @@ SHA3_PADDING_BYTE = 0x06
 # The last bit of pad10*1 is the most significant bit of the block's last byte.
 FINAL_PADDING_BYTE = 0x80
 
-# ι: the round constants RC[i], i = 0..23, as listed in "The Keccak reference" version 3.0,
-# Table 1.1 (§1.2), and in the Keccak team's "Keccak specifications summary". FIPS 202 §3.2.5
+# ι: the round constants RC[i], i = 0..23, as listed in the Keccak team's "Keccak
+# specifications summary" (https://keccak.team/keccak_specs_summary.html). FIPS 202 §3.2.5
 # defines them by the LFSR rc(t) of Algorithm 5; derive_round_constants() recomputes them that
 # way and the tests check that the two agree.
 ROUND_CONSTANTS: tuple[int, ...] = (
@@ -109,8 +111,8 @@ ROUND_CONSTANTS: tuple[int, ...] = (
     0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
 )  # fmt: skip
 
-# ρ: the rotation offsets r[x][y] (indexed by column x, then row y), as listed in "The Keccak
-# reference" version 3.0, Table 1.2 (§1.2), and FIPS 202 Table 2 (§3.2.2, there modulo w = 64).
+# ρ: the rotation offsets r[x][y] (indexed by column x, then row y), as listed in the "Keccak
+# specifications summary" and in FIPS 202 Table 2 (§3.2.2, there modulo w = 64).
 # derive_rotation_offsets() recomputes them by FIPS 202 Algorithm 2.
 ROTATION_OFFSETS: tuple[tuple[int, ...], ...] = (
     (0, 36, 3, 41, 18),
@@ -125,6 +127,11 @@ ROTATION_OFFSETS: tuple[tuple[int, ...], ...] = (
 # rot(v, r) = (v * LANE_PAIR >> (64 - r)) & LANE_MASK, one operation fewer than
 # ((v << r) | (v >> (64 - r))) & LANE_MASK.
 LANE_PAIR = (1 << LANE_BITS) + 1
+
+# The lanes (x, y) that the fast permutation holds complemented during its rounds (the "lane
+# complementing transform" of "Keccak implementation overview" version 3.2, §2.2, whose
+# reference code names them be, bi, go, ki, mi, sa). See _permute.
+COMPLEMENTED_LANES: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (3, 1), (2, 2), (2, 3), (0, 4))
 
 
 def derive_round_constants() -> tuple[int, ...]:
@@ -217,22 +224,34 @@ def _rot(lane: int, offset: int) -> int:
 
 
 def _round_reference(A: list[list[int]], RC: int) -> list[list[int]]:
-    """One round of Keccak-f[1600], as written in the Keccak specifications summary."""
+    """One round of Keccak-f[1600], as written in the "Keccak specifications summary".
+
+    The summary's pseudo-code, quoted line by line below, indexes lanes ``A[x, y]`` with
+    ``x`` and ``y`` taken modulo 5; ``rot(W, r)`` is "a bitwise cyclic shift operation, moving
+    bit at position i into position i+r (modulo the lane size)".
+    """
     # θ step
+    # "C[x] = A[x,0] xor A[x,1] xor A[x,2] xor A[x,3] xor A[x,4], forall x in 0…4"
     C = [A[x][0] ^ A[x][1] ^ A[x][2] ^ A[x][3] ^ A[x][4] for x in range(5)]
+    # "D[x] = C[x-1] xor rot(C[x+1],1), forall x in 0…4"
     D = [C[(x - 1) % 5] ^ _rot(C[(x + 1) % 5], 1) for x in range(5)]
+    # "A[x,y] = A[x,y] xor D[x], forall (x,y) in (0…4,0…4)"
     A = [[A[x][y] ^ D[x] for y in range(5)] for x in range(5)]
-    # ρ and π steps: B[y, 2x + 3y] = rot(A[x, y], r[x, y])
+    # ρ and π steps
+    # "B[y,2*x+3*y] = rot(A[x,y], r[x,y]), forall (x,y) in (0…4,0…4)"
     B = [[0] * 5 for _ in range(5)]
     for x in range(5):
         for y in range(5):
             B[y][(2 * x + 3 * y) % 5] = _rot(A[x][y], ROTATION_OFFSETS[x][y])
-    # χ step: A[x, y] = B[x, y] ^ ((not B[x + 1, y]) and B[x + 2, y])
+    # χ step
+    # "A[x,y] = B[x,y] xor ((not B[x+1,y]) and B[x+2,y]), forall (x,y) in (0…4,0…4)"
+    # (not W is W ^ (2**64 - 1) on a 64-bit lane)
     A = [
         [B[x][y] ^ ((B[(x + 1) % 5][y] ^ LANE_MASK) & B[(x + 2) % 5][y]) for y in range(5)]
         for x in range(5)
     ]
     # ι step
+    # "A[0,0] = A[0,0] xor RC"
     A[0][0] ^= RC
     return A
 
@@ -288,12 +307,23 @@ def keccak_f1600(state: Sequence[int]) -> list[int]:
 def _permute(state: list[int]) -> list[int]:
     """Keccak-f[1600] on 25 checked lanes, one round written out lane by lane.
 
-    Lane A[x, y] is the local ``a{x}{y}`` and B[x, y] is ``b{x}{y}``, so every index of the
-    reference becomes a name and no list is touched inside the 24 rounds. θ is computed as
-    C and D; ρ and π are one assignment per lane, ``B[y, 2x + 3y] = rot(A[x, y] ^ D[x],
-    r[x, y])``, with the offset r[x, y] of ROTATION_OFFSETS written into the line (the
-    compiler folds ``64 - r``); χ and ι write the next A. Rotations use LANE_PAIR (see its
-    comment) and ``mask`` and ``pair`` are local names, the fastest to load.
+    The same rounds as :func:`keccak_f1600_reference`, made fast in four ways:
+
+    1. Lane A[x, y] is the local ``a{x}{y}`` and B[x, y] is ``b{x}{y}``: every index of the
+       reference becomes a name, and no list is read or written inside the 24 rounds.
+    2. θ, ρ, π, χ and ι are fused: θ computes C and D; then one line per lane does θ's XOR
+       with D, ρ's rotation and π's move, ``B[y, 2x + 3y] = rot(A[x, y] ^ D[x], r[x, y])``,
+       with r[x, y] of ROTATION_OFFSETS written into the line (the compiler folds
+       ``64 - r``); then one line per lane does χ (and ι on A[0, 0]).
+    3. A rotation is a multiplication, a shift and a mask (see LANE_PAIR), and ``mask`` and
+       ``pair`` are local names, the fastest to load.
+    4. The lane complementing transform ("Keccak implementation overview", version 3.2,
+       §2.2): the six lanes in COMPLEMENTED_LANES are held complemented (XORed with
+       2**64 - 1) during the rounds. θ, ρ and π are XORs and rotations, so they carry the
+       complements along; χ's ``~B[x + 1, y] & B[x + 2, y]`` is then rewritten by De Morgan's
+       laws into ``&`` and ``|`` of the lanes as held, so that it needs one NOT per row
+       instead of five and leaves the same six lanes complemented for the next round. The
+       six lanes are complemented on entry and again on exit.
     """
     mask = LANE_MASK
     pair = LANE_PAIR
@@ -304,6 +334,13 @@ def _permute(state: list[int]) -> list[int]:
         a03, a13, a23, a33, a43,
         a04, a14, a24, a34, a44,
     ) = state  # fmt: skip
+    # Complement A[1, 0], A[2, 0], A[3, 1], A[2, 2], A[2, 3] and A[0, 4] (COMPLEMENTED_LANES).
+    a10 ^= mask
+    a20 ^= mask
+    a31 ^= mask
+    a22 ^= mask
+    a23 ^= mask
+    a04 ^= mask
     for round_constant in ROUND_CONSTANTS:
         # θ: C[x] = A[x, 0] ^ A[x, 1] ^ A[x, 2] ^ A[x, 3] ^ A[x, 4]
         c0 = a00 ^ a01 ^ a02 ^ a03 ^ a04
@@ -343,33 +380,46 @@ def _permute(state: list[int]) -> list[int]:
         b24 = ((a42 ^ d4) * pair >> (64 - 39)) & mask
         b32 = ((a43 ^ d4) * pair >> (64 - 8)) & mask
         b40 = ((a44 ^ d4) * pair >> (64 - 14)) & mask
-        # χ: A[x, y] = B[x, y] ^ (~B[x + 1, y] & B[x + 2, y]); ι: A[0, 0] ^= RC[i]
-        a00 = b00 ^ (~b10 & b20) ^ round_constant
-        a10 = b10 ^ (~b20 & b30)
-        a20 = b20 ^ (~b30 & b40)
-        a30 = b30 ^ (~b40 & b00)
-        a40 = b40 ^ (~b00 & b10)
-        a01 = b01 ^ (~b11 & b21)
-        a11 = b11 ^ (~b21 & b31)
-        a21 = b21 ^ (~b31 & b41)
-        a31 = b31 ^ (~b41 & b01)
-        a41 = b41 ^ (~b01 & b11)
-        a02 = b02 ^ (~b12 & b22)
-        a12 = b12 ^ (~b22 & b32)
-        a22 = b22 ^ (~b32 & b42)
-        a32 = b32 ^ (~b42 & b02)
-        a42 = b42 ^ (~b02 & b12)
-        a03 = b03 ^ (~b13 & b23)
-        a13 = b13 ^ (~b23 & b33)
-        a23 = b23 ^ (~b33 & b43)
-        a33 = b33 ^ (~b43 & b03)
-        a43 = b43 ^ (~b03 & b13)
-        a04 = b04 ^ (~b14 & b24)
-        a14 = b14 ^ (~b24 & b34)
-        a24 = b24 ^ (~b34 & b44)
-        a34 = b34 ^ (~b44 & b04)
-        a44 = b44 ^ (~b04 & b14)
+        # χ: A[x, y] = B[x, y] ^ (~B[x + 1, y] & B[x + 2, y]), rewritten for the complemented
+        # lanes with one NOT per row (n{x}{y} = ~B[x, y]); ι: A[0, 0] ^= RC[i]
+        n20 = b20 ^ mask
+        a00 = b00 ^ (b10 | b20) ^ round_constant
+        a10 = b10 ^ (n20 | b30)
+        a20 = b20 ^ (b30 & b40)
+        a30 = b30 ^ (b40 | b00)
+        a40 = b40 ^ (b00 & b10)
+        n41 = b41 ^ mask
+        a01 = b01 ^ (b11 | b21)
+        a11 = b11 ^ (b21 & b31)
+        a21 = b21 ^ (b31 | n41)
+        a31 = b31 ^ (b41 | b01)
+        a41 = b41 ^ (b01 & b11)
+        n32 = b32 ^ mask
+        a02 = b02 ^ (b12 | b22)
+        a12 = b12 ^ (b22 & b32)
+        a22 = b22 ^ (n32 & b42)
+        a32 = n32 ^ (b42 | b02)
+        a42 = b42 ^ (b02 & b12)
+        n33 = b33 ^ mask
+        a03 = b03 ^ (b13 & b23)
+        a13 = b13 ^ (b23 | b33)
+        a23 = b23 ^ (n33 | b43)
+        a33 = n33 ^ (b43 & b03)
+        a43 = b43 ^ (b03 | b13)
+        n14 = b14 ^ mask
+        a04 = b04 ^ (n14 & b24)
+        a14 = n14 ^ (b24 | b34)
+        a24 = b24 ^ (b34 & b44)
+        a34 = b34 ^ (b44 | b04)
+        a44 = b44 ^ (b04 & b14)
 
+    # Undo the lane complementing transform.
+    a10 ^= mask
+    a20 ^= mask
+    a31 ^= mask
+    a22 ^= mask
+    a23 ^= mask
+    a04 ^= mask
     return [
         a00, a10, a20, a30, a40,
         a01, a11, a21, a31, a41,
