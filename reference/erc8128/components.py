@@ -27,7 +27,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from erc8128.errors import Erc8128Error, MessageComponentError, StructuredFieldError
-from erc8128.message import Request, authority, is_token, path, query, scheme
+from erc8128.message import Request, ascii_lower, authority, is_token, path, query, scheme
 from erc8128.structured_fields import (
     BareItem,
     InnerList,
@@ -98,10 +98,6 @@ _HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
 
 _FIELD_PARAMETERS = frozenset({"sf", "key", "bs", "req", "tr"})
 _FLAG_PARAMETERS = frozenset({"sf", "bs", "req", "tr"})
-
-
-def _ascii_lower(text: str) -> str:
-    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
 
 
 def _check_base_safe(value: str, identifier: str, *, allow_htab: bool) -> None:
@@ -427,8 +423,7 @@ def _derived_component_value(request: Request, component: Item, name: str,
     _reject_req_and_tr(keys, identifier)
     target_uri = request.target_uri
     if name == "@method":
-        # RFC 9421 §2.2.1: "The method name is case sensitive [...] not transformed"
-        # (paraphrase: the value is the method as received).
+        # RFC 9421 §2.2.1: "no transformation to the input method value's case is performed"
         value = request.method
     elif name == "@target-uri":
         # RFC 9421 §2.2.2: "The component value is the target URI of the request [HTTP],
@@ -483,7 +478,7 @@ def component_value(request: Request, component: Item, *,
     if name == "":
         raise MessageComponentError("component_name_invalid", "expected a component name, got \"\"")
     # RFC 9421 §2.1: field component names are lowercased; derived names are lowercase too.
-    if name != _ascii_lower(name):
+    if name != ascii_lower(name):
         raise MessageComponentError(
             "component_name_not_lowercase", f"expected a lowercase component name, got {identifier}"
         )

@@ -26,6 +26,7 @@ from erc8128.errors import MessageComponentError
 __all__ = [
     "DEFAULT_PORTS",
     "Request",
+    "ascii_lower",
     "authority",
     "is_token",
     "path",
@@ -71,7 +72,7 @@ def is_token(text: str) -> bool:
     return _TOKEN.fullmatch(text) is not None
 
 
-def _ascii_lower(text: str) -> str:
+def ascii_lower(text: str) -> str:
     """Lowercase ASCII letters only (``str.lower`` maps e.g. KELVIN SIGN to "k")."""
     return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
 
@@ -118,7 +119,7 @@ def _split_target_uri(target_uri: str) -> tuple[str, str, str, str | None]:
 
 
 def _normalized_scheme(uri_scheme: str) -> str:
-    lowered = _ascii_lower(uri_scheme)
+    lowered = ascii_lower(uri_scheme)
     if lowered not in DEFAULT_PORTS:
         raise MessageComponentError(
             "target_uri_scheme", f"expected scheme 'http' or 'https', got {uri_scheme!r}"
@@ -146,7 +147,7 @@ def _normalized_authority(uri_authority: str, uri_scheme: str) -> str:
             "authority_host", f"expected a non-empty RFC 3986 host, got {uri_authority!r}"
         )
     port_part = uri_authority[len(host) :]
-    lowered_host = _ascii_lower(host)
+    lowered_host = ascii_lower(host)
     if port_part == "":
         return lowered_host
     if not port_part.startswith(":"):
@@ -242,9 +243,9 @@ class Request:
         """The values of every field line named ``name`` (case-insensitive), in wire order."""
         if not isinstance(name, str) or not is_token(name):
             raise MessageComponentError("field_name_not_token", f"expected a token, got {name!r}")
-        wanted = _ascii_lower(name)
+        wanted = ascii_lower(name)
         return tuple(
-            value for line_name, value in self.headers if _ascii_lower(line_name) == wanted
+            value for line_name, value in self.headers if ascii_lower(line_name) == wanted
         )
 
     def with_header(self, name: str, value: str) -> Request:
