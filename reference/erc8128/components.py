@@ -53,10 +53,10 @@ __all__ = [
 
 FieldType = Literal["item", "list", "dictionary"]
 
-# RFC 9421 §2.1.1: "the sf parameter [...] signals that the field value is to be strictly
-# serialized", which needs the field's structured type. Known request fields and their types
-# (RFC 9421 §4.1, §4.2, §5.1; RFC 9530 §2-§4; RFC 9218 §5; RFC 9440 §2). Callers may pass a
-# larger mapping to component_value for application fields.
+# RFC 9421 §2.1.1 (paraphrase): with the sf parameter the component value is the strict
+# serialisation of the parsed field, which needs the field's structured type. Known request
+# fields and their types (RFC 9421 §4.1, §4.2, §5.1; RFC 9530 §2-§4; RFC 9218 §5; RFC 9440 §2).
+# Callers may pass a larger mapping to component_value for application fields.
 STRUCTURED_FIELD_TYPES: Mapping[str, FieldType] = MappingProxyType(
     {
         "signature-input": "dictionary",
@@ -129,8 +129,8 @@ def component_identifier(component: Item) -> str:
         raise MessageComponentError(
             "component_not_item", f"expected an sf Item, got {type(component).__name__}"
         )
-    # RFC 9421 §2: "the component name [...] is a String value serialized using the sf-string
-    # ABNF rule"
+    # RFC 9421 §2.5: "The component identifier has a component name, which is a String value
+    # serialized using the sf-string ABNF rule."
     if not isinstance(component.value, str):
         raise MessageComponentError(
             "component_not_string",
@@ -162,8 +162,8 @@ def _check_parameter_types(params: tuple[tuple[str, BareItem], ...], identifier:
 
 def _reject_req_and_tr(keys: set[str], identifier: str) -> None:
     if "req" in keys:
-        # RFC 9421 §2.4: req selects the component "from the request that triggered the
-        # response"; a request has no related request.
+        # RFC 9421 §2.4 (paraphrase): req takes the component from the request related to a
+        # response; a request has no related request.
         raise MessageComponentError(
             "component_req_without_related_request",
             f"expected no 'req' parameter on a request component, got {identifier}",
@@ -233,8 +233,8 @@ def _structured_value(values: tuple[str, ...], field_type: FieldType, identifier
             "component_field_not_structured",
             f"expected {identifier} to parse as an sf {field_type}: {error.message}",
         ) from error
-    # RFC 9421 §2.1.1: "the component value is the strict serialization" of the parsed field
-    # (paraphrase); likewise the selected member for key (§2.1.2).
+    # RFC 9421 §2.1.1 / §2.1.2 (paraphrase): the component value is the strict serialisation
+    # of the parsed field, or of the selected Dictionary member for key.
     if field_type == "item":
         return serialize_item(parsed_item)
     if field_type == "list":
@@ -271,8 +271,8 @@ def _field_component_value(request: Request, component: Item, name: str, identif
             )
     _check_parameter_types(component.params, identifier)
     _reject_req_and_tr(keys, identifier)
-    # RFC 9421 §2.1.3: the bs parameter "MUST NOT be used in combination with the sf or key
-    # parameters" (paraphrase: a byte-wrapped value is not a structured value).
+    # RFC 9421 §2.1.3 (paraphrase): bs wraps raw field lines, so it cannot be combined with
+    # the structured-field parameters sf or key.
     if "bs" in keys and ("sf" in keys or "key" in keys):
         raise MessageComponentError(
             "component_parameter_conflict",
@@ -290,8 +290,8 @@ def _field_component_value(request: Request, component: Item, name: str, identif
     if "key" in keys:
         member_key = next(value for key, value in component.params if key == "key")
         assert isinstance(member_key, str)  # checked by _check_parameter_types
-        # RFC 9421 §2.1.2: "the key parameter [...] selects a member of a Dictionary
-        # Structured Field"; a field known to be another type cannot have members.
+        # RFC 9421 §2.1.2 (paraphrase): key selects a member of a Dictionary Structured Field;
+        # a field known to be another type has no members.
         field_type = structured_fields.get(name, "dictionary")
         if field_type != "dictionary":
             raise MessageComponentError(
