@@ -17,6 +17,7 @@ __all__ = [
     "InvalidAddress",
     "InvalidKey",
     "InvalidSignature",
+    "KeccakInputError",
     "MessageComponentError",
     "ReplayStoreUnavailable",
     "StructuredFieldError",
@@ -116,4 +117,14 @@ class InvalidAddress(Erc8128Error):
 
     Reasons: ``address_type``, ``address_length``, ``address_prefix``, ``address_hex``,
     ``address_checksum``.
+    """
+
+
+class KeccakInputError(Erc8128Error):
+    """Hash input that is not a byte string, or a permutation state that is not 25 lanes.
+
+    Reasons: ``input_type`` (not ``bytes``, ``bytearray`` or ``memoryview``),
+    ``input_released`` (a released ``memoryview``); for a Keccak-f[1600] state ``state_type``
+    (not a sequence of ints), ``state_length`` (not 25 lanes), ``lane_type`` (not an int),
+    ``lane_range`` (not in [0, 2**64)).
     """

@@ -45,7 +45,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 
-from erc8128.errors import Erc8128Error
+from erc8128.errors import KeccakInputError
 
 __all__ = [
     "COMPLEMENTED_LANES",
@@ -57,7 +57,7 @@ __all__ = [
     "ROUNDS",
     "ROUND_CONSTANTS",
     "SHA3_PADDING_BYTE",
-    "KeccakInputError",
+    "KeccakInputError",  # defined in erc8128.errors, re-exported for callers of this module
     "derive_rotation_offsets",
     "derive_round_constants",
     "keccak256",
@@ -65,16 +65,6 @@ __all__ = [
     "keccak_f1600",
     "keccak_f1600_reference",
 ]
-
-
-class KeccakInputError(Erc8128Error):
-    """Input that is not a byte string, or a state that is not 25 lanes of 64 bits.
-
-    Reasons: ``input_type`` (not ``bytes``, ``bytearray`` or ``memoryview``),
-    ``input_released`` (a released ``memoryview``); for a permutation state ``state_type``
-    (not a sequence), ``state_length`` (not 25 lanes), ``lane_type`` (not an int),
-    ``lane_range`` (not in [0, 2**64)).
-    """
 
 
 # FIPS 202 §3.1: "b = 25w"; Keccak-f[1600] has b = 1600, so w = 64 bits per lane.
