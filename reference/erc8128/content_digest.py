@@ -30,7 +30,7 @@ __all__ = [
 
 _HASHES: MappingProxyType[str, Callable[[bytes], bytes]] = MappingProxyType(
     {
-        # RFC 9530 §5 / §7.2: "sha-512" is SHA-512 [RFC6234]; "sha-256" is SHA-256 [RFC6234].
+        # RFC 9530 §7.2 registry: "sha-512" is SHA-512 and "sha-256" is SHA-256 (RFC 6234).
         "sha-256": lambda data: hashlib.sha256(data).digest(),
         "sha-512": lambda data: hashlib.sha512(data).digest(),
     }
@@ -75,8 +75,8 @@ def content_digest(body: bytes, algorithms: Sequence[str] = ("sha-256",)) -> str
                 "content_digest_duplicate_algorithm",
                 f"expected each algorithm once, got {algorithm!r} again",
             )
-        # RFC 9530 §2: "The Content-Digest field [...] contains a list of one or more digests
-        # [...] computed over the actual message content" (a Byte Sequence per algorithm).
+        # RFC 9530 §2 (paraphrase): each member is an algorithm key whose value is the Byte
+        # Sequence digest of the actual message content.
         members.append((algorithm, Item(_HASHES[algorithm](body))))
     dictionary: Dictionary = tuple(members)
     return serialize_dictionary(dictionary)

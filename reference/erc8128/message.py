@@ -101,7 +101,7 @@ def _split_target_uri(target_uri: str) -> tuple[str, str, str, str | None]:
         )
     rest = target_uri[separator + 3 :]
     if "#" in rest:
-        # RFC 9110 §7.1: "the target URI [...] excluding any fragment component"
+        # RFC 9110 §7.1 (paraphrase): a target URI carries no fragment component.
         raise MessageComponentError(
             "target_uri_fragment", f"expected no '#fragment' in the target URI, got {target_uri!r}"
         )

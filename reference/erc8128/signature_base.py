@@ -124,8 +124,8 @@ def signature_base_for_label(request: Request, label: str, *,
     for member_label, member in members:
         if member_label != label:
             continue
-        # RFC 9421 §4.1: "Each member describes a single message signature [...] an Inner
-        # List of component identifiers" (paraphrase).
+        # RFC 9421 §4.1 (paraphrase): each Signature-Input member is an Inner List of the
+        # covered component identifiers with the signature parameters.
         if not isinstance(member, InnerList):
             raise MessageComponentError(
                 "signature_input_member_not_inner_list",
