@@ -374,8 +374,8 @@ def _query_param_value(request_query: str | None, name: str, identifier: str) ->
     if not matches:
         raise MessageComponentError(
             "query_param_absent",
-            f"expected the query to contain a parameter whose encoded name is {name!r} for "
-            f"{identifier}, got {request_query!r}",
+            f"expected the query to contain a parameter whose re-encoded name (form-urlencoded "
+            f"set, uppercase hex) is {name!r} for {identifier}, got {request_query!r}",
         )
     # RFC 9421 §2.2.8: "If a parameter name occurs multiple times in a request, the named
     # parameter MUST NOT be included."
