@@ -1,0 +1,30 @@
+"""The README stays true: its two set-up commands and its tour run as written."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def test_readme_opens_with_exactly_two_setup_commands() -> None:
+    first_block = re.search(r"```sh\n(.*?)```", README, re.S)
+    assert first_block is not None
+    commands = [line for line in first_block.group(1).splitlines() if line.strip()]
+    assert len(commands) == 2
+    assert commands[1].split("#")[0].strip() == "./scripts/test"
+    ci = (ROOT / ".ci/run").read_text()
+    assert "./scripts/test" in ci
+
+
+def test_readme_tour_runs() -> None:
+    tour = re.search(r"```python\n(.*?)```", README, re.S)
+    assert tour is not None
+    result = subprocess.run([sys.executable, "-c", tour.group(1)], capture_output=True,
+                            text=True, check=True)
+    assert "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf True False" in result.stdout
+    assert result.stdout.startswith('"@scheme": https\n')
