@@ -16,9 +16,11 @@ from erc8128.secp256k1 import N, RecoverableSignature, encode_public_key, recove
 
 __all__ = [
     "PERSONAL_MESSAGE_PREFIX",
+    "check_hash",
     "decode_signature",
     "encode_signature",
     "personal_message_hash",
+    "prefixed_message",
     "recover_address",
     "recover_public_key",
     "sign_hash",
@@ -31,17 +33,23 @@ _SIGNATURE_LENGTH = 65
 _V_OFFSET = 27
 
 
-def personal_message_hash(message: bytes) -> bytes:
-    """H = keccak256("\\x19Ethereum Signed Message:\\n" ‖ decimal byte length ‖ message)."""
+def prefixed_message(message: bytes) -> bytes:
+    """ "\x19Ethereum Signed Message:\n" ‖ decimal byte length ‖ message, the bytes H hashes."""
     if not isinstance(message, bytes):
         raise InvalidSignature("message_type", f"expected bytes, got {type(message).__name__}")
     # ERC-8128 §3.4.3: "`byteLength(M)` is the length of the serialized signature base in
     # bytes. The decimal length has no leading zeroes."
     length = str(len(message)).encode("ascii")
-    return keccak256(PERSONAL_MESSAGE_PREFIX + length + message)
+    return PERSONAL_MESSAGE_PREFIX + length + message
 
 
-def _check_hash(message_hash: bytes) -> None:
+def personal_message_hash(message: bytes) -> bytes:
+    """H = keccak256("\x19Ethereum Signed Message:\n" ‖ decimal byte length ‖ message)."""
+    return keccak256(prefixed_message(message))
+
+
+def check_hash(message_hash: bytes) -> None:
+    """Reject a hash that is not 32 bytes (reason ``hash_type`` or ``hash_length``)."""
     if not isinstance(message_hash, bytes):
         raise InvalidSignature("hash_type", f"expected bytes, got {type(message_hash).__name__}")
     if len(message_hash) != 32:
@@ -91,7 +99,7 @@ def decode_signature(signature: bytes) -> RecoverableSignature:
 
 def sign_hash(private_key: bytes, message_hash: bytes) -> bytes:
     """The 65-byte low-s signature r ‖ s ‖ v of a 32-byte hash (RFC 6979, v = 27 or 28)."""
-    _check_hash(message_hash)
+    check_hash(message_hash)
     return encode_signature(sign(private_key, message_hash))
 
 
@@ -102,7 +110,7 @@ def sign_message(private_key: bytes, message: bytes) -> bytes:
 
 def recover_public_key(message_hash: bytes, signature: bytes) -> bytes:
     """The 64-byte public key x ‖ y that produced a strict §3.4.3 signature of the hash."""
-    _check_hash(message_hash)
+    check_hash(message_hash)
     decoded = decode_signature(signature)
     Q = recover(message_hash, decoded.r, decoded.s, decoded.recovery_id)
     return encode_public_key(Q)
