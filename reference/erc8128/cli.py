@@ -17,7 +17,11 @@ from erc8128.errors import Erc8128Error
 __all__ = ["main"]
 
 # Modules that contribute sub-commands, in the order `erc8128 --help` lists them.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("erc8128.bench",)
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "erc8128.bench",
+    "erc8128.adapter",
+    "erc8128.conformance_cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
