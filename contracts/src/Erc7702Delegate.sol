@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {SignatureRecovery} from "./SignatureRecovery.sol";
+
+/// @title An ERC-1271 implementation for an EIP-7702-delegated EOA.
+/// @notice Under EIP-7702 this code runs in the context of the delegating EOA, so
+///         `address(this)` is the EOA: a signature is valid when it recovers the EOA's own key.
+///         The immutable `acceptsOwnKey` lives in the code, not in the EOA's storage, so one
+///         deployment accepts and another always rejects (the ERC-8128 §4.1 step 3 "MUST NOT
+///         fall back to ECDSA" test).
+contract Erc7702Delegate {
+    bytes4 internal constant MAGIC_VALUE = 0x1626ba7e;
+    bytes4 internal constant INVALID_VALUE = 0xffffffff;
+
+    bool public immutable acceptsOwnKey;
+
+    constructor(bool acceptsOwnKey_) {
+        acceptsOwnKey = acceptsOwnKey_;
+    }
+
+    function isValidSignature(bytes32 hash, bytes calldata signature)
+        external
+        view
+        returns (bytes4)
+    {
+        if (!acceptsOwnKey) {
+            return INVALID_VALUE;
+        }
+        address signer = SignatureRecovery.recover(hash, signature);
+        if (signer != address(0) && signer == address(this)) {
+            return MAGIC_VALUE;
+        }
+        return INVALID_VALUE;
+    }
+}
