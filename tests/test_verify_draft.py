@@ -7,6 +7,7 @@ order of ERC-8128 §4.1 is tested exactly (the real-chain tests use anvil)."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -26,6 +27,7 @@ from draft_fixture import (
 from draft_fixture import (
     field as field_value,
 )
+from erc8128.accelerate import use_backend
 from erc8128.accounts import NoCodeAccountState, UnavailableAccountState
 from erc8128.errors import AccountStateUnavailable, VerificationError
 from erc8128.invalidation import MemoryInvalidationState
@@ -39,6 +41,16 @@ from erc8128.structured_fields import Token
 from erc8128.verify import Verified, verify_request
 
 SIGNATURE_INPUT = field_value(positive_request(), "signature-input")
+
+
+@pytest.fixture(autouse=True, params=["pure", "coincurve"])
+def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every row runs on the pure code and on the accelerated backend: same answers."""
+    use_backend(request.param)
+    yield request.param
+    use_backend(None)
+
+
 PARAMS = POSITIVE["signature_params"]
 COMPONENTS = [c.strip('"') for c in POSITIVE["covered_components"]]
 NONCE = "EjRWeJCrze8BI0VniavN7w"

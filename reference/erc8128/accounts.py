@@ -22,9 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
+# The pure strict recovery is erc8128.personal_sign.recover_address; accelerate dispatches to it
+# unless a faster backend was selected explicitly.
+from erc8128.accelerate import recover_address
 from erc8128.errors import AccountStateUnavailable, InvalidSignature
 from erc8128.keyid import Account
-from erc8128.personal_sign import recover_address
 
 __all__ = [
     "ERC6492_MAGIC_SUFFIX",

@@ -16,12 +16,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+# The pure ERC-191 code is erc8128.personal_sign; accelerate dispatches to it unless a faster
+# backend was selected explicitly (ERC8128_BACKEND or accelerate.use_backend).
+from erc8128.accelerate import personal_message_hash, sign_message
 from erc8128.addresses import address_of
 from erc8128.content_digest import content_digest, verify_content_digest
 from erc8128.errors import Erc8128Error
 from erc8128.keyid import Account, ProfileName, format_keyid
 from erc8128.message import Request
-from erc8128.personal_sign import personal_message_hash, sign_message
 from erc8128.profiles import get_profile
 from erc8128.signature_base import signature_base
 from erc8128.structured_fields import (

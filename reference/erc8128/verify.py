@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Final
 
+# The pure ERC-191 code is erc8128.personal_sign; accelerate dispatches to it unless a faster
+# backend was selected explicitly (ERC8128_BACKEND or accelerate.use_backend).
+from erc8128.accelerate import personal_message_hash
 from erc8128.accounts import AccountState, NoCodeAccountState, verify_account_signature
 from erc8128.components import component_identifier
 from erc8128.content_digest import verify_content_digest
@@ -32,7 +35,6 @@ from erc8128.keyid import Account, InvalidKeyId, ProfileName, format_keyid, pars
 from erc8128.message import Request
 from erc8128.nonces.base import ReplayStore, replay_key
 from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.personal_sign import personal_message_hash
 from erc8128.policy import PolicyError, VerifierPolicy
 from erc8128.profiles import DRAFT, LEGACY, Profile
 from erc8128.sign import parse_component
