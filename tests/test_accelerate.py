@@ -4,6 +4,7 @@ rules as the pure path, selection by name and environment, and no import unless 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from erc8128.accelerate import (
     selected_backend,
     use_backend,
 )
+from erc8128.bench import SIGNATURE_BASE
+from erc8128.cli import main as cli_main
 from erc8128.errors import Erc8128Error, InvalidKey, InvalidSignature
 from erc8128.secp256k1 import N
 from test_personal_sign import STRICT_CASES
@@ -247,3 +250,53 @@ def test_missing_library_is_a_typed_error() -> None:
         "        print(error.reason)\n"
     )
     assert _run(code).split() == ["backend_not_installed", "backend_not_installed"]
+
+
+# --- erc8128 bench -------------------------------------------------------------------------------
+
+TIMING = r"\d+\.\d{3} ms"
+BENCH_LINES = [
+    r"erc8128 bench: median per call, Python \S+ \(\w+\), quick run",
+    rf"keccak256 136 B: pure {TIMING}, pycryptodome {TIMING} → pure is \d+\.\d× (faster|slower) "
+    r"than pycryptodome",
+    rf"keccak256 450 B: pure {TIMING}, pycryptodome {TIMING} → pure is \d+\.\d× (faster|slower) "
+    r"than pycryptodome",
+    rf"sign_hash: pure {TIMING}, coincurve {TIMING}, ecdsa {TIMING} → pure is \d+\.\d× "
+    r"(faster|slower) than ecdsa",
+    rf"sign_message 450 B: pure {TIMING}, coincurve {TIMING}",
+    rf"recover_address: pure {TIMING}, coincurve {TIMING}, ecdsa {TIMING} → pure is \d+\.\d× "
+    r"(faster|slower) than ecdsa",
+    rf"recover_public_key: pure {TIMING}, ecdsa {TIMING} → pure is \d+\.\d× (faster|slower) "
+    r"than ecdsa",
+    rf"target recover_address pure <= 0\.6 ms: {TIMING}, (met|MISSED)",
+    r"target recover_address pure >= 5× faster than ecdsa: \d+\.\d×, (met|MISSED)",
+    rf"target sign_hash pure <= 0\.4 ms: {TIMING}, (met|MISSED)",
+]
+
+
+def _assert_bench_output(output: str) -> None:
+    lines = output.strip().splitlines()
+    assert len(lines) == len(BENCH_LINES), output
+    for line, pattern in zip(lines, BENCH_LINES, strict=True):
+        assert re.fullmatch(pattern, line), (line, pattern)
+
+
+def test_bench_quick_through_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["bench", "--quick"]) == 0
+    _assert_bench_output(capsys.readouterr().out)
+
+
+def test_bench_quick_script() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks/bench_crypto.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    _assert_bench_output(result.stdout)
+
+
+def test_signature_base_is_450_bytes() -> None:
+    assert len(SIGNATURE_BASE) == 450
+    assert SIGNATURE_BASE.isascii()

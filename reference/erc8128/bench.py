@@ -1,20 +1,252 @@
-"""``erc8128 bench``: median timings of the crypto core, with peers as ratios (placeholder)."""
+"""``erc8128 bench``: median timings of the crypto core on this machine, peers as ratios.
+
+Times Keccak-256 (one 136-byte block and a 450-byte signature base), ERC-191 signing and strict
+recovery for the pure-Python path and the accelerated backend (erc8128.accelerate), and, in the
+same run, the same operations in independent libraries when they are installed: pycryptodome's
+Keccak and ``ecdsa`` (RFC 6979 signing, ``VerifyingKey.from_public_key_recovery_with_digest``).
+Every figure is the median over several repeats of ``timeit``; ``--quick`` runs few iterations
+(for tests: the numbers are then rough). Peers are imported lazily, here only.
+
+Reading the recovery row: ``recover_address`` includes the Keccak-256 of the public key and
+the address; ``ecdsa`` only recovers its candidate public keys, so the comparison favours it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import platform
+import statistics
+import timeit
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-__all__ = ["add_parser"]
+from erc8128 import keccak, personal_sign
+from erc8128.accelerate import Backend, BackendUnavailable, load_backend
+
+__all__ = [
+    "SIGNATURE_BASE",
+    "TARGETS",
+    "Row",
+    "add_parser",
+    "format_row",
+    "main",
+    "measure",
+    "run",
+    "run_benchmarks",
+]
+
+PRIVATE_KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
+BLOCK = bytes(range(136))
+
+
+def _signature_base(length: int) -> bytes:
+    """An RFC 9421 signature base shaped like ERC-8128's, padded (in the nonce) to ``length``."""
+    head = (
+        '"@method": POST\n'
+        '"@authority": api.example.com\n'
+        '"@path": /v1/orders\n'
+        '"@query": ?a=1&b=two\n'
+        '"content-type": application/json\n'
+        '"content-digest": sha-256=:k6I5cakU5erL8KjSUVTNownDwccvu5kU1Hxg88toFYg=:\n'
+        '"@signature-params": ("@method" "@authority" "@path" "@query" "content-type" '
+        '"content-digest");created=1700000000;expires=1700000060;nonce="'
+    )
+    tail = '";keyid="erc8128:1:0x7e5f4552091a69125d5dfcb7b8c2659029395bdf";tag="erc8128"'
+    nonce = "n" * (length - len(head) - len(tail))
+    return (head + nonce + tail).encode("ascii")
+
+
+SIGNATURE_BASE = _signature_base(450)
+
+# Targets of the project's issue #2 for the pure path (seconds; ratio against ecdsa).
+TARGETS = {"recover_address": 0.6e-3, "sign_hash": 0.4e-3, "recover_vs_ecdsa": 5.0}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One operation: (implementation, median seconds per call) in display order."""
+
+    operation: str
+    timings: tuple[tuple[str, float], ...]
+    # The implementation the pure path is compared with in the ratio, if measured.
+    peer: str | None = None
+
+
+def measure(function: Callable[[], object], *, quick: bool) -> float:
+    """Median seconds per call of ``function`` over timeit repeats (warm-up call first)."""
+    function()
+    if quick:
+        return statistics.median(timeit.repeat(function, number=1, repeat=3))
+    single = min(timeit.repeat(function, number=1, repeat=3))
+    number = max(1, int(0.02 / max(single, 1e-9)))
+    repeats = timeit.repeat(function, number=number, repeat=15)
+    return statistics.median(repeats) / number
+
+
+def _ecdsa_peer() -> dict[str, Callable[[], object]] | None:
+    """Sign and recover closures for the ``ecdsa`` package, or None if it is not installed."""
+    try:
+        import ecdsa  # noqa: PLC0415 - a peer, imported only when benchmarking
+        from ecdsa.util import sigencode_string  # noqa: PLC0415
+    except ImportError:
+        return None
+    signing_key = ecdsa.SigningKey.from_string(PRIVATE_KEY, curve=ecdsa.SECP256k1)
+    message_hash = personal_sign.personal_message_hash(SIGNATURE_BASE)
+    signature = personal_sign.sign_hash(PRIVATE_KEY, message_hash)
+
+    def sign() -> object:
+        return signing_key.sign_digest_deterministic(
+            message_hash, hashfunc=hashlib.sha256, sigencode=sigencode_string
+        )
+
+    def recover() -> object:
+        return ecdsa.VerifyingKey.from_public_key_recovery_with_digest(
+            signature[:64], message_hash, ecdsa.SECP256k1
+        )
+
+    return {"sign": sign, "recover": recover}
+
+
+def _pycryptodome_keccak() -> Callable[[bytes], bytes] | None:
+    try:
+        from Crypto.Hash import keccak as pycryptodome_keccak  # noqa: PLC0415 - a peer
+    except ImportError:
+        return None
+
+    def digest(data: bytes) -> bytes:
+        result: bytes = pycryptodome_keccak.new(digest_bits=256, data=data).digest()
+        return result
+
+    return digest
+
+
+def run_benchmarks(*, quick: bool) -> list[Row]:
+    """Measure every row; implementations that are not installed are left out."""
+    pure = load_backend("pure")
+    try:
+        accelerated: Backend | None = load_backend("coincurve")
+    except BackendUnavailable:
+        accelerated = None
+    ecdsa_peer = _ecdsa_peer()
+    pycryptodome_keccak = _pycryptodome_keccak()
+    message_hash = pure.personal_message_hash(SIGNATURE_BASE)
+    signature = pure.sign_hash(PRIVATE_KEY, message_hash)
+
+    rows = []
+    for label, data in (("keccak256 136 B", BLOCK), ("keccak256 450 B", SIGNATURE_BASE)):
+        timings = [("pure", measure(partial(keccak.keccak256, data), quick=quick))]
+        if pycryptodome_keccak is not None:
+            timings.append(
+                ("pycryptodome", measure(partial(pycryptodome_keccak, data), quick=quick))
+            )
+        rows.append(Row(label, tuple(timings), "pycryptodome" if pycryptodome_keccak else None))
+
+    backends = [("pure", pure)] + ([("coincurve", accelerated)] if accelerated else [])
+    sign_hash_timings = [
+        (name, measure(partial(backend.sign_hash, PRIVATE_KEY, message_hash), quick=quick))
+        for name, backend in backends
+    ]
+    if ecdsa_peer is not None:
+        sign_hash_timings.append(("ecdsa", measure(ecdsa_peer["sign"], quick=quick)))
+    rows.append(Row("sign_hash", tuple(sign_hash_timings), "ecdsa" if ecdsa_peer else None))
+
+    sign_message_timings = [
+        (name, measure(partial(backend.sign_message, PRIVATE_KEY, SIGNATURE_BASE), quick=quick))
+        for name, backend in backends
+    ]
+    rows.append(Row("sign_message 450 B", tuple(sign_message_timings)))
+
+    recover_timings = [
+        (name, measure(partial(backend.recover_address, message_hash, signature), quick=quick))
+        for name, backend in backends
+    ]
+    if ecdsa_peer is not None:
+        recover_timings.append(("ecdsa", measure(ecdsa_peer["recover"], quick=quick)))
+    rows.append(Row("recover_address", tuple(recover_timings), "ecdsa" if ecdsa_peer else None))
+
+    public_key_timings = [
+        ("pure", measure(partial(pure.recover_public_key, message_hash, signature), quick=quick))
+    ]
+    if ecdsa_peer is not None:
+        public_key_timings.append(("ecdsa", measure(ecdsa_peer["recover"], quick=quick)))
+    rows.append(
+        Row("recover_public_key", tuple(public_key_timings), "ecdsa" if ecdsa_peer else None)
+    )
+    return rows
+
+
+def _ratio_text(pure_seconds: float, peer: str, peer_seconds: float) -> str:
+    if pure_seconds <= peer_seconds:
+        return f"pure is {peer_seconds / pure_seconds:.1f}× faster than {peer}"
+    return f"pure is {pure_seconds / peer_seconds:.1f}× slower than {peer}"
+
+
+def format_row(row: Row) -> str:
+    """``operation: impl 0.123 ms, impl 0.456 ms → pure is 3.7× faster than peer``."""
+    timings = dict(row.timings)
+    parts = ", ".join(f"{name} {seconds * 1e3:.3f} ms" for name, seconds in row.timings)
+    line = f"{row.operation}: {parts}"
+    if row.peer is not None and row.peer in timings:
+        line += " → " + _ratio_text(timings["pure"], row.peer, timings[row.peer])
+    return line
+
+
+def _target_lines(rows: list[Row]) -> list[str]:
+    by_operation = {row.operation: dict(row.timings) for row in rows}
+    lines = []
+    recover = by_operation["recover_address"]["pure"]
+    sign = by_operation["sign_hash"]["pure"]
+    verdict = {True: "met", False: "MISSED"}
+    lines.append(
+        f"target recover_address pure <= {TARGETS['recover_address'] * 1e3:.1f} ms: "
+        f"{recover * 1e3:.3f} ms, {verdict[recover <= TARGETS['recover_address']]}"
+    )
+    if "ecdsa" in by_operation["recover_address"]:
+        ratio = by_operation["recover_address"]["ecdsa"] / recover
+        lines.append(
+            f"target recover_address pure >= {TARGETS['recover_vs_ecdsa']:.0f}× faster than "
+            f"ecdsa: {ratio:.1f}×, {verdict[ratio >= TARGETS['recover_vs_ecdsa']]}"
+        )
+    lines.append(
+        f"target sign_hash pure <= {TARGETS['sign_hash'] * 1e3:.1f} ms: "
+        f"{sign * 1e3:.3f} ms, {verdict[sign <= TARGETS['sign_hash']]}"
+    )
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    quick = bool(args.quick)
+    print(
+        f"erc8128 bench: median per call, Python {platform.python_version()} "
+        f"({platform.python_implementation()}), {'quick' if quick else 'full'} run"
+    )
+    rows = run_benchmarks(quick=quick)
+    for row in rows:
+        print(format_row(row))
+    for line in _target_lines(rows):
+        print(line)
+    return 0
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quick", action="store_true", help="few iterations (for tests); rough numbers"
+    )
+    parser.set_defaults(func=run)
 
 
 def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "bench", help="time the crypto core on this machine and compare with installed peers"
     )
-    parser.set_defaults(func=run)
+    _configure(parser)
 
 
-def run(args: argparse.Namespace) -> int:
-    print("bench: not yet implemented")
-    return 0
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of benchmarks/bench_crypto.py (same options as ``erc8128 bench``)."""
+    parser = argparse.ArgumentParser(prog="bench_crypto", description=__doc__)
+    _configure(parser)
+    return run(parser.parse_args(argv))
