@@ -1,0 +1,107 @@
+"""ASGI middleware (ASGI 3.0 HTTP) that verifies ERC-8128 signed requests in front of any ASGI
+app (Starlette, FastAPI, ...).
+
+On success the :class:`~erc8128.verify.Verified` result is put in the connection scope under
+``"erc8128.verified"`` (Starlette: ``request.scope["erc8128.verified"]``) and the app receives
+the whole body as one ``http.request`` message; on failure the app never runs and the client gets
+the ERC-8128 §6 refusal. ERC-8128 §6: "Every 401 response MUST include a challenge applicable to
+the target resource". Lifespan and WebSocket scopes pass through untouched.
+
+ASGI keeps what the signature needs: ``raw_path`` (the path as sent, percent-encoding intact),
+``query_string`` and the header lines in order.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from erc8128.integrations.gate import VERIFIED_KEY, Gate
+from erc8128.server.challenge import HttpResponse
+
+__all__ = ["ERC8128Middleware", "request_target"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def request_target(scope: Scope) -> str:
+    """The request-target as received: ``raw_path`` (else the re-encoded ``path``) + query."""
+    raw_path = scope.get("raw_path")
+    if isinstance(raw_path, bytes) and raw_path.startswith(b"/"):
+        target = raw_path.decode("latin-1")
+    else:
+        target = urllib.parse.quote(str(scope.get("path", "/")).encode("utf-8"), safe=_PATH_SAFE)
+    query_string = scope.get("query_string", b"")
+    if query_string:
+        target += "?" + bytes(query_string).decode("latin-1")
+    return target
+
+
+async def _send(response: HttpResponse, send: Send) -> None:
+    headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in (*response.headers, ("Content-Length", str(len(response.body))))
+    ]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+class ERC8128Middleware:
+    """Verify every HTTP request for ``gate``'s routes before ``app`` sees it."""
+
+    def __init__(self, app: AsgiApp, gate: Gate) -> None:
+        self.app = app
+        self.gate = gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        method = str(scope.get("method", "GET"))
+        policy = self.gate.route_policy(method, str(scope.get("path", "/")))
+        if policy is None:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message.get("type") != "http.request":
+                return  # http.disconnect: the client left before sending its content
+            chunk = bytes(message.get("body", b""))
+            size += len(chunk)
+            if size > self.gate.max_body_bytes:
+                await _send(self.gate.too_large(), send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        header_lines = [
+            (bytes(name).decode("latin-1"), bytes(value).decode("latin-1"))
+            for name, value in scope.get("headers", [])
+        ]
+        outcome = self.gate.check(method, request_target(scope), header_lines, body, policy)
+        if isinstance(outcome, HttpResponse):
+            await _send(outcome, send)
+            return
+        verified_scope = dict(scope)
+        verified_scope[VERIFIED_KEY] = outcome
+        replayed = False
+
+        async def replay() -> Message:
+            # The app reads the same content the signature covered, then the original stream.
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(verified_scope, replay, send)

@@ -1,0 +1,102 @@
+"""The verifying gate in front of a web application (ERC-8128 §4 Verification, §6 Failure
+Responses), shared by the WSGI and ASGI middleware.
+
+A :class:`Gate` holds the verifier's trusted configuration (the public URL whose scheme and
+authority every signature must cover, the route policy) and its state (the replay store, the
+account and invalidation states). :meth:`Gate.check` turns what a server received into a
+:class:`~erc8128.message.Request`, verifies it at the clock's time, and answers either the
+:class:`~erc8128.verify.Verified` result or the ERC-8128 §6 refusal built by
+:func:`erc8128.server.challenge.failure_response`. The clock is read here, at the edge.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from erc8128.accounts import AccountState, NoCodeAccountState
+from erc8128.errors import Erc8128Error, VerificationError
+from erc8128.invalidation import InvalidationState
+from erc8128.message import authority, request_from_wire, scheme
+from erc8128.nonces.base import ReplayStore
+from erc8128.nonces.memory import MemoryReplayStore
+from erc8128.policy import VerifierPolicy
+from erc8128.server.challenge import HttpResponse, failure_response, problem_response
+from erc8128.verify import Verified, verify_request
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "VERIFIED_KEY", "Gate", "RoutePolicy"]
+
+# Where the middleware puts the Verified result: the WSGI environ key / the ASGI scope key.
+VERIFIED_KEY: Final = "erc8128.verified"
+DEFAULT_MAX_BODY_BYTES: Final = 1024 * 1024
+
+# A route policy: the policy for (method, path), or None for a route that needs no signature.
+RoutePolicy = Callable[[str, str], VerifierPolicy | None]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Verification of every request to one public URL (``https://api.example``)."""
+
+    public_url: str
+    policy: VerifierPolicy | RoutePolicy = field(default_factory=VerifierPolicy)
+    nonces: ReplayStore = field(default_factory=MemoryReplayStore)
+    accounts: AccountState = field(default_factory=NoCodeAccountState)
+    invalidation: InvalidationState | None = None
+    clock: Callable[[], float] = time.time
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+    def __post_init__(self) -> None:
+        # The scheme and authority come from this trusted configuration, never from the
+        # request (RFC 9110 §7.1; SPEC.md: the verifier reconstructs the target URI).
+        scheme(self.public_url.rstrip("/") + "/")
+        authority(self.public_url.rstrip("/") + "/")
+
+    def route_policy(self, method: str, path: str) -> VerifierPolicy | None:
+        """The policy that applies to ``method`` ``path``, or None if the route is public."""
+        if isinstance(self.policy, VerifierPolicy):
+            return self.policy
+        return self.policy(method, path)
+
+    def check(
+        self,
+        method: str,
+        target: str,
+        header_lines: Sequence[tuple[str, str]],
+        body: bytes,
+        policy: VerifierPolicy,
+    ) -> Verified | HttpResponse:
+        """Verify one received request; the Verified result or the §6 refusal to send."""
+        base = self.public_url.rstrip("/") + "/"
+        try:
+            request = request_from_wire(
+                f"{method} {target} HTTP/1.1",
+                [f"{name}: {value}" for name, value in header_lines],
+                body,
+                scheme=scheme(base),
+                authority=authority(base),
+            )
+        except Erc8128Error as error:
+            # A request whose signature inputs cannot even be rebuilt: ERC-8128 §6
+            # `signature_input_invalid` ("members cannot correlate").
+            failure = VerificationError("signature_input_invalid", error.message)
+            return failure_response(failure, policy=policy)
+        try:
+            return verify_request(
+                request,
+                now=int(self.clock()),
+                nonces=self.nonces,
+                policy=policy,
+                accounts=self.accounts,
+                invalidation=self.invalidation,
+            )
+        except VerificationError as error:
+            return failure_response(error, policy=policy, request=request)
+
+    def too_large(self) -> HttpResponse:
+        """413 for content over ``max_body_bytes``, refused before it is read or verified."""
+        return problem_response(
+            413, "content_too_large", f"expected content of at most {self.max_body_bytes} bytes"
+        )

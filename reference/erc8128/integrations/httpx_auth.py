@@ -1,0 +1,81 @@
+"""ERC-8128 request signing for ``httpx``, sync and async (``pip install 'erc8128[httpx]'``).
+
+``httpx.Client(auth=ERC8128Auth(signer))`` signs every request (ERC-8128 §3.4: fresh nonce,
+60-second window) and, on a 401 carrying ``Accept-Signature``, re-signs once as the challenge
+asks. ERC-8128 §6: "A retry MUST use the advertised label and cover exactly the listed component
+identifiers in the listed order". The same generator flow serves ``httpx.AsyncClient``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator, Sequence
+
+import httpx
+
+from erc8128.client import Signer, parse_accept_signature
+from erc8128.message import Request
+from erc8128.sign import DEFAULT_LABEL
+
+__all__ = ["ERC8128Auth"]
+
+_SIGNATURE_FIELDS = ("Signature-Input", "Signature", "Content-Digest")
+
+
+class ERC8128Auth(httpx.Auth):
+    """``httpx`` auth flow that signs every request with ``signer``."""
+
+    # The signature covers the content's digest, so httpx must buffer the body first.
+    requires_request_body = True
+
+    def __init__(
+        self,
+        signer: Signer,
+        *,
+        label: str = DEFAULT_LABEL,
+        components: Sequence[str] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.signer = signer
+        self.label = label
+        self.components = components
+        self.clock = clock
+
+    def _sign(
+        self,
+        request: httpx.Request,
+        label: str,
+        components: Sequence[str] | None,
+        nonce: str | None = None,
+    ) -> None:
+        for name in _SIGNATURE_FIELDS:
+            if name in request.headers:
+                del request.headers[name]
+        content = request.content
+        unsigned = Request(
+            request.method,
+            str(request.url),
+            tuple(
+                (name.decode("latin-1"), value.decode("latin-1"))
+                for name, value in request.headers.raw
+            ),
+            content if content else None,
+        )
+        signed = self.signer.sign(
+            unsigned, created=int(self.clock()), label=label, components=components, nonce=nonce
+        )
+        for name, value in signed.request.headers[len(unsigned.headers) :]:
+            request.headers[name] = value
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self._sign(request, self.label, self.components)
+        response = yield request
+        hint = response.headers.get("Accept-Signature")
+        if response.status_code != 401 or hint is None:
+            return
+        accepted = parse_accept_signature(hint)
+        if not accepted:
+            return
+        wanted = accepted[0]
+        self._sign(request, wanted.label, wanted.components, wanted.nonce)
+        yield request

@@ -1,0 +1,101 @@
+"""ERC-8128 request signing for ``requests`` (``pip install 'erc8128[requests]'``).
+
+``requests.get(url, auth=ERC8128Auth(signer))`` signs the prepared request (ERC-8128 §3.4:
+fresh nonce, 60-second window, the profile's Request-Bound components plus ``content-digest``
+and ``content-type`` when present) and, on a 401 carrying ``Accept-Signature``, re-signs once
+as the challenge asks. ERC-8128 §6: "A retry MUST use the advertised label and cover exactly the
+listed component identifiers in the listed order".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import requests
+import requests.auth
+
+from erc8128.client import ClientError, Signer, parse_accept_signature
+from erc8128.message import Request
+from erc8128.sign import DEFAULT_LABEL
+
+__all__ = ["ERC8128Auth"]
+
+# Fields the signer adds; removed before a re-signed retry so the retry carries one signature.
+_SIGNATURE_FIELDS = ("Signature-Input", "Signature", "Content-Digest")
+
+
+def _body_bytes(body: object) -> bytes | None:
+    if body is None:
+        return None
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    raise ClientError(
+        "body_not_bytes",
+        f"expected a bytes or str body to sign, got {type(body).__name__} (a stream?)",
+    )
+
+
+class ERC8128Auth(requests.auth.AuthBase):
+    """``requests`` auth that signs every request with ``signer``."""
+
+    def __init__(
+        self,
+        signer: Signer,
+        *,
+        label: str = DEFAULT_LABEL,
+        components: Sequence[str] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.signer = signer
+        self.label = label
+        self.components = components
+        self.clock = clock
+
+    def _sign(
+        self,
+        prepared: requests.PreparedRequest,
+        label: str,
+        components: Sequence[str] | None,
+        nonce: str | None = None,
+    ) -> None:
+        for name in _SIGNATURE_FIELDS:
+            prepared.headers.pop(name, None)
+        request = Request(
+            str(prepared.method),
+            str(prepared.url),
+            tuple((str(name), str(value)) for name, value in prepared.headers.items()),
+            _body_bytes(prepared.body),
+        )
+        signed = self.signer.sign(
+            request, created=int(self.clock()), label=label, components=components, nonce=nonce
+        )
+        for name, value in signed.request.headers[len(request.headers) :]:
+            prepared.headers[name] = value
+
+    def __call__(self, prepared: requests.PreparedRequest) -> requests.PreparedRequest:
+        self._sign(prepared, self.label, self.components)
+        prepared.register_hook("response", self._retry_on_challenge)
+        return prepared
+
+    def _retry_on_challenge(self, response: requests.Response, **kwargs: Any) -> requests.Response:
+        hint = response.headers.get("Accept-Signature")
+        if response.status_code != 401 or hint is None:
+            return response
+        accepted = parse_accept_signature(hint)
+        if not accepted:
+            return response
+        wanted = accepted[0]
+        retry = response.request.copy()
+        # The retry must not come back here: one repair only.
+        retry.hooks["response"] = []
+        self._sign(retry, wanted.label, wanted.components, wanted.nonce)
+        response.content  # noqa: B018 -- drain the first answer so the connection is reusable
+        response.close()
+        answer: requests.Response = response.connection.send(retry, **kwargs)
+        answer.history.append(response)
+        answer.request = retry
+        return answer

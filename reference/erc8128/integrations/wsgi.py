@@ -1,0 +1,108 @@
+"""WSGI middleware (PEP 3333) that verifies ERC-8128 signed requests in front of any WSGI app.
+
+On success the :class:`~erc8128.verify.Verified` result is put in the environ under
+``"erc8128.verified"`` and the app runs with the body still readable; on failure the app never
+runs and the client gets the ERC-8128 §6 refusal (status, ``WWW-Authenticate``,
+``Accept-Signature`` on ``insufficient_coverage``, problem+json). ERC-8128 §6: "Every 401
+response MUST include a challenge applicable to the target resource".
+
+The signature covers the request target exactly as sent. WSGI hands the app a decoded
+``PATH_INFO``; the raw target is taken from ``RAW_URI`` / ``REQUEST_URI`` (set by werkzeug,
+gunicorn, uWSGI) and only without them re-encoded from ``PATH_INFO`` (which cannot restore a
+client's own percent-encoding choices). Header order is lost by WSGI's environ; the signature
+base does not depend on it (RFC 9421 §2.1 combines repeated lines in order, which servers keep).
+The standard library's ``wsgiref`` server invents ``CONTENT_TYPE=text/plain`` for requests
+without one, which the draft profile then requires covered; serve with werkzeug, gunicorn or
+uWSGI instead.
+"""
+
+from __future__ import annotations
+
+import io
+import urllib.parse
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+
+from erc8128.integrations.gate import VERIFIED_KEY, Gate
+from erc8128.server.challenge import HttpResponse
+
+__all__ = ["ERC8128Middleware", "request_target", "wsgi_header_lines"]
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+# RFC 3986 §3.3: pchar = unreserved / pct-encoded / sub-delims / ":" / "@"; plus "/".
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def request_target(environ: dict[str, Any]) -> str:
+    """The request-target as received: ``RAW_URI`` / ``REQUEST_URI`` when the server gives it."""
+    for key in ("RAW_URI", "REQUEST_URI"):
+        raw = environ.get(key)
+        if isinstance(raw, str) and raw.startswith("/"):
+            return raw
+    # PEP 3333: environ strings are "bytes-as-latin-1"; re-encode the decoded path.
+    script_path = str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", ""))
+    target = urllib.parse.quote(script_path.encode("latin-1"), safe=_PATH_SAFE) or "/"
+    query_string = environ.get("QUERY_STRING")
+    if query_string:
+        target += "?" + str(query_string)
+    return target
+
+
+def _header_name(cgi_key: str) -> str:
+    """``SIGNATURE_INPUT`` → ``Signature-Input`` (RFC 3875 §4.1.18 meta-variable names)."""
+    return "-".join(part.capitalize() for part in cgi_key.split("_"))
+
+
+def wsgi_header_lines(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request's header fields from the environ (``HTTP_*``, ``CONTENT_TYPE``,
+    ``CONTENT_LENGTH``); repeated lines arrive already combined with ", "."""
+    lines: list[tuple[str, str]] = []
+    for key, value in environ.items():
+        if not isinstance(value, str):
+            continue
+        if key.startswith("HTTP_"):
+            lines.append((_header_name(key[5:]), value))
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            lines.append((_header_name(key), value))
+    return lines
+
+
+def _send(response: HttpResponse, start_response: StartResponse) -> list[bytes]:
+    phrase = HTTPStatus(response.status).phrase
+    headers = [*response.headers, ("Content-Length", str(len(response.body)))]
+    start_response(f"{response.status} {phrase}", headers)
+    return [response.body]
+
+
+class ERC8128Middleware:
+    """Verify every request for ``gate``'s routes before ``app`` sees it."""
+
+    def __init__(self, app: WsgiApp, gate: Gate) -> None:
+        self.app = app
+        self.gate = gate
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = str(environ.get("REQUEST_METHOD", "GET"))
+        path = str(environ.get("PATH_INFO", "")) or "/"
+        policy = self.gate.route_policy(method, path)
+        if policy is None:
+            return self.app(environ, start_response)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= self.gate.max_body_bytes:
+            return _send(self.gate.too_large(), start_response)
+        body = environ["wsgi.input"].read(length) if length else b""
+        # The app reads the same content the signature covered.
+        environ["wsgi.input"] = io.BytesIO(body)
+        outcome = self.gate.check(
+            method, request_target(environ), wsgi_header_lines(environ), body, policy
+        )
+        if isinstance(outcome, HttpResponse):
+            return _send(outcome, start_response)
+        environ[VERIFIED_KEY] = outcome
+        return self.app(environ, start_response)
