@@ -46,6 +46,7 @@ __all__ = [
     "DERIVED_COMPONENTS",
     "STRUCTURED_FIELD_TYPES",
     "FieldType",
+    "check_component",
     "component_identifier",
     "component_value",
     "field_values",
@@ -256,28 +257,7 @@ def _structured_value(values: tuple[str, ...], field_type: FieldType, identifier
 
 def _field_component_value(request: Request, component: Item, name: str, identifier: str,
                            structured_fields: Mapping[str, FieldType]) -> str:
-    # RFC 9421 §2.1: "The component name for an HTTP field is the lowercased form of its field
-    # name"; a field name is a token (RFC 9110 §5.1).
-    if not is_token(name):
-        raise MessageComponentError(
-            "component_name_invalid", f"expected a field name (token), got {identifier}"
-        )
     keys = {key for key, _ in component.params}
-    for key in keys:
-        if key not in _FIELD_PARAMETERS:
-            raise MessageComponentError(
-                "component_parameter_unknown",
-                f"expected parameters among sf, key, bs, req, tr, got {key!r} in {identifier}",
-            )
-    _check_parameter_types(component.params, identifier)
-    _reject_req_and_tr(keys, identifier)
-    # RFC 9421 §2.1.3 (paraphrase): bs wraps raw field lines, so it cannot be combined with
-    # the structured-field parameters sf or key.
-    if "bs" in keys and ("sf" in keys or "key" in keys):
-        raise MessageComponentError(
-            "component_parameter_conflict",
-            f"expected 'bs' without 'sf' or 'key', got {identifier}",
-        )
     values = field_values(request, name)
     if "bs" in keys:
         # RFC 9421 §2.1.3: "Encode the bytes of the resulting field value as a Byte Sequence"
@@ -390,37 +370,6 @@ def _query_param_value(request_query: str | None, name: str, identifier: str) ->
 
 def _derived_component_value(request: Request, component: Item, name: str,
                              identifier: str) -> str:
-    if name == "@signature-params":
-        # RFC 9421 §2.3: @signature-params is the last line of the base, not a covered
-        # component.
-        raise MessageComponentError(
-            "component_signature_params_covered",
-            "expected a covered component, got \"@signature-params\"",
-        )
-    if name == "@status":
-        # RFC 9421 §2.2.9: "The @status component identifier MUST NOT be used in a request
-        # message."
-        raise MessageComponentError(
-            "component_response_only",
-            "expected a request component, got the response component \"@status\"",
-        )
-    if name not in DERIVED_COMPONENTS:
-        # RFC 9421 §2.5: "If the derived component name is unknown [...] produce an error."
-        raise MessageComponentError(
-            "component_unknown",
-            f"expected one of {', '.join(sorted(DERIVED_COMPONENTS))}, got {identifier}",
-        )
-    keys = {key for key, _ in component.params}
-    allowed = {"req", "name"} if name == "@query-param" else {"req"}
-    for key in keys:
-        if key not in allowed:
-            raise MessageComponentError(
-                "component_parameter_unknown",
-                f"expected parameters among {', '.join(sorted(allowed))} for {name}, "
-                f"got {key!r} in {identifier}",
-            )
-    _check_parameter_types(component.params, identifier)
-    _reject_req_and_tr(keys, identifier)
     target_uri = request.target_uri
     if name == "@method":
         # RFC 9421 §2.2.1: "no transformation to the input method value's case is performed"
@@ -461,6 +410,77 @@ def _derived_component_value(request: Request, component: Item, name: str,
     return value
 
 
+def check_component(component: Item) -> str:
+    """The checks of a component identifier that need no request (RFC 9421 §2, §2.5): an
+    sf-string name, lowercase, a known derived name or a field-name token, and parameters that
+    the component allows. Returns the serialised identifier; raises MessageComponentError."""
+    identifier = component_identifier(component)
+    name = component.value
+    assert isinstance(name, str)  # checked by component_identifier
+    if name == "":
+        raise MessageComponentError("component_name_invalid", "expected a component name, got \"\"")
+    # RFC 9421 §2.1: field component names are lowercased; derived names are lowercase too.
+    if name != ascii_lower(name):
+        raise MessageComponentError(
+            "component_name_not_lowercase", f"expected a lowercase component name, got {identifier}"
+        )
+    keys = {key for key, _ in component.params}
+    if name.startswith("@"):
+        if name == "@signature-params":
+            # RFC 9421 §2.3: @signature-params is the last line of the base, not a covered
+            # component.
+            raise MessageComponentError(
+                "component_signature_params_covered",
+                "expected a covered component, got \"@signature-params\"",
+            )
+        if name == "@status":
+            # RFC 9421 §2.2.9: "The @status component identifier MUST NOT be used in a request
+            # message."
+            raise MessageComponentError(
+                "component_response_only",
+                "expected a request component, got the response component \"@status\"",
+            )
+        if name not in DERIVED_COMPONENTS:
+            # RFC 9421 §2.5: "If the derived component name is unknown [...] produce an error."
+            raise MessageComponentError(
+                "component_unknown",
+                f"expected one of {', '.join(sorted(DERIVED_COMPONENTS))}, got {identifier}",
+            )
+        allowed = {"req", "name"} if name == "@query-param" else {"req"}
+        for key in keys:
+            if key not in allowed:
+                raise MessageComponentError(
+                    "component_parameter_unknown",
+                    f"expected parameters among {', '.join(sorted(allowed))} for {name}, "
+                    f"got {key!r} in {identifier}",
+                )
+        _check_parameter_types(component.params, identifier)
+        _reject_req_and_tr(keys, identifier)
+        return identifier
+    # RFC 9421 §2.1: "The component name for an HTTP field is the lowercased form of its field
+    # name"; a field name is a token (RFC 9110 §5.1).
+    if not is_token(name):
+        raise MessageComponentError(
+            "component_name_invalid", f"expected a field name (token), got {identifier}"
+        )
+    for key in keys:
+        if key not in _FIELD_PARAMETERS:
+            raise MessageComponentError(
+                "component_parameter_unknown",
+                f"expected parameters among sf, key, bs, req, tr, got {key!r} in {identifier}",
+            )
+    _check_parameter_types(component.params, identifier)
+    _reject_req_and_tr(keys, identifier)
+    # RFC 9421 §2.1.3 (paraphrase): bs wraps raw field lines, so it cannot be combined with
+    # the structured-field parameters sf or key.
+    if "bs" in keys and ("sf" in keys or "key" in keys):
+        raise MessageComponentError(
+            "component_parameter_conflict",
+            f"expected 'bs' without 'sf' or 'key', got {identifier}",
+        )
+    return identifier
+
+
 def component_value(request: Request, component: Item, *,
                     structured_fields: Mapping[str, FieldType] = STRUCTURED_FIELD_TYPES) -> str:
     """The RFC 9421 §2 canonical value of one covered component of ``request``.
@@ -472,16 +492,9 @@ def component_value(request: Request, component: Item, *,
         raise MessageComponentError(
             "request_type", f"expected a Request, got {type(request).__name__}"
         )
-    identifier = component_identifier(component)
+    identifier = check_component(component)
     name = component.value
-    assert isinstance(name, str)  # checked by component_identifier
-    if name == "":
-        raise MessageComponentError("component_name_invalid", "expected a component name, got \"\"")
-    # RFC 9421 §2.1: field component names are lowercased; derived names are lowercase too.
-    if name != ascii_lower(name):
-        raise MessageComponentError(
-            "component_name_not_lowercase", f"expected a lowercase component name, got {identifier}"
-        )
+    assert isinstance(name, str)  # checked by check_component
     try:
         if name.startswith("@"):
             return _derived_component_value(request, component, name, identifier)

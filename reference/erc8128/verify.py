@@ -19,7 +19,7 @@ from typing import Final
 # backend was selected explicitly (ERC8128_BACKEND or accelerate.use_backend).
 from erc8128.accelerate import personal_message_hash
 from erc8128.accounts import AccountState, NoCodeAccountState, verify_account_signature
-from erc8128.components import component_identifier
+from erc8128.components import check_component, component_identifier
 from erc8128.content_digest import verify_content_digest
 from erc8128.errors import (
     AccountStateUnavailable,
@@ -512,8 +512,9 @@ def _consume_nonce(authenticated: _Authenticated, nonces: ReplayStore) -> Verifi
 
 
 def _identifier(item: Item, label: str) -> str:
+    """Step 5: the identifier's own syntax (RFC 9421 §2), before any value is computed."""
     try:
-        return component_identifier(item)
+        return check_component(item)
     except Erc8128Error as error:
         raise _fail("signature_input_invalid", f"{label}: {error.message}", label) from None
 
