@@ -21,6 +21,9 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "erc8128.bench",
     "erc8128.adapter",
     "erc8128.conformance_cli",
+    "erc8128.keygen_cli",
+    "erc8128.request_cli",
+    "erc8128.inspect_cli",
 )
 
 
