@@ -117,10 +117,12 @@ ROTATION_OFFSETS: tuple[tuple[int, ...], ...] = (
     (27, 20, 39, 8, 14),
 )
 
-# Multiplying a 64-bit lane v by 2**64 + 1 writes two copies of v side by side; the 64 bits
-# that start at bit 64 - r of that product are v rotated left by r. So
-# rot(v, r) = (v * LANE_PAIR >> (64 - r)) & LANE_MASK, one operation fewer than
-# ((v << r) | (v >> (64 - r))) & LANE_MASK.
+# Multiplying a 64-bit lane v by 2**64 + 1 writes two copies of v side by side, and the 64 bits
+# that start at bit 64 - r of that product are v rotated left by r:
+#     rot(v, r) = (v * LANE_PAIR >> (64 - r)) & LANE_MASK,
+# one operation fewer than ((v << r) | (v >> (64 - r))) & LANE_MASK. Multiplying by
+# LANE_PAIR << r instead places the rotated lane at bits 64..127, so that only the mask is left:
+#     rot(v, r) << 64 = (v * (LANE_PAIR << r)) & (LANE_MASK << 64).
 LANE_PAIR = (1 << LANE_BITS) + 1
 
 # The lanes (x, y) that the fast permutation holds complemented during its rounds (the "lane
@@ -300,19 +302,31 @@ def keccak_f1600(state: Sequence[int]) -> list[int]:
     return _permute(_check_state(state))
 
 
-def _permute(state: list[int]) -> list[int]:
-    """Keccak-f[1600] on 25 checked lanes, one round written out lane by lane.
+# The round constants two by two, for the two rounds of one pass through _permute's loop; the
+# first of each pair is applied to A[0, 0] while the lanes sit at bits 64..127.
+_ROUND_CONSTANT_PAIRS: tuple[tuple[int, int], ...] = tuple(
+    (ROUND_CONSTANTS[i] << LANE_BITS, ROUND_CONSTANTS[i + 1]) for i in range(0, ROUNDS, 2)
+)
 
-    The same rounds as :func:`keccak_f1600_reference`, made fast in four ways:
+
+def _permute(state: list[int]) -> list[int]:
+    """Keccak-f[1600] on 25 checked lanes, the rounds written out lane by lane.
+
+    The same rounds as :func:`keccak_f1600_reference`, made fast in five ways:
 
     1. Lane A[x, y] is the local ``a{x}{y}`` and B[x, y] is ``b{x}{y}``: every index of the
        reference becomes a name, and no list is read or written inside the 24 rounds.
     2. θ, ρ, π, χ and ι are fused: θ computes C and D; then one line per lane does θ's XOR
        with D, ρ's rotation and π's move, ``B[y, 2x + 3y] = rot(A[x, y] ^ D[x], r[x, y])``,
-       with r[x, y] of ROTATION_OFFSETS written into the line (the compiler folds
-       ``64 - r``); then one line per lane does χ (and ι on A[0, 0]).
-    3. A rotation is a multiplication, a shift and a mask (see LANE_PAIR), and ``mask`` and
-       ``pair`` are local names, the fastest to load.
+       with r[x, y] of ROTATION_OFFSETS written into the line; then one line per lane does χ
+       (and ι on A[0, 0]). The constants ``mask``, ``pair`` and ``pair_{r}`` are local names,
+       the fastest to load.
+    3. A rotation is a multiplication and a mask, without a shift, in every other round (see
+       LANE_PAIR): round 2i takes lanes at bits 0..63 and leaves them rotated at bits 64..127
+       (``high_mask``); round 2i + 1 takes them there, rotates them with a multiplication, a
+       shift and a mask, and leaves them back at bits 0..63. θ and χ work the same at either
+       position (only the masks and the round constant are moved up), so the loop body is the
+       two rounds and saves 24 shifts per pair of rounds.
     4. The lane complementing transform ("Keccak implementation overview", version 3.2,
        §2.2): the six lanes in COMPLEMENTED_LANES are held complemented (XORed with
        2**64 - 1) during the rounds. θ, ρ and π are XORs and rotations, so they carry the
@@ -320,9 +334,19 @@ def _permute(state: list[int]) -> list[int]:
        laws into ``&`` and ``|`` of the lanes as held, so that it needs one NOT per row
        instead of five and leaves the same six lanes complemented for the next round. The
        six lanes are complemented on entry and again on exit.
+    5. Nothing is checked inside: :func:`keccak_f1600` checks the state once, and
+       :func:`keccak256` builds it from 64-bit words.
     """
     mask = LANE_MASK
+    high_mask = LANE_MASK << LANE_BITS
     pair = LANE_PAIR
+    (
+        pair_1, pair_2, pair_3, pair_6, pair_8, pair_10, pair_14, pair_15, pair_18, pair_20,
+        pair_21, pair_25, pair_27, pair_28, pair_36, pair_39, pair_41, pair_43, pair_44,
+        pair_45, pair_55, pair_56, pair_61, pair_62,
+    ) = (pair << r for r in (
+        1, 2, 3, 6, 8, 10, 14, 15, 18, 20, 21, 25, 27, 28, 36, 39, 41, 43, 44, 45, 55, 56, 61, 62,
+    ))  # fmt: skip
     (
         a00, a10, a20, a30, a40,
         a01, a11, a21, a31, a41,
@@ -337,7 +361,8 @@ def _permute(state: list[int]) -> list[int]:
     a22 ^= mask
     a23 ^= mask
     a04 ^= mask
-    for round_constant in ROUND_CONSTANTS:
+    for round_constant_even, round_constant_odd in _ROUND_CONSTANT_PAIRS:
+        # Round 2i, lanes at bits 0..63 in, at bits 64..127 out.
         # θ: C[x] = A[x, 0] ^ A[x, 1] ^ A[x, 2] ^ A[x, 3] ^ A[x, 4]
         c0 = a00 ^ a01 ^ a02 ^ a03 ^ a04
         c1 = a10 ^ a11 ^ a12 ^ a13 ^ a14
@@ -345,41 +370,112 @@ def _permute(state: list[int]) -> list[int]:
         c3 = a30 ^ a31 ^ a32 ^ a33 ^ a34
         c4 = a40 ^ a41 ^ a42 ^ a43 ^ a44
         # θ: D[x] = C[x - 1] ^ rot(C[x + 1], 1)
-        d0 = c4 ^ ((c1 * pair >> (64 - 1)) & mask)
-        d1 = c0 ^ ((c2 * pair >> (64 - 1)) & mask)
-        d2 = c1 ^ ((c3 * pair >> (64 - 1)) & mask)
-        d3 = c2 ^ ((c4 * pair >> (64 - 1)) & mask)
-        d4 = c3 ^ ((c0 * pair >> (64 - 1)) & mask)
+        d0 = c4 ^ ((c1 * pair >> 63) & mask)
+        d1 = c0 ^ ((c2 * pair >> 63) & mask)
+        d2 = c1 ^ ((c3 * pair >> 63) & mask)
+        d3 = c2 ^ ((c4 * pair >> 63) & mask)
+        d4 = c3 ^ ((c0 * pair >> 63) & mask)
         # θ, ρ and π: B[y, 2x + 3y] = rot(A[x, y] ^ D[x], r[x, y])
-        b00 = a00 ^ d0
-        b13 = ((a01 ^ d0) * pair >> (64 - 36)) & mask
-        b21 = ((a02 ^ d0) * pair >> (64 - 3)) & mask
-        b34 = ((a03 ^ d0) * pair >> (64 - 41)) & mask
-        b42 = ((a04 ^ d0) * pair >> (64 - 18)) & mask
-        b02 = ((a10 ^ d1) * pair >> (64 - 1)) & mask
-        b10 = ((a11 ^ d1) * pair >> (64 - 44)) & mask
-        b23 = ((a12 ^ d1) * pair >> (64 - 10)) & mask
-        b31 = ((a13 ^ d1) * pair >> (64 - 45)) & mask
-        b44 = ((a14 ^ d1) * pair >> (64 - 2)) & mask
-        b04 = ((a20 ^ d2) * pair >> (64 - 62)) & mask
-        b12 = ((a21 ^ d2) * pair >> (64 - 6)) & mask
-        b20 = ((a22 ^ d2) * pair >> (64 - 43)) & mask
-        b33 = ((a23 ^ d2) * pair >> (64 - 15)) & mask
-        b41 = ((a24 ^ d2) * pair >> (64 - 61)) & mask
-        b01 = ((a30 ^ d3) * pair >> (64 - 28)) & mask
-        b14 = ((a31 ^ d3) * pair >> (64 - 55)) & mask
-        b22 = ((a32 ^ d3) * pair >> (64 - 25)) & mask
-        b30 = ((a33 ^ d3) * pair >> (64 - 21)) & mask
-        b43 = ((a34 ^ d3) * pair >> (64 - 56)) & mask
-        b03 = ((a40 ^ d4) * pair >> (64 - 27)) & mask
-        b11 = ((a41 ^ d4) * pair >> (64 - 20)) & mask
-        b24 = ((a42 ^ d4) * pair >> (64 - 39)) & mask
-        b32 = ((a43 ^ d4) * pair >> (64 - 8)) & mask
-        b40 = ((a44 ^ d4) * pair >> (64 - 14)) & mask
-        # χ: A[x, y] = B[x, y] ^ (~B[x + 1, y] & B[x + 2, y]), rewritten for the complemented
-        # lanes with one NOT per row (n{x}{y} = ~B[x, y]); ι: A[0, 0] ^= RC[i]
+        b00 = (a00 ^ d0) << 64
+        b13 = ((a01 ^ d0) * pair_36) & high_mask
+        b21 = ((a02 ^ d0) * pair_3) & high_mask
+        b34 = ((a03 ^ d0) * pair_41) & high_mask
+        b42 = ((a04 ^ d0) * pair_18) & high_mask
+        b02 = ((a10 ^ d1) * pair_1) & high_mask
+        b10 = ((a11 ^ d1) * pair_44) & high_mask
+        b23 = ((a12 ^ d1) * pair_10) & high_mask
+        b31 = ((a13 ^ d1) * pair_45) & high_mask
+        b44 = ((a14 ^ d1) * pair_2) & high_mask
+        b04 = ((a20 ^ d2) * pair_62) & high_mask
+        b12 = ((a21 ^ d2) * pair_6) & high_mask
+        b20 = ((a22 ^ d2) * pair_43) & high_mask
+        b33 = ((a23 ^ d2) * pair_15) & high_mask
+        b41 = ((a24 ^ d2) * pair_61) & high_mask
+        b01 = ((a30 ^ d3) * pair_28) & high_mask
+        b14 = ((a31 ^ d3) * pair_55) & high_mask
+        b22 = ((a32 ^ d3) * pair_25) & high_mask
+        b30 = ((a33 ^ d3) * pair_21) & high_mask
+        b43 = ((a34 ^ d3) * pair_56) & high_mask
+        b03 = ((a40 ^ d4) * pair_27) & high_mask
+        b11 = ((a41 ^ d4) * pair_20) & high_mask
+        b24 = ((a42 ^ d4) * pair_39) & high_mask
+        b32 = ((a43 ^ d4) * pair_8) & high_mask
+        b40 = ((a44 ^ d4) * pair_14) & high_mask
+        # χ: A[x, y] = B[x, y] ^ (~B[x + 1, y] & B[x + 2, y]) on the complemented lanes,
+        # one NOT per row (n{x}{y} = ~B[x, y]); ι: A[0, 0] ^= RC[2i]
+        n20 = b20 ^ high_mask
+        a00 = b00 ^ (b10 | b20) ^ round_constant_even
+        a10 = b10 ^ (n20 | b30)
+        a20 = b20 ^ (b30 & b40)
+        a30 = b30 ^ (b40 | b00)
+        a40 = b40 ^ (b00 & b10)
+        n41 = b41 ^ high_mask
+        a01 = b01 ^ (b11 | b21)
+        a11 = b11 ^ (b21 & b31)
+        a21 = b21 ^ (b31 | n41)
+        a31 = b31 ^ (b41 | b01)
+        a41 = b41 ^ (b01 & b11)
+        n32 = b32 ^ high_mask
+        a02 = b02 ^ (b12 | b22)
+        a12 = b12 ^ (b22 & b32)
+        a22 = b22 ^ (n32 & b42)
+        a32 = n32 ^ (b42 | b02)
+        a42 = b42 ^ (b02 & b12)
+        n33 = b33 ^ high_mask
+        a03 = b03 ^ (b13 & b23)
+        a13 = b13 ^ (b23 | b33)
+        a23 = b23 ^ (n33 | b43)
+        a33 = n33 ^ (b43 & b03)
+        a43 = b43 ^ (b03 | b13)
+        n14 = b14 ^ high_mask
+        a04 = b04 ^ (n14 & b24)
+        a14 = n14 ^ (b24 | b34)
+        a24 = b24 ^ (b34 & b44)
+        a34 = b34 ^ (b44 | b04)
+        a44 = b44 ^ (b04 & b14)
+        # Round 2i + 1, lanes at bits 64..127 in, at bits 0..63 out.
+        # θ: C[x] = A[x, 0] ^ A[x, 1] ^ A[x, 2] ^ A[x, 3] ^ A[x, 4]
+        c0 = a00 ^ a01 ^ a02 ^ a03 ^ a04
+        c1 = a10 ^ a11 ^ a12 ^ a13 ^ a14
+        c2 = a20 ^ a21 ^ a22 ^ a23 ^ a24
+        c3 = a30 ^ a31 ^ a32 ^ a33 ^ a34
+        c4 = a40 ^ a41 ^ a42 ^ a43 ^ a44
+        # θ: D[x] = C[x - 1] ^ rot(C[x + 1], 1)
+        d0 = c4 ^ ((c1 * pair >> 63) & high_mask)
+        d1 = c0 ^ ((c2 * pair >> 63) & high_mask)
+        d2 = c1 ^ ((c3 * pair >> 63) & high_mask)
+        d3 = c2 ^ ((c4 * pair >> 63) & high_mask)
+        d4 = c3 ^ ((c0 * pair >> 63) & high_mask)
+        # θ, ρ and π: B[y, 2x + 3y] = rot(A[x, y] ^ D[x], r[x, y])
+        b00 = (a00 ^ d0) >> 64
+        b13 = ((a01 ^ d0) * pair >> (128 - 36)) & mask
+        b21 = ((a02 ^ d0) * pair >> (128 - 3)) & mask
+        b34 = ((a03 ^ d0) * pair >> (128 - 41)) & mask
+        b42 = ((a04 ^ d0) * pair >> (128 - 18)) & mask
+        b02 = ((a10 ^ d1) * pair >> (128 - 1)) & mask
+        b10 = ((a11 ^ d1) * pair >> (128 - 44)) & mask
+        b23 = ((a12 ^ d1) * pair >> (128 - 10)) & mask
+        b31 = ((a13 ^ d1) * pair >> (128 - 45)) & mask
+        b44 = ((a14 ^ d1) * pair >> (128 - 2)) & mask
+        b04 = ((a20 ^ d2) * pair >> (128 - 62)) & mask
+        b12 = ((a21 ^ d2) * pair >> (128 - 6)) & mask
+        b20 = ((a22 ^ d2) * pair >> (128 - 43)) & mask
+        b33 = ((a23 ^ d2) * pair >> (128 - 15)) & mask
+        b41 = ((a24 ^ d2) * pair >> (128 - 61)) & mask
+        b01 = ((a30 ^ d3) * pair >> (128 - 28)) & mask
+        b14 = ((a31 ^ d3) * pair >> (128 - 55)) & mask
+        b22 = ((a32 ^ d3) * pair >> (128 - 25)) & mask
+        b30 = ((a33 ^ d3) * pair >> (128 - 21)) & mask
+        b43 = ((a34 ^ d3) * pair >> (128 - 56)) & mask
+        b03 = ((a40 ^ d4) * pair >> (128 - 27)) & mask
+        b11 = ((a41 ^ d4) * pair >> (128 - 20)) & mask
+        b24 = ((a42 ^ d4) * pair >> (128 - 39)) & mask
+        b32 = ((a43 ^ d4) * pair >> (128 - 8)) & mask
+        b40 = ((a44 ^ d4) * pair >> (128 - 14)) & mask
+        # χ: A[x, y] = B[x, y] ^ (~B[x + 1, y] & B[x + 2, y]) on the complemented lanes,
+        # one NOT per row (n{x}{y} = ~B[x, y]); ι: A[0, 0] ^= RC[2i + 1]
         n20 = b20 ^ mask
-        a00 = b00 ^ (b10 | b20) ^ round_constant
+        a00 = b00 ^ (b10 | b20) ^ round_constant_odd
         a10 = b10 ^ (n20 | b30)
         a20 = b20 ^ (b30 & b40)
         a30 = b30 ^ (b40 | b00)
