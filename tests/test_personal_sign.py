@@ -20,6 +20,7 @@ from eth_account.messages import _hash_eip191_message, encode_defunct
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from erc8128 import secp256k1
 from erc8128.errors import Erc8128Error, InvalidKey, InvalidSignature
 from erc8128.personal_sign import (
     PERSONAL_MESSAGE_PREFIX,
@@ -30,12 +31,20 @@ from erc8128.personal_sign import (
     sign_hash,
     sign_message,
 )
-from erc8128.secp256k1 import N, derive_public_key
+from erc8128.secp256k1 import (
+    AffinePoint,
+    G,
+    N,
+    derive_public_key,
+    reference_add,
+    reference_multiply,
+)
+from erc8128.secp256k1 import multiply_generator as multiply_generator_fast
 
 EXAMPLES = json.loads(
-    (
-        Path(__file__).resolve().parent.parent / "vectors/third_party/erc191/examples.json"
-    ).read_text(encoding="utf-8")
+    (Path(__file__).resolve().parent.parent / "vectors/third_party/erc191/examples.json").read_text(
+        encoding="utf-8"
+    )
 )
 SIGNED = EXAMPLES["signed_examples"]
 HASH_ONLY = EXAMPLES["message_hash_examples"]
@@ -85,9 +94,10 @@ def test_hash_only_example(example: dict[str, Any]) -> None:
 def test_length_prefix_counts_utf8_bytes() -> None:
     message = "I♥SF".encode()
     expected = PERSONAL_MESSAGE_PREFIX + b"6" + message
-    assert personal_message_hash(message) == pycryptodome_keccak.new(
-        digest_bits=256, data=expected
-    ).digest()
+    assert (
+        personal_message_hash(message)
+        == pycryptodome_keccak.new(digest_bits=256, data=expected).digest()
+    )
     signed = [example for example in SIGNED if example["id"] == "eth-account-I-love-SF"]
     assert unhex(signed[0]["eip191_prefixed_message_hex"]) == expected
 
@@ -98,9 +108,7 @@ def test_length_prefix_counts_utf8_bytes() -> None:
 @settings(max_examples=100, deadline=None)
 @given(messages)
 def test_hash_matches_eth_account(message: bytes) -> None:
-    assert personal_message_hash(message) == _hash_eip191_message(
-        encode_defunct(primitive=message)
-    )
+    assert personal_message_hash(message) == _hash_eip191_message(encode_defunct(primitive=message))
 
 
 @settings(max_examples=60, deadline=None)
@@ -247,8 +255,12 @@ def test_high_s_twin_is_a_valid_ecdsa_signature_that_we_refuse() -> None:
 
 @pytest.mark.parametrize(
     ("private_key", "reason"),
-    [(b"\x00" * 32, "private_key_range"), (N.to_bytes(32, "big"), "private_key_range"),
-     (b"\x01" * 31, "private_key_length"), ("k", "private_key_type")],
+    [
+        (b"\x00" * 32, "private_key_range"),
+        (N.to_bytes(32, "big"), "private_key_range"),
+        (b"\x01" * 31, "private_key_length"),
+        ("k", "private_key_type"),
+    ],
     ids=["zero", "n", "short", "str"],
 )
 def test_sign_rejects_bad_keys(private_key: Any, reason: str) -> None:
@@ -271,3 +283,36 @@ def test_bad_inputs_to_signing(function: Any, arguments: tuple[Any, ...], reason
     with pytest.raises(Erc8128Error) as raised:
         function(*arguments)
     assert raised.value.reason == reason
+
+
+# --- the same examples through the reference (affine double-and-add) arithmetic ---------------
+
+
+@pytest.fixture
+def reference_arithmetic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Route signing and recovery through secp256k1's reference layer instead of the fast one."""
+
+    def multiply_generator(k: int) -> AffinePoint | None:
+        return reference_multiply(k, G)
+
+    def multiply_two(u1: int, u2: int, point: AffinePoint) -> AffinePoint | None:
+        return reference_add(reference_multiply(u1, G), reference_multiply(u2, point))
+
+    monkeypatch.setattr(secp256k1, "multiply_generator", multiply_generator)
+    monkeypatch.setattr(secp256k1, "multiply_two", multiply_two)
+
+
+@pytest.mark.parametrize("example", SIGNED, ids=[example["id"] for example in SIGNED])
+def test_signed_example_with_reference_arithmetic(
+    reference_arithmetic: None, example: dict[str, Any]
+) -> None:
+    assert secp256k1.multiply_generator.__name__ == "multiply_generator"
+    assert secp256k1.multiply_generator is not multiply_generator_fast
+    private_key = unhex(example["private_key"])
+    message = unhex(example["message_hex"])
+    signature = unhex(example["signature"])
+    assert sign_message(private_key, message) == signature
+    assert derive_public_key(private_key) == recover_public_key(
+        personal_message_hash(message), signature
+    )
+    assert recover_address(personal_message_hash(message), signature) == example["address"].lower()

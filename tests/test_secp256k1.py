@@ -170,6 +170,32 @@ def test_multiplication_edge_scalars(k: int, expected: AffinePoint | None) -> No
     assert multiply(k, None) is None
 
 
+TRICKY_SCALARS = [
+    LAMBDA,
+    N - LAMBDA,
+    LAMBDA * LAMBDA % N,
+    N // 2,
+    N // 2 + 1,
+    2**128,
+    2**128 - 1,
+    2**255,
+    2**256 - 1,
+    secp256k1._A1,
+    -secp256k1._B1,
+    secp256k1._A2,
+]
+
+
+@pytest.mark.parametrize("k", TRICKY_SCALARS, ids=[f"{k:#x}"[:12] for k in TRICKY_SCALARS])
+def test_tricky_scalars(k: int) -> None:
+    point = multiply_generator(0xC0FFEE)
+    assert multiply_generator(k) == reference_multiply(k, G)
+    assert multiply(k, point) == reference_multiply(k, point)
+    assert multiply_two(k, k, point) == reference_add(
+        reference_multiply(k, G), reference_multiply(k, point)
+    )
+
+
 def test_multiply_two_edge_cases() -> None:
     # u1·G + u2·G with u1 + u2 ≡ 0: the sum is O (an addition with H = 0, R ≠ 0).
     assert multiply_two(5, N - 5, G) is None

@@ -20,8 +20,17 @@ from typing import Any
 
 import pytest
 
+from erc8128 import secp256k1
 from erc8128.errors import Erc8128Error
-from erc8128.secp256k1 import N, decode_public_key, verify
+from erc8128.secp256k1 import (
+    AffinePoint,
+    G,
+    N,
+    decode_public_key,
+    reference_add,
+    reference_multiply,
+    verify,
+)
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors/third_party/wycheproof/testvectors_v1"
 
@@ -165,3 +174,18 @@ def test_wycheproof(schema: str, sha: str, public_key_hex: str, test: dict[str, 
     assert test["result"] in ("valid", "invalid")
     expected = test["result"] == "valid"
     assert verdict(schema, sha, public_key_hex, test) is expected, test["comment"]
+
+
+def test_sha256_p1363_file_with_reference_arithmetic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same verdicts when u1·G + u2·Q is computed by the affine double-and-add reference."""
+
+    def multiply_two(u1: int, u2: int, point: AffinePoint) -> AffinePoint | None:
+        return reference_add(reference_multiply(u1, G), reference_multiply(u2, point))
+
+    monkeypatch.setattr(secp256k1, "multiply_two", multiply_two)
+    cases = [case.values for case in CASES if case.values[0] == "ecdsa_p1363_verify_schema_v1.json"]
+    cases = [values for values in cases if values[1] == "SHA-256"]
+    assert len(cases) == 252
+    for schema, sha, public_key_hex, test in cases:
+        expected = test["result"] == "valid"
+        assert verdict(schema, sha, public_key_hex, test) is expected, test["tcId"]

@@ -7,11 +7,16 @@ has two layers that compute the same thing:
   coordinates and double-and-add, exactly as a textbook writes them (one modular inversion per
   step, so slow);
 * the **fast** layer used by signing, recovery and verification: Jacobian coordinates with the
-  a = 0 formulas, a fixed-base table for G built lazily once, width-w NAF for a variable base,
-  the GLV endomorphism (β, λ) to halve the doublings, and Straus' joint multiplication for
-  u1·G + u2·R. One inversion turns the result back into affine coordinates.
+  a = 0 formulas and one inversion per result. k·G (signing, key derivation) uses a fixed-base
+  comb table, 32 additions and no doubling; u1·G + u2·R (recovery, verification) uses the GLV
+  endomorphism (β, λ) to split both scalars into ~128-bit halves and Straus' interleaved
+  width-w NAF, so the four halves share one chain of ~128 doublings. The two tables for G are
+  built lazily, once per process (about 60 ms).
 
-Both layers are tested against the same vectors and against each other.
+Both layers are tested against the same vectors (ERC-191 examples, Wycheproof) and against each
+other and the ``ecdsa`` package (hypothesis). In CPython the fast path costs about 128
+doublings + 64 additions (≈ 2-3 µs each, one big-integer multiplication being ≈ 0.1-0.3 µs)
+plus one square root (≈ 90 µs) and two inversions for a recovery.
 
 Data crosses the module boundary as ``bytes`` (keys, hashes) or ``int`` (the scalars r, s);
 points are :class:`AffinePoint` values, with ``None`` for the point at infinity.
@@ -416,8 +421,10 @@ def private_key_scalar(private_key: bytes) -> int:
         raise InvalidKey("private_key_length", f"expected 32 bytes, got {len(private_key)}")
     d = int.from_bytes(private_key, "big")
     # SEC 1 §3.2.1: "Randomly or pseudorandomly select an integer d in the interval [1, n − 1]."
+    # The message never shows the key's value: it is secret even when out of range.
     if not 1 <= d < N:
-        raise InvalidKey("private_key_range", f"expected 1 <= d < n, got d = {d:#x}")
+        got = "d = 0" if d == 0 else "d >= n"
+        raise InvalidKey("private_key_range", f"expected 1 <= d < n, got {got}")
     return d
 
 
