@@ -35,9 +35,9 @@ reference"):
 * :func:`keccak_f1600` / :func:`keccak256` compute the same functions quickly: the 25 lanes are
   Python ints held in local variables, one round is written out lane by lane with θ, ρ, π, χ
   and ι fused so that no intermediate list is built, and χ runs on a complemented state that
-  saves four NOTs in five (see ``_permute``). On the 2-core machine this was written on
-  (CPython 3.11), one 136-byte block takes 95-100 µs on the fast path and about 335 µs on the
-  reference path.
+  saves four NOTs in five (see ``_permute``). On the shared 2-core machine this was written
+  on (CPython 3.11), one 136-byte block takes a median of about 95 µs on the fast path and
+  about 340 µs on the reference path.
 
 Lanes are 64-bit integers ``w = 64``, bytes enter and leave them little-endian (FIPS 202
 §B.1: the bit string is read 8 bits to a byte, the first bit the least significant), and the
