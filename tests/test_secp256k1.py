@@ -236,7 +236,16 @@ def test_public_key_matches_ecdsa_and_eth_keys(d: int) -> None:
         (None, "private_key_type"),
     ],
     ids=[
-        "zero", "n", "n+1", "max", "31-bytes", "33-bytes", "empty", "str", "bytearray", "int",
+        "zero",
+        "n",
+        "n+1",
+        "max",
+        "31-bytes",
+        "33-bytes",
+        "empty",
+        "str",
+        "bytearray",
+        "int",
         "none",
     ],
 )
@@ -413,8 +422,19 @@ def test_verify_rejects_another_hash(d: int, message_hash: bytes, other_hash: by
         (G.x, 1, None, "signature_recovery_id_type"),
     ],
     ids=[
-        "r=0", "r=n", "r=-1", "s=0", "s=n", "id=4", "id=-1", "r-not-x", "r+n>=p", "s-str",
-        "s-float", "r-bool", "id-none",
+        "r=0",
+        "r=n",
+        "r=-1",
+        "s=0",
+        "s=n",
+        "id=4",
+        "id=-1",
+        "r-not-x",
+        "r+n>=p",
+        "s-str",
+        "s-float",
+        "r-bool",
+        "id-none",
     ],
 )
 def test_recover_rejections(r: Any, s: Any, recovery_id: Any, reason: str) -> None:
@@ -460,3 +480,51 @@ def test_recover_never_raises_anything_else(
         return
     assert is_on_curve(Q)
     assert verify(Q, message_hash, r, s)
+
+
+OFF_CURVE = AffinePoint(G.x, G.y + 1)
+BAD_ARITHMETIC_CALLS: list[tuple[str, Any, str]] = [
+    ("multiply-off-curve", lambda: multiply(3, OFF_CURVE), "public_key_not_on_curve"),
+    ("multiply-two-off-curve", lambda: multiply_two(1, 3, OFF_CURVE), "public_key_not_on_curve"),
+    ("reference-off-curve", lambda: reference_multiply(3, OFF_CURVE), "public_key_not_on_curve"),
+    ("reference-add-off-curve", lambda: reference_add(G, OFF_CURVE), "public_key_not_on_curve"),
+    (
+        "multiply-x-too-big",
+        lambda: multiply(3, AffinePoint(G.x + P, G.y)),
+        "public_key_not_on_curve",
+    ),
+    ("multiply-tuple", lambda: multiply(3, (G.x, G.y)), "point_type"),
+    ("multiply-str-scalar", lambda: multiply("3", G), "scalar_type"),
+    ("multiply-float-scalar", lambda: multiply_generator(3.0), "scalar_type"),
+    ("multiply-bool-scalar", lambda: multiply_generator(True), "scalar_type"),
+    ("multiply-two-bytes-scalar", lambda: multiply_two(b"\x01", 1, G), "scalar_type"),
+    (
+        "multiply-str-coordinates",
+        lambda: multiply(3, AffinePoint("1", "2")),
+        "public_key_not_on_curve",
+    ),
+    ("verify-none", lambda: verify(None, bytes(32), 1, 1), "point_type"),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "reason"),
+    [case[1:] for case in BAD_ARITHMETIC_CALLS],
+    ids=[case[0] for case in BAD_ARITHMETIC_CALLS],
+)
+def test_arithmetic_rejects_bad_inputs(call: Any, reason: str) -> None:
+    with pytest.raises(InvalidKey) as raised:
+        call()
+    assert raised.value.reason == reason
+
+
+def test_is_on_curve_is_a_predicate() -> None:
+    assert is_on_curve(G)
+    assert not is_on_curve(OFF_CURVE)
+    assert not is_on_curve((G.x, G.y))  # type: ignore[arg-type]
+    assert not is_on_curve(AffinePoint(True, 1))  # type: ignore[arg-type]
+    assert not is_on_curve(AffinePoint(-1, G.y))
+
+
+def test_multiply_two_with_infinity() -> None:
+    assert multiply_two(5, 7, None) == reference_multiply(5, G)

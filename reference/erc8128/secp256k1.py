@@ -98,13 +98,40 @@ _SQRT_EXPONENT = (P + 1) // 4
 
 
 def is_on_curve(point: AffinePoint) -> bool:
-    """True when 0 ≤ x, y < p and y² = x³ + 7 (mod p)."""
+    """True when point is an AffinePoint of integers 0 ≤ x, y < p with y² = x³ + 7 (mod p)."""
+    if not isinstance(point, AffinePoint):
+        return False
+    if not _is_integer(point.x) or not _is_integer(point.y):
+        return False
     if not 0 <= point.x < P:
         return False
     if not 0 <= point.y < P:
         return False
     y_squared = point.y * point.y % P
     return y_squared == (point.x**3 + B) % P
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_scalar(k: int) -> None:
+    if not _is_integer(k):
+        raise InvalidKey("scalar_type", f"expected an int scalar, got {type(k).__name__}")
+
+
+def _check_point(point: AffinePoint | None) -> None:
+    """Accept None (the point at infinity) or a curve point; refuse anything else.
+
+    Arithmetic on a point off the curve would silently compute on another curve (the
+    invalid-curve attack), so every public entry point checks.
+    """
+    if point is None:
+        return
+    if not isinstance(point, AffinePoint):
+        raise InvalidKey("point_type", f"expected AffinePoint or None, got {type(point).__name__}")
+    if not is_on_curve(point):
+        raise InvalidKey("public_key_not_on_curve", f"expected y² = x³ + 7, got {point!r}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,6 +141,8 @@ def is_on_curve(point: AffinePoint) -> bool:
 
 def reference_add(p1: AffinePoint | None, p2: AffinePoint | None) -> AffinePoint | None:
     """p1 + p2 with the affine chord-and-tangent rule (SEC 1 §2.2.1)."""
+    _check_point(p1)
+    _check_point(p2)
     if p1 is None:
         return p2
     if p2 is None:
@@ -131,6 +160,8 @@ def reference_add(p1: AffinePoint | None, p2: AffinePoint | None) -> AffinePoint
 
 def reference_multiply(k: int, point: AffinePoint | None) -> AffinePoint | None:
     """k·point by left-to-right double-and-add over the bits of k mod n."""
+    _check_scalar(k)
+    _check_point(point)
     result: AffinePoint | None = None
     for bit in bin(k % N)[2:]:
         result = reference_add(result, result)
@@ -286,6 +317,7 @@ def _generator_comb_table() -> tuple[tuple[_Affine, ...], ...]:
 
 def multiply_generator(k: int) -> AffinePoint | None:
     """k·G with the fixed-base comb table (32 mixed additions)."""
+    _check_scalar(k)
     table = _generator_comb_table()
     X, Y, Z = _INFINITY
     for window, digit in enumerate((k % N).to_bytes(32, "little")):
@@ -394,13 +426,20 @@ def _variable_terms(k: int, point: AffinePoint) -> list[_Term]:
 
 def multiply(k: int, point: AffinePoint | None) -> AffinePoint | None:
     """k·point for an arbitrary point (GLV, width-5 NAF, Jacobian coordinates)."""
+    _check_scalar(k)
+    _check_point(point)
     if point is None:
         return None
     return _to_affine(*_straus(_variable_terms(k, point)))
 
 
-def multiply_two(u1: int, u2: int, point: AffinePoint) -> AffinePoint | None:
+def multiply_two(u1: int, u2: int, point: AffinePoint | None) -> AffinePoint | None:
     """u1·G + u2·point, the double multiplication of ECDSA verification and key recovery."""
+    _check_scalar(u1)
+    _check_scalar(u2)
+    _check_point(point)
+    if point is None:
+        return multiply_generator(u1)
     generator_multiples, generator_endomorphism_multiples = _generator_odd_multiples()
     generator_terms = _glv_terms(
         u1, generator_multiples, generator_endomorphism_multiples, _GENERATOR_WIDTH
@@ -637,8 +676,9 @@ def verify(public_key: AffinePoint, message_hash: bytes, r: int, s: int) -> bool
     _check_hash(message_hash)
     _check_scalar_type("r", r)
     _check_scalar_type("s", s)
-    if not isinstance(public_key, AffinePoint) or not is_on_curve(public_key):
-        raise InvalidKey("public_key_not_on_curve", f"expected a curve point, got {public_key!r}")
+    if public_key is None:
+        raise InvalidKey("point_type", "expected a public key, got the point at infinity")
+    _check_point(public_key)
     # SEC 1 §4.1.4 step 1: "If r and s are not both integers in the interval [1, n − 1], output
     # 'invalid' and stop."
     if not 1 <= r < N:
