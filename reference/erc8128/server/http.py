@@ -1,0 +1,446 @@
+"""The demo server's HTTP/1.1 front end (RFC 9112) on the standard library's threaded server.
+
+CPython's ``http.server`` parser is not used for requests: it collapses a leading ``//`` in the
+path, keeps obs-fold line breaks in values, accepts duplicate ``Host`` and ``Content-Length``,
+ignores ``Transfer-Encoding``, passes NUL through and has no timeouts (attack catalogue, tags
+[obs-py] SR-*, CC-06/08/12/15/18). Instead this handler reads the raw request line and header
+lines itself, within fixed limits, and builds the :class:`~erc8128.message.Request` with
+:func:`~erc8128.message.request_from_wire`, exactly as received. The effective target URI takes
+its scheme and authority from the TRUSTED public URL, never from ``Host``.
+
+RFC 9110 §7.2 (paraphrase): a server must not rely on ``Host`` for the target's authority when it
+has its own configured identity; here ``Host`` is required once (RFC 9112 §3.2) and otherwise only
+checked, while ``@authority`` always comes from configuration.
+
+Decisions: bare-LF line endings are accepted like CRLF (as CPython and most servers do); obs-fold
+is unfolded to one space (RFC 9112 §5.2 allows either that or 400); chunked bodies are refused
+with 501; keep-alive is HTTP/1.1's default and HTTP/1.0 connections are closed after one answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import re
+import socket
+import ssl
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Final, TextIO
+
+from erc8128.errors import MessageComponentError
+from erc8128.message import Request, ascii_lower, request_from_wire
+from erc8128.server.app import App, Handled
+from erc8128.server.challenge import HttpResponse, problem_response
+
+__all__ = [
+    "FrontEndLimits",
+    "RequestHandler",
+    "VerifierHTTPServer",
+    "escape_for_log",
+]
+
+_CONTENT_LENGTH: Final = re.compile(r"[0-9]{1,16}")
+_LINE_END: Final = re.compile(rb"\r?\n\Z")
+_SERVER_NAME: Final = "erc8128-demo"
+
+
+@dataclass(frozen=True)
+class FrontEndLimits:
+    """Limits enforced before any request reaches the verifier."""
+
+    request_line_bytes: int = 8 * 1024  # 414 above
+    header_lines: int = 100  # 431 above
+    header_bytes: int = 16 * 1024  # 431 above (all header lines, line ends included)
+    body_bytes: int = 1024 * 1024  # 413 above
+    timeout_sec: float = 10.0  # per socket read or write; an idle keep-alive connection closes
+    max_connections: int = 256  # concurrent connections; 503 and close above
+
+
+def escape_for_log(text: str, limit: int = 200) -> str:
+    """``text`` with every control or non-ASCII character as ``\\xNN``, cut to ``limit``."""
+    escaped = "".join(
+        character if 0x20 <= ord(character) < 0x7F and character != "\\"
+        else f"\\x{ord(character):02x}" if ord(character) <= 0xFF
+        else f"\\u{ord(character):04x}"
+        for character in text[:limit]
+    )
+    return escaped + ("..." if len(text) > limit else "")
+
+
+class _Refused(Exception):
+    """A request refused before the app sees it; the connection is closed after the answer."""
+
+    def __init__(self, status: int, reason: str, detail: str) -> None:
+        super().__init__(reason)
+        self.response = problem_response(status, reason, detail)
+        self.reason = reason
+
+
+class _ConnectionGone(Exception):
+    """The client closed the connection, or stalled past the timeout, mid-request."""
+
+
+@dataclass(frozen=True)
+class _Received:
+    request: Request
+    keep_alive: bool
+
+
+class VerifierHTTPServer(ThreadingHTTPServer):
+    """A threaded HTTP/1.1 server answering every request with :meth:`App.handle`.
+
+    ``public_scheme`` and ``public_authority`` are the trusted origin of the effective target
+    URI; ``app`` None answers 503 until one is set; ``clock`` gives ``now`` for verification;
+    ``access_log`` gets one escaped line per request (None: silent).
+    """
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        *,
+        app: App | None,
+        public_scheme: str,
+        public_authority: str,
+        limits: FrontEndLimits = FrontEndLimits(),
+        clock: Callable[[], float] = time.time,
+        access_log: TextIO | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.app = app
+        self.public_scheme = public_scheme
+        self.public_authority = public_authority
+        self.limits = limits
+        self.clock = clock
+        self.access_log = access_log
+        self.ssl_context = ssl_context
+        self._slots = threading.BoundedSemaphore(limits.max_connections)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        self._log_lock = threading.Lock()
+        super().__init__(address, RequestHandler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind resolves the host's FQDN (a reverse DNS lookup): skipped.
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(self.server_address)
+        self.server_address = self.socket.getsockname()
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def get_request(self) -> tuple[Any, Any]:
+        connection, client_address = self.socket.accept()
+        if self.ssl_context is not None:
+            # The TLS handshake runs in the connection's own thread (RequestHandler.setup), so a
+            # stalled TLS client cannot block the accept loop.
+            connection = self.ssl_context.wrap_socket(
+                connection, server_side=True, do_handshake_on_connect=False
+            )
+        return connection, client_address
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            if self.ssl_context is None:
+                with contextlib.suppress(OSError):
+                    request.sendall(
+                        b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                        b"Retry-After: 1\r\nConnection: close\r\n\r\n"
+                    )
+            self.shutdown_request(request)
+            return
+        with self._open_lock:
+            self._open.add(request)
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._forget(request)
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._forget(request)
+
+    def _forget(self, request: Any) -> None:
+        with self._open_lock:
+            if request in self._open:
+                self._open.discard(request)
+                self._slots.release()
+
+    def close_connections(self) -> None:
+        """Shut down every open connection (their threads then see end of input and exit)."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver prints a traceback here; one escaped line instead.
+        error = sys.exc_info()[1]
+        self.log(f"{_client(client_address)} connection error {type(error).__name__}")
+
+    def log(self, line: str) -> None:
+        if self.access_log is None:
+            return
+        with self._log_lock:
+            try:
+                self.access_log.write(escape_for_log(line, limit=1000) + "\n")
+                self.access_log.flush()
+            except (OSError, ValueError):
+                pass
+
+
+def _client(client_address: Any) -> str:
+    if isinstance(client_address, tuple) and len(client_address) >= 2:
+        return f"{client_address[0]}:{client_address[1]}"
+    return str(client_address)
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    """One connection: read a request within limits, answer it, repeat while kept alive."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = _SERVER_NAME
+    server: VerifierHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        # StreamRequestHandler.timeout is a class attribute; the limit is per server.
+        self.connection.settimeout(self.server.limits.timeout_sec)
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()
+
+    def handle_one_request(self) -> None:
+        self.close_connection = True
+        method, target = "-", "-"
+        try:
+            received = self._read_request()
+        except _ConnectionGone:
+            return
+        except _Refused as refusal:
+            self._answer(refusal.response, close=True, head=False)
+            self._log_line(method, target, refusal.response.status, refusal.reason)
+            self._linger()
+            return
+        except (TimeoutError, OSError):
+            return
+        request = received.request
+        method, target = request.method, request.target_uri
+        try:
+            app = self.server.app
+            handled = (
+                app.handle(request, now=int(self.server.clock()))
+                if app is not None
+                else Handled(problem_response(503, "starting", "the server is starting"),
+                             "starting")
+            )
+        except Exception as error:
+            self.server.log(f"{_client(self.client_address)} internal error "
+                            f"{type(error).__name__} on {method} {target}")
+            handled = Handled(
+                problem_response(500, "internal_error", "the server could not answer"),
+                "internal_error",
+            )
+        close = not received.keep_alive
+        try:
+            self._answer(handled.response, close=close, head=request.method == "HEAD")
+        except OSError:
+            close = True
+        self._log_line(method, target, handled.response.status, handled.reason)
+        self.close_connection = close
+
+    # ---- reading -----------------------------------------------------------------------------
+    def _readline(self, limit: int) -> bytes:
+        try:
+            line: bytes = self.rfile.readline(limit)
+        except (TimeoutError, OSError) as error:
+            raise _ConnectionGone(type(error).__name__) from None
+        return line
+
+    def _read_request(self) -> _Received:
+        limits = self.server.limits
+        # RFC 9112 §2.2: "a server that is expecting to receive and parse a request-line SHOULD
+        # ignore at least one empty line (CRLF) received prior to the request-line."
+        raw_line = self._readline(limits.request_line_bytes + 3)
+        if raw_line in (b"\r\n", b"\n"):
+            raw_line = self._readline(limits.request_line_bytes + 3)
+        if not raw_line:
+            raise _ConnectionGone("end of input")
+        request_line = _LINE_END.sub(b"", raw_line)
+        line_complete = raw_line.endswith(b"\n")
+        if not line_complete and len(raw_line) < limits.request_line_bytes + 3:
+            raise _ConnectionGone("end of input in the request line")
+        if not line_complete or len(request_line) > limits.request_line_bytes:
+            # RFC 9112 §3: "A server that receives a request-target longer than any URI it
+            # wishes to parse MUST respond with a 414 (URI Too Long) status code"
+            raise _Refused(414, "request_line_too_long",
+                           f"expected a request line <= {limits.request_line_bytes} bytes")
+        version = request_line.rsplit(b" ", 1)[-1]
+        if version.startswith(b"HTTP/") and version not in (b"HTTP/1.1", b"HTTP/1.0"):
+            raise _Refused(505, "http_version_not_supported", "expected HTTP/1.1 or HTTP/1.0")
+
+        header_lines: list[str] = []
+        header_bytes = 0
+        while True:
+            room = limits.header_bytes - header_bytes + 3
+            raw = self._readline(room)
+            if raw in (b"\r\n", b"\n"):
+                break
+            if not raw.endswith(b"\n") and len(raw) < room:
+                raise _ConnectionGone("end of input in the header section")
+            header_bytes += len(raw)
+            # RFC 6585 §5: "431 (Request Header Fields Too Large) [...] the server is unwilling
+            # to process the request because its header fields are too large."
+            if header_bytes > limits.header_bytes or not raw.endswith(b"\n"):
+                raise _Refused(431, "header_section_too_large",
+                               f"expected header lines <= {limits.header_bytes} bytes in all")
+            header_lines.append(raw.decode("latin-1"))
+            if len(header_lines) > limits.header_lines:
+                raise _Refused(431, "too_many_header_lines",
+                               f"expected <= {limits.header_lines} header lines")
+
+        try:
+            head = request_from_wire(
+                request_line.decode("latin-1"),
+                header_lines,
+                None,
+                scheme=self.server.public_scheme,
+                authority=self.server.public_authority,
+            )
+        except MessageComponentError as error:
+            # The reason names the rule; the detail does not echo what was received.
+            raise _Refused(400, error.reason, "the request is not valid HTTP/1.1") from None
+
+        # RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any
+        # HTTP/1.1 request message that lacks a Host header field and to any request message
+        # that contains more than one Host header field line or a Host header field with an
+        # invalid field value."
+        hosts = head.field_lines("host")
+        if not hosts:
+            raise _Refused(400, "missing_host", "expected one Host header field, got none")
+        if len(hosts) > 1:
+            raise _Refused(400, "duplicate_host", f"expected one Host field line, got {len(hosts)}")
+        if not hosts[0]:
+            raise _Refused(400, "invalid_host", "expected a non-empty Host value")
+        # RFC 9112 §6.1: "A server that receives a request message with a transfer coding it
+        # does not understand SHOULD respond with 501 (Not Implemented)." Chunked bodies are
+        # not supported here at all: the body must be framed by Content-Length.
+        if head.field_lines("transfer-encoding"):
+            raise _Refused(501, "transfer_encoding_not_supported",
+                           "expected a Content-Length framed body, got Transfer-Encoding")
+        content_lengths = head.field_lines("content-length")
+        if len(content_lengths) > 1:
+            # RFC 9112 §6.3: a message with invalid or conflicting Content-Length "MUST" be
+            # treated as an unrecoverable framing error (paraphrase): 400 and close.
+            raise _Refused(400, "duplicate_content_length",
+                           f"expected one Content-Length line, got {len(content_lengths)}")
+        length: int | None = None
+        if content_lengths:
+            # RFC 9110 §8.6: Content-Length = 1*DIGIT (int() would also take "+5", "5_0", "٥").
+            if _CONTENT_LENGTH.fullmatch(content_lengths[0]) is None:
+                raise _Refused(400, "invalid_content_length",
+                               "expected Content-Length as 1 to 16 ASCII digits")
+            length = int(content_lengths[0])
+            if length > limits.body_bytes:
+                # RFC 9110 §15.5.14: 413 (Content Too Large)
+                raise _Refused(413, "content_too_large",
+                               f"expected content <= {limits.body_bytes} bytes, got {length}")
+
+        keep_alive = self._keep_alive(request_line, head)
+        expectations = [ascii_lower(value) for value in head.field_lines("expect")]
+        if expectations:
+            # RFC 9110 §10.1.1: "A server that receives an Expect field value containing a
+            # member other than 100-continue MAY respond with a 417 (Expectation Failed)".
+            if expectations != ["100-continue"]:
+                raise _Refused(417, "expectation_failed", "expected only Expect: 100-continue")
+            if request_line.endswith(b"HTTP/1.1") and length:
+                self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+        body: bytes | None = None
+        if length is not None:
+            try:
+                body = self.rfile.read(length)
+            except (TimeoutError, OSError) as error:
+                raise _ConnectionGone(type(error).__name__) from None
+            if len(body) != length:
+                raise _ConnectionGone("end of input in the content")
+        request = Request(head.method, head.target_uri, head.headers, body)
+        return _Received(request, keep_alive)
+
+    @staticmethod
+    def _keep_alive(request_line: bytes, head: Request) -> bool:
+        # RFC 9112 §9.3: HTTP/1.1 connections persist unless "close" is a connection option;
+        # HTTP/1.0 ones are closed after one answer here.
+        if not request_line.endswith(b"HTTP/1.1"):
+            return False
+        options = {
+            ascii_lower(option.strip())
+            for value in head.field_lines("connection")
+            for option in value.split(",")
+        }
+        return "close" not in options
+
+    # ---- writing -----------------------------------------------------------------------------
+    def _write(self, data: bytes) -> None:
+        self.wfile.write(data)
+        self.wfile.flush()
+
+    def _answer(self, response: HttpResponse, *, close: bool, head: bool) -> None:
+        try:
+            phrase = HTTPStatus(response.status).phrase
+        except ValueError:
+            phrase = "Unknown"
+        lines = [f"HTTP/1.1 {response.status} {phrase}"]
+        lines.extend(f"{name}: {value}" for name, value in response.headers)
+        lines.append(f"Content-Length: {len(response.body)}")
+        # RFC 9110 §6.6.1: "An origin server with a clock [...] MUST generate a Date header
+        # field" in 2xx, 3xx and 4xx responses.
+        lines.append(f"Date: {email.utils.formatdate(self.server.clock(), usegmt=True)}")
+        lines.append(f"Server: {_SERVER_NAME}")
+        if close:
+            lines.append("Connection: close")
+        # RFC 9110 §9.3.2: the server "MUST NOT send content in the response" to HEAD.
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (
+            b"" if head else response.body
+        )
+        try:
+            self._write(data)
+        except (TimeoutError, OSError):
+            self.close_connection = True
+
+    def _linger(self) -> None:
+        """After refusing mid-request, stop writing and drain what the client still sends
+        (briefly), so that closing does not reset the connection before it reads the answer."""
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.5)
+            deadline = time.monotonic() + 1.0
+            drained = 0
+            while time.monotonic() < deadline and drained < 4 * 1024 * 1024:
+                chunk = self.connection.recv(65536)
+                if not chunk:
+                    break
+                drained += len(chunk)
+        except (TimeoutError, OSError):
+            pass
+
+    def _log_line(self, method: str, target: str, status: int, reason: str | None) -> None:
+        self.server.log(
+            f"{_client(self.client_address)} {method} {target} {status} {reason or '-'}"
+        )
+
+    def log_message(self, format: str, *args: Any) -> None:
+        self.server.log(f"{_client(self.client_address)} " + format % args)
+

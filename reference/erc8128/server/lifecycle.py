@@ -1,0 +1,245 @@
+"""Starting and stopping the demo server: its configuration, its state, its thread.
+
+:func:`start_server` builds the replay store, the app and the HTTP front end from a
+:class:`ServerConfig` and serves in a background thread; :class:`RunningServer` has the URL
+and ``stop()``. ``erc8128 serve`` and ``erc8128 demo`` both use it, and so do the tests.
+
+Usage::
+
+    from erc8128.server import ServerConfig, start_server
+    with start_server(ServerConfig(port=0)) as server:   # port 0: a free port
+        print(server.url)                                  # http://127.0.0.1:54321
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Final, TextIO
+
+from erc8128.errors import Erc8128Error
+from erc8128.invalidation import MemoryInvalidationState
+from erc8128.keyid import ProfileName
+from erc8128.message import authority, path, query, scheme
+from erc8128.nonces.base import ReplayStore
+from erc8128.nonces.memory import MemoryReplayStore
+from erc8128.nonces.redis import RedisReplayStore
+from erc8128.nonces.sqlite import SqliteReplayStore
+from erc8128.policy import VerifierPolicy
+from erc8128.server.app import App
+from erc8128.server.http import FrontEndLimits, VerifierHTTPServer
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "ConfigError",
+    "RunningServer",
+    "ServerConfig",
+    "make_replay_store",
+    "public_origin",
+    "start_server",
+]
+
+DEFAULT_HOST: Final = "127.0.0.1"
+DEFAULT_PORT: Final = 8128
+
+
+class ConfigError(Erc8128Error):
+    """A server configuration that cannot be served (bad URL, store spec, TLS files...)."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything ``erc8128 serve`` accepts.
+
+    ``public_url`` is the trusted origin (scheme + authority) of every effective target URI;
+    None means ``http://<host>:<bound port>``. ``nonces`` is ``memory``, ``sqlite:PATH`` or a
+    ``redis://`` / ``rediss://`` URL. ``db`` is the app's SQLite file (None: in memory).
+    """
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    public_url: str | None = None
+    profiles: tuple[ProfileName, ...] = ("draft",)
+    nonces: str = "memory"
+    db: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    max_validity_sec: int = 300
+    skew_sec: int = 30
+    chains: tuple[int, ...] = (1,)
+    name: str = "ERC-8128 demo server"
+    limits: FrontEndLimits = field(default_factory=FrontEndLimits)
+    access_log: TextIO | None = None
+
+    def policy(self) -> VerifierPolicy:
+        """The server-wide verifier policy every route's policy derives from."""
+        if not self.chains:
+            raise ConfigError("chains_invalid", "expected at least one --chain")
+        return VerifierPolicy(
+            profiles=self.profiles,
+            skew_sec=self.skew_sec,
+            max_validity_sec=self.max_validity_sec,
+            served_chains=frozenset(self.chains),
+        )
+
+
+def public_origin(public_url: str) -> tuple[str, str]:
+    """(scheme, authority) of a public URL such as ``https://api.example`` (no path or query)."""
+    try:
+        origin_scheme = scheme(public_url)
+        origin_authority = authority(public_url)
+        origin_path = path(public_url)
+        origin_query = query(public_url)
+    except Erc8128Error as error:
+        raise ConfigError("public_url_invalid", f"--public-url: {error.message}") from None
+    if origin_path != "/" or origin_query is not None:
+        raise ConfigError(
+            "public_url_invalid", f"expected an origin without path or query, got {public_url!r}"
+        )
+    return origin_scheme, origin_authority
+
+
+def make_replay_store(spec: str) -> ReplayStore:
+    """``memory``, ``sqlite:PATH`` or ``redis://host:port/db`` as a replay store."""
+    if spec == "memory":
+        return MemoryReplayStore()
+    if spec.startswith("sqlite:"):
+        file_path = spec[len("sqlite:") :]
+        if not file_path:
+            raise ConfigError("nonces_invalid", "expected sqlite:PATH, got an empty path")
+        return SqliteReplayStore(file_path)
+    if spec.startswith(("redis://", "rediss://", "unix://")):
+        return RedisReplayStore(spec)
+    raise ConfigError(
+        "nonces_invalid", f"expected memory, sqlite:PATH or redis://..., got {spec!r}"
+    )
+
+
+def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
+    if config.tls_cert is None and config.tls_key is None:
+        return None
+    if config.tls_cert is None or config.tls_key is None:
+        raise ConfigError("tls_invalid", "expected both --tls-cert and --tls-key")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(config.tls_cert, config.tls_key)
+    except (OSError, ssl.SSLError) as error:
+        # The key file's content is never echoed, only that loading failed.
+        raise ConfigError("tls_invalid", f"cannot load the TLS certificate/key: "
+                          f"{type(error).__name__}") from None
+    return context
+
+
+class RunningServer:
+    """A server serving in a background thread; ``stop()`` (or ``with``) shuts it down."""
+
+    def __init__(self, http_server: VerifierHTTPServer, app: App, nonces: ReplayStore,
+                 url: str, bound_url: str) -> None:
+        self.http_server = http_server
+        self.app = app
+        self.nonces = nonces
+        self.url = url  # the public URL (the origin signatures are bound to)
+        self.bound_url = bound_url  # where the socket listens
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+        self._lock = threading.Lock()
+
+    @property
+    def port(self) -> int:
+        return self.http_server.server_port
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until :meth:`stop` is called from another thread."""
+        self.http_server.serve_forever(poll_interval=0.2)
+
+    def start_thread(self) -> RunningServer:
+        self._thread = threading.Thread(
+            target=self.serve_forever, name=f"erc8128-serve-{self.port}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, close open connections, wait for their threads, close the state."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+        self.http_server.shutdown()
+        self.http_server.close_connections()
+        self.http_server.server_close()  # joins the connection threads (block_on_close)
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+        self.app.close()
+        close = getattr(self.nonces, "close", None)
+        if callable(close):
+            with contextlib.suppress(Erc8128Error):
+                close()
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.stop()
+
+
+def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time,
+                 in_thread: bool = True) -> RunningServer:
+    """Bind, build the state and (by default) serve in a daemon thread.
+
+    ``config.port = 0`` binds a free port; the returned ``url`` is the public URL (the bound
+    address unless ``config.public_url`` says otherwise).
+    """
+    policy = config.policy()
+    context = _ssl_context(config)
+    nonces = make_replay_store(config.nonces)
+    bound_scheme = "https" if context is not None else "http"
+    app: App | None = None
+    try:
+        if config.public_url is not None:
+            origin_scheme, origin_authority = public_origin(config.public_url)
+        http_server = VerifierHTTPServer(
+            (config.host, config.port),
+            app=None,  # set below, once the bound port (and so the public URL) is known
+            public_scheme=bound_scheme,
+            public_authority="",
+            limits=config.limits,
+            clock=clock,
+            access_log=config.access_log,
+            ssl_context=context,
+        )
+        host = config.host if ":" not in config.host else f"[{config.host}]"
+        bound_url = f"{bound_scheme}://{host}:{http_server.server_port}"
+        if config.public_url is None:
+            origin_scheme, origin_authority = public_origin(bound_url)
+        public_url = f"{origin_scheme}://{origin_authority}"
+        app = App(
+            public_url=public_url,
+            policy=policy,
+            nonces=nonces,
+            invalidation=MemoryInvalidationState(),
+            db_path=config.db or ":memory:",
+            name=config.name,
+        )
+        http_server.app = app
+        http_server.public_scheme = origin_scheme
+        http_server.public_authority = origin_authority
+    except BaseException:
+        if app is not None:
+            app.close()
+        close = getattr(nonces, "close", None)
+        if callable(close):
+            close()
+        raise
+    running = RunningServer(http_server, app, nonces, public_url, bound_url)
+    if in_thread:
+        running.start_thread()
+    return running
