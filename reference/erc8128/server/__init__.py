@@ -5,8 +5,12 @@ the ERC-8128 §7 discovery document, on the standard library's ``http.server``.
 - :mod:`erc8128.server.discovery`: the ERC-8128 §7 discovery document (pure).
 - :mod:`erc8128.server.app`: projects, agents, invites and the audit log in SQLite; the routes.
 - :mod:`erc8128.server.http`: the hardened threaded HTTP/1.1 front end.
+- :mod:`erc8128.server.lifecycle`: :class:`ServerConfig`, :func:`start_server`,
+  :class:`RunningServer` (``.url``, ``.stop()``), used by ``erc8128 serve`` and ``erc8128 demo``.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from erc8128.server.lifecycle import RunningServer, ServerConfig, start_server
+
+__all__ = ["RunningServer", "ServerConfig", "start_server"]

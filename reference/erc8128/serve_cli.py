@@ -1,0 +1,101 @@
+"""``erc8128 serve``: run the ERC-8128 demo server (verifier, onboarding app, §7 discovery).
+
+Prints the listening URL on start; SIGTERM and Ctrl-C shut it down cleanly (open connections
+are closed, the replay store and the database are closed). See docs/API.md for the routes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
+
+from erc8128.server.lifecycle import DEFAULT_HOST, DEFAULT_PORT, ServerConfig, start_server
+
+__all__ = ["add_parser", "config_from_args", "main", "run"]
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help="port to bind (8128; 0 picks a free port)")
+    parser.add_argument("--public-url", default=None,
+                        help="trusted origin of every signed request, e.g. https://api.example "
+                        "(default http://HOST:PORT); @scheme and @authority come from it")
+    parser.add_argument("--profile", choices=("draft", "legacy", "both"), default="draft",
+                        help="ERC-8128 profile(s) accepted (draft)")
+    parser.add_argument("--nonces", default="memory",
+                        help="replay store: memory, sqlite:PATH or redis://HOST:PORT/DB")
+    parser.add_argument("--db", default=None, help="SQLite file for the app (default: memory)")
+    parser.add_argument("--tls-cert", default=None, help="PEM certificate chain for HTTPS")
+    parser.add_argument("--tls-key", default=None, help="PEM private key for HTTPS")
+    parser.add_argument("--max-validity", type=int, default=300,
+                        help="maximum expires - created in seconds (300)")
+    parser.add_argument("--skew", type=int, default=30, help="allowed clock skew in seconds (30)")
+    parser.add_argument("--chain", type=int, action="append", dest="chains", default=None,
+                        help="served chain id, repeatable (default 1)")
+    parser.add_argument("--name", default="ERC-8128 demo server",
+                        help="name in the discovery document")
+    parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
+    parser.set_defaults(func=run)
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    profiles: tuple[Any, ...] = ("draft", "legacy") if args.profile == "both" else (args.profile,)
+    return ServerConfig(
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+        profiles=profiles,
+        nonces=args.nonces,
+        db=args.db,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        max_validity_sec=args.max_validity,
+        skew_sec=args.skew,
+        chains=tuple(args.chains) if args.chains else (1,),
+        name=args.name,
+        access_log=None if args.quiet else sys.stderr,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGTERM or Ctrl-C; 0 on a clean shutdown."""
+    server = start_server(config_from_args(args), in_thread=False)
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        # shutdown() waits for serve_forever to return: call it from another thread.
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=server.http_server.shutdown, daemon=True).start()
+
+    previous = signal.signal(signal.SIGTERM, request_stop)
+    print(f"erc8128 serve: listening on {server.bound_url} (public URL {server.url})",
+          flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+    print("erc8128 serve: stopped", flush=True)
+    return 0
+
+
+def add_parser(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "serve", help="run the ERC-8128 demo server (verifier, onboarding app, discovery)"
+    )
+    _configure(parser)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="erc8128 serve", description=__doc__)
+    _configure(parser)
+    return run(parser.parse_args(argv))
