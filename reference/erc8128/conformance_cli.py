@@ -1,20 +1,96 @@
-"""``erc8128 conformance``: run the conformance suite against an adapter or a live server."""
+"""``erc8128 conformance``: run the conformance suite against an adapter or a live server.
+
+Two ways in (conformance/README.md): ``--adapter "CMD"`` runs every vector through a
+long-lived adapter process speaking the adapter protocol; ``--target URL`` signs fresh requests
+and checks a running server's answers. The suite itself (package ``erc8128_conformance``) runs on
+pytest, which is imported only here, when the command runs: the reference implementation keeps
+to the standard library.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import sys
+from pathlib import Path
 from typing import Any
 
-__all__ = ["add_parser"]
+__all__ = ["PROFILE_CHOICES", "add_parser", "run"]
+
+PROFILE_CHOICES: dict[str, tuple[str, ...]] = {
+    "draft": ("draft",),
+    "legacy": ("legacy",),
+    "both": ("draft", "legacy"),
+}
 
 
 def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "conformance", help="run the ERC-8128 conformance suite (work in progress)"
+        "conformance",
+        help="run the ERC-8128 conformance suite against an adapter or a live server",
+        description=(
+            "Run the ERC-8128 conformance suite. --adapter runs the JSON vectors through an "
+            "adapter process (JSON lines on stdin/stdout); --target checks a live server."
+        ),
     )
+    parser.add_argument("--adapter", metavar="CMD", help='adapter command, e.g. "python -m '
+                        'erc8128 adapter" (split like a POSIX shell would)')
+    parser.add_argument("--target", metavar="URL", help="base URL of a live server, e.g. "
+                        "http://127.0.0.1:8128 (its trusted scheme and authority)")
+    parser.add_argument("--path", default="/api/whoami",
+                        help="live mode: the documented signed endpoint (default /api/whoami)")
+    parser.add_argument("--profile", choices=sorted(PROFILE_CHOICES), default="both",
+                        help="which ERC-8128 profile(s) to test (default both)")
+    parser.add_argument("--ops", metavar="OP,OP", help="only these operations (e.g. "
+                        "keccak256,verify_request; 'replay' selects replay sequences)")
+    parser.add_argument("--strict", action="store_true",
+                        help="acceptable cases must match the reference outcome too")
+    parser.add_argument("--expected-failures", metavar="FILE", type=Path,
+                        help="JSON list of case ids expected to fail (with reason and spec "
+                        "sentence); the run fails if the list and reality differ")
+    parser.add_argument("--timeout", metavar="SEC", type=float, default=10.0,
+                        help="per-case timeout in seconds (default 10)")
+    parser.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
+    parser.add_argument("--vectors", metavar="DIR", type=Path,
+                        help="vectors folder (default: the installed erc8128_vectors)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("conformance: not yet implemented")
-    return 2
+    if args.adapter is None and args.target is None:
+        print("erc8128 conformance: give --adapter CMD and/or --target URL", file=sys.stderr)
+        return 2
+    try:
+        plugin = importlib.import_module("erc8128_conformance.plugin")
+        runner = importlib.import_module("erc8128_conformance.runner")
+        expected = importlib.import_module("erc8128_conformance.expected_failures")
+    except ImportError as error:
+        print(f"erc8128 conformance: the suite needs pytest ({error}); "
+              "pip install 'erc8128[test]'", file=sys.stderr)
+        return 2
+    expected_failures: dict[str, Any] = {}
+    if args.expected_failures is not None:
+        try:
+            expected_failures = expected.load_expected_failures(args.expected_failures)
+        except expected.ExpectedFailuresError as error:
+            print(f"erc8128 conformance: {error}", file=sys.stderr)
+            return 2
+    ops = None
+    if args.ops:
+        ops = frozenset(name.strip() for name in args.ops.split(",") if name.strip())
+    if args.timeout <= 0:
+        print(f"erc8128 conformance: expected --timeout > 0, got {args.timeout}", file=sys.stderr)
+        return 2
+    options = plugin.SuiteOptions(
+        adapter=args.adapter,
+        target=args.target,
+        profiles=PROFILE_CHOICES[args.profile],
+        ops=ops,
+        strict=args.strict,
+        expected_failures=expected_failures,
+        timeout=args.timeout,
+        vectors_dir=args.vectors,
+        path=args.path,
+    )
+    status: int = runner.run(options, junit_xml=args.junit_xml)
+    return status

@@ -1,0 +1,304 @@
+"""Conformance cases: the JSON vectors (``erc8128_vectors``) as adapter requests plus expectations.
+
+A vectors file is Wycheproof-shaped (vectors/README.md "Writing a runner"): ``testGroups`` of
+``tests``, a group ``type`` naming the operation, group-wide ``profile`` / ``policy`` applying to
+every test that has none of its own. Each test becomes one :class:`Case` with a stable id
+``<file stem>/<tcId>`` and one or more :class:`Step` (a ``replay.json`` test is a sequence of
+``verify_request`` steps against one fresh replay session).
+
+The vendored httpwg structured-field tests (``third_party/structured-field-tests``) are cases
+too: ``sf_parse`` of ``raw`` (``must_fail`` → invalid, ``can_fail`` → acceptable), and
+``sf_serialize`` of ``expected`` back to ``canonical``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+__all__ = [
+    "OPERATION_TABLE",
+    "Case",
+    "OpSpec",
+    "Step",
+    "load_cases",
+    "load_sf_cases",
+    "load_vector_cases",
+]
+
+METADATA: Final = frozenset(
+    {"tcId", "comment", "flags", "result", "reason", "detail", "decision", "draftRow", "status"}
+)
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """How one group type maps onto an adapter operation."""
+
+    op: str
+    inputs: tuple[str, ...]  # request fields, taken from the test, else from its group
+    outputs: tuple[str, ...]  # fields a valid outcome must reproduce
+    intermediates: tuple[str, ...] = ()  # shown on failure, to locate a divergence
+    reason_checked: bool = False  # invalid: reason (and status) must equal the vector's
+
+
+_VERIFY_OUTPUTS: Final = (
+    "address",
+    "chain_id",
+    "keyid",
+    "label",
+    "replayable",
+    "request_bound",
+    "covered",
+    "nonce_consumed",
+)
+_VERIFY_INTERMEDIATES: Final = (
+    "signature_base",
+    "message_hash_hex",
+    "recovered_address",
+    "content_digest",
+)
+
+# vectors/README.md, "Operations and fields".
+OPERATION_TABLE: Final[dict[str, OpSpec]] = {
+    "Keccak256Test": OpSpec("keccak256", ("data_hex",), ("digest_hex",)),
+    "PersonalMessageHashTest": OpSpec(
+        "personal_message_hash", ("message_hex",), ("hash_hex",), ("prefixed_hex",)
+    ),
+    "PersonalSignTest": OpSpec(
+        "sign_message", ("private_key_hex", "message_hex"), ("signature_hex",),
+        ("hash_hex", "address"),
+    ),
+    "RecoverAddressTest": OpSpec(
+        "recover_address", ("hash_hex", "signature_hex", "strict"), ("address",)
+    ),
+    "KeyIdTest": OpSpec("parse_keyid", ("profile", "keyid"), ("chain_id", "address")),
+    "ContentDigestCreateTest": OpSpec("content_digest", ("body_hex", "algorithms"), ("value",)),
+    "ContentDigestVerifyTest": OpSpec("verify_content_digest", ("body_hex", "value"), ()),
+    "SignatureBaseTest": OpSpec("signature_base", ("request", "label"), ("base",)),
+    "SignRequestTest": OpSpec(
+        "sign_request",
+        (
+            "profile", "request", "private_key_hex", "chain_id", "created", "expires", "nonce",
+            "label", "components", "params",
+        ),
+        ("headers",),
+        ("keyid", "signature_input", "signature_base", "message_hash_hex", "signature_hex"),
+    ),
+    "VerifyRequestTest": OpSpec(
+        "verify_request", ("profile", "request", "now", "policy"), _VERIFY_OUTPUTS,
+        _VERIFY_INTERMEDIATES, reason_checked=True,
+    ),
+    "ReplaySequenceTest": OpSpec(
+        "verify_request", ("profile", "request", "now", "policy"), _VERIFY_OUTPUTS,
+        _VERIFY_INTERMEDIATES, reason_checked=True,
+    ),
+    # httpwg/structured-field-tests (README "Test Format").
+    "SfParseTest": OpSpec("sf_parse", ("header_type", "raw"), ("value",)),
+    "SfSerializeTest": OpSpec("sf_serialize", ("header_type", "value"), ("serialized",)),
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One adapter request and what it must answer."""
+
+    op: str
+    fields: dict[str, Any]  # the request without seq/op
+    result: str  # valid / invalid / acceptable
+    expected: dict[str, Any]  # output fields (valid) or reason/status (invalid)
+    intermediates: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One test: an id, the operation's row in the report, its steps."""
+
+    case_id: str
+    source: str  # the vectors file (or third-party file) it comes from
+    group_type: str
+    op: str
+    row: str  # row of the per-operation table ("replay" for sequences)
+    profiles: tuple[str, ...]  # profiles the case needs; () when profile-independent
+    result: str
+    comment: str
+    flags: tuple[str, ...]
+    steps: tuple[Step, ...]
+    reason_checked: bool
+    replay_session: str | None = None  # sequences: reset, then every step in this session
+    test: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def _profiles_of(fields: dict[str, Any]) -> tuple[str, ...]:
+    profile = fields.get("profile")
+    if isinstance(profile, str):
+        return (profile,)
+    policy = fields.get("policy")
+    if isinstance(policy, dict) and isinstance(policy.get("profiles"), list):
+        return tuple(str(name) for name in policy["profiles"])
+    return ()
+
+
+def _step(spec: OpSpec, source: dict[str, Any], group: dict[str, Any], result: str) -> Step:
+    fields: dict[str, Any] = {}
+    for name in spec.inputs:
+        if name in source:
+            fields[name] = source[name]
+        elif name in group:
+            fields[name] = group[name]
+    if result == "invalid" or ("reason" in source and result == "acceptable"):
+        outcome_keys: tuple[str, ...] = ("reason", "status", "detail")
+        expected = {key: source[key] for key in outcome_keys if key in source}
+    else:
+        expected = {key: source[key] for key in spec.outputs if key in source}
+    intermediates = {key: source[key] for key in spec.intermediates if key in source}
+    return Step(spec.op, fields, result, expected, intermediates)
+
+
+def _tests(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    for group in document.get("testGroups", []):
+        for test in group.get("tests", []):
+            yield group, test
+
+
+def load_vector_cases(path: Path) -> list[Case]:
+    """Every test of one vectors file as a Case (group types not in the table are ignored)."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    stem = path.name.removesuffix(".json")
+    cases: list[Case] = []
+    for group, test in _tests(document):
+        group_type = group.get("type", "")
+        spec = OPERATION_TABLE.get(group_type)
+        if spec is None:
+            continue
+        result = test["result"]
+        case_id = f"{stem}/{test['tcId']}"
+        if group_type == "ReplaySequenceTest":
+            steps = tuple(
+                _step(spec, {**_step_defaults(test), **step}, group, step.get("result", result))
+                for step in test["steps"]
+            )
+            profiles = _profiles_of({**group, **test, **test["steps"][0]})
+            session: str | None = case_id
+            row = "replay"
+        else:
+            steps = (_step(spec, test, group, result),)
+            profiles = _profiles_of({**group, **test})
+            session = None
+            row = spec.op
+        cases.append(
+            Case(
+                case_id=case_id,
+                source=path.name,
+                group_type=group_type,
+                op=spec.op,
+                row=row,
+                profiles=profiles,
+                result=result,
+                comment=test.get("comment", ""),
+                flags=tuple(test.get("flags", [])),
+                steps=steps,
+                reason_checked=spec.reason_checked,
+                replay_session=session,
+                test=test,
+            )
+        )
+    return cases
+
+
+def _step_defaults(test: dict[str, Any]) -> dict[str, Any]:
+    """Fields a sequence test gives once for all its steps (e.g. its policy)."""
+    return {key: value for key, value in test.items() if key in ("policy", "profile")}
+
+
+def load_sf_cases(directory: Path) -> list[Case]:
+    """The httpwg structured-field-tests files in ``directory`` as sf_parse / sf_serialize cases.
+
+    Loaded with floats as the suite writes them; an adapter answers with the same JSON form.
+    """
+    cases: list[Case] = []
+    if not directory.is_dir():
+        return cases
+    files = sorted(directory.glob("*.json")) + sorted(
+        (directory / "serialisation-tests").glob("*.json")
+    )
+    for path in files:
+        serialisation_only = path.parent.name == "serialisation-tests"
+        prefix = ("sf-serialisation/" if serialisation_only else "sf/") + path.stem
+        for index, test in enumerate(json.loads(path.read_text(encoding="utf-8"))):
+            cases.extend(_sf_cases(f"{prefix}/{index + 1}", path.name, test, serialisation_only))
+    return cases
+
+
+def _sf_case(
+    case_id: str, source: str, op: str, test: dict[str, Any], *, result: str,
+    fields: dict[str, Any], expected: dict[str, Any],
+) -> Case:
+    spec = OPERATION_TABLE["SfParseTest" if op == "sf_parse" else "SfSerializeTest"]
+    return Case(
+        case_id=case_id,
+        source=source,
+        group_type="SfParseTest" if op == "sf_parse" else "SfSerializeTest",
+        op=op,
+        row=op,
+        profiles=(),
+        result=result,
+        comment=str(test.get("name", "")),
+        flags=(),
+        steps=(Step(spec.op, fields, result, expected),),
+        reason_checked=False,
+        test=test,
+    )
+
+
+def _sf_cases(
+    case_id: str, source: str, test: dict[str, Any], serialisation_only: bool
+) -> list[Case]:
+    header_type = test.get("header_type")
+    if header_type not in ("item", "list", "dictionary"):
+        return []
+    out: list[Case] = []
+    if serialisation_only:
+        # These test the serialiser only: `expected` is the value, `canonical` its text.
+        if "expected" not in test:
+            return out
+        result = "invalid" if test.get("must_fail") else "valid"
+        expected = {} if result == "invalid" else {"serialized": ", ".join(test["canonical"])}
+        out.append(_sf_case(
+            f"{case_id}/serialize", source, "sf_serialize", test, result=result,
+            fields={"header_type": header_type, "value": test["expected"]}, expected=expected,
+        ))
+        return out
+    if test.get("must_fail"):
+        result = "invalid"
+    elif test.get("can_fail"):
+        result = "acceptable"
+    else:
+        result = "valid"
+    expected = {"value": test["expected"]} if "expected" in test else {}
+    out.append(_sf_case(
+        f"{case_id}/parse", source, "sf_parse", test, result=result,
+        fields={"header_type": header_type, "raw": test["raw"]}, expected=expected,
+    ))
+    if result == "valid" and "expected" in test:
+        # README: "canonical: [...] If not present, raw is assumed to be canonical".
+        canonical = test.get("canonical", test["raw"])
+        out.append(_sf_case(
+            f"{case_id}/serialize", source, "sf_serialize", test, result="valid",
+            fields={"header_type": header_type, "value": test["expected"]},
+            expected={"serialized": ", ".join(canonical)},
+        ))
+    return out
+
+
+def load_cases(vectors_dir: Path, files: Sequence[str] | None = None) -> list[Case]:
+    """All cases: the vectors files (sorted by name), then the httpwg structured-field tests."""
+    cases: list[Case] = []
+    for path in sorted(vectors_dir.glob("*.json")):
+        if files is None or path.name in files:
+            cases.extend(load_vector_cases(path))
+    cases.extend(load_sf_cases(vectors_dir / "third_party" / "structured-field-tests"))
+    return cases

@@ -1,0 +1,206 @@
+"""Judging one adapter response against one step of a case (vectors/README.md, step 4).
+
+- ``valid``: the operation must succeed and reproduce every expected output field.
+- ``invalid``: the operation must fail; for ``verify_request`` (and replay steps) the reason and
+  the HTTP status must be the vector's, for other operations a different reason is a note only.
+- ``acceptable``: either outcome conforms; with ``strict`` the vector's own outcome is required.
+- ``unsupported`` answers are "not supported", never passed.
+
+Comparisons are type-exact (JSON ``true`` is not ``1``, ``1.0`` is not ``1``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from erc8128_conformance.adapter_client import Response
+from erc8128_conformance.cases import Step
+
+from erc8128.addresses import address_of
+from erc8128.errors import Erc8128Error
+from erc8128.personal_sign import recover_address
+
+__all__ = [
+    "ADAPTER_REASONS",
+    "Status",
+    "StepVerdict",
+    "json_equal",
+    "judge_step",
+]
+
+Status = Literal["passed", "failed", "not_supported"]
+
+# Reason codes an adapter uses for its own troubles, never an implementation's verdict.
+ADAPTER_REASONS: Final = frozenset(
+    {"adapter_bad_json", "adapter_bad_request", "adapter_internal"}
+)
+
+
+@dataclass(frozen=True)
+class StepVerdict:
+    status: Status
+    message: str = ""  # why it failed, or why it is not supported
+    note: str = ""  # passed, with a remark (e.g. another reason code for a non-verify op)
+
+
+def json_equal(left: Any, right: Any) -> bool:
+    """Equality of JSON values that keeps booleans, integers and numbers with a fraction apart."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, int) and isinstance(right, int):
+        return left == right
+    if isinstance(left, float) or isinstance(right, float):
+        return type(left) is type(right) and left == right
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(json_equal, left, right))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(json_equal(left[k], right[k]) for k in left)
+    return type(left) is type(right) and left == right
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _compare_outputs(
+    expected: dict[str, Any], got: dict[str, Any], skip: frozenset[str] = frozenset()
+) -> list[str]:
+    problems = []
+    for key, value in expected.items():
+        if key in skip:
+            continue
+        if key not in got:
+            problems.append(f"{key}: expected {_show(value)}, got nothing")
+        elif not json_equal(value, got[key]):
+            problems.append(f"{key}: expected {_show(value)}, got {_show(got[key])}")
+    return problems
+
+
+def _recovers_to(message_hash_hex: str, signature_hex: object, address: str) -> bool:
+    """Whether a (non-deterministic) signature recovers to ``address`` (our strict recovery)."""
+    if not isinstance(signature_hex, str):
+        return False
+    try:
+        return recover_address(bytes.fromhex(message_hash_hex), bytes.fromhex(signature_hex)) == (
+            address
+        )
+    except (Erc8128Error, ValueError):
+        return False
+
+
+def _signature_member_hex(value: str) -> str | None:
+    """``label=:base64:`` → the signature bytes as hex."""
+    _, _, rest = value.partition("=")
+    if not (rest.startswith(":") and rest.endswith(":")):
+        return None
+    try:
+        return base64.b64decode(rest[1:-1], validate=True).hex()
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _randomised_signature_problems(step: Step, got: dict[str, Any]) -> list[str] | None:
+    """Outputs of a signer without the ``rfc6979`` capability: everything but the signature
+    bytes must match, and the signature must recover to the signer. None: not applicable."""
+    if step.op == "sign_message":
+        hash_hex, address = step.intermediates.get("hash_hex"), step.intermediates.get("address")
+        if not isinstance(hash_hex, str) or not isinstance(address, str):
+            return None
+        if _recovers_to(hash_hex, got.get("signature_hex"), address):
+            return []
+        return [f"signature_hex {_show(got.get('signature_hex'))} does not recover to {address}"]
+    if step.op == "sign_request":
+        hash_hex = step.intermediates.get("message_hash_hex")
+        expected_headers = step.expected.get("headers")
+        got_headers = got.get("headers")
+        if not isinstance(hash_hex, str) or not isinstance(expected_headers, list):
+            return None
+        if not isinstance(got_headers, list) or len(got_headers) != len(expected_headers):
+            return [f"headers: expected {_show(expected_headers)}, got {_show(got_headers)}"]
+        problems = []
+        for want, have in zip(expected_headers, got_headers, strict=True):
+            if str(want[0]).lower() == "signature" and isinstance(have, list) and len(have) == 2:
+                want_hex = _signature_member_hex(str(want[1]))
+                have_hex = _signature_member_hex(str(have[1]))
+                address = step.intermediates.get("address") or _address_of_key(step)
+                if want_hex is None or have_hex is None or address is None:
+                    problems.append(f"signature: expected {want[1]!r}, got {have[1]!r}")
+                elif not _recovers_to(hash_hex, have_hex, address):
+                    problems.append(f"signature {have[1]!r} does not recover to {address}")
+            elif not json_equal(want, have):
+                problems.append(f"header: expected {_show(want)}, got {_show(have)}")
+        return problems
+    return None
+
+
+def _address_of_key(step: Step) -> str | None:
+    key = step.fields.get("private_key_hex")
+    if not isinstance(key, str):
+        return None
+    try:
+        return address_of(bytes.fromhex(key))
+    except (Erc8128Error, ValueError):
+        return None
+
+
+def _judge_valid(step: Step, response: Response, deterministic: bool) -> StepVerdict:
+    if response.kind == "error":
+        return StepVerdict(
+            "failed", f"expected success, got error {_show(response.body)}"
+        )
+    problems = None if deterministic else _randomised_signature_problems(step, response.body)
+    if problems is None:
+        problems = _compare_outputs(step.expected, response.body)
+    if problems:
+        return StepVerdict("failed", "; ".join(problems))
+    return StepVerdict("passed")
+
+
+def _judge_invalid(step: Step, response: Response, reason_checked: bool) -> StepVerdict:
+    if response.kind == "ok":
+        return StepVerdict(
+            "failed",
+            f"expected error {_show(step.expected)}, got success {_show(response.body)}",
+        )
+    reason = response.body.get("reason")
+    if reason in ADAPTER_REASONS:
+        return StepVerdict(
+            "failed", f"expected the implementation to reject the input, got adapter error "
+            f"{_show(response.body)}"
+        )
+    if reason_checked:
+        problems = _compare_outputs(step.expected, response.body, frozenset({"detail"}))
+        if problems:
+            return StepVerdict("failed", "; ".join(problems))
+        return StepVerdict("passed")
+    want = step.expected.get("reason")
+    if want is not None and reason != want:
+        return StepVerdict("passed", note=f"rejected with {reason!r} (reference: {want!r})")
+    return StepVerdict("passed")
+
+
+def judge_step(
+    step: Step,
+    response: Response,
+    *,
+    reason_checked: bool,
+    deterministic: bool,
+    strict: bool,
+) -> StepVerdict:
+    """The verdict on one step (``deterministic``: the adapter has capability ``rfc6979``)."""
+    if response.kind == "unsupported":
+        detail = response.body.get("detail") or "the adapter answered unsupported"
+        return StepVerdict("not_supported", str(detail))
+    result = step.result
+    if result == "acceptable":
+        if not strict:
+            return StepVerdict("passed", note=f"acceptable; answered {response.kind}")
+        # Strict: the vector's own outcome (a reason means the reference rejected it).
+        result = "invalid" if "reason" in step.expected else "valid"
+    if result == "valid":
+        return _judge_valid(step, response, deterministic)
+    return _judge_invalid(step, response, reason_checked)

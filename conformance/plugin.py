@@ -1,0 +1,293 @@
+"""The pytest plugin behind ``erc8128 conformance``: options, parametrisation, verdicts, report.
+
+:func:`erc8128_conformance.runner.run` hands one :class:`ConformancePlugin` to ``pytest.main``.
+It parametrises ``suite_vectors.py`` with one test per case (id ``<file stem>/<tcId>``), drives
+the adapter through one long-lived :class:`~erc8128_conformance.adapter_client.AdapterClient`,
+turns every judged case into a pytest outcome (pass / fail / skip / xfail), and prints the
+per-operation table at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+from erc8128_conformance.adapter_client import AdapterClient, AdapterFailure, Response
+from erc8128_conformance.cases import Case, Step, load_cases
+from erc8128_conformance.expected_failures import ExpectedFailure
+from erc8128_conformance.judge import StepVerdict, judge_step
+from erc8128_conformance.report import CaseOutcome, Outcome, format_table, is_success
+from erc8128_vectors import VECTORS_DIR
+
+__all__ = ["ConformancePlugin", "SuiteOptions", "VectorRun"]
+
+_SHOW_LIMIT: Final = 1500
+
+
+@dataclass(frozen=True)
+class SuiteOptions:
+    """What the command line asked for."""
+
+    adapter: str | None = None
+    target: str | None = None
+    profiles: tuple[str, ...] = ("draft", "legacy")
+    ops: frozenset[str] | None = None
+    strict: bool = False
+    expected_failures: dict[str, ExpectedFailure] = field(default_factory=dict)
+    timeout: float = 10.0
+    vectors_dir: Path | None = None
+    path: str = "/api/whoami"
+    method: str = "GET"
+    adapter_cwd: str | None = None
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) > _SHOW_LIMIT:
+        return text[:_SHOW_LIMIT] + f"... ({len(text)} characters)"
+    return text
+
+
+class _CaseErrored(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class VectorRun:
+    """Session state: the adapter client, what ``hello`` said, every case's outcome."""
+
+    def __init__(self, options: SuiteOptions, outcomes: list[CaseOutcome]) -> None:
+        self.options = options
+        self.outcomes = outcomes
+        self.client: AdapterClient | None = None
+        self.hello: dict[str, Any] = {}
+        self.hello_failure: str | None = None
+
+    def start(self) -> None:
+        assert self.options.adapter is not None
+        self.client = AdapterClient(
+            self.options.adapter, timeout=self.options.timeout, cwd=self.options.adapter_cwd
+        )
+        try:
+            response = self.client.call("hello", {"protocol": 1})
+        except AdapterFailure as failure:
+            self.hello_failure = f"{failure}\n--- adapter stderr ---\n{failure.stderr}"
+            return
+        if response.kind == "ok":
+            self.hello = response.body
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+
+    # -- capabilities ------------------------------------------------------------------------
+
+    @property
+    def deterministic(self) -> bool:
+        capabilities = self.hello.get("capabilities")
+        return isinstance(capabilities, list) and "rfc6979" in capabilities
+
+    def _skip_reason(self, case: Case) -> str | None:
+        operations = self.hello.get("operations")
+        if isinstance(operations, list) and case.op not in operations:
+            return f"the adapter's hello does not list operation {case.op!r}"
+        profiles = self.hello.get("profiles")
+        if isinstance(profiles, list):
+            missing = [name for name in case.profiles if name not in profiles]
+            if missing:
+                return f"the adapter's hello does not list profile(s) {missing}"
+        return None
+
+    # -- running a case ------------------------------------------------------------------------
+
+    def _call(self, step: Step, extra: dict[str, Any]) -> Response:
+        assert self.client is not None
+        try:
+            return self.client.call(step.op, {**step.fields, **extra})
+        except AdapterFailure as failure:
+            raise _CaseErrored(
+                f"{failure}\n--- adapter stderr ---\n{failure.stderr or '(empty)'}"
+            ) from None
+
+    def _run_steps(self, case: Case) -> tuple[StepVerdict, int, Response | None]:
+        """The verdict of the first step that does not pass (or of the last one)."""
+        assert self.client is not None
+        extra: dict[str, Any] = {}
+        if case.replay_session is not None:
+            try:
+                reset = self.client.call(
+                    "reset_replay_session", {"replay_session": case.replay_session}
+                )
+            except AdapterFailure as failure:
+                raise _CaseErrored(f"{failure}\n--- adapter stderr ---\n{failure.stderr}") from None
+            if reset.kind == "unsupported":
+                return StepVerdict("not_supported", "reset_replay_session unsupported"), 0, reset
+            extra = {"replay_session": case.replay_session}
+        verdict, response = StepVerdict("passed"), None
+        for index, step in enumerate(case.steps):
+            response = self._call(step, extra)
+            verdict = judge_step(
+                step,
+                response,
+                reason_checked=case.reason_checked,
+                deterministic=self.deterministic,
+                strict=self.options.strict,
+            )
+            if verdict.status != "passed":
+                return verdict, index, response
+        return verdict, len(case.steps) - 1, response
+
+    def _failure_text(
+        self, case: Case, verdict: StepVerdict, index: int, response: Response | None
+    ) -> str:
+        step = case.steps[index]
+        lines = [
+            f"{case.case_id} ({case.source}, {case.group_type}, result {case.result}): "
+            f"{case.comment}",
+        ]
+        if len(case.steps) > 1:
+            lines.append(f"step {index + 1} of {len(case.steps)}")
+        lines += [
+            f"input:    {_show({'op': step.op, **step.fields})}",
+            f"expected: {_show({'result': step.result, **step.expected})}",
+            f"got:      {_show(response.raw if response is not None else None)}",
+            f"why:      {verdict.message}",
+        ]
+        if step.intermediates:
+            lines.append(f"reference intermediates: {_show(step.intermediates)}")
+        if response is not None and response.stderr:
+            lines.append(f"--- adapter stderr ---\n{response.stderr}")
+        return "\n".join(lines)
+
+    def _record(self, case: Case, outcome: Outcome, message: str = "") -> None:
+        self.outcomes.append(CaseOutcome(case.case_id, case.row, outcome, message))
+
+    def check(self, case: Case) -> None:
+        """Run one case and end the pytest test with its outcome."""
+        expected_failure = self.options.expected_failures.get(case.case_id)
+        if self.hello_failure is not None:
+            self._record(case, "errored", self.hello_failure)
+            pytest.fail(f"adapter hello failed: {self.hello_failure}", pytrace=False)
+        skip = self._skip_reason(case)
+        if skip is not None:
+            self._record(case, "skipped", skip)
+            pytest.skip(skip)
+        try:
+            verdict, index, response = self._run_steps(case)
+        except _CaseErrored as errored:
+            self._record(case, "errored", errored.message)
+            pytest.fail(
+                f"{case.case_id}: errored (adapter misbehaved)\n{errored.message}", pytrace=False
+            )
+        if verdict.status == "not_supported":
+            self._record(case, "not_supported", verdict.message)
+            pytest.skip(f"not supported: {verdict.message}")
+        if verdict.status == "failed":
+            text = self._failure_text(case, verdict, index, response)
+            if expected_failure is not None:
+                self._record(case, "xfail", expected_failure.reason)
+                pytest.xfail(f"expected failure: {expected_failure.reason}")
+            self._record(case, "failed", text)
+            pytest.fail(text, pytrace=False)
+        if expected_failure is not None:
+            message = (
+                f"{case.case_id}: listed as an expected failure ({expected_failure.reason}) "
+                "but it now passes: remove it from the expected-failures file"
+            )
+            self._record(case, "xpass", message)
+            pytest.fail(message, pytrace=False)
+        self._record(case, "passed", verdict.note)
+
+
+class ConformancePlugin:
+    """Registered with ``pytest.main(plugins=[...])`` by the runner."""
+
+    def __init__(self, options: SuiteOptions) -> None:
+        self.options = options
+        self.outcomes: list[CaseOutcome] = []
+        self.all_case_ids: set[str] = set()
+        self.selected_case_ids: set[str] = set()
+        self.list_errors: list[str] = []
+        self.header = ""
+
+    # -- cases ---------------------------------------------------------------------------------
+
+    def selected_cases(self) -> list[Case]:
+        directory = self.options.vectors_dir or VECTORS_DIR
+        cases = load_cases(directory)
+        self.all_case_ids = {case.case_id for case in cases}
+        wanted_profiles = set(self.options.profiles)
+        selected = []
+        for case in cases:
+            if not set(case.profiles) <= wanted_profiles:
+                continue
+            ops = self.options.ops
+            if ops is not None and case.op not in ops and case.row not in ops:
+                continue
+            selected.append(case)
+        self.selected_case_ids = {case.case_id for case in selected}
+        unknown = sorted(set(self.options.expected_failures) - self.all_case_ids)
+        for case_id in unknown:
+            self.list_errors.append(f"expected-failures lists {case_id!r}, which is no case")
+        return selected
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "case" in metafunc.fixturenames:
+            cases = self.selected_cases()
+            metafunc.parametrize("case", cases, ids=[case.case_id for case in cases])
+
+    # -- fixtures ------------------------------------------------------------------------------
+
+    @pytest.fixture(scope="session")
+    def vector_run(self) -> Iterator[VectorRun]:
+        run = VectorRun(self.options, self.outcomes)
+        run.start()
+        implementation = run.hello.get("implementation", {})
+        if isinstance(implementation, dict):
+            self.header = (
+                f"implementation: {implementation.get('name')} {implementation.get('version')} "
+                f"({implementation.get('language')}) via {self.options.adapter!r}; "
+                f"capabilities {run.hello.get('capabilities')}"
+            )
+        yield run
+        run.close()
+
+    @pytest.fixture(scope="session")
+    def suite_options(self) -> SuiteOptions:
+        return self.options
+
+    @pytest.fixture(scope="session")
+    def suite_outcomes(self) -> list[CaseOutcome]:
+        return self.outcomes
+
+    # -- end of run ----------------------------------------------------------------------------
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.list_errors and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        write = terminalreporter.write_line
+        terminalreporter.section("ERC-8128 conformance")
+        if self.header:
+            write(self.header)
+        if self.options.expected_failures:
+            listed_here = len(set(self.options.expected_failures) & self.selected_case_ids)
+            write(f"expected failures listed: {len(self.options.expected_failures)} "
+                  f"({listed_here} in this selection)")
+        for line in format_table(self.outcomes).splitlines():
+            write(line)
+        for error in self.list_errors:
+            write(f"ERROR: {error}")
+        bad = [o for o in self.outcomes if o.outcome in ("failed", "errored", "xpass")]
+        verdict = "PASS" if is_success(self.outcomes) and not self.list_errors else "FAIL"
+        write(
+            f"result: {verdict} ({sum(o.outcome == 'failed' for o in bad)} failed, "
+            f"{sum(o.outcome == 'errored' for o in bad)} errored, "
+            f"{sum(o.outcome == 'xpass' for o in bad)} expected failures now passing)"
+        )

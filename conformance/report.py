@@ -1,0 +1,71 @@
+"""The per-operation table and the one-line verdict printed at the end of a run.
+
+Columns: ``passed``; ``failed`` (the implementation answered, wrongly); ``errored`` (the
+adapter broke the protocol: crash, garbage line, wrong seq, hang); ``xfail`` (failed as the
+expected-failures file says); ``xpass`` (listed as expected to fail, but passed: this fails the
+run); ``not supported`` (the adapter answered ``unsupported``: never counted as passed);
+``skipped`` (never sent: the adapter's ``hello`` does not list the operation or the profile).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final, Literal
+
+__all__ = ["COLUMNS", "CaseOutcome", "Outcome", "format_table", "is_success"]
+
+Outcome = Literal[
+    "passed", "failed", "errored", "xfail", "xpass", "not_supported", "skipped"
+]
+
+COLUMNS: Final[tuple[Outcome, ...]] = (
+    "passed", "failed", "errored", "xfail", "xpass", "not_supported", "skipped",
+)
+_TITLES: Final = {
+    "passed": "passed",
+    "failed": "failed",
+    "errored": "errored",
+    "xfail": "xfail",
+    "xpass": "xpass",
+    "not_supported": "not supported",
+    "skipped": "skipped",
+}
+# Outcomes that make the run fail.
+_BAD: Final = frozenset({"failed", "errored", "xpass"})
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    case_id: str
+    row: str  # operation (or "replay", or "live")
+    outcome: Outcome
+    message: str = ""
+
+
+def is_success(outcomes: Iterable[CaseOutcome]) -> bool:
+    return not any(outcome.outcome in _BAD for outcome in outcomes)
+
+
+def format_table(outcomes: Iterable[CaseOutcome]) -> str:
+    """A fixed-width table: one row per operation in first-seen order, then the total."""
+    counts: dict[str, Counter[str]] = {}
+    for outcome in outcomes:
+        counts.setdefault(outcome.row, Counter())[outcome.outcome] += 1
+    total: Counter[str] = Counter()
+    for counter in counts.values():
+        total.update(counter)
+    width = max([len("operation"), len("total"), *(len(row) for row in counts)])
+    header = f"{'operation':<{width}}  {'cases':>6}" + "".join(
+        f"  {_TITLES[column]:>{len(_TITLES[column])}}" for column in COLUMNS
+    )
+    lines = [header, "-" * len(header)]
+    for row, counter in [*counts.items(), ("total", total)]:
+        if row == "total":
+            lines.append("-" * len(header))
+        line = f"{row:<{width}}  {sum(counter.values()):>6}" + "".join(
+            f"  {counter[column]:>{len(_TITLES[column])}}" for column in COLUMNS
+        )
+        lines.append(line)
+    return "\n".join(lines)

@@ -1,0 +1,43 @@
+"""Run the suite programmatically: ``pytest.main`` over the suite modules with the plugin."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+import pytest
+from erc8128_conformance.plugin import ConformancePlugin, SuiteOptions
+
+__all__ = ["SUITE_DIR", "run"]
+
+SUITE_DIR: Final = Path(__file__).resolve().parent
+
+
+def run(options: SuiteOptions, *, junit_xml: str | None = None,
+        pytest_args: Sequence[str] = ()) -> int:
+    """Run the selected parts of the suite; 0 when everything conforms (or fails as listed)."""
+    modules = []
+    if options.adapter is not None:
+        modules.append(str(SUITE_DIR / "suite_vectors.py"))
+    if options.target is not None:
+        modules.append(str(SUITE_DIR / "suite_live.py"))
+    args = [
+        *modules,
+        # The suite's own configuration only: no ini file, conftest or cache of the caller.
+        "-c", os.devnull,
+        "--rootdir", str(SUITE_DIR),
+        "--noconftest",
+        "-p", "no:cacheprovider",
+        "-q",
+        "-rfE",
+        "--tb=short",
+        *([f"--junit-xml={junit_xml}"] if junit_xml else []),
+        *pytest_args,
+    ]
+    plugin = ConformancePlugin(options)
+    status = int(pytest.main(args, plugins=[plugin]))
+    if status == int(pytest.ExitCode.NO_TESTS_COLLECTED):
+        print("erc8128 conformance: no case matched the selection (--ops / --profile)")
+    return status
