@@ -14,6 +14,7 @@ from collections.abc import Callable, Generator, Sequence
 import httpx
 
 from erc8128.client import Signer, parse_accept_signature
+from erc8128.errors import Erc8128Error
 from erc8128.message import Request
 from erc8128.sign import DEFAULT_LABEL
 
@@ -77,5 +78,9 @@ class ERC8128Auth(httpx.Auth):
         if not accepted:
             return
         wanted = accepted[0]
-        self._sign(request, wanted.label, wanted.components, wanted.nonce)
+        try:
+            self._sign(request, wanted.label, wanted.components, wanted.nonce)
+        except Erc8128Error:
+            # The hint names a component this request cannot cover: the refusal stands.
+            return
         yield request

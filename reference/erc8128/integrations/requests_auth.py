@@ -17,6 +17,7 @@ import requests
 import requests.auth
 
 from erc8128.client import ClientError, Signer, parse_accept_signature
+from erc8128.errors import Erc8128Error
 from erc8128.message import Request
 from erc8128.sign import DEFAULT_LABEL
 
@@ -92,7 +93,12 @@ class ERC8128Auth(requests.auth.AuthBase):
         retry = response.request.copy()
         # The retry must not come back here: one repair only.
         retry.hooks["response"] = []
-        self._sign(retry, wanted.label, wanted.components, wanted.nonce)
+        try:
+            self._sign(retry, wanted.label, wanted.components, wanted.nonce)
+        except Erc8128Error:
+            # The hint names a component this request cannot cover (a field it lacks): no
+            # compliant retry exists, so the server's refusal stands.
+            return response
         response.content  # noqa: B018 -- drain the first answer so the connection is reusable
         response.close()
         answer: requests.Response = response.connection.send(retry, **kwargs)

@@ -1,0 +1,376 @@
+"""The integrations with real frameworks and HTTP clients: Flask (WSGI) and Starlette (ASGI)
+behind the verifying middleware, requests and httpx signing with their auth hooks.
+
+Each middleware is driven both through its framework's test client and over a real loopback
+socket (werkzeug / uvicorn in a thread). Refusals are checked for the ERC-8128 §6 shape:
+status, ``WWW-Authenticate``, ``Accept-Signature`` and the problem body's ``reason``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import flask
+import httpx
+import pytest
+import requests
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from werkzeug.serving import make_server
+
+from erc8128.client import Signer
+from erc8128.integrations import asgi, wsgi
+from erc8128.integrations.gate import VERIFIED_KEY, Gate
+from erc8128.integrations.httpx_auth import ERC8128Auth as HttpxAuth
+from erc8128.integrations.requests_auth import ERC8128Auth as RequestsAuth
+from erc8128.message import Request
+from erc8128.policy import VerifierPolicy
+from erc8128.verify import Verified
+
+STRICT = VerifierPolicy(required_components=("x-client",))
+
+
+def route_policy(method: str, path: str) -> VerifierPolicy | None:
+    if path == "/public":
+        return None
+    if path == "/strict":
+        return STRICT
+    return VerifierPolicy()
+
+
+def _summary(verified: Verified | None, body: bytes) -> dict[str, Any]:
+    if verified is None:
+        return {"verified": False, "body": body.decode()}
+    return {
+        "verified": True,
+        "address": verified.address,
+        "label": verified.label,
+        "covered": list(verified.covered_components),
+        "body": body.decode(),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Flask (WSGI).
+# --------------------------------------------------------------------------------------------
+
+
+def flask_app() -> flask.Flask:
+    app = flask.Flask("integration")
+
+    @app.route("/<path:name>", methods=["GET", "POST", "PUT"])
+    def anything(name: str) -> Any:
+        # The app reads the body after the middleware did: it must still be all there.
+        return _summary(flask.request.environ.get(VERIFIED_KEY), flask.request.get_data())
+
+    return app
+
+
+def wrap_flask(public_url: str) -> flask.Flask:
+    app = flask_app()
+    app.wsgi_app = wsgi.ERC8128Middleware(  # type: ignore[method-assign]
+        app.wsgi_app, Gate(public_url, policy=route_policy)
+    )
+    return app
+
+
+@pytest.fixture(scope="module")
+def flask_server() -> Iterator[str]:
+    app = flask_app()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.wsgi_app = wsgi.ERC8128Middleware(  # type: ignore[method-assign]
+        app.wsgi_app, Gate(url, policy=route_policy)
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+    thread.join()
+
+
+def _signed_headers(signer: Signer, method: str, url: str, body: bytes | None = None,
+                    headers: tuple[tuple[str, str], ...] = ()) -> dict[str, str]:
+    signed = signer.sign(Request(method, url, headers, body), created=int(time.time()))
+    return dict(signed.request.headers)
+
+
+def test_flask_test_client_verified() -> None:
+    signer = Signer.generate()
+    client = wrap_flask("http://localhost").test_client()
+    body = b'{"a":1}'
+    headers = _signed_headers(signer, "POST", "http://localhost/items?x=1", body,
+                              (("Content-Type", "application/json"),))
+    answer = client.post("/items?x=1", data=body, headers=headers)
+    assert answer.status_code == 200
+    result = answer.get_json()
+    assert result["verified"] is True
+    assert result["address"] == signer.address
+    assert result["body"] == '{"a":1}'
+    assert '"content-digest"' in result["covered"]
+
+
+def test_flask_test_client_refusals() -> None:
+    client = wrap_flask("http://localhost").test_client()
+    missing = client.get("/items")
+    assert missing.status_code == 401
+    assert missing.headers["WWW-Authenticate"] == 'ERC8128 error="signature_missing"'
+    assert missing.headers["Content-Type"] == "application/problem+json"
+    assert missing.get_json()["reason"] == "signature_missing"
+    # Public routes pass through without a signature (and without a Verified result).
+    public = client.get("/public")
+    assert public.status_code == 200
+    assert public.get_json() == {"verified": False, "body": ""}
+
+
+def test_flask_tampered_body_is_bad_content_digest() -> None:
+    signer = Signer.generate()
+    client = wrap_flask("http://localhost").test_client()
+    headers = _signed_headers(signer, "POST", "http://localhost/pay", b"amount=1",
+                              (("Content-Type", "text/plain"),))
+    answer = client.post("/pay", data=b"amount=9", headers=headers)
+    assert answer.status_code == 401
+    assert answer.get_json()["reason"] == "bad_content_digest"
+
+
+def test_flask_wrong_public_url_is_bad_signature() -> None:
+    # Signed for another authority than the one the verifier is configured with.
+    signer = Signer.generate()
+    client = wrap_flask("https://api.example").test_client()
+    answer = client.get("/items", headers=_signed_headers(signer, "GET", "http://localhost/items"))
+    assert answer.status_code == 401
+    assert answer.get_json()["reason"] == "bad_signature"
+
+
+def test_flask_insufficient_coverage_advertises_route_set() -> None:
+    signer = Signer.generate()
+    client = wrap_flask("http://localhost").test_client()
+    headers = _signed_headers(signer, "GET", "http://localhost/strict")
+    answer = client.get("/strict", headers={**headers, "X-Client": "t"})
+    assert answer.status_code == 401
+    assert answer.get_json()["reason"] == "insufficient_coverage"
+    assert answer.headers["Accept-Signature"] == (
+        'eth=("@scheme" "@authority" "@method" "@path" "@query" "x-client");created;expires;'
+        'tag="erc8128"'
+    )
+
+
+def test_flask_body_over_limit_is_413() -> None:
+    app = flask_app()
+    app.wsgi_app = wsgi.ERC8128Middleware(  # type: ignore[method-assign]
+        app.wsgi_app, Gate("http://localhost", max_body_bytes=4)
+    )
+    answer = app.test_client().post("/x", data=b"12345")
+    assert answer.status_code == 413
+    assert answer.get_json()["reason"] == "content_too_large"
+
+
+def test_requests_auth_over_socket(flask_server: str) -> None:
+    signer = Signer.generate()
+    auth = RequestsAuth(signer)
+    got = requests.get(flask_server + "/items?q=a%20b", auth=auth, timeout=5)
+    assert got.status_code == 200
+    assert got.json()["address"] == signer.address
+    posted = requests.post(flask_server + "/items", json={"k": "v"}, auth=auth, timeout=5)
+    assert posted.status_code == 200
+    assert json.loads(posted.json()["body"]) == {"k": "v"}
+    assert posted.json()["covered"][-2:] == ['"content-digest"', '"content-type"']
+    raw = requests.put(flask_server + "/items", data="plain text", auth=auth, timeout=5)
+    assert raw.json()["body"] == "plain text"
+
+
+def test_requests_auth_retries_once_as_advertised(flask_server: str) -> None:
+    signer = Signer.generate()
+    answer = requests.get(flask_server + "/strict", headers={"X-Client": "r"},
+                          auth=RequestsAuth(signer, label="sig1"), timeout=5)
+    assert answer.status_code == 200
+    assert [r.status_code for r in answer.history] == [401]
+    assert answer.json()["label"] == "sig1"
+    assert answer.json()["covered"][-1] == '"x-client"'
+    # Without the field the advertised set cannot be covered: the refusal is returned.
+    refused = requests.get(flask_server + "/strict", auth=RequestsAuth(signer), timeout=5)
+    assert refused.status_code == 401
+    assert refused.json()["reason"] == "insufficient_coverage"
+
+
+def test_requests_without_auth_refused_over_socket(flask_server: str) -> None:
+    answer = requests.get(flask_server + "/items", timeout=5)
+    assert answer.status_code == 401
+    assert answer.json()["reason"] == "signature_missing"
+
+
+def test_httpx_sync_auth_over_socket(flask_server: str) -> None:
+    signer = Signer.generate()
+    with httpx.Client(auth=HttpxAuth(signer)) as client:
+        got = client.get(flask_server + "/items", params={"q": "1"})
+        assert got.status_code == 200
+        assert got.json()["address"] == signer.address
+        posted = client.post(flask_server + "/items", json={"n": 1})
+        assert posted.status_code == 200
+        assert json.loads(posted.json()["body"]) == {"n": 1}
+        strict = client.get(flask_server + "/strict", headers={"X-Client": "h"})
+        assert strict.status_code == 200
+        assert [r.status_code for r in strict.history] == [401]
+        assert strict.json()["covered"][-1] == '"x-client"'
+
+
+# --------------------------------------------------------------------------------------------
+# Starlette (ASGI).
+# --------------------------------------------------------------------------------------------
+
+
+async def starlette_anything(request: StarletteRequest) -> JSONResponse:
+    body = await request.body()
+    return JSONResponse(_summary(request.scope.get(VERIFIED_KEY), body))
+
+
+def starlette_app(public_url: str) -> asgi.ERC8128Middleware:
+    app = Starlette(routes=[
+        Route("/{name:path}", starlette_anything, methods=["GET", "POST", "PUT"]),
+    ])
+    return asgi.ERC8128Middleware(app, Gate(public_url, policy=route_policy))
+
+
+def _in_process(app: Any, base_url: str, auth: httpx.Auth | None = None) -> httpx.AsyncClient:
+    """Starlette's test client is httpx over the ASGI transport; used here directly."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url, auth=auth)
+
+
+def test_starlette_in_process_verified_and_refused() -> None:
+    signer = Signer.generate()
+
+    async def scenario() -> list[httpx.Response]:
+        app = starlette_app("http://testserver")
+        async with _in_process(app, "http://testserver") as client:
+            return [
+                await client.post("/items", json={"z": 2}, auth=HttpxAuth(signer)),
+                await client.get("/items"),
+                await client.get("/public"),
+            ]
+
+    answer, refused, public = asyncio.run(scenario())
+    assert answer.status_code == 200
+    assert answer.json()["address"] == signer.address
+    assert json.loads(answer.json()["body"]) == {"z": 2}
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == 'ERC8128 error="signature_missing"'
+    assert refused.json()["reason"] == "signature_missing"
+    assert public.json() == {"verified": False, "body": ""}
+
+
+def test_starlette_tampered_body_and_replay() -> None:
+    signer = Signer.generate()
+    tamper_headers = _signed_headers(signer, "POST", "http://testserver/pay", b"amount=1",
+                                     (("Content-Type", "text/plain"),))
+    once_headers = _signed_headers(signer, "GET", "http://testserver/once")
+
+    async def scenario() -> list[httpx.Response]:
+        async with _in_process(starlette_app("http://testserver"), "http://testserver") as client:
+            return [
+                await client.post("/pay", content=b"amount=9", headers=tamper_headers),
+                await client.get("/once", headers=once_headers),
+                await client.get("/once", headers=once_headers),
+            ]
+
+    tampered, first, replayed = asyncio.run(scenario())
+    assert tampered.status_code == 401
+    assert tampered.json()["reason"] == "bad_content_digest"
+    assert first.status_code == 200
+    assert replayed.status_code == 401
+    assert replayed.json()["reason"] == "nonce_reused"
+
+
+def test_httpx_async_auth_with_asgi_transport() -> None:
+    signer = Signer.generate()
+
+    async def scenario() -> list[httpx.Response]:
+        app = starlette_app("http://app")
+        async with _in_process(app, "http://app", HttpxAuth(signer, label="async")) as client:
+            return [
+                await client.post("/items", json={"async": True}),
+                await client.get("/strict", headers={"X-Client": "a"}),
+            ]
+
+    posted, strict = asyncio.run(scenario())
+    assert posted.status_code == 200
+    assert posted.json()["label"] == "async"
+    assert json.loads(posted.json()["body"]) == {"async": True}
+    assert strict.status_code == 200
+    assert strict.json()["covered"][-1] == '"x-client"'
+
+
+@pytest.fixture(scope="module")
+def uvicorn_server() -> Iterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    config = uvicorn.Config(starlette_app(url), log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+def test_asgi_over_real_socket(uvicorn_server: str) -> None:
+    signer = Signer.generate()
+    got = requests.get(uvicorn_server + "/items?a=1&b=2", auth=RequestsAuth(signer), timeout=5)
+    assert got.status_code == 200
+    assert got.json()["address"] == signer.address
+    posted = httpx.post(uvicorn_server + "/items", json={"u": 1}, auth=HttpxAuth(signer))
+    assert json.loads(posted.json()["body"]) == {"u": 1}
+    refused = httpx.get(uvicorn_server + "/items")
+    assert refused.status_code == 401
+    assert refused.json()["reason"] == "signature_missing"
+
+
+def test_percent_encoded_path_verifies_as_sent(uvicorn_server: str, flask_server: str) -> None:
+    # RFC 9421 §2.2.6: @path is the target's path as sent; raw_path / RAW_URI keep %2F.
+    signer = Signer.generate()
+    for base in (uvicorn_server, flask_server):
+        answer = requests.get(base + "/a%2Fb/c", auth=RequestsAuth(signer), timeout=5)
+        assert answer.status_code == 200, (base, answer.text)
+
+
+# --------------------------------------------------------------------------------------------
+# Packaging: the integrations stay optional.
+# --------------------------------------------------------------------------------------------
+
+
+def test_import_erc8128_imports_no_third_party_http_library() -> None:
+    code = (
+        "import sys, erc8128, erc8128.integrations, erc8128.client\n"
+        "bad = [m for m in ('requests', 'httpx', 'flask', 'starlette', 'werkzeug') "
+        "if m in sys.modules]\n"
+        "print(bad)\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert output.stdout.strip() == "[]"
+
+
+def test_request_target_reconstruction() -> None:
+    assert wsgi.request_target({"RAW_URI": "/a%2Fb?x=1", "PATH_INFO": "/a/b"}) == "/a%2Fb?x=1"
+    assert wsgi.request_target(
+        {"PATH_INFO": "/caf\xc3\xa9 x", "QUERY_STRING": "q=1", "SCRIPT_NAME": "/app"}
+    ) == "/app/caf%C3%A9%20x?q=1"
+    assert asgi.request_target({"raw_path": b"/a%2Fb", "query_string": b"x=1"}) == "/a%2Fb?x=1"
+    assert asgi.request_target({"path": "/é", "query_string": b""}) == "/%C3%A9"
