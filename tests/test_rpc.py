@@ -288,13 +288,10 @@ def test_hostile_answers_are_unavailable_for_erc1271_and_erc6492(name: str) -> N
 
 
 def test_response_limit_stops_reading_early() -> None:
-    sent = threading.Event()
-
     def endless(conn: socket.socket, request: dict[str, Any], stop: threading.Event) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
         while not stop.is_set():
             conn.sendall(b" " * 65536)
-            sent.set()
 
     with HostileRpcServer(endless) as server:
         state = provider(server.url, max_response_bytes=4096, total_timeout=5.0, read_timeout=2.0)
@@ -302,8 +299,8 @@ def test_response_limit_stops_reading_early() -> None:
         with pytest.raises(RpcUnavailable) as info:
             state.get_code(ACCOUNT)
         assert info.value.reason == "rpc_response_too_large"
-        assert time.monotonic() - started < 2.0
-        assert sent.is_set()
+        # Stopped by the size limit, long before the 2 s read timeout could end the exchange.
+        assert time.monotonic() - started < 1.0
 
 
 def test_closed_port_is_unavailable() -> None:
