@@ -20,10 +20,11 @@ from erc8128_conformance.adapter_client import AdapterClient, AdapterFailure, Re
 from erc8128_conformance.cases import Case, Step, load_cases
 from erc8128_conformance.expected_failures import ExpectedFailure
 from erc8128_conformance.judge import StepVerdict, judge_step
+from erc8128_conformance.live import LIVE_ADDRESS, LIVE_CHECKS, LiveTarget
 from erc8128_conformance.report import CaseOutcome, Outcome, format_table, is_success
 from erc8128_vectors import VECTORS_DIR
 
-__all__ = ["ConformancePlugin", "SuiteOptions", "VectorRun"]
+__all__ = ["ConformancePlugin", "LiveRun", "SuiteOptions", "VectorRun"]
 
 _SHOW_LIMIT: Final = 1500
 
@@ -204,6 +205,35 @@ class VectorRun:
         self._record(case, "passed", verdict.note)
 
 
+class LiveRun:
+    """Live-server mode: each check signs fresh requests and judges the server's answers."""
+
+    def __init__(self, options: SuiteOptions, outcomes: list[CaseOutcome]) -> None:
+        self.options = options
+        self.outcomes = outcomes
+
+    def check(self, profile: str, name: str) -> None:
+        assert self.options.target is not None
+        target = LiveTarget(
+            self.options.target,
+            self.options.path,
+            "draft" if profile == "draft" else "legacy",
+            timeout=self.options.timeout,
+        )
+        case_id = f"live/{profile}/{name}"
+        try:
+            problems = LIVE_CHECKS[name](target)
+        except OSError as error:
+            message = f"{case_id}: cannot reach {target.url}: {error}"
+            self.outcomes.append(CaseOutcome(case_id, "live", "errored", message))
+            pytest.fail(message, pytrace=False)
+        if problems:
+            message = f"{case_id} ({target.url}, signer {LIVE_ADDRESS}):\n" + "\n".join(problems)
+            self.outcomes.append(CaseOutcome(case_id, "live", "failed", message))
+            pytest.fail(message, pytrace=False)
+        self.outcomes.append(CaseOutcome(case_id, "live", "passed"))
+
+
 class ConformancePlugin:
     """Registered with ``pytest.main(plugins=[...])`` by the runner."""
 
@@ -240,6 +270,13 @@ class ConformancePlugin:
         if "case" in metafunc.fixturenames:
             cases = self.selected_cases()
             metafunc.parametrize("case", cases, ids=[case.case_id for case in cases])
+        if "live_check" in metafunc.fixturenames:
+            checks = [
+                (profile, name) for profile in self.options.profiles for name in LIVE_CHECKS
+            ]
+            metafunc.parametrize(
+                "live_check", checks, ids=[f"live/{profile}/{name}" for profile, name in checks]
+            )
 
     # -- fixtures ------------------------------------------------------------------------------
 
@@ -256,6 +293,12 @@ class ConformancePlugin:
             )
         yield run
         run.close()
+
+    @pytest.fixture(scope="session")
+    def live_run(self) -> LiveRun:
+        assert self.options.target is not None
+        self.header += f"{'; ' if self.header else ''}live target: {self.options.target}"
+        return LiveRun(self.options, self.outcomes)
 
     @pytest.fixture(scope="session")
     def suite_options(self) -> SuiteOptions:
