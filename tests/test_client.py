@@ -1,29 +1,24 @@
-"""The agent client (erc8128.client) against a real HTTP server on 127.0.0.1.
+"""The agent client (erc8128.client) against the demo server over 127.0.0.1.
 
-The server is a small stand-in for the demo server's registration API (projects, invites,
-request-access, revoke, a registered-agent route, a route that requires an extra component),
-built from Flask behind erc8128.integrations.wsgi and served by werkzeug in a thread, so every
-request crosses a real socket and is verified by erc8128.verify. Addresses are cross-checked
-with eth-account (an independent implementation).
+The server is erc8128.server.start_server on a free port: every request crosses a real socket
+and is verified by erc8128.verify behind the demo server's HTTP API. Addresses are
+cross-checked with eth-account (an independent implementation).
 """
 
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import os
-import secrets
 import stat
-import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import flask
 import pytest
 from eth_account import Account as EthAccount
-from werkzeug.serving import make_server
 
 from erc8128.client import (
     AcceptSignature,
@@ -39,160 +34,31 @@ from erc8128.client import (
     request_access,
     signed_fetch,
 )
-from erc8128.errors import Erc8128Error, InvalidKey, VerificationError
-from erc8128.integrations.gate import VERIFIED_KEY, Gate
-from erc8128.integrations.wsgi import ERC8128Middleware
-from erc8128.policy import VerifierPolicy
-from erc8128.server.challenge import failure_response, forbidden_response
-from erc8128.verify import Verified
-
-# --------------------------------------------------------------------------------------------
-# The stand-in server.
-# --------------------------------------------------------------------------------------------
-
-STRICT_COMPONENTS = ("x-client",)
+from erc8128.errors import Erc8128Error, InvalidKey
+from erc8128.server import ServerConfig, start_server
 
 
 @dataclass
-class Registry:
-    """The server's state: projects, invites, agents per project, every request seen."""
-
-    projects: dict[str, dict[str, Any]] = field(default_factory=dict)
-    invites: dict[str, dict[str, Any]] = field(default_factory=dict)
-    agents: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-    seen: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, outcome
-
-
-def _route_policy(method: str, path: str) -> VerifierPolicy | None:
-    if path in ("/.well-known/erc8128",) or (path == "/api/projects" and method == "GET"):
-        return None
-    if path == "/api/strict":
-        return VerifierPolicy(required_components=STRICT_COMPONENTS)
-    return VerifierPolicy()
-
-
-def _reply(response: Any) -> flask.Response:
-    return flask.Response(response.body, status=response.status, headers=list(response.headers))
-
-
-def make_app(registry: Registry) -> flask.Flask:
-    app = flask.Flask("standin")
-
-    def verified() -> Verified:
-        result = flask.request.environ[VERIFIED_KEY]
-        assert isinstance(result, Verified)
-        return result
-
-    def owner_of(project_id: str) -> bool:
-        project = registry.projects.get(project_id)
-        return project is not None and project["owner"] == verified().address
-
-    @app.get("/.well-known/erc8128")
-    def well_known() -> Any:
-        return {"max_validity_sec": 300, "chains": ["eip155:1"], "name": "stand-in",
-                "route_policies": {"/api/strict": {"required_components": ["x-client"]}}}
-
-    @app.get("/api/projects")
-    def list_projects() -> Any:
-        return {"projects": [p for p in registry.projects.values() if p["public"]]}
-
-    @app.get("/api/whoami")
-    def whoami() -> Any:
-        result = verified()
-        return {"address": result.address, "chain_id": result.chain_id, "keyid": result.keyid,
-                "label": result.label, "covered": list(result.covered_components)}
-
-    @app.get("/api/strict")
-    def strict() -> Any:
-        return {"label": verified().label, "covered": list(verified().covered_components)}
-
-    @app.post("/api/projects")
-    def create_project() -> Any:
-        body = flask.request.get_json()
-        project_id = str(len(registry.projects) + 1)
-        project = {"id": project_id, "name": body["name"], "owner": verified().address,
-                   "auto_approve": bool(body["auto_approve"]), "public": bool(body["public"])}
-        registry.projects[project_id] = project
-        registry.agents[project_id] = {}
-        return project, 201
-
-    @app.post("/api/projects/<project_id>/invites")
-    def create_invite(project_id: str) -> Any:
-        if not owner_of(project_id):
-            return _reply(forbidden_response("not the owner"))
-        code = secrets.token_urlsafe(12)
-        registry.invites[code] = {"project_id": project_id, "uses": flask.request.json["uses"]}
-        return {"code": code, "uses": registry.invites[code]["uses"], "expires_at": 0}, 201
-
-    @app.post("/api/invites/<code>/redeem")
-    def redeem(code: str) -> Any:
-        invite = registry.invites.get(code)
-        if invite is None:
-            return flask.Response(json.dumps({"reason": "not_found", "status": 404}), 404,
-                                  content_type="application/problem+json")
-        if invite["uses"] < 1:
-            return flask.Response(json.dumps({"reason": "invite_used_up", "status": 410}), 410,
-                                  content_type="application/problem+json")
-        invite["uses"] -= 1
-        agent = {"address": verified().address, "name": flask.request.json["name"],
-                 "status": "approved"}
-        registry.agents[invite["project_id"]][verified().address] = agent
-        return {"project_id": invite["project_id"], "agent": agent}, 201
-
-    @app.post("/api/projects/<project_id>/request-access")
-    def ask(project_id: str) -> Any:
-        project = registry.projects[project_id]
-        status = "approved" if project["auto_approve"] else "pending"
-        agent = {"address": verified().address, "name": flask.request.json["name"],
-                 "status": status}
-        registry.agents[project_id][verified().address] = agent
-        return {"agent": agent}, 201 if status == "approved" else 202
-
-    @app.post("/api/projects/<project_id>/agents/<address>/revoke")
-    def revoke(project_id: str, address: str) -> Any:
-        if not owner_of(project_id):
-            return _reply(forbidden_response("not the owner"))
-        registry.agents[project_id][address]["status"] = "revoked"
-        return {"agent": registry.agents[project_id][address]}
-
-    @app.route("/api/projects/<project_id>/echo", methods=["GET", "POST"])
-    def echo(project_id: str) -> Any:
-        agent = registry.agents.get(project_id, {}).get(verified().address)
-        if agent is None or agent["status"] != "approved":
-            failure = VerificationError("principal_not_allowed", "not an approved agent")
-            return _reply(failure_response(failure, policy=VerifierPolicy()))
-        return {"agent": verified().address, "project_id": project_id,
-                "method": flask.request.method, "path": flask.request.path}
-
-    return app
-
-
-@dataclass
-class StandIn:
+class Demo:
     url: str
-    registry: Registry
+    log: io.StringIO  # the server's access log: one line per request
+
+    def requests_seen(self) -> list[str]:
+        """The access log, once it has stopped growing (a line is written after the answer)."""
+        lines = self.log.getvalue().splitlines()
+        while True:
+            time.sleep(0.05)
+            again = self.log.getvalue().splitlines()
+            if again == lines:
+                return lines
+            lines = again
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[StandIn]:
-    registry = Registry()
-    app = make_app(registry)
-    http_server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{http_server.server_port}"
-
-    def counted(environ: dict[str, Any], start_response: Any) -> Any:
-        def recording_start(status: str, headers: Any, *rest: Any) -> Any:
-            registry.seen.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], status))
-            return start_response(status, headers, *rest)
-        return middleware(environ, recording_start)
-
-    middleware = ERC8128Middleware(app.wsgi_app, Gate(url, policy=_route_policy))
-    http_server.app = counted
-    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
-    thread.start()
-    yield StandIn(url, registry)
-    http_server.shutdown()
-    thread.join()
+def server() -> Iterator[Demo]:
+    log = io.StringIO()
+    with start_server(ServerConfig(port=0, access_log=log)) as running:
+        yield Demo(running.url, log)
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,28 +192,31 @@ def test_parse_accept_signature_rejects_malformed(value: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_whoami(server: StandIn) -> None:
+def test_whoami(server: Demo) -> None:
     signer = Signer.generate()
     answer = Client(server.url, signer).get_json("/api/whoami")
     assert answer["address"] == EthAccount.from_key(signer.private_key).address.lower()
     assert answer["keyid"] == signer.keyid
     assert answer["label"] == "eth"
-    assert answer["covered"] == ['"@scheme"', '"@authority"', '"@method"', '"@path"', '"@query"']
+    assert answer["binding"] == "request-bound"
+    assert answer["replay"] == "non-replayable"
+    assert answer["covered"] == ["@scheme", "@authority", "@method", "@path", "@query"]
 
 
-def test_signed_fetch_post_covers_digest_and_type(server: StandIn) -> None:
+def test_post_covers_digest_and_type(server: Demo) -> None:
     owner = Client(server.url, Signer.generate())
-    project = owner.post_json("/api/projects", {"name": "p", "auto_approve": True,
-                                                "public": False})
-    assert project["owner"] == owner.signer.address
     response = owner.post("/api/projects", {"name": "q", "auto_approve": True, "public": False})
     assert response.status == 201
+    assert response.json()["owner"] == owner.signer.address
     assert response.signed is not None
-    assert '"content-digest" "content-type")' in response.signed.signature_input
+    assert response.signed.signature_input.startswith(
+        '("@scheme" "@authority" "@method" "@path" "@query" "content-digest" "content-type");'
+    )
 
 
-def test_unsigned_and_replayed_requests_are_refused(server: StandIn) -> None:
-    connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=5)
+def test_unsigned_and_replayed_requests_are_refused(server: Demo) -> None:
+    host = server.url.removeprefix("http://")
+    connection = http.client.HTTPConnection(host, timeout=5)
     connection.request("GET", "/api/whoami")
     answer = connection.getresponse()
     assert answer.status == 401
@@ -358,7 +227,7 @@ def test_unsigned_and_replayed_requests_are_refused(server: StandIn) -> None:
     first = signed_fetch(server.url + "/api/whoami", signer=Signer.generate())
     assert first.status == 200
     assert first.signed is not None
-    connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=5)
+    connection = http.client.HTTPConnection(host, timeout=5)
     connection.request("GET", "/api/whoami", headers=dict(first.signed.request.headers))
     replay = connection.getresponse()
     body = replay.read()
@@ -367,58 +236,60 @@ def test_unsigned_and_replayed_requests_are_refused(server: StandIn) -> None:
     assert json.loads(body)["reason"] == "nonce_reused"
 
 
-def test_retry_follows_accept_signature_exactly(server: StandIn) -> None:
+CLASS_BOUND = ("@authority", "@method", "@path", "content-digest", "content-type")
+
+
+def test_retry_follows_accept_signature_exactly(server: Demo) -> None:
+    # A Class-Bound signature on a route that requires Request-Bound is refused with
+    # insufficient_coverage and an Accept-Signature listing the route's exact set.
     signer = Signer.generate()
-    before = len(server.registry.seen)
-    response = Client(server.url, signer, label="mine").get(
-        "/api/strict", headers=[("X-Client", "tests")]
+    body = {"name": "retry", "auto_approve": False, "public": False}
+    refused = signed_fetch(
+        server.url + "/api/projects", signer=signer, method="POST",
+        headers=[("Content-Type", "application/json")], body=json.dumps(body).encode(),
+        components=CLASS_BOUND, label="mine",
     )
-    assert response.status == 200
+    assert (refused.status, refused.reason) == (401, "insufficient_coverage")
+    hint = refused.header("accept-signature")
+    assert hint is not None
+    (wanted,) = parse_accept_signature(hint)
+    assert wanted.label == "mine"
+
+    before = len(server.requests_seen())
+    response = Client(server.url, signer, label="mine").request(
+        "POST", "/api/projects", json_body=body, components=CLASS_BOUND
+    )
+    assert response.status == 201
     # Two requests reached the server: the refused one and the repaired one.
-    attempts = server.registry.seen[before:]
-    assert [outcome[:3] for _, _, outcome in attempts] == ["401", "200"]
+    outcomes = [line.split()[-2] for line in server.requests_seen()[before:]]
+    assert outcomes == ["401", "201"]
     # ERC-8128 §6: "A retry MUST use the advertised label and cover exactly the listed
-    # component identifiers in the listed order". The server advertised label "mine" (the
-    # failed candidate's) and the route's exact set.
+    # component identifiers in the listed order".
     assert response.signed is not None
-    assert response.signed.label == "mine"
-    assert response.signed.signature_input.startswith(
-        '("@scheme" "@authority" "@method" "@path" "@query" "x-client");'
-    )
-    assert response.json() == {
-        "label": "mine",
-        "covered": ['"@scheme"', '"@authority"', '"@method"', '"@path"', '"@query"',
-                    '"x-client"'],
-    }
+    assert response.signed.label == wanted.label
+    covered = response.signed.signature_input.split(");")[0] + ")"
+    assert covered == "(" + " ".join(f'"{name}"' for name in wanted.components) + ")"
 
 
-def test_no_retry_without_accept_signature(server: StandIn) -> None:
-    before = len(server.registry.seen)
-    project_id = "no-such-project"
+def test_no_retry_without_accept_signature(server: Demo) -> None:
+    _, project_id = _project(server, auto_approve=False)
+    before = len(server.requests_seen())
     response = Client(server.url, Signer.generate()).get(f"/api/projects/{project_id}/echo")
     assert response.status == 401
-    assert len(server.registry.seen) == before + 1
+    assert response.header("accept-signature") is None
+    assert len(server.requests_seen()) == before + 1
     with pytest.raises(ClientError) as caught:
         response.raise_for_status()
     assert caught.value.reason == "principal_not_allowed"
     assert caught.value.status == 401
 
 
-def test_retry_impossible_keeps_the_refusal(server: StandIn) -> None:
-    # Without the X-Client field, the advertised set cannot be covered: no retry is sent.
-    before = len(server.registry.seen)
-    response = Client(server.url, Signer.generate()).get("/api/strict")
-    assert response.status == 401
-    assert response.reason == "insufficient_coverage"
-    assert len(server.registry.seen) == before + 1
-
-
-def test_discover(server: StandIn) -> None:
-    owner = Client(server.url, Signer.generate())
-    owner.post_json("/api/projects", {"name": "listed", "auto_approve": True, "public": True})
+def test_discover(server: Demo) -> None:
+    _, project_id = _project(server, auto_approve=True, public=True)
     found = discover(server.url)
     assert found.document["chains"] == ["eip155:1"]
-    assert "listed" in [project["name"] for project in found.projects]
+    assert "/api/whoami" in found.document["route_policies"]
+    assert project_id in [project["id"] for project in found.projects]
 
 
 # --------------------------------------------------------------------------------------------
@@ -426,7 +297,7 @@ def test_discover(server: StandIn) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _project(server: StandIn, *, auto_approve: bool, public: bool = False) -> tuple[Client, str]:
+def _project(server: Demo, *, auto_approve: bool, public: bool = False) -> tuple[Client, str]:
     owner = Client(server.url, Signer.generate())
     project = owner.post_json(
         "/api/projects", {"name": "demo", "auto_approve": auto_approve, "public": public}
@@ -434,7 +305,7 @@ def _project(server: StandIn, *, auto_approve: bool, public: bool = False) -> tu
     return owner, str(project["id"])
 
 
-def test_bootstrap_with_invite(server: StandIn) -> None:
+def test_bootstrap_with_invite(server: Demo) -> None:
     owner, project_id = _project(server, auto_approve=False)
     invite = owner.post_json(f"/api/projects/{project_id}/invites",
                              {"uses": 1, "expires_in": 600})
@@ -454,29 +325,30 @@ def test_bootstrap_with_invite(server: StandIn) -> None:
     assert (caught.value.reason, caught.value.status) == ("not_found", 404)
 
 
-def test_bootstrap_with_request_access(server: StandIn) -> None:
+def test_bootstrap_with_request_access(server: Demo) -> None:
     _, open_id = _project(server, auto_approve=True)
     enrollment = bootstrap(server.url, name="agent-2", project_id=open_id)
     assert enrollment.status == "approved"
     assert enrollment.client.get(f"/api/projects/{open_id}/echo").status == 200
 
-    _, closed_id = _project(server, auto_approve=False)
+    owner, closed_id = _project(server, auto_approve=False)
     pending = bootstrap(server.url, name="agent-3", project_id=closed_id)
     assert pending.status == "pending"
     refused = pending.client.get(f"/api/projects/{closed_id}/echo")
     assert (refused.status, refused.reason) == (401, "principal_not_allowed")
+    owner.post_json(f"/api/projects/{closed_id}/agents/{pending.address}/approve")
+    assert pending.client.get(f"/api/projects/{closed_id}/echo").status == 200
 
 
-def test_bootstrap_picks_a_listed_auto_approve_project(server: StandIn) -> None:
-    _, public_id = _project(server, auto_approve=True, public=True)
+def test_bootstrap_picks_a_listed_auto_approve_project(server: Demo) -> None:
+    _project(server, auto_approve=True, public=True)
     enrollment = bootstrap(server.url, name="agent-4")
     listed = [p for p in discover(server.url).projects if p["auto_approve"]]
     assert enrollment.project_id == str(listed[0]["id"])
     assert enrollment.status == "approved"
-    assert public_id in {str(p["id"]) for p in listed}
 
 
-def test_request_access_with_existing_signer(server: StandIn) -> None:
+def test_request_access_with_existing_signer(server: Demo) -> None:
     _, project_id = _project(server, auto_approve=True)
     signer = Signer.generate()
     enrollment = request_access(Client(server.url, signer), project_id, "named")
@@ -484,7 +356,7 @@ def test_request_access_with_existing_signer(server: StandIn) -> None:
     assert enrollment.address == signer.address
 
 
-def test_revoked_agent_is_refused(server: StandIn) -> None:
+def test_revoked_agent_is_refused(server: Demo) -> None:
     owner, project_id = _project(server, auto_approve=True)
     enrollment = bootstrap(server.url, name="agent-5", project_id=project_id)
     assert enrollment.client.get(f"/api/projects/{project_id}/echo").status == 200

@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from werkzeug.serving import make_server
 
-from erc8128.client import Signer
+from erc8128.client import Client, Signer
 from erc8128.integrations import asgi, wsgi
 from erc8128.integrations.gate import VERIFIED_KEY, Gate
 from erc8128.integrations.httpx_auth import ERC8128Auth as HttpxAuth
@@ -208,6 +208,19 @@ def test_requests_without_auth_refused_over_socket(flask_server: str) -> None:
     answer = requests.get(flask_server + "/items", timeout=5)
     assert answer.status_code == 401
     assert answer.json()["reason"] == "signature_missing"
+
+
+def test_stdlib_client_against_flask(flask_server: str) -> None:
+    signer = Signer.generate()
+    client = Client(flask_server, signer)
+    repaired = client.get("/strict", headers=[("X-Client", "c")])
+    assert repaired.status == 200
+    assert repaired.json()["covered"][-1] == '"x-client"'
+    # Without X-Client the advertised set cannot be covered: no retry, the refusal stands.
+    refused = client.get("/strict")
+    assert (refused.status, refused.reason) == (401, "insufficient_coverage")
+    assert refused.signed is not None
+    assert "x-client" not in refused.signed.signature_input
 
 
 def test_httpx_sync_auth_over_socket(flask_server: str) -> None:
