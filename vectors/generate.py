@@ -46,7 +46,7 @@ from erc8128.personal_sign import (
     sign_message,
 )
 from erc8128.policy import VerifierPolicy
-from erc8128.reasons import REASON_CODES, http_status
+from erc8128.reasons import REASON_CODES
 from erc8128.secp256k1 import N, P
 from erc8128.sign import sign_request
 from erc8128.signature_base import signature_base_for_label
@@ -124,7 +124,7 @@ def _group(group_type: str, tests: list[JsonObject], **fields: Any) -> JsonObjec
 
 
 def _assemble(name: str, algorithm: str, header: list[str], notes: Mapping[str, str],
-              groups: list[JsonObject], schema: JsonObject) -> VectorFile:
+              groups: list[JsonObject], *, schema: JsonObject) -> VectorFile:
     """Number the tests 1..N in file order and check every flag is explained in ``notes``."""
     tc_id = 0
     numbered_groups: list[JsonObject] = []
@@ -232,7 +232,7 @@ _VERIFY_OUTCOME: Final = {
 
 
 def _schema(title: str, group_type: str, test_properties: Mapping[str, Any],
-            test_required: Sequence[str], group_properties: Mapping[str, Any] | None = None,
+            test_required: Sequence[str], *, group_properties: Mapping[str, Any] | None = None,
             group_types: Sequence[str] | None = None) -> JsonObject:
     """A Draft 2020-12 schema for one file: the Wycheproof frame plus this file's test fields."""
     test = {
@@ -356,7 +356,7 @@ def _keccak_file() -> VectorFile:
     return _assemble(
         "keccak256.json", "KECCAK-256",
         ["Keccak-256 as used by Ethereum (original Keccak padding 0x01, not SHA3-256's 0x06)."],
-        notes, [_group("Keccak256Test", tests)], schema,
+        notes, [_group("Keccak256Test", tests)], schema=schema,
     )
 
 
@@ -406,7 +406,7 @@ def _erc191_hash_file() -> VectorFile:
         "erc191_hash.json", "ERC-191-PERSONAL-MESSAGE-HASH",
         ["H = keccak256(0x19 || 'Ethereum Signed Message:\\n' || decimal(len(message)) || "
          "message), ERC-191 version 0x45."],
-        notes, [_group("PersonalMessageHashTest", tests)], schema,
+        notes, [_group("PersonalMessageHashTest", tests)], schema=schema,
     )
 
 
@@ -470,7 +470,7 @@ def _erc191_sign_file() -> VectorFile:
         ["secp256k1 ECDSA signatures r || s || v of the ERC-191 hash; RFC 6979 nonces, low-s."],
         notes,
         [_group("PersonalSignTest", tests), _group("PersonalSignTest", invalid_tests)],
-        schema,
+        schema=schema,
     )
 
 
@@ -580,7 +580,7 @@ def _recover_file() -> VectorFile:
          "65 bytes, 1 <= r < n, 1 <= s <= n/2, v in {27, 28}."],
         notes,
         [_group("RecoverAddressTest", valid), _group("RecoverAddressTest", invalid)],
-        schema,
+        schema=schema,
     )
 
 
@@ -662,7 +662,7 @@ def _keyid_file() -> VectorFile:
         ["draft: keyid = eip155:<chain-id>:0x<40 lowercase hex>; legacy: erc8128:<chain-id>:0x<40 "
          "hex>, case-insensitive hex. Valid tests give the parsed chain id and the lowercase "
          "address."],
-        notes, groups, schema,
+        notes, groups, schema=schema,
     )
 
 
@@ -790,7 +790,7 @@ def _content_digest_file() -> VectorFile:
         notes,
         [_group("ContentDigestCreateTest", create_tests),
          _group("ContentDigestVerifyTest", verify_tests)],
-        schema,
+        schema=schema,
     )
 
 
@@ -819,7 +819,8 @@ def _draft_request() -> Request:
 
 def _without(request: Request, *names: str) -> Request:
     lowered = {name.lower() for name in names}
-    return replace(request, headers=tuple(h for h in request.headers if h[0].lower() not in lowered))
+    kept = tuple(h for h in request.headers if h[0].lower() not in lowered)
+    return replace(request, headers=kept)
 
 
 def _with_field(request: Request, name: str, value: str) -> Request:
@@ -1004,7 +1005,8 @@ def _signature_base_file() -> VectorFile:
         case("Signature-Input split over two field lines", ["Label"], "", label="b",
              signature_input=[f'a=("@method"){params}', f'b=("@path" "@query"){params}']),
         case("signature parameters re-serialised canonically", [], "", label="sig",
-             signature_input='sig=( "@method"   "@path" );created=1700000000;nonce="n";x=?1;y=1.50'),
+             signature_input='sig=( "@method"   "@path" );created=1700000000;nonce="n";'
+                             "x=?1;y=1.50"),
         case("Signature-Input member that is an Item", ["Label"], "", label="sig",
              signature_input='sig="@method"'),
         case("Signature-Input not a Dictionary", ["Label"], "", label="sig",
@@ -1046,7 +1048,1427 @@ def _signature_base_file() -> VectorFile:
         ["The RFC 9421 §2.5 signature base of the Signature-Input member `label` of the request "
          "(the request's url is the effective target URI). Failures are signature_input_invalid "
          "(detail: our finer code), as ERC-8128 verification reports them."],
-        notes, [_group("SignatureBaseTest", tests)], schema,
+        notes, [_group("SignatureBaseTest", tests)], schema=schema,
+    )
+
+
+# -- mapping vector inputs onto the reference implementation -------------------------------------
+
+DEFAULT_POLICY_JSON: Final[Mapping[str, Any]] = {
+    "skew_sec": 30,
+    "max_validity_sec": 300,
+    "served_chains": [1],
+    "replay": "non-replayable",
+    "class_bound": False,
+    "required_components": [],
+    "content_digest": "request-body",
+    "denied_principals": [],
+    "not_before": {},
+    "invalidated_signatures": [],
+    "honor_mode_eoa": True,
+    "account_state": "no-code",
+}
+
+# The account states a runner must emulate only for tests flagged NeedsChain: (code, ERC-1271).
+_SCRIPTED_STATES: Final[Mapping[str, tuple[bytes, bool]]] = {
+    "erc1271-accepts": (bytes.fromhex("6080604052"), True),
+    "erc1271-rejects": (bytes.fromhex("6080604052"), False),
+    "eip7702-delegated": (bytes.fromhex("ef0100") + bytes(20), False),
+}
+
+
+@dataclass(frozen=True)
+class ScriptedChain:
+    """Account state with contract code and a fixed ERC-1271 answer (NeedsChain tests only)."""
+
+    code: bytes
+    erc1271_result: bool
+
+    def get_code(self, account: Account) -> bytes:
+        return self.code
+
+    def erc1271_is_valid(self, account: Account, message_hash: bytes, signature: bytes) -> bool:
+        return self.erc1271_result
+
+    def erc6492_is_valid(self, account: Account, message_hash: bytes, signature: bytes) -> bool:
+        raise AccountStateUnavailable("account_state_unavailable", "no ERC-6492 simulation")
+
+
+def _policy(**overrides: Any) -> JsonObject:
+    """A complete vector policy: the baseline with ``overrides``."""
+    policy = {key: (list(value) if isinstance(value, list) else value)
+              for key, value in DEFAULT_POLICY_JSON.items()}
+    policy.update(overrides)
+    return policy
+
+
+def policy_objects(profile: ProfileName | None, policy: Mapping[str, Any]
+                   ) -> tuple[VerifierPolicy, AccountState, MemoryInvalidationState | None]:
+    """The verifier policy, account state and invalidation state a vector's policy describes."""
+    profiles: tuple[ProfileName, ...] = (
+        (profile,) if profile is not None else tuple(policy["profiles"])
+    )
+    denied = frozenset(policy["denied_principals"])
+    replay_denied = frozenset(policy.get("replayable_denied_principals", ()))
+    served = frozenset(policy["served_chains"])
+    verifier_policy = VerifierPolicy(
+        profiles=profiles,
+        skew_sec=policy["skew_sec"],
+        max_validity_sec=policy["max_validity_sec"],
+        served_chains=served,
+        replay=policy["replay"],
+        class_bound=policy["class_bound"],
+        required_components=tuple(policy["required_components"]),
+        content_digest=policy["content_digest"],
+        honor_mode_eoa=policy["honor_mode_eoa"],
+        invalidation_endpoint=policy.get("invalidation_endpoint", False),
+        principal_allowed=(lambda account: account.address not in denied) if denied else None,
+        replayable_allowed=(
+            (lambda account: account.address not in replay_denied) if replay_denied else None
+        ),
+    )
+    state_name = policy["account_state"]
+    accounts: AccountState
+    if state_name == "no-code":
+        accounts = NoCodeAccountState()
+    elif state_name == "unavailable":
+        accounts = UnavailableAccountState()
+    else:
+        code, answer = _SCRIPTED_STATES[state_name]
+        accounts = ScriptedChain(code, answer)
+    invalidation = None
+    if policy["replay"] == "either" or policy.get("invalidation_endpoint", False):
+        not_before = {
+            f"eip155:{chain}:{address}": time
+            for address, time in policy["not_before"].items()
+            for chain in served
+        }
+        # A denial lasts as long as any signature can (far future): the vectors fix the clock.
+        invalidated = dict.fromkeys(policy["invalidated_signatures"], 2**40)
+        invalidation = MemoryInvalidationState(not_before=not_before, invalidated=invalidated)
+    return verifier_policy, accounts, invalidation
+
+
+def _signature_bytes(request: Request, label: str) -> bytes | None:
+    try:
+        members = parse_dictionary(combine_field_lines(request.field_lines("signature")))
+    except Erc8128Error:
+        return None
+    for member_label, member in reversed(members):
+        if member_label == label and isinstance(member, Item) and isinstance(member.value, bytes):
+            return member.value
+    return None
+
+
+def _intermediates(request: Request, label: str | None) -> JsonObject:
+    """signature_base, message_hash_hex and recovered_address of the candidate ``label``."""
+    values: JsonObject = {}
+    if label is None:
+        return values
+    try:
+        base = signature_base_for_label(request, label)
+    except Erc8128Error:
+        return values
+    message_hash = personal_message_hash(base.encode("ascii"))
+    values["signature_base"] = base
+    values["message_hash_hex"] = message_hash.hex()
+    signature = _signature_bytes(request, label)
+    recovered: str | None = None
+    if signature is not None:
+        try:
+            recovered = recover_address(message_hash, signature)
+        except Erc8128Error:
+            recovered = None
+    values["recovered_address"] = recovered
+    return values
+
+
+def _content_digest_of(request: Request) -> str | None:
+    return content_digest(request.body) if request.body else None
+
+
+# Failures after the signature base is built: the intermediates show where a verifier diverged.
+_LATE_REASONS: Final = frozenset(
+    {"bad_signature", "nonce_reused", "signature_verification_unavailable"}
+)
+
+
+def _verify_once(profile: ProfileName | None, request: Request, now: int, *,
+                 policy: Mapping[str, Any], store: MemoryReplayStore,
+                 clock: list[int]) -> JsonObject:
+    verifier_policy, accounts, invalidation = policy_objects(profile, policy)
+    clock[0] = now
+    try:
+        verified: Verified = verify_request(
+            request, now=now, nonces=store, policy=verifier_policy, accounts=accounts,
+            invalidation=invalidation,
+        )
+    except VerificationError as error:
+        outcome: JsonObject = {"result": "invalid", "reason": error.reason,
+                               "status": error.status}
+        if error.reason in _LATE_REASONS:
+            outcome.update(_intermediates(request, error.label))
+        outcome["content_digest"] = _content_digest_of(request)
+        return outcome
+    outcome = {
+        "result": "valid",
+        "address": verified.address,
+        "chain_id": verified.chain_id,
+        "keyid": verified.keyid,
+        "label": verified.label,
+        "replayable": verified.replayable,
+        "request_bound": verified.request_bound,
+        "covered": list(verified.covered_components),
+        "nonce_consumed": verified.nonce_consumed,
+    }
+    outcome.update(_intermediates(request, verified.label))
+    outcome["content_digest"] = _content_digest_of(request)
+    return outcome
+
+
+def _fresh_store() -> tuple[MemoryReplayStore, list[int]]:
+    clock = [NOW]
+    return MemoryReplayStore(clock=lambda: clock[0]), clock
+
+
+def run_verify_steps(profile: ProfileName | None, policy: Mapping[str, Any],
+                     steps: Sequence[Mapping[str, Any]]) -> list[JsonObject]:
+    """Verify each step's request at its ``now`` against ONE fresh replay state, in order."""
+    store, clock = _fresh_store()
+    return [
+        _verify_once(profile, request_from_json(step["request"]), step["now"],
+                     policy=step.get("policy", policy), store=store, clock=clock)
+        for step in steps
+    ]
+
+
+def run_verify(test: Mapping[str, Any], profile: ProfileName | None) -> JsonObject:
+    """The outcome of one ``verify_request.json`` test (its ``prior`` requests run first)."""
+    store, clock = _fresh_store()
+    for prior in test.get("prior", ()):
+        _verify_once(profile, request_from_json(prior["request"]), prior["now"],
+                     policy=test["policy"], store=store, clock=clock)
+    return _verify_once(profile, request_from_json(test["request"]), test["now"],
+                        policy=test["policy"], store=store, clock=clock)
+
+
+def run_sign(test: Mapping[str, Any], profile: ProfileName) -> JsonObject:
+    """The outcome of one ``sign_request.json`` test."""
+    nonce = test["nonce"]
+    try:
+        signed = sign_request(
+            request_from_json(test["request"]),
+            bytes.fromhex(test["private_key_hex"]),
+            created=test["created"],
+            expires=test["expires"],
+            profile=profile,
+            chain_id=test["chain_id"],
+            nonce=nonce,
+            replayable=nonce is None,
+            label=test["label"],
+            components=test["components"],
+            params=test["params"],
+        )
+    except Erc8128Error as error:
+        return {"result": "invalid", "reason": error.reason}
+    return {
+        "result": "valid",
+        "headers": [[name, value] for name, value in signed.request.headers],
+        "keyid": signed.keyid,
+        "signature_input": signed.signature_input,
+        "signature_base": signed.signature_base,
+        "message_hash_hex": signed.message_hash.hex(),
+        "signature_hex": signed.signature.hex(),
+    }
+
+
+# -- signing helpers for the request vectors -----------------------------------------------------
+
+
+def _unsigned_draft_request() -> Request:
+    return _without(_draft_request(), "signature-input", "signature")
+
+
+def _sign(request: Request, profile: ProfileName, *, key: bytes = KEY_1, created: int = CREATED,
+          expires: int | None = EXPIRES, nonce: str | None = DRAFT_NONCE, label: str = "eth",
+          components: Sequence[str] | None = None, chain_id: int = 1,
+          params: Mapping[str, BareItem] | None = None) -> Request:
+    return sign_request(
+        request, key, created=created, expires=expires, profile=profile, chain_id=chain_id,
+        nonce=nonce, replayable=nonce is None, label=label, components=components,
+        params=params,
+    ).request
+
+
+def _sign_member(request: Request, label: str, member: str, key: bytes = KEY_1) -> Request:
+    """Attach ``label=member`` and its ERC-191 signature by ``key``: any parameters at all."""
+    with_input = request.with_header("Signature-Input", f"{label}={member}")
+    base = signature_base_for_label(with_input, label)
+    signature = sign_message(key, base.encode("ascii"))
+    return with_input.with_header("Signature", f"{label}=:{_b64(signature)}:")
+
+
+def _replace_in_field(request: Request, name: str, old: str, new: str) -> Request:
+    value = _field(request, name)
+    if old not in value:
+        raise Erc8128Error("vector_generation", f"{old!r} not in {name}: {value!r}")
+    return _with_field(request, name, value.replace(old, new, 1))
+
+
+def _set_signature(request: Request, label: str, signature: bytes) -> Request:
+    return _with_field(request, "Signature", f"{label}=:{_b64(signature)}:")
+
+
+# -- verify_request.json ------------------------------------------------------------------------
+
+
+def _vt(comment: str, flags: Sequence[str], profile: ProfileName | None, request: Request, *,
+        expect: str | None, now: int = NOW, policy: JsonObject | None = None,
+        prior: Sequence[tuple[Request, int]] = (), result: str | None = None,
+        **extra: Any) -> JsonObject:
+    """One verify test; ``expect`` is the outcome the generator insists on ("valid", a reason
+    code, or None for any rejection), so a vector never silently records a surprise."""
+    inputs: JsonObject = {"request": request_to_json(request), "now": now,
+                          "policy": policy or _policy()}
+    if prior:
+        inputs["prior"] = [{"request": request_to_json(r), "now": t} for r, t in prior]
+        steps = [*inputs["prior"], {"request": inputs["request"], "now": now}]
+        outcomes = run_verify_steps(profile, inputs["policy"], steps)
+        if any(outcome["result"] != "valid" for outcome in outcomes[:-1]):
+            raise Erc8128Error("vector_generation", f"{comment}: a prior request failed")
+    outcome = run_verify(inputs, profile)
+    got = outcome["reason"] if outcome["result"] == "invalid" else "valid"
+    if (expect is None and got == "valid") or (expect is not None and got != expect):
+        raise Erc8128Error("vector_generation", f"{comment}: expected {expect}, got {got}")
+    fields: JsonObject = {}
+    outcome_result = outcome.pop("result")
+    if outcome_result == "invalid":
+        fields["reason"] = outcome.pop("reason")
+        fields["status"] = outcome.pop("status")
+    fields.update(extra)
+    fields.update(inputs)
+    fields.update(outcome)
+    return _test(comment, list(flags), result or outcome_result, **fields)
+
+
+@dataclass(frozen=True)
+class _Signed:
+    """A profile's valid signed request and what the mutations need to know about it."""
+
+    profile: ProfileName
+    request: Request  # signed, label "eth" (draft: the draft's own vector, label "request")
+    unsigned: Request
+    label: str
+
+    @property
+    def member(self) -> str:
+        """The Signature-Input member value (without ``label=``)."""
+        return _field(self.request, "signature-input")[len(self.label) + 1 :]
+
+    @property
+    def signature(self) -> bytes:
+        signature = _signature_bytes(self.request, self.label)
+        assert signature is not None
+        return signature
+
+    def sign(self, request: Request | None = None, **options: Any) -> Request:
+        options.setdefault("label", self.label)
+        return _sign(request or self.unsigned, self.profile, **options)
+
+    def edit_input(self, old: str, new: str) -> Request:
+        return _replace_in_field(self.request, "Signature-Input", old, new)
+
+
+def _signed(profile: ProfileName) -> _Signed:
+    unsigned = _unsigned_draft_request()
+    if profile == "draft":
+        return _Signed("draft", _draft_request(), unsigned, "request")
+    return _Signed("legacy", _sign(unsigned, "legacy", label="eth"), unsigned, "eth")
+
+
+def _keyid(profile: ProfileName, address: str = ADDRESS_1, chain: int = 1) -> str:
+    return f"{'eip155' if profile == 'draft' else 'erc8128'}:{chain}:{address}"
+
+
+def _reason_matrix(base: _Signed) -> list[JsonObject]:
+    """At least three tests for each ERC-8128 reason code, for one profile."""
+    profile, label, request = base.profile, base.label, base.request
+    keyid = _keyid(profile)
+    sig_input = _field(request, "signature-input")
+    tests: list[JsonObject] = []
+
+    def add(comment: str, changed: Request, expect: str, flags: Sequence[str] = (),
+            **options: Any) -> None:
+        tests.append(_vt(comment, ["ReasonCode", *flags], profile, changed, expect=expect,
+                         **options))
+
+    add("valid: the base request of this group", request, "valid")
+    # signature_missing
+    add("Signature field removed", _without(request, "Signature"), "signature_missing")
+    add("Signature-Input field removed", _without(request, "Signature-Input"),
+        "signature_missing")
+    add("both signature fields removed", _without(request, "Signature", "Signature-Input"),
+        "signature_missing")
+    add("Signature-Input present with an empty value (D10)",
+        _with_field(request, "Signature-Input", ""), "signature_missing", ["SpecDecision"],
+        decision="D10")
+    # signature_input_invalid
+    add("Signature-Input is not an sf Dictionary (trailing junk)",
+        _with_field(request, "Signature-Input", sig_input + " junk"), "signature_input_invalid")
+    add("Signature is not an sf Dictionary (bad base64)",
+        _with_field(request, "Signature", f"{label}=:not base64!:"), "signature_input_invalid")
+    add("Signature member is a String, not a Byte Sequence",
+        _with_field(request, "Signature", f'{label}="abc"'), "signature_input_invalid")
+    add("Signature member under another label (no correlation)",
+        _with_field(request, "Signature", "other=:" + _b64(base.signature) + ":"),
+        "signature_input_invalid")
+    add("component covered twice", base.edit_input('"@method"', '"@method" "@method"'),
+        "signature_input_invalid")
+    add("covered field absent from the request (D18)",
+        base.edit_input('"@path"', '"@path" "x-absent"'), "signature_input_invalid",
+        ["SpecDecision"], decision="D18")
+    # signature_too_large
+    add("Signature-Input over 16 KiB",
+        _with_field(request, "Signature-Input", sig_input + ', pad="' + "a" * 16384 + '"'),
+        "signature_too_large")
+    add("9 candidates (limit 8)",
+        _with_field(request, "Signature-Input",
+                    ", ".join(f"c{i}={base.member}" for i in range(9))), "signature_too_large")
+    add("33 covered components (limit 32)",
+        base.edit_input('"@path"', '"@path" ' + " ".join(f'"x-{i}"' for i in range(33 - 5 - (
+            2 if profile == "draft" else 0)))),
+        "signature_too_large")
+    add("17 signature parameters (limit 16)",
+        _with_field(request, "Signature-Input", sig_input + "".join(
+            f";p{i}=1" for i in range(17 - (5 if profile == "draft" else 4)))),
+        "signature_too_large")
+    add("decoded signature member of 8193 bytes (limit 8 KiB)",
+        _set_signature(request, label, bytes(8193)), "signature_too_large")
+    # no_acceptable_signature
+    if profile == "draft":
+        add("unknown extension tag only", base.edit_input('tag="erc8128"', 'tag="erc8128-ext"'),
+            "no_acceptable_signature")
+        add("tag removed", base.edit_input(';tag="erc8128"', ""), "no_acceptable_signature")
+        add("tag is a Token, not a String", base.edit_input('tag="erc8128"', "tag=erc8128"),
+            "no_acceptable_signature")
+        add("tag with different case", base.edit_input('tag="erc8128"', 'tag="ERC8128"'),
+            "no_acceptable_signature")
+    else:
+        add("keyid in the eip155 namespace (no tag)",
+            base.edit_input(keyid, _keyid("draft")), "no_acceptable_signature")
+        add("keyid removed", base.edit_input(f';keyid="{keyid}"', ""), "no_acceptable_signature")
+        add("keyid is a Token, not a String", base.edit_input(f'"{keyid}"', keyid),
+            "no_acceptable_signature")
+        add("keyid namespace in uppercase", base.edit_input('"erc8128:', '"ERC8128:'),
+            "no_acceptable_signature")
+    # invalid_keyid
+    prefix = "eip155" if profile == "draft" else "erc8128"
+    add("chain with a leading zero", base.edit_input(f"{prefix}:1:", f"{prefix}:01:"),
+        "invalid_keyid", ["SpecDecision"], decision="D3")
+    add("39 hex digits", base.edit_input(ADDRESS_1, ADDRESS_1[:-1]), "invalid_keyid")
+    add("0X prefix", base.edit_input(ADDRESS_1, "0X" + ADDRESS_1[2:]), "invalid_keyid")
+    add("33-digit chain", base.edit_input(f"{prefix}:1:", f"{prefix}:{'1' * 33}:"),
+        "invalid_keyid", ["SpecDecision"], decision="D3")
+    if profile == "draft":
+        add("EIP-55 checksummed address",
+            base.edit_input(ADDRESS_1, "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"),
+            "invalid_keyid")
+    else:
+        add("empty chain", base.edit_input("erc8128:1:", "erc8128::"), "invalid_keyid")
+    # unsupported_chain
+    add("chain 1 not served (served: 8453)", request, "unsupported_chain",
+        policy=_policy(served_chains=[8453]))
+    add("chain 0 is syntactically valid but not served (D3)", base.sign(chain_id=0),
+        "unsupported_chain", ["SpecDecision"], decision="D3")
+    add("32-digit chain not served", base.sign(chain_id=10**31), "unsupported_chain")
+    # invalid_time
+    add("created removed", base.edit_input(f"created={CREATED};", ""), "invalid_time")
+    add("created is a String", base.edit_input(f"created={CREATED}", f'created="{CREATED}"'),
+        "invalid_time")
+    add("created is a Boolean", base.edit_input(f"created={CREATED}", "created=?1"),
+        "invalid_time")
+    add("created is a Decimal", base.edit_input(f"created={CREATED}", f"created={CREATED}.0"),
+        "invalid_time")
+    add("expires equals created", base.edit_input(f"expires={EXPIRES}", f"expires={CREATED}"),
+        "invalid_time")
+    add("expires removed", base.edit_input(f";expires={EXPIRES}", ""), "invalid_time")
+    add("negative created, re-signed (D11)", base.sign(created=-1, expires=59),
+        "invalid_time", ["SpecDecision"], decision="D11")
+    # request_not_yet_valid
+    add("now = created - skew - 1", request, "request_not_yet_valid", now=CREATED - 31)
+    add("skew 0, now = created - 1", request, "request_not_yet_valid", now=CREATED - 1,
+        policy=_policy(skew_sec=0))
+    add("now = 1", request, "request_not_yet_valid", now=1)
+    add("valid: now = created - skew", request, "valid", now=CREATED - 30)
+    # request_expired
+    add("now = expires + skew + 1", request, "request_expired", now=EXPIRES + 31)
+    add("skew 0, now = expires + 1", request, "request_expired", now=EXPIRES + 1,
+        policy=_policy(skew_sec=0))
+    add("now = 2000000000", request, "request_expired", now=2000000000)
+    add("valid: now = expires + skew", request, "valid", now=EXPIRES + 30)
+    # request_validity_too_long
+    add("route maximum 60 s, window 61 s (re-signed)", base.sign(expires=CREATED + 61),
+        "request_validity_too_long", policy=_policy(max_validity_sec=60))
+    add("default maximum 300 s, window 301 s (re-signed)", base.sign(expires=CREATED + 301),
+        "request_validity_too_long")
+    add("route maximum 1 s, window 60 s", request, "request_validity_too_long",
+        policy=_policy(max_validity_sec=1))
+    add("valid: route maximum 60 s, window 60 s", request, "valid",
+        policy=_policy(max_validity_sec=60))
+    # invalid_nonce
+    add("nonce is a Token", base.edit_input(f'nonce="{DRAFT_NONCE}"', f"nonce={DRAFT_NONCE}"),
+        "invalid_nonce")
+    add("nonce of 129 bytes (re-signed)", base.sign(nonce="a" * 129), "invalid_nonce")
+    add("nonce is an Integer", base.edit_input(f'nonce="{DRAFT_NONCE}"', "nonce=1"),
+        "invalid_nonce")
+    add("nonce is a Byte Sequence", base.edit_input(f'nonce="{DRAFT_NONCE}"', "nonce=:AAAA:"),
+        "invalid_nonce")
+    add("valid: nonce of 128 bytes (re-signed)", base.sign(nonce="a" * 128), "valid")
+    # insufficient_coverage
+    add("@authority not covered", base.edit_input('"@authority" ', ""), "insufficient_coverage")
+    add("@method not covered", base.edit_input('"@method" ', ""), "insufficient_coverage")
+    add("@path not covered", base.edit_input('"@path" ', ""), "insufficient_coverage")
+    if profile == "draft":
+        add("@query not covered", base.edit_input('"@query" ', ""), "insufficient_coverage")
+        add("route requires @query-param view", request, "insufficient_coverage",
+            policy=_policy(required_components=['"@query-param";name="view"']))
+    else:
+        add("content-digest not covered although there is content",
+            base.edit_input(' "content-digest"', ""), "insufficient_coverage")
+        add("route requires content-type", request, "insufficient_coverage",
+            policy=_policy(required_components=["content-type"]))
+    # content_digest_required
+    add("Content-Digest removed, content kept", _without(request, "Content-Digest"),
+        "content_digest_required", ["SpecDecision"], decision="D15")
+    add("Content-Digest renamed to the obsolete Digest",
+        _rename_field(request, "Content-Digest", "Digest"),
+        "content_digest_required")
+    get_request = Request("GET", "https://api.example/items", (("Host", "api.example"),))
+    add("route requires Content-Digest on every request; GET without it",
+        base.sign(get_request), "content_digest_required",
+        policy=_policy(content_digest="required"))
+    # bad_content_digest
+    add("content changed", replace(request, body=b'{"hello":"World"}'), "bad_content_digest")
+    add("sha-256 digest of 31 bytes",
+        _with_field(request, "Content-Digest", f"sha-256=:{_b64(bytes(31))}:"),
+        "bad_content_digest")
+    add("mismatching sha-512 member added",
+        _with_field(request, "Content-Digest",
+                    _field(request, "content-digest") + f", sha-512=:{_b64(bytes(64))}:"),
+        "bad_content_digest")
+    add("only an unsupported algorithm",
+        _with_field(request, "Content-Digest", "md5=:AAAAAAAAAAAAAAAAAAAAAA==:"),
+        "bad_content_digest")
+    # principal_not_allowed
+    add("Principal policy denies the signer", request, "principal_not_allowed",
+        policy=_policy(denied_principals=[ADDRESS_1]))
+    add("Principal policy denies the signer (key 0x..02)", base.sign(key=KEY_2),
+        "principal_not_allowed", policy=_policy(denied_principals=[ADDRESS_2]))
+    add("Principal policy denies the signer and chain 1 is not served first", request,
+        "unsupported_chain", policy=_policy(denied_principals=[ADDRESS_1], served_chains=[10]))
+    add("Principal policy denies the signer of a Replayable signature", base.sign(nonce=None),
+        "principal_not_allowed",
+        policy=_policy(denied_principals=[ADDRESS_1], replay="either"))
+    add("valid: Principal policy denies another account", request, "valid",
+        policy=_policy(denied_principals=[ADDRESS_2]))
+    # nonce_required
+    add("no nonce on a Non-Replayable route (re-signed)", base.sign(nonce=None),
+        "nonce_required")
+    add("no nonce on an early-invalidation endpoint", base.sign(nonce=None), "nonce_required",
+        ["Extension"], policy=_policy(replay="either", invalidation_endpoint=True))
+    add("nonce removed from Signature-Input", base.edit_input(f';nonce="{DRAFT_NONCE}"', ""),
+        "nonce_required")
+    # nonce_reused
+    add("the same request verified a second time", request, "nonce_reused",
+        prior=[(request, NOW)])
+    other_path = base.sign(replace(base.unsigned, target_uri="https://api.example/other?view=full"))
+    add("another request of the same signer with the same nonce was verified first",
+        request, "nonce_reused", prior=[(other_path, NOW)])
+    add("the same nonce used 60 s earlier, mark still kept",
+        base.sign(created=CREATED + 60, expires=EXPIRES + 60), "nonce_reused",
+        now=NOW + 60, prior=[(request, NOW)])
+    # replayable_not_allowed
+    replayable = base.sign(nonce=None)
+    add("Replayable signature, route denies Replayable for this signer", replayable,
+        "replayable_not_allowed", ["Extension"],
+        policy=_policy(replay="either", replayable_denied_principals=[ADDRESS_1]))
+    add("Replayable signature created before the signer's not-before", replayable,
+        "replayable_not_allowed", policy=_policy(replay="either",
+                                                 not_before={ADDRESS_1: CREATED + 1}))
+    fingerprint = "0x" + personal_message_hash(
+        signature_base_for_label(replayable, label).encode("ascii")).hex()
+    add("Replayable signature whose fingerprint its signer invalidated", replayable,
+        "replayable_not_allowed",
+        policy=_policy(replay="either", invalidated_signatures=[fingerprint]))
+    add("valid: Replayable signature created at the signer's not-before", replayable, "valid",
+        policy=_policy(replay="either", not_before={ADDRESS_1: CREATED}))
+    # unsupported_algorithm
+    add("alg added",
+        _with_field(request, "Signature-Input", sig_input + ';alg="ecdsa-p256-sha256"'),
+        "unsupported_algorithm", ["SpecDecision"] if profile == "legacy" else [],
+        **({"decision": "D13"} if profile == "legacy" else {}))
+    add("empty alg", _with_field(request, "Signature-Input", sig_input + ';alg=""'),
+        "unsupported_algorithm")
+    add("alg as a Token before keyid", base.edit_input(";keyid=", ";alg=ecdsa;keyid="),
+        "unsupported_algorithm")
+    # bad_signature
+    add("signed by key 0x..02, keyid names key 0x..01",
+        _sign_member(base.unsigned, label, base.member, KEY_2), "bad_signature")
+    add("query changed after signing",
+        replace(request, target_uri="https://api.example/items?view=summary"), "bad_signature")
+    r, s, v = base.signature[:32], int.from_bytes(base.signature[32:64], "big"), base.signature[64]
+    add("high-s twin of the valid signature (D14)",
+        _set_signature(request, label, r + (N - s).to_bytes(32, "big") + bytes((v ^ 1,))),
+        "bad_signature", ["SpecDecision"], decision="D14")
+    add("v = 29", _set_signature(request, label, base.signature[:64] + b"\x1d"), "bad_signature")
+    add("64-byte signature (v dropped)", _set_signature(request, label, base.signature[:64]),
+        "bad_signature")
+    add("65 zero bytes", _set_signature(request, label, bytes(65)), "bad_signature")
+    # signature_verification_unavailable
+    add("account-state provider unavailable", request, "signature_verification_unavailable",
+        policy=_policy(account_state="unavailable"))
+    add("ERC-6492-wrapped signature, no chain to simulate it", _set_signature(
+        request, label, base.signature + bytes.fromhex("6492" * 16)),
+        "signature_verification_unavailable")
+    add("mode=\"eoa\" with a signature that does not recover, provider unavailable",
+        _set_signature(base.sign(params={"mode": "eoa"}), label, bytes(65)),
+        "signature_verification_unavailable", policy=_policy(account_state="unavailable"))
+    return tests
+
+
+def _rename_field(request: Request, old: str, new: str) -> Request:
+    return replace(request, headers=tuple(
+        (new if name.lower() == old.lower() else name, value) for name, value in request.headers
+    ))
+
+
+def _mutations(base: _Signed) -> list[JsonObject]:
+    """Every single-bit change of the signature's 65 bytes, then one change of each covered
+    component (and of things not covered, which must keep the signature valid)."""
+    profile, label, request = base.profile, base.label, base.request
+    tests: list[JsonObject] = []
+    for index in range(65):
+        flipped = bytearray(base.signature)
+        flipped[index] ^= 0x01
+        part = "r" if index < 32 else "s" if index < 64 else "v"
+        tests.append(_vt(f"signature byte {index} ({part}) low bit flipped",
+                         ["Mutation", "SignatureByteFlip"], profile,
+                         _set_signature(request, label, bytes(flipped)), expect=None))
+    url = request.target_uri
+    # The February text covers neither @scheme nor content-type: changing them keeps a legacy
+    # signature valid (a property of that profile, shown rather than hidden).
+    uncovered_in_legacy = "valid" if profile == "legacy" else None
+    changes: list[tuple[str, Request, str | None]] = [
+        ("method POST changed to PUT", replace(request, method="PUT"), None),
+        ("method changed to lowercase post", replace(request, method="post"), None),
+        ("scheme https changed to http",
+         replace(request, target_uri=url.replace("https:", "http:")), uncovered_in_legacy),
+        ("authority changed to api.example:8443",
+         replace(request, target_uri=url.replace("api.example", "api.example:8443")), None),
+        ("authority changed to api.example.com",
+         replace(request, target_uri=url.replace("api.example", "api.example.com")), None),
+        ("path /items changed to /items/",
+         replace(request, target_uri=url.replace("/items", "/items/")), None),
+        ("path /items changed to /Items",
+         replace(request, target_uri=url.replace("/items", "/Items")), None),
+        ("query view=full changed to view=ful",
+         replace(request, target_uri=url.replace("view=full", "view=ful")), None),
+        ("query parameter appended",
+         replace(request, target_uri=url + "&x=1"), None),
+        ("query removed", replace(request, target_uri=url.split("?")[0]), None),
+        ("content-type value changed",
+         _with_field(request, "Content-Type", "application/json; charset=utf-8"),
+         uncovered_in_legacy),
+        ("content-type value in uppercase",
+         _with_field(request, "Content-Type", "APPLICATION/JSON"), uncovered_in_legacy),
+        ("content-digest changed to another valid digest (sha-512 member added)",
+         _with_field(request, "Content-Digest",
+                     content_digest(request.body or b"", ("sha-256", "sha-512"))), None),
+        ("content changed (one byte)", replace(request, body=b'{"hello":"worle"}'), None),
+        ("content extended", replace(request, body=(request.body or b"") + b"\n"), None),
+        ("keyid changed to key 0x..02's address",
+         base.edit_input(ADDRESS_1, ADDRESS_2), None),
+        ("created changed by one second",
+         base.edit_input(f"created={CREATED}", f"created={CREATED + 1}"), None),
+        ("expires changed by one second",
+         base.edit_input(f"expires={EXPIRES}", f"expires={EXPIRES - 1}"), None),
+        ("nonce changed", base.edit_input(DRAFT_NONCE, DRAFT_NONCE[:-1] + "x"), None),
+        ("signature parameters reordered (keyid before nonce)",
+         base.edit_input(f';nonce="{DRAFT_NONCE}";keyid="{_keyid(profile)}"',
+                         f';keyid="{_keyid(profile)}";nonce="{DRAFT_NONCE}"'), None),
+        ("covered components reordered (@path before @method)",
+         base.edit_input('"@method" "@path"', '"@path" "@method"'), None),
+        ("extra signature parameter added",
+         _with_field(request, "Signature-Input", _field(request, "signature-input") + ";x=1"),
+         None),
+        ("valid: host in uppercase normalises to the same @authority",
+         replace(request, target_uri=url.replace("api.example", "API.EXAMPLE")), "valid"),
+        ("valid: default port :443 normalises to the same @authority",
+         replace(request, target_uri=url.replace("api.example", "api.example:443")), "valid"),
+        ("valid: a header that is not covered added", request.with_header("X-Extra", "1"),
+         "valid"),
+        ("valid: Content-Length (not covered) changed",
+         _with_field(request, "Content-Length", "18"), "valid"),
+        ("valid: label renamed in both fields (the label is not signed)",
+         _with_field(_with_field(request, "Signature-Input", "renamed=" + base.member),
+                     "Signature", "renamed=:" + _b64(base.signature) + ":"), "valid"),
+        ("valid: whitespace around Signature-Input parameters",
+         _with_field(request, "Signature-Input",
+                     _field(request, "signature-input").replace('" "', '"   "', 1)), "valid"),
+    ]
+    for comment, changed, expect in changes:
+        tests.append(_vt(comment, ["Mutation", "ComponentChange"], profile, changed,
+                         expect=expect))
+    return tests
+
+
+def _draft_rows() -> list[JsonObject]:
+    """Every row N01-N28 of the draft's Negative and classification table (N09, N10: see
+    :func:`_needs_chain`), as the draft describes the mutation."""
+    base = _signed("draft")
+    request, label = base.request, base.label
+    sig_input = _field(request, "signature-input")
+    tests: list[JsonObject] = []
+
+    def row(row_id: str, comment: str, changed: Request, expect: str,
+            flags: Sequence[str] = (), **options: Any) -> None:
+        tests.append(_vt(f"{row_id}: {comment}", ["DraftRow", *flags], "draft", changed,
+                         expect=expect, draftRow=row_id, **options))
+
+    row("N01", "Signature removed", _without(request, "Signature"), "signature_missing")
+    row("N01", "Signature-Input removed", _without(request, "Signature-Input"),
+        "signature_missing")
+    row("N02", "Signature-Input with trailing junk",
+        _with_field(request, "Signature-Input", sig_input + " junk"), "signature_input_invalid")
+    row("N02", "Signature-Input unterminated inner list",
+        _with_field(request, "Signature-Input", 'request=("@scheme"'), "signature_input_invalid")
+    row("N02", "Signature with invalid base64",
+        _with_field(request, "Signature", "request=:not base64!:"), "signature_input_invalid")
+    row("N02", "Signature with a trailing empty member",
+        _with_field(request, "Signature", "request=:AAAA:,,"), "signature_input_invalid")
+    row("N03", "first candidate has no correlated Signature member; the positive one wins",
+        _with_field(request, "Signature-Input", f"first={base.member}, {sig_input}"), "valid")
+    row("N03", "the only candidate's Signature member is under another label",
+        _with_field(request, "Signature", "other=:" + _b64(base.signature) + ":"),
+        "signature_input_invalid")
+    row("N04", "Signature-Input over 16 KiB",
+        _with_field(request, "Signature-Input", sig_input + ', pad="' + "a" * 16384 + '"'),
+        "signature_too_large")
+    row("N04", "decoded signature of 8193 bytes", _set_signature(request, label, bytes(8193)),
+        "signature_too_large")
+    row("N04", "33 components",
+        base.edit_input('"content-type")',
+                        '"content-type" ' + " ".join(f'"x-{i}"' for i in range(26)) + ")"),
+        "signature_too_large")
+    row("N04", "17 parameters",
+        _with_field(request, "Signature-Input", sig_input + "".join(f";p{i}=1" for i in range(12))),
+        "signature_too_large")
+    row("N04", "9 candidates",
+        _with_field(request, "Signature-Input",
+                    ", ".join(f"c{i}={base.member}" for i in range(9))), "signature_too_large")
+    row("N05", "the only tag replaced by an unknown extension tag",
+        base.edit_input('tag="erc8128"', 'tag="erc8128-ext"'), "no_acceptable_signature")
+    for comment, keyid in [
+        ("checksummed address", "eip155:1:0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"),
+        ("chain with a leading zero", "eip155:01:" + ADDRESS_1),
+        ("legacy namespace", "erc8128:1:" + ADDRESS_1),
+        ("address without 0x", "eip155:1:" + ADDRESS_1[2:]),
+        ("39 hex digits", "eip155:1:" + ADDRESS_1[:-1]),
+        ("chain '+1'", "eip155:+1:" + ADDRESS_1),
+    ]:
+        row("N06", f"non-canonical keyid: {comment}", base.edit_input(_keyid("draft"), keyid),
+            "invalid_keyid")
+    row("N07", "chain 1 not served (served: 8453)", request, "unsupported_chain",
+        policy=_policy(served_chains=[8453]))
+    row("N08", 'mode="eoa" re-signed, account-state provider unavailable',
+        base.sign(params={"mode": "eoa"}), "valid", ["ModeEoa"],
+        policy=_policy(account_state="unavailable"))
+    for mode in ("EOA", "sca", "eoa "):
+        row("N11", f'mode="{mode}" is ignored: provider unavailable gives 503',
+            base.sign(params={"mode": mode}), "signature_verification_unavailable",
+            policy=_policy(account_state="unavailable"))
+        row("N11", f'mode="{mode}" is ignored: verified as without mode',
+            base.sign(params={"mode": mode}), "valid")
+    from erc8128.structured_fields import Token  # noqa: PLC0415
+
+    row("N11", "mode as the Token eoa is ignored: provider unavailable gives 503",
+        base.sign(params={"mode": Token("eoa")}), "signature_verification_unavailable",
+        policy=_policy(account_state="unavailable"))
+    row("N11", 'mode="eoa" on a verifier that does not honour it',
+        base.sign(params={"mode": "eoa"}), "signature_verification_unavailable",
+        policy=_policy(account_state="unavailable", honor_mode_eoa=False))
+    for comment, old, new in [
+        ("created removed", f"created={CREATED};", ""),
+        ("created is a String", f"created={CREATED}", f'created="{CREATED}"'),
+        ("expires equals created", f"expires={EXPIRES}", f"expires={CREATED}"),
+        ("expires before created", f"expires={EXPIRES}", f"expires={CREATED - 1}"),
+        ("created is a Boolean", f"created={CREATED}", "created=?1"),
+        ("created is a Decimal", f"created={CREATED}", f"created={CREATED}.0"),
+    ]:
+        row("N12", comment, base.edit_input(old, new), "invalid_time")
+    row("N13", "now = 1699999969", request, "request_not_yet_valid", now=1699999969)
+    row("N13", "valid at now = 1699999970 (created - skew)", request, "valid", now=1699999970)
+    row("N14", "now = 1700000091", request, "request_expired", now=1700000091)
+    row("N14", "valid at now = 1700000090 (expires + skew)", request, "valid", now=1700000090)
+    row("N15", "route maximum 60 s, re-signed with expires = 1700000061",
+        base.sign(expires=1700000061), "request_validity_too_long",
+        policy=_policy(max_validity_sec=60))
+    row("N15", "route maximum 60 s, re-signed with expires = 1700000060",
+        base.sign(expires=1700000060), "valid", policy=_policy(max_validity_sec=60))
+    for comment, new in [("Token", f"nonce={DRAFT_NONCE}"), ("129 ASCII bytes",
+                                                               'nonce="' + "a" * 129 + '"'),
+                         ("Integer", "nonce=1"), ("Byte Sequence", "nonce=:AAAA:")]:
+        row("N16", f"nonce is a {comment}", base.edit_input(f'nonce="{DRAFT_NONCE}"', new),
+            "invalid_nonce")
+    row("N16", "nonce of 128 bytes, re-signed", base.sign(nonce="a" * 128), "valid")
+    row("N17", "@query removed from coverage", base.edit_input('"@query" ', ""),
+        "insufficient_coverage")
+    row("N18", "Content-Digest removed, content kept", _without(request, "Content-Digest"),
+        "content_digest_required")
+    digest = _field(request, "content-digest")
+    for comment, changed in [
+        ("content changed", replace(request, body=b'{"hello":"World"}')),
+        ("malformed digest", _with_field(request, "Content-Digest", "sha-256=:k6I5:,")),
+        ("mismatching sha-512 added",
+         _with_field(request, "Content-Digest", digest + f", sha-512=:{_b64(bytes(64))}:")),
+        ("digest is a String",
+         _with_field(request, "Content-Digest", 'sha-256="k6I5cakU5erL8KjSUVTNownDwccvu5k"')),
+        ("31-byte digest", _with_field(request, "Content-Digest",
+                                       f"sha-256=:{_b64(bytes(31))}:")),
+    ]:
+        row("N19", comment, changed, "bad_content_digest")
+    row("N20", "nonce removed on a Non-Replayable-only route",
+        base.edit_input(f';nonce="{DRAFT_NONCE}"', ""), "nonce_required")
+    row("N21", "early-invalidation endpoint, re-signed without nonce", base.sign(nonce=None),
+        "nonce_required", ["Extension"],
+        policy=_policy(replay="either", invalidation_endpoint=True))
+    row("N22", "the positive vector submitted a second time", request, "nonce_reused",
+        prior=[(request, NOW)])
+    row("N23", "no nonce; Replayable supported but denied by policy", base.sign(nonce=None),
+        "replayable_not_allowed", ["Extension"],
+        policy=_policy(replay="either", replayable_denied_principals=[ADDRESS_1]))
+    row("N23", "no nonce; Replayable supported and allowed", base.sign(nonce=None), "valid",
+        policy=_policy(replay="either"))
+    row("N24", "alg added",
+        _with_field(request, "Signature-Input", sig_input + ';alg="ecdsa-p256-sha256"'),
+        "unsupported_algorithm")
+    row("N25", "query changed, signature kept",
+        replace(request, target_uri="https://api.example/items?view=summary"), "bad_signature")
+    row("N26", "account classification unavailable", request,
+        "signature_verification_unavailable", policy=_policy(account_state="unavailable"))
+    row("N27", "Principal policy rejects the displayed Account", request,
+        "principal_not_allowed", policy=_policy(denied_principals=[ADDRESS_1]))
+    failing = "early=" + base.member.replace('"@query" ', "")
+    row("N28", "a well-formed failing candidate before the positive one",
+        _with_field(_with_field(request, "Signature-Input", f"{failing}, {sig_input}"),
+                    "Signature", f"early=:{_b64(bytes(65))}:, " + _field(request, "signature")),
+        "valid")
+    row("N28", "a candidate failing at the signature before the positive one",
+        _with_field(_with_field(request, "Signature-Input", f"early={base.member}, {sig_input}"),
+                    "Signature", f"early=:{_b64(bytes(65))}:, " + _field(request, "signature")),
+        "valid")
+    return tests
+
+
+def _needs_chain() -> list[JsonObject]:
+    """Rows N09 and N10: contract accounts, emulated by ``policy.account_state``."""
+    base = _signed("draft")
+    mode_eoa = base.sign(params={"mode": "eoa"})
+    foreign = _set_signature(mode_eoa, base.label, bytes([1] * 64 + [27]))
+    flags = ["DraftRow", "NeedsChain"]
+    return [
+        _vt("N09: ERC-1271 account, mode=\"eoa\", a signature only the contract accepts",
+            flags, "draft", foreign, expect="valid", draftRow="N09",
+            policy=_policy(account_state="erc1271-accepts")),
+        _vt("N09: ERC-1271 account, mode=\"eoa\", the contract rejects: no ECDSA fallback",
+            flags, "draft", foreign, expect="bad_signature", draftRow="N09",
+            policy=_policy(account_state="erc1271-rejects")),
+        _vt("N09: ERC-1271 account that rejects, valid EOA signature without mode: no fallback",
+            flags, "draft", base.request, expect="bad_signature", draftRow="N09",
+            policy=_policy(account_state="erc1271-rejects")),
+        _vt("N10: EIP-7702 delegated EOA, mode=\"eoa\", re-signed: local recovery wins",
+            flags, "draft", mode_eoa, expect="valid", draftRow="N10",
+            policy=_policy(account_state="eip7702-delegated")),
+        _vt("N10: EIP-7702 delegated EOA without mode: ERC-1271 rejects, no fallback",
+            flags, "draft", base.request, expect="bad_signature", draftRow="N10",
+            policy=_policy(account_state="eip7702-delegated")),
+        _vt("legacy: ERC-1271 account accepts a foreign signature (mode is not legacy, D8)",
+            ["NeedsChain", "SpecDecision"], "legacy",
+            _set_signature(_signed("legacy").request, "eth", bytes([1] * 64 + [27])),
+            expect="valid", decision="D8", policy=_policy(account_state="erc1271-accepts")),
+    ]
+
+
+def _decisions() -> tuple[list[JsonObject], list[JsonObject],
+                          list[tuple[ProfileName | None, JsonObject]]]:
+    """Vectors that pin SPEC.md decisions: (draft group, legacy group, both-profiles group)."""
+    draft, legacy = _signed("draft"), _signed("legacy")
+    draft_tests: list[JsonObject] = []
+    legacy_tests: list[JsonObject] = []
+    both_tests: list[tuple[ProfileName | None, JsonObject]] = []
+
+    def add_both(decision: str, comment: str, profile: ProfileName | None, request: Request,
+                 expect: str, **options: Any) -> None:
+        both_tests.append((profile, _vt(f"{decision}: {comment}", ["SpecDecision"], profile,
+                                        request, expect=expect, decision=decision, **options)))
+
+    # One call per decision reads as a table row: (group, decision, comment, profile, request,
+    # expected outcome).
+    def add(  # noqa: PLR0917
+        into: list[JsonObject], decision: str, comment: str, profile: ProfileName | None,
+        request: Request, expect: str, **options: Any,
+    ) -> None:
+        into.append(_vt(f"{decision}: {comment}", ["SpecDecision"], profile, request,
+                        expect=expect, decision=decision, **options))
+
+    for into, base in ((draft_tests, draft), (legacy_tests, legacy)):
+        profile = base.profile
+        add(into, "D1", "a 400 code keeps its status in this profile",
+            profile, base.edit_input('"@method"', '"@method" "@method"'),
+            "signature_input_invalid")
+        add(into, "D3", "chain 0 served: valid", profile, base.sign(chain_id=0), "valid",
+            policy=_policy(served_chains=[0]))
+        add(into, "D5", "valid at now = expires + skew", profile, base.request, "valid",
+            now=EXPIRES + 30)
+        add(into, "D5", "expired at now = expires + skew + 1", profile, base.request,
+            "request_expired", now=EXPIRES + 31)
+        add(into, "D5", "valid at now = created - skew (symmetric window)", profile,
+            base.request, "valid", now=CREATED - 30)
+        add(into, "D9", "an invalidated fingerprint still matches under another label", profile,
+            _rename_label(base.sign(nonce=None), base.label, "renamed"), "replayable_not_allowed",
+            policy=_policy(replay="either", invalidated_signatures=[
+                _fingerprint(base.sign(nonce=None), base.label)]))
+        add(into, "D10", "Signature field of whitespace only", profile,
+            _with_field(base.request, "Signature", "  "), "signature_missing")
+        add(into, "D14", "high-s twin is bad_signature", profile, _set_signature(
+            base.request, base.label, _high_s_twin(base.signature)), "bad_signature")
+        add(into, "D15", "covered Content-Digest stripped: content_digest_required, not "
+            "insufficient_coverage", profile, _without(base.request, "Content-Digest"),
+            "content_digest_required")
+        add(into, "D16", "empty nonce \"\" is a present nonce: Non-Replayable, consumed",
+            profile, base.sign(nonce=""), "valid")
+        add(into, "D17", "not-before after created does not apply to a Non-Replayable "
+            "signature", profile, base.request, "valid",
+            policy=_policy(replay="either", not_before={ADDRESS_1: CREATED + 10}))
+        add(into, "D17", "an invalidated fingerprint does not apply to a Non-Replayable "
+            "signature", profile, base.request, "valid",
+            policy=_policy(replay="either", invalidated_signatures=[
+                _fingerprint(base.request, base.label)]))
+        add(into, "D18", "covered header removed after signing", profile,
+            _without(base.sign(base.unsigned.with_header("X-Covered", "1"), components=[
+                *_default_components(base.profile), "x-covered"]), "X-Covered"),
+            "signature_input_invalid")
+        covered = base.sign(base.unsigned.with_header("X-Name", "cafe"),
+                            components=[*_default_components(base.profile), "x-name"])
+        add(into, "D19", "covered header value made non-ASCII after signing", profile,
+            _with_field(covered, "X-Name", "caf\u00e9"), "signature_input_invalid")
+        add(into, "D19", "covered header value with CR LF injected after signing", profile,
+            _with_field(covered, "X-Name", 'cafe\r\n"@method": GET'), "signature_input_invalid")
+    add(draft_tests, "D6", "Class-Bound route: content-type received but not covered",
+        "draft", _sign_member(draft.unsigned, "request", '("@authority" "@method" '
+                              '"content-digest")' + draft.member[draft.member.index(";"):]),
+        "insufficient_coverage", policy=_policy(class_bound=True))
+    add(draft_tests, "D6", "Class-Bound route: content-digest and content-type covered",
+        "draft", draft.sign(components=["@authority", "content-digest", "content-type"]),
+        "valid", policy=_policy(class_bound=True))
+    add(draft_tests, "D6", "Class-Bound signature on a Request-Bound route",
+        "draft", draft.sign(components=["@authority", "content-digest", "content-type"]),
+        "insufficient_coverage")
+    get_empty_query = Request("GET", "https://api.example/items?", (("Host", "api.example"),))
+    add(legacy_tests, "D7", "target with an empty query: @query covered by default", "legacy",
+        legacy.sign(get_empty_query), "valid")
+    add(legacy_tests, "D7", "target with an empty query, @query not covered", "legacy",
+        legacy.sign(get_empty_query, components=["@authority", "@method", "@path"]),
+        "insufficient_coverage")
+    add(legacy_tests, "D7", "empty content needs no content-digest", "legacy",
+        legacy.sign(Request("POST", "https://api.example/items", (("Host", "api.example"),),
+                            b"")), "valid")
+    add(legacy_tests, "D8", 'mode="eoa" is not a legacy parameter: the account state is '
+        "still consulted", "legacy", legacy.sign(params={"mode": "eoa"}),
+        "signature_verification_unavailable", policy=_policy(account_state="unavailable"))
+    add(legacy_tests, "D13", "alg is unsupported_algorithm in legacy", "legacy",
+        _with_field(legacy.request, "Signature-Input",
+                    _field(legacy.request, "signature-input") + ';alg="ecdsa-secp256k1"'),
+        "unsupported_algorithm")
+    both = _policy(profiles=["draft", "legacy"])
+    add_both("D2", "draft-only verifier, legacy signature", "draft", legacy.request,
+        "no_acceptable_signature")
+    add_both("D2", "legacy-only verifier, draft signature", "legacy", draft.request,
+        "no_acceptable_signature")
+    add_both("D2", "both profiles, legacy signature", None, legacy.request, "valid",
+        policy=both)
+    add_both("D2", "both profiles, draft signature", None, draft.request, "valid",
+        policy=both)
+    tagged_legacy_keyid = _sign_member(
+        legacy.unsigned, "eth", legacy.member + ';tag="erc8128"')
+    add_both("D2", "both profiles, tag=\"erc8128\" with an erc8128: keyid is a draft "
+        "candidate with an invalid keyid, never reinterpreted as legacy", None,
+        tagged_legacy_keyid, "invalid_keyid", policy=both)
+    add_both("D2", "legacy-only verifier, tag=\"erc8128\" with an erc8128: keyid is a "
+        "legacy candidate", "legacy", tagged_legacy_keyid, "valid")
+    two = _sign(legacy.request, "draft", label="request")
+    add_both("D2", "both profiles, legacy then draft signature: the first in wire "
+        "order wins", None, two, "valid", policy=both)
+    return draft_tests, legacy_tests, both_tests
+
+
+def _default_components(profile: ProfileName) -> list[str]:
+    if profile == "draft":
+        return ["@scheme", "@authority", "@method", "@path", "@query", "content-digest",
+                "content-type"]
+    return ["@authority", "@method", "@path", "@query", "content-digest"]
+
+
+def _rename_label(request: Request, old: str, new: str) -> Request:
+    signature_input = _field(request, "signature-input")
+    signature = _field(request, "signature")
+    renamed = _with_field(request, "Signature-Input", new + signature_input[len(old):])
+    return _with_field(renamed, "Signature", new + signature[len(old):])
+
+
+def _fingerprint(request: Request, label: str) -> str:
+    base = signature_base_for_label(request, label)
+    return "0x" + personal_message_hash(base.encode("ascii")).hex()
+
+
+def _high_s_twin(signature: bytes) -> bytes:
+    s = int.from_bytes(signature[32:64], "big")
+    return signature[:32] + (N - s).to_bytes(32, "big") + bytes((signature[64] ^ 1,))
+
+
+_VERIFY_NOTES: Final = {
+    "ReasonCode": "Part of the per-profile matrix with at least three tests per reason code.",
+    "DraftRow": "A row of the draft's Negative and classification table (field `draftRow`).",
+    "SpecDecision": "Pins a SPEC.md decision (field `decision`) where the texts are silent or "
+    "ambiguous.",
+    "NeedsChain": "Needs a contract account (ERC-1271 / EIP-7702), emulated here by "
+    "`policy.account_state`; a runner that cannot emulate it skips the test (the real-chain "
+    "tests are a separate suite).",
+    "Extension": "Uses a policy field beyond the adapter protocol's list "
+    "(`invalidation_endpoint`, `replayable_denied_principals`); skip if unsupported.",
+    "ModeEoa": "mode=\"eoa\" lets local recovery win without an account-code lookup (draft §4.1 "
+    "step 2).",
+    "Mutation": "A valid signed request with exactly one thing changed after signing.",
+    "SignatureByteFlip": "One bit of the 65-byte signature r || s || v flipped.",
+    "ComponentChange": "One covered component (or one uncovered thing, for the valid ones) "
+    "changed.",
+}
+
+_VERIFY_HEADER: Final = [
+    "ERC-8128 verify_request: the received request (url = effective target URI), the "
+    "verifier clock `now`, and the complete route `policy`. Each test starts from a fresh, empty "
+    "replay state; `prior` requests (when present) are verified first, in order, in that same "
+    "state, and each of them succeeds.",
+    "Valid tests give the adapter outputs (address, chain_id, keyid, label, replayable, "
+    "request_bound, covered, nonce_consumed); invalid tests give the reason code and its HTTP "
+    "status. signature_base, message_hash_hex (H) and recovered_address are the winning or "
+    "failing candidate's, where verification got that far; content_digest is the sha-256 "
+    "Content-Digest of the received content (null: none).",
+    "The draft's N01-N28 table is pinned by tests flagged DraftRow. Legacy uses the draft's 21 "
+    "codes (D1). Codes that cannot arise in legacy as the draft defines them: none of the 21; "
+    "the mode rows (N08-N11) are draft-only, as legacy has no mode parameter (D8).",
+]
+
+
+def _verify_schema() -> JsonObject:
+    return _schema(
+        "ERC-8128 verify_request vectors", "VerifyRequestTest",
+        {
+            "request": _REQUEST,
+            "now": {"type": "integer"},
+            "policy": _POLICY,
+            "prior": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["request", "now"],
+                    "properties": {"request": _REQUEST, "now": {"type": "integer"}},
+                },
+            },
+            **_VERIFY_OUTCOME,
+        },
+        ["request", "now", "policy"],
+    )
+
+
+def _verify_file() -> VectorFile:
+    draft, legacy = _signed("draft"), _signed("legacy")
+    draft_decisions, legacy_decisions, both_decisions = _decisions()
+    groups = [
+        _group("VerifyRequestTest", _reason_matrix(draft), profile="draft",
+               comment="every reason code at least three times (draft)"),
+        _group("VerifyRequestTest", _reason_matrix(legacy), profile="legacy",
+               comment="every reason code at least three times (legacy, D1)"),
+        _group("VerifyRequestTest", _draft_rows(), profile="draft",
+               comment="the draft's Negative and classification table, N01-N28 without N09/N10"),
+        _group("VerifyRequestTest", draft_decisions, profile="draft",
+               comment="SPEC.md decisions (draft)"),
+        _group("VerifyRequestTest", legacy_decisions, profile="legacy",
+               comment="SPEC.md decisions (legacy)"),
+    ]
+    by_profile: dict[ProfileName | None, list[JsonObject]] = {}
+    for profile, test in both_decisions:
+        by_profile.setdefault(profile, []).append(test)
+    for group_profile, tests in by_profile.items():
+        groups.append(_group("VerifyRequestTest", tests, profile=group_profile,
+                             comment="D2: candidate recognition across profiles"))
+    groups += [
+        _group("VerifyRequestTest", _mutations(draft), profile="draft",
+               comment="mutations of the draft's positive vector"),
+        _group("VerifyRequestTest", _mutations(legacy), profile="legacy",
+               comment="mutations of a legacy signature of the same request"),
+        _group("VerifyRequestTest", _needs_chain(), profile="draft",
+               comment="rows N09/N10: contract accounts (NeedsChain)"),
+    ]
+    legacy_chain = groups[-1]["tests"].pop()
+    groups.append(_group("VerifyRequestTest", [legacy_chain], profile="legacy",
+                         comment="contract accounts in legacy (NeedsChain)"))
+    _check_reason_coverage(groups)
+    return _assemble("verify_request.json", "ERC-8128-VERIFY-REQUEST", _VERIFY_HEADER,
+                     _VERIFY_NOTES, groups, schema=_verify_schema())
+
+
+def _check_reason_coverage(groups: Sequence[JsonObject]) -> None:
+    for profile in ("draft", "legacy"):
+        counts = dict.fromkeys(REASON_CODES, 0)
+        for group in groups:
+            if group.get("profile") != profile:
+                continue
+            for test in group["tests"]:
+                if test["result"] == "invalid":
+                    counts[test["reason"]] += 1
+        short = {code: count for code, count in counts.items() if count < 3}
+        if short:
+            raise Erc8128Error("vector_generation", f"{profile}: fewer than 3 tests for {short}")
+# -- sign_request.json ---------------------------------------------------------------------------
+
+
+def _st(comment: str, flags: Sequence[str], profile: ProfileName, request: Request, *,
+        expect: str, key: bytes = KEY_1, chain_id: int = 1, created: int = CREATED,
+        expires: int = EXPIRES, nonce: str | None = DRAFT_NONCE, label: str = "eth",
+        components: Sequence[str] | None = None, params: Mapping[str, Any] | None = None,
+        **extra: Any) -> JsonObject:
+    inputs: JsonObject = {
+        "request": request_to_json(request),
+        "private_key_hex": key.hex(),
+        "chain_id": chain_id,
+        "created": created,
+        "expires": expires,
+        "nonce": nonce,
+        "label": label,
+        "components": None if components is None else list(components),
+        "params": dict(params or {}),
+    }
+    outcome = run_sign(inputs, profile)
+    got = outcome["reason"] if outcome["result"] == "invalid" else "valid"
+    if got != expect:
+        raise Erc8128Error("vector_generation", f"{comment}: expected {expect}, got {got}")
+    fields: JsonObject = {}
+    result = outcome.pop("result")
+    if result == "invalid":
+        fields["reason"] = outcome.pop("reason")
+    fields.update(extra)
+    fields.update(inputs)
+    fields.update(outcome)
+    return _test(comment, list(flags), result, **fields)
+
+
+def _sign_tests(profile: ProfileName) -> list[JsonObject]:
+    unsigned = _unsigned_draft_request()
+    host = (("Host", "api.example"),)
+    get = Request("GET", "https://api.example/items", host)
+    get_query = Request("GET", "https://api.example/search?q=erc%208128&page=2", host)
+    get_empty_query = Request("GET", "https://api.example/items?", host)
+    empty_post = Request("POST", "https://api.example/items",
+                         (*host, ("Content-Type", "application/json")), b"")
+    sha512_post = replace(unsigned, headers=tuple(
+        (name, content_digest(unsigned.body or b"", ("sha-256", "sha-512")))
+        if name.lower() == "content-digest" else (name, value)
+        for name, value in unsigned.headers))
+    no_digest_post = _without(unsigned, "Content-Digest")
+    tests: list[JsonObject] = []
+
+    def add(comment: str, request: Request, expect: str = "valid",
+            flags: Sequence[str] = (), **options: Any) -> None:
+        tests.append(_st(comment, flags, profile, request, expect=expect, **options))
+
+    if profile == "draft":
+        add("the draft's positive vector reproduced byte for byte", unsigned,
+            flags=["DraftVector"], label="request", components=_default_components("draft"))
+    add("default components for a POST with query and content", unsigned)
+    add("default components, Content-Digest added by the signer", no_digest_post,
+        flags=["DigestAdded"])
+    add("default components for a GET without query", get)
+    add("default components for a GET with a query", get_query)
+    add("default components for a GET with an empty query", get_empty_query)
+    add("empty content with Content-Type: no Content-Digest", empty_post)
+    add("existing sha-256 + sha-512 Content-Digest is kept and covered", sha512_post)
+    add('mode="eoa" parameter', unsigned, flags=["ModeEoa"], params={"mode": "eoa"})
+    add("Replayable: no nonce", unsigned, flags=["Replayable"], nonce=None)
+    add("empty nonce (D16)", unsigned, flags=["SpecDecision"], nonce="", decision="D16")
+    add("key 0x..02 on chain 8453", unsigned, key=KEY_2, chain_id=8453)
+    add("key 0x..03, chain 0", get, key=KEY_3, chain_id=0)
+    add("key n-1", get_query, key=KEY_HIGH)
+    add("300-second window", get, expires=CREATED + 300)
+    scheme = ["@scheme"] if profile == "draft" else []
+    add("label sig1 and an explicit @query-param component", get_query, label="sig1",
+        components=[*scheme, "@authority", "@method", "@path", "@query",
+                    '"@query-param";name="q"'])
+    add("extra string and integer parameters", get, params={"app": "demo", "v": 2})
+    first = _sign(unsigned, profile, label="first")
+    add("a second signature (key 0x..02) on an already signed request", first,
+        flags=["MultipleSignatures"], key=KEY_2, label="second", nonce="second-nonce")
+    add("a third signature on a request with two", _sign(first, profile, key=KEY_2,
+                                                         label="second", nonce="n2"),
+        flags=["MultipleSignatures"], key=KEY_3, label="third", nonce="n3")
+    if profile == "draft":
+        add("Class-Bound components (the signer's right)", unsigned,
+            components=["@authority", "content-digest", "content-type"], flags=["ClassBound"])
+        add("content-type left out although received", unsigned, "insufficient_coverage",
+            components=["@scheme", "@authority", "@method", "@path", "@query", "content-digest"])
+        add("tag given as an extra parameter", unsigned, "reserved_parameter",
+            params={"tag": "other"})
+    else:
+        add("an application tag (legacy has no tag of its own)", unsigned,
+            params={"tag": "app"})
+        add("content-type not covered (legacy does not require it)", unsigned,
+            components=["@authority", "@method", "@path", "@query", "content-digest"])
+    add("@authority left out", unsigned, "insufficient_coverage",
+        components=["@method", "@path", "@query", "content-digest", "content-type"])
+    add("expires equal to created", unsigned, "invalid_time", expires=CREATED)
+    add("expires before created", unsigned, "invalid_time", expires=CREATED - 1)
+    add("label already on the request", first, "duplicate_label", label="first")
+    add("label that is not an RFC 9651 key", unsigned, "invalid_label", label="Eth")
+    add("alg as an extra parameter", unsigned, "reserved_parameter", params={"alg": "x"})
+    add("nonce as an extra parameter", unsigned, "reserved_parameter", params={"nonce": "x"})
+    add("existing Content-Digest that does not match the content",
+        _with_field(unsigned, "Content-Digest", f"sha-256=:{_b64(bytes(32))}:"),
+        "content_digest_mismatch")
+    add("private key 0", unsigned, "private_key_range", key=bytes(32))
+    add("private key n", unsigned, "private_key_range", key=N.to_bytes(32, "big"))
+    return tests
+
+
+def _sign_file() -> VectorFile:
+    groups = [
+        _group("SignRequestTest", _sign_tests("draft"), profile="draft"),
+        _group("SignRequestTest", _sign_tests("legacy"), profile="legacy"),
+    ]
+    notes = {
+        "DraftVector": "Reproduces the ERC-8128 draft's positive vector byte for byte.",
+        "DigestAdded": "ERC-8128 §3.1.3: \"A signer sending non-empty content MUST generate "
+        "Content-Digest\"; the signer appends it.",
+        "ModeEoa": "Extra parameter mode=\"eoa\" (draft §3.3.5; legacy writes it but gives it no "
+        "meaning, D8).",
+        "Replayable": "nonce null: no nonce parameter, a Replayable signature.",
+        "SpecDecision": "Pins a SPEC.md decision (field `decision`).",
+        "MultipleSignatures": "The request already carries signatures; the new Signature-Input "
+        "and Signature lines are appended.",
+        "ClassBound": "Not every Request-Bound component covered: a Class-Bound signature.",
+    }
+    schema = _schema(
+        "ERC-8128 sign_request vectors", "SignRequestTest",
+        {
+            "request": _REQUEST,
+            "private_key_hex": _HEX,
+            "chain_id": {"type": "integer"},
+            "created": {"type": "integer"},
+            "expires": {"type": "integer"},
+            "nonce": {"type": ["string", "null"]},
+            "label": {"type": "string"},
+            "components": {"anyOf": [{"type": "array", "items": {"type": "string"}},
+                                     {"type": "null"}]},
+            "params": {"type": "object",
+                       "additionalProperties": {"type": ["string", "integer", "boolean"]}},
+            "headers": _REQUEST["properties"]["headers"],  # type: ignore[index]
+            "keyid": {"type": "string"},
+            "signature_input": {"type": "string"},
+            "signature_base": {"type": "string"},
+            "message_hash_hex": _HEX,
+            "signature_hex": _HEX,
+        },
+        ["request", "private_key_hex", "chain_id", "created", "expires", "nonce", "label",
+         "components", "params"],
+    )
+    return _assemble(
+        "sign_request.json", "ERC-8128-SIGN-REQUEST",
+        ["ERC-8128 sign_request: the complete header list after signing (Content-Digest added "
+         "where required, Signature-Input and Signature appended), with keyid, the "
+         "Signature-Input member value, the signature base M, H and the RFC 6979 signature.",
+         "components null: the profile's default set (Request-Bound plus every component the "
+         "profile requires whenever its field is present); parameters are written in the order "
+         "created, expires, nonce, keyid, tag (draft), then params in the given order."],
+        notes, groups, schema=schema,
+    )
+
+
+# -- replay.json ---------------------------------------------------------------------------------
+
+
+def _rt(comment: str, flags: Sequence[str], profile: ProfileName | None, policy: JsonObject,
+        steps: Sequence[tuple[str, Request, int, str]], **extra: Any) -> JsonObject:
+    """One replay sequence: (comment, request, now, expected outcome) per step."""
+    step_inputs = [{"request": request_to_json(request), "now": now}
+                   for _, request, now, _ in steps]
+    outcomes = run_verify_steps(profile, policy, step_inputs)
+    json_steps = []
+    for (step_comment, _, _, expect), inputs, outcome in zip(steps, step_inputs, outcomes,
+                                                            strict=True):
+        got = outcome["reason"] if outcome["result"] == "invalid" else "valid"
+        if got != expect:
+            raise Erc8128Error("vector_generation",
+                               f"{comment} / {step_comment}: expected {expect}, got {got}")
+        step: JsonObject = {"comment": step_comment, "result": outcome.pop("result")}
+        if step["result"] == "invalid":
+            step["reason"] = outcome.pop("reason")
+            step["status"] = outcome.pop("status")
+        step.update(inputs)
+        step.update(outcome)
+        json_steps.append(step)
+    return _test(comment, list(flags), "valid", **extra, policy=policy, steps=json_steps)
+
+
+def _replay_tests(profile: ProfileName) -> list[JsonObject]:
+    base = _signed(profile)
+    request = base.request
+    later = base.sign(created=CREATED + 60, expires=EXPIRES + 60)
+    much_later = base.sign(created=CREATED + 200, expires=EXPIRES + 200)
+    other_path = base.sign(replace(base.unsigned,
+                                   target_uri="https://api.example/other?view=full"))
+    other_signer = base.sign(key=KEY_2)
+    other_chain = base.sign(chain_id=8453)
+    mutated = replace(request, target_uri="https://api.example/items?view=summary")
+    replayable = base.sign(nonce=None)
+    empty_nonce = base.sign(nonce="")
+    policy = _policy()
+    tests = [
+        _rt("consume, then reuse", [], profile, policy, [
+            ("first use", request, NOW, "valid"),
+            ("same request again", request, NOW, "nonce_reused"),
+            ("and a third time, later", request, NOW + 20, "nonce_reused"),
+        ]),
+        _rt("same signer, same nonce, another request", [], profile, policy, [
+            ("first request", request, NOW, "valid"),
+            ("another path, same nonce", other_path, NOW, "nonce_reused"),
+        ]),
+        _rt("different signer, same nonce", [], profile, policy, [
+            ("key 0x..01", request, NOW, "valid"),
+            ("key 0x..02, same nonce", other_signer, NOW, "valid"),
+            ("key 0x..02 again", other_signer, NOW, "nonce_reused"),
+        ]),
+        _rt("same address on another chain, same nonce: another signer id", [], profile,
+            _policy(served_chains=[1, 8453]), [
+                ("chain 1", request, NOW, "valid"),
+                ("chain 8453, same nonce", other_chain, NOW, "valid"),
+            ]),
+        _rt("a failed candidate consumes nothing (N25)", ["DraftRow"], profile, policy, [
+            ("query changed: bad_signature", mutated, NOW, "bad_signature"),
+            ("the original request", request, NOW, "valid"),
+        ], draftRow="N25"),
+        _rt("a rejected request consumes nothing: expired first, then in time", [], profile,
+            policy, [
+                ("too late", request, EXPIRES + 31, "request_expired"),
+                ("in time", request, NOW, "valid"),
+            ]),
+        _rt("the mark is kept until expires + skew", ["Retention", "SpecDecision"], profile,
+            policy, [
+                ("first use", request, NOW, "valid"),
+                ("at expires + skew", request, EXPIRES + 30, "nonce_reused"),
+                ("one second later the request itself has expired", request, EXPIRES + 31,
+                 "request_expired"),
+            ], decision="D5"),
+        _rt("same nonce re-signed 60 s later: still marked", ["Retention"], profile, policy, [
+            ("first use", request, NOW, "valid"),
+            ("re-signed with created + 60", later, NOW + 60, "nonce_reused"),
+        ]),
+        _rt("same nonce re-signed after the first mark expired", ["Retention"], profile,
+            policy, [
+                ("first use (mark until 1700000090)", request, NOW, "valid"),
+                ("re-signed with created + 200", much_later, NOW + 200, "valid"),
+                ("and reused", much_later, NOW + 201, "nonce_reused"),
+            ]),
+        _rt("Replayable signatures consume no nonce", ["Replayable"], profile,
+            _policy(replay="either"), [
+                ("first use", replayable, NOW, "valid"),
+                ("again", replayable, NOW, "valid"),
+            ]),
+        _rt("empty nonce \"\" is single-use", ["SpecDecision"], profile, policy, [
+            ("first use", empty_nonce, NOW, "valid"),
+            ("again", empty_nonce, NOW, "nonce_reused"),
+        ], decision="D16"),
+    ]
+    two_first = _sign(base.unsigned, profile, label="a", nonce="nonce-a")
+    both = _sign(_sign(base.unsigned, profile, label="a", nonce="nonce-a"), profile, label="b",
+                 nonce="nonce-b")
+    tests.append(_rt("first candidate's nonce reused, the second candidate wins",
+                     ["MultipleSignatures"], profile, policy, [
+                         ("one signature, nonce-a", two_first, NOW, "valid"),
+                         ("signatures a (nonce-a) and b (nonce-b)", both, NOW, "valid"),
+                         ("the same two again", both, NOW, "nonce_reused"),
+                     ]))
+    return tests
+
+
+def _cross_profile_tests() -> list[JsonObject]:
+    draft, legacy = _signed("draft"), _signed("legacy")
+    both = _policy(profiles=["draft", "legacy"])
+    return [
+        _rt("same signer, same nonce, draft then legacy: one replay key (D4)", ["SpecDecision"],
+            None, both, [
+                ("draft signature", draft.request, NOW, "valid"),
+                ("legacy signature, same key, chain and nonce", legacy.request, NOW,
+                 "nonce_reused"),
+            ], decision="D4"),
+        _rt("same signer, same nonce, legacy then draft: one replay key (D4)", ["SpecDecision"],
+            None, both, [
+                ("legacy signature", legacy.request, NOW, "valid"),
+                ("draft signature, same key, chain and nonce", draft.request, NOW,
+                 "nonce_reused"),
+            ], decision="D4"),
+    ]
+
+
+def _replay_file() -> VectorFile:
+    groups = [
+        _group("ReplaySequenceTest", _replay_tests("draft"), profile="draft"),
+        _group("ReplaySequenceTest", _replay_tests("legacy"), profile="legacy"),
+        _group("ReplaySequenceTest", _cross_profile_tests(), profile=None),
+    ]
+    notes = {
+        "DraftRow": "A row of the draft's Negative and classification table (field `draftRow`).",
+        "SpecDecision": "Pins a SPEC.md decision (field `decision`).",
+        "Retention": "ERC-8128 §3.1.2: the mark is retained \"until the request can no longer be "
+        "accepted, including allowed clock skew\", i.e. until expires + skew.",
+        "Replayable": "No nonce: nothing to consume.",
+        "MultipleSignatures": "Several candidates on one request, evaluated in wire order.",
+    }
+    step = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["comment", "result", "request", "now"],
+        "properties": {
+            "comment": {"type": "string"},
+            "result": {"enum": ["valid", "invalid"]},
+            "request": _REQUEST,
+            "now": {"type": "integer"},
+            **_VERIFY_OUTCOME,
+        },
+        "if": {"properties": {"result": {"const": "invalid"}}},
+        "then": {"required": ["reason", "status"]},
+    }
+    schema = _schema("ERC-8128 replay sequence vectors", "ReplaySequenceTest",
+                     {"policy": _POLICY, "steps": {"type": "array", "items": step,
+                                                   "minItems": 2}},
+                     ["policy", "steps"])
+    return _assemble(
+        "replay.json", "ERC-8128-REPLAY",
+        ["Each test is an ordered sequence of verify_request steps against ONE fresh replay "
+         "state (reset it before the test, keep it between steps). Each step has its own "
+         "request, now and expected outcome (as in verify_request.json); the replay state's "
+         "clock is the step's now. A test passes when every step does; the test's own result "
+         "is always valid."],
+        notes, groups, schema=schema,
     )
 
 
@@ -1060,6 +2482,9 @@ _BUILDERS: Final[tuple[Callable[[], VectorFile], ...]] = (
     _keyid_file,
     _content_digest_file,
     _signature_base_file,
+    _sign_file,
+    _verify_file,
+    _replay_file,
 )
 
 
