@@ -25,6 +25,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "erc8128.request_cli",
     "erc8128.inspect_cli",
     "erc8128.serve_cli",
+    "erc8128.demo_cli",
 )
 
 

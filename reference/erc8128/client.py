@@ -57,6 +57,7 @@ __all__ = [
     "parse_private_key",
     "redeem_invite",
     "request_access",
+    "send_request",
     "signed_fetch",
 ]
 
@@ -377,6 +378,13 @@ def _send(
         ) from None
     finally:
         connection.close()
+
+
+def send_request(request: Request, *, timeout: float = DEFAULT_TIMEOUT_SEC) -> Response:
+    """Send ``request`` exactly as it is (already signed, or deliberately not): no field is
+    added but ``Host`` and ``Content-Length`` when absent, and no redirect is followed."""
+    status, headers, data = _send(request, timeout)
+    return Response(status, headers, data)
 
 
 def _unsigned_request(
