@@ -8,6 +8,7 @@ in tests/test_chain_support.py to cross-check the RLP and the EIP-7702 authoriza
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from erc8128.keccak import keccak256
 from erc8128.keyid import Account, format_keyid
 from erc8128.message import Request
 from erc8128.personal_sign import personal_message_hash
+from erc8128.profiles import DRAFT
 from erc8128.secp256k1 import sign
 from erc8128.sign import parse_component
 from erc8128.signature_base import signature_base
@@ -117,7 +119,12 @@ def send(anvil: Anvil, transaction: dict[str, Any]) -> dict[str, Any]:
     """Send from anvil's unlocked account 0; return the mined receipt (status must be 1)."""
     transaction = {"from": ANVIL_ACCOUNT_0, **transaction}
     tx_hash = anvil.rpc("eth_sendTransaction", [transaction])
-    receipt: dict[str, Any] = anvil.rpc("eth_getTransactionReceipt", [tx_hash])
+    receipt: dict[str, Any] | None = None
+    deadline = time.monotonic() + 10
+    while receipt is None and time.monotonic() < deadline:
+        receipt = anvil.rpc("eth_getTransactionReceipt", [tx_hash])
+        if receipt is None:
+            time.sleep(0.02)  # anvil mines at once, but may answer the receipt a moment later
     if receipt is None or receipt["status"] != "0x1":
         raise RuntimeError(f"transaction failed: {receipt}")
     return receipt
@@ -151,12 +158,15 @@ def sign_request_for(
 
     ``sign_request`` names the signing key's own address in keyid; a contract account signs
     with another key (its owner's) or with an ERC-6492 wrapper, so the Signature-Input is built
-    here from the same parts: Request-Bound components, created, expires, nonce, keyid, tag.
-    Returns the signed request and H.
+    here from the same parts: the profile's default (Request-Bound) components, then created,
+    expires, nonce, keyid, tag and mode. Returns the signed request and H.
     """
-    components = ["@method", "@authority", "@path"]
-    if "?" in request.target_uri:
-        components.append("@query")
+    components = DRAFT.signing_components(
+        has_query="?" in request.target_uri,
+        has_content=bool(request.body),
+        has_content_digest=bool(request.field_lines("content-digest")),
+        has_content_type=bool(request.field_lines("content-type")),
+    )
     params: list[tuple[str, BareItem]] = [("created", created), ("expires", created + 60)]
     if nonce is not None:
         params.append(("nonce", nonce))
