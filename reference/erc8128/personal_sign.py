@@ -34,7 +34,7 @@ _V_OFFSET = 27
 
 
 def prefixed_message(message: bytes) -> bytes:
-    """ "\x19Ethereum Signed Message:\n" ‖ decimal byte length ‖ message, the bytes H hashes."""
+    """0x19 ‖ "Ethereum Signed Message:" ‖ LF ‖ decimal byte length ‖ message: what H hashes."""
     if not isinstance(message, bytes):
         raise InvalidSignature("message_type", f"expected bytes, got {type(message).__name__}")
     # ERC-8128 §3.4.3: "`byteLength(M)` is the length of the serialized signature base in
@@ -44,7 +44,7 @@ def prefixed_message(message: bytes) -> bytes:
 
 
 def personal_message_hash(message: bytes) -> bytes:
-    """H = keccak256("\x19Ethereum Signed Message:\n" ‖ decimal byte length ‖ message)."""
+    """H = keccak256(0x19 ‖ "Ethereum Signed Message:" ‖ LF ‖ decimal byte length ‖ message)."""
     return keccak256(prefixed_message(message))
 
 
