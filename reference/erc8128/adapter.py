@@ -29,7 +29,12 @@ from erc8128._version import __version__
 from erc8128.accounts import AccountState, NoCodeAccountState, UnavailableAccountState
 from erc8128.addresses import address_of, to_checksum_address
 from erc8128.content_digest import content_digest, verify_content_digest
-from erc8128.errors import ContentDigestError, Erc8128Error, VerificationError
+from erc8128.errors import (
+    AccountStateUnavailable,
+    ContentDigestError,
+    Erc8128Error,
+    VerificationError,
+)
 from erc8128.invalidation import MemoryInvalidationState
 from erc8128.keccak import keccak256
 from erc8128.keyid import Account, ProfileName, parse_keyid
@@ -84,8 +89,39 @@ _POLICY_FIELDS: Final = frozenset(
         "invalidated_signatures",
         "honor_mode_eoa",
         "account_state",
+        # Extensions (conformance/README.md, "Extensions").
+        "profiles",
+        "invalidation_endpoint",
+        "replayable_denied_principals",
     }
 )
+
+
+@dataclass(frozen=True)
+class _ScriptedChain:
+    """Extension `account_state` values: every account has this code, and ERC-1271 gives this
+    fixed answer. A stand-in for a chain, so that the order of ERC-8128 §4.1 (code first, no
+    ECDSA fallback) can be tested without one; ERC-6492 cannot be simulated here."""
+
+    code: bytes
+    erc1271_answer: bool
+
+    def get_code(self, account: Account) -> bytes:
+        return self.code
+
+    def erc1271_is_valid(self, account: Account, message_hash: bytes, signature: bytes) -> bool:
+        return self.erc1271_answer
+
+    def erc6492_is_valid(self, account: Account, message_hash: bytes, signature: bytes) -> bool:
+        raise AccountStateUnavailable(
+            "account_state_unavailable", "the scripted chain cannot simulate ERC-6492"
+        )
+
+
+# Some contract code (PUSH1 0x80 PUSH1 0x40 MSTORE), and EIP-7702's delegation indicator
+# 0xef0100 || address.
+_CONTRACT_CODE: Final = bytes.fromhex("6080604052")
+_DELEGATION_INDICATOR: Final = bytes.fromhex("ef0100") + bytes(20)
 
 _ACCOUNT_STATES: Final[dict[str, AccountState]] = {
     # "the account-state provider reports no code for every address"
@@ -93,6 +129,9 @@ _ACCOUNT_STATES: Final[dict[str, AccountState]] = {
     # "the provider fails, so verification that needs it answers
     # `signature_verification_unavailable`"
     "unavailable": UnavailableAccountState(),
+    "erc1271-accepts": _ScriptedChain(_CONTRACT_CODE, True),
+    "erc1271-rejects": _ScriptedChain(_CONTRACT_CODE, False),
+    "eip7702-delegated": _ScriptedChain(_DELEGATION_INDICATOR, False),
 }
 
 
@@ -176,6 +215,17 @@ def _hex(request: dict[str, Any], name: str) -> bytes:
 def _profile(request: dict[str, Any]) -> ProfileName:
     name = _str(request, "profile")
     return get_profile(name).name
+
+
+def _verify_profiles(request: dict[str, Any]) -> tuple[ProfileName, ...]:
+    """verify_request's profile, or (extension) ``policy.profiles`` when ``profile`` is null."""
+    if request.get("profile") is not None:
+        return (_profile(request),)
+    policy = request.get("policy")
+    names = policy.get("profiles") if isinstance(policy, dict) else None
+    if names is None:
+        raise _BadRequest("expected a profile, or policy.profiles when profile is null")
+    return tuple(get_profile(name).name for name in _string_list(names, "policy.profiles"))
 
 
 def _decode_request(request: dict[str, Any]) -> Request:
@@ -378,7 +428,7 @@ def _sign_request(request: dict[str, Any], state: AdapterState) -> dict[str, Any
 
 
 def _policy(
-    raw: object, profile: ProfileName
+    raw: object, profiles: tuple[ProfileName, ...]
 ) -> tuple[VerifierPolicy, AccountState, MemoryInvalidationState]:
     """Protocol ``policy`` → (VerifierPolicy, account state, early-invalidation state)."""
     if raw is None:
@@ -393,9 +443,16 @@ def _policy(
     if not isinstance(served_chains, list) or not all(type(c) is int for c in served_chains):
         raise _BadRequest(f"policy.served_chains: expected integers, got {served_chains!r}")
     denied = {entry.lower() for entry in _string_list(raw.get("denied_principals", []), "d")}
+    replay_denied = {
+        entry.lower()
+        for entry in _string_list(raw.get("replayable_denied_principals", []), "r")
+    }
 
     def principal_allowed(account: Account) -> bool:
         return account.address not in denied and account.signer_id not in denied
+
+    def replayable_allowed(account: Account) -> bool:
+        return account.address not in replay_denied and account.signer_id not in replay_denied
 
     not_before_raw = raw.get("not_before", {})
     if not isinstance(not_before_raw, dict):
@@ -421,7 +478,7 @@ def _policy(
     if account_state_name not in _ACCOUNT_STATES:
         raise _Unsupported(f"policy.account_state {account_state_name!r} is not implemented")
     policy = VerifierPolicy(
-        profiles=(profile,),
+        profiles=profiles,
         skew_sec=raw.get("skew_sec", baseline.skew_sec),
         max_validity_sec=raw.get("max_validity_sec", baseline.max_validity_sec),
         served_chains=frozenset(served_chains),
@@ -432,7 +489,9 @@ def _policy(
         ),
         content_digest=raw.get("content_digest", baseline.content_digest),
         honor_mode_eoa=raw.get("honor_mode_eoa", baseline.honor_mode_eoa),
+        invalidation_endpoint=raw.get("invalidation_endpoint", False),
         principal_allowed=principal_allowed if denied else None,
+        replayable_allowed=replayable_allowed if replay_denied else None,
     )
     return policy, _ACCOUNT_STATES[account_state_name], invalidation
 
@@ -458,10 +517,10 @@ def _verified_json(verified: Verified) -> dict[str, Any]:
 
 
 def _verify_request(request: dict[str, Any], state: AdapterState) -> dict[str, Any]:
-    profile = _profile(request)
+    profiles = _verify_profiles(request)
     message = _decode_request(request)
     now = _int(request, "now")
-    policy, accounts, invalidation = _policy(request.get("policy"), profile)
+    policy, accounts, invalidation = _policy(request.get("policy"), profiles)
     session_name = request.get("replay_session")
     if session_name is None:
         session = _new_session()  # no session: a fresh replay store for this call only
@@ -534,16 +593,16 @@ def _error_json(error: Erc8128Error) -> dict[str, Any]:
 def answer(request: object, state: AdapterState) -> dict[str, Any]:
     """The protocol response to one decoded request (never raises)."""
     seq = request.get("seq") if isinstance(request, dict) else None
-    if type(seq) is not int or not isinstance(request, dict):
+    op = request.get("op") if isinstance(request, dict) else None
+    if type(seq) is not int or not isinstance(request, dict) or not isinstance(op, str):
         return {
-            "seq": None,
+            "seq": seq if type(seq) is int else None,
             "error": {
                 "reason": "adapter_bad_request",
                 "message": "expected an object with an integer seq and a string op",
             },
         }
-    op = request.get("op")
-    handler = OPERATIONS.get(op) if isinstance(op, str) else None
+    handler = OPERATIONS.get(op)
     if handler is None:
         return {"seq": seq, "unsupported": True, "detail": f"unknown op {op!r}"}
     try:
