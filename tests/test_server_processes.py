@@ -1,0 +1,151 @@
+"""``erc8128 serve`` as real processes: two servers sharing one redis-server refuse each
+other's replays; SIGTERM shuts down cleanly; no key material in any output; TLS."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from redis_server import RedisServer
+from test_server_support import Agent, send, send_request
+
+AGENT = Agent("process-agent")
+PUBLIC_URL = "http://api.test"
+
+
+@contextmanager
+def serve(*options: str) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
+    """One ``python -m erc8128 serve`` process on a free port; yields (bound URL, process, log)."""
+    directory = Path(tempfile.mkdtemp(prefix="erc8128-serve-"))
+    log = directory / "stderr.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "erc8128", "serve", "--port", "0", *options],
+            stdout=subprocess.PIPE, stderr=stderr, text=True,
+        )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("erc8128 serve: listening on "), (first, log.read_text())
+        bound_url = first.split("listening on ", 1)[1].split(" ", 1)[0]
+        yield bound_url, process, log
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def stop(process: subprocess.Popen[str]) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=10)
+    return process.returncode, out
+
+
+def test_two_processes_sharing_redis_refuse_each_others_replays(
+    redis_server: RedisServer,
+) -> None:
+    options = ("--public-url", PUBLIC_URL, "--nonces", redis_server.url)
+    with serve(*options) as (url_a, process_a, log_a), serve(*options) as (url_b, process_b, _):
+        for first, second in ((url_a, url_b), (url_b, url_a)):
+            signed = AGENT.sign(PUBLIC_URL, "GET", "/api/whoami")
+            assert send_request(first, signed.request).status == 200
+            replay = send_request(second, signed.request)
+            assert replay.status == 401
+            assert replay.json()["reason"] == "nonce_reused"
+            assert replay.header("WWW-Authenticate") == 'ERC8128 error="nonce_reused"'
+        code_a, out_a = stop(process_a)
+        code_b, out_b = stop(process_b)
+        assert (code_a, code_b) == (0, 0)
+        assert "erc8128 serve: stopped" in out_a
+        output = out_a + out_b + log_a.read_text()
+        # The signer's key never reaches the server; nothing key-like is printed.
+        assert AGENT.key.hex() not in output
+        assert "/api/whoami 200" in log_a.read_text()
+
+
+def test_sqlite_nonces_survive_a_restart(tmp_path: Path) -> None:
+    options = ("--public-url", PUBLIC_URL, "--nonces", f"sqlite:{tmp_path / 'nonces.db'}",
+               "--db", str(tmp_path / "app.db"), "--quiet")
+    signed = AGENT.sign(PUBLIC_URL, "POST", "/api/projects", {"name": "kept"})
+    with serve(*options) as (url, process, _):
+        assert send_request(url, signed.request).status == 201
+        assert stop(process)[0] == 0
+    with serve(*options) as (url, process, _):
+        replay = send_request(url, signed.request)
+        assert replay.status == 401
+        assert replay.json()["reason"] == "nonce_reused"
+        listing = send(url, "GET", "/api/projects").json()["projects"]
+        assert [p["name"] for p in listing] == ["kept"]
+
+
+def test_bad_configuration_fails_without_echoing_key_material(tmp_path: Path) -> None:
+    key_file = tmp_path / "key.pem"
+    key_file.write_text(
+        "-----BEGIN PRIVATE KEY-----\nSECRETKEYMATERIAL\n-----END PRIVATE KEY-----\n"
+    )
+    cert_file = tmp_path / "cert.pem"
+    cert_file.write_text("not a certificate\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "erc8128", "serve", "--port", "0", "--tls-cert", str(cert_file),
+         "--tls-key", str(key_file)],
+        check=False, capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert "tls_invalid" in result.stderr
+    assert "SECRETKEYMATERIAL" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    for bad in (["--nonces", "mongodb://x"], ["--public-url", "http://a/path"]):
+        result = subprocess.run([sys.executable, "-m", "erc8128", "serve", "--port", "0", *bad],
+                                check=False, capture_output=True, text=True, timeout=30)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+
+
+def test_tls(tmp_path: Path) -> None:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.fail("openssl not found: install the Debian package openssl")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=60,
+    )
+    import http.client  # noqa: PLC0415
+
+    with serve("--tls-cert", str(cert), "--tls-key", str(key)) as (url, process, log):
+        assert url.startswith("https://127.0.0.1:")
+        port = int(url.rsplit(":", 1)[1])
+        context = ssl.create_default_context(cafile=str(cert))
+        connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+        signed = AGENT.sign(url, "GET", "/api/whoami")
+        connection.putrequest("GET", "/api/whoami", skip_accept_encoding=True)
+        for name, value in signed.request.headers:
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == 200, response.read()
+        connection.close()
+        document = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+        document.request("GET", "/.well-known/erc8128")
+        body = document.getresponse().read()
+        assert f'"invalidation_endpoint":"{url}/api/signatures/invalidate"'.encode() in body
+        document.close()
+        code, _ = stop(process)
+        assert code == 0
+        assert key.read_text().splitlines()[1] not in log.read_text()
