@@ -9,6 +9,7 @@ status, ``WWW-Authenticate``, ``Accept-Signature`` and the problem body's ``reas
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import socket
 import subprocess
@@ -29,7 +30,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from werkzeug.serving import make_server
 
-from erc8128.client import Client, Signer
+from erc8128.client import Client, ClientError, Signer
 from erc8128.integrations import asgi, wsgi
 from erc8128.integrations.gate import VERIFIED_KEY, Gate
 from erc8128.integrations.httpx_auth import ERC8128Auth as HttpxAuth
@@ -221,6 +222,36 @@ def test_stdlib_client_against_flask(flask_server: str) -> None:
     assert (refused.status, refused.reason) == (401, "insufficient_coverage")
     assert refused.signed is not None
     assert "x-client" not in refused.signed.signature_input
+
+
+def test_chunked_upload_is_verified_and_readable(flask_server: str) -> None:
+    # No Content-Length: werkzeug marks the input terminated and the middleware reads it all.
+    signer = Signer.generate()
+    body = b"chunk-one|chunk-two"
+    headers = _signed_headers(signer, "POST", flask_server + "/upload", body,
+                              (("Content-Type", "text/plain"),))
+    connection = http.client.HTTPConnection(flask_server.removeprefix("http://"), timeout=5)
+    connection.putrequest("POST", "/upload")
+    for name, value in headers.items():
+        connection.putheader(name, value)
+    connection.putheader("Transfer-Encoding", "chunked")
+    connection.endheaders()
+    for part in (body[:9], body[9:]):
+        connection.send(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+    connection.send(b"0\r\n\r\n")
+    answer = connection.getresponse()
+    result = json.loads(answer.read())
+    connection.close()
+    assert answer.status == 200, result
+    assert result["body"] == body.decode()
+    assert result["address"] == signer.address
+
+
+def test_requests_auth_refuses_streamed_bodies(flask_server: str) -> None:
+    with pytest.raises(ClientError) as caught:
+        requests.post(flask_server + "/x", data=iter([b"a"]), auth=RequestsAuth(Signer.generate()),
+                      timeout=5)
+    assert caught.value.reason == "body_not_bytes"
 
 
 def test_httpx_sync_auth_over_socket(flask_server: str) -> None:

@@ -40,6 +40,11 @@ def _body_bytes(body: object) -> bytes | None:
     )
 
 
+def _text(value: str | bytes) -> str:
+    """requests accepts header names and values as str or bytes; header text is latin-1."""
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
 class ERC8128Auth(requests.auth.AuthBase):
     """``requests`` auth that signs every request with ``signer``."""
 
@@ -68,7 +73,7 @@ class ERC8128Auth(requests.auth.AuthBase):
         request = Request(
             str(prepared.method),
             str(prepared.url),
-            tuple((str(name), str(value)) for name, value in prepared.headers.items()),
+            tuple((_text(name), _text(value)) for name, value in prepared.headers.items()),
             _body_bytes(prepared.body),
         )
         signed = self.signer.sign(

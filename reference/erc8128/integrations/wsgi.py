@@ -70,6 +70,16 @@ def wsgi_header_lines(environ: dict[str, Any]) -> list[tuple[str, str]]:
     return lines
 
 
+def _content_length(environ: dict[str, Any]) -> int | None:
+    """CONTENT_LENGTH as an integer; None when absent or not a decimal length."""
+    text = str(environ.get("CONTENT_LENGTH") or "").strip()
+    if not text:
+        return 0
+    if not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
 def _send(response: HttpResponse, start_response: StartResponse) -> list[bytes]:
     phrase = HTTPStatus(response.status).phrase
     headers = [*response.headers, ("Content-Length", str(len(response.body)))]
@@ -90,13 +100,9 @@ class ERC8128Middleware:
         policy = self.gate.route_policy(method, path)
         if policy is None:
             return self.app(environ, start_response)
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = -1
-        if not 0 <= length <= self.gate.max_body_bytes:
+        body = self._read_body(environ)
+        if body is None:
             return _send(self.gate.too_large(), start_response)
-        body = environ["wsgi.input"].read(length) if length else b""
         # The app reads the same content the signature covered.
         environ["wsgi.input"] = io.BytesIO(body)
         outcome = self.gate.check(
@@ -106,3 +112,22 @@ class ERC8128Middleware:
             return _send(outcome, start_response)
         environ[VERIFIED_KEY] = outcome
         return self.app(environ, start_response)
+
+    def _read_body(self, environ: dict[str, Any]) -> bytes | None:
+        """The whole content (None if over ``max_body_bytes``), read once, before the app.
+
+        Without ``CONTENT_LENGTH`` (chunked transfer coding) the input is read to its end only
+        when the server marks it ``wsgi.input_terminated`` (werkzeug, gunicorn do).
+        """
+        limit = self.gate.max_body_bytes
+        stream = environ["wsgi.input"]
+        if not environ.get("CONTENT_LENGTH") and environ.get("wsgi.input_terminated"):
+            body = bytes(stream.read(limit + 1))
+        else:
+            length = _content_length(environ)
+            if length is None or length > limit:
+                return None
+            body = bytes(stream.read(length)) if length else b""
+        if len(body) > limit:
+            return None
+        return body
