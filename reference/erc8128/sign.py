@@ -18,7 +18,7 @@ from typing import Final
 
 # The pure ERC-191 code is erc8128.personal_sign; accelerate dispatches to it unless a faster
 # backend was selected explicitly (ERC8128_BACKEND or accelerate.use_backend).
-from erc8128.accelerate import personal_message_hash, sign_message
+from erc8128.accelerate import personal_message_hash, sign_hash
 from erc8128.addresses import address_of
 from erc8128.content_digest import content_digest, verify_content_digest
 from erc8128.errors import Erc8128Error
@@ -202,7 +202,7 @@ def sign_request(
     base = signature_base(request, member)
     message = base.encode("ascii")
     message_hash = personal_message_hash(message)
-    signature = sign_message(private_key, message)
+    signature = sign_hash(private_key, message_hash)
 
     # Step S7: attach Signature-Input and Signature as new field lines (RFC 9421 §4.1-4.2).
     signed = request.with_header("Signature-Input", f"{label}={signature_input}")
