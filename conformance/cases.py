@@ -4,7 +4,8 @@ A vectors file is Wycheproof-shaped (vectors/README.md "Writing a runner"): ``te
 ``tests``, a group ``type`` naming the operation, group-wide ``profile`` / ``policy`` applying to
 every test that has none of its own. Each test becomes one :class:`Case` with a stable id
 ``<file stem>/<tcId>`` and one or more :class:`Step` (a ``replay.json`` test is a sequence of
-``verify_request`` steps against one fresh replay session).
+``verify_request`` steps against one fresh replay session; a ``verify_request.json`` test with
+``prior`` requests runs them first, in one fresh replay session, and they must succeed).
 
 The vendored httpwg structured-field tests (``third_party/structured-field-tests``) are cases
 too: ``sf_parse`` of ``raw`` (``must_fail`` → invalid, ``can_fail`` → acceptable), and
@@ -184,6 +185,17 @@ def load_vector_cases(path: Path) -> list[Case]:
             profiles = _profiles_of({**group, **test, **test["steps"][0]})
             session: str | None = case_id
             row = "replay"
+        elif test.get("prior"):
+            # Requests verified first in the same replay state (their outcome must be success),
+            # e.g. the first use of a nonce before a `nonce_reused` test.
+            prior_steps = tuple(
+                _step(spec, {**_step_defaults(test), **prior}, group, "valid")
+                for prior in test["prior"]
+            )
+            steps = (*prior_steps, _step(spec, test, group, result))
+            profiles = _profiles_of({**group, **test})
+            session = case_id
+            row = spec.op
         else:
             steps = (_step(spec, test, group, result),)
             profiles = _profiles_of({**group, **test})

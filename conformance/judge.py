@@ -66,6 +66,17 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _canonical_covered(value: Any) -> Any:
+    """``covered`` with bare names (``@path``) written as serialised identifiers
+    (``"@path"``): the protocol accepts both spellings of a parameterless component."""
+    if not isinstance(value, list):
+        return value
+    return [
+        f'"{entry}"' if isinstance(entry, str) and not entry.startswith('"') else entry
+        for entry in value
+    ]
+
+
 def _compare_outputs(
     expected: dict[str, Any], got: dict[str, Any], skip: frozenset[str] = frozenset()
 ) -> list[str]:
@@ -75,6 +86,10 @@ def _compare_outputs(
             continue
         if key not in got:
             problems.append(f"{key}: expected {_show(value)}, got nothing")
+        elif key == "covered" and json_equal(
+            _canonical_covered(value), _canonical_covered(got[key])
+        ):
+            continue
         elif not json_equal(value, got[key]):
             problems.append(f"{key}: expected {_show(value)}, got {_show(got[key])}")
     return problems

@@ -193,8 +193,8 @@ def test_sign_then_verify_and_the_signature_recovers_with_eth_account(
     assert ok["replayable"] is False
     assert ok["request_bound"] is True
     assert ok["nonce_consumed"] is True
-    assert "@authority" in ok["covered"]
-    assert "content-digest" in ok["covered"]
+    assert '"@authority"' in ok["covered"]
+    assert '"content-digest"' in ok["covered"]
 
 
 def test_verify_uses_the_injected_now(state: AdapterState) -> None:

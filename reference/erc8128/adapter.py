@@ -52,7 +52,6 @@ from erc8128.structured_fields import (
     Item,
     SFList,
     parse_field,
-    parse_item,
     serialize_dictionary,
     serialize_item,
     serialize_list,
@@ -261,15 +260,6 @@ def _request_json(request: Request) -> dict[str, Any]:
     if request.body is not None:
         encoded["body_hex"] = request.body.hex()
     return encoded
-
-
-def _covered_name(identifier: str) -> str:
-    """A serialised component identifier in the policy form: ``@path``, ``content-type``, or
-    the whole identifier when it has parameters (``"@query-param";name="a"``)."""
-    item = parse_item(identifier)
-    if item.params or not isinstance(item.value, str):
-        return identifier
-    return item.value
 
 
 def _string_list(value: object, name: str) -> list[str]:
@@ -504,7 +494,8 @@ def _verified_json(verified: Verified) -> dict[str, Any]:
         "label": verified.label,
         "replayable": verified.replayable,
         "request_bound": verified.request_bound,
-        "covered": [_covered_name(identifier) for identifier in verified.covered_components],
+        # Serialised component identifiers in signed order, e.g. "\"@authority\"".
+        "covered": list(verified.covered_components),
         "nonce_consumed": verified.nonce_consumed,
         "profile": verified.profile,
         "created": verified.created,
