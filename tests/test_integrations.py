@@ -401,7 +401,8 @@ def test_percent_encoded_path_verifies_as_sent(uvicorn_server: str, flask_server
 def test_import_erc8128_imports_no_third_party_http_library() -> None:
     code = (
         "import sys, erc8128, erc8128.integrations, erc8128.client\n"
-        "bad = [m for m in ('requests', 'httpx', 'flask', 'starlette', 'werkzeug') "
+        "import erc8128.integrations.wsgi, erc8128.integrations.asgi\n"
+        "bad = [m for m in ('requests', 'httpx', 'flask', 'starlette', 'werkzeug', 'redis') "
         "if m in sys.modules]\n"
         "print(bad)\n"
     )
