@@ -1,0 +1,230 @@
+"""Throughput of the demo server (``erc8128 serve``): verified signed POSTs per second.
+
+Run: python benchmarks/bench_server.py [--seconds 10] [--clients 8] [--backends pure,coincurve]
+
+For each backend a ``python -m erc8128 serve`` subprocess is started with ``ERC8128_BACKEND``
+set. Agents are registered on an auto-approve project, then every request is signed BEFORE the
+timed phase (so client signing does not compete with the server for the CPU): signed POSTs with
+a JSON body to the registered-agent route ``/api/projects/{id}/echo`` (verification, the
+Principal hook, the replay store and an audit insert on every request). Keep-alive clients
+(``http.client`` in threads) then send them for a fixed time. Printed: verified requests/s,
+p50 and p99 latency, errors, and replays accepted when a sample of already-accepted requests is
+sent again (must be 0).
+
+Targets on a 2-core machine: >= 400 verified req/s pure, >= 1,000 with coincurve.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+from erc8128 import accelerate
+from erc8128.accelerate import BackendUnavailable
+from erc8128.message import Request
+from erc8128.sign import sign_request
+
+PUBLIC_URL = "http://bench.test"
+TARGETS = {"pure": 400.0, "coincurve": 1000.0}
+
+
+@dataclass
+class Result:
+    backend: str
+    seconds: float
+    verified: int
+    errors: int
+    latencies: list[float]
+    replays_accepted: int
+    replays_sent: int
+
+    @property
+    def rate(self) -> float:
+        return self.verified / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _key(index: int) -> bytes:
+    return (index + 1).to_bytes(32, "big")
+
+
+def _signed(key: bytes, method: str, target: str, body: object | None, created: int,
+            ) -> Request:
+    headers: tuple[tuple[str, str], ...] = ()
+    content = None
+    if body is not None:
+        content = json.dumps(body, separators=(",", ":")).encode()
+        headers = (("Content-Type", "application/json"),)
+    request = Request(method, PUBLIC_URL + target, headers, content)
+    return sign_request(request, key, created=created).request
+
+
+def _send(connection: http.client.HTTPConnection, request: Request) -> tuple[int, bytes]:
+    target = "/" + request.target_uri.split("://", 1)[1].split("/", 1)[1]
+    connection.putrequest(request.method, target, skip_accept_encoding=True)
+    for name, value in request.headers:
+        connection.putheader(name, value)
+    if request.body is not None:
+        connection.putheader("Content-Length", str(len(request.body)))
+    connection.endheaders(request.body)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def _start(backend: str) -> tuple[subprocess.Popen[str], int]:
+    environment = dict(os.environ, ERC8128_BACKEND=backend)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "erc8128", "serve", "--port", "0", "--quiet",
+         "--public-url", PUBLIC_URL, "--max-validity", "300"],
+        stdout=subprocess.PIPE, text=True, env=environment,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if "listening on" not in line:
+        process.kill()
+        raise SystemExit(f"server did not start: {line!r}")
+    port = int(line.split("listening on ", 1)[1].split(" ", 1)[0].rsplit(":", 1)[1])
+    return process, port
+
+
+def run_backend(backend: str, *, seconds: float, clients: int, per_client: int) -> Result:
+    process, port = _start(backend)
+    try:
+        created = int(time.time())
+        setup = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        status, body = _send(setup, _signed(_key(10_000), "POST", "/api/projects",
+                                            {"name": "bench", "auto_approve": True}, created))
+        assert status == 201, body
+        project_id = json.loads(body)["id"]
+        for client in range(clients):
+            status, body = _send(setup, _signed(
+                _key(client), "POST", f"/api/projects/{project_id}/request-access",
+                {"name": f"client-{client}"}, created))
+            assert status == 201, body
+        setup.close()
+
+        # Pre-sign everything before the timed phase.
+        work: list[list[Request]] = [
+            [
+                _signed(_key(client), "POST", f"/api/projects/{project_id}/echo",
+                        {"client": client, "i": i, "payload": "x" * 64}, created)
+                for i in range(per_client)
+            ]
+            for client in range(clients)
+        ]
+        latencies: list[list[float]] = [[] for _ in range(clients)]
+        accepted: list[list[Request]] = [[] for _ in range(clients)]
+        errors = [0] * clients
+        barrier = threading.Barrier(clients + 1)
+        deadline = [0.0]
+
+        def client_loop(client: int) -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            barrier.wait()
+            for request in work[client]:
+                if time.perf_counter() >= deadline[0]:
+                    break
+                started = time.perf_counter()
+                try:
+                    status, _ = _send(connection, request)
+                except (OSError, http.client.HTTPException):
+                    errors[client] += 1
+                    connection.close()
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    continue
+                latencies[client].append(time.perf_counter() - started)
+                if status == 200:
+                    accepted[client].append(request)
+                else:
+                    errors[client] += 1
+            connection.close()
+
+        threads = [threading.Thread(target=client_loop, args=(c,)) for c in range(clients)]
+        for thread in threads:
+            thread.start()
+        deadline[0] = time.perf_counter() + seconds
+        started = time.perf_counter()
+        barrier.wait()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+
+        # Replays: a sample of accepted requests sent again must all be refused.
+        sample = [request for requests in accepted for request in requests[:25]]
+        replay_connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        replays_accepted = sum(_send(replay_connection, r)[0] == 200 for r in sample)
+        replay_connection.close()
+        return Result(
+            backend=backend,
+            seconds=elapsed,
+            verified=sum(len(a) for a in accepted),
+            errors=sum(errors),
+            latencies=[x for per in latencies for x in per],
+            replays_accepted=replays_accepted,
+            replays_sent=len(sample),
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--backends", default="pure,coincurve")
+    parser.add_argument("--per-client", type=int, default=0,
+                        help="requests pre-signed per client (default: enough for 2,000 req/s)")
+    args = parser.parse_args(argv)
+    # Pre-signing uses the fastest available backend in THIS process only.
+    with contextlib.suppress(BackendUnavailable):
+        accelerate.use_backend("coincurve")
+    per_client = args.per_client or int(2000 * args.seconds / args.clients) + 50
+    print(f"bench_server: {args.clients} keep-alive clients, {args.seconds:.0f} s per backend, "
+          f"{per_client} pre-signed POSTs per client, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} CPUs")
+    status = 0
+    for backend in args.backends.split(","):
+        try:
+            accelerate.load_backend(backend)
+        except BackendUnavailable as error:
+            print(f"{backend}: not available ({error.reason})")
+            continue
+        result = run_backend(backend, seconds=args.seconds, clients=args.clients,
+                             per_client=per_client)
+        target = TARGETS.get(backend)
+        verdict = "" if target is None else (
+            f", target >= {target:.0f}: {'met' if result.rate >= target else 'MISSED'}"
+        )
+        print(
+            f"{backend}: {result.rate:.0f} verified req/s ({result.verified} in "
+            f"{result.seconds:.1f} s), p50 {result.percentile(0.5) * 1e3:.1f} ms, "
+            f"p99 {result.percentile(0.99) * 1e3:.1f} ms, errors {result.errors}, "
+            f"replays accepted {result.replays_accepted}/{result.replays_sent}{verdict}"
+        )
+        if result.replays_accepted:
+            status = 1
+        if result.verified and result.verified >= per_client * args.clients:
+            print(f"{backend}: warning: ran out of pre-signed requests; raise --per-client")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
