@@ -121,7 +121,8 @@ def _explain_candidate(
             claimed = account.address
             served = "served" if account.chain_id in policy.served_chains else "NOT served"
             print(
-                f"    keyid → chain {account.chain_id} ({served}), address {account.address}",
+                f"    step 7, keyid → chain {account.chain_id} ({served}), "
+                f"address {account.address}",
                 file=out,
             )
         except Erc8128Error as error:
@@ -131,17 +132,18 @@ def _explain_candidate(
         skew = policy.skew_sec
         inside = created - skew <= now <= expires + skew
         print(
-            f"    window: created - skew = {created - skew} <= now = {now} <= expires + skew = "
-            f"{expires + skew}: {'inside' if inside else 'OUTSIDE'}; validity "
+            f"    step 8, window: created - skew = {created - skew} <= now = {now} <= "
+            f"expires + skew = {expires + skew}: {'inside' if inside else 'OUTSIDE'}; validity "
             f"{expires - created} s (route maximum {policy.max_validity_sec} s)",
             file=out,
         )
     digest = request.field_lines("content-digest")
     if digest:
-        print("    Content-Digest (RFC 9530) against the received content:", file=out)
+        print("    step 12, Content-Digest (RFC 9530) against the received content:", file=out)
         _try(out, lambda: "matches: " + ", ".join(
             verify_content_digest(request.body or b"", ", ".join(digest))))
-    print("    signature base M (RFC 9421 §2.5), rebuilt from the received request:", file=out)
+    print("    step 15, signature base M (RFC 9421 §2.5), rebuilt from the received request:",
+          file=out)
     try:
         base = signature_base(request, member)
     except Erc8128Error as error:
@@ -153,7 +155,7 @@ def _explain_candidate(
     message_hash = personal_message_hash(message)
     print(f"    len(M) = {len(message)} bytes", file=out)
     print(
-        f'    H = keccak256("\\x19Ethereum Signed Message:\\n{len(message)}" || M) = '
+        f'    step 16, H = keccak256("\\x19Ethereum Signed Message:\\n{len(message)}" || M) = '
         f"0x{message_hash.hex()}",
         file=out,
     )
@@ -171,7 +173,7 @@ def _explain_candidate(
         return
     same = claimed is not None and recovered.lower() == claimed.lower()
     print(
-        f"    recovered address {recovered}: "
+        f"    step 17, recovered address {recovered}: "
         f"{'equals' if same else 'DIFFERS FROM'} the keyid address",
         file=out,
     )
@@ -204,7 +206,7 @@ def explain(
     print(f"    target URI (scheme and authority from configuration): {request.target_uri}",
           file=out)
 
-    _step(out, "2", "signature fields (RFC 9421 §4, RFC 9651 Dictionaries)")
+    _step(out, "2", "signature fields (SPEC.md §4 steps 1-3; RFC 9421 §4, RFC 9651 Dictionaries)")
     inputs: Dictionary = ()
     signatures: dict[str, Any] = {}
     try:
@@ -215,7 +217,7 @@ def explain(
     print(f"    Signature-Input labels: {[label for label, _ in inputs]}", file=out)
     print(f"    Signature labels:       {list(signatures)}", file=out)
 
-    _step(out, "3", f"candidates (profiles accepted: {', '.join(profiles)})")
+    _step(out, "3", f"candidates (SPEC.md §4 step 4; profiles accepted: {', '.join(profiles)})")
     for label, member in inputs:
         tag = get_param(member.params, "tag")
         keyid = get_param(member.params, "keyid")
@@ -233,7 +235,7 @@ def explain(
                 out, request, label, member, signatures=signatures, policy=policy, now=now
             )
 
-    _step(out, "4", f"verdict of verify_request at now = {now}")
+    _step(out, "4", f"verdict of verify_request at now = {now} (SPEC.md §4 steps 1-18)")
     store = MemoryReplayStore(clock=lambda: float(now))
     try:
         verified = verify_request(request, now=now, nonces=store, policy=policy)
