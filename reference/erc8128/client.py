@@ -600,7 +600,12 @@ def redeem_invite(client: Client, invite_code: str, name: str) -> Enrollment:
         client.post(f"/api/invites/{invite_code}/redeem", {"name": name}), "redeem"
     )
     agent = _agent_of(answer, "redeem")
-    return Enrollment(client, str(answer.get("project_id")), str(agent["status"]), agent)
+    project_id = answer.get("project_id")
+    if not isinstance(project_id, str | int) or isinstance(project_id, bool):
+        raise ClientError(
+            "invalid_response", f"expected the invite's project_id from redeem, got {project_id!r}"
+        )
+    return Enrollment(client, str(project_id), str(agent["status"]), agent)
 
 
 def bootstrap(

@@ -9,6 +9,14 @@ the target resource". Lifespan and WebSocket scopes pass through untouched.
 
 ASGI keeps what the signature needs: ``raw_path`` (the path as sent, percent-encoding intact),
 ``query_string`` and the header lines in order.
+
+Usage (Starlette, FastAPI)::
+
+    from erc8128.integrations.asgi import ERC8128Middleware
+    from erc8128.integrations.gate import Gate
+
+    app = ERC8128Middleware(starlette_app, Gate("https://api.example"))
+    # in an endpoint: request.scope["erc8128.verified"].address
 """
 
 from __future__ import annotations

@@ -14,6 +14,16 @@ base does not depend on it (RFC 9421 §2.1 combines repeated lines in order, whi
 The standard library's ``wsgiref`` server invents ``CONTENT_TYPE=text/plain`` for requests
 without one, which the draft profile then requires covered; serve with werkzeug, gunicorn or
 uWSGI instead.
+
+Usage (Flask)::
+
+    from erc8128.integrations.gate import Gate
+    from erc8128.integrations.wsgi import ERC8128Middleware
+    from erc8128.nonces.sqlite import SqliteReplayStore
+
+    gate = Gate("https://api.example", nonces=SqliteReplayStore("nonces.db"))
+    app.wsgi_app = ERC8128Middleware(app.wsgi_app, gate)
+    # in a view: flask.request.environ["erc8128.verified"].address
 """
 
 from __future__ import annotations
