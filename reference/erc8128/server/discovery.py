@@ -88,6 +88,10 @@ def _route_policy(route: ProtectedRoute) -> dict[str, object]:
     }
 
 
+def _without_methods(policy: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in policy.items() if key != "methods"}
+
+
 def discovery_document(
     *,
     policy: VerifierPolicy,
@@ -107,7 +111,17 @@ def discovery_document(
     route_policies: dict[str, list[dict[str, object]]] = {}
     for route in routes:
         _check_route(route)
-        route_policies.setdefault(route.key, []).append(_route_policy(route))
+        advertised = _route_policy(route)
+        policies = route_policies.setdefault(route.key, [])
+        # Routes under one key with the same policy are advertised once, their methods merged.
+        same = next((p for p in policies if _without_methods(p) == _without_methods(advertised)),
+                    None)
+        if same is None:
+            policies.append(advertised)
+            continue
+        methods = same["methods"]
+        assert isinstance(methods, list)  # built by _route_policy
+        methods.extend(m for m in route.methods if m not in methods)
     document: dict[str, object] = {
         # "Positive integer maximum for `expires - created` when a route does not override it"
         "max_validity_sec": policy.max_validity_sec,
