@@ -125,6 +125,34 @@ def _group(group_type: str, tests: list[JsonObject], **fields: Any) -> JsonObjec
     return group
 
 
+# Wycheproof bug types for flags that mark a known class of implementation bug.
+_BUG_TYPES: Final[Mapping[str, str]] = {
+    "HighS": "SIGNATURE_MALLEABILITY",
+    "Length": "MALFORMED_SIGNATURE",
+    "V": "MALFORMED_SIGNATURE",
+    "RRange": "MODIFIED_SIGNATURE",
+    "SRange": "MODIFIED_SIGNATURE",
+    "NotOnCurve": "EDGE_CASE",
+    "SignatureByteFlip": "MODIFIED_SIGNATURE",
+    "ComponentChange": "MISSING_STEP",
+    "UnicodeDigits": "CAN_OF_WORMS",
+    "Injection": "CAN_OF_WORMS",
+    "NonAscii": "CAN_OF_WORMS",
+    "RateBoundary": "EDGE_CASE",
+    "LengthDigits": "EDGE_CASE",
+    "Utf8Length": "EDGE_CASE",
+    "LastWins": "EDGE_CASE",
+    "Duplicate": "MISSING_STEP",
+}
+
+
+def _note(flag: str, description: str) -> JsonObject:
+    bug_type = _BUG_TYPES.get(flag)
+    if bug_type is None:
+        return {"description": description}
+    return {"bugType": bug_type, "description": description}
+
+
 def _assemble(name: str, algorithm: str, header: list[str], notes: Mapping[str, str],
               groups: list[JsonObject], *, schema: JsonObject) -> VectorFile:
     """Number the tests 1..N in file order and check every flag is explained in ``notes``."""
@@ -145,7 +173,7 @@ def _assemble(name: str, algorithm: str, header: list[str], notes: Mapping[str, 
         "generatorVersion": GENERATOR_VERSION,
         "numberOfTests": tc_id,
         "header": header,
-        "notes": {flag: {"description": text} for flag, text in notes.items()},
+        "notes": {flag: _note(flag, text) for flag, text in notes.items()},
         "testGroups": numbered_groups,
     }
     return VectorFile(name, document, schema)
