@@ -18,7 +18,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const SOURCES = join(HERE, "src");
 const ARTIFACTS = join(HERE, "artifacts");
 const VALIDATOR_MODULE = join(HERE, "..", "reference", "erc8128", "erc6492_validator.py");
-const CONTRACTS = ["OwnedWallet", "WalletFactory", "Erc7702Delegate", "Erc6492Validator"];
+const CONTRACTS = ["OwnedWallet", "WalletFactory", "PreparableWallet", "Erc7702Delegate", "Erc6492Validator"];
 
 const SETTINGS = {
   // anvil runs with --hardfork prague (EIP-7702); do not emit newer opcodes.
@@ -83,8 +83,9 @@ ${solc.version()}; do not edit by hand.
 The constructor takes \`\`(address account, bytes32 hash, bytes signature)\`\` (ABI-encoded after
 this code), simulates the wrapper's factory deployment when the account has no
 code, calls ERC-1271 \`\`isValidSignature(hash, innerSignature)\`\` and returns one 32-byte word:
-1 (valid) or 0 (invalid). ERC-8128 §4.1 step 1: "An invalid wrapper MUST NOT fall back." The
-contract has no ECDSA path.
+1 (valid) or 0 (invalid). For an account that already has code, a failed check is retried once
+after the wrapper's call (ERC-6492's "prepare" case). ERC-8128 §4.1 step 1: "An invalid wrapper
+MUST NOT fall back." The contract has no ECDSA path.
 """
 
 from __future__ import annotations

@@ -73,6 +73,7 @@ class Chain:
     counterfactual: str  # OwnedWallet(owner) at its CREATE2 address, not deployed
     delegate_accepting: str
     delegate_rejecting: str
+    unprepared: str  # PreparableWallet with no owner yet (ERC-6492 "prepare" case)
 
 
 @dataclass
@@ -108,6 +109,7 @@ def chain() -> Iterator[Chain]:
         )
         wallet = create2_address(factory, DEPLOYED_SALT, init_code)
         counterfactual = create2_address(factory, COUNTERFACTUAL_SALT, init_code)
+        unprepared = deploy(anvil, "PreparableWallet")
         accepting = deploy(anvil, "Erc7702Delegate", [uint256_word(1)])
         rejecting = deploy(anvil, "Erc7702Delegate", [uint256_word(0)])
         # One EIP-7702 (type-4) transaction sets all three delegations; each authority signs
@@ -119,7 +121,7 @@ def chain() -> Iterator[Chain]:
         ]
         receipt = send(anvil, {"to": ANVIL_ACCOUNT_0, "authorizationList": authorizations})
         assert receipt["type"] == "0x4"
-        yield Chain(anvil, factory, wallet, counterfactual, accepting, rejecting)
+        yield Chain(anvil, factory, wallet, counterfactual, accepting, rejecting, unprepared)
     finally:
         anvil.cleanup()
 
@@ -391,6 +393,45 @@ def test_invalid_wrapper_does_not_fall_back_to_a_valid_eoa_signature(chain: Chai
     )
     assert same_hash == message_hash
     assert verify(unwrapped, state).verification_method == "eoa"
+
+
+def prepare_call(owner: str) -> bytes:
+    return function_selector("prepare(address)") + encode_arguments(
+        [address_word(bytes.fromhex(owner[2:]))]
+    )
+
+
+def owner_of(chain: Chain, wallet: str) -> str:
+    data = "0x" + function_selector("owner()").hex()
+    word: str = chain.anvil.rpc("eth_call", [{"to": wallet, "data": data}, "latest"])
+    return "0x" + word[-40:]
+
+
+def test_erc6492_prepare_call_makes_a_deployed_wallet_ready(chain: Chain) -> None:
+    """ERC-6492: "if the ERC-1271 verification fails, and the deploy call to the `factory` was
+    skipped due to the wallet already having code, execute the `factoryCalldata` transaction and
+    try `isValidSignature` again"."""
+    owner = address_of(OWNER_KEY)
+    wallet = Account(1, chain.unprepared)
+    state, counter = provider(chain)
+    plain, _ = sign_request_for(
+        REQUEST, wallet, lambda h: sign_hash(OWNER_KEY, h), created=NOW, nonce="prep-1"
+    )
+    assert rejected(plain, state).reason == "bad_signature"  # not ready: no owner yet
+    wrapped, _ = sign_request_for(
+        REQUEST, wallet, wrapped_signer(chain.unprepared, prepare_call(owner), OWNER_KEY),
+        created=NOW, nonce="prep-2",
+    )
+    counter.methods.clear()
+    assert verify(wrapped, state).verification_method == "erc6492"
+    assert counter.methods == ["eth_call"]
+    # The prepare call was simulated, never sent: the wallet is still unprepared.
+    assert owner_of(chain, chain.unprepared) == "0x" + "00" * 20
+    stranger, _ = sign_request_for(
+        REQUEST, wallet, wrapped_signer(chain.unprepared, prepare_call(owner), STRANGER_KEY),
+        created=NOW, nonce="prep-3",
+    )
+    assert rejected(stranger, state).reason == "bad_signature"
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,13 @@ from chain_support import authorization_hash, rlp_encode, sign_authorization
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = ROOT / "contracts"
-ARTIFACT_NAMES = ["OwnedWallet", "WalletFactory", "Erc7702Delegate", "Erc6492Validator"]
+ARTIFACT_NAMES = [
+    "OwnedWallet",
+    "WalletFactory",
+    "PreparableWallet",
+    "Erc7702Delegate",
+    "Erc6492Validator",
+]
 
 
 @pytest.mark.parametrize("name", ARTIFACT_NAMES)

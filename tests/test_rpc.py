@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from pathlib import Path
@@ -225,6 +226,12 @@ HOSTILE = {
     "deeply nested JSON": lambda conn, request, stop: conn.sendall(
         http_response(b"[" * 200_000 + b"]" * 200_000)
     ),
+    "JSON nested 33 deep": lambda conn, request, stop: conn.sendall(
+        http_response(b'{"jsonrpc":"2.0","id":1,"result":' + b"[" * 32 + b"]" * 32 + b"}")
+    ),
+    "unterminated string of escaped quotes": lambda conn, request, stop: conn.sendall(
+        http_response(b'{"jsonrpc":"2.0","id":1,"result":"' + b'\\"' * 400_000)
+    ),
     "NaN": lambda conn, request, stop: conn.sendall(
         http_response(b'{"jsonrpc":"2.0","id":1,"result":NaN}')
     ),
@@ -285,6 +292,29 @@ def test_hostile_answers_are_unavailable_for_erc1271_and_erc6492(name: str) -> N
             state.erc1271_is_valid(ACCOUNT, HASH, b"\x00" * 65)
         with pytest.raises(AccountStateUnavailable):
             state.erc6492_is_valid(ACCOUNT, HASH, b"\x00" * 64 + ERC6492_MAGIC_SUFFIX)
+
+
+def test_deep_json_is_refused_before_parsing_even_with_a_raised_recursion_limit() -> None:
+    """json.loads recurses per nesting level; with a raised recursion limit (as some frameworks
+    set) 1 MiB of '[' would overflow the C stack and crash the process instead of raising."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1_000_000)
+    try:
+        with (
+            HostileRpcServer(HOSTILE["deeply nested JSON"]) as server,
+            pytest.raises(RpcUnavailable) as info,
+        ):
+            provider(server.url).get_code(ACCOUNT)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert "nested" in info.value.message
+
+
+def test_json_nested_within_the_bound_is_parsed() -> None:
+    answer = json_answer(lambda request: {"jsonrpc": "2.0", "id": 1, "result": [[["0x"]]]})
+    with HostileRpcServer(answer) as server:
+        nested = rpc_call(JsonRpcEndpoint(server.url, **FAST), "eth_getCode", [])
+    assert nested == [[["0x"]]]
 
 
 def test_response_limit_stops_reading_early() -> None:

@@ -7,6 +7,8 @@ pragma solidity 0.8.37;
 ///         runs inside one eth_call, simulates the deployment the wrapper names (the factory
 ///         call), then asks the account `isValidSignature(hash, innerSignature)` and ends the
 ///         creation by returning one 32-byte word, 1 (valid) or 0 (invalid), instead of code.
+///         For an account that already has code, a failed check is retried once after the
+///         wrapper's call (ERC-6492's "prepare" case). All state changes die with the eth_call.
 ///
 ///         Wrapper (ERC-6492): abi.encode(factory, factoryCalldata, innerSignature) ‖
 ///         0x6492...6492 (32 bytes). The caller has already checked the magic suffix.
@@ -39,19 +41,39 @@ contract Erc6492Validator {
         }
         (address factory, bytes memory factoryCalldata, bytes memory innerSignature) =
             abi.decode(wrappedSignature, (address, bytes, bytes));
-        // ERC-6492: deploy through the factory only when the account has no code yet.
+        // ERC-6492 verifier side: "do an `eth_call` to a multicall contract that will call the
+        // factory first with the `factoryCalldata` and deploy the contract if it isn't already
+        // deployed; Then, call `contract.isValidSignature` as usual with the unwrapped signature"
         if (account.code.length == 0) {
             (bool deployed,) = factory.call(factoryCalldata);
             if (!deployed) {
                 return false;
             }
+            if (account.code.length == 0) {
+                return false;
+            }
+            return _isValidSignature(account, hash, innerSignature);
         }
-        if (account.code.length == 0) {
+        if (_isValidSignature(account, hash, innerSignature)) {
+            return true;
+        }
+        // "if the ERC-1271 verification fails, and the deploy call to the `factory` was skipped
+        // due to the wallet already having code, execute the `factoryCalldata` transaction and
+        // try `isValidSignature` again" (the "prepare" case of a deployed wallet).
+        (bool prepared,) = factory.call(factoryCalldata);
+        if (!prepared) {
             return false;
         }
-        (bool called, bytes memory answer) = account.staticcall(
-            abi.encodeWithSelector(MAGIC_VALUE, hash, innerSignature)
-        );
+        return _isValidSignature(account, hash, innerSignature);
+    }
+
+    function _isValidSignature(address account, bytes32 hash, bytes memory signature)
+        private
+        view
+        returns (bool)
+    {
+        (bool called, bytes memory answer) =
+            account.staticcall(abi.encodeWithSelector(MAGIC_VALUE, hash, signature));
         if (!called) {
             return false;
         }

@@ -14,7 +14,9 @@ What each call does:
   ``eth_call`` with no ``to`` whose data is the init code of our validator contract
   (:mod:`erc8128.erc6492_validator`) followed by ``abi.encode(account, H, wrappedSignature)``.
   The constructor simulates the factory deployment, calls ``isValidSignature`` and returns one
-  word, 1 or 0. ERC-8128 §4.1 step 1: "An invalid wrapper MUST NOT fall back."
+  word, 1 or 0; for an account that already has code, a failed check is retried once after the
+  wrapper's call (ERC-6492's "prepare" case). Nothing is deployed or changed on chain.
+  ERC-8128 §4.1 step 1: "An invalid wrapper MUST NOT fall back."
 
 Revert versus unavailable (decision): an ``eth_call`` that the node executed and the EVM
 reverted (JSON-RPC error code 3, or -32000 with "execution reverted") is a definitive *invalid*:
