@@ -363,8 +363,8 @@ def _keccak_file() -> VectorFile:
         ("'abc'", b"abc", []),
         ("'The quick brown fox jumps over the lazy dog'",
          b"The quick brown fox jumps over the lazy dog", []),
-        ("one 0x01 byte: collides with the Keccak pad's first bit position", b"\x01", []),
-        ("one 0x06 byte: SHA3-256 padding bits as data", b"\x06", []),
+        ("one 0x01 byte (the value of Keccak's first padding byte)", b"\x01", []),
+        ("one 0x06 byte (the value of SHA3-256's first padding byte)", b"\x06", []),
         ("one 0x80 byte", b"\x80", []),
     ]
     for length in (_KECCAK_RATE - 2, _KECCAK_RATE - 1, _KECCAK_RATE, _KECCAK_RATE + 1,
@@ -1741,7 +1741,7 @@ def _mutations(base: _Signed) -> list[JsonObject]:
         ("valid: label renamed in both fields (the label is not signed)",
          _with_field(_with_field(request, "Signature-Input", "renamed=" + base.member),
                      "Signature", "renamed=:" + _b64(base.signature) + ":"), "valid"),
-        ("valid: whitespace around Signature-Input parameters",
+        ("valid: extra spaces between covered components in Signature-Input",
          _with_field(request, "Signature-Input",
                      _field(request, "signature-input").replace('" "', '"   "', 1)), "valid"),
     ]
