@@ -33,13 +33,14 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, TextIO
 
-from erc8128.errors import MessageComponentError
+from erc8128.errors import Erc8128Error, MessageComponentError
 from erc8128.message import Request, ascii_lower, request_from_wire
 from erc8128.server.app import App, Handled
 from erc8128.server.challenge import HttpResponse, problem_response
 
 __all__ = [
     "FrontEndLimits",
+    "FrontEndRefusal",
     "RequestHandler",
     "VerifierHTTPServer",
     "escape_for_log",
@@ -73,13 +74,19 @@ def escape_for_log(text: str, limit: int = 200) -> str:
     return escaped + ("..." if len(text) > limit else "")
 
 
-class _Refused(Exception):
-    """A request refused before the app sees it; the connection is closed after the answer."""
+class FrontEndRefusal(Erc8128Error):
+    """A request refused by the front end before the app sees it (status 400, 413, 414, 417,
+    431, 501 or 505); the connection is closed after the answer."""
 
-    def __init__(self, status: int, reason: str, detail: str) -> None:
-        super().__init__(reason)
-        self.response = problem_response(status, reason, detail)
-        self.reason = reason
+    status: int
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(reason, message)
+        self.status = status
+
+    @property
+    def response(self) -> HttpResponse:
+        return problem_response(self.status, self.reason, self.message)
 
 
 class _ConnectionGone(Exception):
@@ -229,7 +236,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             received = self._read_request()
         except _ConnectionGone:
             return
-        except _Refused as refusal:
+        except FrontEndRefusal as refusal:
             self._answer(refusal.response, close=True, head=False)
             self._log_line(method, target, refusal.response.status, refusal.reason)
             self._linger()
@@ -285,11 +292,12 @@ class RequestHandler(BaseHTTPRequestHandler):
         if not line_complete or len(request_line) > limits.request_line_bytes:
             # RFC 9112 §3: "A server that receives a request-target longer than any URI it
             # wishes to parse MUST respond with a 414 (URI Too Long) status code"
-            raise _Refused(414, "request_line_too_long",
-                           f"expected a request line <= {limits.request_line_bytes} bytes")
+            raise FrontEndRefusal(414, "request_line_too_long",
+                                  f"expected a request line <= {limits.request_line_bytes} bytes")
         version = request_line.rsplit(b" ", 1)[-1]
         if version.startswith(b"HTTP/") and version not in (b"HTTP/1.1", b"HTTP/1.0"):
-            raise _Refused(505, "http_version_not_supported", "expected HTTP/1.1 or HTTP/1.0")
+            raise FrontEndRefusal(505, "http_version_not_supported",
+                                  "expected HTTP/1.1 or HTTP/1.0")
 
         header_lines: list[str] = []
         header_bytes = 0
@@ -304,12 +312,12 @@ class RequestHandler(BaseHTTPRequestHandler):
             # RFC 6585 §5: "431 (Request Header Fields Too Large) [...] the server is unwilling
             # to process the request because its header fields are too large."
             if header_bytes > limits.header_bytes or not raw.endswith(b"\n"):
-                raise _Refused(431, "header_section_too_large",
-                               f"expected header lines <= {limits.header_bytes} bytes in all")
+                raise FrontEndRefusal(431, "header_section_too_large",
+                                      f"expected header lines <= {limits.header_bytes} bytes")
             header_lines.append(raw.decode("latin-1"))
             if len(header_lines) > limits.header_lines:
-                raise _Refused(431, "too_many_header_lines",
-                               f"expected <= {limits.header_lines} header lines")
+                raise FrontEndRefusal(431, "too_many_header_lines",
+                                      f"expected <= {limits.header_lines} header lines")
 
         try:
             head = request_from_wire(
@@ -321,7 +329,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             )
         except MessageComponentError as error:
             # The reason names the rule; the detail does not echo what was received.
-            raise _Refused(400, error.reason, "the request is not valid HTTP/1.1") from None
+            raise FrontEndRefusal(400, error.reason, "the request is not valid HTTP/1.1") from None
 
         # RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any
         # HTTP/1.1 request message that lacks a Host header field and to any request message
@@ -329,34 +337,35 @@ class RequestHandler(BaseHTTPRequestHandler):
         # invalid field value."
         hosts = head.field_lines("host")
         if not hosts:
-            raise _Refused(400, "missing_host", "expected one Host header field, got none")
+            raise FrontEndRefusal(400, "missing_host", "expected one Host header field, got none")
         if len(hosts) > 1:
-            raise _Refused(400, "duplicate_host", f"expected one Host field line, got {len(hosts)}")
+            raise FrontEndRefusal(400, "duplicate_host",
+                                  f"expected one Host field line, got {len(hosts)}")
         if not hosts[0]:
-            raise _Refused(400, "invalid_host", "expected a non-empty Host value")
+            raise FrontEndRefusal(400, "invalid_host", "expected a non-empty Host value")
         # RFC 9112 §6.1: "A server that receives a request message with a transfer coding it
         # does not understand SHOULD respond with 501 (Not Implemented)." Chunked bodies are
         # not supported here at all: the body must be framed by Content-Length.
         if head.field_lines("transfer-encoding"):
-            raise _Refused(501, "transfer_encoding_not_supported",
-                           "expected a Content-Length framed body, got Transfer-Encoding")
+            raise FrontEndRefusal(501, "transfer_encoding_not_supported",
+                                  "expected a Content-Length framed body, got Transfer-Encoding")
         content_lengths = head.field_lines("content-length")
         if len(content_lengths) > 1:
             # RFC 9112 §6.3: a message with invalid or conflicting Content-Length "MUST" be
             # treated as an unrecoverable framing error (paraphrase): 400 and close.
-            raise _Refused(400, "duplicate_content_length",
-                           f"expected one Content-Length line, got {len(content_lengths)}")
+            raise FrontEndRefusal(400, "duplicate_content_length",
+                                  f"expected one Content-Length line, got {len(content_lengths)}")
         length: int | None = None
         if content_lengths:
             # RFC 9110 §8.6: Content-Length = 1*DIGIT (int() would also take "+5", "5_0", "٥").
             if _CONTENT_LENGTH.fullmatch(content_lengths[0]) is None:
-                raise _Refused(400, "invalid_content_length",
-                               "expected Content-Length as 1 to 16 ASCII digits")
+                raise FrontEndRefusal(400, "invalid_content_length",
+                                      "expected Content-Length as 1 to 16 ASCII digits")
             length = int(content_lengths[0])
             if length > limits.body_bytes:
                 # RFC 9110 §15.5.14: 413 (Content Too Large)
-                raise _Refused(413, "content_too_large",
-                               f"expected content <= {limits.body_bytes} bytes, got {length}")
+                raise FrontEndRefusal(413, "content_too_large",
+                                      f"expected <= {limits.body_bytes} bytes, got {length}")
 
         keep_alive = self._keep_alive(request_line, head)
         expectations = [ascii_lower(value) for value in head.field_lines("expect")]
@@ -364,7 +373,8 @@ class RequestHandler(BaseHTTPRequestHandler):
             # RFC 9110 §10.1.1: "A server that receives an Expect field value containing a
             # member other than 100-continue MAY respond with a 417 (Expectation Failed)".
             if expectations != ["100-continue"]:
-                raise _Refused(417, "expectation_failed", "expected only Expect: 100-continue")
+                raise FrontEndRefusal(417, "expectation_failed",
+                                      "expected only Expect: 100-continue")
             if request_line.endswith(b"HTTP/1.1") and length:
                 self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
