@@ -77,6 +77,27 @@ def _canonical_covered(value: Any) -> Any:
     ]
 
 
+def _field_map(headers: Any) -> Any:
+    """A header list as HTTP semantics sees it: names case-insensitive, the lines of one name
+    combined in order, different names in any order. RFC 9110 §5.3: "the order in which field
+    lines with differing field names are received in a section is not significant"."""
+    if not isinstance(headers, list):
+        return headers
+    lines: dict[str, list[str]] = {}
+    for line in headers:
+        if not (isinstance(line, list) and len(line) == 2 and all(map(_is_str, line))):
+            return headers
+        lines.setdefault(line[0].lower(), []).append(line[1])
+    # RFC 9110 §5.3: "A recipient MAY combine multiple field lines within a field section that
+    # have the same field name into one field line [...] in order, into one field value,
+    # separated by a comma".
+    return {name: ", ".join(values) for name, values in lines.items()}
+
+
+def _is_str(value: object) -> bool:
+    return isinstance(value, str)
+
+
 def _compare_outputs(
     expected: dict[str, Any], got: dict[str, Any], skip: frozenset[str] = frozenset()
 ) -> list[str]:
@@ -86,9 +107,9 @@ def _compare_outputs(
             continue
         if key not in got:
             problems.append(f"{key}: expected {_show(value)}, got nothing")
-        elif key == "covered" and json_equal(
+        elif (key == "covered" and json_equal(
             _canonical_covered(value), _canonical_covered(got[key])
-        ):
+        )) or (key == "headers" and json_equal(_field_map(value), _field_map(got[key]))):
             continue
         elif not json_equal(value, got[key]):
             problems.append(f"{key}: expected {_show(value)}, got {_show(got[key])}")
@@ -137,7 +158,14 @@ def _randomised_signature_problems(step: Step, got: dict[str, Any]) -> list[str]
         if not isinstance(got_headers, list) or len(got_headers) != len(expected_headers):
             return [f"headers: expected {_show(expected_headers)}, got {_show(got_headers)}"]
         problems = []
-        for want, have in zip(expected_headers, got_headers, strict=True):
+        by_name = sorted(range(len(got_headers)), key=lambda i: str(got_headers[i][0]).lower())
+        want_by_name = sorted(
+            range(len(expected_headers)), key=lambda i: str(expected_headers[i][0]).lower()
+        )
+        for want, have in zip(
+            [expected_headers[i] for i in want_by_name], [got_headers[i] for i in by_name],
+            strict=True,
+        ):
             if str(want[0]).lower() == "signature" and isinstance(have, list) and len(have) == 2:
                 want_hex = _signature_member_hex(str(want[1]))
                 have_hex = _signature_member_hex(str(have[1]))
@@ -146,7 +174,7 @@ def _randomised_signature_problems(step: Step, got: dict[str, Any]) -> list[str]
                     problems.append(f"signature: expected {want[1]!r}, got {have[1]!r}")
                 elif not _recovers_to(hash_hex, have_hex, address):
                     problems.append(f"signature {have[1]!r} does not recover to {address}")
-            elif not json_equal(want, have):
+            elif not json_equal(_field_map([want]), _field_map([have])):
                 problems.append(f"header: expected {_show(want)}, got {_show(have)}")
         return problems
     return None

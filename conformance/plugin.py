@@ -42,6 +42,7 @@ class SuiteOptions:
     timeout: float = 10.0
     vectors_dir: Path | None = None
     path: str = "/api/whoami"
+    report_json: Path | None = None
     method: str = "GET"
     adapter_cwd: str | None = None
 
@@ -165,8 +166,24 @@ class VectorRun:
             lines.append(f"--- adapter stderr ---\n{response.stderr}")
         return "\n".join(lines)
 
-    def _record(self, case: Case, outcome: Outcome, message: str = "") -> None:
-        self.outcomes.append(CaseOutcome(case.case_id, case.row, outcome, message))
+    def _record(
+        self, case: Case, outcome: Outcome, message: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.outcomes.append(
+            CaseOutcome(case.case_id, case.row, outcome, message, details or {})
+        )
+
+    @staticmethod
+    def _details(case: Case, index: int, response: Response | None) -> dict[str, Any]:
+        step = case.steps[index]
+        return {
+            "comment": case.comment,
+            "step": index + 1,
+            "input": {"op": step.op, **step.fields},
+            "expected": {"result": step.result, **step.expected},
+            "got": response.raw if response is not None else None,
+        }
 
     def check(self, case: Case) -> None:
         """Run one case and end the pytest test with its outcome."""
@@ -190,10 +207,11 @@ class VectorRun:
             pytest.skip(f"not supported: {verdict.message}")
         if verdict.status == "failed":
             text = self._failure_text(case, verdict, index, response)
+            details = self._details(case, index, response)
             if expected_failure is not None:
-                self._record(case, "xfail", expected_failure.reason)
+                self._record(case, "xfail", expected_failure.reason, details)
                 pytest.xfail(f"expected failure: {expected_failure.reason}")
-            self._record(case, "failed", text)
+            self._record(case, "failed", text, details)
             pytest.fail(text, pytrace=False)
         if expected_failure is not None:
             message = (
@@ -313,6 +331,18 @@ class ConformancePlugin:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.list_errors and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.options.report_json is not None:
+            document = {
+                "header": self.header,
+                "success": is_success(self.outcomes) and not self.list_errors,
+                "list_errors": self.list_errors,
+                "outcomes": [outcome.to_json() for outcome in self.outcomes],
+            }
+            self.options.report_json.write_text(
+                json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Final, Literal
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
 
 __all__ = ["COLUMNS", "CaseOutcome", "Outcome", "format_table", "is_success"]
 
@@ -42,6 +42,17 @@ class CaseOutcome:
     row: str  # operation (or "replay", or "live")
     outcome: Outcome
     message: str = ""
+    # For failures: the step's input, the expected outcome and the adapter's raw response.
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.case_id,
+            "operation": self.row,
+            "outcome": self.outcome,
+            "message": self.message,
+            **self.details,
+        }
 
 
 def is_success(outcomes: Iterable[CaseOutcome]) -> bool:

@@ -51,6 +51,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--timeout", metavar="SEC", type=float, default=10.0,
                         help="per-case timeout in seconds (default 10)")
     parser.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
+    parser.add_argument("--report-json", metavar="FILE", type=Path,
+                        help="also write every case's outcome (failures with input, expected, "
+                        "got) as JSON")
     parser.add_argument("--vectors", metavar="DIR", type=Path,
                         help="vectors folder (default: the installed erc8128_vectors)")
     parser.set_defaults(func=run)
@@ -91,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         vectors_dir=args.vectors,
         path=args.path,
+        report_json=args.report_json,
     )
     status: int = runner.run(options, junit_xml=args.junit_xml)
     return status
