@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -136,6 +137,22 @@ def test_validator_module_is_the_committed_artifact() -> None:
 def test_abi_rejects_values_that_do_not_fit(make: Any) -> None:
     with pytest.raises(AbiEncodingError):
         make()
+
+
+def test_provider_modules_import_only_the_standard_library() -> None:
+    code = (
+        "import sys, json\n"
+        "before = set(sys.modules)\n"
+        "import erc8128.rpc, erc8128.jsonrpc, erc8128.abi, erc8128.erc6492_validator\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - before})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    foreign = {
+        name
+        for name in json.loads(out.stdout)
+        if name not in sys.stdlib_module_names and name != "erc8128" and not name.startswith("_")
+    }
+    assert foreign == set()
 
 
 # Configuration and the chain guard.
