@@ -99,7 +99,8 @@ def signature_of(request_json: dict[str, Any], label: str) -> bytes:
     """The label's Signature member, parsed with a regex of this test (not our sf parser)."""
     lines = [value for name, value in request_json["headers"] if name.lower() == "signature"]
     found = re.findall(rf"(?:^|,)\s*{re.escape(label)}=:([A-Za-z0-9+/=]*):", ", ".join(lines))
-    return base64.b64decode(found[-1])
+    encoded: str = found[-1]
+    return base64.b64decode(encoded + "=" * (-len(encoded) % 4))
 
 
 # -- the frame: files, schemas, tcIds, flags ------------------------------------------------
@@ -353,7 +354,12 @@ def _check_intermediates(step: dict[str, Any], flags: list[str]) -> None:
 
 @pytest.mark.parametrize(("group", "test"), cases("verify_request.json"))
 def test_verify_request(group: dict[str, Any], test: dict[str, Any]) -> None:
-    assert run_verify(test, group["profile"]) == _expected(test, _VERIFY_INPUTS)
+    expected = _expected(test, _VERIFY_INPUTS)
+    if test["result"] == "acceptable":
+        # Either outcome conforms; the recorded values are those of acceptance, which is what
+        # the reference implementation does.
+        expected["result"] = "valid"
+    assert run_verify(test, group["profile"]) == expected
     _check_intermediates(test, test["flags"])
 
 

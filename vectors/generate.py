@@ -1748,6 +1748,12 @@ def _mutations(base: _Signed) -> list[JsonObject]:
     for comment, changed, expect in changes:
         tests.append(_vt(comment, ["Mutation", "ComponentChange"], profile, changed,
                          expect=expect))
+    # RFC 9651 §4.2.7: parsers "SHOULD NOT fail when "=" padding is not present"; a strict
+    # parser may, so either outcome conforms.
+    unpadded = _with_field(request, "Signature",
+                           f"{label}=:" + _b64(base.signature).rstrip("=") + ":")
+    tests.append(_vt("Signature value without base64 padding", ["UnpaddedBase64"], profile,
+                     unpadded, expect="valid", result="acceptable"))
     return tests
 
 
@@ -2079,6 +2085,9 @@ _VERIFY_NOTES: Final = {
     "SignatureByteFlip": "One bit of the 65-byte signature r || s || v flipped.",
     "ComponentChange": "One covered component (or one uncovered thing, for the valid ones) "
     "changed.",
+    "UnpaddedBase64": "RFC 9651 §4.2.7: parsers \"SHOULD NOT fail when '=' padding is not "
+    "present\"; a strict parser may reject it, so either result conforms (the expected values "
+    "are those of acceptance).",
 }
 
 _VERIFY_HEADER: Final = [
