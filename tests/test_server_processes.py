@@ -9,6 +9,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -149,3 +150,29 @@ def test_tls(tmp_path: Path) -> None:
         code, _ = stop(process)
         assert code == 0
         assert key.read_text().splitlines()[1] not in log.read_text()
+
+
+def test_command_line_options_reach_the_discovery_document_and_ctrl_c_stops() -> None:
+    options = ("--chain", "1", "--chain", "8453", "--max-validity", "120", "--skew", "5",
+               "--name", "Options test", "--profile", "both", "--public-url",
+               "https://api.example")
+    with serve(*options) as (url, process, _):
+        document = send(url, "GET", "/.well-known/erc8128").json()
+        assert document["chains"] == ["eip155:1", "eip155:8453"]
+        assert document["max_validity_sec"] == 120
+        assert document["name"] == "Options test"
+        assert document["invalidation_endpoint"] == "https://api.example/api/signatures/invalidate"
+        legacy = AGENT.sign("https://api.example", "GET", "/api/whoami", profile="legacy",
+                            chain_id=8453)
+        reply = send_request(url, legacy.request)
+        assert reply.status == 200, reply.body
+        assert reply.json()["keyid"] == f"erc8128:8453:{AGENT.address}"
+        too_long = AGENT.sign("https://api.example", "GET", "/api/whoami",
+                              expires=int(time.time()) + 200)
+        assert send_request(url, too_long.request).json()["reason"] == (
+            "request_validity_too_long"
+        )
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=10)
+        assert process.returncode == 0
+        assert "erc8128 serve: stopped" in out
