@@ -2546,7 +2546,15 @@ def _counts_table(files: Sequence[VectorFile]) -> str:
         rows.append(f"| `{vector_file.name}` | {len(results)} | {results.count('valid')} | "
                     f"{results.count('invalid')} | {results.count('acceptable')} |")
     rows.append(f"| total | {total} | | | |")
-    return "\n".join(rows)
+    rows += ["", "### Flags in each file", ""]
+    for vector_file in files:
+        rows.append(f"`{vector_file.name}`:")
+        rows.append("")
+        for flag, note in vector_file.document["notes"].items():
+            bug_type = f" ({note['bugType']})" if "bugType" in note else ""
+            rows.append(f"- `{flag}`{bug_type}: {note['description']}")
+        rows.append("")
+    return "\n".join(rows).rstrip("\n")
 
 
 def _readme(files: Sequence[VectorFile]) -> str:
