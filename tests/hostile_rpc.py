@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -73,13 +74,15 @@ class HostileRpcServer:
     behaviour: Behaviour
     requests: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
+    tls: ssl.SSLContext | None = None  # serve HTTPS with this server-side context
     _listener: socket.socket | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def __enter__(self) -> HostileRpcServer:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -111,6 +114,8 @@ class HostileRpcServer:
         with conn:
             conn.settimeout(5)
             try:
+                if self.tls is not None:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
                 request = _read_request(conn)
                 self.requests.append(request)
                 self.behaviour(conn, request, self._stop)

@@ -452,6 +452,22 @@ def test_malformed_wrapper_is_bad_signature(chain: Chain, wrapper: bytes) -> Non
     assert counter.methods == ["eth_call"]
 
 
+def test_call_gas_cap_too_small_for_the_call_is_unavailable(chain: Chain) -> None:
+    """With a gas cap below what the call costs, the node answers with an error (anvil: -32000
+    "intrinsic gas too high"; out of gas is -32603), not a revert: 503, never bad_signature and
+    never acceptance."""
+    request, _ = sign_request_for(
+        REQUEST, Account(1, chain.wallet), lambda h: sign_hash(OWNER_KEY, h),
+        created=NOW, nonce="gas-1",
+    )
+    roomy = RpcAccountState(((1, JsonRpcEndpoint(chain.anvil.url)),), call_gas=1_000_000)
+    assert verify(request, roomy).verification_method == "erc1271"
+    tight = RpcAccountState(((1, JsonRpcEndpoint(chain.anvil.url)),), call_gas=22_000)
+    failure = rejected(request, tight)
+    assert failure.reason == "signature_verification_unavailable"
+    assert failure.status == 503
+
+
 # Chains and outages.
 
 def test_unserved_chain_is_unsupported_with_no_rpc_call(chain: Chain) -> None:

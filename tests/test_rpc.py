@@ -6,7 +6,9 @@ the timeouts, never accepted; full requests → 503 with the nonce not consumed)
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -350,6 +352,29 @@ def test_response_limit_stops_reading_early() -> None:
         assert time.monotonic() - started < 1.0
 
 
+def test_https_with_an_untrusted_certificate_is_unavailable(tmp_path: Path) -> None:
+    """The transport verifies TLS certificates (the default context): a self-signed node is
+    refused before any JSON is read, never trusted."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+        check=True, capture_output=True,
+    )
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    with HostileRpcServer(result("0x"), tls=tls) as server:
+        assert server.url.startswith("https://")
+        with pytest.raises(RpcUnavailable) as info:
+            provider(server.url).get_code(ACCOUNT)
+        assert server.requests == []
+    assert info.value.reason == "rpc_transport"
+    assert "CERTIFICATE_VERIFY_FAILED" in info.value.message
+
+
 def test_closed_port_is_unavailable() -> None:
     state = provider(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(RpcUnavailable) as info:
@@ -428,6 +453,17 @@ def test_erc6492_accepts_only_the_validator_word(returned: str, outcome: bool | 
     (call, _block) = request["params"]
     assert set(call) == {"data"}  # no "to": the init code runs, nothing is deployed
     assert call["data"] == "0x" + erc6492_validation_call(ACCOUNT, HASH, signature).hex()
+
+
+def test_call_gas_is_sent_with_every_eth_call() -> None:
+    with HostileRpcServer(result("0x" + ERC1271_MAGIC_VALUE.hex())) as server:
+        endpoint = JsonRpcEndpoint(server.url, **FAST)
+        state = RpcAccountState(((1, endpoint),), call_gas=500_000)
+        assert state.erc1271_is_valid(ACCOUNT, HASH, b"\x01" * 65)
+        (request,) = server.requests
+    assert request["params"][0]["gas"] == "0x7a120"
+    with pytest.raises(RpcConfigError):
+        RpcAccountState(((1, endpoint),), call_gas=0)
 
 
 def test_check_chain_ids() -> None:

@@ -116,6 +116,9 @@ class RpcAccountState:
 
     endpoints: tuple[tuple[int, JsonRpcEndpoint], ...]
     block: BlockTag = "latest"
+    # Gas limit of each eth_call (None: the node's default cap). A wallet whose check needs
+    # more runs out of gas; the node reports that as an error, not a revert: unavailable (503).
+    call_gas: int | None = None
     # The network edge; a test may wrap it to count or observe calls.
     transport: RpcTransport = field(default=_default_transport, compare=False)
 
@@ -134,6 +137,8 @@ class RpcAccountState:
             if chain_id in seen:
                 raise RpcConfigError(f"expected one endpoint per chain, got {chain_id} twice")
             seen.add(chain_id)
+        if self.call_gas is not None and (type(self.call_gas) is not int or self.call_gas < 1):
+            raise RpcConfigError(f"expected call_gas >= 1 or None, got {self.call_gas!r}")
         if self.block not in _BLOCK_TAGS:
             raise RpcConfigError(f"expected a tag in {sorted(_BLOCK_TAGS)}, got {self.block!r}")
 
@@ -143,6 +148,7 @@ class RpcAccountState:
         urls: Mapping[str, str],
         *,
         block: BlockTag = "latest",
+        call_gas: int | None = None,
         connect_timeout: float = 3.0,
         read_timeout: float = 5.0,
         total_timeout: float = 10.0,
@@ -162,7 +168,7 @@ class RpcAccountState:
                 max_response_bytes=max_response_bytes,
             )
             endpoints.append((int(match.group(1)), endpoint))
-        return cls(tuple(endpoints), block=block)
+        return cls(tuple(endpoints), block=block, call_gas=call_gas)
 
     @property
     def chain_ids(self) -> frozenset[int]:
@@ -205,6 +211,8 @@ class RpcAccountState:
     def _eth_call(self, account: Account, call: dict[str, JsonValue]) -> bytes | None:
         """The return data of an eth_call, or None when the EVM reverted."""
         endpoint = self.endpoint_for(account)
+        if self.call_gas is not None:
+            call = {**call, "gas": hex(self.call_gas)}
         try:
             answer = self.transport(endpoint, "eth_call", [call, self.block])
         except ExecutionReverted:
