@@ -235,7 +235,8 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("verify_request", r"\balg\b", "alg is accepted and ignored; the mutated request then "
          "fails only its signature (or, for a Token, the parse)",
          f'{DRAFT} §3.3.4: "A candidate containing `alg` yields `unsupported_algorithm`"; {FEB}: '
-         '"verifiers should reject signatures that include `alg`" (SPEC.md D13)', "alg-parameter-accepted"),
+         '"verifiers should reject signatures that include `alg`" (SPEC.md D13)',
+         "alg-parameter-accepted"),
     Rule("verify_request", r"high-s|v = 29|64-byte signature|65 zero bytes|signature byte \d+ "
          r"\((r|v)\) low bit flipped", _VIEM_THROWS, _HIGH_S_SENTENCE, None,
          _sdk("bad_signature_check")),
