@@ -277,3 +277,21 @@ def test_access_log_escapes_control_characters(server: RunningServer) -> None:
         assert all(0x20 <= ord(c) < 0x7F for c in line)
     assert escape_for_log("a\r\nb\x1b[31m\u202e") == "a\\x0d\\x0ab\\x1b[31m\\u202e"
     assert escape_for_log("x" * 300, limit=10) == "x" * 10 + "..."
+
+
+def test_stop_is_prompt_and_idempotent_even_if_never_served() -> None:
+    never_served = start_server(ServerConfig(port=0), in_thread=False)
+    stopper = threading.Thread(target=never_served.stop)
+    stopper.start()
+    stopper.join(timeout=5)
+    assert not stopper.is_alive()
+    served = start_server(ServerConfig(port=0, limits=FrontEndLimits(timeout_sec=30)))
+    idle = socket.create_connection(("127.0.0.1", served.port), timeout=10)
+    try:
+        started = time.monotonic()
+        served.stop()  # closes the idle keep-alive connection instead of waiting 30 s
+        served.stop()
+        assert time.monotonic() - started < 5
+        assert idle.recv(16) == b""
+    finally:
+        idle.close()

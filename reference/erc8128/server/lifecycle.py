@@ -148,6 +148,7 @@ class RunningServer:
         self.url = url  # the public URL (the origin signatures are bound to)
         self.bound_url = bound_url  # where the socket listens
         self._thread: threading.Thread | None = None
+        self._serving = False  # serve_forever was (or is about to be) entered
         self._stopped = False
         self._lock = threading.Lock()
 
@@ -157,9 +158,11 @@ class RunningServer:
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until :meth:`stop` is called from another thread."""
+        self._serving = True
         self.http_server.serve_forever(poll_interval=0.2)
 
     def start_thread(self) -> RunningServer:
+        self._serving = True
         self._thread = threading.Thread(
             target=self.serve_forever, name=f"erc8128-serve-{self.port}", daemon=True
         )
@@ -172,7 +175,9 @@ class RunningServer:
             if self._stopped:
                 return
             self._stopped = True
-        self.http_server.shutdown()
+        if self._serving:
+            # BaseServer.shutdown waits for serve_forever to return: only if it ever ran.
+            self.http_server.shutdown()
         self.http_server.close_connections()
         self.http_server.server_close()  # joins the connection threads (block_on_close)
         if self._thread is not None:
