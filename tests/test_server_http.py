@@ -9,6 +9,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from erc8128.server import RunningServer, ServerConfig, start_server
 from erc8128.server.http import FrontEndLimits, escape_for_log
@@ -295,3 +297,36 @@ def test_stop_is_prompt_and_idempotent_even_if_never_served() -> None:
         assert idle.recv(16) == b""
     finally:
         idle.close()
+
+
+def _fuzz_exchange(port: int, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(data)
+        connection.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            try:
+                chunk = connection.recv(65536)
+            except (ConnectionResetError, TimeoutError):
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    line=st.binary(max_size=64),
+    headers=st.lists(st.binary(max_size=40), max_size=6),
+)
+def test_fuzzed_requests_never_crash_the_server(server: RunningServer, line: bytes,
+                                               headers: list[bytes]) -> None:
+    data = line + b"\r\nHost: x\r\n" + b"\r\n".join(headers) + b"\r\n\r\n"
+    raw = _fuzz_exchange(server.port, data)
+    for answer in raw.split(b"HTTP/1.1 ")[1:]:
+        status = int(answer[:3])
+        assert 200 <= status < 600
+        assert status != 500
+    assert b"Traceback" not in raw
