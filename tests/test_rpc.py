@@ -33,7 +33,12 @@ from erc8128.abi import (
 )
 from erc8128.accounts import ERC6492_MAGIC_SUFFIX
 from erc8128.erc6492_validator import VALIDATOR_CREATION_CODE
-from erc8128.errors import AccountStateUnavailable, Erc8128Error, VerificationError
+from erc8128.errors import (
+    AccountStateUnavailable,
+    Erc8128Error,
+    InvalidAddress,
+    VerificationError,
+)
 from erc8128.jsonrpc import (
     ExecutionReverted,
     JsonRpcEndpoint,
@@ -194,7 +199,7 @@ def test_from_urls_and_duplicate_chains() -> None:
     with pytest.raises(RpcConfigError):
         RpcAccountState(((1, endpoint), (1, endpoint)))
     with pytest.raises(RpcConfigError):
-        RpcAccountState(((1, endpoint),), block="earliest")
+        RpcAccountState(((1, endpoint),), block="earliest")  # type: ignore[arg-type]
 
 
 def test_provider_never_calls_a_chain_it_is_not_configured_for() -> None:
@@ -217,6 +222,28 @@ def test_provider_never_calls_a_chain_it_is_not_configured_for() -> None:
     assert calls == []
     assert state.get_code(ACCOUNT) == b""
     assert calls == ["eth_getCode"]
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        lambda state, account: state.get_code(account),
+        lambda state, account: state.erc1271_is_valid(account, HASH, b""),
+        lambda state, account: state.erc6492_is_valid(account, HASH, ERC6492_MAGIC_SUFFIX),
+    ],
+    ids=["get_code", "erc1271", "erc6492"],
+)
+def test_provider_rejects_a_malformed_account_address_before_any_call(lookup: Any) -> None:
+    calls: list[str] = []
+
+    def counting(endpoint: JsonRpcEndpoint, method: str, params: list[Any]) -> object:
+        calls.append(method)
+        return "0x"
+
+    state = RpcAccountState(((1, JsonRpcEndpoint("http://127.0.0.1:1/")),), transport=counting)
+    with pytest.raises(InvalidAddress):
+        lookup(state, Account(1, "0x1234"))
+    assert calls == []
 
 
 # The hostile server: every answer that is not a well-formed result is "unavailable".

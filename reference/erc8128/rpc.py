@@ -50,7 +50,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal, get_args
 
 from erc8128.abi import (
     ERC1271_MAGIC_VALUE,
@@ -60,6 +60,7 @@ from erc8128.abi import (
     encode_arguments,
     encode_is_valid_signature,
 )
+from erc8128.addresses import parse_address
 from erc8128.erc6492_validator import VALIDATOR_CREATION_CODE
 from erc8128.errors import AccountStateUnavailable
 from erc8128.jsonrpc import (
@@ -84,8 +85,8 @@ RpcTransport = Callable[[JsonRpcEndpoint, str, list[JsonValue]], object]
 
 # The block parameter of eth_getCode / eth_call: a tag, not a number, so every verification
 # reads the chain as it is now (or as finalized, for deployments that prefer finality).
-BlockTag = str
-_BLOCK_TAGS: Final = frozenset({"latest", "safe", "finalized", "pending"})
+BlockTag = Literal["latest", "safe", "finalized"]
+_BLOCK_TAGS: Final = frozenset(get_args(BlockTag))
 # CAIP-2 for EVM chains: "eip155:" + decimal chain id, as in keyid.py (no leading zero).
 _CAIP2_EIP155: Final = re.compile(r"eip155:(0|[1-9][0-9]{0,31})")
 # Ethereum JSON-RPC "QUANTITY": "0x" + hex digits, no leading zeros (the chain id answer).
@@ -102,7 +103,7 @@ def erc6492_validation_call(account: Account, message_hash: bytes, signature: by
     """The ``data`` of the ERC-6492 ``eth_call``: validator init code ‖ constructor arguments."""
     arguments = encode_arguments(
         [
-            address_word(bytes.fromhex(account.address[2:])),
+            address_word(parse_address(account.address)),
             bytes32_word(message_hash),
             signature,
         ]
@@ -177,6 +178,7 @@ class RpcAccountState:
 
     def endpoint_for(self, account: Account) -> JsonRpcEndpoint:
         """The node of ``account.chain_id``; never another chain's."""
+        parse_address(account.address)  # InvalidAddress unless 0x + 40 hex digits
         for chain_id, endpoint in self.endpoints:
             if chain_id == account.chain_id:
                 return endpoint
