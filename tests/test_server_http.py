@@ -294,7 +294,11 @@ def test_stop_is_prompt_and_idempotent_even_if_never_served() -> None:
         served.stop()  # closes the idle keep-alive connection instead of waiting 30 s
         served.stop()
         assert time.monotonic() - started < 5
-        assert idle.recv(16) == b""
+        try:
+            closed = idle.recv(16) == b""
+        except ConnectionResetError:  # closed before it was even accepted
+            closed = True
+        assert closed
     finally:
         idle.close()
 
