@@ -22,7 +22,7 @@ LOG = io.StringIO()
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningServer]:
-    limits = FrontEndLimits(timeout_sec=1.0)
+    limits = FrontEndLimits(timeout_sec=2.0)
     running = start_server(ServerConfig(port=0, limits=limits, access_log=LOG))
     try:
         yield running
@@ -234,11 +234,11 @@ def test_stalled_client_is_timed_out_and_does_not_block_others(server: RunningSe
         ) + b'{"na')
         started = time.monotonic()
         assert send(server.bound_url, "GET", "/.well-known/erc8128").status == 200
-        assert time.monotonic() - started < 0.9
-        # Both stalled connections are closed by the server after its 1 s timeout.
+        assert time.monotonic() - started < 1.5  # answered before the 2 s stall timeout
+        # Both stalled connections are closed by the server after its 2 s timeout.
         assert stalled.recv(1024) == b""
         assert stalled_body.recv(1024) == b""
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 8
     finally:
         stalled.close()
         stalled_body.close()
