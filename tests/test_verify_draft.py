@@ -485,3 +485,23 @@ def test_replay_store_full_fails_closed() -> None:
     full = MemoryReplayStore(clock=lambda: NOW, capacity=1)
     assert verify(resign(nonce="one"), nonces=full).nonce_consumed
     rejects(resign(nonce="two"), "signature_verification_unavailable", nonces=full)
+
+
+def test_a_signer_can_deny_its_own_replayable_signature_but_not_anothers() -> None:
+    request = resign(nonce=None, replayable=True)
+    policy = VerifierPolicy(replay="either")
+    state = MemoryInvalidationState()
+    first = verify(request, policy=policy, invalidation=state)
+    state.invalidate(first.fingerprint, NOW + 100, signer_id="eip155:1:0x" + "11" * 20)
+    assert verify(request, policy=policy, invalidation=state).replayable  # someone else: no effect
+    state.invalidate(first.fingerprint, NOW + 100, signer_id=first.account.signer_id)
+    rejects(request, "replayable_not_allowed", policy=policy, invalidation=state)
+
+
+def test_signer_not_before_invalidates_older_replayable_signatures() -> None:
+    request = resign(nonce=None, replayable=True)
+    policy = VerifierPolicy(replay="either")
+    state = MemoryInvalidationState(not_before={f"eip155:1:{ADDRESS}": 1700000001})
+    rejects(request, "replayable_not_allowed", policy=policy, invalidation=state)
+    state = MemoryInvalidationState(not_before={f"eip155:1:{ADDRESS}": 1700000000})
+    assert verify(request, policy=policy, invalidation=state).replayable

@@ -33,13 +33,23 @@ class InvalidationState(Protocol):
         """Signatures of ``signer_id`` created before this Unix time are invalid."""
         ...
 
-    def is_invalidated(self, fingerprint: str) -> bool:
-        """This one signature has been invalidated by its signer."""
+    def is_invalidated(self, signer_id: str, fingerprint: str) -> bool:
+        """This one signature of ``signer_id`` has been invalidated (by that signer, or by the
+        verifier's own policy)."""
         ...
 
 
+# A denial entered by the verifier's operator applies whoever signed; one entered through the
+# early-invalidation endpoint applies only to the signer who asked (decision D26, SPEC.md): a
+# third party who learns a fingerprint cannot deny someone else's signature.
+_ANY_SIGNER = "*"
+
+
 class MemoryInvalidationState:
-    """In-memory invalidation state (thread-safe); a denial is kept until its ``until`` time."""
+    """In-memory invalidation state (thread-safe); a denial is kept until its ``until`` time.
+
+    ``invalidated`` maps fingerprints to ``until`` for denials that apply to every signer.
+    """
 
     def __init__(
         self,
@@ -48,15 +58,20 @@ class MemoryInvalidationState:
     ) -> None:
         self._lock = threading.Lock()
         self._not_before: dict[str, int] = dict(not_before or {})
-        self._invalidated: dict[str, int] = dict(invalidated or {})
+        self._invalidated: dict[tuple[str, str], int] = {
+            (_ANY_SIGNER, fingerprint): until for fingerprint, until in (invalidated or {}).items()
+        }
 
     def not_before(self, signer_id: str) -> int | None:
         with self._lock:
             return self._not_before.get(signer_id)
 
-    def is_invalidated(self, fingerprint: str) -> bool:
+    def is_invalidated(self, signer_id: str, fingerprint: str) -> bool:
         with self._lock:
-            return fingerprint in self._invalidated
+            return (signer_id, fingerprint) in self._invalidated or (
+                _ANY_SIGNER,
+                fingerprint,
+            ) in self._invalidated
 
     def set_not_before(self, signer_id: str, timestamp: int) -> None:
         """Raise (never lower) the signer's not-before time."""
@@ -65,11 +80,16 @@ class MemoryInvalidationState:
             if current is None or timestamp > current:
                 self._not_before[signer_id] = timestamp
 
-    def invalidate(self, fingerprint: str, until: int) -> None:
-        """Deny one signature until ``until`` (its expires + skew; it cannot verify after)."""
+    def invalidate(self, fingerprint: str, until: int, *, signer_id: str | None = None) -> None:
+        """Deny one signature until ``until`` (its expires + skew; it cannot verify after).
+
+        With ``signer_id`` (the authenticated requester of an invalidation) the denial applies to
+        that signer's signature only; without it, to whoever signed.
+        """
+        key = (signer_id or _ANY_SIGNER, fingerprint)
         with self._lock:
-            self._invalidated[fingerprint] = max(until, self._invalidated.get(fingerprint, until))
+            self._invalidated[key] = max(until, self._invalidated.get(key, until))
 
     def evict_expired(self, now: int) -> None:
         with self._lock:
-            self._invalidated = {f: t for f, t in self._invalidated.items() if t >= now}
+            self._invalidated = {k: t for k, t in self._invalidated.items() if t >= now}

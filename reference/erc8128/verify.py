@@ -442,7 +442,11 @@ def _evaluate_candidate(
     # and the per-signature denial of §5.2.
     message_hash = personal_message_hash(base.encode("ascii"))
     fingerprint = fingerprint_of(message_hash)
-    if replayable and invalidation is not None and invalidation.is_invalidated(fingerprint):
+    if (
+        replayable
+        and invalidation is not None
+        and invalidation.is_invalidated(account.signer_id, fingerprint)
+    ):
         raise fail(
             "replayable_not_allowed", f"signature {fingerprint} was invalidated by its signer"
         )

@@ -646,7 +646,9 @@ class App:
             # invalidation (e.g., fingerprinting of the signature or signature base)").
             skew = self.policy.skew_sec
             self.invalidation.invalidate(
-                fingerprint, call.now + skew + self.policy.max_validity_sec + skew
+                fingerprint,
+                call.now + skew + self.policy.max_validity_sec + skew,
+                signer_id=signer_id,
             )
             invalidated.append(fingerprint)
         document = {"not_before": self.invalidation.not_before(signer_id),
