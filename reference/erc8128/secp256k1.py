@@ -180,6 +180,18 @@ _Jacobian = tuple[int, int, int]
 _Affine = tuple[int, int]
 _INFINITY: _Jacobian = (1, 1, 0)
 
+# Reduction mod p, the inner loop of everything below. p = 2^256 − c with c = 2^32 + 977, so
+# 2^256 ≡ c (mod p) and a product t = t_high·2^256 + t_low ≡ t_low + t_high·c: one "fold"
+# (an AND, a shift and a multiplication by a 33-bit constant) turns a 512-bit product into a
+# number below 2^290, and `% P` of that is a short division. In CPython 3.11 the fold plus the
+# short `%` costs ≈ 137 ns against ≈ 168 ns for `t % P` on the full product, and reductions are
+# about half the work of a point operation; so the hot code below writes every reduction as
+#     t = a * b
+#     ab = ((t & _LOW_256) + (t >> 256) * _C) % P
+# The fold is exact for negative t too (>> floors and & takes the two's-complement low bits).
+_C = 2**32 + 977
+_LOW_256 = 2**256 - 1
+
 
 def _double(X1: int, Y1: int, Z1: int, times: int = 1) -> _Jacobian:
     """2^times·(X1, Y1, Z1), EFD "dbl-2009-l" with a = 0 (2M + 5S per doubling).
@@ -189,14 +201,21 @@ def _double(X1: int, Y1: int, Z1: int, times: int = 1) -> _Jacobian:
     """
     if Z1 == 0:
         return _INFINITY
+    p, c, low = P, _C, _LOW_256
     for _ in range(times):
-        XX = X1 * X1 % P
-        YY = Y1 * Y1 % P
-        S = 4 * X1 * YY % P
+        t = X1 * X1
+        XX = ((t & low) + (t >> 256) * c) % p
+        t = Y1 * Y1
+        YY = ((t & low) + (t >> 256) * c) % p
+        t = 4 * X1 * YY
+        S = ((t & low) + (t >> 256) * c) % p
         M = 3 * XX
-        X3 = (M * M - 2 * S) % P
-        Z1 = 2 * Y1 * Z1 % P
-        Y1 = (M * (S - X3) - 8 * YY * YY) % P
+        t = M * M - 2 * S
+        X3 = ((t & low) + (t >> 256) * c) % p
+        t = 2 * Y1 * Z1
+        Z1 = ((t & low) + (t >> 256) * c) % p
+        t = M * (S - X3) - 8 * YY * YY
+        Y1 = ((t & low) + (t >> 256) * c) % p
         X1 = X3
     return X1, Y1, Z1
 
@@ -205,21 +224,33 @@ def _add_affine(X1: int, Y1: int, Z1: int, x2: int, y2: int) -> _Jacobian:
     """(X1, Y1, Z1) + (x2, y2) with the second point affine, EFD "madd" (8M + 3S)."""
     if Z1 == 0:
         return x2, y2, 1
-    Z1Z1 = Z1 * Z1 % P
-    U2 = x2 * Z1Z1 % P
-    S2 = y2 * Z1 * Z1Z1 % P
+    p, c, low = P, _C, _LOW_256
+    t = Z1 * Z1
+    Z1Z1 = ((t & low) + (t >> 256) * c) % p
+    t = x2 * Z1Z1
+    U2 = ((t & low) + (t >> 256) * c) % p
+    t = Z1 * Z1Z1
+    Z1Z1Z1 = ((t & low) + (t >> 256) * c) % p
+    t = y2 * Z1Z1Z1
+    S2 = ((t & low) + (t >> 256) * c) % p
     H = U2 - X1
     R = S2 - Y1
     if H == 0:
         if R == 0:
             return _double(X1, Y1, Z1)
         return _INFINITY
-    HH = H * H % P
-    HHH = H * HH % P
-    V = X1 * HH % P
-    X3 = (R * R - HHH - 2 * V) % P
-    Y3 = (R * (V - X3) - Y1 * HHH) % P
-    Z3 = Z1 * H % P
+    t = H * H
+    HH = ((t & low) + (t >> 256) * c) % p
+    t = H * HH
+    HHH = ((t & low) + (t >> 256) * c) % p
+    t = X1 * HH
+    V = ((t & low) + (t >> 256) * c) % p
+    t = R * R - HHH - 2 * V
+    X3 = ((t & low) + (t >> 256) * c) % p
+    t = R * (V - X3) - Y1 * HHH
+    Y3 = ((t & low) + (t >> 256) * c) % p
+    t = Z1 * H
+    Z3 = ((t & low) + (t >> 256) * c) % p
     return X3, Y3, Z3
 
 
@@ -391,6 +422,10 @@ def _straus(terms: list[_Term]) -> _Jacobian:
     Each non-zero digit d at bit position i is one mixed addition of d·Pt_j (negated when d or
     k_j is negative, since (-k)·Pt = k·(-Pt)); one chain of doublings serves all terms, so with
     GLV halves of ~128 bits there are ~128 doublings in total.
+
+    The loop is :func:`_double` and :func:`_add_affine` written out in place (same formulas,
+    same names): a Python call and its tuple cost about a tenth of a point operation, and this
+    loop runs ~190 of them per verification. The tests compare it with the reference layer.
     """
     additions = []
     for k, odd_multiples, width in terms:
@@ -400,13 +435,60 @@ def _straus(terms: list[_Term]) -> _Jacobian:
                 y = P - y
             additions.append((position, x, y))
     additions.sort(reverse=True)
-    X, Y, Z = _INFINITY
+    p, c, low = P, _C, _LOW_256
+    X1, Y1, Z1 = _INFINITY
     previous_position = additions[0][0] if additions else 0
     for position, x2, y2 in additions:
-        X, Y, Z = _double(X, Y, Z, previous_position - position)
-        X, Y, Z = _add_affine(X, Y, Z, x2, y2)
+        # 2^(previous_position − position)·(X1, Y1, Z1): _double's loop. Doubling O gives Z1 = 0
+        # again, so the point at infinity needs no test here.
+        for _ in range(previous_position - position):
+            t = X1 * X1
+            XX = ((t & low) + (t >> 256) * c) % p
+            t = Y1 * Y1
+            YY = ((t & low) + (t >> 256) * c) % p
+            t = 4 * X1 * YY
+            S = ((t & low) + (t >> 256) * c) % p
+            M = 3 * XX
+            t = M * M - 2 * S
+            X3 = ((t & low) + (t >> 256) * c) % p
+            t = 2 * Y1 * Z1
+            Z1 = ((t & low) + (t >> 256) * c) % p
+            t = M * (S - X3) - 8 * YY * YY
+            Y1 = ((t & low) + (t >> 256) * c) % p
+            X1 = X3
         previous_position = position
-    return _double(X, Y, Z, previous_position)
+        # (X1, Y1, Z1) + (x2, y2): _add_affine's body.
+        if Z1 == 0:
+            X1, Y1, Z1 = x2, y2, 1
+            continue
+        t = Z1 * Z1
+        Z1Z1 = ((t & low) + (t >> 256) * c) % p
+        t = x2 * Z1Z1
+        U2 = ((t & low) + (t >> 256) * c) % p
+        t = Z1 * Z1Z1
+        Z1Z1Z1 = ((t & low) + (t >> 256) * c) % p
+        t = y2 * Z1Z1Z1
+        S2 = ((t & low) + (t >> 256) * c) % p
+        H = U2 - X1
+        R = S2 - Y1
+        if H == 0:
+            # The same x: the sum is 2·(x2, y2) when the y agree too, O otherwise.
+            X1, Y1, Z1 = _double(X1, Y1, Z1) if R == 0 else _INFINITY
+            continue
+        t = H * H
+        HH = ((t & low) + (t >> 256) * c) % p
+        t = H * HH
+        HHH = ((t & low) + (t >> 256) * c) % p
+        t = X1 * HH
+        V = ((t & low) + (t >> 256) * c) % p
+        t = R * R - HHH - 2 * V
+        X3 = ((t & low) + (t >> 256) * c) % p
+        t = R * (V - X3) - Y1 * HHH
+        Y1 = ((t & low) + (t >> 256) * c) % p
+        X1 = X3
+        t = Z1 * H
+        Z1 = ((t & low) + (t >> 256) * c) % p
+    return _double(X1, Y1, Z1, previous_position)
 
 
 def _glv_terms(
