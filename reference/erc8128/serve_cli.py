@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
-from erc8128.server.lifecycle import DEFAULT_HOST, DEFAULT_PORT, ServerConfig, start_server
+from erc8128.rpc import RpcAccountState
+from erc8128.server.lifecycle import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    ConfigError,
+    ServerConfig,
+    start_server,
+)
 
 __all__ = ["add_parser", "config_from_args", "main", "run"]
 
@@ -38,14 +45,31 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skew", type=int, default=30, help="allowed clock skew in seconds (30)")
     parser.add_argument("--chain", type=int, action="append", dest="chains", default=None,
                         help="served chain id, repeatable (default 1)")
+    parser.add_argument("--rpc", action="append", default=None, metavar="eip155:ID=URL",
+                        help="JSON-RPC node of a served chain for smart-account verification "
+                        "(ERC-1271, ERC-6492, EIP-7702), repeatable; served chains default to "
+                        "these")
     parser.add_argument("--name", default="ERC-8128 demo server",
                         help="name in the discovery document")
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
     parser.set_defaults(func=run)
 
 
+def _rpc_pairs(values: list[str] | None) -> tuple[tuple[str, str], ...]:
+    pairs: list[tuple[str, str]] = []
+    for value in values or ():
+        chain, separator, url = value.partition("=")
+        if not separator or not url:
+            raise ConfigError("rpc_invalid", f"expected --rpc eip155:<id>=<url>, got {value!r}")
+        pairs.append((chain, url))
+    return tuple(pairs)
+
+
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     profiles: tuple[Any, ...] = ("draft", "legacy") if args.profile == "both" else (args.profile,)
+    rpc = _rpc_pairs(args.rpc)
+    # Served chains: --chain when given, else every chain with an --rpc node, else chain 1.
+    rpc_chains = tuple(sorted(RpcAccountState.from_urls(dict(rpc)).chain_ids)) if rpc else ()
     return ServerConfig(
         host=args.host,
         port=args.port,
@@ -57,7 +81,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         tls_key=args.tls_key,
         max_validity_sec=args.max_validity,
         skew_sec=args.skew,
-        chains=tuple(args.chains) if args.chains else (1,),
+        chains=tuple(args.chains) if args.chains else (rpc_chains or (1,)),
+        rpc=rpc,
         name=args.name,
         access_log=None if args.quiet else sys.stderr,
     )

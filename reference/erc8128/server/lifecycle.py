@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Final, TextIO
 
+from erc8128.accounts import AccountState, NoCodeAccountState
 from erc8128.errors import Erc8128Error
 from erc8128.invalidation import MemoryInvalidationState
 from erc8128.keyid import ProfileName
@@ -31,6 +32,7 @@ from erc8128.nonces.memory import MemoryReplayStore
 from erc8128.nonces.redis import RedisReplayStore
 from erc8128.nonces.sqlite import SqliteReplayStore
 from erc8128.policy import VerifierPolicy
+from erc8128.rpc import RpcAccountState
 from erc8128.server.app import App
 from erc8128.server.http import FrontEndLimits, VerifierHTTPServer
 
@@ -73,9 +75,29 @@ class ServerConfig:
     max_validity_sec: int = 300
     skew_sec: int = 30
     chains: tuple[int, ...] = (1,)
+    # ("eip155:<id>", url) pairs: a JSON-RPC node per chain for Universal Account verification
+    # (ERC-1271, ERC-6492, EIP-7702). Empty: every account is treated as code-free (local EOA).
+    rpc: tuple[tuple[str, str], ...] = ()
     name: str = "ERC-8128 demo server"
     limits: FrontEndLimits = field(default_factory=FrontEndLimits)
     access_log: TextIO | None = None
+
+    def accounts(self) -> AccountState:
+        """The account-state provider: JSON-RPC when ``rpc`` names nodes, else local no-code.
+
+        ERC-8128 §3.3.1: "a verifier MUST NOT query another chain" — every served chain needs its
+        own node, and each node must report the chain id it is configured for.
+        """
+        if not self.rpc:
+            return NoCodeAccountState()
+        provider = RpcAccountState.from_urls(dict(self.rpc))
+        missing = sorted(set(self.chains) - provider.chain_ids)
+        if missing:
+            raise ConfigError(
+                "rpc_invalid", f"expected an --rpc node for every served chain, missing {missing}"
+            )
+        provider.check_chain_ids()
+        return provider
 
     def policy(self) -> VerifierPolicy:
         """The server-wide verifier policy every route's policy derives from."""
@@ -204,6 +226,7 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
     address unless ``config.public_url`` says otherwise).
     """
     policy = config.policy()
+    accounts = config.accounts()
     context = _ssl_context(config)
     nonces = make_replay_store(config.nonces)
     bound_scheme = "https" if context is not None else "http"
@@ -231,6 +254,7 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
             policy=policy,
             nonces=nonces,
             invalidation=MemoryInvalidationState(),
+            accounts=accounts,
             db_path=config.db or ":memory:",
             name=config.name,
         )
