@@ -297,7 +297,7 @@ def test_unknown_policy_field_and_op_are_unsupported(state: AdapterState) -> Non
     "line",
     [b"not json", b"\xff\xfe", b"[1,2]", b'{"op":"hello"}', b'{"seq":"1","op":"hello"}',
      b'{"seq":1}', b'{"seq":1,"op":"keccak256"}', b'{"seq":1,"op":"keccak256","data_hex":"0"}',
-     b'{"seq":1,"op":"keccak256","data_hex":"ZZ"}',
+     b'{"seq":1,"op":"keccak256","data_hex":"ZZ"}', b"[" * 100_000 + b"]" * 100_000,
      b'{"seq":1,"op":"verify_request","profile":"draft","now":1,"request":{"method":"GET"}}',
      b'{"seq":1,"op":"verify_request","profile":"x","now":1,"request":{}}',
      b'{"seq":1,"op":"sign_request","profile":"draft","request":{"method":"GET",'

@@ -623,7 +623,7 @@ def answer_line(line: bytes, state: AdapterState) -> dict[str, Any]:
     try:
         # Decimals stay exact for sf_serialize (RFC 9651 §3.3.2: at most 3 fraction digits).
         request = json.loads(line.decode("utf-8"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         return {
             "seq": None,
             "error": {"reason": "adapter_bad_json", "message": f"not a JSON line: {error}"},
