@@ -74,6 +74,9 @@ PROTOCOL_VERSION: Final = 1
 # `invalidated_signatures` has no end time, so the denial lasts as long as the session.
 _FOREVER: Final = 253_402_300_799
 
+# Bound on "[" and "{" in one request line (each may open a nesting level).
+_MAX_JSON_CONTAINERS: Final = 10_000
+
 _POLICY_FIELDS: Final = frozenset(
     {
         "skew_sec",
@@ -607,6 +610,9 @@ def answer(request: object, state: AdapterState) -> dict[str, Any]:
         return {"seq": seq, "error": error}
     except Erc8128Error as error:
         return {"seq": seq, "error": _error_json(error)}
+    except RecursionError:
+        message = "expected JSON values nested less deeply than the interpreter's stack allows"
+        return {"seq": seq, "error": {"reason": "adapter_bad_request", "message": message}}
     except Exception as unexpected:  # a bug: reported, never a crash of the adapter
         traceback.print_exc(file=sys.stderr)
         return {
@@ -620,6 +626,18 @@ def answer(request: object, state: AdapterState) -> dict[str, Any]:
 
 def answer_line(line: bytes, state: AdapterState) -> dict[str, Any]:
     """The response to one raw request line."""
+    # The JSON parser recurses per nesting level: refuse absurd nesting before parsing, so a
+    # hostile line cannot exhaust the stack (no protocol request comes near this bound).
+    containers = line.count(b"[") + line.count(b"{")
+    if containers > _MAX_JSON_CONTAINERS:
+        return {
+            "seq": None,
+            "error": {
+                "reason": "adapter_bad_json",
+                "message": f"expected at most {_MAX_JSON_CONTAINERS} JSON arrays and objects "
+                f"in one line, got {containers}",
+            },
+        }
     try:
         # Decimals stay exact for sf_serialize (RFC 9651 §3.3.2: at most 3 fraction digits).
         request = json.loads(line.decode("utf-8"), parse_float=Decimal)
