@@ -5,11 +5,13 @@ configuration error at start-up, never a silent local fallback."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from anvil import Anvil
-from erc8128.cli import build_parser
+from draft_fixture import CASES, NOW
+from erc8128.cli import build_parser, main
 from erc8128.jsonrpc import RpcConfigError
 from erc8128.rpc import RpcAccountState
 from erc8128.serve_cli import config_from_args
@@ -72,3 +74,15 @@ def test_cli_served_chains_default_to_the_rpc_chains() -> None:
     assert dict(config.rpc) == {"eip155:8453": "http://127.0.0.1:1", "eip155:1": "http://127.0.0.1:2"}
     with pytest.raises(ConfigError):
         config_from_args(build_parser().parse_args(["serve", "--rpc", "eip155:1"]))
+
+
+def test_inspect_with_rpc_classifies_the_account_on_the_chain(
+    anvil: Anvil, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vector = tmp_path / "positive.http"
+    vector.write_text(CASES["positive"]["request"]["http_block_as_displayed"])
+    status = main(["inspect", str(vector), "--now", str(NOW), "--public-url",
+                   "https://api.example", "--rpc", f"eip155:1={anvil.url}"])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "account verification: eoa (1 code lookup(s))" in out

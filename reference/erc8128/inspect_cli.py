@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from erc8128.accounts import AccountState, NoCodeAccountState
 from erc8128.content_digest import verify_content_digest
 from erc8128.errors import Erc8128Error, VerificationError
 from erc8128.keyid import ProfileName, parse_keyid
@@ -24,6 +25,7 @@ from erc8128.nonces.memory import MemoryReplayStore
 from erc8128.personal_sign import personal_message_hash, recover_address
 from erc8128.policy import VerifierPolicy
 from erc8128.profiles import DRAFT, LEGACY
+from erc8128.rpc import RpcAccountState
 from erc8128.signature_base import signature_base
 from erc8128.structured_fields import (
     Dictionary,
@@ -181,7 +183,7 @@ def _explain_candidate(
 
 def explain(
     raw: RawRequest, *, public_url: str | None, now: int, profiles: tuple[ProfileName, ...],
-    served_chains: frozenset[int], out: TextIO,
+    served_chains: frozenset[int], out: TextIO, accounts: AccountState | None = None,
 ) -> bool:
     """Print the step-by-step explanation to ``out``; True if the request verifies."""
     policy = VerifierPolicy(profiles=profiles, served_chains=served_chains)
@@ -238,7 +240,8 @@ def explain(
     _step(out, "4", f"verdict of verify_request at now = {now} (SPEC.md §4 steps 1-18)")
     store = MemoryReplayStore(clock=lambda: float(now))
     try:
-        verified = verify_request(request, now=now, nonces=store, policy=policy)
+        verified = verify_request(request, now=now, nonces=store, policy=policy,
+                                  accounts=accounts or NoCodeAccountState())
     except VerificationError as error:
         print(f"    REJECTED: {error.reason} (HTTP {error.status})", file=out)
         print(f"    {error.message}", file=out)
@@ -249,6 +252,8 @@ def explain(
     binding = "request-bound" if verified.request_bound else "class-bound"
     replay = "replayable" if verified.replayable else "non-replayable"
     print(f"    VERIFIED: label {verified.label!r}, signer {verified.keyid}", file=out)
+    print(f"    account verification: {verified.verification_method} "
+          f"({verified.code_lookups} code lookup(s))", file=out)
     print(f"    {binding}, {replay}; nonce consumed: {verified.nonce_consumed}", file=out)
     return True
 
@@ -267,6 +272,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--chain-id", dest="chains", type=int, action="append", help="served chain (default 1)"
     )
+    parser.add_argument(
+        "--rpc", action="append", metavar="eip155:ID=URL",
+        help="JSON-RPC node of a served chain, repeatable: verify smart accounts (ERC-1271, "
+        "ERC-6492, EIP-7702) on that chain; without it every account is treated as code-free",
+    )
     parser.set_defaults(func=run)
 
 
@@ -283,12 +293,22 @@ def run(args: argparse.Namespace) -> int:
         ("draft", "legacy") if args.profile == "both" else (args.profile,)
     )
     now = int(time.time()) if args.now is None else args.now
+    rpc: dict[str, str] = {}
+    for value in args.rpc or ():
+        chain, separator, url = value.partition("=")
+        if not separator or not url:
+            raise RawRequestError("rpc_invalid", f"expected eip155:<id>=<url>, got {value!r}")
+        rpc[chain] = url
+    accounts = RpcAccountState.from_urls(rpc) if rpc else None
+    served = frozenset(args.chains) if args.chains else (
+        accounts.chain_ids if accounts is not None else frozenset({1}))
     verified = explain(
         parse_raw_request(data),
         public_url=args.public_url,
         now=now,
         profiles=profiles,
-        served_chains=frozenset(args.chains or [1]),
+        served_chains=served,
         out=sys.stdout,
+        accounts=accounts,
     )
     return 0 if verified else 1
