@@ -270,10 +270,16 @@ def test_malformed_expected_failures_are_rejected(tmp_path: Path, entries: Any) 
     path.write_text(json.dumps(entries), encoding="utf-8")
     with pytest.raises(ExpectedFailuresError):
         load_expected_failures(path)
+
+
+def test_malformed_expected_failures_file_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('[{"id": "keccak256/1"}]', encoding="utf-8")
     vectors = keccak_vectors(tmp_path, [("61", "valid")])
     run = conformance("--adapter", OUR_ADAPTER, "--vectors", str(vectors),
                       "--expected-failures", str(path))
     assert run.returncode == 2
+    assert "expected a non-empty string 'reason'" in run.stderr
 
 
 def test_ops_filter_and_profile_selection(tmp_path: Path) -> None:
