@@ -78,7 +78,9 @@ OPERATION_TABLE: Final[dict[str, OpSpec]] = {
     ),
     "KeyIdTest": OpSpec("parse_keyid", ("profile", "keyid"), ("chain_id", "address")),
     "ContentDigestCreateTest": OpSpec("content_digest", ("body_hex", "algorithms"), ("value",)),
-    "ContentDigestVerifyTest": OpSpec("verify_content_digest", ("body_hex", "value"), ()),
+    "ContentDigestVerifyTest": OpSpec(
+        "verify_content_digest", ("body_hex", "value"), (), ("matched",)
+    ),
     "SignatureBaseTest": OpSpec("signature_base", ("request", "label"), ("base",)),
     "SignRequestTest": OpSpec(
         "sign_request",

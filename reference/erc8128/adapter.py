@@ -364,7 +364,7 @@ def _verify_content_digest(request: dict[str, Any], state: AdapterState) -> dict
         raise _Rejected(
             "bad_content_digest", error.message, {"detail_reason": error.reason}
         ) from None
-    return {"algorithms": list(matched)}
+    return {"matched": list(matched)}
 
 
 def _signature_base(request: dict[str, Any], state: AdapterState) -> dict[str, Any]:
