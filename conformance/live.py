@@ -181,6 +181,14 @@ def check_valid(target: LiveTarget) -> list[str]:
     answer = send(target, signed(target))
     if answer.status != 200:
         return [f"a valid signed request: expected 200, got {answer.summary()}"]
+    # A JSON answer that names the caller must name the signer (as /api/whoami does).
+    try:
+        document = json.loads(answer.body)
+    except ValueError:
+        return []
+    address = document.get("address") if isinstance(document, dict) else None
+    if isinstance(address, str) and address.lower() != LIVE_ADDRESS:
+        return [f"the 200 answer names {address}, expected the signer {LIVE_ADDRESS}"]
     return []
 
 

@@ -292,6 +292,12 @@ def test_ops_filter_and_profile_selection(tmp_path: Path) -> None:
     assert "verify_request" not in run.stdout.split("ERC-8128 conformance")[-1]
 
 
+def test_unknown_operation_is_a_usage_error() -> None:
+    run = conformance("--adapter", OUR_ADAPTER, "--ops", "keccak256,teleport")
+    assert run.returncode == 2
+    assert "unknown operation(s) ['teleport']" in run.stderr
+
+
 def test_json_equal_keeps_json_types_apart() -> None:
     assert json_equal([1, "a", {"b": 1.5}], [1, "a", {"b": 1.5}])
     assert not json_equal(True, 1)

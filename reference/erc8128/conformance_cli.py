@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         plugin = importlib.import_module("erc8128_conformance.plugin")
         runner = importlib.import_module("erc8128_conformance.runner")
         expected = importlib.import_module("erc8128_conformance.expected_failures")
+        cases = importlib.import_module("erc8128_conformance.cases")
     except ImportError as error:
         print(f"erc8128 conformance: the suite needs pytest ({error}); "
               "pip install 'erc8128[test]'", file=sys.stderr)
@@ -81,6 +82,12 @@ def run(args: argparse.Namespace) -> int:
     ops = None
     if args.ops:
         ops = frozenset(name.strip() for name in args.ops.split(",") if name.strip())
+        known = {spec.op for spec in cases.OPERATION_TABLE.values()} | {"replay"}
+        unknown = sorted(ops - known)
+        if unknown:
+            print(f"erc8128 conformance: unknown operation(s) {unknown}; expected some of "
+                  f"{sorted(known)}", file=sys.stderr)
+            return 2
     if args.timeout <= 0:
         print(f"erc8128 conformance: expected --timeout > 0, got {args.timeout}", file=sys.stderr)
         return 2
