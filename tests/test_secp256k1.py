@@ -528,3 +528,128 @@ def test_is_on_curve_is_a_predicate() -> None:
 
 def test_multiply_two_with_infinity() -> None:
     assert multiply_two(5, 7, None) == reference_multiply(5, G)
+
+
+# --- the fast layer's internal routines vs the reference ------------------------------------
+# (the folded reduction, the addition chain for square roots, the effective-affine odd
+# multiples, the batch inversion and the written-out Straus loop)
+
+field_elements = st.integers(min_value=0, max_value=P - 1)
+
+
+def affine_or_none(jacobian: tuple[int, int, int]) -> AffinePoint | None:
+    """The affine point of a Jacobian (X, Y, Z), by the textbook formula (no fast code)."""
+    X, Y, Z = jacobian
+    if Z % P == 0:
+        return None
+    Z_inverse = pow(Z, -1, P)
+    return AffinePoint(X * Z_inverse**2 % P, Y * Z_inverse**3 % P)
+
+
+def test_fold_constants() -> None:
+    assert secp256k1._C == 2**256 - P
+    assert secp256k1._LOW_256 == 2**256 - 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(field_elements, st.integers(min_value=0, max_value=300))
+def test_square_repeatedly_matches_pow(a: int, times: int) -> None:
+    assert secp256k1._square_repeatedly(a, times) == pow(a, 2**times, P)
+
+
+@settings(max_examples=200, deadline=None)
+@given(field_elements)
+def test_sqrt_chain_matches_pow(a: int) -> None:
+    root = secp256k1._sqrt(a)
+    assert root == pow(a, secp256k1._SQRT_EXPONENT, P)
+    # a square (Euler's criterion) gets a true root; a non-square does not.
+    assert (root * root % P == a) == (a == 0 or pow(a, (P - 1) // 2, P) == 1)
+
+
+def test_sqrt_chain_edge_values() -> None:
+    for a in (0, 1, 2, 7, P - 1, non_residue_x(), G.y * G.y % P):
+        assert secp256k1._sqrt(a) == pow(a, (P + 1) // 4, P)
+
+
+@settings(max_examples=100, deadline=None)
+@given(scalars, field_elements.filter(bool), st.integers(min_value=1, max_value=6))
+def test_double_matches_reference(d: int, z: int, times: int) -> None:
+    # Any Jacobian representative (z²x, z³y, z) of the same point doubles to the same result.
+    point = multiply_generator(d)
+    assert point is not None
+    jacobian = (point.x * z * z % P, point.y * z**3 % P, z)
+    expected: AffinePoint | None = point
+    for _ in range(times):
+        expected = reference_add(expected, expected)
+    assert affine_or_none(secp256k1._double(*jacobian, times)) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(scalars, scalars, field_elements.filter(bool))
+def test_add_affine_matches_reference(d1: int, d2: int, z: int) -> None:
+    point1 = multiply_generator(d1)
+    point2 = multiply_generator(d2)
+    assert point1 is not None
+    assert point2 is not None
+    jacobian = (point1.x * z * z % P, point1.y * z**3 % P, z)
+    result = secp256k1._add_affine(*jacobian, point2.x, point2.y)
+    assert affine_or_none(result) == reference_add(point1, point2)
+
+
+@pytest.mark.parametrize("case", ["same point", "opposite points", "infinity plus point"])
+def test_add_affine_special_cases(case: str) -> None:
+    point = multiply_generator(0xC0FFEE)
+    assert point is not None
+    z = 0x1234567
+    jacobian = (point.x * z * z % P, point.y * z**3 % P, z)
+    if case == "same point":
+        result = secp256k1._add_affine(*jacobian, point.x, point.y)
+        assert affine_or_none(result) == reference_add(point, point)
+    elif case == "opposite points":
+        result = secp256k1._add_affine(*jacobian, point.x, P - point.y)
+        assert affine_or_none(result) is None
+    else:
+        result = secp256k1._add_affine(1, 1, 0, point.x, point.y)
+        assert affine_or_none(result) == point
+
+
+@settings(max_examples=40, deadline=None)
+@given(scalars, st.integers(min_value=1, max_value=20))
+def test_odd_multiples_match_reference(d: int, count: int) -> None:
+    point = multiply_generator(d)
+    assert point is not None
+    multiples = secp256k1._odd_multiples((point.x, point.y), count)
+    assert len(multiples) == count
+    for index, (x, y) in enumerate(multiples):
+        assert AffinePoint(x, y) == reference_multiply(2 * index + 1, point)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(scalars, field_elements.filter(bool)), min_size=1, max_size=10))
+def test_batch_to_affine_matches_one_inversion_each(points: list[tuple[int, int]]) -> None:
+    jacobian = []
+    expected = []
+    for d, z in points:
+        point = multiply_generator(d)
+        assert point is not None
+        jacobian.append((point.x * z * z % P, point.y * z**3 % P, z))
+        expected.append((point.x, point.y))
+    assert secp256k1._batch_to_affine(jacobian) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(scalars, st.lists(any_scalars, min_size=1, max_size=3), st.integers(2, 8))
+def test_straus_matches_reference(d: int, ks: list[int], width: int) -> None:
+    # Signed scalars of any size against double-and-add, one table per term.
+    point = multiply_generator(d)
+    assert point is not None
+    terms = []
+    expected: AffinePoint | None = None
+    for index, k in enumerate(ks):
+        signed_k = k - 2**255 if index % 2 else k
+        base = reference_multiply(index + 1, point)
+        assert base is not None
+        table = secp256k1._odd_multiples((base.x, base.y), 1 << (width - 2))
+        terms.append((signed_k, table, width))
+        expected = reference_add(expected, reference_multiply(signed_k % N, base))
+    assert affine_or_none(secp256k1._straus(terms)) == expected

@@ -256,35 +256,6 @@ def _add_affine(X1: int, Y1: int, Z1: int, x2: int, y2: int) -> _Jacobian:
     return X3, Y3, Z3
 
 
-def _add(point1: _Jacobian, point2: _Jacobian) -> _Jacobian:
-    """(X1, Y1, Z1) + (X2, Y2, Z2), EFD "add-1998-cmo-2" (12M + 4S)."""
-    X1, Y1, Z1 = point1
-    X2, Y2, Z2 = point2
-    if Z1 == 0:
-        return X2, Y2, Z2
-    if Z2 == 0:
-        return X1, Y1, Z1
-    Z1Z1 = Z1 * Z1 % P
-    Z2Z2 = Z2 * Z2 % P
-    U1 = X1 * Z2Z2 % P
-    U2 = X2 * Z1Z1 % P
-    S1 = Y1 * Z2 * Z2Z2 % P
-    S2 = Y2 * Z1 * Z1Z1 % P
-    H = U2 - U1
-    R = S2 - S1
-    if H == 0:
-        if R == 0:
-            return _double(X1, Y1, Z1)
-        return _INFINITY
-    HH = H * H % P
-    HHH = H * HH % P
-    V = U1 * HH % P
-    X3 = (R * R - HHH - 2 * V) % P
-    Y3 = (R * (V - X3) - S1 * HHH) % P
-    Z3 = Z1 * Z2 * H % P
-    return X3, Y3, Z3
-
-
 def _to_affine(X: int, Y: int, Z: int) -> AffinePoint | None:
     """(X/Z², Y/Z³), or None for the point at infinity; one inversion."""
     if Z == 0:
@@ -295,33 +266,58 @@ def _to_affine(X: int, Y: int, Z: int) -> AffinePoint | None:
 
 
 def _batch_to_affine(points: list[_Jacobian]) -> list[_Affine]:
-    """Affine forms of many finite Jacobian points with a single inversion (Montgomery's trick)."""
+    """Affine forms of many finite Jacobian points with a single inversion (Montgomery's trick).
+
+    With prefix_i = Z_0···Z_(i−1) and inverse = (Z_0···Z_i)^−1, Z_i^−1 = inverse·prefix_i, and
+    inverse·Z_i is the inverse for the next index down.
+    """
+    p, c, low = P, _C, _LOW_256
     prefix_products = []
     running = 1
     for _, _, Z in points:
         prefix_products.append(running)
-        running = running * Z % P
-    inverse = pow(running, -1, P)
+        t = running * Z
+        running = ((t & low) + (t >> 256) * c) % p
+    inverse = pow(running, -1, p)
     result: list[_Affine] = [(0, 0)] * len(points)
     for index in range(len(points) - 1, -1, -1):
         X, Y, Z = points[index]
-        Z_inverse = inverse * prefix_products[index] % P
-        inverse = inverse * Z % P
-        Z_inverse_squared = Z_inverse * Z_inverse % P
-        result[index] = (X * Z_inverse_squared % P, Y * Z_inverse_squared * Z_inverse % P)
+        t = inverse * prefix_products[index]
+        Z_inverse = ((t & low) + (t >> 256) * c) % p
+        t = inverse * Z
+        inverse = ((t & low) + (t >> 256) * c) % p
+        t = Z_inverse * Z_inverse
+        Z_inverse_squared = ((t & low) + (t >> 256) * c) % p
+        t = X * Z_inverse_squared
+        x = ((t & low) + (t >> 256) * c) % p
+        t = Z_inverse_squared * Z_inverse
+        Z_inverse_cubed = ((t & low) + (t >> 256) * c) % p
+        t = Y * Z_inverse_cubed
+        y = ((t & low) + (t >> 256) * c) % p
+        result[index] = (x, y)
     return result
 
 
-def _odd_multiples(point: _Affine, count: int) -> list[_Jacobian]:
-    """[1·point, 3·point, 5·point, ...] (count entries), Jacobian.
+def _odd_multiples(point: _Affine, count: int) -> list[_Affine]:
+    """[1·point, 3·point, 5·point, ...] (count entries) in affine coordinates, one inversion.
 
-    None of them is O: that would need n to divide an odd number below 2·count < n.
+    "Effective affine" (the idea of libsecp256k1's ecmult tables): D = 2·point = (Xd, Yd, Zd) in
+    Jacobian coordinates is the affine point (Xd, Yd) of the isomorphic curve y² = x³ + 7·Zd⁶,
+    reached by (x, y) ↦ (Zd²·x, Zd³·y). The a = 0 formulas never use b, so there each next odd
+    multiple is a mixed addition of (Xd, Yd) (8M + 3S) instead of a full Jacobian one (12M + 4S).
+    A Jacobian point (X, Y, Z) of that curve is (X, Y, Z·Zd) on ours; one batch inversion makes
+    them all affine. None of them is O: that would need n to divide an odd number below
+    2·count < n, and for the same reason no addition meets the doubling case.
     """
-    twice = _double(point[0], point[1], 1)
-    multiples: list[_Jacobian] = [(point[0], point[1], 1)]
+    x, y = point
+    Xd, Yd, Zd = _double(x, y, 1)
+    Zd_squared = Zd * Zd % P
+    X, Y, Z = x * Zd_squared % P, y * Zd_squared * Zd % P, 1
+    multiples: list[_Jacobian] = [(X, Y, Zd)]
     for _ in range(count - 1):
-        multiples.append(_add(multiples[-1], twice))
-    return multiples
+        X, Y, Z = _add_affine(X, Y, Z, Xd, Yd)
+        multiples.append((X, Y, Z * Zd % P))
+    return _batch_to_affine(multiples)
 
 
 # Fixed base G, for signing and key derivation: k = Σ d_i·256^i with bytes d_i, so
@@ -405,7 +401,7 @@ _GENERATOR_WIDTH = 12
 @cache
 def _generator_odd_multiples() -> tuple[Sequence[_Affine], Sequence[_Affine]]:
     """[1·G, 3·G, ..., 2047·G] and the same multiples of λ·G, in affine coordinates; built once."""
-    multiples = _batch_to_affine(_odd_multiples((G.x, G.y), 1 << (_GENERATOR_WIDTH - 2)))
+    multiples = _odd_multiples((G.x, G.y), 1 << (_GENERATOR_WIDTH - 2))
     return multiples, _endomorphism(multiples)
 
 
@@ -504,7 +500,7 @@ def _glv_terms(
 def _variable_terms(k: int, point: AffinePoint) -> list[_Term]:
     """The terms of k·point: width-5 NAF over [1, 3, 5, ..., 15]·point and its λ images."""
     count = 1 << (_VARIABLE_WIDTH - 2)
-    multiples = _batch_to_affine(_odd_multiples((point.x, point.y), count))
+    multiples = _odd_multiples((point.x, point.y), count)
     return _glv_terms(k, multiples, _endomorphism(multiples), _VARIABLE_WIDTH)
 
 
