@@ -191,6 +191,15 @@ class AdapterClient:
         request = {**(fields or {}), "seq": seq, "op": op}
         line = json.dumps(request, separators=(",", ":")).encode("ascii") + b"\n"
         mark = process.stderr_mark()
+        if not process.lines.empty():
+            extra = process.lines.get_nowait()
+            if extra is not _EOF:
+                shown = extra[:300].decode("utf-8", "replace").rstrip("\n")
+                raise self._fail(
+                    process, mark, "garbage",
+                    f"an unsolicited line after the previous response: {shown!r}",
+                )
+            process.lines.put(_EOF)
         stdin = process.popen.stdin
         assert stdin is not None
         try:

@@ -76,7 +76,8 @@ def table_row(output: str, row: str) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------
 
 # Keyed by data_hex: 00 crash, 01 garbage line, 02 wrong seq, 03 hang, 04 wrong digest,
-# 05 unsupported, 06 both ok and error; anything else is answered by our implementation.
+# 05 unsupported, 06 both ok and error, 08 two responses; anything else is answered by our
+# implementation.
 FAKE_ADAPTER = textwrap.dedent('''
     import json, sys, time
     from erc8128.adapter import AdapterState, answer
@@ -105,6 +106,9 @@ FAKE_ADAPTER = textwrap.dedent('''
             response = {"seq": seq, "unsupported": True, "detail": "not today"}
         elif data == "06":
             response = {"seq": seq, "ok": {}, "error": {"reason": "x", "message": "y"}}
+        elif data == "08":
+            sys.stdout.write(json.dumps({"seq": seq, "ok": {"digest_hex": ""}}) + "\\n")
+            response = {"seq": seq, "ok": {"digest_hex": ""}}
         else:
             response = answer(request, state)
         sys.stdout.write(json.dumps(response) + "\\n"); sys.stdout.flush()
@@ -151,6 +155,13 @@ def test_client_reports_each_misbehaviour_and_recovers(tmp_path: Path) -> None:
             ok = client.call("keccak256", {"data_hex": "62"})
             assert ok.body["digest_hex"] == keccak(b"b")
         assert client.restarts == len(expected)
+        # Two answers to one request: the extra line is caught at the next request, as an
+        # unsolicited line if it has arrived by then, else as a response with the wrong seq.
+        client.call("keccak256", {"data_hex": "08"})
+        with pytest.raises(AdapterFailure) as unsolicited:
+            client.call("keccak256", {"data_hex": "61"})
+        assert unsolicited.value.kind in ("garbage", "seq")
+        assert client.call("keccak256", {"data_hex": "61"}).body["digest_hex"] == keccak(b"a")
     finally:
         client.close()
 
