@@ -191,6 +191,10 @@ _INFINITY: _Jacobian = (1, 1, 0)
 #     t = a * b
 #     ab = ((t & _LOW_256) + (t >> 256) * _C) % P
 # The fold is exact for negative t too (>> floors and & takes the two's-complement low bits).
+# Lazy reduction: an intermediate that is only multiplied again (XX, YY, S in a doubling; Z1Z1,
+# HH, HHH, V in an addition) is folded but not reduced: it stays below ≈ 2^325, which costs a
+# little in the next product and saves the `% P`. Python ints are exact, so the bound affects
+# speed only; every value that is compared (H, R, Z against 0) or returned is fully reduced.
 _C = 2**32 + 977
 _LOW_256 = 2**256 - 1
 
@@ -206,11 +210,11 @@ def _double(X1: int, Y1: int, Z1: int, times: int = 1) -> _Jacobian:
     p, c, low = P, _C, _LOW_256
     for _ in range(times):
         t = X1 * X1
-        XX = ((t & low) + (t >> 256) * c) % p
+        XX = (t & low) + (t >> 256) * c
         t = Y1 * Y1
-        YY = ((t & low) + (t >> 256) * c) % p
+        YY = (t & low) + (t >> 256) * c
         t = 4 * X1 * YY
-        S = ((t & low) + (t >> 256) * c) % p
+        S = (t & low) + (t >> 256) * c
         M = 3 * XX
         t = M * M - 2 * S
         X3 = ((t & low) + (t >> 256) * c) % p
@@ -228,11 +232,11 @@ def _add_affine(X1: int, Y1: int, Z1: int, x2: int, y2: int) -> _Jacobian:
         return x2, y2, 1
     p, c, low = P, _C, _LOW_256
     t = Z1 * Z1
-    Z1Z1 = ((t & low) + (t >> 256) * c) % p
+    Z1Z1 = (t & low) + (t >> 256) * c
     t = x2 * Z1Z1
     U2 = ((t & low) + (t >> 256) * c) % p
     t = Z1 * Z1Z1
-    Z1Z1Z1 = ((t & low) + (t >> 256) * c) % p
+    Z1Z1Z1 = (t & low) + (t >> 256) * c
     t = y2 * Z1Z1Z1
     S2 = ((t & low) + (t >> 256) * c) % p
     H = U2 - X1
@@ -242,11 +246,11 @@ def _add_affine(X1: int, Y1: int, Z1: int, x2: int, y2: int) -> _Jacobian:
             return _double(X1, Y1, Z1)
         return _INFINITY
     t = H * H
-    HH = ((t & low) + (t >> 256) * c) % p
+    HH = (t & low) + (t >> 256) * c
     t = H * HH
-    HHH = ((t & low) + (t >> 256) * c) % p
+    HHH = (t & low) + (t >> 256) * c
     t = X1 * HH
-    V = ((t & low) + (t >> 256) * c) % p
+    V = (t & low) + (t >> 256) * c
     t = R * R - HHH - 2 * V
     X3 = ((t & low) + (t >> 256) * c) % p
     t = R * (V - X3) - Y1 * HHH
@@ -441,11 +445,11 @@ def _straus(terms: list[_Term]) -> _Jacobian:
         # again, so the point at infinity needs no test here.
         for _ in range(previous_position - position):
             t = X1 * X1
-            XX = ((t & low) + (t >> 256) * c) % p
+            XX = (t & low) + (t >> 256) * c
             t = Y1 * Y1
-            YY = ((t & low) + (t >> 256) * c) % p
+            YY = (t & low) + (t >> 256) * c
             t = 4 * X1 * YY
-            S = ((t & low) + (t >> 256) * c) % p
+            S = (t & low) + (t >> 256) * c
             M = 3 * XX
             t = M * M - 2 * S
             X3 = ((t & low) + (t >> 256) * c) % p
@@ -460,11 +464,11 @@ def _straus(terms: list[_Term]) -> _Jacobian:
             X1, Y1, Z1 = x2, y2, 1
             continue
         t = Z1 * Z1
-        Z1Z1 = ((t & low) + (t >> 256) * c) % p
+        Z1Z1 = (t & low) + (t >> 256) * c
         t = x2 * Z1Z1
         U2 = ((t & low) + (t >> 256) * c) % p
         t = Z1 * Z1Z1
-        Z1Z1Z1 = ((t & low) + (t >> 256) * c) % p
+        Z1Z1Z1 = (t & low) + (t >> 256) * c
         t = y2 * Z1Z1Z1
         S2 = ((t & low) + (t >> 256) * c) % p
         H = U2 - X1
@@ -474,11 +478,11 @@ def _straus(terms: list[_Term]) -> _Jacobian:
             X1, Y1, Z1 = _double(X1, Y1, Z1) if R == 0 else _INFINITY
             continue
         t = H * H
-        HH = ((t & low) + (t >> 256) * c) % p
+        HH = (t & low) + (t >> 256) * c
         t = H * HH
-        HHH = ((t & low) + (t >> 256) * c) % p
+        HHH = (t & low) + (t >> 256) * c
         t = X1 * HH
-        V = ((t & low) + (t >> 256) * c) % p
+        V = (t & low) + (t >> 256) * c
         t = R * R - HHH - 2 * V
         X3 = ((t & low) + (t >> 256) * c) % p
         t = R * (V - X3) - Y1 * HHH
