@@ -286,6 +286,18 @@ def test_signature_base_and_parse_keyid(state: AdapterState) -> None:
     assert error["reason"] == "invalid_keyid"
 
 
+@pytest.mark.parametrize("policy", [
+    {"skew_sec": True}, {"skew_sec": "30"}, {"class_bound": 1}, {"account_state": ["x"]},
+    {"served_chains": [1.0]}, {"not_before": {"0xab": "1"}}, {"denied_principals": "0xab"},
+])
+def test_mistyped_policy_fields_are_bad_requests(state: AdapterState, policy: Any) -> None:
+    headers = _sign(state, "draft")["ok"]["headers"]
+    response = answer({"seq": 1, "op": "verify_request", "profile": "draft",
+                       "request": {**_request(), "headers": headers}, "now": 1700000010,
+                       "policy": policy}, state)
+    assert response["error"]["reason"] == "adapter_bad_request", response
+
+
 def test_unknown_policy_field_and_op_are_unsupported(state: AdapterState) -> None:
     headers = _sign(state, "draft")["ok"]["headers"]
     response = _verify(state, "draft", headers, 1700000010, policy={"rate_limit": 5})

@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import IO, Any, Final
+from typing import IO, Any, Final, TypeVar
 
 from erc8128._version import __version__
 from erc8128.accounts import AccountState, NoCodeAccountState, UnavailableAccountState
@@ -69,6 +69,8 @@ __all__ = [
 ]
 
 PROTOCOL_VERSION: Final = 1
+
+_T = TypeVar("_T")
 
 # The Unix time up to which an invalidated fingerprint stays denied: the protocol's
 # `invalidated_signatures` has no end time, so the denial lasts as long as the session.
@@ -254,17 +256,6 @@ def _decode_request(request: dict[str, Any]) -> Request:
     return Request(method=method, target_uri=url, headers=tuple(headers), body=body)
 
 
-def _request_json(request: Request) -> dict[str, Any]:
-    encoded: dict[str, Any] = {
-        "method": request.method,
-        "url": request.target_uri,
-        "headers": [[name, value] for name, value in request.headers],
-    }
-    if request.body is not None:
-        encoded["body_hex"] = request.body.hex()
-    return encoded
-
-
 def _string_list(value: object, name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(entry, str) for entry in value):
         raise _BadRequest(f"{name}: expected a list of strings, got {value!r}")
@@ -420,6 +411,15 @@ def _sign_request(request: dict[str, Any], state: AdapterState) -> dict[str, Any
     }
 
 
+def _typed(raw: dict[str, Any], name: str, kind: type[_T], default: _T) -> _T:
+    """``raw[name]`` if it has exactly type ``kind`` (so True is no integer), else ``default``
+    when absent."""
+    value = raw.get(name, default)
+    if type(value) is not kind:
+        raise _BadRequest(f"policy.{name}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
 def _policy(
     raw: object, profiles: tuple[ProfileName, ...]
 ) -> tuple[VerifierPolicy, AccountState, MemoryInvalidationState]:
@@ -435,10 +435,15 @@ def _policy(
     served_chains = raw.get("served_chains", sorted(baseline.served_chains))
     if not isinstance(served_chains, list) or not all(type(c) is int for c in served_chains):
         raise _BadRequest(f"policy.served_chains: expected integers, got {served_chains!r}")
-    denied = {entry.lower() for entry in _string_list(raw.get("denied_principals", []), "d")}
+    denied = {
+        entry.lower()
+        for entry in _string_list(raw.get("denied_principals", []), "policy.denied_principals")
+    }
     replay_denied = {
         entry.lower()
-        for entry in _string_list(raw.get("replayable_denied_principals", []), "r")
+        for entry in _string_list(
+            raw.get("replayable_denied_principals", []), "policy.replayable_denied_principals"
+        )
     }
 
     def principal_allowed(account: Account) -> bool:
@@ -468,21 +473,23 @@ def _policy(
         invalidated={fingerprint.lower(): _FOREVER for fingerprint in fingerprints},
     )
     account_state_name = raw.get("account_state", "no-code")
+    if not isinstance(account_state_name, str):
+        raise _BadRequest(f"policy.account_state: expected a string, got {account_state_name!r}")
     if account_state_name not in _ACCOUNT_STATES:
         raise _Unsupported(f"policy.account_state {account_state_name!r} is not implemented")
     policy = VerifierPolicy(
         profiles=profiles,
-        skew_sec=raw.get("skew_sec", baseline.skew_sec),
-        max_validity_sec=raw.get("max_validity_sec", baseline.max_validity_sec),
+        skew_sec=_typed(raw, "skew_sec", int, baseline.skew_sec),
+        max_validity_sec=_typed(raw, "max_validity_sec", int, baseline.max_validity_sec),
         served_chains=frozenset(served_chains),
         replay=raw.get("replay", baseline.replay),
-        class_bound=raw.get("class_bound", baseline.class_bound),
+        class_bound=_typed(raw, "class_bound", bool, baseline.class_bound),
         required_components=tuple(
             _string_list(raw.get("required_components", []), "required_components")
         ),
         content_digest=raw.get("content_digest", baseline.content_digest),
-        honor_mode_eoa=raw.get("honor_mode_eoa", baseline.honor_mode_eoa),
-        invalidation_endpoint=raw.get("invalidation_endpoint", False),
+        honor_mode_eoa=_typed(raw, "honor_mode_eoa", bool, baseline.honor_mode_eoa),
+        invalidation_endpoint=_typed(raw, "invalidation_endpoint", bool, False),
         principal_allowed=principal_allowed if denied else None,
         replayable_allowed=replayable_allowed if replay_denied else None,
     )
