@@ -663,7 +663,14 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> int:
         if not line.strip():
             continue
         response = answer_line(line, state)
-        stdout.write(json.dumps(response, separators=(",", ":")).encode("ascii") + b"\n")
+        try:
+            encoded = json.dumps(response, separators=(",", ":"))
+        except (TypeError, ValueError) as error:  # a bug: reported, never a crash
+            encoded = json.dumps({
+                "seq": response.get("seq"),
+                "error": {"reason": "adapter_internal", "message": f"unencodable answer: {error}"},
+            })
+        stdout.write(encoded.encode("ascii") + b"\n")
         stdout.flush()
     return 0
 
