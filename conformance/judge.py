@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -128,20 +129,29 @@ def _recovers_to(message_hash_hex: str, signature_hex: object, address: str) -> 
         return False
 
 
-def _signature_member_hex(value: str) -> str | None:
-    """``label=:base64:`` → the signature bytes as hex."""
-    _, _, rest = value.partition("=")
-    if not (rest.startswith(":") and rest.endswith(":")):
+_SIGNATURE_MEMBER: Final = re.compile(r"\s*([a-z*][a-z0-9_.*-]*)=:([A-Za-z0-9+/=]*):\s*")
+
+
+def _signature_members(value: object) -> list[tuple[str, str]] | None:
+    """A combined ``Signature`` field value as (label, signature hex) pairs, in order."""
+    if not isinstance(value, str):
         return None
-    try:
-        return base64.b64decode(rest[1:-1], validate=True).hex()
-    except (binascii.Error, ValueError):
-        return None
+    members = []
+    for text in value.split(","):
+        match = _SIGNATURE_MEMBER.fullmatch(text)
+        if match is None:
+            return None
+        try:
+            members.append((match.group(1), base64.b64decode(match.group(2), validate=True).hex()))
+        except (binascii.Error, ValueError):
+            return None
+    return members
 
 
 def _randomised_signature_problems(step: Step, got: dict[str, Any]) -> list[str] | None:
-    """Outputs of a signer without the ``rfc6979`` capability: everything but the signature
-    bytes must match, and the signature must recover to the signer. None: not applicable."""
+    """Outputs of a signer without the ``rfc6979`` capability: everything but the new
+    signature's bytes must match, and the new signature must recover to the signer.
+    None: not applicable."""
     if step.op == "sign_message":
         hash_hex, address = step.intermediates.get("hash_hex"), step.intermediates.get("address")
         if not isinstance(hash_hex, str) or not isinstance(address, str):
@@ -151,31 +161,33 @@ def _randomised_signature_problems(step: Step, got: dict[str, Any]) -> list[str]
         return [f"signature_hex {_show(got.get('signature_hex'))} does not recover to {address}"]
     if step.op == "sign_request":
         hash_hex = step.intermediates.get("message_hash_hex")
-        expected_headers = step.expected.get("headers")
-        got_headers = got.get("headers")
-        if not isinstance(hash_hex, str) or not isinstance(expected_headers, list):
+        address = _address_of_key(step)
+        if not isinstance(hash_hex, str) or address is None:
             return None
-        if not isinstance(got_headers, list) or len(got_headers) != len(expected_headers):
-            return [f"headers: expected {_show(expected_headers)}, got {_show(got_headers)}"]
-        problems = []
-        by_name = sorted(range(len(got_headers)), key=lambda i: str(got_headers[i][0]).lower())
-        want_by_name = sorted(
-            range(len(expected_headers)), key=lambda i: str(expected_headers[i][0]).lower()
-        )
-        for want, have in zip(
-            [expected_headers[i] for i in want_by_name], [got_headers[i] for i in by_name],
-            strict=True,
+        want, have = _field_map(step.expected.get("headers")), _field_map(got.get("headers"))
+        if not isinstance(want, dict) or not isinstance(have, dict):
+            return [f"headers: expected {_show(step.expected.get('headers'))}, got "
+                    f"{_show(got.get('headers'))}"]
+        problems = [
+            f"{name}: expected {_show(want.get(name))}, got {_show(have.get(name))}"
+            for name in sorted(set(want) | set(have))
+            if name != "signature" and want.get(name) != have.get(name)
+        ]
+        label = step.fields.get("label") or "eth"
+        want_members = _signature_members(want.get("signature"))
+        have_members = _signature_members(have.get("signature"))
+        if want_members is None or have_members is None or (
+            [name for name, _ in want_members] != [name for name, _ in have_members]
         ):
-            if str(want[0]).lower() == "signature" and isinstance(have, list) and len(have) == 2:
-                want_hex = _signature_member_hex(str(want[1]))
-                have_hex = _signature_member_hex(str(have[1]))
-                address = step.intermediates.get("address") or _address_of_key(step)
-                if want_hex is None or have_hex is None or address is None:
-                    problems.append(f"signature: expected {want[1]!r}, got {have[1]!r}")
-                elif not _recovers_to(hash_hex, have_hex, address):
-                    problems.append(f"signature {have[1]!r} does not recover to {address}")
-            elif not json_equal(_field_map([want]), _field_map([have])):
-                problems.append(f"header: expected {_show(want)}, got {_show(have)}")
+            problems.append(f"signature: expected {_show(want.get('signature'))}, got "
+                            f"{_show(have.get('signature'))}")
+            return problems
+        for (name, want_hex), (_, have_hex) in zip(want_members, have_members, strict=True):
+            # Signatures already on the request are kept byte for byte; the new one recovers.
+            if name != label and want_hex != have_hex:
+                problems.append(f"signature {name}: expected {want_hex}, got {have_hex}")
+            if name == label and not _recovers_to(hash_hex, have_hex, address):
+                problems.append(f"signature {name}={have_hex} does not recover to {address}")
         return problems
     return None
 

@@ -216,6 +216,71 @@ def test_misbehaving_adapter_run_reports_errored_cases_and_moves_on(tmp_path: Pa
     assert outcomes["keccak256/4"] == "errored"
 
 
+# An adapter without the rfc6979 capability: every signature gets a random k (ecdsa), low s.
+RANDOM_K_ADAPTER = textwrap.dedent('''
+    import base64, json, sys
+    import ecdsa
+    from ecdsa.util import sigdecode_string
+    from erc8128.adapter import AdapterState, answer
+    from erc8128.personal_sign import recover_address
+    from erc8128.addresses import address_of
+    N = ecdsa.SECP256k1.order
+    WRONG_KEY = "{WRONG_KEY}"
+
+    def random_k(key_hex, hash_hex):
+        key = bytes.fromhex(WRONG_KEY or key_hex)
+        signing = ecdsa.SigningKey.from_string(key, curve=ecdsa.SECP256k1)
+        r, s = sigdecode_string(signing.sign_digest(bytes.fromhex(hash_hex)), N)
+        s = min(s, N - s)
+        for v in (27, 28):
+            signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
+            try:
+                if recover_address(bytes.fromhex(hash_hex), signature) == address_of(key):
+                    return signature
+            except ValueError:
+                pass
+        raise SystemExit("no recovery id")
+
+    state = AdapterState()
+    for line in sys.stdin:
+        request = json.loads(line)
+        response = answer(request, state)
+        ok = response.get("ok")
+        if request["op"] == "hello":
+            ok["capabilities"] = []
+        elif request["op"] == "sign_message" and ok:
+            hashed = answer({**request, "op": "personal_message_hash", "seq": 0}, state)
+            ok["signature_hex"] = random_k(request["private_key_hex"],
+                                           hashed["ok"]["hash_hex"]).hex()
+        elif request["op"] == "sign_request" and ok:
+            signature = random_k(request["private_key_hex"], ok["message_hash_hex"])
+            value = request.get("label") or "eth"
+            value += "=:" + base64.b64encode(signature).decode() + ":"
+            ok["headers"][-1] = ["Signature", value]
+        sys.stdout.write(json.dumps(response) + "\\n"); sys.stdout.flush()
+''')
+
+
+@pytest.mark.parametrize(("wrong_key", "status"), [("", 0), ("11" * 32, 1)])
+def test_signers_without_rfc6979_are_checked_by_recovery(
+    tmp_path: Path, wrong_key: str, status: int
+) -> None:
+    script = tmp_path / "random_k_adapter.py"
+    script.write_text(RANDOM_K_ADAPTER.replace("{WRONG_KEY}", wrong_key), encoding="utf-8")
+    run = conformance("--adapter", f"{sys.executable} {script}", "--profile", "legacy",
+                      "--ops", "sign_message,sign_request")
+    assert run.returncode == status, run.stdout[-3000:]
+    for row in ("sign_message", "sign_request"):
+        counts = table_row(run.stdout, row)
+        if wrong_key:
+            # Every valid case fails: the signature does not recover to the signer.
+            assert counts["failed"] > 0
+        else:
+            assert counts["passed"] == counts["cases"]
+    if wrong_key:
+        assert "does not recover to" in run.stdout
+
+
 def test_operation_missing_from_hello_is_skipped_not_passed(tmp_path: Path) -> None:
     vectors = keccak_vectors(tmp_path, [("61", "valid")])
     run = conformance("--adapter", fake_adapter(tmp_path, missing_op="keccak256"),
