@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from erc8128.addresses import address_of
+from erc8128.bounded_json import check_depth
 from erc8128.errors import Erc8128Error
 from erc8128.keyid import Account, ProfileName, format_keyid
 from erc8128.message import Request, ascii_lower, authority, path, query, scheme
@@ -225,6 +226,13 @@ class Signer:
         )
 
 
+def _parse_json(body: bytes) -> Any:
+    """A server's JSON body, its nesting bounded first (bounded_json); ValueError if not JSON."""
+    text = body.decode("utf-8")
+    check_depth(text)
+    return json.loads(text)
+
+
 @dataclass(frozen=True)
 class Response:
     """An HTTP response: status, header field lines in wire order, body bytes."""
@@ -247,8 +255,8 @@ class Response:
     def json(self) -> Any:
         """The body parsed as JSON; :class:`ClientError` ``invalid_response`` if it is not."""
         try:
-            return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            return _parse_json(self.body)
+        except ValueError as error:
             raise ClientError(
                 "invalid_response",
                 f"expected a JSON body from HTTP {self.status}, got {error}",
@@ -262,8 +270,8 @@ class Response:
         content_type = self.header("content-type") or ""
         if "json" in content_type:
             try:
-                problem = json.loads(self.body.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
+                problem = _parse_json(self.body)
+            except ValueError:
                 problem = None
             # ERC-8128 §6: a problem body "MUST include the same stable code in a `reason`
             # extension".
@@ -280,10 +288,10 @@ class Response:
         reason = self.reason or f"http_{self.status}"
         detail = ""
         try:
-            problem = json.loads(self.body.decode("utf-8"))
+            problem = _parse_json(self.body)
             if isinstance(problem, dict):
                 detail = str(problem.get("detail") or problem.get("title") or "")
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except ValueError:
             detail = self.body[:200].decode("utf-8", "replace")
         raise ClientError(
             reason, f"expected a 2xx answer, got HTTP {self.status}: {detail}".rstrip(": "),

@@ -38,10 +38,10 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Final
 from urllib.parse import urlsplit
 
+from erc8128.bounded_json import MAX_JSON_DEPTH, nesting_depth
 from erc8128.errors import AccountStateUnavailable, Erc8128Error
 
 __all__ = [
@@ -68,12 +68,8 @@ _LEGACY_REVERT_CODE: Final = -32000
 _REVERT_MESSAGE: Final = "execution reverted"
 # Ethereum JSON-RPC "DATA": hex encoded, "0x" prefix, two hex digits per byte.
 _HEX_DATA: Final = re.compile(r"0x(?:[0-9a-fA-F]{2})*")
-# A JSON string (RFC 8259 §7): quotes around unescaped characters and backslash escapes. The
-# closing quote is optional so that an unterminated string is consumed in one linear pass (a
-# required quote would rescan from every later quote: quadratic on '"\\"\\"\\"...').
-_JSON_STRING: Final = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
-# A JSON-RPC answer to eth_getCode / eth_call / eth_chainId nests 2 or 3 levels.
-MAX_JSON_DEPTH: Final = 32
+# A JSON-RPC answer to eth_getCode / eth_call / eth_chainId nests 2 or 3 levels, far below
+# bounded_json.MAX_JSON_DEPTH.
 
 
 class RpcConfigError(Erc8128Error):
@@ -286,13 +282,6 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"JSON has no {name}")
 
 
-def _nesting_depth(text: str) -> int:
-    """The deepest array/object nesting of JSON text (strings removed first)."""
-    outside_strings = _JSON_STRING.sub("", text)
-    steps = [1 if c in "[{" else -1 for c in outside_strings if c in "[]{}"]
-    return max(accumulate(steps), default=0)
-
-
 def _parse_json(endpoint: JsonRpcEndpoint, body: bytes) -> object:
     try:
         text = body.decode("utf-8")
@@ -300,7 +289,7 @@ def _parse_json(endpoint: JsonRpcEndpoint, body: bytes) -> object:
         raise _unavailable("rpc_malformed", endpoint, "expected UTF-8 JSON") from None
     # json.loads recurses once per level; under a raised recursion limit a deeply nested answer
     # can overflow the C stack and crash the process, so depth is bounded before parsing.
-    depth = _nesting_depth(text)
+    depth = nesting_depth(text)
     if depth > MAX_JSON_DEPTH:
         raise _unavailable(
             "rpc_malformed", endpoint, f"expected JSON nested <= {MAX_JSON_DEPTH}, got {depth}"

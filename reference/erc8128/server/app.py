@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 from erc8128.accounts import AccountState, NoCodeAccountState
+from erc8128.bounded_json import JsonTooDeep, check_depth
 from erc8128.errors import Erc8128Error, VerificationError
 from erc8128.invalidation import MemoryInvalidationState
 from erc8128.keyid import Account
@@ -724,12 +725,13 @@ def _json_object(request: Request) -> dict[str, Any]:
         raise AppError(415, "unsupported_media_type", "expected Content-Type: application/json")
     try:
         text = (request.body or b"").decode("utf-8")
+        check_depth(text)  # a deep document must not reach json.loads' recursion
         document = json.loads(
             text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
         )
     except UnicodeDecodeError:
         raise AppError(400, "invalid_json", "expected UTF-8 JSON content") from None
-    except (json.JSONDecodeError, RecursionError) as error:
+    except (json.JSONDecodeError, JsonTooDeep, RecursionError) as error:
         raise AppError(400, "invalid_json", f"expected JSON: {type(error).__name__}") from None
     if not isinstance(document, dict):
         kind = type(document).__name__
