@@ -14,9 +14,11 @@ has two layers that compute the same thing:
   built lazily, once per process (about 60 ms).
 
 Both layers are tested against the same vectors (ERC-191 examples, Wycheproof) and against each
-other and the ``ecdsa`` package (hypothesis). In CPython the fast path costs about 128
-doublings + 64 additions (≈ 2-3 µs each, one big-integer multiplication being ≈ 0.1-0.3 µs)
-plus one square root (≈ 90 µs) and two inversions for a recovery.
+other and the ``ecdsa`` package (hypothesis). A recovery in CPython 3.11 costs about 128
+doublings (≈ 1.8 µs each) + 62 mixed additions (≈ 2.5 µs) in the Straus loop, the table of R's
+odd multiples (≈ 55 µs), one square root (≈ 65 µs) and three inversions (≈ 11 µs each): about
+0.6 ms. A field multiplication is ≈ 0.1 µs and its reduction mod p ≈ 0.13 µs (see the fold
+below), so the formulas are written to multiply and reduce as little as possible, in place.
 
 Data crosses the module boundary as ``bytes`` (keys, hashes) or ``int`` (the scalars r, s);
 points are :class:`AffinePoint` values, with ``None`` for the point at infinity.
