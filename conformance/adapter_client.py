@@ -12,6 +12,7 @@ and the next call starts a fresh one, so one bad case never takes the rest of th
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import queue
@@ -21,6 +22,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any, Final, Literal
 
 __all__ = [
@@ -94,8 +96,30 @@ def _pump_stderr(stream: IO[bytes], process: _Process) -> None:
             process.stderr_chunks.append(line.decode("utf-8", "replace"))
 
 
+SCHEMA_PATH: Final = Path(__file__).resolve().parent / "schema" / "adapter-protocol.schema.json"
+
+_Validators = tuple[Any, dict[str, Any]]
+
+
+def _protocol_validators() -> _Validators | None:
+    """Validators for a response line and each operation's ``ok`` (None without jsonschema)."""
+    try:
+        jsonschema = importlib.import_module("jsonschema")  # optional for the suite
+    except ImportError:
+        return None
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator_class = jsonschema.Draft202012Validator
+
+    def validator(ref: str) -> Any:
+        return validator_class({**schema, "$ref": ref})
+
+    ok_validators = {op: validator(f"#/$defs/ok/{op}") for op in schema["$defs"]["ok"]}
+    return validator("#/$defs/response_line"), ok_validators
+
+
 class AdapterClient:
-    """Drive one adapter command; restart it after it misbehaves."""
+    """Drive one adapter command; restart it after it misbehaves. With ``validate`` (and
+    jsonschema installed) every response is checked against the protocol's JSON Schema."""
 
     def __init__(
         self,
@@ -104,6 +128,7 @@ class AdapterClient:
         timeout: float = 10.0,
         cwd: str | None = None,
         env: dict[str, str] | None = None,
+        validate: bool = True,
     ) -> None:
         self.argv: list[str] = shlex.split(command) if isinstance(command, str) else list(command)
         if not self.argv:
@@ -112,6 +137,7 @@ class AdapterClient:
         self.cwd = cwd
         self.env = env
         self.restarts = 0
+        self.validators = _protocol_validators() if validate else None
         self._process: _Process | None = None
         self._seq = 0
 
@@ -217,9 +243,24 @@ class AdapterClient:
             process.popen.wait(timeout=5)
             code = process.popen.returncode
             raise self._fail(process, mark, "crash", f"exited with status {code} during {op}")
-        return self._decode(process, mark, seq, answer)
+        return self._decode(process, mark, seq, answer, op)
 
-    def _decode(self, process: _Process, mark: int, seq: int, answer: bytes) -> Response:
+    def _schema_problem(self, raw: dict[str, Any], op: str) -> str | None:
+        """The first way ``raw`` breaks schema/adapter-protocol.schema.json, if any."""
+        if self.validators is None:
+            return None
+        line_validator, ok_validators = self.validators
+        error = next(iter(line_validator.iter_errors(raw)), None)
+        if error is None and "ok" in raw and op in ok_validators:
+            error = next(iter(ok_validators[op].iter_errors(raw["ok"])), None)
+        if error is None:
+            return None
+        where = "/".join(str(part) for part in error.absolute_path) or "(top)"
+        return f"the response breaks the protocol schema at {where}: {error.message[:200]}"
+
+    def _decode(
+        self, process: _Process, mark: int, seq: int, answer: bytes, op: str = ""
+    ) -> Response:
         shown = answer[:300].decode("utf-8", "replace").rstrip("\n")
         try:
             raw = json.loads(answer.decode("utf-8"))
@@ -239,6 +280,9 @@ class AdapterClient:
                 process, mark, "shape", f"expected exactly one of ok/error/unsupported: {shown!r}"
             )
         kind: ResponseKind = present[0]  # type: ignore[assignment]
+        problem = self._schema_problem(raw, op)
+        if problem is not None:
+            raise self._fail(process, mark, "shape", f"{problem}: {shown!r}")
         stderr = process.stderr_since(mark)
         if kind == "unsupported":
             if raw["unsupported"] is not True:

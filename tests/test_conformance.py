@@ -76,8 +76,8 @@ def table_row(output: str, row: str) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------
 
 # Keyed by data_hex: 00 crash, 01 garbage line, 02 wrong seq, 03 hang, 04 wrong digest,
-# 05 unsupported, 06 both ok and error, 08 two responses; anything else is answered by our
-# implementation.
+# 05 unsupported, 06 both ok and error, 08 two responses, 09 an ok that breaks the schema;
+# anything else is answered by our implementation.
 FAKE_ADAPTER = textwrap.dedent('''
     import json, sys, time
     from erc8128.adapter import AdapterState, answer
@@ -106,6 +106,8 @@ FAKE_ADAPTER = textwrap.dedent('''
             response = {"seq": seq, "unsupported": True, "detail": "not today"}
         elif data == "06":
             response = {"seq": seq, "ok": {}, "error": {"reason": "x", "message": "y"}}
+        elif data == "09":
+            response = {"seq": seq, "ok": {"digest_hex": 123}}
         elif data == "08":
             sys.stdout.write(json.dumps({"seq": seq, "ok": {"digest_hex": ""}}) + "\\n")
             response = {"seq": seq, "ok": {"digest_hex": ""}}
@@ -146,7 +148,8 @@ def test_client_reports_each_misbehaviour_and_recovers(tmp_path: Path) -> None:
     client = AdapterClient(fake_adapter(tmp_path), timeout=2)
     try:
         assert client.call("keccak256", {"data_hex": "61"}).body["digest_hex"] == keccak(b"a")
-        expected = {"00": "crash", "01": "garbage", "02": "seq", "03": "timeout", "06": "shape"}
+        expected = {"00": "crash", "01": "garbage", "02": "seq", "03": "timeout", "06": "shape",
+                    "09": "shape"}
         for data_hex, kind in expected.items():
             with pytest.raises(AdapterFailure) as failure:
                 client.call("keccak256", {"data_hex": data_hex})
