@@ -107,6 +107,8 @@ def _protocol_validators() -> _Validators | None:
         jsonschema = importlib.import_module("jsonschema")  # optional for the suite
     except ImportError:
         return None
+    if not SCHEMA_PATH.is_file():  # a copy of the suite installed without its schema folder
+        return None
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator_class = jsonschema.Draft202012Validator
 
