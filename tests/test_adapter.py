@@ -44,7 +44,7 @@ def call(state: AdapterState, op: str, **fields: Any) -> dict[str, Any]:
     REQUEST.validate(request)
     response = answer(request, state)
     # The response goes through JSON, as on the wire.
-    response = json.loads(json.dumps(response))
+    response = dict(json.loads(json.dumps(response)))
     RESPONSE.validate(response)
     assert response["seq"] == 7
     if "ok" in response:

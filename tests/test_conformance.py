@@ -465,7 +465,8 @@ class _VerifierHandler(BaseHTTPRequestHandler):
         if self.always_ok:
             self._send(200, {"ok": True}, [], "application/json")
             return
-        base = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}"
+        address: Any = self.server.server_address
+        base = f"http://{address[0]}:{address[1]}"
         request = Request("GET", base + self.path, tuple(self.headers.items()), None)
         policy = VerifierPolicy(profiles=("draft", "legacy"))
         try:
@@ -615,8 +616,8 @@ def test_slice_delegated_vectors_are_no_erc8128_candidates(profiles: Any) -> Non
     # erc-8128-delegation field that neither ERC-8128 text defines: no candidate is recognised.
     for vector in [v for v in _slice_vectors() if v["kind"] == "delegated"]:
         now = _created(vector) + 1
+        store = MemoryReplayStore(clock=float(now).__float__, started_at=0)
         with pytest.raises(VerificationError) as rejected:
-            verify_request(_slice_request(vector), now=now,
-                           nonces=MemoryReplayStore(clock=lambda n=now: n, started_at=0),
+            verify_request(_slice_request(vector), now=now, nonces=store,
                            policy=VerifierPolicy(profiles=profiles))
         assert (rejected.value.reason, rejected.value.status) == ("no_acceptable_signature", 401)
