@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         cases = importlib.import_module("erc8128_conformance.cases")
     except ImportError as error:
         print(f"erc8128 conformance: the suite needs pytest ({error}); "
-              "pip install 'erc8128[test]'", file=sys.stderr)
+              "pip install 'erc8128[conformance]'", file=sys.stderr)
         return 2
     expected_failures: dict[str, Any] = {}
     if args.expected_failures is not None:
