@@ -1,7 +1,9 @@
 // Compile contracts/src/*.sol with the exactly pinned npm `solc` (package-lock.json) and write
 // one artifact per contract to contracts/artifacts/<Name>.json (abi, creation bytecode, runtime
 // bytecode, compiler version, settings and the SHA-256 of every source), plus the ERC-6492
-// validator's creation code as reference/erc8128/erc6492_validator.py for the runtime.
+// validator's creation code as reference/erc8128/erc6492_validator.py for the runtime, and the
+// same artifacts again as package data of the conformance suite (conformance/chain_artifacts/,
+// read by its live chain checks after `pip install .`).
 //
 //   cd contracts && npm ci && node build.mjs          # write
 //   node build.mjs --check                            # compare with the committed files; exit 1 if stale
@@ -9,7 +11,7 @@
 // The output is deterministic: sorted sources, fixed settings, no metadata hash appended.
 
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import solc from "solc";
@@ -17,6 +19,7 @@ import solc from "solc";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SOURCES = join(HERE, "src");
 const ARTIFACTS = join(HERE, "artifacts");
+const CONFORMANCE_ARTIFACTS = join(HERE, "..", "conformance", "chain_artifacts");
 const VALIDATOR_MODULE = join(HERE, "..", "reference", "erc8128", "erc6492_validator.py");
 const CONTRACTS = ["OwnedWallet", "WalletFactory", "PreparableWallet", "Erc7702Delegate", "Erc6492Validator"];
 
@@ -64,6 +67,7 @@ function compile() {
       deployedBytecode: `0x${compiled.evm.deployedBytecode.object}`,
     };
     files[join(ARTIFACTS, `${contract}.json`)] = `${JSON.stringify(artifact, null, 2)}\n`;
+    files[join(CONFORMANCE_ARTIFACTS, `${contract}.json`)] = `${JSON.stringify(artifact, null, 2)}\n`;
   }
   files[VALIDATOR_MODULE] = validatorModule(output.contracts["Erc6492Validator.sol"].Erc6492Validator);
   return files;
@@ -118,6 +122,7 @@ if (process.argv.includes("--check")) {
   process.exit(stale === 0 ? 0 : 1);
 }
 for (const [path, text] of Object.entries(files)) {
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
   process.stdout.write(`wrote ${path}\n`);
 }
