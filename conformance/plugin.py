@@ -45,6 +45,9 @@ class SuiteOptions:
     report_json: Path | None = None
     method: str = "GET"
     adapter_cwd: str | None = None
+    # Live chain checks (chain_plugin.py): the dev chain's JSON-RPC URL and the funding key.
+    chain_rpc: str | None = None
+    chain_funder_key: bytes | None = None
 
 
 def _show(value: Any) -> str:

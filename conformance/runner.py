@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Final
 
 import pytest
+from erc8128_conformance.chain_live import DEV_FUNDER_KEY
+from erc8128_conformance.chain_plugin import ChainLivePlugin
 from erc8128_conformance.plugin import ConformancePlugin, SuiteOptions
 
 __all__ = ["SUITE_DIR", "run"]
@@ -23,6 +25,14 @@ def run(options: SuiteOptions, *, junit_xml: str | None = None,
         modules.append(str(SUITE_DIR / "suite_vectors.py"))
     if options.target is not None:
         modules.append(str(SUITE_DIR / "suite_live.py"))
+    plugin = ConformancePlugin(options)
+    plugins: list[object] = [plugin]
+    if options.target is not None and options.chain_rpc is not None:
+        modules.append(str(SUITE_DIR / "suite_chain.py"))
+        plugins.append(ChainLivePlugin(
+            options.target, options.path, options.chain_rpc, plugin.outcomes,
+            funder_key=options.chain_funder_key or DEV_FUNDER_KEY, timeout=options.timeout,
+        ))
     args = [
         *modules,
         # The suite's own configuration only: no ini file, conftest or cache of the caller.
@@ -36,8 +46,7 @@ def run(options: SuiteOptions, *, junit_xml: str | None = None,
         *([f"--junit-xml={junit_xml}"] if junit_xml else []),
         *pytest_args,
     ]
-    plugin = ConformancePlugin(options)
-    status = int(pytest.main(args, plugins=[plugin]))
+    status = int(pytest.main(args, plugins=plugins))
     if status == int(pytest.ExitCode.NO_TESTS_COLLECTED):
         print("erc8128 conformance: no case matched the selection (--ops / --profile)")
     return status

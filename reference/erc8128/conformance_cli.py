@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,12 @@ def add_parser(subparsers: Any) -> None:
                         "http://127.0.0.1:8128 (its trusted scheme and authority)")
     parser.add_argument("--path", default="/api/whoami",
                         help="live mode: the documented signed endpoint (default /api/whoami)")
+    parser.add_argument("--chain-rpc", metavar="URL", help="live mode: also run the chain "
+                        "checks (ERC-1271, ERC-6492, EIP-7702) on this dev chain's JSON-RPC URL, "
+                        "the node the server's --rpc names")
+    parser.add_argument("--chain-funder-key", metavar="HEX", help="live chain checks: the "
+                        "funded key that deploys the test contracts (default: anvil's first "
+                        "public dev key)")
     parser.add_argument("--profile", choices=sorted(PROFILE_CHOICES), default="both",
                         help="which ERC-8128 profile(s) to test (default both)")
     parser.add_argument("--ops", metavar="OP,OP", help="only these operations (e.g. "
@@ -91,6 +98,21 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         print(f"erc8128 conformance: expected --timeout > 0, got {args.timeout}", file=sys.stderr)
         return 2
+    chain_funder_key = None
+    if args.chain_rpc is not None and args.target is None:
+        print("erc8128 conformance: --chain-rpc needs --target URL", file=sys.stderr)
+        return 2
+    if args.chain_rpc is not None and "draft" not in PROFILE_CHOICES[args.profile]:
+        print("erc8128 conformance: the chain checks sign draft-profile requests; expected "
+              "--profile draft or both with --chain-rpc", file=sys.stderr)
+        return 2
+    if args.chain_funder_key is not None:
+        text = args.chain_funder_key.removeprefix("0x")
+        if re.fullmatch(r"[0-9a-fA-F]{64}", text) is None:
+            print("erc8128 conformance: expected --chain-funder-key as 64 hex digits, got "
+                  f"{len(text)} characters", file=sys.stderr)
+            return 2
+        chain_funder_key = bytes.fromhex(text)
     options = plugin.SuiteOptions(
         adapter=args.adapter,
         target=args.target,
@@ -102,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
         vectors_dir=args.vectors,
         path=args.path,
         report_json=args.report_json,
+        chain_rpc=args.chain_rpc,
+        chain_funder_key=chain_funder_key,
     )
     status: int = runner.run(options, junit_xml=args.junit_xml)
     return status
