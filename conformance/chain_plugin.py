@@ -3,8 +3,9 @@
 :class:`ChainLivePlugin` is handed to ``pytest.main`` beside the suite's own plugin, shares its
 list of outcomes (so the chain cases appear in the same table, row ``live_chain``) and
 parametrises ``suite_chain.py`` with one test per check of :data:`CHAIN_CHECKS`, ids
-``live/draft/<check>``. The dev chain is prepared once per run, before the first check; when
-that fails every chain case is *errored* with the reason.
+``live/draft/<check>``. The dev chain is prepared once per run, before the first check (the
+session fixture ``chain_run`` of ``suite_chain.py``); when that fails every chain case is
+*errored* with the reason.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from erc8128_conformance.report import CaseOutcome
 
 from erc8128.errors import Erc8128Error
 
-__all__ = ["CHAIN_PROFILE", "CHAIN_ROW", "ChainLivePlugin", "ChainLiveRun"]
+__all__ = ["CHAIN_PROFILE", "CHAIN_ROW", "CHAIN_RUN_KEY", "ChainLivePlugin", "ChainLiveRun"]
 
 # The chain checks use `mode="eoa"` and `tag="erc8128"`: draft-profile signatures (the February
 # text has no mode, SPEC.md D8).
@@ -45,6 +46,7 @@ class ChainLiveRun:
         self.setup_failure: str | None = None
 
     def set_up(self) -> None:
+        """Prepare the chain (once per run: ``suite_chain.py``'s session fixture calls it)."""
         try:
             self.chain = set_up_chain(self.rpc_url, self.funder_key)
         except (Erc8128Error, OSError) as error:
@@ -68,6 +70,9 @@ class ChainLiveRun:
             )
             self._end(case_id, "failed", message)
         self.outcomes.append(CaseOutcome(case_id, CHAIN_ROW, "passed"))
+
+
+CHAIN_RUN_KEY: Final = pytest.StashKey[ChainLiveRun]()
 
 
 class ChainLivePlugin:
@@ -95,8 +100,9 @@ class ChainLivePlugin:
                 "chain_check", names, ids=[f"live/{CHAIN_PROFILE}/{name}" for name in names]
             )
 
-    @pytest.fixture(scope="session")
-    def chain_run(self) -> ChainLiveRun:
-        run = ChainLiveRun(self.target, self.rpc_url, self.funder_key, self.outcomes)
-        run.set_up()
-        return run
+    def pytest_configure(self, config: pytest.Config) -> None:
+        # The session state goes in the config's stash, where suite_chain.py's fixture finds it
+        # (a fixture defined as a plugin instance method is deprecated in pytest 9).
+        config.stash[CHAIN_RUN_KEY] = ChainLiveRun(
+            self.target, self.rpc_url, self.funder_key, self.outcomes
+        )
