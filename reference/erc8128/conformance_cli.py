@@ -102,6 +102,9 @@ def run(args: argparse.Namespace) -> int:
     if args.chain_rpc is not None and args.target is None:
         print("erc8128 conformance: --chain-rpc needs --target URL", file=sys.stderr)
         return 2
+    if args.chain_funder_key is not None and args.chain_rpc is None:
+        print("erc8128 conformance: --chain-funder-key needs --chain-rpc URL", file=sys.stderr)
+        return 2
     if args.chain_rpc is not None and "draft" not in PROFILE_CHOICES[args.profile]:
         print("erc8128 conformance: the chain checks sign draft-profile requests; expected "
               "--profile draft or both with --chain-rpc", file=sys.stderr)
