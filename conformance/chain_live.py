@@ -27,15 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from erc8128_conformance.account_signing import sign_request_as
-from erc8128_conformance.live import VALIDITY_SEC, HttpAnswer, LiveTarget, send
-from erc8128_conformance.live import _expect_rejection as expect_rejection
-from erc8128_conformance.transactions import (
-    FeeMarketTransaction,
-    SetCodeTransaction,
-    sign_authorization,
-)
-
 from erc8128.abi import (
     address_word,
     bytes32_word,
@@ -51,6 +42,14 @@ from erc8128.keyid import Account
 from erc8128.message import Request
 from erc8128.personal_sign import sign_hash
 from erc8128.sign import new_nonce, sign_request
+from erc8128_conformance.account_signing import sign_request_as
+from erc8128_conformance.live import VALIDITY_SEC, HttpAnswer, LiveTarget, send
+from erc8128_conformance.live import _expect_rejection as expect_rejection
+from erc8128_conformance.transactions import (
+    FeeMarketTransaction,
+    SetCodeTransaction,
+    sign_authorization,
+)
 
 __all__ = [
     "ARTIFACTS_DIR",

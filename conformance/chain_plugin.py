@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Final, Literal, NoReturn
 
 import pytest
+
+from erc8128.errors import Erc8128Error
 from erc8128_conformance.chain_live import (
     CHAIN_CHECKS,
     DEV_FUNDER_KEY,
@@ -21,8 +23,6 @@ from erc8128_conformance.chain_live import (
 )
 from erc8128_conformance.live import LiveTarget
 from erc8128_conformance.report import CaseOutcome
-
-from erc8128.errors import Erc8128Error
 
 __all__ = ["CHAIN_PROFILE", "CHAIN_ROW", "CHAIN_RUN_KEY", "ChainLivePlugin", "ChainLiveRun"]
 

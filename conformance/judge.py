@@ -18,12 +18,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from erc8128_conformance.adapter_client import Response
-from erc8128_conformance.cases import Step
-
 from erc8128.addresses import address_of
 from erc8128.errors import Erc8128Error
 from erc8128.personal_sign import recover_address
+from erc8128_conformance.adapter_client import Response
+from erc8128_conformance.cases import Step
 
 __all__ = [
     "ADAPTER_REASONS",

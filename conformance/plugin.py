@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pytest
+
 from erc8128_conformance.adapter_client import AdapterClient, AdapterFailure, Response
 from erc8128_conformance.cases import Case, Step, load_cases
 from erc8128_conformance.expected_failures import ExpectedFailure

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Final
 
 import pytest
+
 from erc8128_conformance.chain_live import DEV_FUNDER_KEY
 from erc8128_conformance.chain_plugin import ChainLivePlugin
 from erc8128_conformance.plugin import ConformancePlugin, SuiteOptions

@@ -7,6 +7,7 @@ project's own tests.
 from __future__ import annotations
 
 import pytest
+
 from erc8128_conformance.chain_plugin import CHAIN_RUN_KEY, ChainLiveRun
 
 __all__ = ["chain_run", "test_chain_live"]

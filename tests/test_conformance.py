@@ -23,13 +23,6 @@ from typing import Any
 import jsonschema
 import pytest
 from Crypto.Hash import keccak as pycryptodome_keccak
-from erc8128_conformance.adapter_client import AdapterClient, AdapterFailure
-from erc8128_conformance.expected_failures import (
-    ExpectedFailuresError,
-    load_expected_failures,
-)
-from erc8128_conformance.judge import json_equal
-from erc8128_conformance.live import LIVE_ADDRESS, LIVE_PRIVATE_KEY
 from eth_account import Account as EthAccount
 from eth_account.messages import encode_defunct
 
@@ -41,6 +34,13 @@ from erc8128.personal_sign import personal_message_hash
 from erc8128.policy import VerifierPolicy
 from erc8128.signature_base import signature_base_for_label
 from erc8128.verify import verify_request
+from erc8128_conformance.adapter_client import AdapterClient, AdapterFailure
+from erc8128_conformance.expected_failures import (
+    ExpectedFailuresError,
+    load_expected_failures,
+)
+from erc8128_conformance.judge import json_equal
+from erc8128_conformance.live import LIVE_ADDRESS, LIVE_PRIVATE_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 SLICEKIT_DIR = ROOT / "conformance" / "adapters" / "slicekit"

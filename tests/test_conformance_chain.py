@@ -17,6 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rlp  # type: ignore[import-untyped]
+from eth_account import Account as EthAccount
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anvil import Anvil, free_port
+from erc8128.addresses import address_of
+from erc8128.cli import main
+from erc8128.keccak import keccak256
+from erc8128.server.lifecycle import ServerConfig, start_server
 from erc8128_conformance.chain_live import (
     ARTIFACTS_DIR,
     CHAIN_CHECKS,
@@ -31,16 +41,6 @@ from erc8128_conformance.transactions import (
     TransactionError,
     sign_authorization,
 )
-from eth_account import Account as EthAccount
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-import rlp  # type: ignore[import-untyped]
-from anvil import Anvil, free_port
-from erc8128.addresses import address_of
-from erc8128.cli import main
-from erc8128.keccak import keccak256
-from erc8128.server.lifecycle import ServerConfig, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAIN_ROW = "live_chain"

@@ -22,14 +22,6 @@ import pytest
 from Crypto.Hash import keccak as pycryptodome_keccak
 from ecdsa import SECP256k1, SigningKey
 from ecdsa.util import sigdecode_string, sigencode_string
-from erc8128_vectors import VECTORS_DIR
-from erc8128_vectors.generate import (
-    main,
-    request_from_json,
-    run_sign,
-    run_verify,
-    run_verify_steps,
-)
 from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_defunct
 from jsonschema import Draft202012Validator
@@ -41,6 +33,14 @@ from erc8128.keyid import parse_keyid
 from erc8128.personal_sign import recover_address, sign_message
 from erc8128.reasons import REASON_CODES, http_status
 from erc8128.signature_base import signature_base_for_label
+from erc8128_vectors import VECTORS_DIR
+from erc8128_vectors.generate import (
+    main,
+    request_from_json,
+    run_sign,
+    run_verify,
+    run_verify_steps,
+)
 
 FILES = (
     "keccak256.json",
