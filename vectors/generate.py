@@ -27,17 +27,16 @@ from pathlib import Path
 from typing import Any, Final
 
 from erc8128._version import __version__
-from erc8128.accounts import AccountState, NoCodeAccountState, UnavailableAccountState
+from erc8128.accounts import ACCOUNT_STATES, AccountState
 from erc8128.addresses import address_of
 from erc8128.content_digest import content_digest, verify_content_digest
 from erc8128.errors import (
-    AccountStateUnavailable,
     Erc8128Error,
     VerificationError,
 )
 from erc8128.invalidation import MemoryInvalidationState
 from erc8128.keccak import keccak256
-from erc8128.keyid import Account, ProfileName, parse_keyid
+from erc8128.keyid import ProfileName, parse_keyid
 from erc8128.message import Request
 from erc8128.nonces.memory import MemoryReplayStore
 from erc8128.personal_sign import (
@@ -63,7 +62,6 @@ from erc8128.verify import Verified, verify_request
 __all__ = [
     "GENERATOR_VERSION",
     "VECTORS_DIR",
-    "ScriptedChain",
     "VectorFile",
     "build_all",
     "main",
@@ -1098,30 +1096,6 @@ DEFAULT_POLICY_JSON: Final[Mapping[str, Any]] = {
 }
 
 # The account states a runner must emulate only for tests flagged NeedsChain: (code, ERC-1271).
-_SCRIPTED_STATES: Final[Mapping[str, tuple[bytes, bool]]] = {
-    "erc1271-accepts": (bytes.fromhex("6080604052"), True),
-    "erc1271-rejects": (bytes.fromhex("6080604052"), False),
-    "eip7702-delegated": (bytes.fromhex("ef0100") + bytes(20), False),
-}
-
-
-@dataclass(frozen=True)
-class ScriptedChain:
-    """Account state with contract code and a fixed ERC-1271 answer (NeedsChain tests only)."""
-
-    code: bytes
-    erc1271_result: bool
-
-    def get_code(self, account: Account) -> bytes:
-        return self.code
-
-    def erc1271_is_valid(self, account: Account, message_hash: bytes, signature: bytes) -> bool:
-        return self.erc1271_result
-
-    def erc6492_is_valid(self, account: Account, message_hash: bytes, signature: bytes) -> bool:
-        raise AccountStateUnavailable("account_state_unavailable", "no ERC-6492 simulation")
-
-
 def _policy(**overrides: Any) -> JsonObject:
     """A complete vector policy: the baseline with ``overrides``."""
     policy = {key: (list(value) if isinstance(value, list) else value)
@@ -1155,15 +1129,7 @@ def policy_objects(profile: ProfileName | None, policy: Mapping[str, Any]
             (lambda account: account.address not in replay_denied) if replay_denied else None
         ),
     )
-    state_name = policy["account_state"]
-    accounts: AccountState
-    if state_name == "no-code":
-        accounts = NoCodeAccountState()
-    elif state_name == "unavailable":
-        accounts = UnavailableAccountState()
-    else:
-        code, answer = _SCRIPTED_STATES[state_name]
-        accounts = ScriptedChain(code, answer)
+    accounts = ACCOUNT_STATES[policy["account_state"]]
     invalidation = None
     if policy["replay"] == "either" or policy.get("invalidation_endpoint", False):
         not_before = {

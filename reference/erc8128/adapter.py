@@ -26,11 +26,10 @@ from decimal import Decimal
 from typing import IO, Any, Final, TypeVar
 
 from erc8128._version import __version__
-from erc8128.accounts import AccountState, NoCodeAccountState, UnavailableAccountState
+from erc8128.accounts import ACCOUNT_STATES, AccountState
 from erc8128.addresses import address_of, to_checksum_address
 from erc8128.content_digest import content_digest, verify_content_digest
 from erc8128.errors import (
-    AccountStateUnavailable,
     ContentDigestError,
     Erc8128Error,
     VerificationError,
@@ -101,42 +100,7 @@ _POLICY_FIELDS: Final = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class _ScriptedChain:
-    """Extension `account_state` values: every account has this code, and ERC-1271 gives this
-    fixed answer. A stand-in for a chain, so that the order of ERC-8128 §4.1 (code first, no
-    ECDSA fallback) can be tested without one; ERC-6492 cannot be simulated here."""
 
-    code: bytes
-    erc1271_answer: bool
-
-    def get_code(self, account: Account) -> bytes:
-        return self.code
-
-    def erc1271_is_valid(self, account: Account, message_hash: bytes, signature: bytes) -> bool:
-        return self.erc1271_answer
-
-    def erc6492_is_valid(self, account: Account, message_hash: bytes, signature: bytes) -> bool:
-        raise AccountStateUnavailable(
-            "account_state_unavailable", "the scripted chain cannot simulate ERC-6492"
-        )
-
-
-# Some contract code (PUSH1 0x80 PUSH1 0x40 MSTORE), and EIP-7702's delegation indicator
-# 0xef0100 || address.
-_CONTRACT_CODE: Final = bytes.fromhex("6080604052")
-_DELEGATION_INDICATOR: Final = bytes.fromhex("ef0100") + bytes(20)
-
-_ACCOUNT_STATES: Final[dict[str, AccountState]] = {
-    # "the account-state provider reports no code for every address"
-    "no-code": NoCodeAccountState(),
-    # "the provider fails, so verification that needs it answers
-    # `signature_verification_unavailable`"
-    "unavailable": UnavailableAccountState(),
-    "erc1271-accepts": _ScriptedChain(_CONTRACT_CODE, True),
-    "erc1271-rejects": _ScriptedChain(_CONTRACT_CODE, False),
-    "eip7702-delegated": _ScriptedChain(_DELEGATION_INDICATOR, False),
-}
 
 
 class _BadRequest(Exception):
@@ -475,7 +439,7 @@ def _policy(
     account_state_name = raw.get("account_state", "no-code")
     if not isinstance(account_state_name, str):
         raise _BadRequest(f"policy.account_state: expected a string, got {account_state_name!r}")
-    if account_state_name not in _ACCOUNT_STATES:
+    if account_state_name not in ACCOUNT_STATES:
         raise _Unsupported(f"policy.account_state {account_state_name!r} is not implemented")
     policy = VerifierPolicy(
         profiles=profiles,
@@ -493,7 +457,7 @@ def _policy(
         principal_allowed=principal_allowed if denied else None,
         replayable_allowed=replayable_allowed if replay_denied else None,
     )
-    return policy, _ACCOUNT_STATES[account_state_name], invalidation
+    return policy, ACCOUNT_STATES[account_state_name], invalidation
 
 
 def _verified_json(verified: Verified) -> dict[str, Any]:
