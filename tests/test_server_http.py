@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
 import threading
@@ -334,3 +335,37 @@ def test_fuzzed_requests_never_crash_the_server(server: RunningServer, line: byt
         assert 200 <= status < 600
         assert status != 500
     assert b"Traceback" not in raw
+
+
+def test_a_trickling_client_gets_408_at_the_request_deadline() -> None:
+    """A client that sends one byte just inside the per-read timeout cannot hold a thread past
+    the whole-request deadline (FrontEndLimits.request_deadline_sec)."""
+    limits = FrontEndLimits(timeout_sec=1.0, request_deadline_sec=2.0)
+    with start_server(ServerConfig(port=0, limits=limits)) as running:
+        trickle = socket.create_connection(("127.0.0.1", running.port), timeout=10)
+        answered: list[tuple[float, bytes]] = []
+
+        def read_answer() -> None:
+            with contextlib.suppress(OSError):
+                data = trickle.recv(4096)
+                answered.append((time.monotonic(), data))
+
+        reader = threading.Thread(target=read_answer)
+        try:
+            started = time.monotonic()
+            trickle.sendall(b"GET /.well-known/erc8128 HTTP/1.1\r\n")
+            reader.start()
+            for _ in range(20):  # 6 s of one byte every 0.3 s, far past the 2 s deadline
+                if answered:
+                    break
+                with contextlib.suppress(OSError):
+                    trickle.sendall(b"X")
+                time.sleep(0.3)
+            reader.join(timeout=5)
+            assert answered, "no answer"
+            when, answer = answered[0]
+            assert answer.startswith(b"HTTP/1.1 408 "), answer[:80]
+            assert 1.5 < when - started < 3.5
+            assert send(running.bound_url, "GET", "/.well-known/erc8128").status == 200
+        finally:
+            trickle.close()

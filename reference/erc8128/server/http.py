@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import io
 import re
 import socket
 import ssl
@@ -60,6 +61,9 @@ class FrontEndLimits:
     header_bytes: int = 16 * 1024  # 431 above (all header lines, line ends included)
     body_bytes: int = 1024 * 1024  # 413 above
     timeout_sec: float = 10.0  # per socket read or write; an idle keep-alive connection closes
+    # Whole request (line, header section and content) once its first line has begun: a client
+    # that trickles bytes just inside timeout_sec cannot hold a thread longer than this. 408 after.
+    request_deadline_sec: float = 30.0
     max_connections: int = 256  # concurrent connections; 503 and close above
 
 
@@ -222,8 +226,15 @@ class RequestHandler(BaseHTTPRequestHandler):
     server_version = _SERVER_NAME
     server: VerifierHTTPServer
 
+    # When the request being read must be complete (time.monotonic()), once its line began.
+    _deadline: float | None = None
+
     def setup(self) -> None:
         super().setup()
+        # StreamRequestHandler reads through socket.makefile("rb"): a BufferedReader, whose
+        # peek() lets _readline make one socket read at a time.
+        assert isinstance(self.rfile, io.BufferedReader)
+        self._reader: io.BufferedReader = self.rfile
         # StreamRequestHandler.timeout is a class attribute; the limit is per server.
         self.connection.settimeout(self.server.limits.timeout_sec)
         if isinstance(self.connection, ssl.SSLSocket):
@@ -269,18 +280,72 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.close_connection = close
 
     # ---- reading -----------------------------------------------------------------------------
+    def _arm(self) -> None:
+        """Before each read: the socket may wait no longer than the request has left."""
+        if self._deadline is None:
+            return
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            self._timed_out()
+        self.connection.settimeout(min(self.server.limits.timeout_sec, remaining))
+
+    def _timed_out(self) -> None:
+        # RFC 9110 §15.5.9: "The 408 (Request Timeout) status code indicates that the server did
+        # not receive a complete request message within the time that it was prepared to wait."
+        raise FrontEndRefusal(408, "request_timeout",
+                              f"expected the whole request within "
+                              f"{self.server.limits.request_deadline_sec:g} s")
+
     def _readline(self, limit: int) -> bytes:
-        try:
-            line: bytes = self.rfile.readline(limit)
-        except (TimeoutError, OSError) as error:
-            raise _ConnectionGone(type(error).__name__) from None
-        return line
+        """One line of at most ``limit`` bytes (fewer at the end of input).
+
+        Unlike ``rfile.readline``, which loops over as many socket reads as a line takes, every
+        socket read here is armed with the time the request has left.
+        """
+        line = bytearray()
+        while len(line) < limit:
+            self._arm()
+            try:
+                available = self._reader.peek(1)  # buffered bytes, or one socket read
+            except (TimeoutError, OSError) as error:
+                if self._deadline is not None and time.monotonic() >= self._deadline:
+                    self._timed_out()
+                raise _ConnectionGone(type(error).__name__) from None
+            if not available:
+                break
+            window = available[: limit - len(line)]
+            end = window.find(b"\n")
+            line += self._reader.read(len(window) if end < 0 else end + 1)
+            if end >= 0:
+                break
+        return bytes(line)
+
+    def _read_content(self, length: int) -> bytes:
+        """The content, read in chunks so that the request deadline bounds it as a whole."""
+        chunks: list[bytes] = []
+        received = 0
+        while received < length:
+            self._arm()
+            try:
+                chunk: bytes = self.rfile.read1(min(64 * 1024, length - received))
+            except (TimeoutError, OSError) as error:
+                if self._deadline is not None and time.monotonic() >= self._deadline:
+                    self._timed_out()
+                raise _ConnectionGone(type(error).__name__) from None
+            if not chunk:
+                break
+            chunks.append(chunk)
+            received += len(chunk)
+        return b"".join(chunks)
 
     def _read_request(self) -> _Received:
         limits = self.server.limits
         # RFC 9112 §2.2: "a server that is expecting to receive and parse a request-line SHOULD
         # ignore at least one empty line (CRLF) received prior to the request-line."
+        self._deadline = None  # the first line may wait for timeout_sec (an idle connection)
+        self.connection.settimeout(limits.timeout_sec)
         raw_line = self._readline(limits.request_line_bytes + 3)
+        self._deadline = time.monotonic() + limits.request_deadline_sec
         if raw_line in (b"\r\n", b"\n"):
             raw_line = self._readline(limits.request_line_bytes + 3)
         if not raw_line:
@@ -380,10 +445,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 
         body: bytes | None = None
         if length is not None:
-            try:
-                body = self.rfile.read(length)
-            except (TimeoutError, OSError) as error:
-                raise _ConnectionGone(type(error).__name__) from None
+            body = self._read_content(length)
             if len(body) != length:
                 raise _ConnectionGone("end of input in the content")
         request = Request(head.method, head.target_uri, head.headers, body)
