@@ -23,7 +23,7 @@ from erc8128.addresses import address_of
 from erc8128.content_digest import content_digest, verify_content_digest
 from erc8128.errors import Erc8128Error
 from erc8128.keyid import Account, ProfileName, format_keyid
-from erc8128.message import Request
+from erc8128.message import Request, query
 from erc8128.profiles import get_profile
 from erc8128.signature_base import signature_base
 from erc8128.structured_fields import (
@@ -146,7 +146,7 @@ def sign_request(
     # Step S3: covered components, by default the strongest set for this request.
     if components is None:
         components = chosen.signing_components(
-            has_query="?" in request.target_uri,
+            has_query=query(request.target_uri) is not None,
             has_content=has_content,
             has_content_digest=bool(request.field_lines("content-digest")),
             has_content_type=bool(request.field_lines("content-type")),

@@ -32,7 +32,7 @@ from erc8128.errors import (
 )
 from erc8128.invalidation import InvalidationState, fingerprint_of
 from erc8128.keyid import Account, InvalidKeyId, ProfileName, format_keyid, parse_keyid
-from erc8128.message import Request
+from erc8128.message import Request, query
 from erc8128.nonces.base import ReplayStore, replay_key
 from erc8128.nonces.memory import MemoryReplayStore
 from erc8128.policy import PolicyError, VerifierPolicy
@@ -383,7 +383,7 @@ def _evaluate_candidate(
         if name not in parameterless:
             raise fail("insufficient_coverage", f"expected {name!r} among covered {identifiers}")
     bound = profile.request_bound_components(
-        has_query="?" in request.target_uri, has_content=has_content
+        has_query=query(request.target_uri) is not None, has_content=has_content
     )
     missing = [name for name in bound if name not in parameterless]
     request_bound = not missing

@@ -23,7 +23,7 @@ from typing import Final
 
 from erc8128.errors import Erc8128Error, VerificationError
 from erc8128.keyid import ProfileName
-from erc8128.message import Request
+from erc8128.message import Request, query
 from erc8128.policy import VerifierPolicy
 from erc8128.profiles import get_profile
 from erc8128.reasons import REASON_CONDITIONS, http_status
@@ -251,7 +251,7 @@ def failure_response(
             components = exact_components(
                 policy,
                 profile=profile,
-                has_query=True if request is None else "?" in request.target_uri,
+                has_query=True if request is None else query(request.target_uri) is not None,
                 has_content=False if request is None else bool(request.body),
                 has_content_type=(
                     False if request is None else bool(request.field_lines("content-type"))
