@@ -40,7 +40,6 @@ from erc8128.profiles import DRAFT, LEGACY, Profile
 from erc8128.sign import parse_component
 from erc8128.signature_base import signature_base
 from erc8128.structured_fields import (
-    BareItem,
     Dictionary,
     InnerList,
     Item,
@@ -168,13 +167,14 @@ def _parse_signature_fields(
         raise _fail("signature_missing", "expected a Signature field, got none")
     # Step 2 (SPEC.md §4.2): field size limits, before parsing (ERC-8128 §3.5 table).
     limits = policy.limits
-    input_size = len(signature_input.encode("utf-8"))
+    # Header text is the received octets decoded one to one (latin-1), so characters = bytes.
+    input_size = len(signature_input)
     if input_size > limits.signature_input_bytes:
         raise _fail(
             "signature_too_large",
             f"expected Signature-Input <= {limits.signature_input_bytes} bytes, got {input_size}",
         )
-    signature_size = len(signature.encode("utf-8"))
+    signature_size = len(signature)
     if signature_size > limits.signature_bytes:
         raise _fail(
             "signature_too_large",
@@ -193,10 +193,6 @@ def _parse_signature_fields(
     return parsed_input, parsed_signature
 
 
-def _params_of(member: Member) -> tuple[tuple[str, BareItem], ...]:
-    return member.params
-
-
 # Step 4: recognising candidates.
 def _recognise_candidates(
     signature_inputs: Dictionary, policy: VerifierPolicy
@@ -211,7 +207,7 @@ def _recognise_candidates(
     accepts_legacy = "legacy" in policy.profiles
     candidates: list[_Candidate] = []
     for label, member in signature_inputs:
-        params = _params_of(member)
+        params = member.params
         tag = get_param(params, "tag")
         keyid = get_param(params, "keyid")
         if accepts_draft and isinstance(tag, str) and tag == DRAFT.tag:
