@@ -17,6 +17,7 @@ __all__ = [
     "InvalidAddress",
     "InvalidKey",
     "InvalidSignature",
+    "InvalidationStateUnavailable",
     "KeccakInputError",
     "MessageComponentError",
     "ReplayStoreUnavailable",
@@ -128,3 +129,16 @@ class KeccakInputError(Erc8128Error):
     (not a sequence of ints), ``state_length`` (not 25 lanes), ``lane_type`` (not an int),
     ``lane_range`` (not in [0, 2**64)).
     """
+
+
+class InvalidationStateUnavailable(Erc8128Error):
+    """The early-invalidation state (ERC-8128 §5.2) cannot answer safely: closed, down, timed out,
+    or handed a value it cannot store.
+
+    Never a verdict and never a silent acceptance: the verifier maps it to HTTP 503
+    ``signature_verification_unavailable`` for a Replayable signature, exactly like
+    :class:`ReplayStoreUnavailable`. A not-before or denial that cannot be read may exist.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__("invalidation_state_unavailable", message)

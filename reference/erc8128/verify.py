@@ -25,6 +25,7 @@ from erc8128.errors import (
     AccountStateUnavailable,
     ContentDigestError,
     Erc8128Error,
+    InvalidationStateUnavailable,
     MessageComponentError,
     ReplayStoreUnavailable,
     StructuredFieldError,
@@ -420,7 +421,11 @@ def _evaluate_candidate(
         if policy.replayable_allowed is not None and not policy.replayable_allowed(account):
             raise fail("replayable_not_allowed", f"replayable policy rejects {account.signer_id}")
         assert invalidation is not None  # checked on entry
-        not_before = invalidation.not_before(account.signer_id)
+        try:
+            not_before = invalidation.not_before(account.signer_id)
+        except InvalidationStateUnavailable as error:
+            # A not-before that cannot be read may exist: fail closed with 503, like D12.
+            raise fail("signature_verification_unavailable", error.message) from None
         if not_before is not None and created < not_before:
             raise fail(
                 "replayable_not_allowed",
@@ -438,14 +443,16 @@ def _evaluate_candidate(
     # and the per-signature denial of §5.2.
     message_hash = personal_message_hash(base.encode("ascii"))
     fingerprint = fingerprint_of(message_hash)
-    if (
-        replayable
-        and invalidation is not None
-        and invalidation.is_invalidated(account.signer_id, fingerprint)
-    ):
-        raise fail(
-            "replayable_not_allowed", f"signature {fingerprint} was invalidated by its signer"
-        )
+    if replayable and invalidation is not None:
+        try:
+            invalidated = invalidation.is_invalidated(account.signer_id, fingerprint)
+        except InvalidationStateUnavailable as error:
+            # A denial that cannot be read may exist: fail closed with 503, like D12.
+            raise fail("signature_verification_unavailable", error.message) from None
+        if invalidated:
+            raise fail(
+                "replayable_not_allowed", f"signature {fingerprint} was invalidated by its signer"
+            )
 
     # Step 17 (SPEC.md §4.17): Universal Account verification (ERC-8128 §4.1).
     mode = get_param(params, "mode")
