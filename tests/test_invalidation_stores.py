@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import sqlite3
 import threading
 import time
@@ -31,7 +32,8 @@ from erc8128.message import Request
 from erc8128.nonces.memory import MemoryReplayStore
 from erc8128.nonces.redis import DEFAULT_PREFIX as NONCE_PREFIX
 from erc8128.policy import VerifierPolicy
-from erc8128.server.lifecycle import ConfigError, make_invalidation_state
+from erc8128.server.app import App
+from erc8128.server.lifecycle import ConfigError, ServerConfig, make_invalidation_state
 from erc8128.sign import sign_request
 from erc8128.verify import verify_request
 from redis_server import RedisServer, free_port
@@ -461,3 +463,21 @@ def test_shared_sqlite_invalidation_refuses_at_the_other_instance(tmp_path: Path
     assert info.value.reason == "replayable_not_allowed"
     at_a.close()
     at_b.close()
+
+
+def test_invalidation_endpoint_answers_503_when_the_state_is_down(tmp_path: Path) -> None:
+    """The signer must not be told its invalidation worked when it was not recorded."""
+    state = SqliteInvalidationState(str(tmp_path / "down.sqlite"))
+    app = App(public_url="https://api.example", policy=ServerConfig().policy(),
+              nonces=MemoryReplayStore(clock=time.time), invalidation=state)
+    now = int(time.time())
+    body = json.dumps({"not_before": now}).encode()
+    request = Request("POST", "https://api.example/api/signatures/invalidate",
+                      (("Content-Type", "application/json"),), body)
+    signed = sign_request(request, KEY, created=now, expires=now + 60)
+    state.close()
+    handled = app.handle(signed.request, now=now)
+    assert handled.response.status == 503
+    assert handled.reason == "invalidation_state_unavailable"
+    assert json.loads(handled.response.body)["reason"] == "invalidation_state_unavailable"
+    app.close()

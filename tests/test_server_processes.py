@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from erc8128.invalidation import fingerprint_of
 from redis_server import RedisServer
 from test_server_support import Agent, send, send_request
 
@@ -76,6 +77,51 @@ def test_two_processes_sharing_redis_refuse_each_others_replays(
         # The signer's key never reaches the server; nothing key-like is printed.
         assert AGENT.key.hex() not in output
         assert "/api/whoami 200" in log_a.read_text()
+
+
+def _invalidations_reach_the_other_process(url_a: str, url_b: str) -> None:
+    """A signer invalidates at A (fingerprint, then not-before); B refuses what A was told to
+    refuse and still accepts a fresh Replayable signature (ERC-8128 §5.2)."""
+    now = int(time.time())
+    older = AGENT.sign(PUBLIC_URL, "GET", "/api/whoami?older", replayable=True, created=now - 10)
+    denied = AGENT.sign(PUBLIC_URL, "GET", "/api/whoami?denied", replayable=True, created=now)
+    for url in (url_a, url_b):
+        assert send_request(url, older.request).status == 200
+        assert send_request(url, denied.request).status == 200
+    fingerprint = fingerprint_of(denied.message_hash)
+    reply = send_request(url_a, AGENT.sign(PUBLIC_URL, "POST", "/api/signatures/invalidate",
+                                           {"fingerprint": fingerprint}).request)
+    assert reply.status == 200, reply.body
+    for url in (url_b, url_a):
+        refused = send_request(url, denied.request)
+        assert refused.status == 401
+        assert refused.json()["reason"] == "replayable_not_allowed"
+    # The signature invalidated at A was not older's: B still accepts it.
+    assert send_request(url_b, older.request).status == 200
+    reply = send_request(url_a, AGENT.sign(PUBLIC_URL, "POST", "/api/signatures/invalidate",
+                                           {"not_before": now - 5}).request)
+    assert reply.status == 200, reply.body
+    assert reply.json()["not_before"] == now - 5
+    refused = send_request(url_b, older.request)
+    assert refused.status == 401
+    assert refused.json()["reason"] == "replayable_not_allowed"
+    fresh = AGENT.sign(PUBLIC_URL, "GET", "/api/whoami?fresh", replayable=True, created=now)
+    assert send_request(url_b, fresh.request).status == 200
+    assert send_request(url_b, fresh.request).status == 200  # Replayable: accepted again
+
+
+def test_two_processes_sharing_redis_honour_each_others_invalidations(
+    redis_server: RedisServer,
+) -> None:
+    options = ("--public-url", PUBLIC_URL, "--nonces", redis_server.url)
+    with serve(*options) as (url_a, _, _), serve(*options) as (url_b, _, _):
+        _invalidations_reach_the_other_process(url_a, url_b)
+
+
+def test_two_processes_sharing_sqlite_honour_each_others_invalidations(tmp_path: Path) -> None:
+    options = ("--public-url", PUBLIC_URL, "--nonces", f"sqlite:{tmp_path / 'shared.sqlite'}")
+    with serve(*options) as (url_a, _, _), serve(*options) as (url_b, _, _):
+        _invalidations_reach_the_other_process(url_a, url_b)
 
 
 def test_sqlite_nonces_survive_a_restart(tmp_path: Path) -> None:

@@ -36,7 +36,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", choices=("draft", "legacy", "both"), default="draft",
                         help="ERC-8128 profile(s) accepted (draft)")
     parser.add_argument("--nonces", default="memory",
-                        help="replay store: memory, sqlite:PATH or redis://HOST:PORT/DB")
+                        help="replay store and early-invalidation state (shared by every "
+                        "instance on the same backend): memory, sqlite:PATH or "
+                        "redis://HOST:PORT/DB")
     parser.add_argument("--db", default=None, help="SQLite file for the app (default: memory)")
     parser.add_argument("--tls-cert", default=None, help="PEM certificate chain for HTTPS")
     parser.add_argument("--tls-key", default=None, help="PEM private key for HTTPS")

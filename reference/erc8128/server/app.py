@@ -9,7 +9,8 @@ authorization denied after a Request Signature has verified."
 Registered-agent routes (``/api/projects/{id}/echo``) use the verifier's Application Principal
 hook (ERC-8128 §3.2.2), so an unknown, pending, denied or revoked agent is refused with 401
 ``principal_not_allowed`` before any nonce is consumed. The early-invalidation route (ERC-8128
-§5.2) writes the shared :class:`~erc8128.invalidation.MemoryInvalidationState`.
+§5.2) writes the shared early-invalidation state (memory, SQLite or Redis: see
+:mod:`erc8128.invalidation_stores`).
 
 State lives in SQLite (standard library): in memory unless a path is given. Each state change
 and its audit entry are written in ONE transaction, so the database is never half-written. The
@@ -32,8 +33,9 @@ from typing import Any, Final, Literal
 
 from erc8128.accounts import AccountState, NoCodeAccountState
 from erc8128.bounded_json import JsonTooDeep, check_depth
-from erc8128.errors import Erc8128Error, VerificationError
+from erc8128.errors import Erc8128Error, InvalidationStateUnavailable, VerificationError
 from erc8128.invalidation import MemoryInvalidationState
+from erc8128.invalidation_stores import InvalidationStore
 from erc8128.keyid import Account
 from erc8128.message import Request, ascii_lower, path
 from erc8128.nonces.base import ReplayStore
@@ -203,7 +205,7 @@ class App:
         public_url: str,
         policy: VerifierPolicy,
         nonces: ReplayStore,
-        invalidation: MemoryInvalidationState | None = None,
+        invalidation: InvalidationStore | None = None,
         accounts: AccountState | None = None,
         db_path: str = ":memory:",
         name: str = "ERC-8128 demo server",
@@ -212,7 +214,7 @@ class App:
         self.public_url = public_url.rstrip("/")
         self.policy = policy
         self.nonces = nonces
-        self.invalidation = invalidation if invalidation is not None else (
+        self.invalidation: InvalidationStore = invalidation if invalidation is not None else (
             MemoryInvalidationState()
         )
         self.accounts: AccountState = accounts if accounts is not None else NoCodeAccountState()
@@ -638,22 +640,27 @@ class App:
             _integer(body, "not_before", 0, MAX_JSON_INTEGER) if "not_before" in body else None
         )
         invalidated: list[str] = []
-        if not_before is not None:
-            # ERC-8128 §5.2: "per-`keyid` not-before timestamps"; never lowered.
-            self.invalidation.set_not_before(signer_id, not_before)
-        if isinstance(fingerprint, str):
-            # A Replayable signature verifies at most until created + max validity + skew, and
-            # created is at most now + skew: deny it until then (ERC-8128 §5.2 "per-signature
-            # invalidation (e.g., fingerprinting of the signature or signature base)").
-            skew = self.policy.skew_sec
-            self.invalidation.invalidate(
-                fingerprint,
-                call.now + skew + self.policy.max_validity_sec + skew,
-                signer_id=signer_id,
-            )
-            invalidated.append(fingerprint)
-        document = {"not_before": self.invalidation.not_before(signer_id),
-                    "invalidated": invalidated}
+        try:
+            if not_before is not None:
+                # ERC-8128 §5.2: "per-`keyid` not-before timestamps"; never lowered.
+                self.invalidation.set_not_before(signer_id, not_before)
+            if isinstance(fingerprint, str):
+                # A Replayable signature verifies at most until created + max validity + skew,
+                # and created is at most now + skew: deny it until then (ERC-8128 §5.2
+                # "per-signature invalidation (e.g., fingerprinting of the signature or
+                # signature base)").
+                skew = self.policy.skew_sec
+                self.invalidation.invalidate(
+                    fingerprint,
+                    call.now + skew + self.policy.max_validity_sec + skew,
+                    signer_id=signer_id,
+                )
+                invalidated.append(fingerprint)
+            document = {"not_before": self.invalidation.not_before(signer_id),
+                        "invalidated": invalidated}
+        except InvalidationStateUnavailable as error:
+            # The shared state (SQLite, Redis) is down: the signer must not believe it worked.
+            raise AppError(503, "invalidation_state_unavailable", error.message) from None
         return Handled(json_response(200, document), agent=call.agent)
 
 

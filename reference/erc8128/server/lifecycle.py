@@ -25,6 +25,11 @@ from typing import Final, TextIO
 from erc8128.accounts import AccountState, NoCodeAccountState
 from erc8128.errors import Erc8128Error
 from erc8128.invalidation import MemoryInvalidationState
+from erc8128.invalidation_stores import (
+    InvalidationStore,
+    RedisInvalidationState,
+    SqliteInvalidationState,
+)
 from erc8128.keyid import ProfileName
 from erc8128.message import authority, path, query, scheme
 from erc8128.nonces.base import ReplayStore
@@ -42,6 +47,7 @@ __all__ = [
     "ConfigError",
     "RunningServer",
     "ServerConfig",
+    "make_invalidation_state",
     "make_replay_store",
     "public_origin",
     "start_server",
@@ -61,7 +67,9 @@ class ServerConfig:
 
     ``public_url`` is the trusted origin (scheme + authority) of every effective target URI;
     None means ``http://<host>:<bound port>``. ``nonces`` is ``memory``, ``sqlite:PATH`` or a
-    ``redis://`` / ``rediss://`` URL. ``db`` is the app's SQLite file (None: in memory).
+    ``redis://`` / ``rediss://`` URL; the early-invalidation state (ERC-8128 §5.2) is kept on
+    the same backend (:func:`make_invalidation_state`). ``db`` is the app's SQLite file (None:
+    in memory).
     """
 
     host: str = DEFAULT_HOST
@@ -143,6 +151,27 @@ def make_replay_store(spec: str) -> ReplayStore:
     )
 
 
+def make_invalidation_state(spec: str) -> InvalidationStore:
+    """The early-invalidation state (ERC-8128 §5.2) on the same backend as ``--nonces spec``.
+
+    ERC-8128 §5.1: "Replay state MUST be shared across concurrent verifier instances." A
+    signer's invalidation must reach every instance that shares the replay state, so it is kept
+    beside it: memory, its own tables in the SQLite file, or its own key prefix in Redis.
+    """
+    if spec == "memory":
+        return MemoryInvalidationState()
+    if spec.startswith("sqlite:"):
+        file_path = spec[len("sqlite:") :]
+        if not file_path:
+            raise ConfigError("nonces_invalid", "expected sqlite:PATH, got an empty path")
+        return SqliteInvalidationState(file_path)
+    if spec.startswith(("redis://", "rediss://", "unix://")):
+        return RedisInvalidationState(spec)
+    raise ConfigError(
+        "nonces_invalid", f"expected memory, sqlite:PATH or redis://..., got {spec!r}"
+    )
+
+
 def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
     if config.tls_cert is None and config.tls_key is None:
         return None
@@ -205,10 +234,11 @@ class RunningServer:
         if self._thread is not None:
             self._thread.join(timeout=5.0)
         self.app.close()
-        close = getattr(self.nonces, "close", None)
-        if callable(close):
-            with contextlib.suppress(Erc8128Error):
-                close()
+        for state in (self.nonces, self.app.invalidation):
+            close = getattr(state, "close", None)
+            if callable(close):
+                with contextlib.suppress(Erc8128Error):
+                    close()
 
     def __enter__(self) -> RunningServer:
         return self
@@ -229,6 +259,7 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
     accounts = config.accounts()
     context = _ssl_context(config)
     nonces = make_replay_store(config.nonces)
+    invalidation: InvalidationStore | None = None
     bound_scheme = "https" if context is not None else "http"
     app: App | None = None
     try:
@@ -249,11 +280,12 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
         if config.public_url is None:
             origin_scheme, origin_authority = public_origin(bound_url)
         public_url = f"{origin_scheme}://{origin_authority}"
+        invalidation = make_invalidation_state(config.nonces)
         app = App(
             public_url=public_url,
             policy=policy,
             nonces=nonces,
-            invalidation=MemoryInvalidationState(),
+            invalidation=invalidation,
             accounts=accounts,
             db_path=config.db or ":memory:",
             name=config.name,
@@ -264,9 +296,10 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
     except BaseException:
         if app is not None:
             app.close()
-        close = getattr(nonces, "close", None)
-        if callable(close):
-            close()
+        for state in (nonces, invalidation):
+            close = getattr(state, "close", None)
+            if callable(close):
+                close()
         raise
     running = RunningServer(http_server, app, nonces, public_url, bound_url)
     if in_thread:
