@@ -28,16 +28,13 @@ into ``signature_verification_unavailable`` (503) for a Replayable signature.
 from __future__ import annotations
 
 import re
-import sqlite3
-import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from erc8128.errors import InvalidationStateUnavailable
 from erc8128.invalidation import InvalidationState
-
-if TYPE_CHECKING:
-    import redis as redis_py
+from erc8128.redis_connection import RedisConnection
+from erc8128.sqlite_pool import SqlitePool
 
 __all__ = [
     "DEFAULT_PREFIX",
@@ -167,9 +164,6 @@ _IS_INVALIDATED = (
 
 _EVICT = f"DELETE FROM {_DENIAL_TABLE} WHERE until < :now"
 
-_IN_MEMORY_PATHS = ("", ":memory:")
-
-
 class SqliteInvalidationState:
     """Early-invalidation state in an SQLite file, shared by every process that opens it.
 
@@ -178,31 +172,24 @@ class SqliteInvalidationState:
     WAL mode and writers wait up to ``busy_timeout`` seconds for the lock, then fail closed.
     """
 
-    path: str
-    busy_timeout: float
-
     def __init__(self, path: str, *, busy_timeout: float = 5.0) -> None:
-        if not isinstance(path, str):
-            raise InvalidationStateUnavailable(
-                f"sqlite path: expected str, got {type(path).__name__}"
-            )
-        # A private in-memory database is not shared: use MemoryInvalidationState for that.
-        if path in _IN_MEMORY_PATHS:
-            raise InvalidationStateUnavailable(f"sqlite path: expected a file, got {path!r}")
-        self.path = path
-        self.busy_timeout = busy_timeout
-        self._lock = threading.Lock()
-        self._idle: list[sqlite3.Connection] = []
-        self._closed = False
-        connection = self._connect()
-        try:
-            connection.execute("PRAGMA journal_mode = WAL")
-            for statement in _SCHEMA:
-                connection.execute(statement)
-        except sqlite3.Error as error:
-            connection.close()
-            raise self._unavailable(error) from error
-        self._release(connection)
+        # A private in-memory database is not shared: the pool refuses it (use
+        # MemoryInvalidationState for that).
+        self._pool = SqlitePool(
+            path,
+            schema=_SCHEMA,
+            unavailable=InvalidationStateUnavailable,
+            what="invalidation state",
+            busy_timeout=busy_timeout,
+        )
+
+    @property
+    def path(self) -> str:
+        return self._pool.path
+
+    @property
+    def busy_timeout(self) -> float:
+        return self._pool.busy_timeout
 
     def not_before(self, signer_id: str) -> int | None:
         rows = self._execute(_GET_NOT_BEFORE, {"signer_id": check_signer_id(signer_id)})
@@ -245,56 +232,14 @@ class SqliteInvalidationState:
 
     def close(self) -> None:
         """Close the idle connections now and busy ones as they come back."""
-        with self._lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
+        self._pool.close()
 
     def _execute(self, sql: str, parameters: Mapping[str, object]) -> list[tuple[object, ...]]:
         """Run one autocommit statement on a pooled connection; any error fails closed."""
-        connection = self._acquire()
-        try:
-            rows: list[tuple[object, ...]] = connection.execute(sql, parameters).fetchall()
-        except sqlite3.Error as error:
-            connection.close()
-            raise self._unavailable(error) from error
-        self._release(connection)
-        return rows
-
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            return sqlite3.connect(
-                self.path,
-                timeout=self.busy_timeout,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-        except sqlite3.Error as error:
-            raise self._unavailable(error) from error
-
-    def _acquire(self) -> sqlite3.Connection:
-        with self._lock:
-            if self._closed:
-                raise InvalidationStateUnavailable(
-                    f"sqlite invalidation state {self.path!r}: closed"
-                )
-            if self._idle:
-                return self._idle.pop()
-        return self._connect()
-
-    def _release(self, connection: sqlite3.Connection) -> None:
-        with self._lock:
-            if not self._closed:
-                self._idle.append(connection)
-                return
-        connection.close()
-
-    def _unavailable(self, error: sqlite3.Error) -> InvalidationStateUnavailable:
-        return InvalidationStateUnavailable(
-            f"sqlite invalidation state {self.path!r}: expected a usable database, got "
-            f"{type(error).__name__}: {error}"
+        rows: list[tuple[object, ...]] = self._pool.run(
+            lambda connection: connection.execute(sql, parameters).fetchall()
         )
+        return rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -329,43 +274,24 @@ class RedisInvalidationState:
     The ``redis`` PyPI package is imported when a state is made, never at package import.
     """
 
-    url: str
-    prefix: str
-    timeout: float
-
     def __init__(self, url: str, *, prefix: str = DEFAULT_PREFIX, timeout: float = 1.0) -> None:
-        try:
-            import redis as redis_py  # noqa: PLC0415 - optional extra, imported only when used
-            from redis.backoff import NoBackoff  # noqa: PLC0415
-            from redis.retry import Retry  # noqa: PLC0415
-        except ImportError as error:
-            raise InvalidationStateUnavailable(
-                "redis invalidation state: expected the redis package "
-                f"(pip install 'erc8128[redis]'), got {error}"
-            ) from error
-        if not isinstance(url, str):
-            raise InvalidationStateUnavailable(
-                f"redis url: expected str, got {type(url).__name__}"
-            )
-        if not isinstance(prefix, str):
-            raise InvalidationStateUnavailable(
-                f"key prefix: expected str, got {type(prefix).__name__}"
-            )
-        self.url = url
-        self.prefix = prefix
-        self.timeout = timeout
-        self._closed = False
-        self._errors: tuple[type[Exception], ...] = (redis_py.RedisError, OSError)
-        try:
-            self._client: redis_py.Redis = redis_py.Redis.from_url(
-                url,
-                socket_timeout=timeout,
-                socket_connect_timeout=timeout,
-                retry=Retry(NoBackoff(), 0),
-            )
-        except (*self._errors, ValueError) as error:
-            raise self._unavailable(error) from error
-        self._raise = self._client.register_script(_RAISE_SCRIPT)
+        self._redis = RedisConnection(
+            url, prefix=prefix, timeout=timeout, unavailable=InvalidationStateUnavailable,
+            what="invalidation state",
+        )
+        self._raise = self._redis.client.register_script(_RAISE_SCRIPT)
+
+    @property
+    def url(self) -> str:
+        return self._redis.url
+
+    @property
+    def prefix(self) -> str:
+        return self._redis.prefix
+
+    @property
+    def timeout(self) -> float:
+        return self._redis.timeout
 
     def not_before_key(self, signer_id: str) -> bytes:
         """The Redis key of ``signer_id``'s not-before time (for operators and tests)."""
@@ -378,11 +304,11 @@ class RedisInvalidationState:
 
     def not_before(self, signer_id: str) -> int | None:
         name = self.not_before_key(signer_id)
-        self._check_open()
+        self._redis.check_open()
         try:
-            reply = self._client.get(name)
-        except self._errors as error:
-            raise self._unavailable(error) from error
+            reply = self._redis.client.get(name)
+        except self._redis.errors as error:
+            raise self._redis.failure(error) from error
         if reply is None:
             return None
         if not isinstance(reply, bytes) or _DIGITS.fullmatch(reply) is None:
@@ -394,12 +320,12 @@ class RedisInvalidationState:
     def is_invalidated(self, signer_id: str, fingerprint: str) -> bool:
         own = self.denial_key(fingerprint, signer_id)
         anyone = self.denial_key(fingerprint)
-        self._check_open()
+        self._redis.check_open()
         try:
             # One command reads both denials: this signer's, and whoever signed's.
-            reply = self._client.exists(own, anyone)
-        except self._errors as error:
-            raise self._unavailable(error) from error
+            reply = self._redis.client.exists(own, anyone)
+        except self._redis.errors as error:
+            raise self._redis.failure(error) from error
         if isinstance(reply, bool) or not isinstance(reply, int) or not 0 <= reply <= 2:
             raise InvalidationStateUnavailable(f"redis EXISTS: expected 0..2, got {reply!r}")
         return reply > 0
@@ -423,30 +349,16 @@ class RedisInvalidationState:
 
     def close(self) -> None:
         """Close the connection pool; later calls fail closed."""
-        self._closed = True
-        try:
-            self._client.close()
-        except self._errors as error:
-            raise self._unavailable(error) from error
+        self._redis.close()
 
     def _run_raise(self, name: bytes, value: int, exat: str) -> None:
-        self._check_open()
+        self._redis.check_open()
         try:
             reply = self._raise(keys=[name], args=[str(value), exat])
-        except self._errors as error:
-            raise self._unavailable(error) from error
+        except self._redis.errors as error:
+            raise self._redis.failure(error) from error
         if reply not in (0, 1):
             raise InvalidationStateUnavailable(f"redis script: expected 0 or 1, got {reply!r}")
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise InvalidationStateUnavailable(f"redis invalidation state {self.url!r}: closed")
-
-    def _unavailable(self, error: Exception) -> InvalidationStateUnavailable:
-        return InvalidationStateUnavailable(
-            f"redis invalidation state {self.url!r}: expected a reachable Redis >= 6.2, got "
-            f"{type(error).__name__}: {error}"
-        )
 
 
 def _key_bytes(key: str) -> bytes:

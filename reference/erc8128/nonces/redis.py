@@ -23,13 +23,9 @@ never at package import, so ``erc8128`` itself stays standard-library only.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from erc8128.errors import ReplayStoreUnavailable
 from erc8128.nonces.base import ReplayStoreContext, check_key, check_until, key_bytes
-
-if TYPE_CHECKING:
-    import redis as redis_py
+from erc8128.redis_connection import RedisConnection
 
 __all__ = ["DEFAULT_PREFIX", "DEFAULT_URL", "RedisReplayStore"]
 
@@ -40,10 +36,6 @@ DEFAULT_PREFIX = "erc8128:nonce:"
 class RedisReplayStore(ReplayStoreContext):
     """:class:`~erc8128.nonces.base.ReplayStore` in Redis, shared across processes and hosts."""
 
-    url: str
-    prefix: str
-    timeout: float
-
     def __init__(
         self,
         url: str = DEFAULT_URL,
@@ -51,47 +43,34 @@ class RedisReplayStore(ReplayStoreContext):
         prefix: str = DEFAULT_PREFIX,
         timeout: float = 1.0,
     ) -> None:
-        try:
-            import redis as redis_py  # noqa: PLC0415 - optional extra, imported only when used
-            from redis.backoff import NoBackoff  # noqa: PLC0415
-            from redis.retry import Retry  # noqa: PLC0415
-        except ImportError as error:
-            raise ReplayStoreUnavailable(
-                "redis replay store: expected the redis package "
-                f"(pip install 'erc8128[redis]'), got {error}"
-            ) from error
-        if not isinstance(url, str):
-            raise ReplayStoreUnavailable(f"redis url: expected str, got {type(url).__name__}")
-        if not isinstance(prefix, str):
-            raise ReplayStoreUnavailable(f"key prefix: expected str, got {type(prefix).__name__}")
-        self.url = url
-        self.prefix = prefix
-        self.timeout = timeout
-        self._closed = False
-        self._errors: tuple[type[Exception], ...] = (redis_py.RedisError, OSError)
-        try:
-            self._client: redis_py.Redis = redis_py.Redis.from_url(
-                url,
-                socket_timeout=timeout,
-                socket_connect_timeout=timeout,
-                # No retries: a retried SET NX that already succeeded would answer False.
-                retry=Retry(NoBackoff(), 0),
-            )
-        except (*self._errors, ValueError) as error:
-            raise self._unavailable(error) from error
+        self._redis = RedisConnection(
+            url, prefix=prefix, timeout=timeout, unavailable=ReplayStoreUnavailable,
+            what="replay store",
+        )
+
+    @property
+    def url(self) -> str:
+        return self._redis.url
+
+    @property
+    def prefix(self) -> str:
+        return self._redis.prefix
+
+    @property
+    def timeout(self) -> float:
+        return self._redis.timeout
 
     def consume(self, key: str, until: int) -> bool:
         """Atomically mark ``key`` used until ``until``; ``True`` if it was unused."""
         name = self.redis_key(key)
         until = check_until(until)
-        if self._closed:
-            raise ReplayStoreUnavailable(f"redis replay store {self.url!r}: closed")
+        self._redis.check_open()
         try:
             # ERC-8128 §3.1.2: "A verifier MUST atomically mark an unused replay key as used;
             # finding it already used yields `nonce_reused`." SET NX is that one operation.
-            reply = self._client.set(name, b"1", nx=True, exat=until + 1)
-        except self._errors as error:
-            raise self._unavailable(error) from error
+            reply = self._redis.client.set(name, b"1", nx=True, exat=until + 1)
+        except self._redis.errors as error:
+            raise self._redis.failure(error) from error
         # OK (True) when the key was created; nil (None) when NX found it present.
         if reply is True:
             return True
@@ -105,14 +84,4 @@ class RedisReplayStore(ReplayStoreContext):
 
     def close(self) -> None:
         """Close the connection pool; later ``consume`` calls fail closed."""
-        self._closed = True
-        try:
-            self._client.close()
-        except self._errors as error:
-            raise self._unavailable(error) from error
-
-    def _unavailable(self, error: Exception) -> ReplayStoreUnavailable:
-        return ReplayStoreUnavailable(
-            f"redis replay store {self.url!r}: expected a reachable Redis >= 6.2, got "
-            f"{type(error).__name__}: {error}"
-        )
+        self._redis.close()

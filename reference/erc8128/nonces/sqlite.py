@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import math
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 
 from erc8128.errors import ReplayStoreUnavailable
 from erc8128.nonces.base import ReplayStoreContext, check_key, check_until, key_bytes
+from erc8128.sqlite_pool import SqlitePool
 
 __all__ = ["PURGE_BATCH", "SqliteReplayStore"]
 
@@ -60,14 +60,9 @@ _PURGE = (
     f"(SELECT key FROM {_TABLE} WHERE until < :second LIMIT {PURGE_BATCH})"
 )
 
-_IN_MEMORY_PATHS = ("", ":memory:")
-
-
 class SqliteReplayStore(ReplayStoreContext):
     """:class:`~erc8128.nonces.base.ReplayStore` in an SQLite file, shared across processes."""
 
-    path: str
-    busy_timeout: float
     purge_interval: float
 
     def __init__(
@@ -78,30 +73,26 @@ class SqliteReplayStore(ReplayStoreContext):
         busy_timeout: float = 5.0,
         purge_interval: float = 60.0,
     ) -> None:
-        if not isinstance(path, str):
-            raise ReplayStoreUnavailable(f"sqlite path: expected str, got {type(path).__name__}")
-        # A private in-memory database is neither shared nor restart-proof: use
-        # MemoryReplayStore for that.
-        if path in _IN_MEMORY_PATHS:
-            raise ReplayStoreUnavailable(f"sqlite path: expected a file, got {path!r}")
-        self.path = path
-        self.busy_timeout = busy_timeout
+        # A private in-memory database is neither shared nor restart-proof: the pool refuses it
+        # (use MemoryReplayStore for that).
+        self._pool = SqlitePool(
+            path,
+            schema=_SCHEMA,
+            unavailable=ReplayStoreUnavailable,
+            what="replay store",
+            busy_timeout=busy_timeout,
+        )
         self.purge_interval = purge_interval
         self._clock = clock
-        self._lock = threading.Lock()
-        self._idle: list[sqlite3.Connection] = []
-        self._closed = False
         self._next_purge = clock() + purge_interval
-        connection = self._connect()
-        try:
-            # WAL: readers never block the writer; the mode is stored in the file.
-            connection.execute("PRAGMA journal_mode = WAL")
-            for statement in _SCHEMA:
-                connection.execute(statement)
-        except sqlite3.Error as error:
-            connection.close()
-            raise self._unavailable(error) from error
-        self._release(connection)
+
+    @property
+    def path(self) -> str:
+        return self._pool.path
+
+    @property
+    def busy_timeout(self) -> float:
+        return self._pool.busy_timeout
 
     def consume(self, key: str, until: int) -> bool:
         """Atomically mark ``key`` used until ``until``; ``True`` if it was unused."""
@@ -112,17 +103,10 @@ class SqliteReplayStore(ReplayStoreContext):
             self._next_purge = now + self.purge_interval
             self.purge_expired()
         # A row is live while floor(now) <= until (base.is_expired): compare whole seconds.
-        second = math.floor(now)
-        connection = self._acquire()
-        try:
-            cursor = connection.execute(
-                _CONSUME, {"key": key_bytes(key), "until": until, "second": second}
-            )
-            changed = cursor.rowcount
-        except sqlite3.Error as error:
-            connection.close()
-            raise self._unavailable(error) from error
-        self._release(connection)
+        parameters = {"key": key_bytes(key), "until": until, "second": math.floor(now)}
+        changed: int = self._pool.run(
+            lambda connection: connection.execute(_CONSUME, parameters).rowcount
+        )
         # changes() is 1 when the row was inserted or an expired row taken over, 0 when the
         # conflict clause found a live mark and left it alone.
         if changed not in (0, 1):
@@ -131,71 +115,25 @@ class SqliteReplayStore(ReplayStoreContext):
 
     def purge_expired(self) -> int:
         """Delete every row whose ``until`` is before the clock; return how many went."""
-        second = math.floor(self._clock())
-        connection = self._acquire()
-        deleted = 0
-        try:
+        parameters = {"second": math.floor(self._clock())}
+
+        def purge(connection: sqlite3.Connection) -> int:
+            deleted = 0
             while True:
-                batch = connection.execute(_PURGE, {"second": second}).rowcount
+                batch: int = connection.execute(_PURGE, parameters).rowcount
                 deleted += batch
                 if batch < PURGE_BATCH:
-                    break
-        except sqlite3.Error as error:
-            connection.close()
-            raise self._unavailable(error) from error
-        self._release(connection)
-        return deleted
+                    return deleted
+
+        return self._pool.run(purge)
 
     def __len__(self) -> int:
         """Number of rows held, expired ones not yet purged included."""
-        connection = self._acquire()
-        try:
-            (count,) = connection.execute(f"SELECT count(*) FROM {_TABLE}").fetchone()
-        except sqlite3.Error as error:
-            connection.close()
-            raise self._unavailable(error) from error
-        self._release(connection)
+        (count,) = self._pool.run(
+            lambda connection: connection.execute(f"SELECT count(*) FROM {_TABLE}").fetchone()
+        )
         return int(count)
 
     def close(self) -> None:
         """Close the idle connections now and busy ones as they come back."""
-        with self._lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
-
-    def _connect(self) -> sqlite3.Connection:
-        """Open an autocommit connection that waits ``busy_timeout`` for the write lock."""
-        try:
-            return sqlite3.connect(
-                self.path,
-                timeout=self.busy_timeout,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-        except sqlite3.Error as error:
-            raise self._unavailable(error) from error
-
-    def _acquire(self) -> sqlite3.Connection:
-        """Take an idle connection, or open one; each is used by one thread at a time."""
-        with self._lock:
-            if self._closed:
-                raise ReplayStoreUnavailable(f"sqlite replay store {self.path!r}: closed")
-            if self._idle:
-                return self._idle.pop()
-        return self._connect()
-
-    def _release(self, connection: sqlite3.Connection) -> None:
-        """Return a healthy connection to the pool, or close it if the store has closed."""
-        with self._lock:
-            if not self._closed:
-                self._idle.append(connection)
-                return
-        connection.close()
-
-    def _unavailable(self, error: sqlite3.Error) -> ReplayStoreUnavailable:
-        return ReplayStoreUnavailable(
-            f"sqlite replay store {self.path!r}: expected a usable database, got "
-            f"{type(error).__name__}: {error}"
-        )
+        self._pool.close()
