@@ -44,6 +44,7 @@ from erc8128.structured_fields import (
 
 __all__ = [
     "DEFAULT_KEY_ENV",
+    "SIGNATURE_FIELDS",
     "AcceptSignature",
     "Client",
     "ClientError",
@@ -57,6 +58,7 @@ __all__ = [
     "parse_accept_signature",
     "parse_private_key",
     "redeem_invite",
+    "repair_hint",
     "request_access",
     "send_request",
     "signed_fetch",
@@ -71,6 +73,9 @@ MAX_RESPONSE_BYTES: Final = 16 * 1024 * 1024
 MAX_DISCOVERY_BYTES: Final = 65_536
 # Parameters the signer sets itself; an Accept-Signature member's value for them is not copied.
 _SIGNER_PARAMS: Final = frozenset({"created", "expires", "nonce", "keyid", "tag", "alg"})
+# The fields signing adds; an HTTP library removes them before re-signing a repaired retry, so the
+# retry carries exactly one signature.
+SIGNATURE_FIELDS: Final = ("Signature-Input", "Signature", "Content-Digest")
 _PRIVATE_KEY_HEX: Final = re.compile(r"(?:0x)?([0-9a-fA-F]{64})")
 
 
@@ -200,6 +205,22 @@ class Signer:
             ) from None
         return cls(parse_private_key(text), chain_id=chain_id, profile=profile)
 
+    def signature_headers(
+        self,
+        request: Request,
+        *,
+        created: int,
+        label: str = DEFAULT_LABEL,
+        components: Sequence[str] | None = None,
+        nonce: str | None = None,
+    ) -> tuple[tuple[str, str], ...]:
+        """The header lines signing ``request`` adds (Content-Digest, Signature-Input, Signature),
+        for HTTP libraries that sign their own request objects in place."""
+        signed = self.sign(
+            request, created=created, label=label, components=components, nonce=nonce
+        )
+        return signed.request.headers[len(request.headers) :]
+
     def sign(
         self,
         request: Request,
@@ -308,6 +329,19 @@ class AcceptSignature:
     components: tuple[str, ...]  # as sign_request takes them: "@path" or '"@query-param";name="a"'
     nonce: str | None  # a verifier-issued nonce (ERC-8128 §6 "MAY issue the nonce")
     params: tuple[tuple[str, BareItem], ...]  # other parameters with values, to be copied
+
+
+def repair_hint(status: int, accept_signature: str | None) -> AcceptSignature | None:
+    """The signature a 401's ``Accept-Signature`` asks a single retry to make, or None.
+
+    ERC-8128 §6: "A retry MUST use the advertised label and cover exactly the listed component
+    identifiers in the listed order; it MUST NOT append other covered components to that
+    signature."
+    """
+    if status != 401 or accept_signature is None:
+        return None
+    accepted = parse_accept_signature(accept_signature)
+    return accepted[0] if accepted else None
 
 
 def parse_accept_signature(value: str) -> tuple[AcceptSignature, ...]:
@@ -484,16 +518,9 @@ class Client:
             now=int(self.clock()),
             timeout=self.timeout,
         )
-        hint = response.header("accept-signature")
-        if response.status != 401 or hint is None:
+        wanted = repair_hint(response.status, response.header("accept-signature"))
+        if wanted is None:
             return response
-        # ERC-8128 §6: "A retry MUST use the advertised label and cover exactly the listed
-        # component identifiers in the listed order; it MUST NOT append other covered
-        # components to that signature."
-        accepted = parse_accept_signature(hint)
-        if not accepted:
-            return response
-        wanted = accepted[0]
         try:
             return signed_fetch(
                 url,

@@ -13,14 +13,12 @@ from collections.abc import Callable, Generator, Sequence
 
 import httpx
 
-from erc8128.client import Signer, parse_accept_signature
+from erc8128.client import SIGNATURE_FIELDS, Signer, repair_hint
 from erc8128.errors import Erc8128Error
 from erc8128.message import Request
 from erc8128.sign import DEFAULT_LABEL
 
 __all__ = ["ERC8128Auth"]
-
-_SIGNATURE_FIELDS = ("Signature-Input", "Signature", "Content-Digest")
 
 
 class ERC8128Auth(httpx.Auth):
@@ -49,7 +47,7 @@ class ERC8128Auth(httpx.Auth):
         components: Sequence[str] | None,
         nonce: str | None = None,
     ) -> None:
-        for name in _SIGNATURE_FIELDS:
+        for name in SIGNATURE_FIELDS:
             if name in request.headers:
                 del request.headers[name]
         content = request.content
@@ -62,22 +60,17 @@ class ERC8128Auth(httpx.Auth):
             ),
             content if content else None,
         )
-        signed = self.signer.sign(
+        for name, value in self.signer.signature_headers(
             unsigned, created=int(self.clock()), label=label, components=components, nonce=nonce
-        )
-        for name, value in signed.request.headers[len(unsigned.headers) :]:
+        ):
             request.headers[name] = value
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self._sign(request, self.label, self.components)
         response = yield request
-        hint = response.headers.get("Accept-Signature")
-        if response.status_code != 401 or hint is None:
+        wanted = repair_hint(response.status_code, response.headers.get("Accept-Signature"))
+        if wanted is None:
             return
-        accepted = parse_accept_signature(hint)
-        if not accepted:
-            return
-        wanted = accepted[0]
         try:
             self._sign(request, wanted.label, wanted.components, wanted.nonce)
         except Erc8128Error:

@@ -16,16 +16,12 @@ from typing import Any
 import requests
 import requests.auth
 
-from erc8128.client import ClientError, Signer, parse_accept_signature
+from erc8128.client import SIGNATURE_FIELDS, ClientError, Signer, repair_hint
 from erc8128.errors import Erc8128Error
 from erc8128.message import Request
 from erc8128.sign import DEFAULT_LABEL
 
 __all__ = ["ERC8128Auth"]
-
-# Fields the signer adds; removed before a re-signed retry so the retry carries one signature.
-_SIGNATURE_FIELDS = ("Signature-Input", "Signature", "Content-Digest")
-
 
 def _body_bytes(body: object) -> bytes | None:
     if body is None:
@@ -68,7 +64,7 @@ class ERC8128Auth(requests.auth.AuthBase):
         components: Sequence[str] | None,
         nonce: str | None = None,
     ) -> None:
-        for name in _SIGNATURE_FIELDS:
+        for name in SIGNATURE_FIELDS:
             prepared.headers.pop(name, None)
         request = Request(
             str(prepared.method),
@@ -76,10 +72,9 @@ class ERC8128Auth(requests.auth.AuthBase):
             tuple((_text(name), _text(value)) for name, value in prepared.headers.items()),
             _body_bytes(prepared.body),
         )
-        signed = self.signer.sign(
+        for name, value in self.signer.signature_headers(
             request, created=int(self.clock()), label=label, components=components, nonce=nonce
-        )
-        for name, value in signed.request.headers[len(request.headers) :]:
+        ):
             prepared.headers[name] = value
 
     def __call__(self, prepared: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -88,13 +83,9 @@ class ERC8128Auth(requests.auth.AuthBase):
         return prepared
 
     def _retry_on_challenge(self, response: requests.Response, **kwargs: Any) -> requests.Response:
-        hint = response.headers.get("Accept-Signature")
-        if response.status_code != 401 or hint is None:
+        wanted = repair_hint(response.status_code, response.headers.get("Accept-Signature"))
+        if wanted is None:
             return response
-        accepted = parse_accept_signature(hint)
-        if not accepted:
-            return response
-        wanted = accepted[0]
         retry = response.request.copy()
         # The retry must not come back here: one repair only.
         retry.hooks["response"] = []
