@@ -1,4 +1,13 @@
-"""Shared pytest fixtures. (Nonces/replay stores: the session's real redis-server.)"""
+"""Shared pytest fixtures (the session's real redis-server) and the lanes of the test command.
+
+Two markers sort the tests into the lanes ``./scripts/test`` runs:
+- ``services``: needs a real service started by the test itself (redis-server, anvil, Node with
+  the pinned TypeScript SDK, or solc from npm). Given to every test that uses a service fixture
+  or sits in a module that drives Node, so no test has to remember it.
+- ``slow``: whole-suite or multi-process runs (the conformance suite end to end, ``serve``
+  processes, replay races across processes).
+``./scripts/test --fast`` runs ``-m "not services and not slow"``; the full run takes everything.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +16,38 @@ from collections.abc import Iterator
 import pytest
 
 from redis_server import RedisServer
+
+# Fixtures that start a real service on a loopback port.
+SERVICE_FIXTURES = frozenset({"redis_server", "anvil", "chain"})
+# Modules whose tests run Node (the pinned @slicekit/erc8128 adapter), npm's solc, or start anvil
+# themselves (not only through a fixture).
+SERVICE_MODULES = frozenset(
+    {
+        "test_slicekit_adapter",
+        "test_interop_slicekit",
+        "test_chain_contracts",
+        "test_chain_accounts",
+        "test_server_rpc",
+    }
+)
+# Modules of end-to-end runs that take seconds per test.
+SLOW_MODULES = frozenset(
+    {"test_conformance", "test_conformance_chain", "test_server_processes", "test_replay_race"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = ""
+        if isinstance(item, pytest.Function):
+            module = item.module.__name__.rpartition(".")[2]
+        fixtures = set(getattr(item, "fixturenames", ()))
+        named = item.name.lower()  # parametrised backends: test_x[redis], test_y[slicekit]
+        service_named = "slicekit" in named or "redis" in named
+        if fixtures & SERVICE_FIXTURES or module in SERVICE_MODULES or service_named:
+            item.add_marker(pytest.mark.services)
+        if module in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

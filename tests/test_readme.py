@@ -16,7 +16,12 @@ def test_readme_opens_with_exactly_two_setup_commands() -> None:
     assert first_block is not None
     commands = [line for line in first_block.group(1).splitlines() if line.strip()]
     assert len(commands) == 2
-    assert commands[1].split("#")[0].strip() == "./scripts/test"
+    assert [command.split("#")[0].strip() for command in commands] == [
+        "./scripts/demo",
+        "./scripts/test",
+    ]
+    demo = (ROOT / "scripts/demo").read_text()
+    assert 'exec "$venv_dir/bin/erc8128" demo' in demo
     ci = (ROOT / ".ci/run").read_text()
     assert "./scripts/test" in ci
 
