@@ -257,14 +257,16 @@ def test_inspect_explains_and_verifies_the_draft_vector(
     assert status == 0, out + err
     # Every line of the vector's signature base, rebuilt from the raw request.
     for line in POSITIVE["signature_base"].split("\n"):
-        assert f"      {line}\n" in out
+        assert f"           {line}\n" in out
     assert f"len(M) = {POSITIVE['signature_base_utf8_len']} bytes" in out
     assert POSITIVE["erc191_hash"] in out
     assert POSITIVE["signature"] in out
     address = CASES["fixture"]["address"]
     assert f"recovered address {address}: equals the keyid address" in out
-    assert "matches: sha-256" in out
-    assert "'request': draft candidate" in out
+    assert "ok   step 12 Content-Digest: Content-Digest sha-256=" in out
+    assert "candidates ['request (draft)']" in out
+    for number in range(1, 19):  # every numbered step of SPEC.md §4, from verify_request
+        assert f"ok   step {number:>2} " in out
     assert f"VERIFIED: label 'request', signer {POSITIVE['expected']['signer']}" in out
     assert "request-bound, non-replayable" in out
 

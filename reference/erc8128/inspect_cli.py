@@ -1,10 +1,10 @@
 """``erc8128 inspect``: read a raw HTTP request and explain its ERC-8128 verification step by step
 (SPEC.md §4, "Verification"; ERC-8128 §4).
 
-The explanation recomputes each value a verifier uses — the parsed fields, the candidates, the
-rebuilt signature base ``M``, ``H``, the address recovered from the signature — and then runs
-:func:`erc8128.verify.verify_request` itself for the verdict, so what is printed and what is
-decided never diverge: the verdict is the verifier's, the rest is commentary on it.
+What is printed is verify_request's own step trace (:func:`erc8128.verify.explain_request`):
+each numbered SPEC.md step it reached, per candidate, what it looked at, its verdict, and the
+values it computed (``M``, ``H``). Nothing here re-implements a step, so what is printed and
+what is decided cannot diverge. The only commentary is r, s, v and the address they recover.
 """
 
 from __future__ import annotations
@@ -12,29 +12,19 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from erc8128.accounts import AccountState, NoCodeAccountState
-from erc8128.content_digest import verify_content_digest
-from erc8128.errors import Erc8128Error, VerificationError
-from erc8128.keyid import ProfileName, parse_keyid
+from erc8128.errors import Erc8128Error
+from erc8128.keyid import ProfileName
 from erc8128.message import Request, request_from_wire
 from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.personal_sign import personal_message_hash, recover_address
+from erc8128.personal_sign import recover_address
 from erc8128.policy import VerifierPolicy
-from erc8128.profiles import DRAFT, LEGACY
 from erc8128.rpc import RpcAccountState
-from erc8128.signature_base import signature_base
-from erc8128.structured_fields import (
-    Dictionary,
-    InnerList,
-    get_param,
-    parse_dictionary,
-    serialize_item,
-)
-from erc8128.verify import verify_request
+from erc8128.structured_fields import Item, parse_dictionary
+from erc8128.verify import TraceStep, explain_request
 
 __all__ = ["RawRequest", "add_parser", "explain", "parse_raw_request", "run"]
 
@@ -91,91 +81,55 @@ def parse_raw_request(data: bytes) -> RawRequest:
     return RawRequest(raw.request_line, raw.header_lines, rest[:length])
 
 
-def _step(out: TextIO, number: str, title: str) -> None:
-    print(f"\n[{number}] {title}", file=out)
-
-
-def _try(out: TextIO, action: Callable[[], str]) -> bool:
-    try:
-        print(f"    {action()}", file=out)
-        return True
-    except Erc8128Error as error:
-        print(f"    FAILS: {error.reason}: {error.message}", file=out)
-        return False
-
-
-def _explain_candidate(
-    out: TextIO, request: Request, label: str, member: InnerList, *,
-    signatures: dict[str, Any], policy: VerifierPolicy, now: int,
+def _print_steps(
+    out: TextIO, steps: tuple[TraceStep, ...], signatures: dict[str, bytes]
 ) -> None:
-    params = member.params
-    print(f"  candidate {label!r}", file=out)
-    covered = [serialize_item(item) for item in member.items]
-    print(f"    covered components: {' '.join(covered)}", file=out)
-    for key, value in params:
-        print(f"    parameter {key} = {value!r}", file=out)
-    keyid = get_param(params, "keyid")
-    claimed: str | None = None
-    if isinstance(keyid, str):
-        try:
-            profile: ProfileName = "legacy" if keyid.startswith("erc8128:") else "draft"
-            account = parse_keyid(keyid, profile)
-            claimed = account.address
-            served = "served" if account.chain_id in policy.served_chains else "NOT served"
-            print(
-                f"    step 7, keyid → chain {account.chain_id} ({served}), "
-                f"address {account.address}",
-                file=out,
-            )
-        except Erc8128Error as error:
-            print(f"    keyid FAILS: {error.reason}: {error.message}", file=out)
-    created, expires = get_param(params, "created"), get_param(params, "expires")
-    if isinstance(created, int) and isinstance(expires, int):
-        skew = policy.skew_sec
-        inside = created - skew <= now <= expires + skew
-        print(
-            f"    step 8, window: created - skew = {created - skew} <= now = {now} <= "
-            f"expires + skew = {expires + skew}: {'inside' if inside else 'OUTSIDE'}; validity "
-            f"{expires - created} s (route maximum {policy.max_validity_sec} s)",
-            file=out,
-        )
-    digest = request.field_lines("content-digest")
-    if digest:
-        print("    step 12, Content-Digest (RFC 9530) against the received content:", file=out)
-        _try(out, lambda: "matches: " + ", ".join(
-            verify_content_digest(request.body or b"", ", ".join(digest))))
-    print("    step 15, signature base M (RFC 9421 §2.5), rebuilt from the received request:",
-          file=out)
-    try:
-        base = signature_base(request, member)
-    except Erc8128Error as error:
-        print(f"    FAILS: {error.reason}: {error.message}", file=out)
-        return
-    for line in base.split("\n"):
-        print(f"      {line}", file=out)
-    message = base.encode("ascii")
-    message_hash = personal_message_hash(message)
-    print(f"    len(M) = {len(message)} bytes", file=out)
-    print(
-        f'    step 16, H = keccak256("\\x19Ethereum Signed Message:\\n{len(message)}" || M) = '
-        f"0x{message_hash.hex()}",
-        file=out,
+    """verify_request's own trace, one line per numbered step, grouped by candidate."""
+    label: str | None = None
+    for step in steps:
+        if step.label != label:
+            label = step.label
+            print(f"\n  candidate {label!r}", file=out)
+        mark = "ok  " if step.verdict == "pass" else "FAIL"
+        print(f"  {mark} step {step.step:>2} {step.title}: {step.looked_at}", file=out)
+        if step.verdict == "fail":
+            print(f"         {step.reason}: {step.detail}", file=out)
+        if step.step == 15 and step.value is not None:
+            print("         M =", file=out)
+            for line in step.value.split("\n"):
+                print(f"           {line}", file=out)
+            print(f"         len(M) = {len(step.value.encode('ascii'))} bytes", file=out)
+        if step.step == 16 and step.value is not None:
+            print(f'         H = keccak256("\\x19Ethereum Signed Message:\\n" || len(M) || M) = '
+                  f"{step.value}", file=out)
+        if step.step == 17 and step.label in signatures:
+            _print_recovery(out, steps, step.label, signatures[step.label])
+
+
+def _print_recovery(
+    out: TextIO, steps: tuple[TraceStep, ...], label: str, signature: bytes
+) -> None:
+    """Commentary on step 17: r, s, v and the address they recover (not part of the verdict)."""
+    message_hash = next(
+        (s.value for s in steps if s.step == 16 and s.label == label and s.value), None
     )
-    signature = signatures.get(label)
-    if signature is None or not isinstance(signature.value, bytes):
-        print(f"    no Signature member {label!r} holding a Byte Sequence", file=out)
+    if message_hash is None or len(signature) != 65:
         return
-    signature_bytes = signature.value
-    print(f"    S = 0x{signature_bytes.hex()} ({len(signature_bytes)} bytes: r || s || v)",
-          file=out)
+    signer_id = next(
+        (s.value for s in steps if s.step == 7 and s.label == label and s.value), ""
+    )
+    claimed = signer_id.rpartition(":")[2]
+    r, s_value, v = signature[:32], signature[32:64], signature[64]
+    print(f"         S = 0x{signature.hex()} (65 bytes: r || s || v)", file=out)
+    print(f"         r = 0x{r.hex()}\n         s = 0x{s_value.hex()}\n         v = {v}", file=out)
     try:
-        recovered = recover_address(message_hash, signature_bytes)
+        recovered = recover_address(bytes.fromhex(message_hash[2:]), signature)
     except Erc8128Error as error:
-        print(f"    recovery FAILS: {error.reason}: {error.message}", file=out)
+        print(f"         recovery: {error.reason}: {error.message}", file=out)
         return
-    same = claimed is not None and recovered.lower() == claimed.lower()
+    same = recovered.lower() == claimed.lower()
     print(
-        f"    step 17, recovered address {recovered}: "
+        f"         recovered address {recovered}: "
         f"{'equals' if same else 'DIFFERS FROM'} the keyid address",
         file=out,
     )
@@ -185,9 +139,9 @@ def explain(
     raw: RawRequest, *, public_url: str | None, now: int, profiles: tuple[ProfileName, ...],
     served_chains: frozenset[int], out: TextIO, accounts: AccountState | None = None,
 ) -> bool:
-    """Print the step-by-step explanation to ``out``; True if the request verifies."""
+    """Print verify_request's own step trace for ``raw`` to ``out``; True if it verifies."""
     policy = VerifierPolicy(profiles=profiles, served_chains=served_chains)
-    _step(out, "1", "the request as received (RFC 9112)")
+    print("[1] the request as received (RFC 9112)", file=out)
     print(f"    {raw.request_line}", file=out)
     for line in raw.header_lines:
         print(f"    {line}", file=out)
@@ -208,47 +162,24 @@ def explain(
     print(f"    target URI (scheme and authority from configuration): {request.target_uri}",
           file=out)
 
-    _step(out, "2", "signature fields (SPEC.md §4 steps 1-3; RFC 9421 §4, RFC 9651 Dictionaries)")
-    inputs: Dictionary = ()
-    signatures: dict[str, Any] = {}
-    try:
-        inputs = parse_dictionary(", ".join(request.field_lines("signature-input")))
-        signatures = dict(parse_dictionary(", ".join(request.field_lines("signature"))))
-    except Erc8128Error as error:
-        print(f"    FAILS: {error.reason}: {error.message}", file=out)
-    print(f"    Signature-Input labels: {[label for label, _ in inputs]}", file=out)
-    print(f"    Signature labels:       {list(signatures)}", file=out)
-
-    _step(out, "3", f"candidates (SPEC.md §4 step 4; profiles accepted: {', '.join(profiles)})")
-    for label, member in inputs:
-        tag = get_param(member.params, "tag")
-        keyid = get_param(member.params, "keyid")
-        if "draft" in profiles and tag == DRAFT.tag:
-            kind = 'draft candidate (tag="erc8128")'
-        elif "legacy" in profiles and isinstance(keyid, str) and keyid.startswith(
-            LEGACY.keyid_prefix + ":"
-        ):
-            kind = 'legacy candidate (keyid "erc8128:...")'
-        else:
-            kind = "not a candidate for the accepted profiles (ignored)"
-        print(f"    {label!r}: {kind}", file=out)
-        if isinstance(member, InnerList) and not kind.startswith("not"):
-            _explain_candidate(
-                out, request, label, member, signatures=signatures, policy=policy, now=now
-            )
-
-    _step(out, "4", f"verdict of verify_request at now = {now} (SPEC.md §4 steps 1-18)")
+    print(f"\n[2] verify_request at now = {now}, step by step (SPEC.md §4; profiles "
+          f"{', '.join(profiles)}; a fresh replay store)", file=out)
     store = MemoryReplayStore(clock=lambda: float(now))
-    try:
-        verified = verify_request(request, now=now, nonces=store, policy=policy,
-                                  accounts=accounts or NoCodeAccountState())
-    except VerificationError as error:
+    explanation = explain_request(
+        request, now=now, nonces=store, policy=policy, accounts=accounts or NoCodeAccountState()
+    )
+    _print_steps(out, explanation.steps, _signatures(request))
+
+    print("\n[3] verdict", file=out)
+    error, verified = explanation.error, explanation.verified
+    if error is not None:
         print(f"    REJECTED: {error.reason} (HTTP {error.status})", file=out)
         print(f"    {error.message}", file=out)
         for failure in error.candidate_failures:
             print(f"    candidate {failure.label!r}: {failure.reason}: {failure.message}",
                   file=out)
         return False
+    assert verified is not None
     binding = "request-bound" if verified.request_bound else "class-bound"
     replay = "replayable" if verified.replayable else "non-replayable"
     print(f"    VERIFIED: label {verified.label!r}, signer {verified.keyid}", file=out)
@@ -256,6 +187,20 @@ def explain(
           f"({verified.code_lookups} code lookup(s))", file=out)
     print(f"    {binding}, {replay}; nonce consumed: {verified.nonce_consumed}", file=out)
     return True
+
+
+def _signatures(request: Request) -> dict[str, bytes]:
+    """The Signature field's Byte Sequences by label, for the r/s/v commentary (none if the
+    field does not parse: the trace then shows step 3 failing)."""
+    try:
+        members = parse_dictionary(", ".join(request.field_lines("signature")))
+    except Erc8128Error:
+        return {}
+    return {
+        label: member.value
+        for label, member in members
+        if isinstance(member, Item) and isinstance(member.value, bytes)
+    }
 
 
 def add_parser(subparsers: Any) -> None:

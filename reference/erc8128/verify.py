@@ -8,12 +8,17 @@ last."
 
 The function is pure apart from the state it is handed: the clock is ``now``, replay state is
 ``nonces``, early-invalidation state is ``invalidation``, chain state is ``accounts``.
+
+:func:`explain_request` runs the same function and also returns its step trace: every numbered
+step it reached, per candidate, with what the step looked at and its verdict. ``erc8128
+inspect`` and the browser inspector print that trace; nothing re-implements a step to explain
+it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, Literal
 
 # The pure ERC-191 code is erc8128.personal_sign; accelerate dispatches to it unless a faster
 # backend was selected explicitly (ERC8128_BACKEND or accelerate.use_backend).
@@ -49,7 +54,15 @@ from erc8128.structured_fields import (
     parse_dictionary,
 )
 
-__all__ = ["DEFAULT_POLICY", "Verified", "verify_request"]
+__all__ = [
+    "DEFAULT_POLICY",
+    "STEP_TITLES",
+    "Explanation",
+    "TraceStep",
+    "Verified",
+    "explain_request",
+    "verify_request",
+]
 
 DEFAULT_POLICY: Final = VerifierPolicy()
 _NO_CODE: Final = NoCodeAccountState()
@@ -83,6 +96,75 @@ class Verified:
     @property
     def chain_id(self) -> int:
         return self.account.chain_id
+
+
+# The numbered steps of SPEC.md §4, by number.
+STEP_TITLES: Final = {
+    1: "Fields present",
+    2: "Field limits",
+    3: "Parse",
+    4: "Candidates",
+    5: "Shape and limits",
+    6: "alg",
+    7: "keyid",
+    8: "Time",
+    9: "Nonce",
+    10: "Content present",
+    11: "Coverage",
+    12: "Content-Digest",
+    13: "Principal policy",
+    14: "Replay posture",
+    15: "Signature base M",
+    16: "H",
+    17: "Universal Account verification",
+    18: "Nonce consumption",
+}
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One numbered step (SPEC.md §4) as verify_request ran it."""
+
+    step: int
+    title: str
+    label: str | None  # the candidate's label; None for a whole-message step (1-4)
+    looked_at: str  # what the step read, as text
+    verdict: Literal["pass", "fail"]
+    reason: str | None = None  # the ERC-8128 §6 code, when the step failed
+    detail: str | None = None  # the failure's expected/got message
+    # What the step computed: the signer id (step 7), M (step 15), H as 0x-hex (step 16).
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What :func:`explain_request` saw: the outcome and every step that led to it."""
+
+    verified: Verified | None
+    error: VerificationError | None
+    steps: tuple[TraceStep, ...]
+
+
+class _Trace:
+    """Where verify_request writes its steps when it is asked to explain itself.
+
+    A step is recorded as it begins; a failure raised inside it marks the last step begun.
+    """
+
+    def __init__(self) -> None:
+        self.steps: list[TraceStep] = []
+
+    def begin(self, step: int, label: str | None, looked_at: str) -> None:
+        self.steps.append(TraceStep(step, STEP_TITLES[step], label, looked_at, "pass"))
+
+    def computed(self, value: str) -> None:
+        self.steps[-1] = replace(self.steps[-1], value=value)
+
+    def fail(self, error: VerificationError) -> None:
+        if self.steps and self.steps[-1].verdict == "pass":
+            self.steps[-1] = replace(
+                self.steps[-1], verdict="fail", reason=error.reason, detail=error.message
+            )
 
 
 @dataclass(frozen=True)
@@ -120,6 +202,58 @@ def verify_request(
     whose ``reason`` is an ERC-8128 §6 code and ``status`` its HTTP status. The failures of
     every candidate are on the error's ``candidate_failures``.
     """
+    return _verify(
+        request,
+        now=now,
+        nonces=nonces,
+        policy=policy,
+        accounts=accounts,
+        invalidation=invalidation,
+        trace=None,
+    )
+
+
+def explain_request(
+    request: Request,
+    *,
+    now: int,
+    nonces: ReplayStore,
+    policy: VerifierPolicy = DEFAULT_POLICY,
+    accounts: AccountState = _NO_CODE,
+    invalidation: InvalidationState | None = None,
+) -> Explanation:
+    """Run :func:`verify_request` and return its outcome with its step trace.
+
+    The same state is consumed as by verify_request (a winner's nonce is marked used), so an
+    inspector passes a fresh replay store. A :class:`PolicyError` (a caller's mistake, not the
+    request's) is raised, not explained.
+    """
+    trace = _Trace()
+    try:
+        verified = _verify(
+            request,
+            now=now,
+            nonces=nonces,
+            policy=policy,
+            accounts=accounts,
+            invalidation=invalidation,
+            trace=trace,
+        )
+    except VerificationError as error:
+        return Explanation(None, error, tuple(trace.steps))
+    return Explanation(verified, None, tuple(trace.steps))
+
+
+def _verify(
+    request: Request,
+    *,
+    now: int,
+    nonces: ReplayStore,
+    policy: VerifierPolicy,
+    accounts: AccountState,
+    invalidation: InvalidationState | None,
+    trace: _Trace | None,
+) -> Verified:
     if type(now) is not int:
         raise PolicyError(f"expected now as integer Unix seconds, got {now!r}")
     # ERC-8128 §5.2: "Verifiers that do not implement early invalidation MUST NOT accept
@@ -127,8 +261,13 @@ def verify_request(
     if policy.replay == "either" and invalidation is None:
         raise PolicyError("replay='either' needs an early-invalidation state (ERC-8128 §5.2)")
 
-    signature_inputs, signatures = _parse_signature_fields(request, policy)
-    candidates = _recognise_candidates(signature_inputs, policy)
+    try:
+        signature_inputs, signatures = _parse_signature_fields(request, policy, trace)
+        candidates = _recognise_candidates(signature_inputs, policy, trace)
+    except VerificationError as failure:
+        if trace is not None:
+            trace.fail(failure)
+        raise
     signature_members = dict(signatures)
 
     failures: list[VerificationError] = []
@@ -142,10 +281,15 @@ def verify_request(
                 policy=policy,
                 accounts=accounts,
                 invalidation=invalidation,
+                trace=trace,
             )
             # Step 18 (SPEC.md §4.18): consume the nonce atomically, last, for the winner only.
+            if trace is not None:
+                trace.begin(18, candidate.label, f"nonce={authenticated.verified.nonce!r}")
             verified = _consume_nonce(authenticated, nonces)
         except VerificationError as failure:
+            if trace is not None:
+                trace.fail(failure)
             failures.append(failure)
             continue
         return verified
@@ -154,10 +298,15 @@ def verify_request(
 
 # Steps 1-3: the signature fields, whole-message checks.
 def _parse_signature_fields(
-    request: Request, policy: VerifierPolicy
+    request: Request, policy: VerifierPolicy, trace: _Trace | None
 ) -> tuple[Dictionary, Dictionary]:
     input_lines = request.field_lines("signature-input")
     signature_lines = request.field_lines("signature")
+    if trace is not None:
+        trace.begin(
+            1, None, f"{len(input_lines)} Signature-Input and {len(signature_lines)} Signature "
+            "field lines",
+        )
     # Step 1 (SPEC.md §4.1): ERC-8128 §3.5 "A missing field yields `signature_missing`."
     # Decision D10: a field whose combined value is empty counts as missing.
     signature_input = ", ".join(input_lines)
@@ -168,6 +317,11 @@ def _parse_signature_fields(
         raise _fail("signature_missing", "expected a Signature field, got none")
     # Step 2 (SPEC.md §4.2): field size limits, before parsing (ERC-8128 §3.5 table).
     limits = policy.limits
+    if trace is not None:
+        trace.begin(
+            2, None, f"Signature-Input {len(signature_input)} bytes, Signature "
+            f"{len(signature)} bytes",
+        )
     # Header text is the received octets decoded one to one (latin-1), so characters = bytes.
     input_size = len(signature_input)
     if input_size > limits.signature_input_bytes:
@@ -183,6 +337,8 @@ def _parse_signature_fields(
         )
     # Step 3 (SPEC.md §4.3): ERC-8128 §3.5 "A Structured Field syntax error in either field
     # yields the whole-message failure `signature_input_invalid`; no candidate is evaluated."
+    if trace is not None:
+        trace.begin(3, None, "both fields as RFC 9651 Dictionaries")
     try:
         parsed_input = parse_dictionary(signature_input)
     except StructuredFieldError as error:
@@ -196,7 +352,7 @@ def _parse_signature_fields(
 
 # Step 4: recognising candidates.
 def _recognise_candidates(
-    signature_inputs: Dictionary, policy: VerifierPolicy
+    signature_inputs: Dictionary, policy: VerifierPolicy, trace: _Trace | None
 ) -> list[_Candidate]:
     """Step 4 (SPEC.md §4.4): candidates in Dictionary wire order.
 
@@ -220,6 +376,11 @@ def _recognise_candidates(
             and keyid.startswith(LEGACY.keyid_prefix + ":")
         ):
             candidates.append(_Candidate(label, member, LEGACY))
+    if trace is not None:
+        found = [f"{c.label} ({c.profile.name})" for c in candidates]
+        trace.begin(
+            4, None, f"members {[label for label, _ in signature_inputs]}; candidates {found}"
+        )
     limit = policy.limits.candidates
     if len(candidates) > limit:
         raise _fail(
@@ -247,6 +408,7 @@ def _evaluate_candidate(
     policy: VerifierPolicy,
     accounts: AccountState,
     invalidation: InvalidationState | None,
+    trace: _Trace | None,
 ) -> _Authenticated:
     """Steps 5-17 for one candidate; raises VerificationError naming the first rule broken."""
     label, profile, limits = candidate.label, candidate.profile, policy.limits
@@ -256,6 +418,13 @@ def _evaluate_candidate(
 
     # Step 5 (SPEC.md §4.5): shape and count limits of the member and its signature.
     member = candidate.member
+    if trace is not None:
+        shape = (
+            f"{len(member.items)} components, {len(member.params)} parameters"
+            if isinstance(member, InnerList)
+            else "an Item"
+        )
+        trace.begin(5, label, f"the member ({shape}) and its Signature member")
     if not isinstance(member, InnerList):
         raise fail("signature_input_invalid", "expected an Inner List of components, got an Item")
     if len(member.items) > limits.components:
@@ -295,12 +464,19 @@ def _evaluate_candidate(
 
     # Step 6 (SPEC.md §4.6): ERC-8128 §3.3.4 "A candidate containing `alg` yields
     # `unsupported_algorithm`".
+    if trace is not None:
+        trace.begin(6, label, f"alg={get_param(params, 'alg')!r}")
     if get_param(params, "alg") is not None:
         alg = get_param(params, "alg")
         raise fail("unsupported_algorithm", f"expected no alg, got alg={alg!r}")
 
     # Step 7 (SPEC.md §4.7): keyid and served chain (ERC-8128 §3.3.1).
     keyid_value = get_param(params, "keyid")
+    if trace is not None:
+        trace.begin(
+            7, label, f"keyid={keyid_value!r} ({profile.name}); served chains "
+            f"{sorted(policy.served_chains)}",
+        )
     if keyid_value is None:
         raise fail("invalid_keyid", "expected a keyid parameter, got none")
     if not isinstance(keyid_value, str):
@@ -309,6 +485,8 @@ def _evaluate_candidate(
         account = parse_keyid(keyid_value, profile.name)
     except InvalidKeyId as error:
         raise fail("invalid_keyid", error.message) from None
+    if trace is not None:
+        trace.computed(account.signer_id)
     # ERC-8128 §3.3.1: "A syntactically valid `keyid` whose chain is not served by the verifier
     # yields `unsupported_chain`."
     if account.chain_id not in policy.served_chains:
@@ -322,6 +500,11 @@ def _evaluate_candidate(
     # not greater than `created`; these conditions yield `invalid_time`."
     created = get_param(params, "created")
     expires = get_param(params, "expires")
+    if trace is not None:
+        trace.begin(
+            8, label, f"created={created!r} expires={expires!r} now={now} "
+            f"skew={policy.skew_sec} max validity={policy.max_validity_sec}",
+        )
     if type(created) is not int:  # `type(...) is int` excludes Booleans
         raise fail("invalid_time", f"expected an Integer created, got {created!r}")
     if type(expires) is not int:
@@ -352,6 +535,8 @@ def _evaluate_candidate(
     # Step 9 (SPEC.md §4.9): ERC-8128 §3.1.2 "A present nonce of another Structured Field type,
     # containing non-ASCII data, or exceeding 128 ASCII bytes yields `invalid_nonce`."
     nonce = get_param(params, "nonce")
+    if trace is not None:
+        trace.begin(9, label, f"nonce={nonce!r}")
     if nonce is not None:
         if not isinstance(nonce, str):
             raise fail("invalid_nonce", f"expected a String nonce, got {nonce!r}")
@@ -367,10 +552,17 @@ def _evaluate_candidate(
     # `content_digest_required`."
     digest_lines = request.field_lines("content-digest")
     has_content = bool(request.body)
+    if trace is not None:
+        trace.begin(
+            10, label, f"{len(request.body or b'')} content bytes, {len(digest_lines)} "
+            f"Content-Digest field lines, route content_digest={policy.content_digest!r}",
+        )
     if not digest_lines and (has_content or policy.content_digest == "required"):
         raise fail("content_digest_required", "expected a Content-Digest field for the content")
 
     # Step 11 (SPEC.md §4.11): coverage (ERC-8128 §3.1.1, §3.4.2).
+    if trace is not None:
+        trace.begin(11, label, f"covered {identifiers}")
     parameterless = {item.value for item in member.items if not item.params}
     always = profile.always_required_components(
         has_content_digest=bool(digest_lines),
@@ -397,6 +589,8 @@ def _evaluate_candidate(
     # Step 12 (SPEC.md §4.12): ERC-8128 §3.1.3 "When `Content-Digest` is received, the verifier
     # MUST parse the combined field value [...] recompute and match every supported member
     # present, and require at least one supported member to be present and match."
+    if trace is not None:
+        trace.begin(12, label, f"Content-Digest {', '.join(digest_lines) or '(absent)'}")
     if digest_lines:
         try:
             verify_content_digest(request.body or b"", ", ".join(digest_lines))
@@ -404,11 +598,17 @@ def _evaluate_candidate(
             raise fail("bad_content_digest", error.message) from None
 
     # Step 13 (SPEC.md §4.13): Principal policy (ERC-8128 §3.2.2).
+    if trace is not None:
+        hook = "none" if policy.principal_allowed is None else "the route's hook"
+        trace.begin(13, label, f"{account.signer_id} against {hook}")
     if policy.principal_allowed is not None and not policy.principal_allowed(account):
         raise fail("principal_not_allowed", f"principal policy rejects {account.signer_id}")
 
     # Step 14 (SPEC.md §4.14): replay posture (ERC-8128 §3.1.2, §5.2).
     replayable = nonce is None
+    if trace is not None:
+        posture = "Replayable (no nonce)" if replayable else "Non-Replayable"
+        trace.begin(14, label, f"{posture}; route replay={policy.replay!r}")
     if replayable:
         if policy.invalidation_endpoint:
             raise fail("nonce_required", "an early-invalidation request must be Non-Replayable")
@@ -434,15 +634,23 @@ def _evaluate_candidate(
 
     # Step 15 (SPEC.md §4.15): the signature base M from the received request, in received
     # order (ERC-8128 §4 step 4; RFC 9421 §3.2 step 3).
+    if trace is not None:
+        trace.begin(15, label, f"the received request's values for {identifiers}")
     try:
         base = signature_base(request, member)
     except MessageComponentError as error:
         raise fail("signature_input_invalid", error.message) from None
+    if trace is not None:
+        trace.computed(base)
 
     # Step 16 (SPEC.md §4.16): H = keccak256("\x19Ethereum Signed Message:\n" || len(M) || M),
     # and the per-signature denial of §5.2.
+    if trace is not None:
+        trace.begin(16, label, f"M ({len(base)} bytes)")
     message_hash = personal_message_hash(base.encode("ascii"))
     fingerprint = fingerprint_of(message_hash)
+    if trace is not None:
+        trace.computed(f"0x{message_hash.hex()}")
     if replayable and invalidation is not None:
         try:
             invalidated = invalidation.is_invalidated(account.signer_id, fingerprint)
@@ -460,6 +668,11 @@ def _evaluate_candidate(
     mode_eoa = (
         profile.honors_mode and policy.honor_mode_eoa and isinstance(mode, str) and mode == "eoa"
     )
+    if trace is not None:
+        trace.begin(
+            17, label, f"H, the {len(signature)}-byte signature, "
+            f"{account.signer_id}{', mode=eoa' if mode_eoa else ''}",
+        )
     try:
         verdict = verify_account_signature(
             account, message_hash, signature, mode_eoa=mode_eoa, state=accounts
