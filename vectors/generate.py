@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from erc8128._version import __version__
-from erc8128.accounts import ACCOUNT_STATES, AccountState
+from erc8128.accounts import AccountState
 from erc8128.addresses import address_of
 from erc8128.content_digest import content_digest, verify_content_digest
 from erc8128.errors import (
@@ -46,6 +46,7 @@ from erc8128.personal_sign import (
     sign_message,
 )
 from erc8128.policy import VerifierPolicy
+from erc8128.policy_document import verifier_inputs
 from erc8128.reasons import REASON_CODES
 from erc8128.secp256k1 import N, P
 from erc8128.sign import sign_request
@@ -1105,42 +1106,14 @@ def _policy(**overrides: Any) -> JsonObject:
 
 
 def policy_objects(profile: ProfileName | None, policy: Mapping[str, Any]
-                   ) -> tuple[VerifierPolicy, AccountState, MemoryInvalidationState | None]:
-    """The verifier policy, account state and invalidation state a vector's policy describes."""
+                   ) -> tuple[VerifierPolicy, AccountState, MemoryInvalidationState]:
+    """The verifier policy, account state and invalidation state a vector's policy describes
+    (erc8128.policy_document: the one mapping the adapter uses too)."""
     profiles: tuple[ProfileName, ...] = (
         (profile,) if profile is not None else tuple(policy["profiles"])
     )
-    denied = frozenset(policy["denied_principals"])
-    replay_denied = frozenset(policy.get("replayable_denied_principals", ()))
-    served = frozenset(policy["served_chains"])
-    verifier_policy = VerifierPolicy(
-        profiles=profiles,
-        skew_sec=policy["skew_sec"],
-        max_validity_sec=policy["max_validity_sec"],
-        served_chains=served,
-        replay=policy["replay"],
-        class_bound=policy["class_bound"],
-        required_components=tuple(policy["required_components"]),
-        content_digest=policy["content_digest"],
-        honor_mode_eoa=policy["honor_mode_eoa"],
-        invalidation_endpoint=policy.get("invalidation_endpoint", False),
-        principal_allowed=(lambda account: account.address not in denied) if denied else None,
-        replayable_allowed=(
-            (lambda account: account.address not in replay_denied) if replay_denied else None
-        ),
-    )
-    accounts = ACCOUNT_STATES[policy["account_state"]]
-    invalidation = None
-    if policy["replay"] == "either" or policy.get("invalidation_endpoint", False):
-        not_before = {
-            f"eip155:{chain}:{address}": time
-            for address, time in policy["not_before"].items()
-            for chain in served
-        }
-        # A denial lasts as long as any signature can (far future): the vectors fix the clock.
-        invalidated = dict.fromkeys(policy["invalidated_signatures"], 2**40)
-        invalidation = MemoryInvalidationState(not_before=not_before, invalidated=invalidated)
-    return verifier_policy, accounts, invalidation
+    inputs = verifier_inputs(policy, profiles)
+    return inputs.policy, inputs.accounts, inputs.invalidation
 
 
 def _signature_bytes(request: Request, label: str) -> bytes | None:

@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import IO, Any, Final, TypeVar
 
 from erc8128._version import __version__
-from erc8128.accounts import ACCOUNT_STATES, AccountState
+from erc8128.accounts import AccountState
 from erc8128.addresses import address_of, to_checksum_address
 from erc8128.content_digest import content_digest, verify_content_digest
 from erc8128.errors import (
@@ -36,11 +36,12 @@ from erc8128.errors import (
 )
 from erc8128.invalidation import MemoryInvalidationState
 from erc8128.keccak import keccak256
-from erc8128.keyid import Account, ProfileName, parse_keyid
+from erc8128.keyid import ProfileName, parse_keyid
 from erc8128.message import Request
 from erc8128.nonces.memory import MemoryReplayStore
 from erc8128.personal_sign import personal_message_hash, recover_address, sign_message
 from erc8128.policy import VerifierPolicy
+from erc8128.policy_document import PolicyDocumentError, verifier_inputs
 from erc8128.profiles import get_profile
 from erc8128.sf_json import from_json_form, to_json_form
 from erc8128.sign import sign_request
@@ -71,37 +72,8 @@ PROTOCOL_VERSION: Final = 1
 
 _T = TypeVar("_T")
 
-# The Unix time up to which an invalidated fingerprint stays denied: the protocol's
-# `invalidated_signatures` has no end time, so the denial lasts as long as the session.
-_FOREVER: Final = 253_402_300_799
-
 # Bound on "[" and "{" in one request line (each may open a nesting level).
 _MAX_JSON_CONTAINERS: Final = 10_000
-
-_POLICY_FIELDS: Final = frozenset(
-    {
-        "skew_sec",
-        "max_validity_sec",
-        "served_chains",
-        "replay",
-        "class_bound",
-        "required_components",
-        "content_digest",
-        "denied_principals",
-        "not_before",
-        "invalidated_signatures",
-        "honor_mode_eoa",
-        "account_state",
-        # Extensions (conformance/README.md, "Extensions").
-        "profiles",
-        "invalidation_endpoint",
-        "replayable_denied_principals",
-    }
-)
-
-
-
-
 
 class _BadRequest(Exception):
     """A request line that does not follow the protocol (answered ``adapter_bad_request``)."""
@@ -375,89 +347,18 @@ def _sign_request(request: dict[str, Any], state: AdapterState) -> dict[str, Any
     }
 
 
-def _typed(raw: dict[str, Any], name: str, kind: type[_T], default: _T) -> _T:
-    """``raw[name]`` if it has exactly type ``kind`` (so True is no integer), else ``default``
-    when absent."""
-    value = raw.get(name, default)
-    if type(value) is not kind:
-        raise _BadRequest(f"policy.{name}: expected {kind.__name__}, got {value!r}")
-    return value
-
-
 def _policy(
     raw: object, profiles: tuple[ProfileName, ...]
 ) -> tuple[VerifierPolicy, AccountState, MemoryInvalidationState]:
-    """Protocol ``policy`` → (VerifierPolicy, account state, early-invalidation state)."""
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise _BadRequest(f"policy: expected an object, got {type(raw).__name__}")
-    unknown = sorted(set(raw) - _POLICY_FIELDS)
-    if unknown:
-        raise _Unsupported(f"policy fields not implemented: {unknown}")
-    baseline = VerifierPolicy()
-    served_chains = raw.get("served_chains", sorted(baseline.served_chains))
-    if not isinstance(served_chains, list) or not all(type(c) is int for c in served_chains):
-        raise _BadRequest(f"policy.served_chains: expected integers, got {served_chains!r}")
-    denied = {
-        entry.lower()
-        for entry in _string_list(raw.get("denied_principals", []), "policy.denied_principals")
-    }
-    replay_denied = {
-        entry.lower()
-        for entry in _string_list(
-            raw.get("replayable_denied_principals", []), "policy.replayable_denied_principals"
-        )
-    }
-
-    def principal_allowed(account: Account) -> bool:
-        return account.address not in denied and account.signer_id not in denied
-
-    def replayable_allowed(account: Account) -> bool:
-        return account.address not in replay_denied and account.signer_id not in replay_denied
-
-    not_before_raw = raw.get("not_before", {})
-    if not isinstance(not_before_raw, dict):
-        raise _BadRequest(f"policy.not_before: expected an object, got {not_before_raw!r}")
-    not_before: dict[str, int] = {}
-    for address, timestamp in not_before_raw.items():
-        if type(timestamp) is not int:
-            raise _BadRequest(f"policy.not_before: expected integer times, got {timestamp!r}")
-        # The invalidation state is keyed by CAIP-10 Signer ID; the protocol names an address.
-        signer_ids = (
-            [address.lower()]
-            if address.startswith("eip155:")
-            else [f"eip155:{chain}:{address.lower()}" for chain in served_chains]
-        )
-        for signer_id in signer_ids:
-            not_before[signer_id] = timestamp
-    fingerprints = _string_list(raw.get("invalidated_signatures", []), "invalidated_signatures")
-    invalidation = MemoryInvalidationState(
-        not_before=not_before,
-        invalidated={fingerprint.lower(): _FOREVER for fingerprint in fingerprints},
-    )
-    account_state_name = raw.get("account_state", "no-code")
-    if not isinstance(account_state_name, str):
-        raise _BadRequest(f"policy.account_state: expected a string, got {account_state_name!r}")
-    if account_state_name not in ACCOUNT_STATES:
-        raise _Unsupported(f"policy.account_state {account_state_name!r} is not implemented")
-    policy = VerifierPolicy(
-        profiles=profiles,
-        skew_sec=_typed(raw, "skew_sec", int, baseline.skew_sec),
-        max_validity_sec=_typed(raw, "max_validity_sec", int, baseline.max_validity_sec),
-        served_chains=frozenset(served_chains),
-        replay=raw.get("replay", baseline.replay),
-        class_bound=_typed(raw, "class_bound", bool, baseline.class_bound),
-        required_components=tuple(
-            _string_list(raw.get("required_components", []), "required_components")
-        ),
-        content_digest=raw.get("content_digest", baseline.content_digest),
-        honor_mode_eoa=_typed(raw, "honor_mode_eoa", bool, baseline.honor_mode_eoa),
-        invalidation_endpoint=_typed(raw, "invalidation_endpoint", bool, False),
-        principal_allowed=principal_allowed if denied else None,
-        replayable_allowed=replayable_allowed if replay_denied else None,
-    )
-    return policy, ACCOUNT_STATES[account_state_name], invalidation
+    """Protocol ``policy`` → (VerifierPolicy, account state, early-invalidation state), through
+    the one mapping the vectors use too (erc8128.policy_document)."""
+    try:
+        inputs = verifier_inputs(raw, profiles)
+    except PolicyDocumentError as error:
+        if error.reason == "policy_unsupported":
+            raise _Unsupported(error.message) from None
+        raise _BadRequest(error.message) from None
+    return inputs.policy, inputs.accounts, inputs.invalidation
 
 
 def _verified_json(verified: Verified) -> dict[str, Any]:
