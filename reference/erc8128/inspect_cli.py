@@ -20,6 +20,7 @@ from erc8128.errors import Erc8128Error
 from erc8128.keyid import ProfileName
 from erc8128.message import Request, request_from_wire
 from erc8128.nonces.memory import MemoryReplayStore
+from erc8128.origin import parse_origin
 from erc8128.personal_sign import recover_address
 from erc8128.policy import VerifierPolicy
 from erc8128.rpc import RpcAccountState
@@ -155,9 +156,10 @@ def explain(
         public_url = f"https://{host}"
         print(f"    no --public-url: assuming {public_url} from Host (trust it only in tests)",
               file=out)
-    scheme, _, authority = public_url.partition("://")
+    origin = parse_origin(public_url)
     request = request_from_wire(
-        raw.request_line, raw.header_lines, raw.body, scheme=scheme, authority=authority.rstrip("/")
+        raw.request_line, raw.header_lines, raw.body, scheme=origin.scheme,
+        authority=origin.authority,
     )
     print(f"    target URI (scheme and authority from configuration): {request.target_uri}",
           file=out)

@@ -19,9 +19,10 @@ from typing import Final
 from erc8128.accounts import AccountState, NoCodeAccountState
 from erc8128.errors import Erc8128Error, VerificationError
 from erc8128.invalidation import InvalidationState
-from erc8128.message import authority, request_from_wire, scheme
+from erc8128.message import request_from_wire
 from erc8128.nonces.base import ReplayStore
 from erc8128.nonces.memory import MemoryReplayStore
+from erc8128.origin import Origin, parse_origin
 from erc8128.policy import VerifierPolicy
 from erc8128.server.challenge import HttpResponse, failure_response, problem_response
 from erc8128.verify import Verified, verify_request
@@ -47,12 +48,13 @@ class Gate:
     invalidation: InvalidationState | None = None
     clock: Callable[[], float] = time.time
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    origin: Origin = field(init=False, repr=False, compare=False)  # parsed from public_url
 
     def __post_init__(self) -> None:
         # The scheme and authority come from this trusted configuration, never from the
-        # request (RFC 9110 §7.1; SPEC.md: the verifier reconstructs the target URI).
-        scheme(self.public_url.rstrip("/") + "/")
-        authority(self.public_url.rstrip("/") + "/")
+        # request (RFC 9110 §7.1; SPEC.md: the verifier reconstructs the target URI). Parsed
+        # once: a public URL with a path or query is refused, not cut short.
+        object.__setattr__(self, "origin", parse_origin(self.public_url))
 
     def route_policy(self, method: str, path: str) -> VerifierPolicy | None:
         """The policy that applies to ``method`` ``path``, or None if the route is public."""
@@ -69,14 +71,13 @@ class Gate:
         policy: VerifierPolicy,
     ) -> Verified | HttpResponse:
         """Verify one received request; the Verified result or the §6 refusal to send."""
-        base = self.public_url.rstrip("/") + "/"
         try:
             request = request_from_wire(
                 f"{method} {target} HTTP/1.1",
                 [f"{name}: {value}" for name, value in header_lines],
                 body,
-                scheme=scheme(base),
-                authority=authority(base),
+                scheme=self.origin.scheme,
+                authority=self.origin.authority,
             )
         except Erc8128Error as error:
             # A request whose signature inputs cannot even be rebuilt: ERC-8128 §6
