@@ -15,6 +15,7 @@ import binascii
 import decimal
 import hashlib
 import json
+import re
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -754,3 +755,48 @@ def test_byte_sequence_matches_strict_base64(content: str) -> None:
         padded = content + "=" * (-len(content) % 4)
         assert ours == base64.b64decode(padded, validate=True)
         assert "=" not in content.rstrip("=")
+
+
+# -- the compiled character classes of the hot loops are the frozensets, exactly ----------------
+
+
+def test_compiled_character_classes_match_the_frozensets() -> None:
+    from erc8128 import structured_fields as sf  # noqa: PLC0415 - private names, this test only
+
+    octets = [chr(code) for code in range(256)] + ["\u212a", "\u0131", "\uff10"]
+    for char in octets:
+        assert (sf._KEY_PATTERN.fullmatch(char) is not None) == (char in sf._KEY_FIRST)
+        assert (sf._KEY_PATTERN.fullmatch("a" + char) is not None) == (char in sf._KEY_CHAR)
+        assert (sf._TOKEN_PATTERN.fullmatch(char) is not None) == (char in sf._TOKEN_FIRST)
+        assert (sf._TOKEN_PATTERN.fullmatch("a" + char) is not None) == (char in sf._TOKEN_CHAR)
+        assert (sf._BASE64_RUN.fullmatch(char) is not None) == (char in sf._BASE64_CHAR)
+        printable = " " <= char <= "~"
+        assert (sf._PRINTABLE_ASCII.fullmatch(char) is not None) == printable
+        unescaped = printable and char not in '"\\'
+        assert (sf._UNESCAPED_RUN.fullmatch(char) is not None) == unescaped
+        assert (sf._SHORT_INTEGER.fullmatch(char) is not None) == (char in sf._DIGIT)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1", "-0", "999999999999999", "-999999999999999", "1234567890123456", "12.5", "1.",
+     "123456789012.123", "0.0", "-", "1a", "12;a=1", "007"],
+)
+def test_short_integer_fast_path_agrees_with_the_loop(text: str) -> None:
+    from erc8128 import structured_fields as sf  # noqa: PLC0415 - private names, this test only
+
+    def slow(value: str) -> Any:
+        original = sf._SHORT_INTEGER
+        sf._SHORT_INTEGER = re.compile(r"(?!)")  # never matches: the loop alone
+        try:
+            return sf._parse_integer_or_decimal(value, 0)
+        except StructuredFieldError as error:
+            return ("error", error.message, error.offset)
+        finally:
+            sf._SHORT_INTEGER = original
+
+    try:
+        fast: Any = sf._parse_integer_or_decimal(text, 0)
+    except StructuredFieldError as error:
+        fast = ("error", error.message, error.offset)
+    assert fast == slow(text)

@@ -25,8 +25,9 @@ from typing import Final, Literal, Protocol
 
 # The pure strict recovery is erc8128.personal_sign.recover_address; accelerate dispatches to it
 # unless a faster backend was selected explicitly.
-from erc8128.accelerate import recover_address
+from erc8128.accelerate import recover_address, selected_backend
 from erc8128.errors import AccountStateUnavailable, InvalidSignature
+from erc8128.key_cache import SignerKeyCache
 from erc8128.keyid import Account
 
 __all__ = [
@@ -79,10 +80,21 @@ def is_erc6492_wrapper(signature: bytes) -> bool:
     return len(signature) >= len(ERC6492_MAGIC_SUFFIX) and signature.endswith(ERC6492_MAGIC_SUFFIX)
 
 
-def _strict_eoa_recovers(account: Account, message_hash: bytes, signature: bytes) -> str:
-    """Strict local recovery (ERC-8128 §3.4.3); '' on success, else why it failed."""
+def _strict_eoa_recovers(
+    account: Account, message_hash: bytes, signature: bytes, key_cache: SignerKeyCache | None
+) -> str:
+    """Strict local recovery (ERC-8128 §3.4.3); '' on success, else why it failed.
+
+    With a key cache, a repeat signer is checked against its cached key instead; the verdict
+    and the message are the same (erc8128.key_cache, SPEC.md D53).
+    """
     try:
-        recovered = recover_address(message_hash, signature)
+        if key_cache is None:
+            recovered = recover_address(message_hash, signature)
+        else:
+            recovered = key_cache.recover_address(
+                message_hash, signature, account.address, selected_backend()
+            )
     except InvalidSignature as error:
         return error.message
     # ERC-8128 §3.4.3: "The recovered address MUST equal the normalized `keyid` address."
@@ -98,6 +110,7 @@ def verify_account_signature(
     *,
     mode_eoa: bool,
     state: AccountState,
+    key_cache: SignerKeyCache | None = None,
 ) -> AccountVerdict:
     """Run ERC-8128 §4.1 steps 1-4; raises AccountStateUnavailable when the chain cannot answer."""
     # §4.1 step 1: an ERC-6492 wrapper is verified before account code, with no fallback.
@@ -105,7 +118,7 @@ def verify_account_signature(
         valid = state.erc6492_is_valid(account, message_hash, signature)
         return AccountVerdict(valid, "erc6492", 0, "" if valid else "ERC-6492 wrapper rejected")
     # §4.1 step 2: mode="eoa" lets a locally recovering signature skip the code lookup.
-    if mode_eoa and not _strict_eoa_recovers(account, message_hash, signature):
+    if mode_eoa and not _strict_eoa_recovers(account, message_hash, signature, key_cache):
         return AccountVerdict(True, "eoa-mode", 0)
     # §4.1 step 3: code present (incl. an EIP-7702 indicator) → ERC-1271, no ECDSA fallback.
     code = state.get_code(account)
@@ -113,7 +126,7 @@ def verify_account_signature(
         valid = state.erc1271_is_valid(account, message_hash, signature)
         return AccountVerdict(valid, "erc1271", 1, "" if valid else "ERC-1271 rejected")
     # §4.1 step 4: only an unwrapped account without code uses strict local EOA recovery.
-    failure = _strict_eoa_recovers(account, message_hash, signature)
+    failure = _strict_eoa_recovers(account, message_hash, signature, key_cache)
     return AccountVerdict(not failure, "eoa", 1, failure)
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "component_identifier",
     "component_value",
     "field_values",
+    "identified_component_value",
 ]
 
 FieldType = Literal["item", "list", "dictionary"]
@@ -98,11 +99,19 @@ _FORM_URLENCODED_SAFE = frozenset(
 _HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
 
 _FIELD_PARAMETERS = frozenset({"sf", "key", "bs", "req", "tr"})
+
+# The characters _check_base_safe and _octets accept, compiled: when a whole value matches, the
+# per-character loops (which name the first bad character) are skipped.
+_BASE_SAFE = re.compile(r"[\x20-\x7e]*")
+_BASE_SAFE_WITH_HTAB = re.compile(r"[\t\x20-\x7e]*")
+_FIELD_LINE_OCTETS = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 _FLAG_PARAMETERS = frozenset({"sf", "bs", "req", "tr"})
 
 
 def _check_base_safe(value: str, identifier: str, *, allow_htab: bool) -> None:
     """Reject any character that is not printable US-ASCII (plus HTAB where allowed)."""
+    if (_BASE_SAFE_WITH_HTAB if allow_htab else _BASE_SAFE).fullmatch(value) is not None:
+        return
     for index, character in enumerate(value):
         code = ord(character)
         if 0x20 <= code <= 0x7E:
@@ -201,6 +210,8 @@ def field_values(request: Request, name: str) -> tuple[str, ...]:
 
 
 def _octets(value: str, identifier: str) -> bytes:
+    if _FIELD_LINE_OCTETS.fullmatch(value) is not None:
+        return value.encode("latin-1")
     for index, character in enumerate(value):
         code = ord(character)
         if (code < 0x20 and character != "\t") or code == 0x7F:
@@ -415,6 +426,12 @@ def check_component(component: Item) -> str:
     sf-string name, lowercase, a known derived name or a field-name token, and parameters that
     the component allows. Returns the serialised identifier; raises MessageComponentError."""
     identifier = component_identifier(component)
+    _check_component_syntax(component, identifier)
+    return identifier
+
+
+def _check_component_syntax(component: Item, identifier: str) -> None:
+    """check_component's checks after the identifier was serialised (by component_identifier)."""
     name = component.value
     assert isinstance(name, str)  # checked by component_identifier
     if name == "":
@@ -456,7 +473,7 @@ def check_component(component: Item) -> str:
                 )
         _check_parameter_types(component.params, identifier)
         _reject_req_and_tr(keys, identifier)
-        return identifier
+        return
     # RFC 9421 §2.1: "The component name for an HTTP field is the lowercased form of its field
     # name"; a field name is a token (RFC 9110 §5.1).
     if not is_token(name):
@@ -478,7 +495,6 @@ def check_component(component: Item) -> str:
             "component_parameter_conflict",
             f"expected 'bs' without 'sf' or 'key', got {identifier}",
         )
-    return identifier
 
 
 def component_value(request: Request, component: Item, *,
@@ -493,6 +509,25 @@ def component_value(request: Request, component: Item, *,
             "request_type", f"expected a Request, got {type(request).__name__}"
         )
     identifier = check_component(component)
+    return _component_value(request, component, identifier, structured_fields)
+
+
+def identified_component_value(request: Request, component: Item, identifier: str, *,
+                               structured_fields: Mapping[str, FieldType] = STRUCTURED_FIELD_TYPES
+                               ) -> str:
+    """:func:`component_value` for a caller that already has ``identifier =
+    component_identifier(component)``: the same checks and value, one serialisation fewer."""
+    if not isinstance(request, Request):
+        raise MessageComponentError(
+            "request_type", f"expected a Request, got {type(request).__name__}"
+        )
+    _check_component_syntax(component, identifier)
+    return _component_value(request, component, identifier, structured_fields)
+
+
+def _component_value(request: Request, component: Item, identifier: str,
+                     structured_fields: Mapping[str, FieldType]) -> str:
+    """component_value once ``identifier = check_component(component)`` has succeeded."""
     name = component.value
     assert isinstance(name, str)  # checked by check_component
     try:

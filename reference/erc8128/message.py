@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from erc8128.errors import MessageComponentError
 
@@ -66,6 +66,13 @@ _HTTP_VERSION = re.compile(r"HTTP/[0-9]\.[0-9]")
 
 _LINE_END = re.compile(r"\r?\n\Z")
 
+# RFC 9110 §5.5: a field value the verifier keeps is HTAB, SP, VCHAR and obs-text (latin-1
+# octets 0x80-0xFF); _check_field_value_octets names the first other character when this fails.
+_FIELD_VALUE_OCTETS = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+
+# A-Z to a-z and nothing else (str.translate runs in C; str.lower also maps non-ASCII letters).
+_ASCII_LOWERCASE = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
 
 def is_token(text: str) -> bool:
     """True when ``text`` is an RFC 9110 §5.6.2 token (the syntax of methods and field names)."""
@@ -74,7 +81,7 @@ def is_token(text: str) -> bool:
 
 def ascii_lower(text: str) -> str:
     """Lowercase ASCII letters only (``str.lower`` maps e.g. KELVIN SIGN to "k")."""
-    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
+    return text.translate(_ASCII_LOWERCASE)
 
 
 def _split_target_uri(target_uri: str) -> tuple[str, str, str, str | None]:
@@ -214,6 +221,8 @@ class Request:
     target_uri: str
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
+    # The field names lowercased once, in header order, for field_lines (not part of the value).
+    _lowercase_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.method, str):
@@ -234,6 +243,8 @@ class Request:
             )
         for field_line in self.headers:
             _check_field_line_shape(field_line)
+        lowercase_names = tuple(ascii_lower(name) for name, _ in self.headers)
+        object.__setattr__(self, "_lowercase_names", lowercase_names)
         if self.body is not None and not isinstance(self.body, bytes):
             raise MessageComponentError(
                 "body_type", f"expected body as bytes or None, got {type(self.body).__name__}"
@@ -245,7 +256,9 @@ class Request:
             raise MessageComponentError("field_name_not_token", f"expected a token, got {name!r}")
         wanted = ascii_lower(name)
         return tuple(
-            value for line_name, value in self.headers if ascii_lower(line_name) == wanted
+            value
+            for lowercase_name, (_, value) in zip(self._lowercase_names, self.headers, strict=True)
+            if lowercase_name == wanted
         )
 
     def with_header(self, name: str, value: str) -> Request:
@@ -274,6 +287,8 @@ def _strip_line_end(line: str) -> str:
 
 def _check_field_value_octets(value: str, name: str) -> None:
     """RFC 9110 §5.5: field-value = *field-content; no CTL except HTAB; octets only."""
+    if _FIELD_VALUE_OCTETS.fullmatch(value) is not None:
+        return
     for index, character in enumerate(value):
         code = ord(character)
         if character in "\r\n":

@@ -10,9 +10,19 @@ recovery accepts only what §3.4.3 allows and says which rule a rejected signatu
 from __future__ import annotations
 
 from erc8128.addresses import address_of_public_key
-from erc8128.errors import InvalidSignature
+from erc8128.errors import InvalidKey, InvalidSignature
 from erc8128.keccak import keccak256
-from erc8128.secp256k1 import N, RecoverableSignature, encode_public_key, recover, sign
+from erc8128.secp256k1 import (
+    N,
+    PrecomputedKey,
+    RecoverableSignature,
+    decode_public_key,
+    encode_public_key,
+    precompute_key,
+    recover,
+    sign,
+    verify_recoverable,
+)
 
 __all__ = [
     "PERSONAL_MESSAGE_PREFIX",
@@ -21,10 +31,12 @@ __all__ = [
     "encode_signature",
     "personal_message_hash",
     "prefixed_message",
+    "prepare_public_key",
     "recover_address",
     "recover_public_key",
     "sign_hash",
     "sign_message",
+    "signed_by",
 ]
 
 # ERC-191: "0x19 <0x45 (E)> <thereum Signed Message:\n" + len(message)> <data to sign>".
@@ -119,3 +131,22 @@ def recover_public_key(message_hash: bytes, signature: bytes) -> bytes:
 def recover_address(message_hash: bytes, signature: bytes) -> str:
     """The lowercase ``0x`` address that produced a strict §3.4.3 signature of the hash."""
     return address_of_public_key(recover_public_key(message_hash, signature))
+
+
+def prepare_public_key(public_key: bytes) -> PrecomputedKey:
+    """A public key (64-byte x ‖ y) with the table :func:`signed_by` uses, built once."""
+    return precompute_key(decode_public_key(public_key))
+
+
+def signed_by(key: object, message_hash: bytes, signature: bytes) -> bool:
+    """True exactly when :func:`recover_public_key` of the signature would return ``key``.
+
+    The same strict §3.4.3 checks as :func:`recover_public_key`, in the same order and with
+    the same errors; then :func:`erc8128.secp256k1.verify_recoverable` instead of the recovery
+    (its docstring proves the equivalence).
+    """
+    if not isinstance(key, PrecomputedKey):
+        raise InvalidKey("point_type", f"expected a PrecomputedKey, got {type(key).__name__}")
+    check_hash(message_hash)
+    decoded = decode_signature(signature)
+    return verify_recoverable(key, message_hash, decoded.r, decoded.s, decoded.recovery_id)

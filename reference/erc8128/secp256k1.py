@@ -43,6 +43,7 @@ __all__ = [
     "G",
     "N",
     "P",
+    "PrecomputedKey",
     "RecoverableSignature",
     "bits2int",
     "decode_public_key",
@@ -53,6 +54,7 @@ __all__ = [
     "multiply",
     "multiply_generator",
     "multiply_two",
+    "precompute_key",
     "private_key_scalar",
     "recover",
     "reference_add",
@@ -60,6 +62,7 @@ __all__ = [
     "rfc6979_nonces",
     "sign",
     "verify",
+    "verify_recoverable",
     "wnaf",
 ]
 
@@ -818,3 +821,97 @@ def verify(public_key: AffinePoint, message_hash: bytes, r: int, s: int) -> bool
         return False
     # Steps 6-8: "Set v = xR mod n"; "output 'valid'" if v = r.
     return R.x % N == r
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification against a known public key, with the recovery id (for a cache of signer keys).
+# ---------------------------------------------------------------------------------------------
+
+# A known key Q is used again and again, so its table is wider than a one-off R's: width-7 NAF
+# over [1, 3, ..., 63]·Q and their λ images (64 affine points, about 9 KB of ints), which
+# leaves ~2·128/8 = 32 additions for u2·Q where width 5 needs ~43.
+_KEY_WIDTH = 7
+
+
+@dataclass(frozen=True)
+class PrecomputedKey:
+    """A public key Q with its odd multiples [1·Q, 3·Q, ...] and their λ images, built once."""
+
+    point: AffinePoint
+    odd_multiples: tuple[_Affine, ...]
+    endomorphism_multiples: tuple[_Affine, ...]
+
+
+def precompute_key(point: AffinePoint) -> PrecomputedKey:
+    """The table of :func:`verify_recoverable` for the public key ``point`` (a curve point)."""
+    if point is None:
+        raise InvalidKey("point_type", "expected a public key, got the point at infinity")
+    _check_point(point)
+    multiples = _odd_multiples((point.x, point.y), 1 << (_KEY_WIDTH - 2))
+    return PrecomputedKey(point, tuple(multiples), tuple(_endomorphism(multiples)))
+
+
+def verify_recoverable(
+    key: PrecomputedKey, message_hash: bytes, r: int, s: int, recovery_id: int
+) -> bool:
+    """True exactly when ``recover(message_hash, r, s, recovery_id)`` would return ``key.point``.
+
+    Why this is "recover, then compare", without the recovery. Let Q = key.point, e =
+    bits2int(H), 1 ≤ r, s < n, recovery id = 2·j + b, and R' = u1·G + u2·Q with u1 = e·s⁻¹ and
+    u2 = r·s⁻¹ (mod n): plain ECDSA verification's point (SEC 1 §4.1.4 step 5). The claim is
+
+        recover(H, r, s, 2j + b) = Q   ⟺   R' ≠ O, x(R') = r + j·n exactly, y(R') ≡ b (mod 2).
+
+    (⇒) recover lifts x = r + j·n (which is then < p) to the point R with x(R) = x and
+    y(R) ≡ b, and returns r⁻¹·(s·R − e·G). If that is Q, then s·R = e·G + r·Q, so
+    R = s⁻¹·(e·G + r·Q) = R': R' is R, which is finite and has R's x and parity.
+    (⇐) If R' ≠ O has x(R') = r + j·n < p, then x³ + 7 is a square (R' is its root), so the
+    lift succeeds, and it picks the one point with that x and parity b, which is R' itself.
+    recover then returns r⁻¹·(s·R' − e·G) = r⁻¹·(e·G + r·Q − e·G) = Q, never O since Q ≠ O.
+
+    Two details are where plain ECDSA verification differs. It compares x(R') mod n with r,
+    which also accepts x(R') = r + n when j = 0 (recover with j = 0 lifts x = r, another
+    point, and returns another key); here the comparison is of integers, with j·n added. And
+    it ignores y(R'), so it accepts the same (r, s) with either recovery id; recover returns
+    another key for the other parity (the lift of −R'), so here the parity must match.
+    High s needs no special case: (r, n − s, b ⊕ 1) recovers the same Q as (r, s, b), and the
+    same R' arises here with the other parity; ERC-8128's low-s rule is checked by the caller.
+
+    No Keccak and no square root; one shared chain of ~128 doublings, ~52 additions with the
+    wider table above, and one inversion, only when the x coordinates already agree.
+    Raises InvalidSignature for r or s outside [1, n-1] or a recovery id outside 0..3, as
+    :func:`recover` does.
+    """
+    _check_hash(message_hash)
+    _check_scalar_type("r", r)
+    _check_scalar_type("s", s)
+    _check_scalar_type("recovery_id", recovery_id)
+    if not isinstance(key, PrecomputedKey):
+        raise InvalidKey("point_type", f"expected a PrecomputedKey, got {type(key).__name__}")
+    if not 1 <= r < N:
+        raise InvalidSignature("signature_r_range", f"expected 1 <= r < n, got r = {r:#x}")
+    if not 1 <= s < N:
+        raise InvalidSignature("signature_s_range", f"expected 1 <= s < n, got s = {s:#x}")
+    if recovery_id not in (0, 1, 2, 3):
+        raise InvalidSignature("recovery_id", f"expected 0, 1, 2 or 3, got {recovery_id}")
+    x_expected = r + (recovery_id >> 1) * N
+    if not x_expected < P:
+        return False  # recover fails: no curve point has this x
+    e = bits2int(message_hash)
+    s_inverse = pow(s, -1, N)
+    generator_multiples, generator_endomorphism_multiples = _generator_odd_multiples()
+    terms = _glv_terms(r * s_inverse % N, key.odd_multiples, key.endomorphism_multiples,
+                       _KEY_WIDTH)
+    terms += _glv_terms(
+        e * s_inverse % N, generator_multiples, generator_endomorphism_multiples,
+        _GENERATOR_WIDTH,
+    )
+    X, Y, Z = _straus(terms)
+    if Z == 0:
+        return False  # R' = O
+    # x(R') = X / Z²: compare X with x_expected·Z² first, so a mismatch costs no inversion.
+    Z_squared = Z * Z % P
+    if x_expected * Z_squared % P != X:
+        return False
+    y = Y * pow(Z_squared * Z % P, -1, P) % P
+    return y & 1 == recovery_id & 1

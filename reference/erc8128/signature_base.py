@@ -15,8 +15,8 @@ from erc8128.components import (
     STRUCTURED_FIELD_TYPES,
     FieldType,
     component_identifier,
-    component_value,
     field_values,
+    identified_component_value,
 )
 from erc8128.errors import MessageComponentError, StructuredFieldError
 from erc8128.message import Request
@@ -73,7 +73,9 @@ def signature_base(request: Request, signature_params: InnerList, *,
             )
         seen.add(identifier)
         # RFC 9421 §2.5 steps 2.2-2.6: identifier, ":", SP, canonical value.
-        value = component_value(request, component, structured_fields=structured_fields)
+        value = identified_component_value(
+            request, component, identifier, structured_fields=structured_fields
+        )
         lines.append(f"{identifier}: {value}")
     # RFC 9421 §2.5 step 3: append the signature parameters line; §2.3: its value is the
     # Inner List with the parameters in the order given.

@@ -39,6 +39,7 @@ from __future__ import annotations
 import base64
 import binascii
 import decimal
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, TypeVar
@@ -152,6 +153,23 @@ _TOKEN_CHAR = _TCHAR | frozenset(":/")
 _BASE64_CHAR = _ALPHA | _DIGIT | frozenset("+/=")
 _LOWER_HEX = frozenset("0123456789abcdef")
 _END = "end of input"
+
+# The same character classes as compiled regular expressions, for the hot loops: a run of
+# allowed characters is found by one C-level match instead of a Python test per character.
+# Each pattern is the frozenset above, spelled out (tests/test_structured_fields.py compares
+# them over all 256 octets); the loops that report an error stay as they were.
+# RFC 9651 §3.1.2: key = ( lcalpha / "*" ) *( lcalpha / DIGIT / "_" / "-" / "." / "*" )
+_KEY_PATTERN = re.compile(r"[a-z*][a-z0-9_\-.*]*")
+# RFC 9651 §3.3.4: sf-token = ( ALPHA / "*" ) *( tchar / ":" / "/" )
+_TOKEN_PATTERN = re.compile(r"[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*")
+# RFC 9651 §3.3.5: unescaped = %x20-21 / %x23-5B / %x5D-7E
+_UNESCAPED_RUN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
+# RFC 9651 §4.1.6: a serialisable String has only %x20-7E.
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
+# RFC 9651 §4.2.7: ALPHA, DIGIT, "+", "/" and "=".
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/=]*")
+# RFC 9651 §4.2.4: an Integer of at most 15 digits, not followed by another digit or ".".
+_SHORT_INTEGER = re.compile(r"-?([0-9]{1,15})(?![0-9.])")
 
 
 def _found(text: str, index: int) -> str:
@@ -350,16 +368,20 @@ def _parse_key(text: str, index: int) -> tuple[str, int]:
     # parsing."
     if index >= end or text[index] not in _KEY_FIRST:
         raise _fail("a key starting with a lowercase letter or '*'", text, index)
-    start = index
     # RFC 9651 §4.2.3.3: "If the first character of input_string is not one of lcalpha, DIGIT,
     # "_", "-", ".", or "*", return output_string."
-    while index < end and text[index] in _KEY_CHAR:
-        index += 1
-    return text[start:index], index
+    match = _KEY_PATTERN.match(text, index)
+    assert match is not None  # the first character was checked just above
+    return match.group(), match.end()
 
 
 def _parse_integer_or_decimal(text: str, index: int) -> tuple[int | decimal.Decimal, int]:
     """RFC 9651 §4.2.4 Parsing an Integer or Decimal."""
+    # The common case first: an Integer of at most 15 digits, which the loop below would
+    # return unchanged (no '.', no 16th digit); anything else takes the loop.
+    short = _SHORT_INTEGER.match(text, index)
+    if short is not None:
+        return int(short.group()), short.end()
     end = len(text)
     negative = False
     if index < end and text[index] == "-":
@@ -434,6 +456,15 @@ def _parse_string(text: str, index: int) -> tuple[str, int]:
     index += 1
     output: list[str] = []
     while index < end:
+        # A run of characters that stand for themselves (not DQUOTE, not "\\", printable).
+        run = _UNESCAPED_RUN.match(text, index)
+        assert run is not None  # "*" matches the empty string
+        run_end = run.end()
+        if run_end > index:
+            output.append(text[index:run_end])
+            index = run_end
+            if index >= end:
+                break
         char = text[index]
         index += 1
         if char == "\\":
@@ -463,12 +494,11 @@ def _parse_token(text: str, index: int) -> tuple[Token, int]:
     # parsing."
     if index >= end or text[index] not in _TOKEN_FIRST:
         raise _fail("a token starting with ALPHA or '*'", text, index)
-    start = index
     # RFC 9651 §4.2.6: "If the first character of input_string is not in tchar, ":", or "/",
     # return output_string."
-    while index < end and text[index] in _TOKEN_CHAR:
-        index += 1
-    return Token(text[start:index]), index
+    match = _TOKEN_PATTERN.match(text, index)
+    assert match is not None  # the first character was checked just above
+    return Token(match.group()), match.end()
 
 
 def _parse_byte_sequence(text: str, index: int) -> tuple[bytes, int]:
@@ -485,9 +515,12 @@ def _parse_byte_sequence(text: str, index: int) -> tuple[bytes, int]:
     b64_content = text[start:close]
     # RFC 9651 §4.2.7: "If b64_content contains a character not included in ALPHA, DIGIT, "+",
     # "/", and "=", fail parsing."
-    for offset, char in enumerate(b64_content, start):
-        if char not in _BASE64_CHAR:
-            raise _fail("a base64 character (ALPHA, DIGIT, '+', '/' or '=')", text, offset)
+    # (':' is not in the class, so the run ends at `close` exactly when all of it is base64.)
+    run = _BASE64_RUN.match(text, start)
+    assert run is not None  # "*" matches the empty string
+    valid_end = run.end()
+    if valid_end != close:
+        raise _fail("a base64 character (ALPHA, DIGIT, '+', '/' or '=')", text, valid_end)
     data = b64_content.rstrip("=")
     padding = len(b64_content) - len(data)
     # RFC 4648 §3.3: "Implementations MUST reject the encoded data if it contains characters
@@ -791,6 +824,8 @@ def _map_entries(entries: Sequence[tuple[str, _V]], where: str) -> list[tuple[st
 
 def _serialize_key(input_key: str) -> str:
     """RFC 9651 §4.1.1.3 Serializing a Key."""
+    if _KEY_PATTERN.fullmatch(input_key) is not None:
+        return input_key
     # RFC 9651 §4.1.1.3: "If input_key contains characters not in lcalpha, DIGIT, "_", "-", ".",
     # or "*", fail serialization."
     for char in input_key:
@@ -826,7 +861,13 @@ def serialize_item(item: Item) -> str:
     """RFC 9651 §4.1.3 Serializing an Item."""
     if not isinstance(item, Item):
         raise StructuredFieldError(f"expected an Item, found {type(item).__name__}")
-    return serialize_bare_item(item.value) + serialize_parameters(item.params)
+    value, params = item.value, item.params
+    # The common case of component identifiers and signature parameters, without dispatch:
+    # a String (`type is str`: no subclass) and no Parameters serialise as §4.1.6 alone.
+    bare = _serialize_string(value) if type(value) is str else serialize_bare_item(value)
+    if type(params) is tuple and not params:
+        return bare
+    return bare + serialize_parameters(params)
 
 
 def serialize_bare_item(value: BareItem) -> str:
@@ -912,14 +953,22 @@ def _serialize_string(input_string: str) -> str:
     """RFC 9651 §4.1.6 Serializing a String."""
     # RFC 9651 §4.1.6: "If input_string contains characters in the range %x00-1f or %x7f-ff
     # (i.e., not in VCHAR or SP), fail serialization."
+    if _PRINTABLE_ASCII.fullmatch(input_string) is None:
+        _raise_unprintable(input_string)
+    # RFC 9651 §4.1.6: "If char is "\" or DQUOTE: Append "\" to output."
+    if "\\" not in input_string and '"' not in input_string:
+        return '"' + input_string + '"'
+    escaped = input_string.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped + '"'
+
+
+def _raise_unprintable(input_string: str) -> None:
     for char in input_string:
         if not " " <= char <= "~":
             raise StructuredFieldError(
                 f"expected printable ASCII (0x20-0x7E) in a string, found {char!r}"
             )
-    # RFC 9651 §4.1.6: "If char is "\" or DQUOTE: Append "\" to output."
-    escaped = input_string.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + escaped + '"'
+    raise AssertionError("unreachable: called only for a string with an unprintable character")
 
 
 def _serialize_token(input_token: Token) -> str:
@@ -927,6 +976,8 @@ def _serialize_token(input_token: Token) -> str:
     value = input_token.value
     if not isinstance(value, str):
         raise StructuredFieldError(f"expected a str token, found {type(value).__name__}")
+    if _TOKEN_PATTERN.fullmatch(value) is not None:
+        return value
     # RFC 9651 §4.1.7: "If the first character of input_token is not ALPHA or "*", or the
     # remaining portion contains a character not in tchar, ":", or "/", fail serialization."
     if not value or value[0] not in _TOKEN_FIRST:

@@ -37,6 +37,7 @@ from erc8128.errors import (
     VerificationError,
 )
 from erc8128.invalidation import InvalidationState, fingerprint_of
+from erc8128.key_cache import SignerKeyCache
 from erc8128.keyid import Account, InvalidKeyId, ProfileName, format_keyid, parse_keyid
 from erc8128.message import Request, query
 from erc8128.nonces.base import ReplayStore, replay_key
@@ -195,12 +196,15 @@ def verify_request(
     policy: VerifierPolicy = DEFAULT_POLICY,
     accounts: AccountState = _NO_CODE,
     invalidation: InvalidationState | None = None,
+    key_cache: SignerKeyCache | None = None,
 ) -> Verified:
     """Verify the ERC-8128 signatures on ``request`` at time ``now``.
 
     Returns the winning candidate as :class:`Verified`, or raises :class:`VerificationError`
     whose ``reason`` is an ERC-8128 §6 code and ``status`` its HTTP status. The failures of
-    every candidate are on the error's ``candidate_failures``.
+    every candidate are on the error's ``candidate_failures``. ``key_cache`` (optional) lets a
+    repeat EOA signer be checked against its cached public key; it never changes the outcome
+    (erc8128.key_cache, SPEC.md D53).
     """
     return _verify(
         request,
@@ -209,6 +213,7 @@ def verify_request(
         policy=policy,
         accounts=accounts,
         invalidation=invalidation,
+        key_cache=key_cache,
         trace=None,
     )
 
@@ -237,6 +242,7 @@ def explain_request(
             policy=policy,
             accounts=accounts,
             invalidation=invalidation,
+            key_cache=None,
             trace=trace,
         )
     except VerificationError as error:
@@ -252,6 +258,7 @@ def _verify(
     policy: VerifierPolicy,
     accounts: AccountState,
     invalidation: InvalidationState | None,
+    key_cache: SignerKeyCache | None,
     trace: _Trace | None,
 ) -> Verified:
     if type(now) is not int:
@@ -281,6 +288,7 @@ def _verify(
                 policy=policy,
                 accounts=accounts,
                 invalidation=invalidation,
+                key_cache=key_cache,
                 trace=trace,
             )
             # Step 18 (SPEC.md §4.18): consume the nonce atomically, last, for the winner only.
@@ -408,6 +416,7 @@ def _evaluate_candidate(
     policy: VerifierPolicy,
     accounts: AccountState,
     invalidation: InvalidationState | None,
+    key_cache: SignerKeyCache | None,
     trace: _Trace | None,
 ) -> _Authenticated:
     """Steps 5-17 for one candidate; raises VerificationError naming the first rule broken."""
@@ -675,7 +684,8 @@ def _evaluate_candidate(
         )
     try:
         verdict = verify_account_signature(
-            account, message_hash, signature, mode_eoa=mode_eoa, state=accounts
+            account, message_hash, signature, mode_eoa=mode_eoa, state=accounts,
+            key_cache=key_cache,
         )
     except AccountStateUnavailable as error:
         raise fail("signature_verification_unavailable", error.message) from None
