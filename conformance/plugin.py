@@ -21,7 +21,15 @@ from erc8128_conformance.adapter_client import AdapterClient, AdapterFailure, Re
 from erc8128_conformance.cases import Case, Step, load_cases
 from erc8128_conformance.expected_failures import ExpectedFailure
 from erc8128_conformance.judge import StepVerdict, judge_step
-from erc8128_conformance.live import LIVE_ADDRESS, LIVE_CHECKS, LiveTarget
+from erc8128_conformance.live import (
+    LIVE_ADDRESS,
+    LIVE_CHECKS,
+    CheckNotApplicable,
+    LiveContext,
+    LiveTarget,
+    checks_for,
+    fetch_discovery,
+)
 from erc8128_conformance.report import CaseOutcome, Outcome, format_table, is_success
 from erc8128_vectors import VECTORS_DIR
 
@@ -43,6 +51,7 @@ class SuiteOptions:
     timeout: float = 10.0
     vectors_dir: Path | None = None
     path: str = "/api/whoami"
+    post_path: str | None = None
     report_json: Path | None = None
     method: str = "GET"
     adapter_cwd: str | None = None
@@ -228,32 +237,69 @@ class VectorRun:
 
 
 class LiveRun:
-    """Live-server mode: each check signs fresh requests and judges the server's answers."""
+    """Live-server mode: each check signs fresh requests and judges the server's answers.
+
+    The discovery document (ERC-8128 §7) is read once per profile; checks whose expected
+    answer depends on route policy use it, and are not supported without it.
+    """
 
     def __init__(self, options: SuiteOptions, outcomes: list[CaseOutcome]) -> None:
         self.options = options
         self.outcomes = outcomes
+        self._contexts: dict[str, LiveContext] = {}
+
+    def context(self, profile: str) -> LiveContext:
+        if profile not in self._contexts:
+            assert self.options.target is not None
+            target = LiveTarget(
+                self.options.target,
+                self.options.path,
+                "draft" if profile == "draft" else "legacy",
+                timeout=self.options.timeout,
+            )
+            document, note = fetch_discovery(target)
+            self._contexts[profile] = LiveContext(target, self.options.post_path, document, note)
+        return self._contexts[profile]
 
     def check(self, profile: str, name: str) -> None:
-        assert self.options.target is not None
-        target = LiveTarget(
-            self.options.target,
-            self.options.path,
-            "draft" if profile == "draft" else "legacy",
-            timeout=self.options.timeout,
-        )
+        ctx = self.context(profile)
+        check = LIVE_CHECKS[name]
+        requirement = check.requirement(profile)
+        details: dict[str, Any] = {
+            "requirement": requirement.to_json() if requirement is not None else None,
+        }
         case_id = f"live/{profile}/{name}"
+        expected_failure = self.options.expected_failures.get(case_id)
+        level = f" [{requirement.level} {requirement.ref}]" if requirement is not None else ""
         try:
-            problems = LIVE_CHECKS[name](target)
+            problems = check.run(ctx)
+        except CheckNotApplicable as why:
+            self.outcomes.append(CaseOutcome(case_id, "live", "not_supported", str(why), details))
+            pytest.skip(f"not supported: {why}")
         except OSError as error:
-            message = f"{case_id}: cannot reach {target.url}: {error}"
-            self.outcomes.append(CaseOutcome(case_id, "live", "errored", message))
+            message = f"{case_id}: cannot reach {ctx.target.url}: {error}"
+            self.outcomes.append(CaseOutcome(case_id, "live", "errored", message, details))
+            pytest.fail(message, pytrace=False)
+        except Exception as error:  # a check that cannot build its request: report, go on
+            message = f"{case_id}: the check failed to run: {type(error).__name__}: {error}"
+            self.outcomes.append(CaseOutcome(case_id, "live", "errored", message, details))
             pytest.fail(message, pytrace=False)
         if problems:
-            message = f"{case_id} ({target.url}, signer {LIVE_ADDRESS}):\n" + "\n".join(problems)
-            self.outcomes.append(CaseOutcome(case_id, "live", "failed", message))
+            message = (f"{case_id}{level} ({ctx.target.url}, signer {LIVE_ADDRESS}):\n"
+                       + "\n".join(problems))
+            if expected_failure is not None:
+                self.outcomes.append(
+                    CaseOutcome(case_id, "live", "xfail", expected_failure.reason, details)
+                )
+                pytest.xfail(f"expected failure: {expected_failure.reason}")
+            self.outcomes.append(CaseOutcome(case_id, "live", "failed", message, details))
             pytest.fail(message, pytrace=False)
-        self.outcomes.append(CaseOutcome(case_id, "live", "passed"))
+        if expected_failure is not None:
+            message = (f"{case_id}: listed as an expected failure ({expected_failure.reason}) "
+                       "but it now passes: remove it from the expected-failures file")
+            self.outcomes.append(CaseOutcome(case_id, "live", "xpass", message, details))
+            pytest.fail(message, pytrace=False)
+        self.outcomes.append(CaseOutcome(case_id, "live", "passed", "", details))
 
 
 class ConformancePlugin:
@@ -283,7 +329,8 @@ class ConformancePlugin:
                 continue
             selected.append(case)
         self.selected_case_ids = {case.case_id for case in selected}
-        unknown = sorted(set(self.options.expected_failures) - self.all_case_ids)
+        unknown = sorted(case_id for case_id in set(self.options.expected_failures)
+                         - self.all_case_ids if not case_id.startswith("live/"))
         for case_id in unknown:
             self.list_errors.append(f"expected-failures lists {case_id!r}, which is no case")
         return selected
@@ -294,8 +341,17 @@ class ConformancePlugin:
             metafunc.parametrize("case", cases, ids=[case.case_id for case in cases])
         if "live_check" in metafunc.fixturenames:
             checks = [
-                (profile, name) for profile in self.options.profiles for name in LIVE_CHECKS
+                (profile, check.name)
+                for profile in self.options.profiles for check in checks_for(profile)
             ]
+            live_ids = {f"live/{profile}/{name}" for profile, name in checks}
+            for case_id in sorted(self.options.expected_failures):
+                if case_id.startswith("live/") and case_id not in live_ids and not any(
+                    case_id.startswith(f"live/{p}/chain_") for p in self.options.profiles
+                ):
+                    self.list_errors.append(
+                        f"expected-failures lists {case_id!r}, which is no live check"
+                    )
             metafunc.parametrize(
                 "live_check", checks, ids=[f"live/{profile}/{name}" for profile, name in checks]
             )

@@ -40,7 +40,7 @@ from erc8128_conformance.expected_failures import (
     load_expected_failures,
 )
 from erc8128_conformance.judge import json_equal
-from erc8128_conformance.live import LIVE_ADDRESS, LIVE_PRIVATE_KEY
+from erc8128_conformance.live import LIVE_ADDRESS, LIVE_PRIVATE_KEY, checks_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SLICEKIT_DIR = ROOT / "conformance" / "adapters" / "slicekit"
@@ -467,7 +467,9 @@ class _VerifierHandler(BaseHTTPRequestHandler):
             return
         address: Any = self.server.server_address
         base = f"http://{address[0]}:{address[1]}"
-        request = Request("GET", base + self.path, tuple(self.headers.items()), None)
+        # The request target as received: http.server collapses a leading "//" in self.path.
+        target = self.requestline.split(" ")[1]
+        request = Request("GET", base + target, tuple(self.headers.items()), None)
         policy = VerifierPolicy(profiles=("draft", "legacy"))
         try:
             verified = verify_request(request, now=int(time.time()), nonces=self.store,
@@ -503,28 +505,38 @@ def lax_url() -> Iterator[str]:
     yield from _serve(always_ok=True)
 
 
+LIVE_CASES = len(checks_for("draft")) + len(checks_for("legacy"))
+
+
 def test_live_mode_passes_against_a_verifying_server(verifier_url: str) -> None:
+    # GET only and no discovery document: the POST checks and the route-maximum check cannot
+    # be judged (not supported, never passed); everything else passes.
     run = conformance("--target", verifier_url, "--profile", "both")
     assert run.returncode == 0, run.stdout
-    assert table_row(run.stdout, "live") == {
-        "cases": 12, "passed": 12, "failed": 0, "errored": 0, "xfail": 0, "xpass": 0,
-        "not supported": 0, "skipped": 0,
-    }
+    row = table_row(run.stdout, "live")
+    assert row["cases"] == LIVE_CASES
+    assert row["failed"] == row["errored"] == row["xpass"] == 0
+    assert row["passed"] + row["not supported"] == LIVE_CASES
+    assert row["passed"] > 0.8 * LIVE_CASES
 
 
 def test_live_mode_catches_a_server_that_accepts_everything(lax_url: str) -> None:
     run = conformance("--target", lax_url, "--profile", "draft")
     assert run.returncode == 1
     row = table_row(run.stdout, "live")
-    # Only "a valid signed request gets 200" holds; the five rejections do not.
-    assert (row["passed"], row["failed"]) == (1, 5)
+    # tests/test_conformance_live.py names which checks: every refusal fails.
+    assert row["failed"] > row["passed"] > 0
     assert "status: expected 401, got 200" in run.stdout
 
 
 def test_live_mode_reports_an_unreachable_server() -> None:
     run = conformance("--target", "http://127.0.0.1:9", "--profile", "draft", "--timeout", "2")
     assert run.returncode == 1
-    assert table_row(run.stdout, "live")["errored"] == 6
+    row = table_row(run.stdout, "live")
+    # Checks that need the discovery document or --post-path are not supported; the rest error.
+    assert row["passed"] == row["failed"] == 0
+    assert row["errored"] + row["not supported"] == len(checks_for("draft"))
+    assert row["errored"] > row["not supported"]
 
 
 def test_live_mode_against_erc8128_serve() -> None:
@@ -540,7 +552,9 @@ def test_live_mode_against_erc8128_serve() -> None:
         assert match is not None, line + (server.stderr.read() if server.stderr else "")
         run = conformance("--target", match.group(1), "--profile", "both")
         assert run.returncode == 0, run.stdout
-        assert table_row(run.stdout, "live")["passed"] == 12
+        row = table_row(run.stdout, "live")
+        assert row["failed"] == row["errored"] == 0
+        assert row["passed"] + row["not supported"] == LIVE_CASES
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -40,6 +40,9 @@ def add_parser(subparsers: Any) -> None:
                         "http://127.0.0.1:8128 (its trusted scheme and authority)")
     parser.add_argument("--path", default="/api/whoami",
                         help="live mode: the documented signed endpoint (default /api/whoami)")
+    parser.add_argument("--post-path", metavar="PATH",
+                        help="live mode: a signed POST endpoint taking a JSON body, for the "
+                        "content checks (Content-Digest); without it they are not run")
     parser.add_argument("--chain-rpc", metavar="URL", help="live mode: also run the chain "
                         "checks (ERC-1271, ERC-6492, EIP-7702) on this dev chain's JSON-RPC URL, "
                         "the node the server's --rpc names")
@@ -95,6 +98,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"erc8128 conformance: unknown operation(s) {unknown}; expected some of "
                   f"{sorted(known)}", file=sys.stderr)
             return 2
+    for option, value in (("--path", args.path), ("--post-path", args.post_path)):
+        if value is not None and not value.startswith("/"):
+            print(f"erc8128 conformance: expected {option} to start with '/', got {value!r}",
+                  file=sys.stderr)
+            return 2
     if args.timeout <= 0:
         print(f"erc8128 conformance: expected --timeout > 0, got {args.timeout}", file=sys.stderr)
         return 2
@@ -126,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         vectors_dir=args.vectors,
         path=args.path,
+        post_path=args.post_path,
         report_json=args.report_json,
         chain_rpc=args.chain_rpc,
         chain_funder_key=chain_funder_key,

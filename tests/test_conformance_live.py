@@ -1,0 +1,206 @@
+"""Deep live mode (``erc8128 conformance --target``): every check's rule is quoted verbatim from
+its source, our own ``erc8128 serve`` passes every check in both profiles, a server that accepts
+everything fails every check that expects a refusal, and the ERC-8128 §7 route selection the
+policy-dependent checks rely on."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from erc8128_conformance.live import LIVE_CHECKS, checks_for, route_policy
+from erc8128_conformance.live_requirements import DECISION, DRAFT, LEGACY
+
+ROOT = Path(__file__).resolve().parents[1]
+DRAFT_TEXT = ROOT / "vectors" / "third_party" / "erc8128-draft" / "erc-8128-362f1a9.md"
+LEGACY_TEXT = ROOT / "vectors" / "third_party" / "erc8128-published" / "erc-8128-9f6cf39.md"
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def conformance(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "erc8128", "conformance", *args],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False,
+    )
+
+
+def outcomes(report: Path) -> dict[str, dict[str, Any]]:
+    return {o["id"]: o for o in json.loads(report.read_text(encoding="utf-8"))["outcomes"]}
+
+
+# ---- the rules ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("table", "source"), [(DRAFT, DRAFT_TEXT), (LEGACY, LEGACY_TEXT),
+                                               (DECISION, ROOT / "SPEC.md")])
+def test_every_quote_is_verbatim(table: dict[str, Any], source: Path) -> None:
+    text = _flat(source.read_text(encoding="utf-8"))
+    for requirement in table.values():
+        assert _flat(requirement.quote) in text, (requirement.id, requirement.quote)
+
+
+def test_every_check_names_its_rule_per_profile() -> None:
+    for check in LIVE_CHECKS.values():
+        assert check.requirements, check.name
+        for profile, requirement in check.requirements.items():
+            if requirement.kind == "profile":
+                assert requirement.ref.startswith(f"ERC-8128 {profile} §"), check.name
+            else:
+                assert requirement.kind == "decision" and requirement.level == "DECISION"
+                assert re.fullmatch(r"SPEC\.md D\d+", requirement.ref), check.name
+    # The draft's text is the source of most rules; legacy falls back on decisions.
+    assert len(checks_for("draft")) > 50 and len(checks_for("legacy")) > 45
+
+
+# ---- route selection (ERC-8128 §7) ---------------------------------------------------------------
+
+
+def test_route_policy_follows_the_discovery_precedence() -> None:
+    document = {"route_policies": {
+        "default": {"replay": "non-replayable"},
+        "/api/*": {"replay": "either"},
+        "/api/items/*": [{"methods": ["POST"], "max_validity_sec": 60},
+                         {"max_validity_sec": 120}],
+        "/api/whoami": [{"methods": ["GET"], "replay": "either"}],
+    }}
+    assert route_policy(document, "/api/whoami", "GET") == {"methods": ["GET"], "replay": "either"}
+    # A path key that matches but has no policy for the method: no lower-precedence policy.
+    assert route_policy(document, "/api/whoami", "POST") is None
+    # The longest wildcard wins; methods are case-sensitive; the first policy without methods.
+    assert route_policy(document, "/api/items/7", "POST") == {"methods": ["POST"],
+                                                               "max_validity_sec": 60}
+    assert route_policy(document, "/api/items/7", "post") == {"max_validity_sec": 120}
+    assert route_policy(document, "/api/other", "GET") == {"replay": "either"}
+    assert route_policy(document, "/elsewhere", "GET") == {"replay": "non-replayable"}
+    assert route_policy(None, "/api/whoami", "GET") is None
+
+
+# ---- against servers ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def serve_url() -> Iterator[str]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "erc8128", "serve", "--port", "0", "--profile", "both", "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        match = re.search(r"listening on (http://\S+)", line)
+        assert match is not None, line + (server.stderr.read() if server.stderr else "")
+        yield match.group(1)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_erc8128_serve_passes_every_check_in_both_profiles(serve_url: str,
+                                                           tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    run = conformance("--target", serve_url, "--profile", "both", "--post-path", "/api/projects",
+                      "--report-json", str(report))
+    assert run.returncode == 0, run.stdout[-6000:]
+    results = outcomes(report)
+    expected = {f"live/{p}/{c.name}" for p in ("draft", "legacy") for c in checks_for(p)}
+    assert set(results) == expected
+    assert {o["outcome"] for o in results.values()} == {"passed"}
+    # Every outcome carries its rule (kind, ref, level, quote).
+    for case_id, outcome in results.items():
+        profile = case_id.split("/")[1]
+        name = case_id.split("/")[2]
+        requirement = LIVE_CHECKS[name].requirement(profile)
+        assert requirement is not None
+        assert outcome["requirement"] == requirement.to_json()
+
+
+@pytest.mark.slow
+def test_without_a_post_path_the_content_checks_are_not_supported(serve_url: str,
+                                                                   tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    run = conformance("--target", serve_url, "--profile", "draft", "--report-json", str(report))
+    assert run.returncode == 0, run.stdout[-4000:]
+    results = outcomes(report)
+    unsupported = {i for i, o in results.items() if o["outcome"] == "not_supported"}
+    assert unsupported == {i for i in results if i.startswith("live/draft/post_")}
+    assert all("--post-path" in results[i]["message"] for i in unsupported)
+
+
+class _AcceptEverything(BaseHTTPRequestHandler):
+    """A server that answers 200 to every request, signed or not."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _ok(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        body = b'{"ok":true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self._ok()
+
+    def do_POST(self) -> None:
+        self._ok()
+
+    def do_HEAD(self) -> None:
+        self._ok()
+
+
+@pytest.fixture
+def lax_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _AcceptEverything)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+_ACCEPTING = re.compile(
+    r"_(200|2xx)$|_per_route_policy$|^post_sha512_only$|^post_digest_not_covered$"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", ["draft", "legacy"])
+def test_a_server_that_accepts_everything_fails_every_refusal(lax_url: str, tmp_path: Path,
+                                                              profile: str) -> None:
+    report = tmp_path / "report.json"
+    run = conformance("--target", lax_url, "--profile", profile, "--post-path", "/api/echo",
+                      "--report-json", str(report))
+    assert run.returncode == 1
+    results = outcomes(report)
+    for check in checks_for(profile):
+        outcome = results[f"live/{profile}/{check.name}"]["outcome"]
+        # Checks whose conforming answer includes 2xx pass; every expected refusal fails
+        # (legacy post_digest_not_covered: omitting content-digest is Class-Bound there).
+        accepting = _ACCEPTING.search(check.name) is not None and not (
+            profile == "draft" and check.name == "post_digest_not_covered"
+        )
+        if check.name == "validity_over_route_max_401":
+            # Its answer {"ok": true} documents no maximum: that check cannot be judged.
+            assert outcome == "not_supported"
+            continue
+        assert outcome == ("passed" if accepting else "failed"), (check.name, outcome)
