@@ -44,6 +44,7 @@ from erc8128.structured_fields import (
     BareItem,
     InnerList,
     Token,
+    parse_dictionary,
     serialize_bare_item,
     serialize_inner_list,
 )
@@ -645,10 +646,10 @@ def check_nonce_reused_other_request(ctx: LiveContext) -> list[str]:
 def check_failed_candidate_keeps_nonce(ctx: LiveContext) -> list[str]:
     nonce = new_nonce()
     forged = forge(ctx, nonce=nonce)
-    bad = bytes([forged.signature[0] ^ 1]) + forged.signature[1:]
+    bad = _foreign_signature(forged)
     answer = send(ctx.target, _replace_header(forged.request, "Signature",
                                               _signature_field("eth", bad)))
-    problems = rejected(answer, "bad_signature", "a wrong signature")
+    problems = rejected(answer, "bad_signature", "a signature by another key")
     second = send(ctx.target, valid_request(ctx, nonce=nonce))
     return problems + accepted(second, "a valid request with the nonce of a failed one")
 
@@ -804,7 +805,7 @@ def check_star_label(ctx: LiveContext) -> list[str]:
 def check_failing_then_valid_member(ctx: LiveContext) -> list[str]:
     bad = forge(ctx, label="first")
     good = forge(ctx, label="second")
-    wrong = bytes([bad.signature[0] ^ 1]) + bad.signature[1:]
+    wrong = _foreign_signature(bad)
     headers = (
         ("Host", ctx.target.authority),
         ("Signature-Input", f"first={bad.member}, second={good.member}"),
@@ -936,6 +937,28 @@ def check_unknown_parameter(ctx: LiveContext) -> list[str]:
 def check_mode_eoa(ctx: LiveContext) -> list[str]:
     request = valid_request(ctx, edit_params=_set_param("mode", "eoa"))
     return accepted(send(ctx.target, request), 'mode="eoa"')
+
+
+def _foreign_signature(forged: Forged) -> bytes:
+    """A well-formed signature over the same base by another key: it recovers, to someone
+    else, so the verdict is a definitive ``bad_signature``."""
+    base = signature_base(_drop_header(_drop_header(forged.request, "Signature"),
+                                       "Signature-Input"),
+                          _member(forged.member))
+    return sign_hash(OTHER_PRIVATE_KEY, personal_message_hash(base.encode("ascii")))
+
+
+def _member(serialized: str) -> InnerList:
+    member = parse_dictionary(f"m={serialized}")[0][1]
+    assert isinstance(member, InnerList)
+    return member
+
+
+def check_unrecoverable_signature(ctx: LiveContext) -> list[str]:
+    # r = 0 is outside 1 <= r < n: nothing recovers, a definitive invalid result (not an
+    # unavailable verifier).
+    request = _resigned(ctx, lambda sig: bytes(32) + sig[32:])
+    return rejected(send(ctx.target, request), "bad_signature", "a signature with r = 0")
 
 
 def _resigned(ctx: LiveContext, transform: Callable[[bytes], bytes]) -> Request:
@@ -1164,6 +1187,8 @@ LIVE_CHECKS: Final[dict[str, LiveCheck]] = {check.name: check for check in (
               _both("strict-signature-encoding", "d14-legacy-strict-signature")),
     LiveCheck("v_0_1_401_bad_signature", check_v_zero_one,
               _both("strict-signature-encoding", "d14-legacy-strict-signature")),
+    LiveCheck("r_zero_401_bad_signature", check_unrecoverable_signature,
+              _both("bad-signature", "legacy:eoa-erc191")),
     # Content (POST)
     LiveCheck("post_valid_2xx", check_post_valid,
               _both("request-bound-accepted", "legacy:request-bound-accepted")),

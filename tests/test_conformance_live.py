@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -165,6 +166,9 @@ class _AcceptEverything(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._ok()
 
+    def do_get(self) -> None:  # a lower-case method, accepted too
+        self._ok()
+
 
 @pytest.fixture
 def lax_url() -> Iterator[str]:
@@ -204,3 +208,57 @@ def test_a_server_that_accepts_everything_fails_every_refusal(lax_url: str, tmp_
             assert outcome == "not_supported"
             continue
         assert outcome == ("passed" if accepting else "failed"), (check.name, outcome)
+
+
+# ---- a live server built on @slicekit/erc8128 -------------------------------------------------
+
+SLICEKIT_DIR = ROOT / "conformance" / "adapters" / "slicekit"
+SLICEKIT_LIVE_EXPECTED = ROOT / "conformance" / "adapters" / "slicekit-live-expected-failures.json"
+
+
+@pytest.fixture
+def slicekit_url() -> Iterator[str]:
+    if shutil.which("node") is None:
+        pytest.fail("node is not installed: the slicekit server needs Node >= 20")
+    if not (SLICEKIT_DIR / "node_modules" / "@slicekit" / "erc8128").is_dir():
+        pytest.fail("run `npm ci --prefix conformance/adapters/slicekit` (scripts/test does this)")
+    server = subprocess.Popen(
+        ["node", str(SLICEKIT_DIR / "server.mjs"), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        match = re.search(r"listening on (http://\S+)", line)
+        assert match is not None, line + (server.stderr.read() if server.stderr else "")
+        yield match.group(1)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_slicekit_server_fails_exactly_its_listed_live_deviations(slicekit_url: str,
+                                                                  tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    run = conformance("--target", slicekit_url, "--profile", "legacy", "--post-path", "/api/echo",
+                      "--expected-failures", str(SLICEKIT_LIVE_EXPECTED),
+                      "--report-json", str(report))
+    assert run.returncode == 0, run.stdout[-8000:]
+    listed = json.loads(SLICEKIT_LIVE_EXPECTED.read_text(encoding="utf-8"))
+    results = outcomes(report)
+    assert {i for i, o in results.items() if o["outcome"] == "xfail"} == {e["id"] for e in listed}
+    assert {o["outcome"] for o in results.values()} == {"passed", "xfail"}
+    # Before this live mode (six bodyless GETs) the same server showed none of these.
+    assert len(listed) >= 15
+
+
+def test_slicekit_live_expected_failures_quote_the_rule_they_break() -> None:
+    deviations = {d["id"] for d in json.loads((SLICEKIT_DIR / "deviations.json").read_text())}
+    for entry in json.loads(SLICEKIT_LIVE_EXPECTED.read_text(encoding="utf-8")):
+        _, profile, name = entry["id"].split("/")
+        requirement = LIVE_CHECKS[name].requirement(profile)
+        assert requirement is not None
+        assert entry["spec_sentence"] == f'{requirement.ref}: "{requirement.quote}"'
+        assert len(entry["reason"]) > 30 and "see report" not in entry["reason"]
+        assert entry.get("deviation") is None or entry["deviation"] in deviations
