@@ -19,11 +19,12 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from service_process import terminate, wait_until_ready
 
 __all__ = ["ANVIL_ACCOUNT_0", "Anvil", "RpcFailure", "anvil_binary", "free_port"]
 
@@ -119,11 +120,8 @@ class Anvil:
                 stdout=self.log,
                 stderr=subprocess.STDOUT,
             )
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while time.monotonic() < deadline and self.process.poll() is None:
-                if self._answers():
-                    return self
-                time.sleep(0.05)
+            if wait_until_ready(self.process, self._answers, timeout=STARTUP_TIMEOUT):
+                return self
             self.stop()
         self.log.seek(0)
         output = self.log.read().decode(errors="replace")[-2000:]
@@ -131,13 +129,7 @@ class Anvil:
 
     def stop(self) -> None:
         """Terminate this anvil process (by its own handle) and wait for it to exit."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        terminate(self.process)
         self.process = None
 
     def cleanup(self) -> None:

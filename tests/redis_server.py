@@ -11,9 +11,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from service_process import terminate, wait_until_ready
 
 __all__ = ["RedisServer", "free_port", "ping"]
 
@@ -76,24 +77,18 @@ class RedisServer:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while time.monotonic() < deadline and self.process.poll() is None:
-                if ping(self.port):
-                    return self
-                time.sleep(0.02)
+            port = self.port
+            if wait_until_ready(
+                self.process, lambda port=port: ping(port), timeout=STARTUP_TIMEOUT, interval=0.02
+            ):
+                return self
             last_output = log.read_text(errors="replace") if log.exists() else ""
             self.stop()
         raise RuntimeError(f"redis-server did not answer PING; last log:\n{last_output}")
 
     def stop(self) -> None:
         """Terminate this server's process (by its own handle) and wait for it to exit."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        terminate(self.process)
         self.process = None
 
     def cleanup(self) -> None:

@@ -1,0 +1,37 @@
+"""Starting and stopping a real service process for tests (redis-server, anvil).
+
+Each service class starts its binary on a free loopback port, waits until the service answers
+its own probe, and stops the process by its own handle (never by name or port).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+
+
+def wait_until_ready(
+    process: subprocess.Popen[bytes], ready: Callable[[], bool], *, timeout: float,
+    interval: float = 0.05,
+) -> bool:
+    """Poll ``ready`` until it answers True (the service is up) or ``timeout`` seconds pass or
+    the process exits; True only when the service answered."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if ready():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def terminate(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop ``process`` (SIGTERM, then SIGKILL after 10 s) and reap it."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
