@@ -8,37 +8,23 @@ identifiers in the listed order". The same generator flow serves ``httpx.AsyncCl
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Sequence
 
 import httpx
 
-from erc8128.client import SIGNATURE_FIELDS, Signer, repair_hint
+from erc8128.client import SIGNATURE_FIELDS, repair_hint
 from erc8128.errors import Erc8128Error
+from erc8128.integrations.signing_auth import SigningAuth
 from erc8128.message import Request
-from erc8128.sign import DEFAULT_LABEL
 
 __all__ = ["ERC8128Auth"]
 
 
-class ERC8128Auth(httpx.Auth):
+class ERC8128Auth(SigningAuth, httpx.Auth):
     """``httpx`` auth flow that signs every request with ``signer``."""
 
     # The signature covers the content's digest, so httpx must buffer the body first.
     requires_request_body = True
-
-    def __init__(
-        self,
-        signer: Signer,
-        *,
-        label: str = DEFAULT_LABEL,
-        components: Sequence[str] | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.signer = signer
-        self.label = label
-        self.components = components
-        self.clock = clock
 
     def _sign(
         self,
@@ -60,9 +46,7 @@ class ERC8128Auth(httpx.Auth):
             ),
             content if content else None,
         )
-        for name, value in self.signer.signature_headers(
-            unsigned, created=int(self.clock()), label=label, components=components, nonce=nonce
-        ):
+        for name, value in self.signature_fields(unsigned, label, components, nonce):
             request.headers[name] = value
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:

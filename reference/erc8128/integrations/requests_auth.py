@@ -9,17 +9,16 @@ listed component identifiers in the listed order".
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import requests
 import requests.auth
 
-from erc8128.client import SIGNATURE_FIELDS, ClientError, Signer, repair_hint
+from erc8128.client import SIGNATURE_FIELDS, ClientError, repair_hint
 from erc8128.errors import Erc8128Error
+from erc8128.integrations.signing_auth import SigningAuth
 from erc8128.message import Request
-from erc8128.sign import DEFAULT_LABEL
 
 __all__ = ["ERC8128Auth"]
 
@@ -41,21 +40,8 @@ def _text(value: str | bytes) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
-class ERC8128Auth(requests.auth.AuthBase):
+class ERC8128Auth(SigningAuth, requests.auth.AuthBase):
     """``requests`` auth that signs every request with ``signer``."""
-
-    def __init__(
-        self,
-        signer: Signer,
-        *,
-        label: str = DEFAULT_LABEL,
-        components: Sequence[str] | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.signer = signer
-        self.label = label
-        self.components = components
-        self.clock = clock
 
     def _sign(
         self,
@@ -72,9 +58,7 @@ class ERC8128Auth(requests.auth.AuthBase):
             tuple((_text(name), _text(value)) for name, value in prepared.headers.items()),
             _body_bytes(prepared.body),
         )
-        for name, value in self.signer.signature_headers(
-            request, created=int(self.clock()), label=label, components=components, nonce=nonce
-        ):
+        for name, value in self.signature_fields(request, label, components, nonce):
             prepared.headers[name] = value
 
     def __call__(self, prepared: requests.PreparedRequest) -> requests.PreparedRequest:
