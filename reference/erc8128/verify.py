@@ -810,14 +810,18 @@ def _consume_nonce(authenticated: _Authenticated, nonces: ReplayStore) -> Verifi
 
 
 def _lenient_keyid(keyid: str) -> Account | None:
-    """Ablation only: ``<namespace>:<decimal chain>:<0x|0X><40 hex, any case>``."""
+    """Ablation only: ``<namespace>:<integer>:[0x|0X]<40 hex digits, any case>``."""
     parts = keyid.split(":")
-    if len(parts) != 3 or not parts[1].isdecimal() or len(parts[2]) != 42:
+    if len(parts) != 3:
         return None
-    address = parts[2][2:]
-    if parts[2][:2].lower() != "0x" or not all(c in "0123456789abcdefABCDEF" for c in address):
+    try:
+        chain_id = int(parts[1])  # as a lax parser reads it: "01", "+1", " 1"
+    except ValueError:
         return None
-    return Account(chain_id=int(parts[1]), address="0x" + address.lower())
+    address = parts[2][2:] if parts[2][:2].lower() == "0x" else parts[2]
+    if len(address) != 40 or not all(c in "0123456789abcdefABCDEF" for c in address):
+        return None
+    return Account(chain_id=chain_id, address="0x" + address.lower())
 
 
 def _ablated_nonce(nonce: object) -> str:
