@@ -84,7 +84,7 @@ __all__ = [
 
 VECTORS_DIR: Final = Path(__file__).resolve().parent
 SCHEMA_DIR: Final = VECTORS_DIR / "schema"
-GENERATOR_VERSION: Final = f"erc8128-python {__version__}, vectors 1"
+GENERATOR_VERSION: Final = f"erc8128-python {__version__}, vectors 2"
 
 # The draft's fixture (test-vectors-362f1a9.md): key 0x..01, clock 1700000001, skew 30 s.
 NOW: Final = 1700000001
