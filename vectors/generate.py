@@ -2833,7 +2833,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="write nothing; exit 1 and print a diff if any file would change")
     arguments = parser.parse_args(argv)
     _REGISTRY.clear()
-    outputs = list(_outputs(build_all()))
+    try:
+        outputs = list(_outputs(build_all()))
+    except Erc8128Error as error:  # e.g. a published tcId no case produces (vectors/ids.py)
+        print(f"error: {error.reason}: {error.message}", file=sys.stderr)
+        return 1
     if arguments.check:
         changed = 0
         for path, text in outputs:

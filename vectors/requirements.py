@@ -435,6 +435,7 @@ LEGACY_VARIANTS: Final[Mapping[str, str]] = {
     "coverage-route": "legacy-coverage-route",
     "request-bound-accepted": "legacy-request-bound-accepted",
     "nonce-unused": "legacy-nonce-unused",
+    "nonce-retention": "d5-skew-window",
     "nonce-required": "legacy-nonce-required",
     "no-alg": "d13-legacy-alg",
     "low-s": "d14-legacy-strict-signature",
