@@ -119,6 +119,9 @@ RULES: Final[tuple[Rule, ...]] = (
          'fail parsing."; RFC 9530 §2: "Content-Digest = Dictionary"',
          "content-digest-uppercase-key", _accepted),
     # -- erc191_recover.json -----------------------------------------------------------------
+    Rule("erc191_recover", r"high-s twin", "viem recoverAddress has no strict mode: it "
+         "recovers from the high-s twin (s' = n - s, v' = 55 - v) of a valid signature",
+         _HIGH_S_SENTENCE, "recover-high-s-accepted", _accepted),
     Rule("erc191_recover", r"high s", "viem recoverAddress has no strict mode: it recovers from "
          "a high-s signature", _HIGH_S_SENTENCE, "recover-high-s-accepted", _accepted),
     Rule("erc191_recover", r"^v = [01]\b", "viem recoverAddress accepts v = 0/1 as well as "
@@ -193,6 +196,30 @@ RULES: Final[tuple[Rule, ...]] = (
          'list of zero or more Items"; RFC 9421 §2.5 builds a base with only '
          '"@signature-params"', None, _sdk("bad_signature_input")),
     # -- verify_request.json ---------------------------------------------------------------------
+    # Single-defect vectors (re-signed, vectors 2): accepted where the SDK lacks the rule.
+    Rule("verify_request", r"covered twice", "a component covered twice is accepted: the "
+         "request signed over the base with the repeated line verifies",
+         'RFC 9421 §2.5: "If the component identifier (including its parameters) has already '
+         'been added to the signature base, produce an error."', "duplicate-component",
+         _accepted),
+    Rule("verify_request", r"chain with a leading zero", "the chain id is read with \\d+ and "
+         "Number(), so a re-signed keyid with chain 01 verifies", _KEYID_CHAIN,
+         "keyid-chain-leading-zero", _accepted),
+    Rule("verify_request", r"negative created", "a negative created is read as a time: at "
+         "now = 0, inside its window, the re-signed request verifies",
+         f"{_TIME_TYPES}; SPEC.md D11: a negative created is `invalid_time`", None, _accepted),
+    Rule("verify_request", r"Content-Digest (removed|renamed)", "non-empty content without a "
+         "Content-Digest field verifies when the signature does not cover content-digest (a "
+         "Class-Bound route); the February text ties content-digest only to Request-Bound "
+         "coverage, the draft requires the field for any non-empty content",
+         f'{DRAFT} §3.1.3: "A signer sending non-empty content MUST generate `Content-Digest` '
+         '[...] Missing that required field yields `content_digest_required`." (SPEC.md D1)',
+         None, _accepted),
+    Rule("verify_request", r"high-s", "viem's verifyMessage accepts the high-s twin "
+         "(s' = n - s, v' = 55 - v) of a valid signature", _HIGH_S_SENTENCE,
+         "recover-high-s-accepted", _accepted),
+    Rule("verify_request", r"v = 0/1", "viem's verifyMessage accepts v = 0/1 as well as "
+         "27/28", _HIGH_S_SENTENCE, "recover-v-0-accepted", _accepted),
     Rule("verify_request", r"trailing junk", "trailing junk after the parameters is accepted; "
          "the mutated request then fails only its signature",
          f'{DRAFT} §3.5: "A Structured Field syntax error in either field yields the '

@@ -17,13 +17,21 @@ it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 # The pure ERC-191 code is erc8128.personal_sign; accelerate dispatches to it unless a faster
 # backend was selected explicitly (ERC8128_BACKEND or accelerate.use_backend).
 from erc8128.accelerate import personal_message_hash
-from erc8128.accounts import AccountState, NoCodeAccountState, verify_account_signature
+from erc8128.accounts import (
+    AccountState,
+    AccountVerdict,
+    NoCodeAccountState,
+    verify_account_signature,
+)
 from erc8128.components import check_component, component_identifier
 from erc8128.content_digest import verify_content_digest
 from erc8128.errors import (
@@ -44,6 +52,7 @@ from erc8128.nonces.base import ReplayStore, replay_key
 from erc8128.nonces.memory import MemoryReplayStore
 from erc8128.policy import PolicyError, VerifierPolicy
 from erc8128.profiles import DRAFT, LEGACY, Profile
+from erc8128.secp256k1 import N
 from erc8128.sign import parse_component
 from erc8128.signature_base import signature_base
 from erc8128.structured_fields import (
@@ -51,6 +60,7 @@ from erc8128.structured_fields import (
     InnerList,
     Item,
     Member,
+    Token,
     get_param,
     parse_dictionary,
 )
@@ -67,6 +77,35 @@ __all__ = [
 
 DEFAULT_POLICY: Final = VerifierPolicy()
 _NO_CODE: Final = NoCodeAccountState()
+
+# Ablation hook, for the vector generator and its tests ONLY (never set in production): the
+# names of rules whose check is switched off, so that a single-defect vector can be shown to
+# verify when exactly its rule is missing (vectors/README.md, "Single-defect vectors"). The
+# default is empty; each check below reads it once per candidate and stays as written.
+_ABLATE: Final[ContextVar[frozenset[str]]] = ContextVar("erc8128_ablate", default=frozenset())
+# The rule names this hook can switch off (vectors/generate.py names its requirements after them).
+_ABLATABLE_RULES: Final = frozenset({
+    "field-size-limit", "candidate-limit", "candidate-selection", "component-limit",
+    "parameter-limit", "decoded-signature-limit", "no-alg", "keyid-syntax", "served-chain",
+    "time-integers", "created-nonnegative", "expires-after-created", "validity-max",
+    "not-yet-valid", "not-expired", "nonce-syntax", "content-digest-present", "coverage-always",
+    "coverage-request-bound", "coverage-route", "content-digest-match", "principal-policy",
+    "nonce-required", "replayable-policy", "not-before", "replayable-invalidated", "low-s",
+    "signature-v", "signature-valid", "verification-available", "nonce-unused",
+})
+
+
+@contextmanager
+def _ablated(rules: frozenset[str]) -> Iterator[None]:
+    """Switch off ``rules`` (names from _ABLATABLE_RULES) inside the block; generator use only."""
+    unknown = rules - _ABLATABLE_RULES
+    if unknown:
+        raise ValueError(f"expected rule names from _ABLATABLE_RULES, got {sorted(unknown)}")
+    token = _ABLATE.set(rules)
+    try:
+        yield
+    finally:
+        _ABLATE.reset(token)
 
 
 @dataclass(frozen=True)
@@ -330,15 +369,16 @@ def _parse_signature_fields(
             2, None, f"Signature-Input {len(signature_input)} bytes, Signature "
             f"{len(signature)} bytes",
         )
+    ablate = _ABLATE.get()
     # Header text is the received octets decoded one to one (latin-1), so characters = bytes.
     input_size = len(signature_input)
-    if input_size > limits.signature_input_bytes:
+    if input_size > limits.signature_input_bytes and "field-size-limit" not in ablate:
         raise _fail(
             "signature_too_large",
             f"expected Signature-Input <= {limits.signature_input_bytes} bytes, got {input_size}",
         )
     signature_size = len(signature)
-    if signature_size > limits.signature_bytes:
+    if signature_size > limits.signature_bytes and "field-size-limit" not in ablate:
         raise _fail(
             "signature_too_large",
             f"expected Signature <= {limits.signature_bytes} bytes, got {signature_size}",
@@ -384,13 +424,16 @@ def _recognise_candidates(
             and keyid.startswith(LEGACY.keyid_prefix + ":")
         ):
             candidates.append(_Candidate(label, member, LEGACY))
+        elif "candidate-selection" in _ABLATE.get():
+            # Ablation only: a verifier that does not select by tag / keyid namespace.
+            candidates.append(_Candidate(label, member, DRAFT if accepts_draft else LEGACY))
     if trace is not None:
         found = [f"{c.label} ({c.profile.name})" for c in candidates]
         trace.begin(
             4, None, f"members {[label for label, _ in signature_inputs]}; candidates {found}"
         )
     limit = policy.limits.candidates
-    if len(candidates) > limit:
+    if len(candidates) > limit and "candidate-limit" not in _ABLATE.get():
         raise _fail(
             "signature_too_large", f"expected <= {limit} candidates, got {len(candidates)}"
         )
@@ -421,6 +464,7 @@ def _evaluate_candidate(
 ) -> _Authenticated:
     """Steps 5-17 for one candidate; raises VerificationError naming the first rule broken."""
     label, profile, limits = candidate.label, candidate.profile, policy.limits
+    ablate = _ABLATE.get()
 
     def fail(reason: str, message: str) -> VerificationError:
         return _fail(reason, f"{label}: {message}", label)
@@ -436,12 +480,12 @@ def _evaluate_candidate(
         trace.begin(5, label, f"the member ({shape}) and its Signature member")
     if not isinstance(member, InnerList):
         raise fail("signature_input_invalid", "expected an Inner List of components, got an Item")
-    if len(member.items) > limits.components:
+    if len(member.items) > limits.components and "component-limit" not in ablate:
         raise fail(
             "signature_too_large",
             f"expected <= {limits.components} covered components, got {len(member.items)}",
         )
-    if len(member.params) > limits.parameters:
+    if len(member.params) > limits.parameters and "parameter-limit" not in ablate:
         raise fail(
             "signature_too_large",
             f"expected <= {limits.parameters} signature parameters, got {len(member.params)}",
@@ -464,7 +508,10 @@ def _evaluate_candidate(
     if not isinstance(signature_member, Item) or not isinstance(signature_member.value, bytes):
         raise fail("signature_input_invalid", "expected the Signature member to be a Byte Sequence")
     signature = signature_member.value
-    if len(signature) > limits.decoded_signature_bytes:
+    if (
+        len(signature) > limits.decoded_signature_bytes
+        and "decoded-signature-limit" not in ablate
+    ):
         raise fail(
             "signature_too_large",
             f"expected <= {limits.decoded_signature_bytes} signature bytes, got {len(signature)}",
@@ -475,7 +522,7 @@ def _evaluate_candidate(
     # `unsupported_algorithm`".
     if trace is not None:
         trace.begin(6, label, f"alg={get_param(params, 'alg')!r}")
-    if get_param(params, "alg") is not None:
+    if get_param(params, "alg") is not None and "no-alg" not in ablate:
         alg = get_param(params, "alg")
         raise fail("unsupported_algorithm", f"expected no alg, got alg={alg!r}")
 
@@ -493,12 +540,15 @@ def _evaluate_candidate(
     try:
         account = parse_keyid(keyid_value, profile.name)
     except InvalidKeyId as error:
-        raise fail("invalid_keyid", error.message) from None
+        lenient = _lenient_keyid(keyid_value) if "keyid-syntax" in ablate else None
+        if lenient is None:
+            raise fail("invalid_keyid", error.message) from None
+        account = lenient
     if trace is not None:
         trace.computed(account.signer_id)
     # ERC-8128 §3.3.1: "A syntactically valid `keyid` whose chain is not served by the verifier
     # yields `unsupported_chain`."
-    if account.chain_id not in policy.served_chains:
+    if account.chain_id not in policy.served_chains and "served-chain" not in ablate:
         raise fail(
             "unsupported_chain",
             f"expected a chain in {sorted(policy.served_chains)}, got {account.chain_id}",
@@ -515,16 +565,20 @@ def _evaluate_candidate(
             f"skew={policy.skew_sec} max validity={policy.max_validity_sec}",
         )
     if type(created) is not int:  # `type(...) is int` excludes Booleans
-        raise fail("invalid_time", f"expected an Integer created, got {created!r}")
+        if "time-integers" not in ablate:
+            raise fail("invalid_time", f"expected an Integer created, got {created!r}")
+        created = now  # ablation only: a verifier that ignores a created it cannot read
     if type(expires) is not int:
-        raise fail("invalid_time", f"expected an Integer expires, got {expires!r}")
+        if "time-integers" not in ablate:
+            raise fail("invalid_time", f"expected an Integer expires, got {expires!r}")
+        expires = created + 1  # ablation only
     # Decision D11: a Unix timestamp before 1970 is structurally invalid.
-    if created < 0:
+    if created < 0 and "created-nonnegative" not in ablate:
         raise fail("invalid_time", f"expected created >= 0, got {created}")
-    if expires <= created:
+    if expires <= created and "expires-after-created" not in ablate:
         raise fail("invalid_time", f"expected expires > created={created}, got {expires}")
     # "a window exceeding it yields `request_validity_too_long`."
-    if expires - created > policy.max_validity_sec:
+    if expires - created > policy.max_validity_sec and "validity-max" not in ablate:
         raise fail(
             "request_validity_too_long",
             f"expected expires - created <= {policy.max_validity_sec}, got {expires - created}",
@@ -532,11 +586,11 @@ def _evaluate_candidate(
     # "With allowed skew `s`, the request is time-valid exactly when:
     #  created - s <= now <= expires + s"
     skew = policy.skew_sec
-    if now < created - skew:
+    if now < created - skew and "not-yet-valid" not in ablate:
         raise fail(
             "request_not_yet_valid", f"expected now >= created - skew = {created - skew}, got {now}"
         )
-    if now > expires + skew:
+    if now > expires + skew and "not-expired" not in ablate:
         raise fail(
             "request_expired", f"expected now <= expires + skew = {expires + skew}, got {now}"
         )
@@ -548,10 +602,12 @@ def _evaluate_candidate(
         trace.begin(9, label, f"nonce={nonce!r}")
     if nonce is not None:
         if not isinstance(nonce, str):
-            raise fail("invalid_nonce", f"expected a String nonce, got {nonce!r}")
-        if not nonce.isascii():
+            if "nonce-syntax" not in ablate:
+                raise fail("invalid_nonce", f"expected a String nonce, got {nonce!r}")
+            nonce = _ablated_nonce(nonce)
+        if not nonce.isascii() and "nonce-syntax" not in ablate:
             raise fail("invalid_nonce", "expected an ASCII nonce")
-        if len(nonce) > limits.nonce_bytes:
+        if len(nonce) > limits.nonce_bytes and "nonce-syntax" not in ablate:
             raise fail(
                 "invalid_nonce", f"expected a nonce <= {limits.nonce_bytes} bytes, got {len(nonce)}"
             )
@@ -566,7 +622,11 @@ def _evaluate_candidate(
             10, label, f"{len(request.body or b'')} content bytes, {len(digest_lines)} "
             f"Content-Digest field lines, route content_digest={policy.content_digest!r}",
         )
-    if not digest_lines and (has_content or policy.content_digest == "required"):
+    if (
+        not digest_lines
+        and (has_content or policy.content_digest == "required")
+        and "content-digest-present" not in ablate
+    ):
         raise fail("content_digest_required", "expected a Content-Digest field for the content")
 
     # Step 11 (SPEC.md §4.11): coverage (ERC-8128 §3.1.1, §3.4.2).
@@ -578,7 +638,7 @@ def _evaluate_candidate(
         has_content_type=bool(request.field_lines("content-type")),
     )
     for name in always:
-        if name not in parameterless:
+        if name not in parameterless and "coverage-always" not in ablate:
             raise fail("insufficient_coverage", f"expected {name!r} among covered {identifiers}")
     bound = profile.request_bound_components(
         has_query=query(request.target_uri) is not None, has_content=has_content
@@ -588,11 +648,15 @@ def _evaluate_candidate(
     # §3.1.1: "A verifier MAY accept it [a Class-Bound signature] only under explicit route
     # policy." §5.2: an invalidation request "MUST be authenticated with a Request-Bound [...]
     # signature".
-    if missing and (not policy.class_bound or policy.invalidation_endpoint):
+    if (
+        missing
+        and (not policy.class_bound or policy.invalidation_endpoint)
+        and "coverage-request-bound" not in ablate
+    ):
         raise fail("insufficient_coverage", f"expected Request-Bound coverage, missing {missing}")
     for required in policy.required_components:
         wanted = _required_identifier(required)
-        if wanted not in identifiers:
+        if wanted not in identifiers and "coverage-route" not in ablate:
             raise fail("insufficient_coverage", f"route requires {wanted}, covered {identifiers}")
 
     # Step 12 (SPEC.md §4.12): ERC-8128 §3.1.3 "When `Content-Digest` is received, the verifier
@@ -600,7 +664,7 @@ def _evaluate_candidate(
     # present, and require at least one supported member to be present and match."
     if trace is not None:
         trace.begin(12, label, f"Content-Digest {', '.join(digest_lines) or '(absent)'}")
-    if digest_lines:
+    if digest_lines and "content-digest-match" not in ablate:
         try:
             verify_content_digest(request.body or b"", ", ".join(digest_lines))
         except ContentDigestError as error:
@@ -610,7 +674,11 @@ def _evaluate_candidate(
     if trace is not None:
         hook = "none" if policy.principal_allowed is None else "the route's hook"
         trace.begin(13, label, f"{account.signer_id} against {hook}")
-    if policy.principal_allowed is not None and not policy.principal_allowed(account):
+    if (
+        policy.principal_allowed is not None
+        and not policy.principal_allowed(account)
+        and "principal-policy" not in ablate
+    ):
         raise fail("principal_not_allowed", f"principal policy rejects {account.signer_id}")
 
     # Step 14 (SPEC.md §4.14): replay posture (ERC-8128 §3.1.2, §5.2).
@@ -619,23 +687,29 @@ def _evaluate_candidate(
         posture = "Replayable (no nonce)" if replayable else "Non-Replayable"
         trace.begin(14, label, f"{posture}; route replay={policy.replay!r}")
     if replayable:
-        if policy.invalidation_endpoint:
+        if policy.invalidation_endpoint and "nonce-required" not in ablate:
             raise fail("nonce_required", "an early-invalidation request must be Non-Replayable")
         # "When a route requires Non-Replayable authentication, absence of `nonce` yields
         # `nonce_required`."
-        if policy.replay == "non-replayable":
+        if policy.replay == "non-replayable" and "nonce-required" not in ablate:
             raise fail("nonce_required", "expected a nonce: this route is Non-Replayable only")
         # "When a verifier supports Replayable signatures but the route or Principal policy
         # rejects one, it yields `replayable_not_allowed`."
-        if policy.replayable_allowed is not None and not policy.replayable_allowed(account):
+        if (
+            policy.replayable_allowed is not None
+            and not policy.replayable_allowed(account)
+            and "replayable-policy" not in ablate
+        ):
             raise fail("replayable_not_allowed", f"replayable policy rejects {account.signer_id}")
-        assert invalidation is not None  # checked on entry
+        # Checked on entry (replay="either" needs a state); absent only under ablation.
+        assert invalidation is not None or "nonce-required" in ablate
         try:
-            not_before = invalidation.not_before(account.signer_id)
+            not_before = None if invalidation is None else invalidation.not_before(
+                account.signer_id)
         except InvalidationStateUnavailable as error:
             # A not-before that cannot be read may exist: fail closed with 503, like D12.
             raise fail("signature_verification_unavailable", error.message) from None
-        if not_before is not None and created < not_before:
+        if not_before is not None and created < not_before and "not-before" not in ablate:
             raise fail(
                 "replayable_not_allowed",
                 f"expected created >= the signer's not-before {not_before}, got {created}",
@@ -666,7 +740,7 @@ def _evaluate_candidate(
         except InvalidationStateUnavailable as error:
             # A denial that cannot be read may exist: fail closed with 503, like D12.
             raise fail("signature_verification_unavailable", error.message) from None
-        if invalidated:
+        if invalidated and "replayable-invalidated" not in ablate:
             raise fail(
                 "replayable_not_allowed", f"signature {fingerprint} was invalidated by its signer"
             )
@@ -682,14 +756,18 @@ def _evaluate_candidate(
             17, label, f"H, the {len(signature)}-byte signature, "
             f"{account.signer_id}{', mode=eoa' if mode_eoa else ''}",
         )
+    if ablate & {"low-s", "signature-v"}:
+        signature = _ablated_signature(signature, ablate)
     try:
         verdict = verify_account_signature(
             account, message_hash, signature, mode_eoa=mode_eoa, state=accounts,
             key_cache=key_cache,
         )
     except AccountStateUnavailable as error:
-        raise fail("signature_verification_unavailable", error.message) from None
-    if not verdict.valid:
+        if "verification-available" not in ablate:
+            raise fail("signature_verification_unavailable", error.message) from None
+        verdict = AccountVerdict(True, "eoa", 0)  # ablation only: fails open
+    if not verdict.valid and "signature-valid" not in ablate:
         raise fail("bad_signature", verdict.detail or "signature does not verify")
 
     verified = Verified(
@@ -732,13 +810,49 @@ def _consume_nonce(authenticated: _Authenticated, nonces: ReplayStore) -> Verifi
     except ReplayStoreUnavailable as error:
         # Decision D12: a replay store that cannot answer fails closed with 503.
         raise _fail("signature_verification_unavailable", error.message, verified.label) from None
-    if not fresh:
+    if not fresh and "nonce-unused" not in _ABLATE.get():
         raise _fail(
             "nonce_reused",
             f"{verified.label}: nonce {verified.nonce!r} of {verified.account.signer_id} was used",
             verified.label,
         )
     return replace(verified, nonce_consumed=True)
+
+
+def _lenient_keyid(keyid: str) -> Account | None:
+    """Ablation only: ``<namespace>:<integer>:[0x|0X]<40 hex digits, any case>``."""
+    parts = keyid.split(":")
+    if len(parts) != 3:
+        return None
+    try:
+        chain_id = int(parts[1])  # as a lax parser reads it: "01", "+1", " 1"
+    except ValueError:
+        return None
+    address = parts[2][2:] if parts[2][:2].lower() == "0x" else parts[2]
+    if len(address) != 40 or not all(c in "0123456789abcdefABCDEF" for c in address):
+        return None
+    return Account(chain_id=chain_id, address="0x" + address.lower())
+
+
+def _ablated_nonce(nonce: object) -> str:
+    """Ablation only: a verifier that takes any nonce's text as the nonce."""
+    if isinstance(nonce, Token):
+        return nonce.value
+    if isinstance(nonce, bytes):
+        return nonce.hex()
+    return str(nonce)
+
+
+def _ablated_signature(signature: bytes, ablate: frozenset[str]) -> bytes:
+    """Ablation only: a recovery that normalises high s (s' = n - s, v' = 55 - v) or v 0/1."""
+    if len(signature) != 65:
+        return signature
+    s, v = int.from_bytes(signature[32:64], "big"), signature[64]
+    if "signature-v" in ablate and v in (0, 1):
+        v += 27
+    if "low-s" in ablate and N // 2 < s < N and v in (27, 28):
+        s, v = N - s, 55 - v
+    return signature[:32] + s.to_bytes(32, "big") + bytes((v,))
 
 
 def _identifier(item: Item, label: str) -> str:
