@@ -59,6 +59,8 @@ from erc8128.structured_fields import (
 )
 from erc8128.verify import Verified, verify_request
 
+from . import one_acceptance
+
 __all__ = [
     "GENERATOR_VERSION",
     "VECTORS_DIR",
@@ -237,6 +239,7 @@ _POLICY: Final = {
         "profiles": {"type": "array", "items": {"enum": ["draft", "legacy"]}, "minItems": 1},
         "invalidation_endpoint": {"type": "boolean"},
         "replayable_denied_principals": {"type": "array", "items": _ADDRESS},
+        "principal_private": {"type": "boolean"},
     },
 }
 _REASON: Final = {"type": "string", "pattern": "^[a-z0-9_]+$"}
@@ -1125,6 +1128,7 @@ def policy_objects(profile: ProfileName | None, policy: Mapping[str, Any]
         honor_mode_eoa=policy["honor_mode_eoa"],
         invalidation_endpoint=policy.get("invalidation_endpoint", False),
         principal_allowed=(lambda account: account.address not in denied) if denied else None,
+        principal_private=policy.get("principal_private", False),  # D29
         replayable_allowed=(
             (lambda account: account.address not in replay_denied) if replay_denied else None
         ),
@@ -2403,10 +2407,10 @@ def _replay_tests(profile: ProfileName) -> list[JsonObject]:
     two_first = _sign(base.unsigned, profile, label="a", nonce="nonce-a")
     both = _sign(_sign(base.unsigned, profile, label="a", nonce="nonce-a"), profile, label="b",
                  nonce="nonce-b")
-    tests.append(_rt("first candidate's nonce reused, the second candidate wins",
+    tests.append(_rt("first candidate's nonce reused: the request is refused whole (D28)",
                      ["MultipleSignatures"], profile, policy, [
                          ("one signature, nonce-a", two_first, NOW, "valid"),
-                         ("signatures a (nonce-a) and b (nonce-b)", both, NOW, "valid"),
+                         ("signatures a (nonce-a) and b (nonce-b)", both, NOW, "nonce_reused"),
                          ("the same two again", both, NOW, "nonce_reused"),
                      ]))
     return tests
@@ -2436,6 +2440,7 @@ def _replay_file() -> VectorFile:
         _group("ReplaySequenceTest", _replay_tests("draft"), profile="draft"),
         _group("ReplaySequenceTest", _replay_tests("legacy"), profile="legacy"),
         _group("ReplaySequenceTest", _cross_profile_tests(), profile=None),
+        *one_acceptance.replay_groups(_rt, _policy, _group),  # D28, D29
     ]
     notes = {
         "DraftRow": "A row of the draft's Negative and classification table (field `draftRow`).",
@@ -2444,6 +2449,7 @@ def _replay_file() -> VectorFile:
         "accepted, including allowed clock skew\", i.e. until expires + skew.",
         "Replayable": "No nonce: nothing to consume.",
         "MultipleSignatures": "Several candidates on one request, evaluated in wire order.",
+        **one_acceptance.NOTES,
     }
     step = {
         "type": "object",

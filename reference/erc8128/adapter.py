@@ -96,6 +96,7 @@ _POLICY_FIELDS: Final = frozenset(
         "profiles",
         "invalidation_endpoint",
         "replayable_denied_principals",
+        "principal_private",  # decision D29
     }
 )
 
@@ -456,6 +457,7 @@ def _policy(
         invalidation_endpoint=_typed(raw, "invalidation_endpoint", bool, False),
         principal_allowed=principal_allowed if denied else None,
         replayable_allowed=replayable_allowed if replay_denied else None,
+        principal_private=_typed(raw, "principal_private", bool, False),
     )
     return policy, ACCOUNT_STATES[account_state_name], invalidation
 
