@@ -110,6 +110,13 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, request_stop)
     print(f"erc8128 serve: listening on {server.bound_url} (public URL {server.url})",
           flush=True)
+    config = server.app.policy
+    if args.nonces == "memory" and args.restart_guard:
+        # Decision D27: say why the first requests after a start are refused.
+        print(f"erc8128 serve: restart guard: signatures whose window opened before the start "
+              f"are refused for {config.skew_sec} s (a restart forgets used nonces; "
+              f"--nonces sqlite:PATH keeps them, --no-restart-guard turns this off)",
+              file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
