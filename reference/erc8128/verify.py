@@ -4,7 +4,10 @@ The flow is one way: signature fields → candidates → per-candidate checks (l
 nonce, coverage, content, principal, replay posture) → signature base ``M`` → ``H`` → Universal
 Account verification → atomic nonce consumption. ERC-8128 §3.5: "Limit checks MUST precede
 cryptography, failed candidates MUST NOT consume nonces, and the winning nonce MUST be consumed
-last."
+last." Every candidate is checked, and the nonces of all that verify are consumed in one atomic
+step, so a request is accepted at most once whatever its number of signatures (decision D28,
+SPEC.md); state that forgot what it held before a restart refuses older windows before any
+cryptography (D27); a private Principal policy is asked after cryptography (D29).
 
 The function is pure apart from the state it is handed: the clock is ``now``, replay state is
 ``nonces``, early-invalidation state is ``invalidation``, chain state is ``accounts``.
@@ -118,7 +121,9 @@ def verify_request(
 
     Returns the winning candidate as :class:`Verified`, or raises :class:`VerificationError`
     whose ``reason`` is an ERC-8128 §6 code and ``status`` its HTTP status. The failures of
-    every candidate are on the error's ``candidate_failures``.
+    every candidate are on the error's ``candidate_failures``. Every candidate is verified (a
+    request with N valid signatures costs N verifications); the winner is the first in wire
+    order, and the nonces of all that verified are consumed with its own (D28).
     """
     if type(now) is not int:
         raise PolicyError(f"expected now as integer Unix seconds, got {now!r}")
