@@ -175,7 +175,10 @@ def test_tls(tmp_path: Path) -> None:
     )
     import http.client  # noqa: PLC0415
 
-    with serve("--tls-cert", str(cert), "--tls-key", str(key)) as (url, process, log):
+    # Not a restart test: no restart guard (D27), so the request just signed is served at once.
+    with serve("--tls-cert", str(cert), "--tls-key", str(key), "--no-restart-guard") as (
+        url, process, log,
+    ):
         assert url.startswith("https://127.0.0.1:")
         port = int(url.rsplit(":", 1)[1])
         context = ssl.create_default_context(cafile=str(cert))
@@ -201,7 +204,7 @@ def test_tls(tmp_path: Path) -> None:
 def test_command_line_options_reach_the_discovery_document_and_ctrl_c_stops() -> None:
     options = ("--chain", "1", "--chain", "8453", "--max-validity", "120", "--skew", "5",
                "--name", "Options test", "--profile", "both", "--public-url",
-               "https://api.example")
+               "https://api.example", "--no-restart-guard")
     with serve(*options) as (url, process, _):
         document = send(url, "GET", "/.well-known/erc8128").json()
         assert document["chains"] == ["eip155:1", "eip155:8453"]

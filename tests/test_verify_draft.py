@@ -474,9 +474,11 @@ def test_every_row_of_the_table_has_a_test() -> None:
 
 
 def test_restart_safe_store_refuses_windows_opened_before_it_started() -> None:
+    # Decision D27: "request_validity_too_long" (401, sign again), decided before cryptography.
     restarted = MemoryReplayStore(clock=lambda: NOW, started_at=NOW, restart_safe=True)
-    error = rejects(positive_request(), "signature_verification_unavailable", nonces=restarted)
-    assert error.status == 503
+    error = rejects(positive_request(), "request_validity_too_long", nonces=restarted)
+    assert error.status == 401
+    assert len(restarted) == 0
     later = resign(created=NOW + 30, expires=NOW + 90)
     assert verify(later, nonces=restarted, now=NOW + 31).nonce_consumed
 

@@ -63,6 +63,7 @@ from erc8128.structured_fields import (
 )
 from erc8128.verify import Verified, verify_request
 
+from . import one_acceptance
 from .ids import REGISTRY_NAME, IdRegistry
 from .requirements import LEGACY_VARIANTS, REQUIREMENTS
 from .single_defect import NOT_SINGLE_DEFECT, prove, resign
@@ -343,6 +344,7 @@ _POLICY: Final = {
         "profiles": {"type": "array", "items": {"enum": ["draft", "legacy"]}, "minItems": 1},
         "invalidation_endpoint": {"type": "boolean"},
         "replayable_denied_principals": {"type": "array", "items": _ADDRESS},
+        "principal_private": {"type": "boolean"},
     },
 }
 _REASON: Final = {"type": "string", "pattern": "^[a-z0-9_]+$"}
@@ -2688,10 +2690,10 @@ def _replay_tests(profile: ProfileName) -> list[JsonObject]:
     two_first = _sign(base.unsigned, profile, label="a", nonce="nonce-a")
     both = _sign(_sign(base.unsigned, profile, label="a", nonce="nonce-a"), profile, label="b",
                  nonce="nonce-b")
-    tests.append(_rt("first candidate's nonce reused, the second candidate wins",
+    tests.append(_rt("first candidate's nonce reused: the request is refused whole (D28)",
                      ["MultipleSignatures"], profile, policy, [
                          ("one signature, nonce-a", two_first, NOW, "valid"),
-                         ("signatures a (nonce-a) and b (nonce-b)", both, NOW, "valid"),
+                         ("signatures a (nonce-a) and b (nonce-b)", both, NOW, "nonce_reused"),
                          ("the same two again", both, NOW, "nonce_reused"),
                      ]))
     return tests
@@ -2721,6 +2723,7 @@ def _replay_file() -> VectorFile:
         _group("ReplaySequenceTest", _replay_tests("draft"), profile="draft"),
         _group("ReplaySequenceTest", _replay_tests("legacy"), profile="legacy"),
         _group("ReplaySequenceTest", _cross_profile_tests(), profile=None),
+        *one_acceptance.replay_groups(_rt, _policy, _group),  # D28, D29
     ]
     notes = {
         "DraftRow": "A row of the draft's Negative and classification table (field `draftRow`).",
@@ -2729,6 +2732,7 @@ def _replay_file() -> VectorFile:
         "accepted, including allowed clock skew\", i.e. until expires + skew.",
         "Replayable": "No nonce: nothing to consume.",
         "MultipleSignatures": "Several candidates on one request, evaluated in wire order.",
+        **one_acceptance.NOTES,
     }
     step = {
         "type": "object",

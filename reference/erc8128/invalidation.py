@@ -15,7 +15,10 @@ parameters, a malleated or re-encoded signature value — has the same fingerpri
 
 from __future__ import annotations
 
+import math
 import threading
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 __all__ = ["InvalidationState", "MemoryInvalidationState", "fingerprint_of"]
@@ -49,18 +52,42 @@ class MemoryInvalidationState:
     """In-memory invalidation state (thread-safe); a denial is kept until its ``until`` time.
 
     ``invalidated`` maps fingerprints to ``until`` for denials that apply to every signer.
+
+    Restart safety (decision D27, SPEC.md). A restart forgets every not-before and denial a
+    signer set, which would re-open the signatures they closed. With ``restart_safe=True`` the
+    state reports :meth:`remembers_since` (its start, the clock rounded up) and the verifier
+    refuses, before any cryptography, every Replayable signature whose window opened before it
+    (``created - skew < started_at``) with ``replayable_not_allowed``: a signer could have
+    invalidated it while the state did not yet exist. Residual: a signature dated in the future
+    and invalidated before the restart (a not-before later than the restart, or a denial of a
+    pre-signed fingerprint) is forgotten; only a shared persistent state (SQLite, Redis) keeps
+    those.
     """
+
+    started_at: int
+    restart_safe: bool
 
     def __init__(
         self,
         not_before: dict[str, int] | None = None,
         invalidated: dict[str, int] | None = None,
+        *,
+        restart_safe: bool = False,
+        clock: Callable[[], float] = time.time,
+        started_at: int | None = None,
     ) -> None:
+        self.restart_safe = restart_safe
+        # Rounded up: a window opening in the same second as the start may predate it.
+        self.started_at = math.ceil(clock()) if started_at is None else started_at
         self._lock = threading.Lock()
         self._not_before: dict[str, int] = dict(not_before or {})
         self._invalidated: dict[tuple[str, str], int] = {
             (_ANY_SIGNER, fingerprint): until for fingerprint, until in (invalidated or {}).items()
         }
+
+    def remembers_since(self) -> int | None:
+        """``started_at`` in restart-safe mode (nothing set before it is known), else None."""
+        return self.started_at if self.restart_safe else None
 
     def not_before(self, signer_id: str) -> int | None:
         with self._lock:

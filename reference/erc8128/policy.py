@@ -76,6 +76,11 @@ class VerifierPolicy:
     limits: Limits = field(default_factory=Limits)
     # Application Principal policy (§3.2.2); False yields `principal_not_allowed`.
     principal_allowed: Callable[[Account], bool] | None = None
+    # Decision D29 (SPEC.md): ask the Principal policy only after the signature verified (and
+    # still before the nonce is consumed), so a forged signature gets `bad_signature` whoever
+    # its keyid names: refusals do not reveal who the policy admits. §3.2.2: "Principal policy
+    # is application-level authorization outside profile conformance".
+    principal_private: bool = False
     # Route or Principal policy on Replayable signatures; False yields `replayable_not_allowed`.
     replayable_allowed: Callable[[Account], bool] | None = None
 

@@ -53,6 +53,7 @@ POLICY_FIELDS: Final = frozenset(
         "profiles",
         "invalidation_endpoint",
         "replayable_denied_principals",
+        "principal_private",  # decision D29
     }
 )
 
@@ -157,6 +158,7 @@ def verifier_inputs(document: object, profiles: tuple[ProfileName, ...]) -> Veri
         content_digest=document.get("content_digest", baseline.content_digest),
         honor_mode_eoa=_typed(document, "honor_mode_eoa", bool, baseline.honor_mode_eoa),
         invalidation_endpoint=_typed(document, "invalidation_endpoint", bool, False),
+        principal_private=_typed(document, "principal_private", bool, False),
         principal_allowed=(lambda account: not _named(denied, account)) if denied else None,
         replayable_allowed=(
             (lambda account: not _named(replay_denied, account)) if replay_denied else None

@@ -39,6 +39,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="replay store and early-invalidation state (shared by every "
                         "instance on the same backend): memory, sqlite:PATH or "
                         "redis://HOST:PORT/DB")
+    parser.add_argument("--no-restart-guard", dest="restart_guard", action="store_false",
+                        help="with --nonces memory, accept right after start signatures whose "
+                        "window opened before it (by default they are refused: a restart "
+                        "forgets the nonces used before it; SPEC.md D27)")
     parser.add_argument("--db", default=None, help="SQLite file for the app (default: memory)")
     parser.add_argument("--tls-cert", default=None, help="PEM certificate chain for HTTPS")
     parser.add_argument("--tls-key", default=None, help="PEM private key for HTTPS")
@@ -87,6 +91,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         rpc=rpc,
         name=args.name,
         access_log=None if args.quiet else sys.stderr,
+        # Decision D27: on by default; it only changes the memory stores.
+        restart_safe=args.restart_guard,
     )
 
 
@@ -104,6 +110,13 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, request_stop)
     print(f"erc8128 serve: listening on {server.bound_url} (public URL {server.url})",
           flush=True)
+    config = server.app.policy
+    if args.nonces == "memory" and args.restart_guard:
+        # Decision D27: say why the first requests after a start are refused.
+        print(f"erc8128 serve: restart guard: signatures whose window opened before the start "
+              f"are refused for {config.skew_sec} s (a restart forgets used nonces; "
+              f"--nonces sqlite:PATH keeps them, --no-restart-guard turns this off)",
+              file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -4,7 +4,10 @@ The flow is one way: signature fields → candidates → per-candidate checks (l
 nonce, coverage, content, principal, replay posture) → signature base ``M`` → ``H`` → Universal
 Account verification → atomic nonce consumption. ERC-8128 §3.5: "Limit checks MUST precede
 cryptography, failed candidates MUST NOT consume nonces, and the winning nonce MUST be consumed
-last."
+last." Every candidate is checked, and the nonces of all that verify are consumed in one atomic
+step, so a request is accepted at most once whatever its number of signatures (decision D28,
+SPEC.md); state that forgot what it held before a restart refuses older windows before any
+cryptography (D27); a private Principal policy is asked after cryptography (D29).
 
 The function is pure apart from the state it is handed: the clock is ``now``, replay state is
 ``nonces``, early-invalidation state is ``invalidation``, chain state is ``accounts``.
@@ -48,7 +51,7 @@ from erc8128.invalidation import InvalidationState, fingerprint_of
 from erc8128.key_cache import SignerKeyCache
 from erc8128.keyid import Account, InvalidKeyId, ProfileName, format_keyid, parse_keyid
 from erc8128.message import Request, query
-from erc8128.nonces.base import ReplayStore, replay_key
+from erc8128.nonces.base import BatchReplayStore, ReplayStore, RestartHorizon, replay_key
 from erc8128.nonces.memory import MemoryReplayStore
 from erc8128.policy import PolicyError, VerifierPolicy
 from erc8128.profiles import DRAFT, LEGACY, Profile
@@ -241,9 +244,11 @@ def verify_request(
 
     Returns the winning candidate as :class:`Verified`, or raises :class:`VerificationError`
     whose ``reason`` is an ERC-8128 §6 code and ``status`` its HTTP status. The failures of
-    every candidate are on the error's ``candidate_failures``. ``key_cache`` (optional) lets a
-    repeat EOA signer be checked against its cached public key; it never changes the outcome
-    (erc8128.key_cache, SPEC.md D53).
+    every candidate are on the error's ``candidate_failures``. Every candidate is verified (a
+    request with N valid signatures costs N verifications); the winner is the first in wire
+    order, and the nonces of all that verified are consumed with its own (D28). ``key_cache``
+    (optional) lets a repeat EOA signer be checked against its cached public key; it never
+    changes the outcome (erc8128.key_cache, SPEC.md D53).
     """
     return _verify(
         request,
@@ -315,32 +320,61 @@ def _verify(
             trace.fail(failure)
         raise
     signature_members = dict(signatures)
+    # Decision D27: state that forgot what it held before a restart says since when it
+    # remembers; signatures whose window opened earlier are refused in step 14, before crypto.
+    horizons = _Horizons(
+        replay=nonces.remembers_since() if isinstance(nonces, RestartHorizon) else None,
+        invalidation=(
+            invalidation.remembers_since() if isinstance(invalidation, RestartHorizon) else None
+        ),
+    )
 
-    failures: list[VerificationError] = []
-    for candidate in candidates:
+    # Steps 5-17 for EVERY candidate (decision D28): a request is accepted at most once, so
+    # the replay keys of all the signatures that verify are consumed together in step 18.
+    failures: dict[int, VerificationError] = {}
+    authenticated: list[tuple[int, _Authenticated]] = []
+    for index, candidate in enumerate(candidates):
         try:
-            authenticated = _evaluate_candidate(
-                candidate,
-                signature_members,
-                request,
-                now=now,
-                policy=policy,
-                accounts=accounts,
-                invalidation=invalidation,
-                key_cache=key_cache,
-                trace=trace,
+            authenticated.append(
+                (
+                    index,
+                    _evaluate_candidate(
+                        candidate,
+                        signature_members,
+                        request,
+                        now=now,
+                        policy=policy,
+                        accounts=accounts,
+                        invalidation=invalidation,
+                        horizons=horizons,
+                        key_cache=key_cache,
+                        trace=trace,
+                    ),
+                )
             )
-            # Step 18 (SPEC.md §4.18): consume the nonce atomically, last, for the winner only.
-            if trace is not None:
-                trace.begin(18, candidate.label, f"nonce={authenticated.verified.nonce!r}")
-            verified = _consume_nonce(authenticated, nonces)
         except VerificationError as failure:
             if trace is not None:
                 trace.fail(failure)
-            failures.append(failure)
-            continue
-        return verified
-    raise _select_failure(failures)
+            failures[index] = failure
+    if authenticated:
+        # Step 18 (SPEC.md §4.18): consume the nonces atomically, last.
+        winner = _consume_nonces(authenticated, nonces, failures)
+        if trace is not None:
+            for index, item in authenticated:
+                trace.begin(18, item.verified.label, f"nonce={item.verified.nonce!r}")
+                if index in failures:
+                    trace.fail(failures[index])
+        if winner is not None:
+            return winner
+    raise _select_failure([failures[index] for index in sorted(failures)])
+
+
+@dataclass(frozen=True)
+class _Horizons:
+    """Unix times before which the replay / invalidation state may have forgotten (D27)."""
+
+    replay: int | None
+    invalidation: int | None
 
 
 # Steps 1-3: the signature fields, whole-message checks.
@@ -459,6 +493,7 @@ def _evaluate_candidate(
     policy: VerifierPolicy,
     accounts: AccountState,
     invalidation: InvalidationState | None,
+    horizons: _Horizons,
     key_cache: SignerKeyCache | None,
     trace: _Trace | None,
 ) -> _Authenticated:
@@ -670,12 +705,14 @@ def _evaluate_candidate(
         except ContentDigestError as error:
             raise fail("bad_content_digest", error.message) from None
 
-    # Step 13 (SPEC.md §4.13): Principal policy (ERC-8128 §3.2.2).
-    if trace is not None:
+    # Step 13 (SPEC.md §4.13): Principal policy (ERC-8128 §3.2.2). Decision D29: a private
+    # Principal policy is asked after step 17 instead, so refusals reveal nothing about it.
+    if trace is not None and not policy.principal_private:
         hook = "none" if policy.principal_allowed is None else "the route's hook"
         trace.begin(13, label, f"{account.signer_id} against {hook}")
     if (
-        policy.principal_allowed is not None
+        not policy.principal_private
+        and policy.principal_allowed is not None
         and not policy.principal_allowed(account)
         and "principal-policy" not in ablate
     ):
@@ -683,9 +720,19 @@ def _evaluate_candidate(
 
     # Step 14 (SPEC.md §4.14): replay posture (ERC-8128 §3.1.2, §5.2).
     replayable = nonce is None
+    window_start = created - skew
     if trace is not None:
         posture = "Replayable (no nonce)" if replayable else "Non-Replayable"
         trace.begin(14, label, f"{posture}; route replay={policy.replay!r}")
+    # Decision D27: ERC-8128 §3.1.2 "Verifiers MUST reject a Non-Replayable signature if its
+    # validity window exceeds the period for which replay state can be retained; this yields
+    # `request_validity_too_long`." State that started at `horizon` retains nothing older.
+    if not replayable and horizons.replay is not None and window_start < horizons.replay:
+        raise fail(
+            "request_validity_too_long",
+            f"replay state is retained from {horizons.replay} (the verifier restarted): "
+            f"expected created - skew >= {horizons.replay}, got {window_start}; sign again",
+        )
     if replayable:
         if policy.invalidation_endpoint and "nonce-required" not in ablate:
             raise fail("nonce_required", "an early-invalidation request must be Non-Replayable")
@@ -701,6 +748,15 @@ def _evaluate_candidate(
             and "replayable-policy" not in ablate
         ):
             raise fail("replayable_not_allowed", f"replayable policy rejects {account.signer_id}")
+        # Decision D27: a signer may have invalidated this signature before the state started
+        # (ERC-8128 §5.2); yields `replayable_not_allowed` as an invalidation would (D17).
+        if horizons.invalidation is not None and window_start < horizons.invalidation:
+            raise fail(
+                "replayable_not_allowed",
+                f"invalidation state is retained from {horizons.invalidation} (the verifier "
+                f"restarted): expected created - skew >= {horizons.invalidation}, got "
+                f"{window_start}",
+            )
         # Checked on entry (replay="either" needs a state); absent only under ablation.
         assert invalidation is not None or "nonce-required" in ablate
         try:
@@ -770,6 +826,19 @@ def _evaluate_candidate(
     if not verdict.valid and "signature-valid" not in ablate:
         raise fail("bad_signature", verdict.detail or "signature does not verify")
 
+    # Decision D29: the private Principal policy, after cryptography and before any nonce is
+    # consumed ("failed candidates MUST NOT consume nonces", ERC-8128 §3.5).
+    if trace is not None and policy.principal_private:
+        hook = "none" if policy.principal_allowed is None else "the route's private hook (D29)"
+        trace.begin(13, label, f"{account.signer_id} against {hook}, after step 17")
+    if (
+        policy.principal_private
+        and policy.principal_allowed is not None
+        and not policy.principal_allowed(account)
+        and "principal-policy" not in ablate
+    ):
+        raise fail("principal_not_allowed", f"principal policy rejects {account.signer_id}")
+
     verified = Verified(
         profile=profile.name,
         label=label,
@@ -788,35 +857,87 @@ def _evaluate_candidate(
         code_lookups=verdict.code_lookups,
         nonce_consumed=False,
     )
-    return _Authenticated(verified, replay_until=expires + skew, window_start=created - skew)
+    return _Authenticated(verified, replay_until=expires + skew, window_start=window_start)
 
 
-def _consume_nonce(authenticated: _Authenticated, nonces: ReplayStore) -> Verified:
-    """Step 18: ERC-8128 §3.1.2 "A verifier MUST atomically mark an unused replay key as used;
-    finding it already used yields `nonce_reused`. It MUST retain the mark until the request can
-    no longer be accepted, including allowed clock skew." """
-    verified = authenticated.verified
-    if verified.nonce is None:
-        return verified
-    key = replay_key(verified.account.signer_id, verified.nonce)
-    try:
-        if isinstance(nonces, MemoryReplayStore):
-            # A restart-safe in-memory store refuses windows that opened before it started.
-            fresh = nonces.consume(
-                key, authenticated.replay_until, window_start=authenticated.window_start
+def _consume_nonces(
+    authenticated: list[tuple[int, _Authenticated]],
+    nonces: ReplayStore,
+    failures: dict[int, VerificationError],
+) -> Verified | None:
+    """Step 18: the replay keys of EVERY candidate that verified, marked in one atomic step.
+
+    ERC-8128 §3.1.2: "A verifier MUST atomically mark an unused replay key as used; finding it
+    already used yields `nonce_reused`. It MUST retain the mark until the request can no longer
+    be accepted, including allowed clock skew." Decision D28 (SPEC.md): all of them or none.
+    If every key was unused the first verified candidate wins, in wire order (§3.5 "The first
+    candidate passing all checks and atomically consuming its nonce, when present, wins").
+    If one was used the request is a replay of one already accepted: every nonce-bearing
+    candidate fails with `nonce_reused` and nothing is marked; a verified Replayable candidate
+    (which its signer let be reused) still wins. Returns None when nothing won (the failures
+    are in ``failures``).
+    """
+    keyed = [(index, item) for index, item in authenticated if item.verified.nonce is not None]
+    if keyed:
+        until_by_key: dict[str, int] = {}
+        for _, item in keyed:
+            verified = item.verified
+            assert verified.nonce is not None
+            key = replay_key(verified.account.signer_id, verified.nonce)
+            # One key twice (one signer, one nonce, two labels or profiles: D4): keep it longest.
+            until_by_key[key] = max(item.replay_until, until_by_key.get(key, item.replay_until))
+        window_start = min(item.window_start for _, item in keyed)
+        first_label = keyed[0][1].verified.label
+        try:
+            used = _mark_all(nonces, tuple(until_by_key.items()), window_start)
+        except ReplayStoreUnavailable as error:
+            # Decision D12: a replay store that cannot answer fails closed with 503.
+            failures[keyed[0][0]] = _fail(
+                "signature_verification_unavailable", error.message, first_label
             )
-        else:
-            fresh = nonces.consume(key, authenticated.replay_until)
-    except ReplayStoreUnavailable as error:
-        # Decision D12: a replay store that cannot answer fails closed with 503.
-        raise _fail("signature_verification_unavailable", error.message, verified.label) from None
-    if not fresh and "nonce-unused" not in _ABLATE.get():
-        raise _fail(
-            "nonce_reused",
-            f"{verified.label}: nonce {verified.nonce!r} of {verified.account.signer_id} was used",
-            verified.label,
-        )
-    return replace(verified, nonce_consumed=True)
+            return None
+        if used and "nonce-unused" not in _ABLATE.get():
+            for index, item in keyed:
+                verified = item.verified
+                assert verified.nonce is not None
+                key = replay_key(verified.account.signer_id, verified.nonce)
+                detail = (
+                    "was used"
+                    if key in used
+                    else "is unused, but another signature on this request was used (D28)"
+                )
+                failures[index] = _fail(
+                    "nonce_reused",
+                    f"{verified.label}: nonce {verified.nonce!r} of "
+                    f"{verified.account.signer_id} {detail}",
+                    verified.label,
+                )
+            replayable = [item for _, item in authenticated if item.verified.nonce is None]
+            return replayable[0].verified if replayable else None
+    winner = authenticated[0][1].verified
+    return replace(winner, nonce_consumed=True) if winner.nonce is not None else winner
+
+
+def _mark_all(
+    nonces: ReplayStore, entries: tuple[tuple[str, int], ...], window_start: int
+) -> tuple[str, ...]:
+    """Mark every ``(key, until)`` or none; return the keys found already used."""
+    if isinstance(nonces, MemoryReplayStore):
+        # A restart-safe in-memory store also checks the window itself (the verifier already
+        # refused older windows in step 14).
+        return nonces.consume_all(entries, window_start=window_start)
+    if isinstance(nonces, BatchReplayStore):
+        return nonces.consume_all(entries)
+    if len(entries) == 1:
+        ((key, until),) = entries
+        return () if nonces.consume(key, until) else (key,)
+    # A store without the batch step: one key at a time, in sorted order. At most once still
+    # holds (a used key refuses the request); keys marked before a used one stay marked.
+    used: list[str] = []
+    for key, until in sorted(entries):
+        if not nonces.consume(key, until):
+            used.append(key)
+    return tuple(used)
 
 
 def _lenient_keyid(keyid: str) -> Account | None:

@@ -18,6 +18,7 @@ A store that cannot answer safely raises :class:`~erc8128.errors.ReplayStoreUnav
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
@@ -26,8 +27,11 @@ from erc8128.errors import ReplayStoreUnavailable
 __all__ = [
     "MAX_UNTIL",
     "MIN_UNTIL",
+    "BatchReplayStore",
     "ReplayStore",
     "ReplayStoreContext",
+    "RestartHorizon",
+    "check_entries",
     "check_key",
     "check_until",
     "is_expired",
@@ -149,6 +153,61 @@ class ReplayStore(Protocol):
     def close(self) -> None:
         """Release the backend (connections, files). Later calls to ``consume`` fail closed."""
         ...
+
+
+@runtime_checkable
+class BatchReplayStore(Protocol):
+    """A replay store that marks several keys in ONE atomic step (decision D28, SPEC.md).
+
+    A request carrying several signatures that all verify is accepted once: the verifier marks
+    the replay key of every one of them together, so none can be presented again later, alone,
+    to have the same request accepted a second time.
+    """
+
+    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
+        """Atomically mark every ``(key, until)`` of ``entries`` used, or none of them.
+
+        Returns ``()`` when every key was unused (all are now marked), else the keys that were
+        already marked, in the order given (and nothing was marked). Raises
+        :class:`~erc8128.errors.ReplayStoreUnavailable` when the store cannot answer safely.
+        """
+        ...
+
+
+@runtime_checkable
+class RestartHorizon(Protocol):
+    """State that forgets on restart and says since when it remembers (decision D27, SPEC.md).
+
+    ERC-8128 §3.1.2: "Verifiers MUST reject a Non-Replayable signature if its validity window
+    exceeds the period for which replay state can be retained; this yields
+    `request_validity_too_long`." A state kept in one process's memory has retained nothing
+    from before the process started.
+    """
+
+    def remembers_since(self) -> int | None:
+        """Unix time from which this state holds everything recorded in it; ``None`` when it
+        has forgotten nothing a verifier must honour (persistent, or restart safety off)."""
+        ...
+
+
+def check_entries(entries: object) -> tuple[tuple[str, int], ...]:
+    """``entries`` of :meth:`BatchReplayStore.consume_all` checked: (str key, until) pairs,
+    at least one, no key twice (fail closed otherwise)."""
+    if isinstance(entries, (str, bytes)) or not isinstance(entries, (list, tuple)):
+        raise ReplayStoreUnavailable(
+            f"entries: expected a sequence of (key, until), got {type(entries).__name__}"
+        )
+    checked: list[tuple[str, int]] = []
+    for entry in entries:
+        if not isinstance(entry, tuple) or len(entry) != 2:
+            raise ReplayStoreUnavailable(f"entries: expected (key, until) pairs, got {entry!r}")
+        checked.append((check_key(entry[0]), check_until(entry[1])))
+    if not checked:
+        raise ReplayStoreUnavailable("entries: expected at least one (key, until), got none")
+    keys = [key for key, _ in checked]
+    if len(set(keys)) != len(keys):
+        raise ReplayStoreUnavailable("entries: expected distinct keys, got a key twice")
+    return tuple(checked)
 
 
 class ReplayStoreContext:

@@ -33,10 +33,16 @@ import heapq
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from erc8128.errors import ReplayStoreUnavailable
-from erc8128.nonces.base import ReplayStoreContext, check_key, check_until, is_expired
+from erc8128.nonces.base import (
+    ReplayStoreContext,
+    check_entries,
+    check_key,
+    check_until,
+    is_expired,
+)
 
 __all__ = ["DEFAULT_CAPACITY", "MemoryReplayStore"]
 
@@ -91,6 +97,14 @@ class MemoryReplayStore(ReplayStoreContext):
             return True
         return window_start >= self.started_at
 
+    def remembers_since(self) -> int | None:
+        """``started_at`` in restart-safe mode (nothing before it is known), else ``None``.
+
+        The verifier reads it before any cryptography (decision D27, SPEC.md): a Non-Replayable
+        signature whose window opened before it is refused with ``request_validity_too_long``.
+        """
+        return self.started_at if self.restart_safe else None
+
     def consume(self, key: str, until: int, *, window_start: int | None = None) -> bool:
         """Atomically mark ``key`` used until ``until``; ``True`` if it was unused.
 
@@ -100,15 +114,7 @@ class MemoryReplayStore(ReplayStoreContext):
         """
         key = check_key(key)
         until = check_until(until)
-        if self.restart_safe and window_start is None:
-            raise ReplayStoreUnavailable(
-                "restart-safe store: expected window_start (created - skew), got None"
-            )
-        if window_start is not None and not self.admits(window_start):
-            raise ReplayStoreUnavailable(
-                f"restart-safe store started at {self.started_at}: expected a window opening "
-                f"at or after it, got window_start={window_start}"
-            )
+        self._check_window(window_start)
         with self._lock:
             if self._closed:
                 raise ReplayStoreUnavailable("memory replay store: expected open, got closed")
@@ -126,6 +132,44 @@ class MemoryReplayStore(ReplayStoreContext):
             self._until_by_key[key] = until
             heapq.heappush(self._expiry_heap, (until, key))
             return True
+
+    def consume_all(
+        self, entries: Sequence[tuple[str, int]], *, window_start: int | None = None
+    ) -> tuple[str, ...]:
+        """Mark every ``(key, until)`` used, or none: ``()`` if all were unused, else the keys
+        already marked (decision D28, SPEC.md). ``window_start`` is the earliest window start
+        of the signatures, required when ``restart_safe`` as in :meth:`consume`."""
+        checked = check_entries(entries)
+        self._check_window(window_start)
+        with self._lock:
+            if self._closed:
+                raise ReplayStoreUnavailable("memory replay store: expected open, got closed")
+            self._evict_expired(self._clock())
+            used = tuple(key for key, _ in checked if key in self._until_by_key)
+            if used:
+                return used
+            if len(self._until_by_key) + len(checked) > self.capacity:
+                raise ReplayStoreUnavailable(
+                    f"memory replay store full: expected room for {len(checked)} keys under "
+                    f"{self.capacity}, got {len(self._until_by_key)} live"
+                )
+            # One lock held across the check and every insertion: all or none (ERC-8128
+            # §3.1.2 "A verifier MUST atomically mark an unused replay key as used").
+            for key, until in checked:
+                self._until_by_key[key] = until
+                heapq.heappush(self._expiry_heap, (until, key))
+            return ()
+
+    def _check_window(self, window_start: int | None) -> None:
+        if self.restart_safe and window_start is None:
+            raise ReplayStoreUnavailable(
+                "restart-safe store: expected window_start (created - skew), got None"
+            )
+        if window_start is not None and not self.admits(window_start):
+            raise ReplayStoreUnavailable(
+                f"restart-safe store started at {self.started_at}: expected a window opening "
+                f"at or after it, got window_start={window_start}"
+            )
 
     def _evict_expired(self, now: float) -> None:
         """Forget keys whose ``until`` is before ``now``; the caller holds the lock.

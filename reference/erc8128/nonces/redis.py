@@ -23,14 +23,42 @@ never at package import, so ``erc8128`` itself stays standard-library only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from erc8128.errors import ReplayStoreUnavailable
-from erc8128.nonces.base import ReplayStoreContext, check_key, check_until, key_bytes
+from erc8128.nonces.base import (
+    ReplayStoreContext,
+    check_entries,
+    check_key,
+    check_until,
+    key_bytes,
+)
 from erc8128.redis_connection import RedisConnection
 
 __all__ = ["DEFAULT_PREFIX", "DEFAULT_URL", "RedisReplayStore"]
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_PREFIX = "erc8128:nonce:"
+
+
+# KEYS: the keys; ARGV: their EXAT times. Returns the 1-based positions of the keys already
+# present (and sets nothing), or an empty array after setting every key. A Lua script runs
+# atomically: no other command runs between the EXISTS checks and the SETs.
+_CONSUME_ALL_SCRIPT = """
+local used = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    used[#used + 1] = i
+  end
+end
+if #used > 0 then
+  return used
+end
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, '1', 'EXAT', ARGV[i])
+end
+return used
+"""
 
 
 class RedisReplayStore(ReplayStoreContext):
@@ -47,6 +75,7 @@ class RedisReplayStore(ReplayStoreContext):
             url, prefix=prefix, timeout=timeout, unavailable=ReplayStoreUnavailable,
             what="replay store",
         )
+        self._consume_all = self._redis.client.register_script(_CONSUME_ALL_SCRIPT)
 
     @property
     def url(self) -> str:
@@ -77,6 +106,21 @@ class RedisReplayStore(ReplayStoreContext):
         if reply is None:
             return False
         raise ReplayStoreUnavailable(f"redis SET NX: expected OK or nil, got {reply!r}")
+
+    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
+        """Mark every ``(key, until)`` used, or none, in one Lua script (decision D28)."""
+        checked = check_entries(entries)
+        names = [self.redis_key(key) for key, _ in checked]
+        self._redis.check_open()
+        try:
+            reply = self._consume_all(keys=names, args=[str(until + 1) for _, until in checked])
+        except self._redis.errors as error:
+            raise self._redis.failure(error) from error
+        if not isinstance(reply, list) or not all(
+            type(i) is int and 1 <= i <= len(checked) for i in reply
+        ):
+            raise ReplayStoreUnavailable(f"redis consume_all: expected positions, got {reply!r}")
+        return tuple(checked[i - 1][0] for i in reply)
 
     def redis_key(self, key: str) -> bytes:
         """The Redis key under which ``key`` is marked (for operators and tests)."""

@@ -26,10 +26,16 @@ from __future__ import annotations
 import math
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from erc8128.errors import ReplayStoreUnavailable
-from erc8128.nonces.base import ReplayStoreContext, check_key, check_until, key_bytes
+from erc8128.nonces.base import (
+    ReplayStoreContext,
+    check_entries,
+    check_key,
+    check_until,
+    key_bytes,
+)
 from erc8128.sqlite_pool import SqlitePool
 
 __all__ = ["PURGE_BATCH", "SqliteReplayStore"]
@@ -112,6 +118,38 @@ class SqliteReplayStore(ReplayStoreContext):
         if changed not in (0, 1):
             raise ReplayStoreUnavailable(f"sqlite upsert: expected 0 or 1 change, got {changed}")
         return changed == 1
+
+    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
+        """Mark every ``(key, until)`` used, or none, in ONE transaction (decision D28).
+
+        ``BEGIN IMMEDIATE`` takes the database's write lock first, so no other writer runs
+        between the upserts; if any upsert finds a live mark the transaction is rolled back and
+        the keys found are returned. ``()``: every key was unused and all are now marked.
+        """
+        checked = check_entries(entries)
+        now = self._clock()
+        second = math.floor(now)
+
+        def transaction(connection: sqlite3.Connection) -> tuple[str, ...]:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                used: list[str] = []
+                for key, until in checked:
+                    parameters = {"key": key_bytes(key), "until": until, "second": second}
+                    changed = connection.execute(_CONSUME, parameters).rowcount
+                    if changed not in (0, 1):
+                        raise sqlite3.DatabaseError(f"expected 0 or 1 change, got {changed}")
+                    if changed == 0:
+                        used.append(key)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            # ERC-8128 §3.1.2 "A verifier MUST atomically mark an unused replay key as used":
+            # all the keys of one request together, or none of them.
+            connection.execute("ROLLBACK" if used else "COMMIT")
+            return tuple(used)
+
+        return self._pool.run(transaction)
 
     def purge_expired(self) -> int:
         """Delete every row whose ``until`` is before the clock; return how many went."""

@@ -8,9 +8,10 @@ authorization denied after a Request Signature has verified."
 
 Registered-agent routes (``/api/projects/{id}/echo``) use the verifier's Application Principal
 hook (ERC-8128 §3.2.2), so an unknown, pending, denied or revoked agent is refused with 401
-``principal_not_allowed`` before any nonce is consumed. The early-invalidation route (ERC-8128
-§5.2) writes the shared early-invalidation state (memory, SQLite or Redis: see
-:mod:`erc8128.invalidation_stores`).
+``principal_not_allowed`` before any nonce is consumed; the hook is asked only once the signature
+verified (``principal_private``, decision D29), so a forged signature cannot tell who is a
+member. The early-invalidation route (ERC-8128 §5.2) writes the shared early-invalidation state
+(memory, SQLite or Redis: see :mod:`erc8128.invalidation_stores`).
 
 State lives in SQLite (standard library): in memory unless a path is given. Each state change
 and its audit entry are written in ONE transaction, so the database is never half-written. The
@@ -271,7 +272,11 @@ class App:
         def principal_allowed(account: Account) -> bool:
             return self._agent_status(project_id, account.address) == "approved"
 
-        return replace(self._policies["agent"], principal_allowed=principal_allowed)
+        # Decision D29: asked after the signature verified, so a forged signature gets
+        # bad_signature whoever it names (no membership oracle); still before the nonce.
+        return replace(
+            self._policies["agent"], principal_allowed=principal_allowed, principal_private=True
+        )
 
     # ---- database helpers -----------------------------------------------------------------
     @contextmanager

@@ -89,6 +89,10 @@ class ServerConfig:
     name: str = "ERC-8128 demo server"
     limits: FrontEndLimits = field(default_factory=FrontEndLimits)
     access_log: TextIO | None = None
+    # Decision D27 (SPEC.md): with nonces="memory", refuse signatures whose window opened before
+    # this process started, so nothing accepted before a restart is accepted after it.
+    # ``erc8128 serve`` turns it on; off here for in-process servers whose signers are new.
+    restart_safe: bool = False
 
     def accounts(self) -> AccountState:
         """The account-state provider: JSON-RPC when ``rpc`` names nodes, else local no-code.
@@ -135,10 +139,14 @@ def public_origin(public_url: str) -> tuple[str, str]:
     return origin_scheme, origin_authority
 
 
-def make_replay_store(spec: str) -> ReplayStore:
-    """``memory``, ``sqlite:PATH`` or ``redis://host:port/db`` as a replay store."""
+def make_replay_store(spec: str, *, restart_safe: bool = False) -> ReplayStore:
+    """``memory``, ``sqlite:PATH`` or ``redis://host:port/db`` as a replay store.
+
+    ``restart_safe`` applies to ``memory`` only (decision D27); SQLite and Redis keep their
+    marks across a restart of the server (Redis as far as it persists them).
+    """
     if spec == "memory":
-        return MemoryReplayStore()
+        return MemoryReplayStore(restart_safe=restart_safe)
     if spec.startswith("sqlite:"):
         file_path = spec[len("sqlite:") :]
         if not file_path:
@@ -151,7 +159,7 @@ def make_replay_store(spec: str) -> ReplayStore:
     )
 
 
-def make_invalidation_state(spec: str) -> InvalidationStore:
+def make_invalidation_state(spec: str, *, restart_safe: bool = False) -> InvalidationStore:
     """The early-invalidation state (ERC-8128 §5.2) on the same backend as ``--nonces spec``.
 
     ERC-8128 §5.1: "Replay state MUST be shared across concurrent verifier instances." A
@@ -159,7 +167,7 @@ def make_invalidation_state(spec: str) -> InvalidationStore:
     beside it: memory, its own tables in the SQLite file, or its own key prefix in Redis.
     """
     if spec == "memory":
-        return MemoryInvalidationState()
+        return MemoryInvalidationState(restart_safe=restart_safe)
     if spec.startswith("sqlite:"):
         file_path = spec[len("sqlite:") :]
         if not file_path:
@@ -258,7 +266,7 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
     policy = config.policy()
     accounts = config.accounts()
     context = _ssl_context(config)
-    nonces = make_replay_store(config.nonces)
+    nonces = make_replay_store(config.nonces, restart_safe=config.restart_safe)
     invalidation: InvalidationStore | None = None
     bound_scheme = "https" if context is not None else "http"
     app: App | None = None
@@ -280,7 +288,7 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
         if config.public_url is None:
             origin_scheme, origin_authority = public_origin(bound_url)
         public_url = f"{origin_scheme}://{origin_authority}"
-        invalidation = make_invalidation_state(config.nonces)
+        invalidation = make_invalidation_state(config.nonces, restart_safe=config.restart_safe)
         app = App(
             public_url=public_url,
             policy=policy,
