@@ -297,7 +297,10 @@ def test_console_request_verifies_with_the_reference_verifier(driver: Any,
         """, OWNER)
     base = wait_for(lambda: driver.execute_script("return window.__base || null"))
     signature = sign_message(OWNER_KEY, base.encode("ascii"))
-    driver.execute_script("window.__resolve(arguments[0])", "0x" + signature.hex())
+    # Decision D59: a wallet answering v as 0/1 is normalised to 27/28 by the page.
+    assert signature[64] in (27, 28)
+    wallet_answer = signature[:64] + bytes([signature[64] - 27])
+    driver.execute_script("window.__resolve(arguments[0])", "0x" + wallet_answer.hex())
     signed = wait_for(lambda: driver.execute_script("return window.__signed"))
     request = Request("POST", "https://api.example/items?view=full",
                       tuple((n, v) for n, v in signed["headers"]),
@@ -307,4 +310,5 @@ def test_console_request_verifies_with_the_reference_verifier(driver: Any,
     assert verified.address == OWNER
     assert verified.signature_base == base
     assert verified.request_bound and not verified.replayable
+    assert signed["signature"] == "0x" + signature.hex()
     assert "content-digest" in raw_request_text(request).lower()
