@@ -20,7 +20,9 @@ from typing import Any
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from erc8128.addresses import address_of
@@ -312,3 +314,44 @@ def test_console_request_verifies_with_the_reference_verifier(driver: Any,
     assert verified.request_bound and not verified.replayable
     assert signed["signature"] == "0x" + signature.hex()
     assert "content-digest" in raw_request_text(request).lower()
+
+
+# ---- keyboard and small screens ----------------------------------------------------------------
+def test_inspector_works_by_keyboard_alone(driver: Any, server: RunningServer) -> None:
+    """Tab to the example list, pick an example with the arrow keys, Tab to Inspect, Enter."""
+    open_page(driver, server.url + "/")
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.click()
+    reached: list[str] = []
+    for _ in range(40):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        reached.append(driver.switch_to.active_element.get_attribute("id") or "")
+        if reached[-1] == "example":
+            break
+    assert reached[-1] == "example", reached
+    ActionChains(driver).send_keys(Keys.ARROW_DOWN).perform()  # the first example
+    verdict = wait_for(lambda: driver.find_elements(By.ID, "verdict"))
+    assert verdict[0].get_attribute("data-verdict") == "verified"
+    for _ in range(40):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        if driver.switch_to.active_element.get_attribute("id") == "inspect":
+            break
+    driver.execute_script("document.getElementById('result').replaceChildren()")
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    assert wait_for(lambda: driver.find_elements(By.ID, "verdict"))
+
+
+@pytest.mark.parametrize("page", ["/", "/console"])
+def test_pages_fit_a_phone_screen(driver: Any, server: RunningServer, page: str) -> None:
+    """At 390 px nothing makes the page scroll sideways (wide tables scroll in their box)."""
+    driver.set_window_size(390, 844)
+    try:
+        open_page(driver, server.url + page)
+        if page == "/":
+            Select(driver.find_element(By.ID, "example")).select_by_value("tampered-body")
+            wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#steps tr.fail"))
+        width = driver.execute_script("return document.documentElement.clientWidth")
+        scroll = driver.execute_script("return document.documentElement.scrollWidth")
+        assert scroll <= width, (scroll, width)
+    finally:
+        driver.set_window_size(1280, 1000)

@@ -92,6 +92,10 @@ def test_positive_vector_members_tie_each_line_of_m_to_its_component() -> None:
     assert [line["component"] for line in member["base"]] == [
         *POSITIVE["covered_components"], '"@signature-params"']
     assert member["message_hash"] == POSITIVE["erc191_hash"]
+    # The commentary and the verifier's own trace agree on M and H (steps 15 and 16).
+    values = {s["step"]: s["value"] for s in result["steps"]}
+    assert values[15] == POSITIVE["signature_base"]
+    assert values[16] == POSITIVE["erc191_hash"]
     assert member["signature"]["hex"] == POSITIVE["signature"]
     assert member["recovered"] == member["keyid_address"] == (
         "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf")
