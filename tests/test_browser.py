@@ -280,6 +280,16 @@ def test_console_runs_the_whole_onboarding(driver: Any, server: RunningServer) -
     assert driver.find_elements(By.CSS_SELECTOR, "#status.error") == []
 
 
+def test_console_warns_when_the_wallet_is_on_a_chain_the_server_does_not_serve(
+        driver: Any, server: RunningServer) -> None:
+    open_page(driver, server.url + "/console")
+    wait_for(lambda: text(driver, "chains") == "eip155:1")
+    driver.execute_script(WALLET_SHIM.replace('"0x1"', '"0x2105"'), OWNER)  # Base, 8453
+    driver.find_element(By.ID, "connect").click()
+    message = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#status.error"))[0].text
+    assert "chain 8453" in message and "eip155:1" in message
+
+
 def test_console_request_verifies_with_the_reference_verifier(driver: Any,
                                                               server: RunningServer) -> None:
     """The page's JavaScript signature base, checked directly: the page signs a request with
@@ -339,6 +349,11 @@ def test_inspector_works_by_keyboard_alone(driver: Any, server: RunningServer) -
     driver.execute_script("document.getElementById('result').replaceChildren()")
     ActionChains(driver).send_keys(Keys.ENTER).perform()
     assert wait_for(lambda: driver.find_elements(By.ID, "verdict"))
+    # The tabs follow the arrow keys.
+    driver.find_element(By.ID, "tab-inspect").send_keys(Keys.ARROW_RIGHT)
+    assert driver.switch_to.active_element.get_attribute("id") == "tab-build"
+    assert driver.find_element(By.ID, "panel-build").is_displayed()
+    assert not driver.find_element(By.ID, "panel-inspect").is_displayed()
 
 
 @pytest.mark.parametrize("page", ["/", "/console"])

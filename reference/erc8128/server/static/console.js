@@ -4,7 +4,7 @@ import { newNonce, personalSignParams, signRequest } from "./erc8128.js";
 
 const $ = (id) => document.getElementById(id);
 const state = {
-  address: null, chainId: null, publicUrl: location.origin,
+  address: null, chainId: null, publicUrl: location.origin, chains: [], listening: false,
   projects: new Map(), project: null, agents: [], audit: [], auditPage: 0,
 };
 const AUDIT_PAGE_SIZE = 10;
@@ -29,7 +29,8 @@ async function loadDiscovery() {
   // origin (ERC-8128 §7); the signature covers that origin, not the one the page came from.
   if (discovery.invalidation_endpoint) state.publicUrl = new URL(discovery.invalidation_endpoint).origin;
   $("public-url").textContent = state.publicUrl;
-  $("chains").textContent = (discovery.chains || []).join(" ");
+  state.chains = discovery.chains || [];
+  $("chains").textContent = state.chains.join(" ");
 }
 
 // ---- the wallet (EIP-1193) -----------------------------------------------------------------
@@ -42,7 +43,19 @@ async function connect() {
   state.address = accounts[0].toLowerCase();
   state.chainId = parseInt(await window.ethereum.request({ method: "eth_chainId" }), 16);
   $("account").textContent = "eip155:" + state.chainId + ":" + state.address;
-  say("Connected.");
+  if (state.chains.length && !state.chains.includes("eip155:" + state.chainId)) {
+    // The keyid names the wallet's chain; the server would answer unsupported_chain.
+    say("Your wallet is on chain " + state.chainId + "; this server serves " +
+        state.chains.join(", ") + ". Switch networks in the wallet, then connect again.", true);
+  } else {
+    say("Connected.");
+  }
+  if (window.ethereum.on && !state.listening) {
+    // EIP-1193 events: sign as whatever account and chain the wallet now has.
+    window.ethereum.on("accountsChanged", () => connect().catch((e) => say(e.message, true)));
+    window.ethereum.on("chainChanged", () => connect().catch((e) => say(e.message, true)));
+    state.listening = true;
+  }
   await loadProjects();
 }
 

@@ -295,6 +295,15 @@ function main() {
   $("use-now").addEventListener("click", () => { $("now").value = String(Math.floor(Date.now() / 1000)); });
   $("tab-inspect").addEventListener("click", () => selectTab("inspect"));
   $("tab-build").addEventListener("click", () => selectTab("build"));
+  for (const tab of ["inspect", "build"]) {
+    // WAI-ARIA tabs: the arrow keys move between the two tabs.
+    $("tab-" + tab).addEventListener("keydown", (event) => {
+      if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+      const other = tab === "inspect" ? "build" : "inspect";
+      selectTab(other);
+      $("tab-" + other).focus();
+    });
+  }
   $("build-form").addEventListener("submit", build);
   $("build-inspect").addEventListener("click", inspectBuilt);
   $("build-key-new").addEventListener("change", keyChoice);
