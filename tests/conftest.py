@@ -28,6 +28,7 @@ SERVICE_MODULES = frozenset(
         "test_chain_contracts",
         "test_chain_accounts",
         "test_server_rpc",
+        "test_browser",  # drives Debian chromium through chromedriver (Selenium)
     }
 )
 # Modules of end-to-end runs that take seconds per test.

@@ -52,6 +52,7 @@ from erc8128.server.discovery import (
     discovery_document,
     discovery_response,
 )
+from erc8128.server.pages import Pages
 from erc8128.verify import Verified, verify_request
 
 __all__ = [
@@ -233,6 +234,7 @@ class App:
                 if statement.strip():
                     cursor.execute(statement)
         self._policies = self._route_policies()
+        self.pages = Pages(policy=policy)  # the inspector and console pages (issue 13)
         self._discovery = discovery_response(
             discovery_document(
                 policy=policy,
@@ -354,8 +356,11 @@ class App:
                     status=status)
 
     # ---- dispatch ---------------------------------------------------------------------------
-    def handle(self, request: Request, *, now: int) -> Handled:
-        """Answer one request received at time ``now`` (Unix seconds)."""
+    def handle(self, request: Request, *, now: int, client: str = "-") -> Handled:
+        """Answer one request received at time ``now`` (Unix seconds) from ``client``."""
+        page = self.pages.handle(request, now=now, client=client)
+        if page is not None:
+            return Handled(page)
         request_path = path(request.target_uri)
         segments = tuple(request_path.split("/"))
         allowed: list[str] = []

@@ -259,7 +259,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         try:
             app = self.server.app
             handled = (
-                app.handle(request, now=int(self.server.clock()))
+                app.handle(request, now=int(self.server.clock()),
+                           client=str(self.client_address[0]))
                 if app is not None
                 else Handled(problem_response(503, "starting", "the server is starting"),
                              "starting")

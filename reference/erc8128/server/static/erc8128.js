@@ -1,0 +1,141 @@
+// ERC-8128 signing in the browser: the RFC 9421 signature base and the RFC 9530 Content-Digest.
+// The wallet does the rest: personal_sign computes the ERC-191 hash of the base and signs it.
+// This file holds no key and reads no clock of its own; every input is a parameter.
+//
+// It builds the draft profile's strongest posture (ERC-8128 §3.2.1 "Request-Bound, and
+// Non-Replayable"): @scheme @authority @method @path @query, plus content-digest and
+// content-type whenever those fields are sent, and a fresh 128-bit nonce.
+
+const encoder = new TextEncoder();
+
+export function bytesToHex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function hexToBytes(hex) {
+  const digits = hex.startsWith("0x") ? hex.slice(2) : hex;
+  if (digits.length % 2 !== 0 || /[^0-9a-fA-F]/.test(digits)) {
+    throw new Error("expected hex digits, got " + JSON.stringify(hex));
+  }
+  const bytes = new Uint8Array(digits.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+}
+
+// RFC 4648 §4 base64 (with padding), as RFC 9651 Byte Sequences use it.
+export function base64(bytes) {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+// RFC 4648 §5 base64url without padding: the nonce alphabet of erc8128.sign.new_nonce.
+export function base64url(bytes) {
+  return base64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+// RFC 9651 §4.1.6: an sf-string is DQUOTE, the characters with \ and " escaped, DQUOTE.
+export function sfString(text) {
+  if (!/^[\x20-\x7e]*$/.test(text)) throw new Error("sf-string: only printable ASCII");
+  return '"' + text.replace(/\\/g, "\\\\").replace(/"/g, '\\"') + '"';
+}
+
+// RFC 9651 §4.1.5 Integer, §4.1.6 String: the parameter values ERC-8128 uses.
+function sfBareItem(value) {
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) throw new Error("sf-integer: expected an integer");
+    return String(value);
+  }
+  return sfString(value);
+}
+
+// RFC 9421 §2.3: the Signature-Input member, ("c1" "c2");key=value;... in the given order.
+export function signatureParams(components, params) {
+  const list = "(" + components.map(sfString).join(" ") + ")";
+  return list + params.map(([key, value]) => ";" + key + "=" + sfBareItem(value)).join("");
+}
+
+// RFC 9421 §2.2 derived components, and §2.1 header fields (the values of every line with
+// that name, each trimmed, joined by ", "). url is the effective target URI: its scheme and
+// authority are the server's public URL, never where the page was loaded from.
+export function componentValue(name, request) {
+  const url = new URL(request.url);
+  switch (name) {
+    case "@scheme": return url.protocol.slice(0, -1).toLowerCase();
+    case "@authority": return url.host; // lowercase host, default port left out (§2.2.3)
+    case "@method": return request.method;
+    case "@path": return url.pathname;
+    case "@query": return url.search === "" ? "?" : url.search;
+    default: {
+      const values = request.headers
+        .filter(([field]) => field.toLowerCase() === name)
+        .map(([, value]) => value.trim());
+      if (values.length === 0) throw new Error("covered field is absent: " + name);
+      return values.join(", ");
+    }
+  }
+}
+
+// RFC 9421 §2.5: one `"name": value` line per covered component, then the
+// "@signature-params" line; lines joined by LF, no trailing newline.
+export function signatureBase(request, components, paramsText) {
+  const lines = components.map((name) => sfString(name) + ": " + componentValue(name, request));
+  lines.push('"@signature-params": ' + paramsText);
+  const base = lines.join("\n");
+  if (!/^[\x20-\x7e\n]*$/.test(base)) throw new Error("the signature base must be ASCII");
+  return base;
+}
+
+// RFC 9530 §2: Content-Digest: sha-256=:<base64 of SHA-256(content)>:
+export async function contentDigest(bodyBytes) {
+  if (!globalThis.crypto || !crypto.subtle) {
+    throw new Error("WebCrypto is not available: open the page over https or on localhost");
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bodyBytes));
+  return "sha-256=:" + base64(digest) + ":";
+}
+
+export function newNonce() {
+  return base64url(crypto.getRandomValues(new Uint8Array(16))); // 128 bits (ERC-8128 §3.1.2)
+}
+
+// Sign a request for the draft profile. `sign(base)` is the wallet: it returns the 65-byte
+// signature r || s || v as 0x-hex. Returns the headers to send and every intermediate value.
+export async function signRequest({ method, url, headers = [], body = null, address, chainId,
+                                    created, validity = 60, nonce, sign, label = "eth" }) {
+  const request = { method, url, headers: headers.slice() };
+  const bodyBytes = body === null ? new Uint8Array() : encoder.encode(body);
+  const components = ["@scheme", "@authority", "@method", "@path", "@query"];
+  let digest = null;
+  if (bodyBytes.length > 0) {
+    // ERC-8128 §3.1.3: "A signer sending non-empty content MUST generate Content-Digest".
+    digest = await contentDigest(bodyBytes);
+    request.headers.push(["Content-Digest", digest]);
+    components.push("content-digest");
+  }
+  if (request.headers.some(([field]) => field.toLowerCase() === "content-type")) {
+    components.push("content-type"); // §3.1.1: "Whenever Content-Type is received"
+  }
+  const keyid = "eip155:" + chainId + ":" + address.toLowerCase();
+  const params = [["created", created], ["expires", created + validity], ["nonce", nonce],
+                  ["keyid", keyid], ["tag", "erc8128"]];
+  const paramsText = signatureParams(components, params);
+  const base = signatureBase(request, components, paramsText);
+  const signature = normaliseV(hexToBytes(await sign(base)));
+  request.headers.push(["Signature-Input", label + "=" + paramsText]);
+  request.headers.push(["Signature", label + "=:" + base64(signature) + ":"]);
+  return { headers: request.headers, body: bodyBytes.length > 0 ? body : null, base, keyid,
+           contentDigest: digest, signature: "0x" + bytesToHex(signature) };
+}
+
+// ERC-8128 §3.4.3 wants v as 27 or 28; some wallets answer 0 or 1 (decision D59).
+function normaliseV(signature) {
+  if (signature.length !== 65) throw new Error("expected a 65-byte signature from the wallet");
+  if (signature[64] < 27) signature[64] += 27;
+  return signature;
+}
+
+// personal_sign takes the message as 0x-hex of its bytes (EIP-1193 wallets; ERC-191).
+export function personalSignParams(base, address) {
+  return ["0x" + bytesToHex(encoder.encode(base)), address];
+}

@@ -1,0 +1,372 @@
+"""The inspector and the owner console in a real browser: Debian's chromium, driven by Selenium
+through /usr/bin/chromedriver (no browser download). Marked ``services`` (tests/conftest.py).
+
+The console's wallet is an EIP-1193 provider injected into the page whose ``personal_sign`` is
+the reference implementation: the page's requests wait in ``window.__wallet.pending``, this test
+signs each with :func:`erc8128.personal_sign.sign_message` and hands the signature back. So
+every owner action below is a request whose signature base the page's JavaScript built and the
+reference verifier in the server accepted byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
+
+from erc8128.addresses import address_of
+from erc8128.client import Client, Signer, redeem_invite, request_access
+from erc8128.message import Request, request_from_wire
+from erc8128.nonces.memory import MemoryReplayStore
+from erc8128.personal_sign import sign_message
+from erc8128.server import ServerConfig, start_server
+from erc8128.server.lifecycle import RunningServer
+from erc8128.server.pages import raw_request_text
+from erc8128.verify import verify_request
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+OWNER_KEY = hashlib.sha256(b"browser test owner").digest()  # a test key: never use it
+OWNER = address_of(OWNER_KEY)
+
+# The injected wallet: accounts and chain at once, personal_sign through the test (see above).
+WALLET_SHIM = """
+window.__wallet = {pending: [], resolvers: {}, next: 0};
+window.ethereum = {request: ({method, params}) => {
+  if (method === "eth_requestAccounts" || method === "eth_accounts")
+    return Promise.resolve([arguments[0]]);
+  if (method === "eth_chainId") return Promise.resolve("0x1");
+  if (method === "personal_sign") return new Promise((resolve) => {
+    const id = window.__wallet.next++;
+    window.__wallet.resolvers[id] = resolve;
+    window.__wallet.pending.push({id: id, message: params[0], address: params[1]});
+  });
+  return Promise.reject(new Error("unsupported " + method));
+}};
+"""
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    with start_server(ServerConfig(port=0)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Any]:
+    if shutil.which(CHROMIUM) is None or shutil.which(CHROMEDRIVER) is None:
+        pytest.fail("apt-get install chromium chromium-driver (./scripts/test does)",
+                    pytrace=False)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--disable-gpu", "--window-size=1280,1000"):
+        options.add_argument(argument)
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    browser.set_script_timeout(10)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+def wait_for(condition: Callable[[], Any], *, timeout: float = 10.0, pump: Any = None) -> Any:
+    """Poll ``condition`` until truthy; meanwhile sign whatever the page asks the wallet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if pump is not None:
+            sign_pending(pump)
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        time.sleep(0.05)
+
+
+def sign_pending(browser: Any) -> None:
+    pending = browser.execute_script(
+        "return window.__wallet ? window.__wallet.pending.splice(0) : []")
+    for ask in pending:
+        assert ask["address"] == OWNER
+        message = bytes.fromhex(ask["message"][2:])
+        signature = sign_message(OWNER_KEY, message)  # the reference ERC-191 personal_sign
+        browser.execute_script("window.__wallet.resolvers[arguments[0]](arguments[1])",
+                               ask["id"], "0x" + signature.hex())
+
+
+def text(browser: Any, element_id: str) -> str:
+    return str(browser.find_element(By.ID, element_id).text)
+
+
+def open_page(browser: Any, url: str) -> None:
+    browser.get(url)
+    wait_for(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+
+
+# ---- the inspector ---------------------------------------------------------------------------
+EXAMPLES = {
+    # example id: (verdict, failing step, reason)
+    "draft-positive": ("verified", None, None),
+    "replay": ("rejected", 18, "nonce_reused"),
+    "tampered-body": ("rejected", 12, "bad_content_digest"),
+    "legacy": ("verified", None, None),
+    "class-bound": ("rejected", 11, "insufficient_coverage"),
+}
+
+
+def test_every_example_shows_its_verdict_and_failing_step(driver: Any,
+                                                           server: RunningServer) -> None:
+    open_page(driver, server.url + "/")
+    for example_id, (verdict, failing, reason) in EXAMPLES.items():
+        driver.execute_script("document.getElementById('result').replaceChildren()")
+        Select(driver.find_element(By.ID, "example")).select_by_value(example_id)
+        shown = wait_for(lambda: driver.find_elements(By.ID, "verdict"))
+        assert shown[0].get_attribute("data-verdict") == verdict, example_id
+        failed = driver.find_elements(By.CSS_SELECTOR, "#steps tr.fail")
+        if failing is None:
+            assert failed == []
+            assert len(driver.find_elements(By.CSS_SELECTOR, "#steps tbody tr.pass")) >= 18
+        else:
+            assert [row.get_attribute("data-step") for row in failed] == [str(failing)]
+            assert reason in failed[0].text
+            # Highlighted: the failing row is painted differently from a passing one.
+            passing = driver.find_element(By.CSS_SELECTOR, "#steps tr.pass td")
+            colour = failed[0].find_element(By.TAG_NAME, "td").value_of_css_property
+            assert colour("background-color") != passing.value_of_css_property("background-color")
+        assert reason is None or reason in text(driver, "verdict")
+
+
+def test_the_positive_vector_is_decoded_line_by_line(driver: Any, server: RunningServer) -> None:
+    open_page(driver, server.url + "/")
+    Select(driver.find_element(By.ID, "example")).select_by_value("draft-positive")
+    wait_for(lambda: driver.find_elements(By.ID, "base-request"))
+    lines = driver.find_elements(By.CSS_SELECTOR, "#base-request .base-line code")
+    assert lines[0].text == '"@scheme": https'
+    assert lines[-1].text.startswith('"@signature-params": ("@scheme"')
+    page = text(driver, "result")
+    # The draft's H and the recovered signer (vectors/third_party/erc8128-draft).
+    assert "0xa7a6074cd2ab23379c04a8839a3566e98689326367a0ad9cd8ef389a961f96de" in page
+    assert "equals the keyid address" in page
+
+
+def test_permalink_keeps_the_request_in_the_fragment(driver: Any, server: RunningServer) -> None:
+    open_page(driver, server.url + "/")
+    Select(driver.find_element(By.ID, "example")).select_by_value("tampered-body")
+    wait_for(lambda: driver.find_elements(By.ID, "verdict"))
+    link = driver.find_element(By.ID, "permalink").get_attribute("href")
+    assert "#r=" in link and "?" not in link.split("#")[0]
+    driver.get("about:blank")
+    open_page(driver, link)
+    wait_for(lambda: driver.find_elements(By.ID, "verdict"))
+    assert "bad_content_digest" in text(driver, "verdict")
+
+
+def test_malformed_and_oversized_requests_get_a_clear_message(driver: Any,
+                                                              server: RunningServer) -> None:
+    open_page(driver, server.url + "/")
+    raw = driver.find_element(By.ID, "raw")
+    raw.send_keys("this is not an HTTP request")
+    driver.find_element(By.ID, "inspect").click()
+    message = wait_for(lambda: text(driver, "inspect-error"))
+    assert message.startswith("Cannot inspect this:")
+    driver.execute_script(
+        "document.getElementById('raw').value = 'GET / HTTP/1.1\\nHost: a\\n\\n' + "
+        "'x'.repeat(1024 * 1024)")
+    driver.find_element(By.ID, "inspect").click()
+    message = wait_for(lambda: "bytes" in text(driver, "inspect-error")
+                       and text(driver, "inspect-error"))
+    assert "1,048,600 bytes" in message and "at most 65,536 bytes" in message
+
+
+def test_build_tab_round_trip_verifies_in_python(driver: Any, server: RunningServer) -> None:
+    open_page(driver, server.url + "/")
+    driver.find_element(By.ID, "tab-build").click()
+    driver.find_element(By.ID, "build-key-new").click()
+    driver.find_element(By.ID, "build").click()
+    raw_text = wait_for(lambda: driver.find_elements(By.ID, "build-raw"))[0].text
+    assert "Content-Digest: sha-256=:k6I5cakU5erL8KjSUVTNownDwccvu5kU1Hxg88toFYg=:" in raw_text
+    # What the page built and shows verifies with the reference verifier, here in Python.
+    head, _, body = raw_text.partition("\n\n")
+    lines = head.split("\n")
+    request = request_from_wire(lines[0], lines[1:], body.encode("utf-8"), scheme="https",
+                                authority="api.example")
+    created = int(text(driver, "build-values").split("created=")[1].split(";")[0])
+    verified = verify_request(request, now=created,
+                              nonces=MemoryReplayStore(clock=lambda: float(created)))
+    throwaway = text(driver, "throwaway").rsplit(" ", 1)[1]
+    assert verified.address == address_of(bytes.fromhex(throwaway[2:]))
+    # ...and the page's own inspector agrees.
+    driver.find_element(By.ID, "build-inspect").click()
+    shown = wait_for(lambda: driver.find_elements(By.ID, "verdict"))
+    assert shown[0].get_attribute("data-verdict") == "verified"
+
+
+# ---- the owner console -----------------------------------------------------------------------
+def test_console_runs_the_whole_onboarding(driver: Any, server: RunningServer) -> None:
+    open_page(driver, server.url + "/console")
+    driver.execute_script(WALLET_SHIM, OWNER)
+    driver.find_element(By.ID, "connect").click()
+    wait_for(lambda: OWNER in text(driver, "account"))
+
+    # Create a project: the first request the page signs.
+    name = driver.find_element(By.ID, "project-name")
+    name.clear()
+    name.send_keys("Browser bots")
+    driver.find_element(By.ID, "create-project").click()
+    project_id = wait_for(lambda: text(driver, "current-project"), pump=driver)
+    listed = Client(server.url, Signer(OWNER_KEY)).get("/api/projects").json()["projects"]
+    assert {"id": project_id, "name": "Browser bots", "owner": OWNER,
+            "auto_approve": False} in listed
+
+    # An invite, redeemed by an agent using the Python client.
+    driver.find_element(By.ID, "create-invite").click()
+    code = wait_for(lambda: text(driver, "invite-code"), pump=driver)
+    invited = Client(server.url, Signer.generate())
+    assert redeem_invite(invited, code, "invited-agent").status == "approved"
+
+    # Another agent asks for access; the owner sees it pending and approves it.
+    asking = Client(server.url, Signer.generate())
+    assert request_access(asking, project_id, "asking-agent").status == "pending"
+    assert asking.get(f"/api/projects/{project_id}/echo").status == 401
+    driver.find_element(By.ID, "agents-refresh").click()
+    row = f"#agents-table tr[data-address='{asking.signer.address}']"
+    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, row), pump=driver)
+    Select(driver.find_element(By.ID, "agents-filter")).select_by_value("pending")
+    pending = driver.find_elements(By.CSS_SELECTOR, "#agents-table tbody tr")
+    assert [r.get_attribute("data-address") for r in pending] == [asking.signer.address]
+    pending[0].find_element(By.CSS_SELECTOR, "button[data-action='approve']").click()
+    wait_for(lambda: not driver.find_elements(By.CSS_SELECTOR, "#agents-table tbody tr"),
+             pump=driver)  # the pending filter is now empty
+    assert asking.get(f"/api/projects/{project_id}/echo").status == 200
+    assert invited.get(f"/api/projects/{project_id}/echo").status == 200
+
+    # The audit log shows both agents' calls, filterable and paged.
+    driver.find_element(By.ID, "audit-refresh").click()
+    wait_for(lambda: "of" in text(driver, "audit-info"), pump=driver)
+    driver.find_element(By.ID, "audit-agent").send_keys(asking.signer.address)
+    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#audit-table tbody tr")]
+    assert any(f"GET /api/projects/{project_id}/echo 200 accepted" in r for r in rows), rows
+    assert any(f"POST /api/projects/{project_id}/request-access 202" in r for r in rows), rows
+    driver.find_element(By.ID, "audit-agent").clear()
+    driver.find_element(By.ID, "audit-agent").send_keys(" ")  # an input event: filter off
+    Select(driver.find_element(By.ID, "audit-outcome")).select_by_value("refused")
+    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#audit-table tbody tr")]
+    # The pending agent's call, refused before its signature counted: no verified agent.
+    assert len(rows) == 1 and "(not verified)" in rows[0], rows
+    assert f"GET /api/projects/{project_id}/echo 401 refused principal_not_allowed" in rows[0]
+    Select(driver.find_element(By.ID, "audit-outcome")).select_by_value("accepted")
+    info = text(driver, "audit-info")
+    total = int(info.split(" of ")[1].split(" ")[0])
+    assert total >= 10 and info.startswith("entries 1–10")  # 10 a page
+    driver.find_element(By.ID, "audit-next").click()
+    assert text(driver, "audit-info").startswith("entries 11–")
+
+    # Early invalidation, signed like the rest.
+    driver.find_element(By.ID, "invalidate").click()
+    result = wait_for(lambda: text(driver, "invalidate-result"), pump=driver)
+    assert json.loads(result)["not_before"] > 0
+    assert driver.find_elements(By.CSS_SELECTOR, "#status.error") == []
+
+
+def test_console_warns_when_the_wallet_is_on_a_chain_the_server_does_not_serve(
+        driver: Any, server: RunningServer) -> None:
+    open_page(driver, server.url + "/console")
+    wait_for(lambda: text(driver, "chains") == "eip155:1")
+    driver.execute_script(WALLET_SHIM.replace('"0x1"', '"0x2105"'), OWNER)  # Base, 8453
+    driver.find_element(By.ID, "connect").click()
+    message = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#status.error"))[0].text
+    assert "chain 8453" in message and "eip155:1" in message
+
+
+def test_console_request_verifies_with_the_reference_verifier(driver: Any,
+                                                              server: RunningServer) -> None:
+    """The page's JavaScript signature base, checked directly: the page signs a request with
+    a body (so Content-Digest and content-type are covered) and the test verifies it."""
+    open_page(driver, server.url + "/console")
+    # Two steps: start the signing, read M, sign it in Python, resolve, read the headers.
+    driver.execute_script(
+        """
+        window.__signed = null;
+        import("/static/erc8128.js").then((m) => m.signRequest({
+          method: "POST", url: "https://api.example/items?view=full",
+          headers: [["Content-Type", "application/json"]], body: '{"hello":"wörld"}',
+          address: arguments[0], chainId: 1, created: 1700000000, nonce: "n-1",
+          sign: (base) => new Promise((resolve) => { window.__base = base;
+                                                     window.__resolve = resolve; }),
+        })).then((signed) => { window.__signed = signed; });
+        """, OWNER)
+    base = wait_for(lambda: driver.execute_script("return window.__base || null"))
+    signature = sign_message(OWNER_KEY, base.encode("ascii"))
+    # Decision D59: a wallet answering v as 0/1 is normalised to 27/28 by the page.
+    assert signature[64] in (27, 28)
+    wallet_answer = signature[:64] + bytes([signature[64] - 27])
+    driver.execute_script("window.__resolve(arguments[0])", "0x" + wallet_answer.hex())
+    signed = wait_for(lambda: driver.execute_script("return window.__signed"))
+    request = Request("POST", "https://api.example/items?view=full",
+                      tuple((n, v) for n, v in signed["headers"]),
+                      '{"hello":"wörld"}'.encode())
+    verified = verify_request(request, now=1700000001,
+                              nonces=MemoryReplayStore(clock=lambda: 1700000001.0))
+    assert verified.address == OWNER
+    assert verified.signature_base == base
+    assert verified.request_bound and not verified.replayable
+    assert signed["signature"] == "0x" + signature.hex()
+    assert "content-digest" in raw_request_text(request).lower()
+
+
+# ---- keyboard and small screens ----------------------------------------------------------------
+def test_inspector_works_by_keyboard_alone(driver: Any, server: RunningServer) -> None:
+    """Tab to the example list, pick an example with the arrow keys, Tab to Inspect, Enter."""
+    open_page(driver, server.url + "/")
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.click()
+    reached: list[str] = []
+    for _ in range(40):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        reached.append(driver.switch_to.active_element.get_attribute("id") or "")
+        if reached[-1] == "example":
+            break
+    assert reached[-1] == "example", reached
+    ActionChains(driver).send_keys(Keys.ARROW_DOWN).perform()  # the first example
+    verdict = wait_for(lambda: driver.find_elements(By.ID, "verdict"))
+    assert verdict[0].get_attribute("data-verdict") == "verified"
+    for _ in range(40):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        if driver.switch_to.active_element.get_attribute("id") == "inspect":
+            break
+    driver.execute_script("document.getElementById('result').replaceChildren()")
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    assert wait_for(lambda: driver.find_elements(By.ID, "verdict"))
+    # The tabs follow the arrow keys.
+    driver.find_element(By.ID, "tab-inspect").send_keys(Keys.ARROW_RIGHT)
+    assert driver.switch_to.active_element.get_attribute("id") == "tab-build"
+    assert driver.find_element(By.ID, "panel-build").is_displayed()
+    assert not driver.find_element(By.ID, "panel-inspect").is_displayed()
+
+
+@pytest.mark.parametrize("page", ["/", "/console"])
+def test_pages_fit_a_phone_screen(driver: Any, server: RunningServer, page: str) -> None:
+    """At 390 px nothing makes the page scroll sideways (wide tables scroll in their box)."""
+    driver.set_window_size(390, 844)
+    try:
+        open_page(driver, server.url + page)
+        if page == "/":
+            Select(driver.find_element(By.ID, "example")).select_by_value("tampered-body")
+            wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#steps tr.fail"))
+        width = driver.execute_script("return document.documentElement.clientWidth")
+        scroll = driver.execute_script("return document.documentElement.scrollWidth")
+        assert scroll <= width, (scroll, width)
+    finally:
+        driver.set_window_size(1280, 1000)
