@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
+from erc8128 import accelerate
+from erc8128.errors import Erc8128Error
 from erc8128.rpc import RpcAccountState
 from erc8128.server.lifecycle import (
     DEFAULT_HOST,
@@ -39,7 +41,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="replay store and early-invalidation state (shared by every "
                         "instance on the same backend): memory, sqlite:PATH or "
                         "redis://HOST:PORT/DB")
-    parser.add_argument("--db", default=None, help="SQLite file for the app (default: memory)")
+    parser.add_argument("--db", default=None,
+                        help="SQLite file for projects, agents and the audit log (default: "
+                        "memory, lost on restart; a warning says so at start)")
+    parser.add_argument("--backend", default=None, metavar="NAME",
+                        help="crypto backend: pure, pycryptodome or coincurve (default: "
+                        "$ERC8128_BACKEND, else pure); checked at start")
     parser.add_argument("--tls-cert", default=None, help="PEM certificate chain for HTTPS")
     parser.add_argument("--tls-key", default=None, help="PEM private key for HTTPS")
     parser.add_argument("--max-validity", type=int, default=300,
@@ -91,8 +98,22 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until SIGTERM or Ctrl-C; 0 on a clean shutdown."""
-    server = start_server(config_from_args(args), in_thread=False)
+    """Serve until SIGTERM or Ctrl-C; 0 on a clean shutdown; 2 and one line on stderr for a
+    configuration error (decision D38)."""
+    try:
+        if args.backend is not None:
+            # The backend is process-wide: the verifier's recoveries and hashes use it.
+            accelerate.use_backend(args.backend)
+        config = config_from_args(args)
+        server = start_server(config, in_thread=False)
+    except Erc8128Error as error:
+        print(f"erc8128 serve: {error}", file=sys.stderr)
+        return 2
+    if config.db is None or config.db == ":memory:":
+        # Decision D38: app data stays in memory by default (no file appears unasked), and the
+        # operator is told once, at start.
+        print("erc8128 serve: warning: no --db: projects, agents, invites and the audit log "
+              "are kept in memory and lost when the server stops", file=sys.stderr, flush=True)
     stopping = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
