@@ -246,6 +246,17 @@ class VerifierHTTPServer(ThreadingHTTPServer):
                 pass
 
 
+def _host_is_valid(value: str) -> bool:
+    """RFC 9110 §7.2 ``Host = uri-host [ ":" port ]``: an authority with nothing around it."""
+    if any(character in "/?#@" or character.isspace() for character in value):
+        return False
+    try:
+        authority(f"http://{value}/")
+    except MessageComponentError:
+        return False
+    return True
+
+
 def _address(client_address: Any) -> str:
     """The client's IP address (the budgets' key)."""
     if isinstance(client_address, tuple) and client_address:
@@ -495,12 +506,9 @@ class RequestHandler(BaseHTTPRequestHandler):
                                   f"expected one Host field line, got {len(hosts)}")
         if not hosts[0]:
             raise FrontEndRefusal(400, "invalid_host", "expected a non-empty Host value")
-        try:
-            # RFC 9110 §7.2: Host = uri-host [ ":" port ] (RFC 3986 §3.2.2); "a b" is no host.
-            authority(f"http://{hosts[0]}/")
-        except MessageComponentError:
-            raise FrontEndRefusal(400, "invalid_host",
-                                  "expected Host as uri-host [ \":\" port ]") from None
+        # RFC 9110 §7.2: Host = uri-host [ ":" port ] (RFC 3986 §3.2.2); "a b" is no host.
+        if not _host_is_valid(hosts[0]):
+            raise FrontEndRefusal(400, "invalid_host", "expected Host as uri-host [ \":\" port ]")
         # RFC 9112 §6.1: "A server that receives a request message with a transfer coding it
         # does not understand SHOULD respond with 501 (Not Implemented)." Chunked bodies are
         # not supported here at all: the body must be framed by Content-Length.
