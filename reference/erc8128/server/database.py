@@ -85,16 +85,18 @@ class AppDatabase:
             connection = self._idle.pop() if self._idle else None
         if connection is None:
             connection = self._connect()
-        healthy = False
         try:
             yield connection
-            healthy = True
         finally:
+            # A connection goes back to the pool unless a transaction is still open on it (a
+            # failed rollback). Keeping it open also keeps SQLite from checkpointing and
+            # removing the WAL file, as it does when the last connection closes.
+            pooled = False
             with self._pool_lock:
-                if healthy and not self._closed:
+                if not connection.in_transaction and not self._closed:
                     self._idle.append(connection)
-                    connection = None
-            if connection is not None:
+                    pooled = True
+            if not pooled:
                 connection.close()
 
     @contextmanager
