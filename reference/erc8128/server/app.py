@@ -214,7 +214,7 @@ CREATE INDEX IF NOT EXISTS audit_by_project ON audit(project_id, id);
 
 def _outcome(status: int) -> str:
     """The audit outcome of an answer after verification: accepted (2xx), forbidden (403) or
-    rejected (other application errors). A signature-layer failure is recorded as refused."""
+    rejected (other application errors). A signature-layer failure is not audited (D35)."""
     if status < 300:
         return "accepted"
     if status == 403:
@@ -348,15 +348,14 @@ class App:
 
     @staticmethod
     def _audit(cursor: sqlite3.Cursor, project_id: str, request: Request, *, now: int,
-               agent: str | None, status: int, reason: str | None = None,
-               outcome: str | None = None) -> None:
+               agent: str | None, status: int, reason: str | None = None) -> None:
         """One audit entry: when, which verified agent, what, result (decision D35: only
         requests whose signature verified are written here)."""
         cursor.execute(
             "INSERT INTO audit (project_id, time, agent, method, path, status, outcome, reason) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (project_id, now, agent, request.method, path(request.target_uri), status,
-             outcome if outcome is not None else _outcome(status), reason),
+             _outcome(status), reason),
         )
         entry_id = cursor.lastrowid
         if entry_id is not None and entry_id % AUDIT_PRUNE_EVERY == 0:
@@ -367,11 +366,11 @@ class App:
                 (project_id, project_id, AUDIT_RETAINED),
             )
 
-    def _audit_alone(self, project_id: str, request: Request, handled: Handled, *, now: int,
-                     outcome: str | None = None) -> Handled:
+    def _audit_alone(self, project_id: str, request: Request, handled: Handled, *, now: int
+                     ) -> Handled:
         with self._transaction() as cursor:
             self._audit(cursor, project_id, request, now=now, agent=handled.agent,
-                        status=handled.response.status, reason=handled.reason, outcome=outcome)
+                        status=handled.response.status, reason=handled.reason)
         return handled
 
     def _log(self, cursor: sqlite3.Cursor, call: _Call, status: int) -> None:
