@@ -59,7 +59,8 @@ def problem_of(raw: bytes) -> dict[str, object]:
 def wire(server: RunningServer, request: Request) -> bytes:
     target = "/" + request.target_uri.split("://", 1)[1].split("/", 1)[1]
     lines = [f"{request.method} {target} HTTP/1.1", f"Host: 127.0.0.1:{server.port}"]
-    lines += [f"{name}: {value}" for name, value in request.headers]
+    lines += [f"{name}: {value}" for name, value in request.headers if name != "Connection"]
+    lines.append("Connection: close")
     if request.body is not None:
         lines.append(f"Content-Length: {len(request.body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (request.body or b"")
@@ -78,7 +79,6 @@ def bogus_candidates(server: RunningServer, count: int = 8) -> bytes:
     headers = (
         ("Signature-Input", ", ".join(member for member, _ in members[:count])),
         ("Signature", ", ".join(f"eth{i}={members[i + 1][1]}" for i in range(count))),
-        ("Connection", "close"),
     )
     return wire(server, Request("GET", server.url + "/api/whoami", headers, None))
 
@@ -188,6 +188,24 @@ def test_budget_is_charged_per_failed_candidate_not_per_request() -> None:
             assert status_of(read_answer(connection)) == 401
         with connect(server) as connection:
             assert status_of(read_answer(connection)) == 429
+
+
+def test_failures_before_cryptography_are_not_charged() -> None:
+    with serving(failure_budget=2, failure_window_sec=60.0) as server:
+        for _ in range(20):  # unsigned: refused before any recovery
+            with connect(server) as connection:
+                connection.sendall(f"GET /api/whoami HTTP/1.1\r\nHost: 127.0.0.1:{server.port}"
+                                   "\r\nConnection: close\r\n\r\n".encode())
+                assert status_of(read_answer(connection)) == 401
+        # A replayed request is charged: the recovery runs before the replay check.
+        replayed = LEGIT.sign(server.url, "GET", "/api/whoami").request
+        wired = wire(server, replayed)
+        statuses = []
+        for _ in range(4):
+            with connect(server) as connection:
+                connection.sendall(wired)
+                statuses.append(status_of(read_answer(connection)))
+        assert statuses == [200, 401, 401, 429]
 
 
 def test_invite_code_guessing_is_throttled() -> None:

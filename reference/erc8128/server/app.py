@@ -79,6 +79,11 @@ MAX_AUDIT_ENTRIES: Final = 1000
 AUDIT_RETAINED: Final = 10_000
 AUDIT_PRUNE_EVERY: Final = 256
 MAX_REFUSALS: Final = 1000
+# Decision D34: the candidate failures that cost the verifier a public-key recovery (SPEC.md
+# §4.17 Universal Account verification, §4.18 nonce consumption), plus the Principal policy
+# (whose place in the order may move after recovery); only these are charged to the client's
+# failed-verification budget. Earlier failures (parse, limits, keyid, time, coverage) are cheap.
+CHARGED_REASONS: Final = frozenset({"bad_signature", "nonce_reused", "principal_not_allowed"})
 # Decision D36: projects per owner; a page of the public list.
 MAX_PROJECTS_PER_OWNER: Final = 100
 MAX_PROJECTS_PAGE: Final = 1000
@@ -162,7 +167,8 @@ class Handled:
     reason: str | None = None  # the stable code of a refusal
     agent: str | None = None  # the verified signer address, when one verified
     # Failed verifications this answer charges to the client's budget (decision D34): the number
-    # of candidates that failed, or 1 for an unknown invite code (guessing is throttled too).
+    # of candidates that failed with a CHARGED_REASONS code, or 1 for an unknown invite code
+    # (guessing is throttled too).
     cost: int = 0
 
 
@@ -458,7 +464,8 @@ class App:
         except VerificationError as error:
             refused = Handled(
                 failure_response(error, policy=policy, request=request), error.reason,
-                cost=max(1, len(error.candidate_failures)),
+                cost=sum(failure.reason in CHARGED_REASONS
+                         for failure in error.candidate_failures or (error,)),
             )
             # D35: an unverified request never writes to a project's audit log.
             return self._record_refusal(project_id, request, refused, now=now)
