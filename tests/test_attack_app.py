@@ -1,9 +1,13 @@
 """Resource attacks on the demo app over loopback (issue 11, findings 6 and 9; decisions D36,
-D37): huge JSON integers, the per-owner project quota, the paged public project list."""
+D37): huge JSON integers, the per-owner project quota, the paged public project list, the
+eviction of expired early-invalidation denials."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +92,29 @@ def test_bad_project_list_query_is_400(server: RunningServer, query: str) -> Non
     reply = send(server.bound_url, "GET", "/api/projects" + query)
     assert reply.status == 400, reply.body
     assert reply.json()["reason"] == "invalid_query"
+
+
+def test_expired_denials_are_evicted(tmp_path: Path) -> None:
+    """D36: expired per-signature denials do not accumulate (before: never evicted)."""
+    nonces = tmp_path / "state.db"
+    now = [float(int(time.time()))]
+    config = ServerConfig(port=0, nonces=f"sqlite:{nonces}")
+    with start_server(config, clock=lambda: now[0]) as server:
+        def deny(fingerprint: str) -> None:
+            signed = OWNER.sign(server.url, "POST", "/api/signatures/invalidate",
+                                {"fingerprint": fingerprint}, created=int(now[0]))
+            assert send_request(server.bound_url, signed.request).status == 200
+
+        def denials() -> int:
+            with sqlite3.connect(nonces) as connection:
+                (count,) = connection.execute(
+                    "SELECT COUNT(*) FROM erc8128_invalidation_denials").fetchone()
+            return int(count)
+
+        deny("0x" + "aa" * 32)
+        deny("0x" + "bb" * 32)
+        assert denials() == 2
+        # Past every denial's lifetime (max validity + 2 x skew = 360 s) and the eviction period.
+        now[0] += 400
+        deny("0x" + "cc" * 32)
+        assert denials() == 1

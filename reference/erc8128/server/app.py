@@ -84,6 +84,9 @@ MAX_REFUSALS: Final = 1000
 # (whose place in the order may move after recovery); only these are charged to the client's
 # failed-verification budget. Earlier failures (parse, limits, keyid, time, coverage) are cheap.
 CHARGED_REASONS: Final = frozenset({"bad_signature", "nonce_reused", "principal_not_allowed"})
+# Decision D36: expired per-signature denials are deleted at most this often (seconds), when the
+# invalidation endpoint writes a new one.
+EVICT_EVERY_SEC: Final = 60
 # Decision D36: projects per owner; a page of the public list.
 MAX_PROJECTS_PER_OWNER: Final = 100
 MAX_PROJECTS_PAGE: Final = 1000
@@ -263,6 +266,7 @@ class App:
         self._transaction = self._database.transaction
         self._query = self._database.query
         self._refusals: deque[Refusal] = deque(maxlen=MAX_REFUSALS)
+        self._evicted_at: int | None = None  # when expired denials were last deleted
         self._refusals_lock = threading.Lock()
         self._policies = self._route_policies()
         self._discovery = discovery_response(
@@ -734,6 +738,7 @@ class App:
                 # ERC-8128 §5.2: "per-`keyid` not-before timestamps"; never lowered.
                 self.invalidation.set_not_before(signer_id, not_before)
             if isinstance(fingerprint, str):
+                self._evict_expired_denials(call.now)
                 # A Replayable signature verifies at most until created + max validity + skew,
                 # and created is at most now + skew: deny it until then (ERC-8128 §5.2
                 # "per-signature invalidation (e.g., fingerprinting of the signature or
@@ -751,6 +756,21 @@ class App:
             # The shared state (SQLite, Redis) is down: the signer must not believe it worked.
             raise AppError(503, "invalidation_state_unavailable", error.message) from None
         return Handled(json_response(200, document), agent=call.agent)
+
+
+    def _evict_expired_denials(self, now: int) -> None:
+        """D36: a denial outlives the signature it denies by nothing (``until`` is when that
+        signature could last verify), so expired ones are deleted, at most every
+        EVICT_EVERY_SEC, by the endpoint that adds them: the state stays bounded by the rate of
+        verified invalidation requests times their lifetime. Every store in
+        erc8128.invalidation_stores has ``evict_expired``; another may lack it."""
+        evict = getattr(self.invalidation, "evict_expired", None)
+        if not callable(evict):
+            return
+        if self._evicted_at is not None and now - self._evicted_at < EVICT_EVERY_SEC:
+            return
+        self._evicted_at = now
+        evict(now)
 
 
 @dataclass(frozen=True)
