@@ -335,7 +335,9 @@ def test_owner_manages_agents_and_revocation_takes_effect(server: RunningServer)
     assert_challenge(call(server, OTHER, "GET", f"{base}/echo"), 401, "principal_not_allowed")
 
 
-def test_audit_records_verified_and_refused_requests(server: RunningServer) -> None:
+def test_audit_records_verified_requests_only(server: RunningServer) -> None:
+    """Decision D35: refusals before verification go to the server's bounded record, not to the
+    project's audit log."""
     project_id = make_project(server, auto_approve=True)
     base = f"/api/projects/{project_id}"
     assert call(server, AGENT, "GET", f"{base}/echo").status == 401
@@ -349,14 +351,18 @@ def test_audit_records_verified_and_refused_requests(server: RunningServer) -> N
     summary = [(e["agent"], e["method"], e["path"], e["outcome"], e["reason"]) for e in entries]
     assert summary == [
         (OWNER.address, "POST", "/api/projects", "accepted", None),
-        (None, "GET", f"{base}/echo", "refused", "principal_not_allowed"),
-        (None, "GET", f"{base}/echo", "refused", "signature_missing"),
         (AGENT.address, "POST", f"{base}/request-access", "accepted", None),
         (AGENT.address, "GET", f"{base}/echo", "accepted", None),
         (AGENT.address, "GET", f"{base}/audit", "forbidden", "forbidden"),
         (OWNER.address, "GET", f"{base}/audit", "accepted", None),
     ]
     assert all(isinstance(e["time"], int) for e in entries)
+    assert reply.json()["next_before"] is None
+    refused = [(r.project_id, r.path, r.status, r.reason) for r in server.app.refusals()]
+    assert refused[-2:] == [
+        (project_id, f"{base}/echo", 401, "principal_not_allowed"),
+        (project_id, f"{base}/echo", 401, "signature_missing"),
+    ]
 
 
 # ---- early invalidation (ERC-8128 §5.2) --------------------------------------------------------

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
+from erc8128 import accelerate
+from erc8128.errors import Erc8128Error
 from erc8128.rpc import RpcAccountState
 from erc8128.server.lifecycle import (
     DEFAULT_HOST,
@@ -43,7 +45,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="with --nonces memory, accept right after start signatures whose "
                         "window opened before it (by default they are refused: a restart "
                         "forgets the nonces used before it; SPEC.md D27)")
-    parser.add_argument("--db", default=None, help="SQLite file for the app (default: memory)")
+    parser.add_argument("--db", default=None,
+                        help="SQLite file for projects, agents and the audit log (default: "
+                        "memory, lost on restart; a warning says so at start)")
+    parser.add_argument("--backend", default=None, metavar="NAME",
+                        help="crypto backend: pure, pycryptodome or coincurve (default: "
+                        "$ERC8128_BACKEND, else pure); checked at start")
     parser.add_argument("--tls-cert", default=None, help="PEM certificate chain for HTTPS")
     parser.add_argument("--tls-key", default=None, help="PEM private key for HTTPS")
     parser.add_argument("--max-validity", type=int, default=300,
@@ -97,8 +104,22 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until SIGTERM or Ctrl-C; 0 on a clean shutdown."""
-    server = start_server(config_from_args(args), in_thread=False)
+    """Serve until SIGTERM or Ctrl-C; 0 on a clean shutdown; 2 and one line on stderr for a
+    configuration error (decision D38)."""
+    try:
+        if args.backend is not None:
+            # The backend is process-wide: the verifier's recoveries and hashes use it.
+            accelerate.use_backend(args.backend)
+        config = config_from_args(args)
+        server = start_server(config, in_thread=False)
+    except Erc8128Error as error:
+        print(f"erc8128 serve: {error}", file=sys.stderr)
+        return 2
+    if config.db is None or config.db == ":memory:":
+        # Decision D38: app data stays in memory by default (no file appears unasked), and the
+        # operator is told once, at start.
+        print("erc8128 serve: warning: no --db: projects, agents, invites and the audit log "
+              "are kept in memory and lost when the server stops", file=sys.stderr, flush=True)
     stopping = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -110,11 +131,11 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, request_stop)
     print(f"erc8128 serve: listening on {server.bound_url} (public URL {server.url})",
           flush=True)
-    config = server.app.policy
+    policy = server.app.policy
     if args.nonces == "memory" and args.restart_guard:
         # Decision D27: say why the first requests after a start are refused.
         print(f"erc8128 serve: restart guard: signatures whose window opened before the start "
-              f"are refused for {config.skew_sec} s (a restart forgets used nonces; "
+              f"are refused for {policy.skew_sec} s (a restart forgets used nonces; "
               f"--nonces sqlite:PATH keeps them, --no-restart-guard turns this off)",
               file=sys.stderr, flush=True)
     try:

@@ -27,8 +27,8 @@ import re
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
@@ -39,6 +39,7 @@ from erc8128.invalidation import MemoryInvalidationState
 from erc8128.invalidation_stores import InvalidationStore
 from erc8128.keyid import Account
 from erc8128.message import Request, ascii_lower, path
+from erc8128.message import query as query_of
 from erc8128.nonces.base import ReplayStore
 from erc8128.policy import VerifierPolicy
 from erc8128.server.challenge import (
@@ -46,6 +47,7 @@ from erc8128.server.challenge import (
     failure_response,
     problem_response,
 )
+from erc8128.server.database import AppDatabase, AppStoreUnavailable
 from erc8128.server.discovery import (
     WELL_KNOWN_PATH,
     ProtectedRoute,
@@ -71,7 +73,29 @@ AGENT_STATUSES: Final = ("pending", "approved", "denied", "revoked")
 MAX_NAME_CHARS: Final = 100
 MAX_INVITE_USES: Final = 1_000_000
 MAX_INVITE_SECONDS: Final = 30 * 24 * 3600
+# Decision D35: the project audit log holds verified requests only; a page has at most
+# MAX_AUDIT_ENTRIES entries, a project keeps its latest AUDIT_RETAINED entries (older ones are
+# pruned every AUDIT_PRUNE_EVERY inserts, so at most AUDIT_RETAINED + AUDIT_PRUNE_EVERY are kept);
+# refusals before verification go to a server-level ring of MAX_REFUSALS records.
 MAX_AUDIT_ENTRIES: Final = 1000
+AUDIT_RETAINED: Final = 10_000
+AUDIT_PRUNE_EVERY: Final = 256
+MAX_REFUSALS: Final = 1000
+# Decision D34: the candidate failures that cost the verifier a public-key recovery (SPEC.md
+# §4.17 Universal Account verification, §4.18 nonce consumption), plus the Principal policy
+# (whose place in the order may move after recovery); only these are charged to the client's
+# failed-verification budget. Earlier failures (parse, limits, keyid, time, coverage) are cheap.
+CHARGED_REASONS: Final = frozenset({"bad_signature", "nonce_reused", "principal_not_allowed"})
+# Decision D36: expired per-signature denials are deleted at most this often (seconds), when the
+# invalidation endpoint writes a new one.
+EVICT_EVERY_SEC: Final = 60
+# Decision D36: projects per owner; a page of the public list.
+MAX_PROJECTS_PER_OWNER: Final = 100
+MAX_PROJECTS_PAGE: Final = 1000
+DEFAULT_PROJECTS_PAGE: Final = 100
+# Decision D37: a JSON integer literal longer than this is refused before int() sees it
+# (CPython refuses int() of more than 4,300 digits with ValueError, which json.loads lets out).
+MAX_JSON_INTEGER_CHARS: Final = 20
 # ERC-8128 §7: "Numeric values MUST be JSON integers in the interoperable range"
 MAX_JSON_INTEGER: Final = 9007199254740991
 
@@ -147,6 +171,22 @@ class Handled:
     response: HttpResponse
     reason: str | None = None  # the stable code of a refusal
     agent: str | None = None  # the verified signer address, when one verified
+    # Failed verifications this answer charges to the client's budget (decision D34): the number
+    # of candidates that failed with a CHARGED_REASONS code, or 1 for an unknown invite code
+    # (guessing is throttled too).
+    cost: int = 0
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One request refused before any signature verified (the server-level record, D35)."""
+
+    time: int
+    project_id: str | None
+    method: str
+    path: str
+    status: int
+    reason: str
 
 
 def json_response(status: int, document: object, *, headers: tuple[tuple[str, str], ...] = ()
@@ -185,7 +225,7 @@ CREATE INDEX IF NOT EXISTS audit_by_project ON audit(project_id, id);
 
 def _outcome(status: int) -> str:
     """The audit outcome of an answer after verification: accepted (2xx), forbidden (403) or
-    rejected (other application errors). A signature-layer failure is recorded as refused."""
+    rejected (other application errors). A signature-layer failure is not audited (D35)."""
     if status < 300:
         return "accepted"
     if status == 403:
@@ -222,17 +262,14 @@ class App:
         self.accounts: AccountState = accounts if accounts is not None else NoCodeAccountState()
         self.name = name
         self._randbytes = randbytes
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            db_path, check_same_thread=False, isolation_level=None, timeout=5.0
+        self._database = AppDatabase(
+            db_path, schema=[statement for statement in _SCHEMA.split(";") if statement.strip()]
         )
-        self._db.execute("PRAGMA foreign_keys = ON")
-        if db_path != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
-        with self._transaction() as cursor:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    cursor.execute(statement)
+        self._transaction = self._database.transaction
+        self._query = self._database.query
+        self._refusals: deque[Refusal] = deque(maxlen=MAX_REFUSALS)
+        self._evicted_at: int | None = None  # when expired denials were last deleted
+        self._refusals_lock = threading.Lock()
         self._policies = self._route_policies()
         self.pages = Pages(policy=policy)  # the inspector and console pages (issue 13)
         self._discovery = discovery_response(
@@ -249,8 +286,21 @@ class App:
         )
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._database.close()
+
+    def refusals(self) -> tuple[Refusal, ...]:
+        """The latest requests refused before a signature verified, oldest first (at most
+        MAX_REFUSALS; the access log has every one)."""
+        with self._refusals_lock:
+            return tuple(self._refusals)
+
+    def _record_refusal(self, project_id: str | None, request: Request, handled: Handled, *,
+                        now: int) -> Handled:
+        with self._refusals_lock:
+            self._refusals.append(Refusal(now, project_id, request.method,
+                                          path(request.target_uri), handled.response.status,
+                                          handled.reason or "-"))
+        return handled
 
     # ---- policies -------------------------------------------------------------------------
     def _route_policies(self) -> dict[Auth, VerifierPolicy]:
@@ -281,23 +331,6 @@ class App:
         )
 
     # ---- database helpers -----------------------------------------------------------------
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Cursor]:
-        """One serialised write transaction: committed whole or rolled back whole."""
-        with self._lock:
-            cursor = self._db.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                yield cursor
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
-
-    def _query(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._db.execute(sql, parameters).fetchall()
-
     def _project(self, project_id: str) -> dict[str, Any] | None:
         rows = self._query(
             "SELECT id, name, owner, auto_approve, public FROM projects WHERE id = ?", (project_id,)
@@ -332,21 +365,29 @@ class App:
 
     @staticmethod
     def _audit(cursor: sqlite3.Cursor, project_id: str, request: Request, *, now: int,
-               agent: str | None, status: int, reason: str | None = None,
-               outcome: str | None = None) -> None:
-        """One audit entry: when, which verified agent (None if none verified), what, result."""
+               agent: str | None, status: int, reason: str | None = None) -> None:
+        """One audit entry: when, which verified agent, what, result (decision D35: only
+        requests whose signature verified are written here)."""
         cursor.execute(
             "INSERT INTO audit (project_id, time, agent, method, path, status, outcome, reason) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (project_id, now, agent, request.method, path(request.target_uri), status,
-             outcome if outcome is not None else _outcome(status), reason),
+             _outcome(status), reason),
         )
+        entry_id = cursor.lastrowid
+        if entry_id is not None and entry_id % AUDIT_PRUNE_EVERY == 0:
+            # Retention (D35): keep the project's latest AUDIT_RETAINED entries.
+            cursor.execute(
+                "DELETE FROM audit WHERE project_id = ? AND id <= (SELECT id FROM audit "
+                "WHERE project_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                (project_id, project_id, AUDIT_RETAINED),
+            )
 
-    def _audit_alone(self, project_id: str, request: Request, handled: Handled, *, now: int,
-                     outcome: str | None = None) -> Handled:
+    def _audit_alone(self, project_id: str, request: Request, handled: Handled, *, now: int
+                     ) -> Handled:
         with self._transaction() as cursor:
             self._audit(cursor, project_id, request, now=now, agent=handled.agent,
-                        status=handled.response.status, reason=handled.reason, outcome=outcome)
+                        status=handled.response.status, reason=handled.reason)
         return handled
 
     def _log(self, cursor: sqlite3.Cursor, call: _Call, status: int) -> None:
@@ -361,6 +402,15 @@ class App:
         page = self.pages.handle(request, now=now, client=client)
         if page is not None:
             return Handled(page)
+        try:
+            return self._route(request, now)
+        except AppStoreUnavailable as error:
+            # D37: a busy or full app database is a temporary condition: 503 + Retry-After.
+            response = problem_response(503, error.reason, error.message,
+                                        headers=(("Retry-After", "1"),))
+            return Handled(response, error.reason)
+
+    def _route(self, request: Request, now: int) -> Handled:
         request_path = path(request.target_uri)
         segments = tuple(request_path.split("/"))
         allowed: list[str] = []
@@ -388,13 +438,19 @@ class App:
         if route.name == "discovery":
             return Handled(self._discovery)
         if route.name == "list_projects":
-            return Handled(self._list_projects())
+            try:
+                return Handled(self._list_projects(request))
+            except AppError as error:
+                return Handled(_refusal(error), error.reason)
         project_id = bound.get("project_id")
         if "code" in bound:
             project_id = self._invite_project(bound["code"])
             if project_id is None:
-                return Handled(problem_response(404, "invite_not_found", "no such invite"),
-                               "invite_not_found")
+                # Invite codes are 128 random bits; guessing is throttled anyway (D34: each
+                # unknown code costs the address one failed verification).
+                refused = Handled(problem_response(404, "invite_not_found", "no such invite"),
+                                  "invite_not_found", cost=1)
+                return self._record_refusal(None, request, refused, now=now)
         project: dict[str, Any] | None = None
         if project_id is not None:
             project = self._project(project_id)
@@ -406,6 +462,10 @@ class App:
             if route.auth == "agent" and project_id is not None
             else self._policies[route.auth]
         )
+        if route.auth not in ("whoami", "invalidate"):
+            # D37: every other signed route writes to the app database; if it is locked now,
+            # answer 503 before verification consumes the nonce.
+            self._database.check_writable()
         try:
             verified = verify_request(
                 request,
@@ -417,11 +477,12 @@ class App:
             )
         except VerificationError as error:
             refused = Handled(
-                failure_response(error, policy=policy, request=request), error.reason
+                failure_response(error, policy=policy, request=request), error.reason,
+                cost=sum(failure.reason in CHARGED_REASONS
+                         for failure in error.candidate_failures or (error,)),
             )
-            if project_id is not None:
-                return self._audit_alone(project_id, request, refused, now=now, outcome="refused")
-            return refused
+            # D35: an unverified request never writes to a project's audit log.
+            return self._record_refusal(project_id, request, refused, now=now)
         call = _Call(request=request, now=now, verified=verified, project=project, bound=bound)
         try:
             return self._authorised(route, call)
@@ -467,15 +528,31 @@ class App:
         }
         return Handled(json_response(200, document), agent=call.agent)
 
-    def _list_projects(self) -> HttpResponse:
+    def _list_projects(self, request: Request) -> HttpResponse:
+        """A page of public projects in creation order (D36): ``?after=<project id>`` continues
+        after that project, ``limit`` is 1..MAX_PROJECTS_PAGE (DEFAULT_PROJECTS_PAGE)."""
+        parameters = _query_parameters(request, ("after", "limit"))
+        limit = _query_integer(parameters, "limit", 1, MAX_PROJECTS_PAGE, DEFAULT_PROJECTS_PAGE)
+        after = parameters.get("after")
+        cursor_key: tuple[int, str] = (-1, "")
+        if after is not None:
+            if _PROJECT_ID.fullmatch(after) is None:
+                raise AppError(400, "invalid_query", "expected 'after' as a project id")
+            found = self._query("SELECT created_at, id FROM projects WHERE id = ?", (after,))
+            if not found:
+                raise AppError(400, "invalid_query", "expected 'after' to name a project")
+            cursor_key = (int(found[0][0]), str(found[0][1]))
         rows = self._query(
             "SELECT id, name, owner, auto_approve FROM projects WHERE public = 1 "
-            "ORDER BY created_at, id"
+            "AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?",
+            (*cursor_key, limit + 1),
         )
         projects = [
-            {"id": r[0], "name": r[1], "owner": r[2], "auto_approve": bool(r[3])} for r in rows
+            {"id": r[0], "name": r[1], "owner": r[2], "auto_approve": bool(r[3])}
+            for r in rows[:limit]
         ]
-        return json_response(200, {"projects": projects})
+        next_after = projects[-1]["id"] if len(rows) > limit else None
+        return json_response(200, {"projects": projects, "next_after": next_after})
 
     def _create_project(self, call: _Call) -> Handled:
         body = _json_object(call.request)
@@ -484,6 +561,13 @@ class App:
         public = _boolean(body, "public", default=True)
         project_id = "p_" + self._randbytes(8).hex()
         with self._transaction() as cursor:
+            (owned,) = cursor.execute(
+                "SELECT COUNT(*) FROM projects WHERE owner = ?", (call.agent,)
+            ).fetchone()
+            if owned >= MAX_PROJECTS_PER_OWNER:
+                # D36: a per-owner quota bounds what one key can make the server store.
+                raise AppError(403, "project_quota_exceeded",
+                               f"expected at most {MAX_PROJECTS_PER_OWNER} projects per owner")
             cursor.execute(
                 "INSERT INTO projects (id, name, owner, auto_approve, public, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -610,19 +694,28 @@ class App:
         return Handled(json_response(200, {"agent": record}), agent=call.agent)
 
     def _list_audit(self, call: _Call) -> Handled:
+        """A page of the project's audit log, oldest first (D35): the latest ``limit`` entries
+        (1..MAX_AUDIT_ENTRIES, default MAX_AUDIT_ENTRIES) whose id is below ``before``; the
+        answer's ``next_before`` fetches the page before it (null: none left)."""
+        parameters = _query_parameters(call.request, ("before", "limit"))
+        limit = _query_integer(parameters, "limit", 1, MAX_AUDIT_ENTRIES, MAX_AUDIT_ENTRIES)
+        before = _query_integer(parameters, "before", 1, MAX_JSON_INTEGER, MAX_JSON_INTEGER)
         with self._transaction() as cursor:
             self._log(cursor, call, 200)
             rows = cursor.execute(
-                "SELECT time, agent, method, path, status, outcome, reason FROM audit "
-                "WHERE project_id = ? ORDER BY id DESC LIMIT ?",
-                (call.owned_project["id"], MAX_AUDIT_ENTRIES),
+                "SELECT id, time, agent, method, path, status, outcome, reason FROM audit "
+                "WHERE project_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                (call.owned_project["id"], before, limit + 1),
             ).fetchall()
+        page = rows[:limit]
         entries = [
-            {"time": r[0], "agent": r[1], "method": r[2], "path": r[3], "status": r[4],
-             "outcome": r[5], "reason": r[6]}
-            for r in reversed(rows)
+            {"id": r[0], "time": r[1], "agent": r[2], "method": r[3], "path": r[4],
+             "status": r[5], "outcome": r[6], "reason": r[7]}
+            for r in reversed(page)
         ]
-        return Handled(json_response(200, {"entries": entries}), agent=call.agent)
+        next_before = page[-1][0] if len(rows) > limit else None
+        document = {"entries": entries, "next_before": next_before}
+        return Handled(json_response(200, document), agent=call.agent)
 
     def _echo(self, call: _Call) -> Handled:
         document = {
@@ -655,6 +748,7 @@ class App:
                 # ERC-8128 §5.2: "per-`keyid` not-before timestamps"; never lowered.
                 self.invalidation.set_not_before(signer_id, not_before)
             if isinstance(fingerprint, str):
+                self._evict_expired_denials(call.now)
                 # A Replayable signature verifies at most until created + max validity + skew,
                 # and created is at most now + skew: deny it until then (ERC-8128 §5.2
                 # "per-signature invalidation (e.g., fingerprinting of the signature or
@@ -672,6 +766,21 @@ class App:
             # The shared state (SQLite, Redis) is down: the signer must not believe it worked.
             raise AppError(503, "invalidation_state_unavailable", error.message) from None
         return Handled(json_response(200, document), agent=call.agent)
+
+
+    def _evict_expired_denials(self, now: int) -> None:
+        """D36: a denial outlives the signature it denies by nothing (``until`` is when that
+        signature could last verify), so expired ones are deleted, at most every
+        EVICT_EVERY_SEC, by the endpoint that adds them: the state stays bounded by the rate of
+        verified invalidation requests times their lifetime. Every store in
+        erc8128.invalidation_stores has ``evict_expired``; another may lack it."""
+        evict = getattr(self.invalidation, "evict_expired", None)
+        if not callable(evict):
+            return
+        if self._evicted_at is not None and now - self._evicted_at < EVICT_EVERY_SEC:
+            return
+        self._evicted_at = now
+        evict(now)
 
 
 @dataclass(frozen=True)
@@ -734,6 +843,46 @@ def _reject_constant(name: str) -> object:
     raise AppError(400, "invalid_json", f"expected finite numbers, got {name}")
 
 
+def _bounded_int(literal: str) -> int:
+    # D37: the length is checked before conversion (int() of a 5,000-digit literal raises
+    # ValueError, and a long one costs quadratic time below that limit).
+    if len(literal) > MAX_JSON_INTEGER_CHARS:
+        raise AppError(400, "invalid_json",
+                       f"expected integers of at most {MAX_JSON_INTEGER_CHARS} characters, got "
+                       f"{len(literal)}")
+    return int(literal)
+
+
+def _query_parameters(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
+    """The query's ``name=value`` pairs: only ``allowed`` names, each at most once, values
+    taken as received (no percent-decoding: every value accepted here is plain ASCII)."""
+    text = query_of(request.target_uri)
+    parameters: dict[str, str] = {}
+    if not text:
+        return parameters
+    for pair in text.split("&"):
+        name, separator, value = pair.partition("=")
+        if not separator or name not in allowed:
+            raise AppError(400, "invalid_query", f"expected only {', '.join(allowed)} parameters")
+        if name in parameters:
+            raise AppError(400, "invalid_query", f"expected {name!r} at most once")
+        parameters[name] = value
+    return parameters
+
+
+def _query_integer(parameters: dict[str, str], name: str, low: int, high: int, default: int
+                   ) -> int:
+    value = parameters.get(name)
+    if value is None:
+        return default
+    if not value.isascii() or not value.isdigit() or len(value) > 16:
+        raise AppError(400, "invalid_query", f"expected {name!r} as 1 to 16 ASCII digits")
+    number = int(value)
+    if not low <= number <= high:
+        raise AppError(400, "invalid_query", f"expected {name!r} in {low}..{high}, got {number}")
+    return number
+
+
 def _json_object(request: Request) -> dict[str, Any]:
     """The request content as a JSON object (RFC 8259), or AppError 400/415."""
     content_types = request.field_lines("content-type")
@@ -744,7 +893,8 @@ def _json_object(request: Request) -> dict[str, Any]:
         text = (request.body or b"").decode("utf-8")
         check_depth(text)  # a deep document must not reach json.loads' recursion
         document = json.loads(
-            text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
+            text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant,
+            parse_int=_bounded_int,
         )
     except UnicodeDecodeError:
         raise AppError(400, "invalid_json", "expected UTF-8 JSON content") from None

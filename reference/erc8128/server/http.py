@@ -35,8 +35,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, TextIO
 
 from erc8128.errors import Erc8128Error, MessageComponentError
-from erc8128.message import Request, ascii_lower, request_from_wire
+from erc8128.message import Request, ascii_lower, authority, request_from_wire
 from erc8128.server.app import App, Handled
+from erc8128.server.budget import ConnectionCounter, FailureBudget
 from erc8128.server.challenge import HttpResponse, problem_response
 
 __all__ = [
@@ -61,10 +62,14 @@ class FrontEndLimits:
     header_bytes: int = 16 * 1024  # 431 above (all header lines, line ends included)
     body_bytes: int = 1024 * 1024  # 413 above
     timeout_sec: float = 10.0  # per socket read or write; an idle keep-alive connection closes
-    # Whole request (line, header section and content) once its first line has begun: a client
+    # Whole request (request line, header section and content) from its first byte on: a client
     # that trickles bytes just inside timeout_sec cannot hold a thread longer than this. 408 after.
     request_deadline_sec: float = 30.0
     max_connections: int = 256  # concurrent connections; 503 and close above
+    # Decision D34: per client address (see erc8128.server.budget).
+    connections_per_address: int = 32  # open connections; 429 and close above
+    failure_budget: int = 64  # failed candidate verifications per failure_window_sec; 429 above
+    failure_window_sec: float = 10.0
 
 
 def escape_for_log(text: str, limit: int = 200) -> str:
@@ -135,7 +140,9 @@ class VerifierHTTPServer(ThreadingHTTPServer):
         self.access_log = access_log
         self.ssl_context = ssl_context
         self._slots = threading.BoundedSemaphore(limits.max_connections)
-        self._open: set[socket.socket] = set()
+        self.budget = FailureBudget(limits.failure_budget, limits.failure_window_sec)
+        self._per_address = ConnectionCounter(limits.connections_per_address)
+        self._open: dict[Any, str] = {}  # open connection -> its client address
         self._open_lock = threading.Lock()
         self._log_lock = threading.Lock()
         super().__init__(address, RequestHandler)
@@ -159,18 +166,43 @@ class VerifierHTTPServer(ThreadingHTTPServer):
             )
         return connection, client_address
 
+    def _refuse_connection(self, request: Any, response: HttpResponse) -> None:
+        """Answer a connection refused at accept time (problem+json) and close it. Over TLS no
+        handshake was made, so the connection is only closed."""
+        if self.ssl_context is None:
+            with contextlib.suppress(OSError):
+                request.settimeout(1.0)
+                request.sendall(_serialise(response, close=True, head=False, clock=self.clock))
+        self.shutdown_request(request)
+
     def process_request(self, request: Any, client_address: Any) -> None:
+        address = _address(client_address)
+        wait = self.budget.retry_after(address)
+        if wait:
+            self._refuse_connection(request, _budget_refusal(wait))
+            self.log(f"{_client(client_address)} - - 429 failure_budget_exhausted")
+            return
         if not self._slots.acquire(blocking=False):
-            if self.ssl_context is None:
-                with contextlib.suppress(OSError):
-                    request.sendall(
-                        b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-                        b"Retry-After: 1\r\nConnection: close\r\n\r\n"
-                    )
-            self.shutdown_request(request)
+            # RFC 9110 §15.6.4: 503 "indicates that the server is currently unable to handle the
+            # request due to a temporary overload"
+            self._refuse_connection(request, problem_response(
+                503, "connection_limit",
+                f"expected at most {self.limits.max_connections} open connections",
+                headers=(("Retry-After", "1"),)))
+            self.log(f"{_client(client_address)} - - 503 connection_limit")
+            return
+        if not self._per_address.acquire(address):
+            self._slots.release()
+            # RFC 6585 §4: 429 "indicates that the user has sent too many requests in a given
+            # amount of time"
+            self._refuse_connection(request, problem_response(
+                429, "address_connection_limit",
+                f"expected at most {self.limits.connections_per_address} open connections "
+                "per client address", headers=(("Retry-After", "1"),)))
+            self.log(f"{_client(client_address)} - - 429 address_connection_limit")
             return
         with self._open_lock:
-            self._open.add(request)
+            self._open[request] = address
         try:
             super().process_request(request, client_address)
         except BaseException:
@@ -185,8 +217,9 @@ class VerifierHTTPServer(ThreadingHTTPServer):
 
     def _forget(self, request: Any) -> None:
         with self._open_lock:
-            if request in self._open:
-                self._open.discard(request)
+            address = self._open.pop(request, None)
+            if address is not None:
+                self._per_address.release(address)
                 self._slots.release()
 
     def close_connections(self) -> None:
@@ -211,6 +244,54 @@ class VerifierHTTPServer(ThreadingHTTPServer):
                 self.access_log.flush()
             except (OSError, ValueError):
                 pass
+
+
+def _host_is_valid(value: str) -> bool:
+    """RFC 9110 §7.2 ``Host = uri-host [ ":" port ]``: an authority with nothing around it."""
+    if any(character in "/?#@" or character.isspace() for character in value):
+        return False
+    try:
+        authority(f"http://{value}/")
+    except MessageComponentError:
+        return False
+    return True
+
+
+def _address(client_address: Any) -> str:
+    """The client's IP address (the budgets' key)."""
+    if isinstance(client_address, tuple) and client_address:
+        return str(client_address[0])
+    return str(client_address)
+
+
+def _budget_refusal(wait: int) -> HttpResponse:
+    # RFC 6585 §4: "The response representations SHOULD include details explaining the
+    # condition, and MAY include a Retry-After header indicating how long to wait before making
+    # a new request."
+    return problem_response(
+        429, "failure_budget_exhausted",
+        "too many failed verifications from this address; retry later",
+        headers=(("Retry-After", str(wait)),))
+
+
+def _serialise(response: HttpResponse, *, close: bool, head: bool,
+               clock: Callable[[], float]) -> bytes:
+    """The response on the wire: status line, its header lines, framing, content."""
+    try:
+        phrase = HTTPStatus(response.status).phrase
+    except ValueError:
+        phrase = "Unknown"
+    lines = [f"HTTP/1.1 {response.status} {phrase}"]
+    lines.extend(f"{name}: {value}" for name, value in response.headers)
+    lines.append(f"Content-Length: {len(response.body)}")
+    # RFC 9110 §6.6.1: "An origin server with a clock [...] MUST generate a Date header
+    # field" in 2xx, 3xx and 4xx responses.
+    lines.append(f"Date: {email.utils.formatdate(clock(), usegmt=True)}")
+    lines.append(f"Server: {_SERVER_NAME}")
+    if close:
+        lines.append("Connection: close")
+    # RFC 9110 §9.3.2: the server "MUST NOT send content in the response" to HEAD.
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if head else response.body)
 
 
 def _client(client_address: Any) -> str:
@@ -256,6 +337,15 @@ class RequestHandler(BaseHTTPRequestHandler):
             return
         request = received.request
         method, target = request.method, request.target_uri
+        address = _address(self.client_address)
+        wait = self.server.budget.retry_after(address)
+        if wait:
+            # Decision D34: an address that spent its failed-verification budget is refused
+            # before its request is verified (nothing parsed, nothing recovered).
+            exhausted = _budget_refusal(wait)
+            self._answer(exhausted, close=True, head=request.method == "HEAD")
+            self._log_line(method, target, 429, "failure_budget_exhausted")
+            return
         try:
             app = self.server.app
             handled = (
@@ -272,6 +362,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                 problem_response(500, "internal_error", "the server could not answer"),
                 "internal_error",
             )
+        self.server.budget.charge(address, handled.cost)
         close = not received.keep_alive
         try:
             self._answer(handled.response, close=close, head=request.method == "HEAD")
@@ -343,10 +434,17 @@ class RequestHandler(BaseHTTPRequestHandler):
         limits = self.server.limits
         # RFC 9112 §2.2: "a server that is expecting to receive and parse a request-line SHOULD
         # ignore at least one empty line (CRLF) received prior to the request-line."
-        self._deadline = None  # the first line may wait for timeout_sec (an idle connection)
+        self._deadline = None  # before its first byte, a request may wait for timeout_sec
         self.connection.settimeout(limits.timeout_sec)
-        raw_line = self._readline(limits.request_line_bytes + 3)
+        try:
+            if not self._reader.peek(1):
+                raise _ConnectionGone("end of input")
+        except (TimeoutError, OSError) as error:
+            raise _ConnectionGone(type(error).__name__) from None
+        # The deadline covers the request line too: a request line trickled one byte just inside
+        # timeout_sec cannot hold the connection past request_deadline_sec (issue 11, finding 2).
         self._deadline = time.monotonic() + limits.request_deadline_sec
+        raw_line = self._readline(limits.request_line_bytes + 3)
         if raw_line in (b"\r\n", b"\n"):
             raw_line = self._readline(limits.request_line_bytes + 3)
         if not raw_line:
@@ -409,6 +507,9 @@ class RequestHandler(BaseHTTPRequestHandler):
                                   f"expected one Host field line, got {len(hosts)}")
         if not hosts[0]:
             raise FrontEndRefusal(400, "invalid_host", "expected a non-empty Host value")
+        # RFC 9110 §7.2: Host = uri-host [ ":" port ] (RFC 3986 §3.2.2); "a b" is no host.
+        if not _host_is_valid(hosts[0]):
+            raise FrontEndRefusal(400, "invalid_host", "expected Host as uri-host [ \":\" port ]")
         # RFC 9112 §6.1: "A server that receives a request message with a transfer coding it
         # does not understand SHOULD respond with 501 (Not Implemented)." Chunked bodies are
         # not supported here at all: the body must be framed by Content-Length.
@@ -471,23 +572,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _answer(self, response: HttpResponse, *, close: bool, head: bool) -> None:
-        try:
-            phrase = HTTPStatus(response.status).phrase
-        except ValueError:
-            phrase = "Unknown"
-        lines = [f"HTTP/1.1 {response.status} {phrase}"]
-        lines.extend(f"{name}: {value}" for name, value in response.headers)
-        lines.append(f"Content-Length: {len(response.body)}")
-        # RFC 9110 §6.6.1: "An origin server with a clock [...] MUST generate a Date header
-        # field" in 2xx, 3xx and 4xx responses.
-        lines.append(f"Date: {email.utils.formatdate(self.server.clock(), usegmt=True)}")
-        lines.append(f"Server: {_SERVER_NAME}")
-        if close:
-            lines.append("Connection: close")
-        # RFC 9110 §9.3.2: the server "MUST NOT send content in the response" to HEAD.
-        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (
-            b"" if head else response.body
-        )
+        data = _serialise(response, close=close, head=head, clock=self.server.clock)
         try:
             self._write(data)
         except (TimeoutError, OSError):

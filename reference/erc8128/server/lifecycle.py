@@ -14,6 +14,7 @@ Usage::
 from __future__ import annotations
 
 import contextlib
+import os
 import ssl
 import threading
 import time
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Final, TextIO
 
+from erc8128 import accelerate
 from erc8128.accounts import AccountState, NoCodeAccountState
 from erc8128.errors import Erc8128Error
 from erc8128.invalidation import MemoryInvalidationState
@@ -47,6 +49,7 @@ __all__ = [
     "ConfigError",
     "RunningServer",
     "ServerConfig",
+    "check_config",
     "make_invalidation_state",
     "make_replay_store",
     "public_origin",
@@ -256,6 +259,31 @@ class RunningServer:
         self.stop()
 
 
+def check_config(config: ServerConfig) -> None:
+    """Decision D38: every configuration error is found before serving, as a ConfigError (or
+    another Erc8128Error) with one line of message, never a traceback or a late 500."""
+    if type(config.port) is not int or not 0 <= config.port <= 65535:
+        raise ConfigError("port_invalid", f"expected --port in 0..65535, got {config.port!r}")
+    if not isinstance(config.host, str) or not config.host or config.host.strip() != config.host:
+        raise ConfigError("host_invalid", f"expected --host as an address, got {config.host!r}")
+    if config.db is not None and config.db != ":memory:":
+        directory = os.path.dirname(os.path.abspath(config.db))
+        if not os.path.isdir(directory):
+            raise ConfigError("db_invalid", f"expected --db in an existing directory, got "
+                              f"{config.db!r} ({directory!r} does not exist)")
+        if os.path.isdir(config.db):
+            raise ConfigError("db_invalid", f"expected --db to name a file, got the directory "
+                              f"{config.db!r}")
+    if config.nonces.startswith("sqlite:"):
+        directory = os.path.dirname(os.path.abspath(config.nonces[len("sqlite:"):] or "."))
+        if not os.path.isdir(directory):
+            raise ConfigError("nonces_invalid", f"expected --nonces sqlite:PATH in an existing "
+                              f"directory, got {config.nonces!r}")
+    # An unknown or uninstalled ERC8128_BACKEND would otherwise answer 500 to every signed
+    # request: load it now (accelerate.BackendUnavailable is an Erc8128Error).
+    accelerate.selected_backend()
+
+
 def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time,
                  in_thread: bool = True) -> RunningServer:
     """Bind, build the state and (by default) serve in a daemon thread.
@@ -263,6 +291,7 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
     ``config.port = 0`` binds a free port; the returned ``url`` is the public URL (the bound
     address unless ``config.public_url`` says otherwise).
     """
+    check_config(config)
     policy = config.policy()
     accounts = config.accounts()
     context = _ssl_context(config)
@@ -270,19 +299,26 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
     invalidation: InvalidationStore | None = None
     bound_scheme = "https" if context is not None else "http"
     app: App | None = None
+    http_server: VerifierHTTPServer | None = None
     try:
         if config.public_url is not None:
             origin_scheme, origin_authority = public_origin(config.public_url)
-        http_server = VerifierHTTPServer(
-            (config.host, config.port),
-            app=None,  # set below, once the bound port (and so the public URL) is known
-            public_scheme=bound_scheme,
-            public_authority="",
-            limits=config.limits,
-            clock=clock,
-            access_log=config.access_log,
-            ssl_context=context,
-        )
+        try:
+            http_server = VerifierHTTPServer(
+                (config.host, config.port),
+                app=None,  # set below, once the bound port (and so the public URL) is known
+                public_scheme=bound_scheme,
+                public_authority="",
+                limits=config.limits,
+                clock=clock,
+                access_log=config.access_log,
+                ssl_context=context,
+            )
+        except (OSError, OverflowError, UnicodeError) as error:
+            # Port in use, no such local address, a host name that does not resolve...
+            detail = getattr(error, "strerror", None) or str(error) or type(error).__name__
+            raise ConfigError("listen_failed", f"cannot listen on {config.host!r} port "
+                              f"{config.port}: {detail}") from None
         host = config.host if ":" not in config.host else f"[{config.host}]"
         bound_url = f"{bound_scheme}://{host}:{http_server.server_port}"
         if config.public_url is None:
@@ -302,6 +338,8 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
         http_server.public_scheme = origin_scheme
         http_server.public_authority = origin_authority
     except BaseException:
+        if http_server is not None:
+            http_server.server_close()
         if app is not None:
             app.close()
         for state in (nonces, invalidation):

@@ -1,0 +1,250 @@
+"""A legitimate client's latency on ``erc8128 serve``: unloaded, under bogus candidates, under
+slow clients (issue 11, findings 2 and 8).
+
+Run: python benchmarks/attack_load.py [--requests 60] [--attackers 8] [--slow 256]
+
+A ``python -m erc8128 serve`` subprocess is started; the legitimate client (127.0.0.1) sends
+pre-signed ``GET /api/whoami`` requests one after another, each on a new connection, and its
+latency is measured in three phases:
+
+* ``unloaded``: nothing else runs;
+* ``bogus candidates``: ``--attackers`` keep-alive connections from 127.0.0.2 send, in a loop, a
+  request carrying 8 candidates whose signatures recover some other address (every candidate
+  costs a full public-key recovery; no key is needed to make them);
+* ``slow clients``: ``--slow`` connections from 127.0.0.3 trickle their request line one byte
+  every 2 s.
+
+Printed per phase: requests answered 200, other answers (status or connection error), median and
+p95 latency of the 200s in milliseconds. The attackers use other loopback addresses (Linux routes
+all of 127/8 to the loopback interface), as distinct hosts would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from erc8128 import accelerate
+from erc8128.accelerate import BackendUnavailable
+from erc8128.message import Request
+from erc8128.sign import sign_request
+
+PUBLIC_URL = "http://bench.test"
+LEGIT_KEY = (7).to_bytes(32, "big")
+ATTACKER_KEY = (8).to_bytes(32, "big")
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    latencies_ms: tuple[float, ...]
+    failures: Counter[str]
+
+    def line(self) -> str:
+        ordered = sorted(self.latencies_ms)
+        if ordered:
+            median = statistics.median(ordered)
+            p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+            timing = f"median {median:8.1f} ms  p95 {p95:8.1f} ms"
+        else:
+            timing = "median      n/a     p95      n/a   "
+        failed = ", ".join(f"{k} x{v}" for k, v in sorted(self.failures.items())) or "none"
+        return f"{self.name:<17} ok {len(ordered):4d}  {timing}  other answers: {failed}"
+
+
+def _start() -> tuple[subprocess.Popen[str], int]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "erc8128", "serve", "--port", "0", "--quiet",
+         "--public-url", PUBLIC_URL, "--max-validity", "300"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if "listening on" not in line:
+        process.kill()
+        raise SystemExit(f"server did not start: {line!r}")
+    port = int(line.split("listening on ", 1)[1].split(" ", 1)[0].rsplit(":", 1)[1])
+    return process, port
+
+
+def _wire(request: Request, port: int) -> bytes:
+    target = "/" + request.target_uri.split("://", 1)[1].split("/", 1)[1]
+    lines = [f"{request.method} {target} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    lines += [f"{name}: {value}" for name, value in request.headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def _bogus_candidates(created: int, port: int) -> bytes:
+    """One request, 8 candidates; each carries the signature made for the next one, so every
+    recovery yields some address other than its keyid (and needs a full recovery to find out)."""
+    members = []
+    for index in range(8):
+        signed = sign_request(Request("GET", PUBLIC_URL + "/api/whoami", (), None), ATTACKER_KEY,
+                              created=created, expires=created + 300, label=f"eth{index}")
+        members.append((signed.request.field_lines("signature-input")[0],
+                        signed.request.field_lines("signature")[0].split("=", 1)[1]))
+    inputs = ", ".join(signature_input for signature_input, _ in members)
+    signatures = ", ".join(f"eth{index}={members[(index + 1) % 8][1]}" for index in range(8))
+    headers = (("Signature-Input", inputs), ("Signature", signatures))
+    return _wire(Request("GET", PUBLIC_URL + "/api/whoami", headers, None), port)
+
+
+def _legit_requests(count: int, created: int, port: int) -> list[bytes]:
+    return [
+        _wire(sign_request(Request("GET", PUBLIC_URL + "/api/whoami", (), None), LEGIT_KEY,
+                           created=created, expires=created + 300).request, port)
+        for _ in range(count)
+    ]
+
+
+def _read_status(connection: socket.socket) -> int:
+    """Read one answer (headers + Content-Length body); its status."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return int(head.split(b" ", 2)[1])
+
+
+def _measure(name: str, port: int, requests: list[bytes]) -> Phase:
+    latencies: list[float] = []
+    failures: Counter[str] = Counter()
+    for data in requests:
+        started = time.perf_counter()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=30,
+                                          source_address=("127.0.0.1", 0)) as connection:
+                connection.sendall(data)
+                status = _read_status(connection)
+        except OSError as error:
+            failures[type(error).__name__] += 1
+            continue
+        if status == 200:
+            latencies.append((time.perf_counter() - started) * 1000)
+        else:
+            failures[str(status)] += 1
+    return Phase(name, tuple(latencies), failures)
+
+
+def _bogus_load(port: int, data: bytes, stop: threading.Event, sent: list[int]) -> None:
+    connection: socket.socket | None = None
+    while not stop.is_set():
+        try:
+            if connection is None:
+                connection = socket.create_connection(("127.0.0.1", port), timeout=30,
+                                                      source_address=("127.0.0.2", 0))
+            connection.sendall(data)
+            _read_status(connection)
+            sent[0] += 1
+        except OSError:
+            if connection is not None:
+                connection.close()
+            connection = None
+            time.sleep(0.05)
+    if connection is not None:
+        connection.close()
+
+
+def _slow_load(port: int, count: int, stop: threading.Event, opened: list[int]) -> None:
+    sockets: list[socket.socket] = []
+    line = b"GET /.well-known/erc8128 HTTP/1.1\r\n"
+    position = 0
+    try:
+        for _ in range(count):
+            with contextlib.suppress(OSError):
+                sockets.append(socket.create_connection(
+                    ("127.0.0.1", port), timeout=5, source_address=("127.0.0.3", 0)))
+        opened[0] = len(sockets)
+        while not stop.wait(2.0):
+            byte = line[position % len(line): position % len(line) + 1]
+            position += 1
+            for connection in list(sockets):
+                try:
+                    connection.sendall(byte)
+                except OSError:
+                    sockets.remove(connection)
+                    with contextlib.suppress(OSError):
+                        replacement = socket.create_connection(
+                            ("127.0.0.1", port), timeout=5, source_address=("127.0.0.3", 0))
+                        sockets.append(replacement)
+    finally:
+        for connection in sockets:
+            connection.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=60, help="legitimate requests per phase")
+    parser.add_argument("--attackers", type=int, default=8, help="bogus-candidate connections")
+    parser.add_argument("--slow", type=int, default=256, help="slow-client connections")
+    args = parser.parse_args(argv)
+    with contextlib.suppress(BackendUnavailable):
+        accelerate.use_backend("coincurve")  # client-side signing only; the server runs pure
+    process, port = _start()
+    try:
+        created = int(time.time())
+        bogus = _bogus_candidates(created, port)
+        phases: list[Phase] = []
+        phases.append(_measure("unloaded", port, _legit_requests(args.requests, created, port)))
+
+        stop = threading.Event()
+        sent = [0]
+        attackers = [threading.Thread(target=_bogus_load, args=(port, bogus, stop, sent))
+                     for _ in range(args.attackers)]
+        for thread in attackers:
+            thread.start()
+        time.sleep(1.0)
+        phases.append(_measure("bogus candidates", port,
+                               _legit_requests(args.requests, created, port)))
+        stop.set()
+        for thread in attackers:
+            thread.join()
+
+        stop = threading.Event()
+        opened = [0]
+        slow = threading.Thread(target=_slow_load, args=(port, args.slow, stop, opened))
+        slow.start()
+        time.sleep(3.0)
+        phases.append(_measure("slow clients", port,
+                               _legit_requests(args.requests, created, port)))
+        stop.set()
+        slow.join()
+
+        print(f"attack_load: {args.requests} legitimate signed GET /api/whoami per phase, "
+              f"new connection each; {args.attackers} bogus-candidate connections "
+              f"({sent[0]} bogus requests answered); {opened[0]} slow connections opened")
+        for phase in phases:
+            print(phase.line())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
