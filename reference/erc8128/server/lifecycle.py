@@ -33,11 +33,11 @@ from erc8128.invalidation_stores import (
     SqliteInvalidationState,
 )
 from erc8128.keyid import ProfileName
-from erc8128.message import authority, path, query, scheme
 from erc8128.nonces.base import ReplayStore
 from erc8128.nonces.memory import MemoryReplayStore
 from erc8128.nonces.redis import RedisReplayStore
 from erc8128.nonces.sqlite import SqliteReplayStore
+from erc8128.origin import InvalidOrigin, parse_origin
 from erc8128.policy import VerifierPolicy
 from erc8128.rpc import RpcAccountState
 from erc8128.server.app import App
@@ -127,19 +127,13 @@ class ServerConfig:
 
 
 def public_origin(public_url: str) -> tuple[str, str]:
-    """(scheme, authority) of a public URL such as ``https://api.example`` (no path or query)."""
+    """(scheme, authority) of a public URL such as ``https://api.example`` (no path or query),
+    parsed by :func:`erc8128.origin.parse_origin` like every other verifier's."""
     try:
-        origin_scheme = scheme(public_url)
-        origin_authority = authority(public_url)
-        origin_path = path(public_url)
-        origin_query = query(public_url)
-    except Erc8128Error as error:
+        origin = parse_origin(public_url)
+    except InvalidOrigin as error:
         raise ConfigError("public_url_invalid", f"--public-url: {error.message}") from None
-    if origin_path != "/" or origin_query is not None:
-        raise ConfigError(
-            "public_url_invalid", f"expected an origin without path or query, got {public_url!r}"
-        )
-    return origin_scheme, origin_authority
+    return origin.scheme, origin.authority
 
 
 def make_replay_store(spec: str, *, restart_safe: bool = False) -> ReplayStore:
