@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass
 from typing import Any, TextIO
 
 from erc8128.accounts import AccountState, NoCodeAccountState
@@ -23,63 +22,12 @@ from erc8128.nonces.memory import MemoryReplayStore
 from erc8128.origin import parse_origin
 from erc8128.personal_sign import recover_address
 from erc8128.policy import VerifierPolicy
+from erc8128.raw_request import RawRequest, RawRequestError, parse_raw_request
 from erc8128.rpc import RpcAccountState
 from erc8128.structured_fields import Item, parse_dictionary
 from erc8128.verify import TraceStep, explain_request
 
-__all__ = ["RawRequest", "add_parser", "explain", "parse_raw_request", "run"]
-
-
-class RawRequestError(Erc8128Error):
-    """Input that is not a raw HTTP/1.1 request (request line, header lines, blank line)."""
-
-
-@dataclass(frozen=True)
-class RawRequest:
-    """An HTTP/1.1 request as read from a file: lines decoded as latin-1, content as bytes."""
-
-    request_line: str
-    header_lines: tuple[str, ...]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        for line in self.header_lines:
-            field_name, _, value = line.partition(":")
-            if field_name.lower() == name.lower():
-                return value.strip(" \t")
-        return None
-
-
-def parse_raw_request(data: bytes) -> RawRequest:
-    """Split raw bytes into request line, header lines and content.
-
-    RFC 9112 §6.3: with ``Content-Length`` the content is exactly that many octets (text after
-    them, such as a final newline added by an editor, is ignored); without it, and without
-    ``Transfer-Encoding``, "the message body length is zero".
-    """
-    for separator in (b"\r\n\r\n", b"\n\n"):
-        head, found, rest = data.partition(separator)
-        if found:
-            break
-    else:
-        head, rest = data.rstrip(b"\r\n"), b""
-    lines = head.decode("latin-1").replace("\r\n", "\n").split("\n")
-    if not lines or not lines[0]:
-        raise RawRequestError("raw_request_empty", "expected a request line, got nothing")
-    raw = RawRequest(lines[0], tuple(lines[1:]), b"")
-    length_text = raw.header("content-length")
-    if length_text is None:
-        return raw
-    if not length_text.isascii() or not length_text.isdigit():
-        raise RawRequestError(
-            "content_length_invalid", f"expected Content-Length digits, got {length_text!r}"
-        )
-    length = int(length_text)
-    if len(rest) < length:
-        raise RawRequestError(
-            "content_truncated", f"expected {length} content bytes, got {len(rest)}"
-        )
-    return RawRequest(raw.request_line, raw.header_lines, rest[:length])
+__all__ = ["add_parser", "explain", "run"]
 
 
 def _print_steps(

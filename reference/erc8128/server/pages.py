@@ -27,7 +27,6 @@ from erc8128.accounts import NoCodeAccountState
 from erc8128.addresses import address_of
 from erc8128.bounded_json import JsonTooDeep, check_depth
 from erc8128.errors import Erc8128Error
-from erc8128.inspect_cli import RawRequest, RawRequestError, parse_raw_request
 from erc8128.invalidation import MemoryInvalidationState
 from erc8128.keyid import ProfileName, parse_keyid
 from erc8128.message import Request, authority, path, query, request_from_wire, scheme
@@ -35,6 +34,7 @@ from erc8128.nonces.memory import MemoryReplayStore
 from erc8128.personal_sign import personal_message_hash, recover_address
 from erc8128.policy import VerifierPolicy
 from erc8128.profiles import DRAFT, LEGACY
+from erc8128.raw_request import RawRequest, RawRequestError, parse_raw_request
 from erc8128.secp256k1 import N
 from erc8128.server.challenge import HttpResponse, problem_response
 from erc8128.sign import sign_request
