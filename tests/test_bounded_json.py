@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from erc8128.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, check_depth, nesting_depth
+from erc8128.errors import Erc8128Error
 
 
 @given(st.recursive(st.none() | st.integers() | st.text(),
@@ -41,3 +42,11 @@ def test_deep_document_refused_under_a_raised_recursion_limit() -> None:
     finally:
         sys.setrecursionlimit(limit)
     check_depth("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH)
+
+
+def test_too_deep_is_an_erc8128_error_with_a_stable_reason() -> None:
+    with pytest.raises(Erc8128Error) as caught:
+        check_depth("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1))
+    assert isinstance(caught.value, JsonTooDeep) and isinstance(caught.value, ValueError)
+    assert caught.value.reason == "json_too_deep"
+    assert f"at most {MAX_JSON_DEPTH} deep, got {MAX_JSON_DEPTH + 1}" in caught.value.message

@@ -13,6 +13,8 @@ import re
 from itertools import accumulate
 from typing import Final
 
+from erc8128.errors import Erc8128Error
+
 __all__ = ["MAX_JSON_DEPTH", "JsonTooDeep", "check_depth", "nesting_depth"]
 
 MAX_JSON_DEPTH: Final = 32
@@ -24,8 +26,12 @@ MAX_JSON_DEPTH: Final = 32
 _JSON_STRING: Final = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 
 
-class JsonTooDeep(ValueError):
-    """JSON nested deeper than allowed (a ``ValueError``, like every other JSON rejection)."""
+class JsonTooDeep(Erc8128Error):
+    """JSON nested deeper than allowed, reason ``json_too_deep`` (an :class:`Erc8128Error`, and
+    so a ``ValueError`` like every other JSON rejection)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("json_too_deep", message)
 
 
 def nesting_depth(text: str) -> int:
