@@ -4,6 +4,10 @@ Every rejection this package makes on purpose is an :class:`Erc8128Error`. The `
 stable, machine-readable code (for verification failures, the ERC-8128 reason code of the
 profile in force); the message says what was expected and what was received. Nothing else is
 raised on bad input: no ``AssertionError``, no bare ``ValueError`` from deep inside.
+
+One constructor shape: ``Error(reason, message)``, or ``Error(message)`` where the class fixes
+its reason; anything else an error carries (an HTTP status, a label, an offset) is a keyword
+argument after those.
 """
 
 from __future__ import annotations
@@ -60,7 +64,9 @@ class StructuredFieldError(Erc8128Error):
 
     offset: int
 
-    def __init__(self, message: str, offset: int = -1, reason: str = "structured_field") -> None:
+    def __init__(
+        self, message: str, *, offset: int = -1, reason: str = "structured_field"
+    ) -> None:
         where = f" at offset {offset}" if offset >= 0 else ""
         super().__init__(reason, f"{message}{where}")
         self.offset = offset

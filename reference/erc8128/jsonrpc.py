@@ -97,7 +97,7 @@ class ExecutionReverted(Erc8128Error):
 
     data: str
 
-    def __init__(self, message: str, data: str) -> None:
+    def __init__(self, message: str, *, data: str) -> None:
         super().__init__("execution_reverted", message)
         self.data = data
 
@@ -343,9 +343,9 @@ def rpc_call(
     data = error.get("data")
     revert_data = data if isinstance(data, str) else ""
     if code == _REVERT_CODE:
-        raise ExecutionReverted(f"{method}: {message[:200]}", revert_data)
+        raise ExecutionReverted(f"{method}: {message[:200]}", data=revert_data)
     if code == _LEGACY_REVERT_CODE and message.startswith(_REVERT_MESSAGE):
-        raise ExecutionReverted(f"{method}: {message[:200]}", revert_data)
+        raise ExecutionReverted(f"{method}: {message[:200]}", data=revert_data)
     raise _unavailable("rpc_error", endpoint, f"{method}: error {code}: {message[:200]}")
 
 

@@ -180,7 +180,7 @@ def _found(text: str, index: int) -> str:
 
 
 def _fail(expected: str, text: str, index: int) -> StructuredFieldError:
-    return StructuredFieldError(f"expected {expected}, found {_found(text, index)}", index)
+    return StructuredFieldError(f"expected {expected}, found {_found(text, index)}", offset=index)
 
 
 class _KeyTracker:
@@ -199,7 +199,7 @@ class _KeyTracker:
         if self.reject:
             raise StructuredFieldError(
                 f"expected unique {where} keys, found {key!r} a second time",
-                offset,
+                offset=offset,
                 reason="duplicate_key",
             )
         self.found.append((key, offset))
@@ -403,7 +403,7 @@ def _parse_integer_or_decimal(text: str, index: int) -> tuple[int | decimal.Deci
                 raise StructuredFieldError(
                     f"expected at most {MAX_DECIMAL_INTEGER_DIGITS} integer digits in a decimal, "
                     f"found {index - start}",
-                    index,
+                    offset=index,
                 )
             is_decimal = True
             index += 1
@@ -415,13 +415,13 @@ def _parse_integer_or_decimal(text: str, index: int) -> tuple[int | decimal.Deci
         if not is_decimal and length > MAX_INTEGER_DIGITS:
             raise StructuredFieldError(
                 f"expected at most {MAX_INTEGER_DIGITS} digits in an integer, found more",
-                index - 1,
+                offset=index - 1,
             )
         # RFC 9651 §4.2.4: "If type is "decimal" and input_number contains more than 16
         # characters, fail parsing."
         if is_decimal and length > MAX_DECIMAL_INTEGER_DIGITS + 1 + MAX_DECIMAL_FRACTION_DIGITS:
             raise StructuredFieldError(
-                "expected at most 16 characters in a decimal, found more", index - 1
+                "expected at most 16 characters in a decimal, found more", offset=index - 1
             )
     input_number = text[start:index]
     if not is_decimal:
@@ -438,7 +438,7 @@ def _parse_integer_or_decimal(text: str, index: int) -> tuple[int | decimal.Deci
         raise StructuredFieldError(
             f"expected at most {MAX_DECIMAL_FRACTION_DIGITS} fractional digits, "
             f"found {fraction_digits}",
-            index - 1,
+            offset=index - 1,
         )
     # Built from text, so exact and independent of the decimal context; zero stays unsigned,
     # as the product of 0 and -1 is 0.
@@ -531,20 +531,21 @@ def _parse_byte_sequence(text: str, index: int) -> tuple[bytes, int]:
     if len(data) % 4 == 1:
         raise StructuredFieldError(
             f"expected a base64 length that is not 1 modulo 4, found {len(data)} characters",
-            close,
+            offset=close,
         )
     # RFC 9651 §4.2.7: "parsers SHOULD NOT fail when "=" padding is not present" -- absent
     # padding is synthesised; padding that is present must be the right amount.
     if padding and len(b64_content) % 4 != 0:
         raise StructuredFieldError(
-            f"expected padding to a multiple of 4 characters, found {len(b64_content)}", close
+            f"expected padding to a multiple of 4 characters, found {len(b64_content)}",
+            offset=close,
         )
     # RFC 9651 §4.2.7: "parsers SHOULD NOT fail when non-zero pad bits are present" --
     # binascii ignores pad bits; validate=True keeps it from skipping any character.
     try:
         binary_content = base64.b64decode(data + "=" * (-len(data) % 4), validate=True)
     except binascii.Error as error:  # pragma: no cover - excluded by the checks above
-        raise StructuredFieldError(f"expected base64, found {error}", start) from None
+        raise StructuredFieldError(f"expected base64, found {error}", offset=start) from None
     return binary_content, close + 1
 
 
@@ -571,7 +572,7 @@ def _parse_date(text: str, index: int) -> tuple[Date, int]:
     output_date, index = _parse_integer_or_decimal(text, start)
     # RFC 9651 §4.2.9: "If output_date is a Decimal, fail parsing."
     if isinstance(output_date, decimal.Decimal):
-        raise StructuredFieldError("expected an integer date, found a decimal", start)
+        raise StructuredFieldError("expected an integer date, found a decimal", offset=start)
     return Date(output_date), index
 
 
@@ -614,7 +615,7 @@ def _parse_display_string(text: str, index: int) -> tuple[DisplayString, int]:
                 raise StructuredFieldError(
                     f"expected UTF-8 in a display string, found {error.reason} at byte "
                     f"{error.start}",
-                    start,
+                    offset=start,
                 ) from None
             return DisplayString(unicode_sequence), index
         else:
@@ -638,7 +639,7 @@ def _parse_structured_field(
     if max_length is not None and len(field) > max_length:
         raise StructuredFieldError(
             f"expected a field value of at most {max_length} characters, found {len(field)}",
-            max_length,
+            offset=max_length,
             reason="field_too_long",
         )
     # RFC 9651 §4.2: "Convert input_bytes into an ASCII string input_string; if conversion

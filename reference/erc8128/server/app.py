@@ -112,7 +112,7 @@ class AppError(Erc8128Error):
 
     status: int
 
-    def __init__(self, status: int, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, *, status: int) -> None:
         super().__init__(reason, message)
         self.status = status
 
@@ -497,7 +497,7 @@ class App:
         if route.auth == "owner" and call.owned_project["owner"] != call.agent:
             # ERC-8128 §6: "HTTP 403 is reserved for application authorization denied after a
             # Request Signature has verified."
-            raise AppError(403, "forbidden", "only the project owner may do this")
+            raise AppError("forbidden", "only the project owner may do this", status=403)
         handlers: dict[str, Callable[[_Call], Handled]] = {
             "whoami": self._whoami,
             "create_project": self._create_project,
@@ -537,10 +537,10 @@ class App:
         cursor_key: tuple[int, str] = (-1, "")
         if after is not None:
             if _PROJECT_ID.fullmatch(after) is None:
-                raise AppError(400, "invalid_query", "expected 'after' as a project id")
+                raise AppError("invalid_query", "expected 'after' as a project id", status=400)
             found = self._query("SELECT created_at, id FROM projects WHERE id = ?", (after,))
             if not found:
-                raise AppError(400, "invalid_query", "expected 'after' to name a project")
+                raise AppError("invalid_query", "expected 'after' to name a project", status=400)
             cursor_key = (int(found[0][0]), str(found[0][1]))
         rows = self._query(
             "SELECT id, name, owner, auto_approve FROM projects WHERE public = 1 "
@@ -566,8 +566,9 @@ class App:
             ).fetchone()
             if owned >= MAX_PROJECTS_PER_OWNER:
                 # D36: a per-owner quota bounds what one key can make the server store.
-                raise AppError(403, "project_quota_exceeded",
-                               f"expected at most {MAX_PROJECTS_PER_OWNER} projects per owner")
+                raise AppError("project_quota_exceeded",
+                               f"expected at most {MAX_PROJECTS_PER_OWNER} projects per owner",
+                               status=403)
             cursor.execute(
                 "INSERT INTO projects (id, name, owner, auto_approve, public, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -587,7 +588,7 @@ class App:
         code = 201 if project["auto_approve"] else 202
         with self._transaction() as cursor:
             if self._agent(cursor, project["id"], call.agent) is not None:
-                raise AppError(409, "agent_exists", "this address already asked for access")
+                raise AppError("agent_exists", "this address already asked for access", status=409)
             cursor.execute(
                 "INSERT INTO agents (project_id, address, name, status, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -628,17 +629,18 @@ class App:
                 "SELECT uses_left, expires_at FROM invites WHERE code = ?", (code,)
             ).fetchone()
             if row is None:
-                raise AppError(404, "invite_not_found", "no such invite")
+                raise AppError("invite_not_found", "no such invite", status=404)
             uses_left, expires_at = row
             if call.now >= expires_at:
-                raise AppError(410, "invite_expired", f"the invite expired at {expires_at}")
+                raise AppError("invite_expired", f"the invite expired at {expires_at}", status=410)
             if uses_left <= 0:
-                raise AppError(410, "invite_used_up", "the invite has no uses left")
+                raise AppError("invite_used_up", "the invite has no uses left", status=410)
             existing = self._agent(cursor, project["id"], call.agent)
             if existing is not None and existing["status"] == "approved":
-                raise AppError(409, "agent_exists", "this address is already approved")
+                raise AppError("agent_exists", "this address is already approved", status=409)
             if existing is not None and existing["status"] in ("denied", "revoked"):
-                raise AppError(403, "forbidden", f"the owner {existing['status']} this address")
+                raise AppError("forbidden", f"the owner {existing['status']} this address",
+                               status=403)
             cursor.execute("UPDATE invites SET uses_left = uses_left - 1 WHERE code = ?", (code,))
             if existing is None:
                 cursor.execute(
@@ -684,7 +686,7 @@ class App:
         address = call.bound["address"]
         with self._transaction() as cursor:
             if self._agent(cursor, project_id, address) is None:
-                raise AppError(404, "agent_not_found", "no such agent in this project")
+                raise AppError("agent_not_found", "no such agent in this project", status=404)
             cursor.execute(
                 "UPDATE agents SET status = ?, updated_at = ? WHERE project_id = ? AND address = ?",
                 (status, call.now, project_id, address),
@@ -732,13 +734,15 @@ class App:
     def _invalidate(self, call: _Call) -> Handled:
         body = _json_object(call.request)
         if "not_before" not in body and "fingerprint" not in body:
-            raise AppError(400, "invalid_field", "expected 'not_before' and/or 'fingerprint'")
+            raise AppError("invalid_field", "expected 'not_before' and/or 'fingerprint'",
+                           status=400)
         signer_id = call.verified.account.signer_id
         fingerprint = body.get("fingerprint")
         if "fingerprint" in body and (
             not isinstance(fingerprint, str) or _FINGERPRINT.fullmatch(fingerprint) is None
         ):
-            raise AppError(400, "invalid_field", "expected 'fingerprint' as 0x + 64 lowercase hex")
+            raise AppError("invalid_field", "expected 'fingerprint' as 0x + 64 lowercase hex",
+                           status=400)
         not_before = (
             _integer(body, "not_before", 0, MAX_JSON_INTEGER) if "not_before" in body else None
         )
@@ -764,7 +768,7 @@ class App:
                         "invalidated": invalidated}
         except InvalidationStateUnavailable as error:
             # The shared state (SQLite, Redis) is down: the signer must not believe it worked.
-            raise AppError(503, "invalidation_state_unavailable", error.message) from None
+            raise AppError("invalidation_state_unavailable", error.message, status=503) from None
         return Handled(json_response(200, document), agent=call.agent)
 
 
@@ -834,22 +838,22 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     document: dict[str, Any] = {}
     for key, value in pairs:
         if key in document:
-            raise AppError(400, "invalid_json", f"duplicate member {key!r}")
+            raise AppError("invalid_json", f"duplicate member {key!r}", status=400)
         document[key] = value
     return document
 
 
 def _reject_constant(name: str) -> object:
-    raise AppError(400, "invalid_json", f"expected finite numbers, got {name}")
+    raise AppError("invalid_json", f"expected finite numbers, got {name}", status=400)
 
 
 def _bounded_int(literal: str) -> int:
     # D37: the length is checked before conversion (int() of a 5,000-digit literal raises
     # ValueError, and a long one costs quadratic time below that limit).
     if len(literal) > MAX_JSON_INTEGER_CHARS:
-        raise AppError(400, "invalid_json",
+        raise AppError("invalid_json",
                        f"expected integers of at most {MAX_JSON_INTEGER_CHARS} characters, got "
-                       f"{len(literal)}")
+                       f"{len(literal)}", status=400)
     return int(literal)
 
 
@@ -863,9 +867,10 @@ def _query_parameters(request: Request, allowed: tuple[str, ...]) -> dict[str, s
     for pair in text.split("&"):
         name, separator, value = pair.partition("=")
         if not separator or name not in allowed:
-            raise AppError(400, "invalid_query", f"expected only {', '.join(allowed)} parameters")
+            raise AppError("invalid_query", f"expected only {', '.join(allowed)} parameters",
+                           status=400)
         if name in parameters:
-            raise AppError(400, "invalid_query", f"expected {name!r} at most once")
+            raise AppError("invalid_query", f"expected {name!r} at most once", status=400)
         parameters[name] = value
     return parameters
 
@@ -876,10 +881,11 @@ def _query_integer(parameters: dict[str, str], name: str, low: int, high: int, d
     if value is None:
         return default
     if not value.isascii() or not value.isdigit() or len(value) > 16:
-        raise AppError(400, "invalid_query", f"expected {name!r} as 1 to 16 ASCII digits")
+        raise AppError("invalid_query", f"expected {name!r} as 1 to 16 ASCII digits", status=400)
     number = int(value)
     if not low <= number <= high:
-        raise AppError(400, "invalid_query", f"expected {name!r} in {low}..{high}, got {number}")
+        raise AppError("invalid_query", f"expected {name!r} in {low}..{high}, got {number}",
+                       status=400)
     return number
 
 
@@ -888,7 +894,8 @@ def _json_object(request: Request) -> dict[str, Any]:
     content_types = request.field_lines("content-type")
     media_type = ascii_lower(content_types[0].split(";")[0].strip()) if content_types else ""
     if len(content_types) != 1 or media_type != "application/json":
-        raise AppError(415, "unsupported_media_type", "expected Content-Type: application/json")
+        raise AppError("unsupported_media_type", "expected Content-Type: application/json",
+                       status=415)
     try:
         text = (request.body or b"").decode("utf-8")
         check_depth(text)  # a deep document must not reach json.loads' recursion
@@ -897,37 +904,40 @@ def _json_object(request: Request) -> dict[str, Any]:
             parse_int=_bounded_int,
         )
     except UnicodeDecodeError:
-        raise AppError(400, "invalid_json", "expected UTF-8 JSON content") from None
+        raise AppError("invalid_json", "expected UTF-8 JSON content", status=400) from None
     except (json.JSONDecodeError, JsonTooDeep, RecursionError) as error:
-        raise AppError(400, "invalid_json", f"expected JSON: {type(error).__name__}") from None
+        raise AppError("invalid_json", f"expected JSON: {type(error).__name__}",
+                       status=400) from None
     if not isinstance(document, dict):
         kind = type(document).__name__
-        raise AppError(400, "invalid_json", f"expected a JSON object, got {kind}")
+        raise AppError("invalid_json", f"expected a JSON object, got {kind}", status=400)
     return document
 
 
 def _name(body: dict[str, Any]) -> str:
     name = body.get("name")
     if not isinstance(name, str):
-        raise AppError(400, "invalid_field", "expected 'name' as a string")
+        raise AppError("invalid_field", "expected 'name' as a string", status=400)
     if not 1 <= len(name) <= MAX_NAME_CHARS:
-        raise AppError(400, "invalid_field", f"expected 1..{MAX_NAME_CHARS} characters in 'name'")
+        raise AppError("invalid_field", f"expected 1..{MAX_NAME_CHARS} characters in 'name'",
+                       status=400)
     if not name.isprintable():
-        raise AppError(400, "invalid_field", "expected printable characters in 'name'")
+        raise AppError("invalid_field", "expected printable characters in 'name'", status=400)
     return name
 
 
 def _boolean(body: dict[str, Any], key: str, *, default: bool) -> bool:
     value = body.get(key, default)
     if not isinstance(value, bool):
-        raise AppError(400, "invalid_field", f"expected {key!r} as true or false")
+        raise AppError("invalid_field", f"expected {key!r} as true or false", status=400)
     return value
 
 
 def _integer(body: dict[str, Any], key: str, low: int, high: int) -> int:
     value = body.get(key)
     if type(value) is not int:  # excludes booleans and floats
-        raise AppError(400, "invalid_field", f"expected {key!r} as an integer")
+        raise AppError("invalid_field", f"expected {key!r} as an integer", status=400)
     if not low <= value <= high:
-        raise AppError(400, "invalid_field", f"expected {key!r} in {low}..{high}, got {value}")
+        raise AppError("invalid_field", f"expected {key!r} in {low}..{high}, got {value}",
+                       status=400)
     return value

@@ -89,7 +89,7 @@ class FrontEndRefusal(Erc8128Error):
 
     status: int
 
-    def __init__(self, status: int, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, *, status: int) -> None:
         super().__init__(reason, message)
         self.status = status
 
@@ -384,9 +384,9 @@ class RequestHandler(BaseHTTPRequestHandler):
     def _timed_out(self) -> None:
         # RFC 9110 §15.5.9: "The 408 (Request Timeout) status code indicates that the server did
         # not receive a complete request message within the time that it was prepared to wait."
-        raise FrontEndRefusal(408, "request_timeout",
+        raise FrontEndRefusal("request_timeout",
                               f"expected the whole request within "
-                              f"{self.server.limits.request_deadline_sec:g} s")
+                              f"{self.server.limits.request_deadline_sec:g} s", status=408)
 
     def _readline(self, limit: int) -> bytes:
         """One line of at most ``limit`` bytes (fewer at the end of input).
@@ -456,12 +456,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         if not line_complete or len(request_line) > limits.request_line_bytes:
             # RFC 9112 §3: "A server that receives a request-target longer than any URI it
             # wishes to parse MUST respond with a 414 (URI Too Long) status code"
-            raise FrontEndRefusal(414, "request_line_too_long",
-                                  f"expected a request line <= {limits.request_line_bytes} bytes")
+            raise FrontEndRefusal("request_line_too_long",
+                                  f"expected a request line <= {limits.request_line_bytes} bytes",
+                                  status=414)
         version = request_line.rsplit(b" ", 1)[-1]
         if version.startswith(b"HTTP/") and version not in (b"HTTP/1.1", b"HTTP/1.0"):
-            raise FrontEndRefusal(505, "http_version_not_supported",
-                                  "expected HTTP/1.1 or HTTP/1.0")
+            raise FrontEndRefusal("http_version_not_supported",
+                                  "expected HTTP/1.1 or HTTP/1.0", status=505)
 
         header_lines: list[str] = []
         header_bytes = 0
@@ -476,12 +477,13 @@ class RequestHandler(BaseHTTPRequestHandler):
             # RFC 6585 §5: "431 (Request Header Fields Too Large) [...] the server is unwilling
             # to process the request because its header fields are too large."
             if header_bytes > limits.header_bytes or not raw.endswith(b"\n"):
-                raise FrontEndRefusal(431, "header_section_too_large",
-                                      f"expected header lines <= {limits.header_bytes} bytes")
+                raise FrontEndRefusal("header_section_too_large",
+                                      f"expected header lines <= {limits.header_bytes} bytes",
+                                      status=431)
             header_lines.append(raw.decode("latin-1"))
             if len(header_lines) > limits.header_lines:
-                raise FrontEndRefusal(431, "too_many_header_lines",
-                                      f"expected <= {limits.header_lines} header lines")
+                raise FrontEndRefusal("too_many_header_lines",
+                                      f"expected <= {limits.header_lines} header lines", status=431)
 
         try:
             head = request_from_wire(
@@ -493,7 +495,8 @@ class RequestHandler(BaseHTTPRequestHandler):
             )
         except MessageComponentError as error:
             # The reason names the rule; the detail does not echo what was received.
-            raise FrontEndRefusal(400, error.reason, "the request is not valid HTTP/1.1") from None
+            raise FrontEndRefusal(error.reason, "the request is not valid HTTP/1.1",
+                                  status=400) from None
 
         # RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any
         # HTTP/1.1 request message that lacks a Host header field and to any request message
@@ -501,38 +504,43 @@ class RequestHandler(BaseHTTPRequestHandler):
         # invalid field value."
         hosts = head.field_lines("host")
         if not hosts:
-            raise FrontEndRefusal(400, "missing_host", "expected one Host header field, got none")
+            raise FrontEndRefusal("missing_host", "expected one Host header field, got none",
+                                  status=400)
         if len(hosts) > 1:
-            raise FrontEndRefusal(400, "duplicate_host",
-                                  f"expected one Host field line, got {len(hosts)}")
+            raise FrontEndRefusal("duplicate_host",
+                                  f"expected one Host field line, got {len(hosts)}", status=400)
         if not hosts[0]:
-            raise FrontEndRefusal(400, "invalid_host", "expected a non-empty Host value")
+            raise FrontEndRefusal("invalid_host", "expected a non-empty Host value", status=400)
         # RFC 9110 §7.2: Host = uri-host [ ":" port ] (RFC 3986 §3.2.2); "a b" is no host.
         if not _host_is_valid(hosts[0]):
-            raise FrontEndRefusal(400, "invalid_host", "expected Host as uri-host [ \":\" port ]")
+            raise FrontEndRefusal("invalid_host", "expected Host as uri-host [ \":\" port ]",
+                                  status=400)
         # RFC 9112 §6.1: "A server that receives a request message with a transfer coding it
         # does not understand SHOULD respond with 501 (Not Implemented)." Chunked bodies are
         # not supported here at all: the body must be framed by Content-Length.
         if head.field_lines("transfer-encoding"):
-            raise FrontEndRefusal(501, "transfer_encoding_not_supported",
-                                  "expected a Content-Length framed body, got Transfer-Encoding")
+            raise FrontEndRefusal("transfer_encoding_not_supported",
+                                  "expected a Content-Length framed body, got Transfer-Encoding",
+                                  status=501)
         content_lengths = head.field_lines("content-length")
         if len(content_lengths) > 1:
             # RFC 9112 §6.3: a message with invalid or conflicting Content-Length "MUST" be
             # treated as an unrecoverable framing error (paraphrase): 400 and close.
-            raise FrontEndRefusal(400, "duplicate_content_length",
-                                  f"expected one Content-Length line, got {len(content_lengths)}")
+            raise FrontEndRefusal("duplicate_content_length",
+                                  f"expected one Content-Length line, got {len(content_lengths)}",
+                                  status=400)
         length: int | None = None
         if content_lengths:
             # RFC 9110 §8.6: Content-Length = 1*DIGIT (int() would also take "+5", "5_0", "٥").
             if _CONTENT_LENGTH.fullmatch(content_lengths[0]) is None:
-                raise FrontEndRefusal(400, "invalid_content_length",
-                                      "expected Content-Length as 1 to 16 ASCII digits")
+                raise FrontEndRefusal("invalid_content_length",
+                                      "expected Content-Length as 1 to 16 ASCII digits", status=400)
             length = int(content_lengths[0])
             if length > limits.body_bytes:
                 # RFC 9110 §15.5.14: 413 (Content Too Large)
-                raise FrontEndRefusal(413, "content_too_large",
-                                      f"expected <= {limits.body_bytes} bytes, got {length}")
+                raise FrontEndRefusal("content_too_large",
+                                      f"expected <= {limits.body_bytes} bytes, got {length}",
+                                      status=413)
 
         keep_alive = self._keep_alive(request_line, head)
         expectations = [ascii_lower(value) for value in head.field_lines("expect")]
@@ -540,8 +548,8 @@ class RequestHandler(BaseHTTPRequestHandler):
             # RFC 9110 §10.1.1: "A server that receives an Expect field value containing a
             # member other than 100-continue MAY respond with a 417 (Expectation Failed)".
             if expectations != ["100-continue"]:
-                raise FrontEndRefusal(417, "expectation_failed",
-                                      "expected only Expect: 100-continue")
+                raise FrontEndRefusal("expectation_failed",
+                                      "expected only Expect: 100-continue", status=417)
             if request_line.endswith(b"HTTP/1.1") and length:
                 self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
 

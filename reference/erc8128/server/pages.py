@@ -118,7 +118,7 @@ class _BadInput(Erc8128Error):
 
     status: int
 
-    def __init__(self, status: int, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, *, status: int) -> None:
         super().__init__(reason, message)
         self.status = status
 
@@ -301,9 +301,9 @@ class Pages:
         raw_text = _string(body, "raw")
         raw_bytes = raw_text.encode("utf-8")
         if len(raw_bytes) > MAX_RAW_REQUEST_BYTES:
-            raise _BadInput(413, "raw_request_too_large",
+            raise _BadInput("raw_request_too_large",
                             f"expected a request of at most {MAX_RAW_REQUEST_BYTES} bytes, got "
-                            f"{len(raw_bytes)}")
+                            f"{len(raw_bytes)}", status=413)
         now = _integer(body, "now", server_now)
         profile = _string(body, "profile", "draft")
         profiles: tuple[ProfileName, ...]
@@ -312,30 +312,30 @@ class Pages:
         elif profile in ("draft", "legacy"):
             profiles = (profile,)  # type: ignore[assignment]
         else:
-            raise _BadInput(400, "invalid_field", f"expected profile draft, legacy or both, got "
-                            f"{profile!r}")
+            raise _BadInput("invalid_field", f"expected profile draft, legacy or both, got "
+                            f"{profile!r}", status=400)
         class_bound = _boolean(body, "class_bound")
         replayable = _boolean(body, "replayable")
         replay = _boolean(body, "replay")
         try:
             raw = parse_raw_request(raw_bytes)
         except RawRequestError as error:
-            raise _BadInput(400, error.reason, error.message) from None
+            raise _BadInput(error.reason, error.message, status=400) from None
         _check_header_section(raw)
         public_url = _string(body, "public_url", "")
         assumed = not public_url
         if assumed:
             host = raw.header("host")
             if not host:
-                raise _BadInput(400, "public_url_missing",
-                                "expected a public URL or a Host header, got neither")
+                raise _BadInput("public_url_missing",
+                                "expected a public URL or a Host header, got neither", status=400)
             public_url = f"https://{host}"
         try:
             request = request_from_wire(raw.request_line, raw.header_lines, raw.body,
                                         scheme=scheme(public_url),
                                         authority=authority(public_url))
         except Erc8128Error as error:
-            raise _BadInput(400, error.reason, error.message) from None
+            raise _BadInput(error.reason, error.message, status=400) from None
         policy = replace(self.policy, profiles=profiles, class_bound=class_bound,
                          replay="either" if replayable or class_bound else "non-replayable")
         # Decision D57: a fresh replay store and a fresh invalidation state for this call only;
@@ -382,21 +382,22 @@ class Pages:
         url = _string(body, "url")
         content = _string(body, "body", "").encode("utf-8")
         if len(content) > MAX_RAW_REQUEST_BYTES:
-            raise _BadInput(413, "raw_request_too_large",
-                            f"expected a body of at most {MAX_RAW_REQUEST_BYTES} bytes")
+            raise _BadInput("raw_request_too_large",
+                            f"expected a body of at most {MAX_RAW_REQUEST_BYTES} bytes", status=413)
         headers = body.get("headers", [])
         if not isinstance(headers, list) or not all(
             isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h)
             for h in headers
         ):
-            raise _BadInput(400, "invalid_field", "expected 'headers' as [[name, value], ...]")
+            raise _BadInput("invalid_field", "expected 'headers' as [[name, value], ...]",
+                            status=400)
         key_text = _string(body, "key", "test")
         # Decision D58: the key is the public test key, or a throwaway key the page generated.
         private_key = TEST_PRIVATE_KEY if key_text == "test" else _hex_key(key_text)
         profile = _string(body, "profile", "draft")
         if profile not in ("draft", "legacy"):
-            raise _BadInput(400, "invalid_field", f"expected profile draft or legacy, got "
-                            f"{profile!r}")
+            raise _BadInput("invalid_field", f"expected profile draft or legacy, got "
+                            f"{profile!r}", status=400)
         created = _integer(body, "created", server_now)
         validity = _integer(body, "validity", 60)
         try:
@@ -416,7 +417,7 @@ class Pages:
                 replayable=_boolean(body, "replayable"),
             )
         except Erc8128Error as error:
-            raise _BadInput(400, error.reason, error.message) from None
+            raise _BadInput(error.reason, error.message, status=400) from None
         signature = signed.signature
         return {
             "address": address_of(private_key),
@@ -514,41 +515,44 @@ def _members(request: Request, profiles: tuple[ProfileName, ...]) -> list[dict[s
 def _check_header_section(raw: RawRequest) -> None:
     """The front end's limits (erc8128.server.http.FrontEndLimits) on the pasted request."""
     if len(raw.request_line) > 8 * 1024:
-        raise _BadInput(400, "request_line_too_long", "expected a request line <= 8192 bytes")
+        raise _BadInput("request_line_too_long", "expected a request line <= 8192 bytes",
+                        status=400)
     if len(raw.header_lines) > 100:
-        raise _BadInput(400, "too_many_header_lines",
-                        f"expected <= 100 header lines, got {len(raw.header_lines)}")
+        raise _BadInput("too_many_header_lines",
+                        f"expected <= 100 header lines, got {len(raw.header_lines)}", status=400)
     size = sum(len(line) + 2 for line in raw.header_lines)
     if size > 16 * 1024:
-        raise _BadInput(400, "header_section_too_large",
-                        f"expected header lines <= 16384 bytes, got {size}")
+        raise _BadInput("header_section_too_large",
+                        f"expected header lines <= 16384 bytes, got {size}", status=400)
 
 
 def _json_body(request: Request) -> dict[str, Any]:
     content_types = request.field_lines("content-type")
     if len(content_types) != 1 or content_types[0].split(";")[0].strip().lower() != (
             "application/json"):
-        raise _BadInput(415, "unsupported_media_type", "expected Content-Type: application/json")
+        raise _BadInput("unsupported_media_type", "expected Content-Type: application/json",
+                        status=415)
     body = request.body or b""
     if len(body) > MAX_API_BODY_BYTES:
-        raise _BadInput(413, "raw_request_too_large",
+        raise _BadInput("raw_request_too_large",
                         f"expected a request of at most {MAX_RAW_REQUEST_BYTES} bytes (JSON of at "
-                        f"most {MAX_API_BODY_BYTES} bytes), got {len(body)} bytes of JSON")
+                        f"most {MAX_API_BODY_BYTES} bytes), got {len(body)} bytes of JSON",
+                        status=413)
     try:
         text = body.decode("utf-8")
         check_depth(text)
         document = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError, JsonTooDeep, RecursionError):
-        raise _BadInput(400, "invalid_json", "expected a UTF-8 JSON object") from None
+        raise _BadInput("invalid_json", "expected a UTF-8 JSON object", status=400) from None
     if not isinstance(document, dict):
-        raise _BadInput(400, "invalid_json", "expected a JSON object")
+        raise _BadInput("invalid_json", "expected a JSON object", status=400)
     return document
 
 
 def _string(body: dict[str, Any], key: str, default: str | None = None) -> str:
     value = body.get(key, default)
     if not isinstance(value, str):
-        raise _BadInput(400, "invalid_field", f"expected {key!r} as a string")
+        raise _BadInput("invalid_field", f"expected {key!r} as a string", status=400)
     return value
 
 
@@ -557,22 +561,23 @@ def _integer(body: dict[str, Any], key: str, default: int) -> int:
     if value is None:
         return default
     if type(value) is not int or not 0 <= value <= 2**53:
-        raise _BadInput(400, "invalid_field", f"expected {key!r} as an integer 0..2^53")
+        raise _BadInput("invalid_field", f"expected {key!r} as an integer 0..2^53", status=400)
     return value
 
 
 def _boolean(body: dict[str, Any], key: str) -> bool:
     value = body.get(key, False)
     if not isinstance(value, bool):
-        raise _BadInput(400, "invalid_field", f"expected {key!r} as true or false")
+        raise _BadInput("invalid_field", f"expected {key!r} as true or false", status=400)
     return value
 
 
 def _hex_key(text: str) -> bytes:
     digits = text[2:] if text.startswith("0x") else text
     if len(digits) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digits):
-        raise _BadInput(400, "invalid_field", "expected 'key' as \"test\" or 32 bytes of hex")
+        raise _BadInput("invalid_field", "expected 'key' as \"test\" or 32 bytes of hex",
+                        status=400)
     key = bytes.fromhex(digits)
     if not 0 < int.from_bytes(key, "big") < N:
-        raise _BadInput(400, "invalid_field", "expected a secp256k1 private key")
+        raise _BadInput("invalid_field", "expected a secp256k1 private key", status=400)
     return key
