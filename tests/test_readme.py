@@ -33,3 +33,17 @@ def test_readme_tour_runs() -> None:
                             text=True, check=True)
     assert "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf True False" in result.stdout
     assert result.stdout.startswith('"@scheme": https\n')
+
+
+def test_no_file_names_a_path_of_a_build_machine() -> None:
+    # The project names files by their path inside the repository (the developers' guide).
+    forbidden = re.compile("/" + "work/|" + r"\.\./" + "shared/")
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.split("\n")
+    text_files = [name for name in listed
+                  if name.endswith((".md", ".py", ".json", ".toml", ".mjs", ".js", ".html"))
+                  and "node_modules" not in name]
+    assert len(text_files) > 100
+    offenders = [name for name in text_files
+                 if forbidden.search((ROOT / name).read_text(errors="replace"))]
+    assert offenders == []
