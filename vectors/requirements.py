@@ -422,7 +422,8 @@ REQUIREMENTS: Final[Mapping[str, Requirement]] = {
 }
 
 # Where the February text has its own sentence for a rule, legacy tests name it instead of the
-# draft's (legacy follows the draft's codes by D1, its window by D5, its encoding by D14).
+# draft's (legacy follows the draft's codes by D1, its window by D5, its encoding by D14). Other
+# legacy tests name the draft's requirement, which legacy applies by decision D42.
 LEGACY_VARIANTS: Final[Mapping[str, str]] = {
     "keyid-syntax": "legacy-keyid-syntax",
     "time-integers": "legacy-time-integers",
