@@ -1660,6 +1660,14 @@ def _reason_matrix(base: _Signed) -> list[JsonObject]:
             "no_acceptable_signature")
         add("tag with different case", base.edit_input('tag="erc8128"', 'tag="ERC8128"'),
             "no_acceptable_signature")
+        # Draft §3.5: "the exact last-wins String `tag="erc8128"`" (RFC 9651: a repeated
+        # parameter key keeps its last value).
+        add('tag="erc8128" then tag="other": the last tag wins, no candidate (re-signed)',
+            base.edit_input('tag="erc8128"', 'tag="erc8128";tag="other"'),
+            "no_acceptable_signature")
+        add('valid: tag="other" then tag="erc8128": the last tag wins (re-signed)',
+            _resigned(base.edit_input('tag="erc8128"', 'tag="other";tag="erc8128"')), "valid",
+            requirement="candidate-selection")
     else:
         add("keyid in the eip155 namespace (no tag)",
             base.edit_input(keyid, _keyid("draft")), "no_acceptable_signature")
@@ -1741,6 +1749,9 @@ def _reason_matrix(base: _Signed) -> list[JsonObject]:
     add("@path not covered", base.edit_input('"@path" ', ""), "insufficient_coverage")
     if profile == "draft":
         add("@query not covered", base.edit_input('"@query" ', ""), "insufficient_coverage")
+        add('content-digest covered only with the sf parameter (not parameterless), re-signed',
+            base.edit_input('"content-digest"', '"content-digest";sf'), "insufficient_coverage",
+            requirement="content-digest-covered")
         bare_get = Request("GET", "https://api.example/items", (("Host", "api.example"),))
         add("GET without a query, @query (value ?) not covered, re-signed",
             base.sign(bare_get, components=["@scheme", "@authority", "@method", "@path"]),
@@ -1785,6 +1796,13 @@ def _reason_matrix(base: _Signed) -> list[JsonObject]:
         "bad_content_digest")
     add("only an unsupported algorithm",
         _with_field(request, "Content-Digest", "md5=:AAAAAAAAAAAAAAAAAAAAAA==:"),
+        "bad_content_digest")
+    # Draft §3.1.3: "Empty-content requests do not require the field, but a received field is
+    # verified by the same rules."
+    empty_post = Request("POST", "https://api.example/items", (
+        ("Host", "api.example"), ("Content-Digest", f"sha-256=:{_b64(bytes(32))}:")), b"")
+    add("empty content with a covered Content-Digest that does not match it (re-signed)",
+        _sign_member(empty_post, label, base.member.replace(' "content-type"', "")),
         "bad_content_digest")
     # principal_not_allowed
     add("Principal policy denies the signer", request, "principal_not_allowed",
@@ -1869,6 +1887,11 @@ def _reason_matrix(base: _Signed) -> list[JsonObject]:
         _set_signature(base.sign(params={"mode": "eoa"}), label, bytes(65)),
         "signature_verification_unavailable", policy=_policy(account_state="unavailable"))
     return tests
+
+
+def _resigned(request: Request) -> Request:
+    """``request`` with every signature that no longer matches its base made again."""
+    return resign(request, _TEST_KEYS, KEY_1)
 
 
 def _candidates(base: _Signed, count: int) -> Request:
