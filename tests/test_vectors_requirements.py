@@ -186,3 +186,18 @@ def test_a_disappearing_id_stops_the_generator(tmp_path: Path) -> None:
     entry["retired"]["2"] = {"fingerprint": entry["published"].pop("2"), "reason": "reworded"}
     path.write_text(json.dumps(document), "utf-8")
     assert IdRegistry(path).assign("x.json", [renamed]) == [1, 3]  # 2 is never reused
+
+
+def test_generate_check_fails_when_a_published_id_disappears(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from erc8128_vectors import generate  # noqa: PLC0415
+
+    document = json.loads((VECTORS_DIR / REGISTRY_NAME).read_text("utf-8"))
+    document["files"]["keccak256.json"]["published"]["9999"] = "0123456789abcdef"
+    copy = tmp_path / REGISTRY_NAME
+    copy.write_text(json.dumps(document), "utf-8")
+    monkeypatch.setattr(generate, "REGISTRY_NAME", str(copy))  # absolute: replaces VECTORS_DIR
+    assert generate.main(["--check"]) == 1
+    error = capsys.readouterr().err
+    assert "vector_id_disappeared: keccak256.json: published tcIds [9999]" in error
