@@ -142,7 +142,7 @@ REQUIREMENTS: Final[Mapping[str, Requirement]] = {
     "duplicate-components": _rfc(
         "RFC 9421 §2.5", "MUST",
         "If the component identifier (including its parameters) has already been added to the "
-        "signature base, produce an error."),
+        "signature base, produce an error.", "duplicate-components"),
     "signature-base": _p(
         "§3.4.3", "MUST",
         "The signature base `M` and component canonicalization MUST be constructed according to "

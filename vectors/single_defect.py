@@ -47,9 +47,6 @@ _WHY_NOT: Final[Mapping[str, str]] = {
     "signature-correlation": "a candidate without its Signature Byte Sequence has no signature "
     "to verify",
     "keyid-required": "without a String keyid there is no account to verify against",
-    "duplicate-components": "the reference signature base builder refuses a repeated "
-    "component itself; the request is signed over the base with the repeated line, so a "
-    "verifier without the rule accepts it",
     "d18-absent-component": "a component the request lacks has no value to put into the "
     "signature base",
     "d19-no-control-characters": "a value with a control or non-ASCII character has no "
@@ -62,8 +59,9 @@ _WHY_NOT: Final[Mapping[str, str]] = {
     "d14-legacy-strict-signature": "no recovery accepts this encoding",
     "universal-verification": "the contract account's ERC-1271 answer is the verdict; the rule "
     "is a fallback to ECDSA that a verifier must not add, not a check to switch off",
-    "d1-reason-codes": "the vector pins the status of a 400 code in this profile; its defect is a "
-    "repeated component, which the reference signature base builder refuses itself",
+    "d1-reason-codes": "the vector pins the status of a 400 code in this profile; its defect, a "
+    "repeated component, is shown single-defect by the test \"component covered twice, signed "
+    "over the base with the repeated line\"",
     "d8-legacy-mode": "the vector shows that legacy still consults the account state with "
     "mode=\"eoa\" (503): there is no check to switch off",
 }

@@ -66,6 +66,7 @@ from erc8128.structured_fields import (
     Token,
     get_param,
     parse_dictionary,
+    serialize_inner_list,
 )
 
 __all__ = [
@@ -95,6 +96,7 @@ _ABLATABLE_RULES: Final = frozenset({
     "coverage-request-bound", "coverage-route", "content-digest-match", "principal-policy",
     "nonce-required", "replayable-policy", "not-before", "replayable-invalidated", "low-s",
     "signature-v", "signature-valid", "verification-available", "nonce-unused",
+    "duplicate-components",
 })
 
 
@@ -532,7 +534,7 @@ def _evaluate_candidate(
         identifier = _identifier(item, label)
         # RFC 9421 §2.5: "If the component identifier [...] has already been added to the
         # signature base [...] the signer or verifier MUST fail."
-        if identifier in identifiers:
+        if identifier in identifiers and "duplicate-components" not in ablate:
             raise fail("signature_input_invalid", f"component {identifier} is covered twice")
         identifiers.append(identifier)
     # ERC-8128 §3.5: "A well-formed tagged `Signature-Input` member without a correlated RFC 9421
@@ -778,7 +780,9 @@ def _evaluate_candidate(
     try:
         base = signature_base(request, member)
     except MessageComponentError as error:
-        raise fail("signature_input_invalid", error.message) from None
+        if "duplicate-components" not in ablate or error.reason != "component_duplicate":
+            raise fail("signature_input_invalid", error.message) from None
+        base = _ablated_base_with_repeats(request, member)
     if trace is not None:
         trace.computed(base)
 
@@ -953,6 +957,20 @@ def _lenient_keyid(keyid: str) -> Account | None:
     if len(address) != 40 or not all(c in "0123456789abcdefABCDEF" for c in address):
         return None
     return Account(chain_id=chain_id, address="0x" + address.lower())
+
+
+def _ablated_base_with_repeats(request: Request, member: InnerList) -> str:
+    """Ablation only: the base a verifier without RFC 9421's duplicate rule builds (one line
+    per covered component, a repeated one repeated)."""
+    unique: list[Item] = []
+    for item in member.items:
+        if component_identifier(item) not in map(component_identifier, unique):
+            unique.append(item)
+    lines = signature_base(request, replace(member, items=tuple(unique))).split("\n")
+    by_identifier = {line.split(": ", 1)[0]: line for line in lines[:-1]}
+    params_line = lines[-1].split(": ", 1)[0] + ": " + serialize_inner_list(member)
+    return "\n".join([*(by_identifier[component_identifier(i)] for i in member.items),
+                      params_line])
 
 
 def _ablated_nonce(nonce: object) -> str:
