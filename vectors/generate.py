@@ -261,7 +261,7 @@ _BASE_REQUIREMENTS: Final = {
 }
 _REPLAY_REQUIREMENTS: Final = {
     "DraftRow": "failed-candidate-no-consume", "Retention": "nonce-retention",
-    "MultipleSignatures": "failed-candidate-no-consume", "Replayable": "d17-replayable-only",
+    "MultipleSignatures": "d28-one-acceptance", "Replayable": "d17-replayable-only",
 }
 
 
@@ -1480,6 +1480,8 @@ _COMMENT_REQUIREMENT: Final[Sequence[tuple[str, str, str]]] = (
 # ... or the SPEC.md decision it pins.
 _DECISION_REQUIREMENT: Final[Mapping[str, str]] = {
     "D1": "d1-reason-codes", "D2": "d2-legacy-candidates", "D3": "d3-chain-digits",
+    "D4": "d4-replay-key", "D27": "d27-restart-guard", "D28": "d28-one-acceptance",
+    "D29": "d29-membership-privacy",
     "D5": "d5-skew-window", "D6": "d6-always-covered", "D7": "d7-legacy-query-content",
     "D8": "d8-legacy-mode", "D9": "d9-fingerprint", "D10": "d10-empty-field",
     "D11": "d11-negative-created", "D13": "d13-legacy-alg",

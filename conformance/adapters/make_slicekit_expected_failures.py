@@ -142,6 +142,13 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("verify_request", r"mark still kept", "the nonce store TTL is expires - now without "
          "the skew, so a replay inside the skew is accepted", _RETENTION,
          "replay-ttl-ignores-skew", _accepted),
+    Rule("replay", r"refused whole \(D28\)", "with two signatures on one request the SDK "
+         "lets the second candidate win when the first one's nonce was already used, so a "
+         "replayed request is accepted again (the draft's short-cut order read literally; this "
+         "project's decision D28 accepts a request at most once)",
+         'SPEC.md D28: "A request is accepted at most once, whatever the number of its '
+         f'signatures."; {DRAFT} §3.5: "The first candidate passing all checks and atomically '
+         'consuming its nonce, when present, wins."', None, _accepted),
     Rule("replay", r'empty nonce ""', 'nonce="" is treated as absent (a Replayable signature), '
          "which the non-replayable policy rejects",
          f'{DRAFT} §3.1.2: "The nonce MUST be ASCII and no more than 128 bytes." (SPEC.md D16: '
