@@ -1477,6 +1477,29 @@ _COMMENT_REQUIREMENT: Final[Sequence[tuple[str, str, str]]] = (
     ("bad_signature", "no ECDSA fallback", "universal-verification"),
     ("bad_signature", "no fallback", "universal-verification"),
 )
+# A valid verify test names the rule it exercises, by the words of its comment (first match) ...
+_VALID_REQUIREMENT: Final[Sequence[tuple[str, str]]] = (
+    ("skew", "clock-skew"),
+    ("route maximum", "validity-floor"),
+    ("nonce of 128 bytes", "nonce-syntax"),
+    ("Principal policy", "principal-policy"),
+    ("not-before", "not-before"),
+    ("Replayable supported", "replayable-policy"),
+    ("no correlated Signature member", "signature-correlation"),
+    ("failing candidate", "no-masking"),
+    ("failing at the signature", "no-masking"),
+    ("ERC-1271 account", "universal-verification"),
+    ("EIP-7702 delegated", "universal-verification"),
+    ('mode="eoa"', "mode-eoa"),
+    ("is ignored", "mode-other-ignored"),
+    ("normalises to the same @authority", "signature-base"),
+    ("not covered", "signature-base"),
+    ("label renamed", "signature-base"),
+    ("extra spaces", "signature-base"),
+    ("without base64 padding", "sf-unpadded-base64"),
+    ("scheme https changed", "legacy-request-bound"),
+    ("content-type value", "legacy-request-bound"),
+)
 # ... or the SPEC.md decision it pins.
 _DECISION_REQUIREMENT: Final[Mapping[str, str]] = {
     "D1": "d1-reason-codes", "D2": "d2-legacy-candidates", "D3": "d3-chain-digits",
@@ -1501,7 +1524,8 @@ def _verify_requirement(comment: str, reason: str | None, decision: str | None) 
     if decision is not None:
         return _DECISION_REQUIREMENT[decision]
     if reason is None:
-        return "request-bound-accepted"
+        return next((requirement for words, requirement in _VALID_REQUIREMENT
+                     if words in comment), "request-bound-accepted")
     return _REASON_REQUIREMENT[reason]
 
 

@@ -435,6 +435,7 @@ LEGACY_VARIANTS: Final[Mapping[str, str]] = {
     "expires-after-created": "legacy-expires-after-created",
     "not-yet-valid": "d5-skew-window",
     "not-expired": "d5-skew-window",
+    "clock-skew": "d5-skew-window",
     "validity-max": "legacy-validity-max",
     "coverage-request-bound": "legacy-request-bound",
     "authority-covered": "legacy-authority-covered",
