@@ -412,6 +412,11 @@ REQUIREMENTS: Final[Mapping[str, Requirement]] = {
         19, "A component value with a control or non-ASCII character is an error, never "
         "stripped;"),
     "d20-unknown-parameters": _d(20, "Unknown signature parameters are accepted and ignored"),
+    "d28-one-acceptance": _d(
+        28, "A request is accepted at most once, whatever the number of its signatures."),
+    "d29-private-principal": _d(
+        29, "`VerifierPolicy.principal_private=True` asks the Principal policy after step 17 "
+        "instead of in step 13, and still before step 18"),
     "d39-single-defect": _d(
         39, "Every invalid verify_request vector carries one defect"),
     "d41-signer-refusals": _d(
