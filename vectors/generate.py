@@ -2744,7 +2744,7 @@ def _replay_tests(profile: ProfileName) -> list[JsonObject]:
                          ("one signature, nonce-a", two_first, NOW, "valid"),
                          ("signatures a (nonce-a) and b (nonce-b)", both, NOW, "nonce_reused"),
                          ("the same two again", both, NOW, "nonce_reused"),
-                     ]))
+                     ], requirement="d28-one-acceptance"))
     return tests
 
 

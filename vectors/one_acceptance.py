@@ -112,7 +112,7 @@ def _one_acceptance(rt: ReplayTest, policy: PolicyMaker) -> list[JsonObject]:
             ("signature b alone (a stripped)", _only(two_signers, "b"), NOW + 1,
              "nonce_reused"),
             ("signature a alone (b stripped)", only_a, NOW + 2, "nonce_reused"),
-        ], decision="D28"),
+        ], decision="D28", requirement="d28-one-acceptance"),
         rt("one signer in both profiles, two nonces: the request is accepted once", flags, None,
            both, [
                ("draft d and legacy l signatures by key 1: d wins, both nonces consumed",
@@ -120,18 +120,18 @@ def _one_acceptance(rt: ReplayTest, policy: PolicyMaker) -> list[JsonObject]:
                ("the same request again", two_profiles, NOW, "nonce_reused"),
                ("the legacy signature alone", _only(two_profiles, "l"), NOW + 1,
                 "nonce_reused"),
-           ], decision="D28"),
+           ], decision="D28", requirement="d28-one-acceptance"),
         rt("a request whose signature was already used is refused whole", flags, None, draft, [
             ("signature a alone", only_a, NOW, "valid"),
             ("signatures a and b: a was used, so nothing is consumed", two_signers, NOW + 1,
              "nonce_reused"),
-        ], decision="D28"),
+        ], decision="D28", requirement="d28-one-acceptance"),
         rt("a failing second signature consumes nothing and does not block the first", flags,
            None, draft, [
                ("a valid, b forged: a wins", _forged(two_signers, "b", KEY_3), NOW, "valid"),
                ("signature b alone, genuine: its nonce is unused", _only(two_signers, "b"),
                 NOW + 1, "valid"),
-           ], decision="D28"),
+           ], decision="D28", requirement="d28-one-acceptance"),
     ]
     return tests
 
@@ -153,14 +153,14 @@ def _private_principal(rt: ReplayTest, policy: PolicyMaker) -> list[JsonObject]:
                ("genuine, key 2 (refused): principal_not_allowed, no nonce consumed", by_2, NOW,
                 "principal_not_allowed"),
                ("genuine, key 1 (admitted)", by_1, NOW, "valid"),
-           ], decision="D29"),
+           ], decision="D29", requirement="d29-membership-privacy"),
         rt("public principal policy (the draft's order): the refused principal is named before "
            "cryptography", ["SpecDecision", "PrivatePrincipal"], None, public, [
                ("forged, keyid names key 1 (admitted)", _forged(by_1, "sig", KEY_3), NOW,
                 "bad_signature"),
                ("forged, keyid names key 2 (refused)", _forged(by_2, "sig", KEY_3), NOW,
                 "principal_not_allowed"),
-           ], decision="D29"),
+           ], decision="D29", requirement="d29-membership-privacy"),
     ]
 
 
