@@ -481,3 +481,78 @@ def test_invalidation_endpoint_answers_503_when_the_state_is_down(tmp_path: Path
     assert handled.reason == "invalidation_state_unavailable"
     assert json.loads(handled.response.body)["reason"] == "invalidation_state_unavailable"
     app.close()
+
+
+# ---- Bounded state: not-before retention (issue 11, finding 9) ---------------------------------
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_not_before_is_forgotten_once_it_can_refuse_nothing(kind: str, tmp_path: Path) -> None:
+    """A not-before t refuses signatures created before t; with max validity 300 and skew 30
+    none of them verifies after t + 330, so the entry goes then, and not a second earlier."""
+    clock = [1700000000.0]
+    state: MemoryInvalidationState | SqliteInvalidationState
+    if kind == "memory":
+        state = MemoryInvalidationState(not_before_retention=330, clock=lambda: clock[0])
+    else:
+        state = SqliteInvalidationState(str(tmp_path / "s.sqlite"), not_before_retention=330,
+                                        clock=lambda: clock[0])
+    state.set_not_before(SIGNER, 1700000000)
+    state.evict_expired(1700000330)
+    assert state.not_before(SIGNER) == 1700000000
+    state.evict_expired(1700000331)
+    assert state.not_before(SIGNER) is None
+    # The writers evict on their own, at most every 60 s.
+    state.set_not_before(SIGNER, 1700000000)
+    clock[0] = 1700000400.0
+    state.set_not_before(OTHER, 1700000400)
+    assert (state.not_before(SIGNER), state.not_before(OTHER)) == (None, 1700000400)
+
+
+def test_a_forgotten_not_before_changes_no_verdict() -> None:
+    """The verdict with the entry (t + retention passed) is the verdict without it."""
+    key = (7).to_bytes(32, "big")
+    signer = f"eip155:1:{address_of(key)}"
+    policy = VerifierPolicy(replay="either", max_validity_sec=300)
+    created = 1700000000
+    request = sign_request(Request("GET", "https://api.example/x", (), None), key,
+                           created=created, expires=created + 300, replayable=True).request
+    last = created + 300 + 30  # expires + skew: the last second the signature is time-valid
+    during = MemoryInvalidationState(not_before={signer: created + 1}, not_before_retention=330)
+    during.evict_expired(last)  # t + 330 >= last: the entry still matters and is kept
+    with pytest.raises(VerificationError) as refused:
+        verify_request(request, now=last, nonces=MemoryReplayStore(clock=lambda: last),
+                       policy=policy, invalidation=during)
+    assert refused.value.reason == "replayable_not_allowed"
+    now = created + 1 + 330 + 1  # the first second at which the entry is gone
+    kept = MemoryInvalidationState(not_before={signer: created + 1})
+    gone = MemoryInvalidationState(not_before={signer: created + 1}, not_before_retention=330)
+    gone.evict_expired(now)
+    assert gone.not_before(signer) is None
+    reasons = []
+    for state in (kept, gone):
+        with pytest.raises(VerificationError) as info:
+            verify_request(request, now=now, nonces=MemoryReplayStore(clock=lambda: now),
+                           policy=policy, invalidation=state)
+        reasons.append(info.value.reason)
+    assert reasons == ["request_expired", "request_expired"]
+
+
+def test_redis_not_before_expires_after_its_retention(redis_server: RedisServer) -> None:
+    state = RedisInvalidationState(redis_server.url, prefix=f"nbx:{time.time_ns()}:",
+                                   not_before_retention=330)
+    client = redis.Redis.from_url(redis_server.url)
+    t = int(time.time())
+    state.set_not_before(SIGNER, t)
+    name = state.not_before_key(SIGNER).decode()
+    assert client.expiretime(name) == t + 331
+    state.set_not_before(SIGNER, t + 100)  # raised: the expiry moves with it
+    assert client.expiretime(name) == t + 431
+    state.set_not_before(SIGNER, t)  # never lowered, expiry untouched
+    assert (state.not_before(SIGNER), client.expiretime(name)) == (t + 100, t + 431)
+    state.close()
+    client.close()
+
+
+def test_serve_gives_the_retention(tmp_path: Path) -> None:
+    state = make_invalidation_state(f"sqlite:{tmp_path / 'x.sqlite'}", not_before_retention=90)
+    assert isinstance(state, SqliteInvalidationState) and state.not_before_retention == 90
+    state.close()

@@ -62,10 +62,17 @@ class MemoryInvalidationState:
     and invalidated before the restart (a not-before later than the restart, or a denial of a
     pre-signed fingerprint) is forgotten; only a shared persistent state (SQLite, Redis) keeps
     those.
+
+    Bounded state. A denial is forgotten once its ``until`` has passed; with
+    ``not_before_retention`` (the longest window any route accepts plus the skew: no signature
+    created before ``t`` can verify after ``t + retention``), a not-before time ``t`` is forgotten
+    once ``t + not_before_retention`` has passed. Both happen in :meth:`evict_expired`, which the
+    writers also run themselves at most every ``evict_interval`` seconds.
     """
 
     started_at: int
     restart_safe: bool
+    not_before_retention: int | None
 
     def __init__(
         self,
@@ -75,8 +82,14 @@ class MemoryInvalidationState:
         restart_safe: bool = False,
         clock: Callable[[], float] = time.time,
         started_at: int | None = None,
+        not_before_retention: int | None = None,
+        evict_interval: float = 60.0,
     ) -> None:
         self.restart_safe = restart_safe
+        self.not_before_retention = not_before_retention
+        self._clock = clock
+        self._evict_interval = evict_interval
+        self._next_evict = clock() + evict_interval
         # Rounded up: a window opening in the same second as the start may predate it.
         self.started_at = math.ceil(clock()) if started_at is None else started_at
         self._lock = threading.Lock()
@@ -102,6 +115,7 @@ class MemoryInvalidationState:
 
     def set_not_before(self, signer_id: str, timestamp: int) -> None:
         """Raise (never lower) the signer's not-before time."""
+        self._evict_now_and_then()
         with self._lock:
             current = self._not_before.get(signer_id)
             if current is None or timestamp > current:
@@ -114,9 +128,23 @@ class MemoryInvalidationState:
         that signer's signature only; without it, to whoever signed.
         """
         key = (signer_id or _ANY_SIGNER, fingerprint)
+        self._evict_now_and_then()
         with self._lock:
             self._invalidated[key] = max(until, self._invalidated.get(key, until))
 
     def evict_expired(self, now: int) -> None:
+        """Forget the denials whose ``until`` is before ``now`` and, with a retention, the
+        not-before times that can no longer refuse anything (``t + retention < now``)."""
         with self._lock:
             self._invalidated = {k: t for k, t in self._invalidated.items() if t >= now}
+            retention = self.not_before_retention
+            if retention is not None:
+                self._not_before = {
+                    k: t for k, t in self._not_before.items() if t + retention >= now
+                }
+
+    def _evict_now_and_then(self) -> None:
+        now = self._clock()
+        if now >= self._next_evict:
+            self._next_evict = now + self._evict_interval
+            self.evict_expired(math.floor(now))

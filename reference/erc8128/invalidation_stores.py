@@ -17,8 +17,11 @@ Both stores have the semantics of :class:`~erc8128.invalidation.MemoryInvalidati
 * ``not_before`` and ``is_invalidated`` read it.
 
 A denial is kept at least through the second ``until`` (the signature cannot verify after it):
-Redis deletes it itself (``EXAT until + 1``); SQLite keeps it until :meth:`evict_expired`.
-Not-before times are kept for good.
+Redis deletes it itself (``EXAT until + 1``); SQLite keeps it until :meth:`evict_expired`
+(which its writers also run at most every 60 s). Not-before times are kept for good, unless
+a ``not_before_retention`` is given (the longest validity window plus the skew; ``erc8128
+serve`` gives it): a not-before ``t`` then goes at ``t + retention`` (Redis: ``EXAT``), when no
+signature it refuses can verify any more.
 
 Failures fail closed: any backend error, a closed store, or a value that cannot be stored
 raises :class:`~erc8128.errors.InvalidationStateUnavailable`, which ``verify_request`` turns
@@ -27,8 +30,10 @@ into ``signature_verification_unavailable`` (503) for a Replayable signature.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from erc8128.errors import InvalidationStateUnavailable
@@ -164,6 +169,10 @@ _IS_INVALIDATED = (
 
 _EVICT = f"DELETE FROM {_DENIAL_TABLE} WHERE until < :now"
 
+# A not-before time t refuses only signatures created before t, none of which verifies after
+# t + retention (the longest window plus the skew): then it can go.
+_EVICT_NOT_BEFORE = f"DELETE FROM {_NOT_BEFORE_TABLE} WHERE not_before < :cutoff"
+
 class SqliteInvalidationState:
     """Early-invalidation state in an SQLite file, shared by every process that opens it.
 
@@ -172,7 +181,21 @@ class SqliteInvalidationState:
     WAL mode and writers wait up to ``busy_timeout`` seconds for the lock, then fail closed.
     """
 
-    def __init__(self, path: str, *, busy_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        busy_timeout: float = 5.0,
+        not_before_retention: int | None = None,
+        clock: Callable[[], float] = time.time,
+        evict_interval: float = 60.0,
+    ) -> None:
+        # Bounded state: see MemoryInvalidationState (the writers evict at most every
+        # evict_interval seconds; evict_expired does it at once).
+        self.not_before_retention = not_before_retention
+        self._clock = clock
+        self._evict_interval = evict_interval
+        self._next_evict = clock() + evict_interval
         # A private in-memory database is not shared: the pool refuses it (use
         # MemoryInvalidationState for that).
         self._pool = SqlitePool(
@@ -215,6 +238,7 @@ class SqliteInvalidationState:
             "signer_id": check_signer_id(signer_id),
             "t": check_time("not_before", timestamp),
         }
+        self._evict_now_and_then()
         self._execute(_SET_NOT_BEFORE, parameters)
 
     def invalidate(self, fingerprint: str, until: int, *, signer_id: str | None = None) -> None:
@@ -224,11 +248,21 @@ class SqliteInvalidationState:
             "signer_id": _ANY_SIGNER if signer_id is None else check_signer_id(signer_id),
             "until": check_time("until", until),
         }
+        self._evict_now_and_then()
         self._execute(_INVALIDATE, parameters)
 
     def evict_expired(self, now: int) -> None:
-        """Delete the denials whose ``until`` is before ``now`` (they can no longer matter)."""
+        """Delete the denials whose ``until`` is before ``now`` and, with a retention, the
+        not-before times with ``t + retention < now`` (they can no longer matter)."""
         self._execute(_EVICT, {"now": check_time("now", now)})
+        if self.not_before_retention is not None:
+            self._execute(_EVICT_NOT_BEFORE, {"cutoff": now - self.not_before_retention})
+
+    def _evict_now_and_then(self) -> None:
+        now = self._clock()
+        if now >= self._next_evict:
+            self._next_evict = now + self._evict_interval
+            self.evict_expired(math.floor(now))
 
     def close(self) -> None:
         """Close the idle connections now and busy ones as they come back."""
@@ -266,7 +300,8 @@ _DIGITS = re.compile(rb"0|[1-9][0-9]{0,17}")
 class RedisInvalidationState:
     """Early-invalidation state in Redis, shared by every verifier that uses the same prefix.
 
-    Keys: ``<prefix>nb:<signer_id>`` holds the not-before time (no expiry);
+    Keys: ``<prefix>nb:<signer_id>`` holds the not-before time (no expiry, or ``EXAT t +
+    not_before_retention + 1``);
     ``<prefix>deny:<signer_id or *>:<fingerprint>`` holds a denial's ``until`` and expires at
     ``until + 1`` (``EXAT``; Redis 6.2 or later). Expiry follows the Redis server's clock, which
     must be kept in sync (NTP) with the verifiers' clocks.
@@ -274,7 +309,17 @@ class RedisInvalidationState:
     The ``redis`` PyPI package is imported when a state is made, never at package import.
     """
 
-    def __init__(self, url: str, *, prefix: str = DEFAULT_PREFIX, timeout: float = 1.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        timeout: float = 1.0,
+        not_before_retention: int | None = None,
+    ) -> None:
+        # With a retention, a not-before time t expires at t + retention + 1 (EXAT), as a
+        # denial does at until + 1: see MemoryInvalidationState.
+        self.not_before_retention = not_before_retention
         self._redis = RedisConnection(
             url, prefix=prefix, timeout=timeout, unavailable=InvalidationStateUnavailable,
             what="invalidation state",
@@ -334,7 +379,9 @@ class RedisInvalidationState:
         """Raise (never lower) the signer's not-before time."""
         name = self.not_before_key(signer_id)
         timestamp = check_time("not_before", timestamp)
-        self._run_raise(name, timestamp, "")
+        retention = self.not_before_retention
+        exat = "" if retention is None else str(timestamp + retention + 1)
+        self._run_raise(name, timestamp, exat)
 
     def invalidate(self, fingerprint: str, until: int, *, signer_id: str | None = None) -> None:
         """Deny one signature until ``until``; Redis deletes the denial at ``until + 1``."""

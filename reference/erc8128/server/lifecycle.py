@@ -156,7 +156,9 @@ def make_replay_store(spec: str, *, restart_safe: bool = False) -> ReplayStore:
     )
 
 
-def make_invalidation_state(spec: str, *, restart_safe: bool = False) -> InvalidationStore:
+def make_invalidation_state(
+    spec: str, *, restart_safe: bool = False, not_before_retention: int | None = None
+) -> InvalidationStore:
     """The early-invalidation state (ERC-8128 §5.2) on the same backend as ``--nonces spec``.
 
     ERC-8128 §5.1: "Replay state MUST be shared across concurrent verifier instances." A
@@ -164,14 +166,16 @@ def make_invalidation_state(spec: str, *, restart_safe: bool = False) -> Invalid
     beside it: memory, its own tables in the SQLite file, or its own key prefix in Redis.
     """
     if spec == "memory":
-        return MemoryInvalidationState(restart_safe=restart_safe)
+        return MemoryInvalidationState(
+            restart_safe=restart_safe, not_before_retention=not_before_retention
+        )
     if spec.startswith("sqlite:"):
         file_path = spec[len("sqlite:") :]
         if not file_path:
             raise ConfigError("nonces_invalid", "expected sqlite:PATH, got an empty path")
-        return SqliteInvalidationState(file_path)
+        return SqliteInvalidationState(file_path, not_before_retention=not_before_retention)
     if spec.startswith(("redis://", "rediss://", "unix://")):
-        return RedisInvalidationState(spec)
+        return RedisInvalidationState(spec, not_before_retention=not_before_retention)
     raise ConfigError(
         "nonces_invalid", f"expected memory, sqlite:PATH or redis://..., got {spec!r}"
     )
@@ -318,7 +322,12 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
         if config.public_url is None:
             origin_scheme, origin_authority = public_origin(bound_url)
         public_url = f"{origin_scheme}://{origin_authority}"
-        invalidation = make_invalidation_state(config.nonces, restart_safe=config.restart_safe)
+        # A not-before time can refuse nothing once the longest window (every route derives
+        # from config's max validity) and the skew have passed: then it is forgotten.
+        invalidation = make_invalidation_state(
+            config.nonces, restart_safe=config.restart_safe,
+            not_before_retention=config.max_validity_sec + config.skew_sec,
+        )
         app = App(
             public_url=public_url,
             policy=policy,
