@@ -25,6 +25,7 @@ from erc8128.structured_fields import (
     combine_field_lines,
     parse_dictionary,
     serialize_inner_list,
+    serialize_parameters,
 )
 
 __all__ = [
@@ -51,6 +52,7 @@ def signature_base(request: Request, signature_params: InnerList, *,
             f"{type(signature_params).__name__}",
         )
     lines: list[str] = []
+    identifiers: list[str] = []
     seen: set[str] = set()
     # RFC 9421 §2.5 step 2: "For each signature component item in the covered components set
     # (in order)"
@@ -72,6 +74,7 @@ def signature_base(request: Request, signature_params: InnerList, *,
                 f"expected each component identifier once, got {identifier} again",
             )
         seen.add(identifier)
+        identifiers.append(identifier)
         # RFC 9421 §2.5 steps 2.2-2.6: identifier, ":", SP, canonical value.
         value = identified_component_value(
             request, component, identifier, structured_fields=structured_fields
@@ -80,7 +83,15 @@ def signature_base(request: Request, signature_params: InnerList, *,
     # RFC 9421 §2.5 step 3: append the signature parameters line; §2.3: its value is the
     # Inner List with the parameters in the order given.
     try:
-        serialized_params = serialize_inner_list(signature_params)
+        if type(signature_params.items) is tuple:
+            # RFC 9651 §4.1.1.1: "(", the items serialised and joined by SP, ")", then the
+            # Parameters: the items are the identifiers serialised just above, so they are
+            # joined rather than serialised a second time (serialize_inner_list would).
+            serialized_params = (
+                "(" + " ".join(identifiers) + ")" + serialize_parameters(signature_params.params)
+            )
+        else:
+            serialized_params = serialize_inner_list(signature_params)
     except StructuredFieldError as error:
         raise MessageComponentError(
             "signature_params_invalid",
