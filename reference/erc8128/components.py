@@ -516,15 +516,18 @@ def component_value(request: Request, component: Item, *,
 
 
 def identified_component_value(request: Request, component: Item, identifier: str, *,
-                               structured_fields: Mapping[str, FieldType] = STRUCTURED_FIELD_TYPES
-                               ) -> str:
+                               structured_fields: Mapping[str, FieldType] = STRUCTURED_FIELD_TYPES,
+                               checked: bool = False) -> str:
     """:func:`component_value` for a caller that already has ``identifier =
-    component_identifier(component)``: the same checks and value, one serialisation fewer."""
+    component_identifier(component)``: the same checks and value, one serialisation fewer.
+    ``checked=True`` says the identifier came from :func:`check_component` (whose checks are
+    then not repeated)."""
     if not isinstance(request, Request):
         raise MessageComponentError(
             "request_type", f"expected a Request, got {type(request).__name__}"
         )
-    _check_component_syntax(component, identifier)
+    if not checked:
+        _check_component_syntax(component, identifier)
     return _component_value(request, component, identifier, structured_fields)
 
 

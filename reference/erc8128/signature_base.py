@@ -9,7 +9,7 @@ joined by LF, then the ``"@signature-params"`` line, with no trailing newline.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from erc8128.components import (
     STRUCTURED_FIELD_TYPES,
@@ -39,11 +39,14 @@ SIGNATURE_PARAMS_IDENTIFIER = '"@signature-params"'
 
 
 def signature_base(request: Request, signature_params: InnerList, *,
-                   structured_fields: Mapping[str, FieldType] = STRUCTURED_FIELD_TYPES) -> str:
+                   structured_fields: Mapping[str, FieldType] = STRUCTURED_FIELD_TYPES,
+                   checked_identifiers: Sequence[str] | None = None) -> str:
     """The RFC 9421 §2.5 signature base of ``request`` for the given Signature-Input member.
 
     Raises :class:`MessageComponentError` for a duplicate, reserved, non-string, unknown or
-    absent component, or for any value that is not safe US-ASCII.
+    absent component, or for any value that is not safe US-ASCII. A verifier that has already
+    run :func:`~erc8128.components.check_component` on every item passes the results, in item
+    order, as ``checked_identifiers``, so that they are not serialised and checked again.
     """
     if not isinstance(signature_params, InnerList):
         raise MessageComponentError(
@@ -56,9 +59,21 @@ def signature_base(request: Request, signature_params: InnerList, *,
     seen: set[str] = set()
     # RFC 9421 §2.5 step 2: "For each signature component item in the covered components set
     # (in order)"
-    for component in signature_params.items:
+    if checked_identifiers is not None and len(checked_identifiers) != len(
+        signature_params.items
+    ):
+        raise MessageComponentError(
+            "checked_identifiers_mismatch",
+            f"expected {len(signature_params.items)} checked identifiers, got "
+            f"{len(checked_identifiers)}",
+        )
+    for position, component in enumerate(signature_params.items):
         # RFC 9421 §2: component-name = sf-string
-        identifier = component_identifier(component)
+        identifier = (
+            component_identifier(component)
+            if checked_identifiers is None
+            else checked_identifiers[position]
+        )
         # RFC 9421 §2.3: "@signature-params" is the last line, never a covered component.
         if component.value == "@signature-params":
             raise MessageComponentError(
@@ -77,7 +92,8 @@ def signature_base(request: Request, signature_params: InnerList, *,
         identifiers.append(identifier)
         # RFC 9421 §2.5 steps 2.2-2.6: identifier, ":", SP, canonical value.
         value = identified_component_value(
-            request, component, identifier, structured_fields=structured_fields
+            request, component, identifier, structured_fields=structured_fields,
+            checked=checked_identifiers is not None,
         )
         lines.append(f"{identifier}: {value}")
     # RFC 9421 §2.5 step 3: append the signature parameters line; §2.3: its value is the
