@@ -270,6 +270,8 @@ BENCH_LINES = [
     r"(faster|slower) than ecdsa",
     rf"recover_public_key: pure {TIMING}, ecdsa {TIMING} → pure is \d+\.\d× (faster|slower) "
     r"than ecdsa",
+    rf"verify_request POST\+JSON draft: pure {TIMING}, pure\+cache {TIMING}, "
+    rf"accelerated {TIMING}, accelerated\+cache {TIMING}",
     rf"target recover_address pure <= 0\.6 ms: {TIMING}, (met|MISSED)",
     r"target recover_address pure >= 5× faster than ecdsa: \d+\.\d×, (met|MISSED)",
     r"target keccak256 pure <= 100 µs per block: \d+ µs, (met|MISSED)",

@@ -354,3 +354,31 @@ def test_any_input_gives_printable_ascii_lines_or_a_typed_error(
         assert line.startswith(identifier + ": ")
     for line in lines:
         assert all(0x20 <= ord(c) <= 0x7E or c == "\t" for c in line)
+
+
+# -- checked_identifiers: a verifier's already-checked identifiers give the same base ------------
+
+
+def test_checked_identifiers_give_the_same_base() -> None:
+    from erc8128.components import check_component  # noqa: PLC0415
+
+    request = Request(
+        "POST", "https://api.example/items?view=full",
+        (("Content-Type", "application/json"), ("Content-Digest", "sha-256=:abc=:")), b"{}",
+    )
+    member = parse_dictionary(
+        'sig=("@method" "@authority" "@path" "@query" "content-type" "content-digest";key="sha-256"'
+        ' "@query-param";name="view");created=1;expires=2;keyid="k";tag="erc8128"'
+    )[0][1]
+    assert isinstance(member, InnerList)
+    identifiers = [check_component(item) for item in member.items]
+    plain = signature_base(request, member)
+    assert signature_base(request, member, checked_identifiers=identifiers) == plain
+    assert plain.endswith(
+        '"@signature-params": ("@method" "@authority" "@path" "@query" "content-type" '
+        '"content-digest";key="sha-256" "@query-param";name="view");created=1;expires=2;'
+        'keyid="k";tag="erc8128"'
+    )
+    with pytest.raises(MessageComponentError) as raised:
+        signature_base(request, member, checked_identifiers=identifiers[:-1])
+    assert raised.value.reason == "checked_identifiers_mismatch"

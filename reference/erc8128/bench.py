@@ -12,6 +12,13 @@ erc8128.accelerate, whose Keccak is pycryptodome's), then the peers called direc
 
 Reading the recovery row: ``recover_address`` includes the Keccak-256 of the public key and
 the address; ``ecdsa`` only recovers its candidate public keys, so the comparison favours it.
+
+The ``verify_request`` row times the whole verification of a signed POST with a JSON body
+(draft profile, Non-Replayable, every request signed before timing): ``pure`` and
+``accelerated`` as above, and ``+cache`` with a :class:`~erc8128.key_cache.SignerKeyCache`
+(one recovery for the signer, then verification against its cached key, SPEC.md D53).
+benchmarks/bench_verify.py prints the same measurement for both profiles beside
+``@slicekit/erc8128`` verifying in-process, with the ratios.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import argparse
 import hashlib
 import platform
 import statistics
+import time
 import timeit
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,18 +35,30 @@ from functools import partial
 from typing import Any
 
 from erc8128 import keccak, personal_sign
-from erc8128.accelerate import Backend, BackendUnavailable, load_backend
+from erc8128.accelerate import Backend, BackendUnavailable, load_backend, use_backend
+from erc8128.key_cache import SignerKeyCache
+from erc8128.keyid import ProfileName
+from erc8128.message import Request
+from erc8128.nonces.memory import MemoryReplayStore
+from erc8128.policy import VerifierPolicy
+from erc8128.sign import sign_request
+from erc8128.verify import verify_request
 
 __all__ = [
     "SIGNATURE_BASE",
     "TARGETS",
+    "VERIFY_CONFIGURATIONS",
     "Row",
+    "VerifyTiming",
     "add_parser",
     "format_row",
     "main",
     "measure",
     "run",
     "run_benchmarks",
+    "signed_requests",
+    "time_verify_request",
+    "verify_request_timings",
 ]
 
 PRIVATE_KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
@@ -134,6 +154,91 @@ def _pycryptodome_keccak() -> Callable[[bytes], bytes] | None:
     return digest
 
 
+# -- verify_request: the whole verification, pure or accelerated, with or without the key cache --
+
+VERIFY_TARGET_URI = "https://api.example/items?view=full"
+VERIFY_BODY = b'{"hello":"world","items":[1,2,3]}'
+VERIFY_CREATED = 1700000000
+VERIFY_CONFIGURATIONS = ("pure", "pure+cache", "accelerated", "accelerated+cache")
+_BACKEND_OF = {"pure": "pure", "accelerated": "coincurve"}
+
+
+def signed_requests(count: int, profile: ProfileName) -> list[Request]:
+    """``count`` POSTs with a JSON body signed by PRIVATE_KEY, each with its own nonce."""
+    request = Request(
+        "POST", VERIFY_TARGET_URI, (("Content-Type", "application/json"),), VERIFY_BODY
+    )
+    return [
+        sign_request(
+            request, PRIVATE_KEY, created=VERIFY_CREATED, profile=profile, nonce=f"n{index}"
+        ).request
+        for index in range(count)
+    ]
+
+
+@dataclass(frozen=True)
+class VerifyTiming:
+    """Seconds per verify_request call in one configuration, one figure per repeat."""
+
+    configuration: str
+    wall_seconds: tuple[float, ...]
+    cpu_seconds: tuple[float, ...]
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.wall_seconds)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpu_seconds)
+
+
+def time_verify_request(
+    requests: Sequence[Request], profile: ProfileName, configuration: str, *, repeats: int
+) -> VerifyTiming:
+    """Verify every request once per repeat (a fresh replay store and key cache each time).
+
+    With ``+cache`` the first request of a repeat recovers the signer's key and the others are
+    checked against it: the steady state of one agent calling a server again and again.
+    """
+    backend_name, _, cache_flag = configuration.partition("+")
+    policy = VerifierPolicy(profiles=(profile,))
+    now = VERIFY_CREATED + 1
+    walls: list[float] = []
+    cpus: list[float] = []
+    use_backend(_BACKEND_OF[backend_name])
+    try:
+        verify_request(requests[0], now=now, nonces=MemoryReplayStore(clock=lambda: now),
+                       policy=policy)  # warm-up: lazy tables, imports
+        for _ in range(repeats):
+            nonces = MemoryReplayStore(clock=lambda: now)
+            cache = SignerKeyCache() if cache_flag == "cache" else None
+            wall_start = time.perf_counter()
+            cpu_start = time.process_time()
+            for request in requests:
+                verify_request(request, now=now, nonces=nonces, policy=policy, key_cache=cache)
+            cpus.append((time.process_time() - cpu_start) / len(requests))
+            walls.append((time.perf_counter() - wall_start) / len(requests))
+    finally:
+        use_backend(None)
+    return VerifyTiming(configuration, tuple(walls), tuple(cpus))
+
+
+def verify_request_timings(
+    *, count: int, repeats: int, profile: ProfileName = "draft"
+) -> list[VerifyTiming]:
+    """Every configuration of VERIFY_CONFIGURATIONS whose backend is installed."""
+    requests = signed_requests(count, profile)
+    timings = []
+    for configuration in VERIFY_CONFIGURATIONS:
+        try:
+            load_backend(_BACKEND_OF[configuration.partition("+")[0]])
+        except BackendUnavailable:
+            continue
+        timings.append(time_verify_request(requests, profile, configuration, repeats=repeats))
+    return timings
+
+
 def run_benchmarks(*, quick: bool) -> list[Row]:
     """Measure every row; implementations that are not installed are left out."""
     pure = load_backend("pure")
@@ -195,6 +300,16 @@ def run_benchmarks(*, quick: bool) -> list[Row]:
         public_key_timings.append(("ecdsa", measure(ecdsa_peer["recover"], quick=quick)))
     rows.append(
         Row("recover_public_key", tuple(public_key_timings), "ecdsa" if ecdsa_peer else None)
+    )
+
+    verify_timings = verify_request_timings(
+        count=5 if quick else 200, repeats=1 if quick else 5, profile="draft"
+    )
+    rows.append(
+        Row(
+            "verify_request POST+JSON draft",
+            tuple((timing.configuration, timing.wall) for timing in verify_timings),
+        )
     )
     return rows
 

@@ -471,8 +471,9 @@ def _check_component_syntax(component: Item, identifier: str) -> None:
                     f"expected parameters among {', '.join(sorted(allowed))} for {name}, "
                     f"got {key!r} in {identifier}",
                 )
-        _check_parameter_types(component.params, identifier)
-        _reject_req_and_tr(keys, identifier)
+        if keys:
+            _check_parameter_types(component.params, identifier)
+            _reject_req_and_tr(keys, identifier)
         return
     # RFC 9421 §2.1: "The component name for an HTTP field is the lowercased form of its field
     # name"; a field name is a token (RFC 9110 §5.1).
@@ -486,6 +487,8 @@ def _check_component_syntax(component: Item, identifier: str) -> None:
                 "component_parameter_unknown",
                 f"expected parameters among sf, key, bs, req, tr, got {key!r} in {identifier}",
             )
+    if not keys:
+        return
     _check_parameter_types(component.params, identifier)
     _reject_req_and_tr(keys, identifier)
     # RFC 9421 §2.1.3 (paraphrase): bs wraps raw field lines, so it cannot be combined with
@@ -513,15 +516,18 @@ def component_value(request: Request, component: Item, *,
 
 
 def identified_component_value(request: Request, component: Item, identifier: str, *,
-                               structured_fields: Mapping[str, FieldType] = STRUCTURED_FIELD_TYPES
-                               ) -> str:
+                               structured_fields: Mapping[str, FieldType] = STRUCTURED_FIELD_TYPES,
+                               checked: bool = False) -> str:
     """:func:`component_value` for a caller that already has ``identifier =
-    component_identifier(component)``: the same checks and value, one serialisation fewer."""
+    component_identifier(component)``: the same checks and value, one serialisation fewer.
+    ``checked=True`` says the identifier came from :func:`check_component` (whose checks are
+    then not repeated)."""
     if not isinstance(request, Request):
         raise MessageComponentError(
             "request_type", f"expected a Request, got {type(request).__name__}"
         )
-    _check_component_syntax(component, identifier)
+    if not checked:
+        _check_component_syntax(component, identifier)
     return _component_value(request, component, identifier, structured_fields)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from erc8128.errors import MessageComponentError
 
@@ -90,6 +91,17 @@ def _split_target_uri(target_uri: str) -> tuple[str, str, str, str | None]:
         raise MessageComponentError(
             "target_uri_type", f"expected the target URI as str, got {type(target_uri).__name__}"
         )
+    return _split_str_target_uri(target_uri)
+
+
+# A verification asks for the parts of the same target URI several times (@authority, @path,
+# @query, coverage): the split and the authority's normalisation are pure functions of the
+# text, so the last few results are kept (errors are not cached: they are raised again).
+_TARGET_URI_CACHE_SIZE = 256
+
+
+@lru_cache(maxsize=_TARGET_URI_CACHE_SIZE)
+def _split_str_target_uri(target_uri: str) -> tuple[str, str, str, str | None]:
     if _TARGET_CHARS.fullmatch(target_uri) is None:
         raise MessageComponentError(
             "target_uri_characters",
@@ -189,6 +201,12 @@ def authority(target_uri: str) -> str:
     IPv6 literals keep their brackets (``[::1]:8080``); a trailing dot on a host name is kept.
     """
     uri_scheme, uri_authority, _, _ = _split_target_uri(target_uri)
+    return _normalized_split_authority(uri_authority, uri_scheme)
+
+
+@lru_cache(maxsize=_TARGET_URI_CACHE_SIZE)
+def _normalized_split_authority(uri_authority: str, uri_scheme: str) -> str:
+    """_normalized_authority of the (str) parts of a split target URI, remembered."""
     return _normalized_authority(uri_authority, uri_scheme)
 
 
@@ -235,7 +253,7 @@ class Request:
                 "method_not_token", f"expected a token, got {self.method!r}"
             )
         uri_scheme, uri_authority, _, _ = _split_target_uri(self.target_uri)
-        _normalized_authority(uri_authority, uri_scheme)
+        _normalized_split_authority(uri_authority, uri_scheme)
         if not isinstance(self.headers, tuple):
             raise MessageComponentError(
                 "headers_type",

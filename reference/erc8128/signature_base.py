@@ -9,7 +9,7 @@ joined by LF, then the ``"@signature-params"`` line, with no trailing newline.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from erc8128.components import (
     STRUCTURED_FIELD_TYPES,
@@ -25,6 +25,7 @@ from erc8128.structured_fields import (
     combine_field_lines,
     parse_dictionary,
     serialize_inner_list,
+    serialize_parameters,
 )
 
 __all__ = [
@@ -38,11 +39,14 @@ SIGNATURE_PARAMS_IDENTIFIER = '"@signature-params"'
 
 
 def signature_base(request: Request, signature_params: InnerList, *,
-                   structured_fields: Mapping[str, FieldType] = STRUCTURED_FIELD_TYPES) -> str:
+                   structured_fields: Mapping[str, FieldType] = STRUCTURED_FIELD_TYPES,
+                   checked_identifiers: Sequence[str] | None = None) -> str:
     """The RFC 9421 §2.5 signature base of ``request`` for the given Signature-Input member.
 
     Raises :class:`MessageComponentError` for a duplicate, reserved, non-string, unknown or
-    absent component, or for any value that is not safe US-ASCII.
+    absent component, or for any value that is not safe US-ASCII. A verifier that has already
+    run :func:`~erc8128.components.check_component` on every item passes the results, in item
+    order, as ``checked_identifiers``, so that they are not serialised and checked again.
     """
     if not isinstance(signature_params, InnerList):
         raise MessageComponentError(
@@ -51,12 +55,25 @@ def signature_base(request: Request, signature_params: InnerList, *,
             f"{type(signature_params).__name__}",
         )
     lines: list[str] = []
+    identifiers: list[str] = []
     seen: set[str] = set()
     # RFC 9421 §2.5 step 2: "For each signature component item in the covered components set
     # (in order)"
-    for component in signature_params.items:
+    if checked_identifiers is not None and len(checked_identifiers) != len(
+        signature_params.items
+    ):
+        raise MessageComponentError(
+            "checked_identifiers_mismatch",
+            f"expected {len(signature_params.items)} checked identifiers, got "
+            f"{len(checked_identifiers)}",
+        )
+    for position, component in enumerate(signature_params.items):
         # RFC 9421 §2: component-name = sf-string
-        identifier = component_identifier(component)
+        identifier = (
+            component_identifier(component)
+            if checked_identifiers is None
+            else checked_identifiers[position]
+        )
         # RFC 9421 §2.3: "@signature-params" is the last line, never a covered component.
         if component.value == "@signature-params":
             raise MessageComponentError(
@@ -72,15 +89,25 @@ def signature_base(request: Request, signature_params: InnerList, *,
                 f"expected each component identifier once, got {identifier} again",
             )
         seen.add(identifier)
+        identifiers.append(identifier)
         # RFC 9421 §2.5 steps 2.2-2.6: identifier, ":", SP, canonical value.
         value = identified_component_value(
-            request, component, identifier, structured_fields=structured_fields
+            request, component, identifier, structured_fields=structured_fields,
+            checked=checked_identifiers is not None,
         )
         lines.append(f"{identifier}: {value}")
     # RFC 9421 §2.5 step 3: append the signature parameters line; §2.3: its value is the
     # Inner List with the parameters in the order given.
     try:
-        serialized_params = serialize_inner_list(signature_params)
+        if type(signature_params.items) is tuple:
+            # RFC 9651 §4.1.1.1: "(", the items serialised and joined by SP, ")", then the
+            # Parameters: the items are the identifiers serialised just above, so they are
+            # joined rather than serialised a second time (serialize_inner_list would).
+            serialized_params = (
+                "(" + " ".join(identifiers) + ")" + serialize_parameters(signature_params.params)
+            )
+        else:
+            serialized_params = serialize_inner_list(signature_params)
     except StructuredFieldError as error:
         raise MessageComponentError(
             "signature_params_invalid",

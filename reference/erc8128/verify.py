@@ -778,7 +778,7 @@ def _evaluate_candidate(
     if trace is not None:
         trace.begin(15, label, f"the received request's values for {identifiers}")
     try:
-        base = signature_base(request, member)
+        base = signature_base(request, member, checked_identifiers=identifiers)
     except MessageComponentError as error:
         if "duplicate-components" not in ablate or error.reason != "component_duplicate":
             raise fail("signature_input_invalid", error.message) from None
