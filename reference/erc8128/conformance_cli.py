@@ -78,8 +78,9 @@ def run(args: argparse.Namespace) -> int:
         runner = importlib.import_module("erc8128_conformance.runner")
         expected = importlib.import_module("erc8128_conformance.expected_failures")
         cases = importlib.import_module("erc8128_conformance.cases")
+        importlib.import_module("jsonschema")  # every adapter answer is checked against a schema
     except ImportError as error:
-        print(f"erc8128 conformance: the suite needs pytest ({error}); "
+        print(f"erc8128 conformance: the suite needs pytest and jsonschema ({error}); "
               "pip install 'erc8128[conformance]'", file=sys.stderr)
         return 2
     expected_failures: dict[str, Any] = {}
