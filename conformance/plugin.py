@@ -152,6 +152,7 @@ class VectorRun:
                 reason_checked=case.reason_checked,
                 deterministic=self.deterministic,
                 strict=self.options.strict,
+                flags=case.flags,
             )
             if verdict.status != "passed":
                 return verdict, index, response
