@@ -3,8 +3,9 @@ right, whatever the bytes look like.
 
 A valid ``sign_request`` case passes when the signer's header list
 
-1. keeps every field line of the request it was given, and adds only ``Content-Digest``,
-   ``Signature-Input`` and ``Signature`` (a signer does not rewrite the request it signs);
+1. keeps every field of the request it was given (as HTTP sees fields: names case-insensitive,
+   lines of one name combined in order), and adds only ``Content-Digest``, ``Signature-Input``
+   and ``Signature`` (a signer does not rewrite the request it signs);
 2. adds exactly one member under the requested label to each signature field and leaves the
    members already there untouched;
 3. is accepted by the reference verifier, for that member alone, under the case's policy (the
@@ -24,7 +25,6 @@ or ``FixedBytes``) fails on a canonical-form difference.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -73,6 +73,10 @@ def _lines(headers: Any) -> list[tuple[str, str]] | None:
 
 def _field(lines: list[tuple[str, str]], name: str) -> str:
     return ", ".join(value for key, value in lines if key == name)
+
+
+def _fields(lines: list[tuple[str, str]]) -> dict[str, str]:
+    return {name: _field(lines, name) for name, _ in lines}
 
 
 def _dictionary(lines: list[tuple[str, str]], name: str) -> Dictionary | str:
@@ -132,12 +136,20 @@ def check_signed_request(
     if signed is None:
         return SigningCheck((f"headers: expected [name, value] string pairs, got "
                              f"{str(got.get('headers'))[:200]}",))
-    # 1. The request's own field lines are kept; only the signature fields (and a digest) added.
-    missing = Counter(given) - Counter(signed)
-    if missing:
-        problems.append(f"field lines of the request were changed or dropped: {sorted(missing)}")
-    added = Counter(signed) - Counter(given)
-    foreign = sorted({name for name, _ in added} - _ADDED)
+    # 1. The request's own fields are kept (compared as HTTP sees them: names case-insensitive,
+    # the lines of one name combined in order, RFC 9110 §5.3); only a digest and the signature
+    # fields are added, and the signature fields are compared member by member below.
+    given_fields, signed_fields = _fields(given), _fields(signed)
+    changed = sorted(
+        name for name, value in given_fields.items()
+        if name not in ("signature-input", "signature") and signed_fields.get(name) != value
+    )
+    if changed:
+        problems.append("fields of the request were changed or dropped: " + "; ".join(
+            f"{name}: {given_fields[name]!r} became {signed_fields.get(name)!r}"
+            for name in changed
+        ))
+    foreign = sorted(set(signed_fields) - set(given_fields) - _ADDED)
     if foreign:
         problems.append(f"fields added beyond Content-Digest and the signature fields: {foreign}")
     # 2. One new member under the label in each signature field; the others untouched.

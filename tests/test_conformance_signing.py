@@ -77,7 +77,7 @@ def test_a_signer_that_rewrites_the_request_fails() -> None:
                for name, value in response.body["headers"]]
     verdict = _judge(case, Response("ok", {**response.body, "headers": headers}, {}))
     assert verdict.status == "failed"
-    assert "changed or dropped" in verdict.message
+    assert "were changed or dropped: content-type" in verdict.message
 
 
 def test_the_draft_vector_bytes_are_fixed_by_the_text() -> None:

@@ -64,6 +64,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--report-json", metavar="FILE", type=Path,
                         help="also write every case's outcome (failures with input, expected, "
                         "got) as JSON")
+    parser.add_argument("--html", metavar="FILE", type=Path,
+                        help="also write the grouped report as a static HTML page")
     parser.add_argument("--vectors", metavar="DIR", type=Path,
                         help="vectors folder (default: the installed erc8128_vectors)")
     parser.set_defaults(func=run)
@@ -137,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         path=args.path,
         post_path=args.post_path,
         report_json=args.report_json,
+        html=args.html,
         chain_rpc=args.chain_rpc,
         chain_funder_key=chain_funder_key,
     )
