@@ -79,6 +79,15 @@ def _show(value: Any) -> str:
     return text
 
 
+def _posture_text(posture: object) -> str:
+    """The declared posture on one line: ``key: value | key: value`` for an object."""
+    if not posture:
+        return 'not declared (the adapter\'s hello has no "posture")'
+    if isinstance(posture, dict):
+        return " | ".join(f"{key}: {_show(value).strip(chr(34))}" for key, value in posture.items())
+    return _show(posture)
+
+
 class _CaseErrored(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -399,8 +408,7 @@ class ConformancePlugin:
         self.run_info["posture"] = posture
         self.run_info["implementation"] = implementation
         self.run_info["profiles_declared"] = run.hello.get("profiles")
-        self.header_fields.append(("posture", _show(posture) if posture else
-                                   'not declared (the adapter\'s hello has no "posture")'))
+        self.header_fields.append(("posture", _posture_text(posture)))
         yield run
         run.close()
 

@@ -132,7 +132,7 @@ def test_failures_are_grouped_by_level_and_root_cause(tmp_path: Path) -> None:
     screen = run.stdout.split("ERC-8128 conformance", 1)[1]
     lines = [line for line in screen.splitlines() if line.strip()]
     assert lines[1].startswith("implementation: <b>fake</b> 9 (py)")
-    assert lines[2] == ('posture: {"replay_store": "memory", "accepts": "request-bound only"}')
+    assert lines[2] == "posture: replay_store: memory | accepts: request-bound only"
     assert lines[3].startswith(f"suite: erc8128 {__version__}; vectors sha256:")
     assert lines[4].startswith("result: FAIL (7 failed")
     assert lines[5] == "what to fix first (one line per rule, most severe group first):"
