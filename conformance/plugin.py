@@ -10,6 +10,7 @@ and the per-operation table at the end; ``--report-json`` and ``--html`` write t
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -269,10 +270,15 @@ class LiveRun:
     answer depends on route policy use it, and are not supported without it.
     """
 
-    def __init__(self, options: SuiteOptions, outcomes: list[CaseOutcome]) -> None:
+    def __init__(
+        self, options: SuiteOptions, outcomes: list[CaseOutcome],
+        requirements: dict[str, Requirement] | None = None,
+    ) -> None:
         self.options = options
         self.outcomes = outcomes
         self._contexts: dict[str, LiveContext] = {}
+        # The report's requirement table: each live check's rule joins it (grouping.py).
+        self.requirements = requirements if requirements is not None else {}
 
     def context(self, profile: str) -> LiveContext:
         if profile not in self._contexts:
@@ -295,37 +301,48 @@ class LiveRun:
             "requirement": requirement.to_json() if requirement is not None else None,
         }
         case_id = f"live/{profile}/{name}"
+        if requirement is not None:
+            self.requirements.setdefault(requirement.id, Requirement(
+                requirement.id, requirement.kind, requirement.ref, requirement.level,
+                requirement.quote,
+            ))
+        outcome = functools.partial(
+            CaseOutcome, requirement=requirement.id if requirement is not None else None
+        )
         expected_failure = self.options.expected_failures.get(case_id)
         level = f" [{requirement.level} {requirement.ref}]" if requirement is not None else ""
         try:
             problems = check.run(ctx)
         except CheckNotApplicable as why:
-            self.outcomes.append(CaseOutcome(case_id, "live", "not_supported", str(why), details))
+            self.outcomes.append(outcome(case_id, "live", "not_supported", str(why), details))
             pytest.skip(f"not supported: {why}")
         except OSError as error:
             message = f"{case_id}: cannot reach {ctx.target.url}: {error}"
-            self.outcomes.append(CaseOutcome(case_id, "live", "errored", message, details))
+            self.outcomes.append(outcome(case_id, "live", "errored", message, details))
             pytest.fail(message, pytrace=False)
         except Exception as error:  # a check that cannot build its request: report, go on
             message = f"{case_id}: the check failed to run: {type(error).__name__}: {error}"
-            self.outcomes.append(CaseOutcome(case_id, "live", "errored", message, details))
+            self.outcomes.append(outcome(case_id, "live", "errored", message, details))
             pytest.fail(message, pytrace=False)
         if problems:
             message = (f"{case_id}{level} ({ctx.target.url}, signer {LIVE_ADDRESS}):\n"
                        + "\n".join(problems))
             if expected_failure is not None:
                 self.outcomes.append(
-                    CaseOutcome(case_id, "live", "xfail", expected_failure.reason, details)
+                    outcome(case_id, "live", "xfail", expected_failure.reason, details,
+                            why="; ".join(problems))
                 )
                 pytest.xfail(f"expected failure: {expected_failure.reason}")
-            self.outcomes.append(CaseOutcome(case_id, "live", "failed", message, details))
+            self.outcomes.append(
+                outcome(case_id, "live", "failed", message, details, why="; ".join(problems))
+            )
             pytest.fail(message, pytrace=False)
         if expected_failure is not None:
             message = (f"{case_id}: listed as an expected failure ({expected_failure.reason}) "
                        "but it now passes: remove it from the expected-failures file")
-            self.outcomes.append(CaseOutcome(case_id, "live", "xpass", message, details))
+            self.outcomes.append(outcome(case_id, "live", "xpass", message, details))
             pytest.fail(message, pytrace=False)
-        self.outcomes.append(CaseOutcome(case_id, "live", "passed", "", details))
+        self.outcomes.append(outcome(case_id, "live", "passed", "", details))
 
 
 class ConformancePlugin:
@@ -348,7 +365,7 @@ class ConformancePlugin:
     def selected_cases(self) -> list[Case]:
         directory = self.options.vectors_dir or VECTORS_DIR
         cases = load_cases(directory)
-        self.requirements = load_requirements(directory)
+        self.requirements.update(load_requirements(directory))
         self.run_info["vectors_sha256"] = vector_set_hash(directory)
         self.all_case_ids = {case.case_id for case in cases}
         wanted_profiles = set(self.options.profiles)
@@ -418,7 +435,7 @@ class ConformancePlugin:
         self.header += f"{'; ' if self.header else ''}live target: {self.options.target}"
         self.header_fields.append(("live target", self.options.target))
         self.run_info["live_target"] = self.options.target
-        return LiveRun(self.options, self.outcomes)
+        return LiveRun(self.options, self.outcomes, self.requirements)
 
     @pytest.fixture(scope="session")
     def suite_options(self) -> SuiteOptions:
