@@ -232,6 +232,15 @@ def format_first_screen(summary: Summary, header: Sequence[tuple[str, str]]) -> 
     """Header, verdict, what to fix first, the level groups: the report's first screen."""
     lines = [f"{label}: {value}" for label, value in header]
     lines.append(f"result: {summary.verdict}")
+    total = sum(summary.counts.values())
+    unjudged = summary.counts.get("not_supported", 0) + summary.counts.get("skipped", 0)
+    if unjudged:
+        # A PASS says nothing about cases that never ran: say how many there were.
+        lines.append(
+            f"coverage: {total - unjudged} of {total} cases judged; "
+            f"{summary.counts.get('not_supported', 0)} not supported, "
+            f"{summary.counts.get('skipped', 0)} skipped (operation or profile not offered)"
+        )
     if summary.causes:
         lines.append("")
         lines.append("what to fix first (one line per rule, most severe group first):")

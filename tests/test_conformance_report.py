@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 from erc8128 import __version__
 from erc8128.keccak import keccak256
 from erc8128_conformance.cases import Requirement, load_requirements, vector_set_hash
-from erc8128_conformance.grouping import summarize
+from erc8128_conformance.grouping import format_first_screen, summarize
 from erc8128_conformance.report import CaseOutcome
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,6 +192,30 @@ def test_html_report_is_static_escaped_and_grouped(tmp_path: Path) -> None:
     assert "What to fix first" in page and "<details>" in page
     assert page.index("keccak-padding") < page.index("d99-example") < page.index("replay-once")
     assert "violates the profile&#x27;s text" in page
+    # Well formed: every element closed in order.
+    stack: list[str] = []
+
+    class Checker(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            if tag not in ("meta", "br"):
+                stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            assert stack and stack.pop() == tag, tag
+
+    Checker().feed(page)
+    assert stack == []
+
+
+def test_coverage_line_says_how_many_cases_never_ran() -> None:
+    outcomes = [CaseOutcome("a/1", "x", "passed"), CaseOutcome("a/2", "x", "not_supported"),
+                CaseOutcome("a/3", "x", "skipped"), CaseOutcome("a/4", "x", "skipped")]
+    screen = format_first_screen(summarize(outcomes, {}), [("suite", "s")])
+    assert screen.splitlines()[1:] == [
+        "result: PASS",
+        "coverage: 1 of 4 cases judged; 1 not supported, 2 skipped (operation or profile not "
+        "offered)",
+    ]
 
 
 def test_requirement_data_absent_or_malformed_is_unclassified(tmp_path: Path) -> None:
