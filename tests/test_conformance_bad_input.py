@@ -14,6 +14,8 @@ import pytest
 
 from erc8128.keccak import keccak256
 from erc8128_conformance.adapter_client import MAX_LINE_BYTES, AdapterClient, AdapterFailure
+from erc8128_conformance.cases import Step
+from erc8128_conformance.judge import judge_step
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -140,3 +142,24 @@ def test_a_run_through_every_misbehaviour_goes_on(tmp_path: Path, bad_adapter: s
         for index, data in enumerate(inputs)
     }
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_an_sdks_own_code_and_status_are_answers_not_protocol_errors(tmp_path: Path) -> None:
+    # SPEC.md D49: inside the envelope, any reason string and any HTTP status is judged.
+    script = tmp_path / "own_codes.py"
+    script.write_text(textwrap.dedent('''
+        import json, sys
+        for line in sys.stdin:
+            seq = json.loads(line)["seq"]
+            error = {"reason": "Nonce-Reused", "status": 409, "message": "replayed"}
+            sys.stdout.write(json.dumps({"seq": seq, "error": error}) + "\\n")
+            sys.stdout.flush()
+    '''), encoding="utf-8")
+    step = Step("verify_request", {}, "invalid", {"reason": "nonce_reused", "status": 401})
+    with AdapterClient(f"{sys.executable} {script}", timeout=5) as client:
+        response = client.call("verify_request", {"profile": "draft"})
+    verdict = judge_step(step, response, reason_checked=True, deterministic=True, strict=False)
+    assert verdict.status == "failed"
+    assert verdict.mismatch == "reason"
+    assert verdict.message == ('rejected as expected, but reason: expected "nonce_reused", got '
+                               '"Nonce-Reused"; status: expected 401, got 409')
