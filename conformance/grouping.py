@@ -7,7 +7,9 @@ Every failure and every declared deviation (``xfail``) falls into one level grou
   profile builds on: requirement kind ``profile`` or ``rfc``);
 - ``recommendation``: it departs from a SHOULD / SHOULD NOT / MAY of that text;
 - ``decision``: it differs from a decision of this project where the texts are silent or
-  ambiguous (requirement kind ``decision``, a SPEC.md D-number);
+  ambiguous (requirement kind ``decision``, a SPEC.md D-number), or, in a legacy-only case, from
+  a rule of the draft that this project applies to legacy where the February text is silent
+  (SPEC.md D42: the requirement's ``ref`` is the draft's text);
 - ``reason``: the accept/reject decision is right, only the reason code or the HTTP status
   differs (whatever rule the case tests);
 - ``unclassified``: the vectors name no requirement for the case.
@@ -61,6 +63,7 @@ _PHRASES: Final = {
     "decision": ("differs from a project decision", "differ from a project decision"),
     "reason": ("reason code or status only", "reason code or status only"),
 }
+DRAFT_REF: Final = "ERC-8128 draft"
 _RECOMMENDATION_LEVELS: Final = frozenset({"SHOULD", "SHOULD NOT", "MAY", "RECOMMENDED"})
 _EXAMPLES: Final = 3
 FIRST_SCREEN_CAUSES: Final = 10
@@ -128,11 +131,22 @@ def group_of(outcome: CaseOutcome, requirements: Mapping[str, Requirement]) -> s
     requirement = requirements.get(outcome.requirement) if outcome.requirement else None
     if requirement is None:
         return "unclassified"
-    if requirement.kind == "decision":
+    if requirement.kind == "decision" or _draft_rule_in_legacy(outcome, requirement):
         return "decision"
     if requirement.level.upper() in _RECOMMENDATION_LEVELS:
         return "recommendation"
     return "text"
+
+
+def _draft_rule_in_legacy(outcome: CaseOutcome, requirement: Requirement) -> bool:
+    """SPEC.md D42: a legacy case naming a draft requirement is the project's choice for legacy
+    (vectors/README.md: "group `profile` is `legacy` and the requirement's `ref` starts with
+    `ERC-8128 draft`")."""
+    return (
+        requirement.kind == "profile"
+        and requirement.ref.startswith(DRAFT_REF)
+        and outcome.profiles == ("legacy",)
+    )
 
 
 def _cause_key(outcome: CaseOutcome, group: str) -> str:
@@ -211,6 +225,8 @@ def summarize(
 def _cause_line(number: int, cause: RootCause) -> list[str]:
     requirement = cause.requirement
     where = f" ({requirement.ref}, {requirement.level})" if requirement else ""
+    if requirement is not None and cause.group == "decision" and requirement.kind == "profile":
+        where = f" ({requirement.ref}, {requirement.level}; applied to legacy by SPEC.md D42)"
     state = []
     if cause.failed:
         state.append(f"{cause.failed} failing")

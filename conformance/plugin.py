@@ -212,6 +212,7 @@ class VectorRun:
             mismatch=verdict.mismatch if verdict is not None else "",
             canonical=verdict.canonical if verdict is not None else "",
             why=verdict.message if verdict is not None and outcome != "passed" else "",
+            profiles=case.profiles,
         ))
 
     @staticmethod
@@ -307,7 +308,8 @@ class LiveRun:
                 requirement.quote,
             ))
         outcome = functools.partial(
-            CaseOutcome, requirement=requirement.id if requirement is not None else None
+            CaseOutcome, requirement=requirement.id if requirement is not None else None,
+            profiles=(profile,),
         )
         expected_failure = self.options.expected_failures.get(case_id)
         level = f" [{requirement.level} {requirement.ref}]" if requirement is not None else ""

@@ -49,6 +49,7 @@ class CaseOutcome:
     mismatch: str = ""
     canonical: str = ""  # passed sign_request: how its bytes differ from the reference's
     why: str = ""  # failed / xfail: the judge's one-line reason
+    profiles: tuple[str, ...] = ()  # the profiles the case runs in (() profile-independent)
 
     def to_json(self) -> dict[str, Any]:
         extra: dict[str, Any] = {}

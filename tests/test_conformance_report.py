@@ -250,3 +250,19 @@ def test_requirement_data_absent_or_malformed_is_unclassified(tmp_path: Path) ->
 def test_verdict_wording(outcomes: list[CaseOutcome], verdict: str) -> None:
     table = {"r": Requirement("r", "profile", "ERC-8128 draft §3", "MUST")}
     assert summarize(outcomes, table).verdict == verdict
+
+
+def test_a_draft_rule_in_a_legacy_case_is_a_project_decision() -> None:
+    # SPEC.md D42 / vectors/README.md: a legacy case naming a draft requirement is this
+    # project's choice for legacy; the same rule in a draft case violates the text.
+    table = {"nonce-syntax": Requirement("nonce-syntax", "profile", "ERC-8128 draft §3.1.2",
+                                         "MUST", "A present nonce ...")}
+    legacy = CaseOutcome("verify_request/9", "verify_request", "failed",
+                         requirement="nonce-syntax", mismatch="outcome", profiles=("legacy",))
+    draft = CaseOutcome("verify_request/8", "verify_request", "failed",
+                        requirement="nonce-syntax", mismatch="outcome", profiles=("draft",))
+    summary = summarize([legacy, draft], table)
+    assert summary.groups == {"text": (1, 0), "decision": (1, 0)}
+    screen = format_first_screen(summary, [])
+    assert ("[differs from a project decision] nonce-syntax (ERC-8128 draft §3.1.2, MUST; "
+            "applied to legacy by SPEC.md D42)") in screen
