@@ -87,7 +87,10 @@ def render_html(
                    "<th>why (first example)</th></tr>")
         for number, cause in enumerate(summary.causes, 1):
             requirement = cause.requirement
-            where = (f"{_e(requirement.ref)} ({_e(requirement.level)})"
+            d42 = "; applied to legacy by SPEC.md D42" if (
+                requirement is not None and cause.group == "decision"
+                and requirement.kind == "profile") else ""
+            where = (f"{_e(requirement.ref)} ({_e(requirement.level)}{d42})"
                      + (f"<br><q>{_e(requirement.quote)}</q>" if requirement.quote else "")
                      if requirement else "")
             out.append(
