@@ -163,3 +163,15 @@ def test_an_sdks_own_code_and_status_are_answers_not_protocol_errors(tmp_path: P
     assert verdict.mismatch == "reason"
     assert verdict.message == ('rejected as expected, but reason: expected "nonce_reused", got '
                                '"Nonce-Reused"; status: expected 401, got 409')
+
+
+def test_without_jsonschema_the_suite_refuses_to_run(tmp_path: Path) -> None:
+    # SPEC.md D49: no verdict may depend on an optional package; a missing one is a usage error.
+    code = ("import sys; sys.modules['jsonschema'] = None\n"
+            "from erc8128.cli import main\n"
+            "sys.exit(main(['conformance', '--adapter', 'true', '--ops', 'keccak256']))\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, cwd=ROOT, check=False)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "the suite needs pytest and jsonschema" in run.stderr
+    assert "pip install 'erc8128[conformance]'" in run.stderr
