@@ -240,8 +240,13 @@ class AdapterClient:
         self.restarts += 1
         return AdapterFailure(kind, message, stderr)
 
-    def call(self, op: str, fields: dict[str, Any] | None = None) -> Response:
-        """Send ``{"seq", "op", **fields}`` and return the adapter's response."""
+    def call(
+        self, op: str, fields: dict[str, Any] | None = None, *, deadline: float | None = None
+    ) -> Response:
+        """Send ``{"seq", "op", **fields}`` and return the adapter's response.
+
+        The adapter has ``timeout`` seconds to read the request and answer, and no longer than
+        ``deadline`` (a ``time.monotonic()`` instant: the end of the case's time)."""
         if self._process is None or self._process.popen.poll() is not None:
             if self._process is not None:
                 self._kill()
@@ -264,12 +269,17 @@ class AdapterClient:
                     f"an unsolicited line after the previous response: {shown!r}",
                 )
             process.lines.put(_EOF)
-        deadline = time.monotonic() + self.timeout
+        started = time.monotonic()
+        limit = min(self.timeout, deadline - started) if deadline is not None else self.timeout
+        limit = max(0.0, limit)
+        deadline = started + limit
+        within = f"in {self.timeout} s" if limit == self.timeout else (
+            f"within the case's {self.timeout} s")
         write_error = self._write(process, line, deadline)
         if write_error == "timeout":
             raise self._fail(
                 process, mark, "timeout",
-                f"the adapter did not read request seq {seq} ({op}) in {self.timeout} s",
+                f"the adapter did not read request seq {seq} ({op}) {within}",
             )
         if write_error is not None:
             raise self._fail(process, mark, "crash", f"cannot write the request: {write_error}")
@@ -277,7 +287,7 @@ class AdapterClient:
             answer = process.lines.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             raise self._fail(
-                process, mark, "timeout", f"no response to seq {seq} ({op}) in {self.timeout} s"
+                process, mark, "timeout", f"no response to seq {seq} ({op}) {within}"
             ) from None
         if answer is _EOF:
             try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,10 +143,10 @@ class VectorRun:
 
     # -- running a case ------------------------------------------------------------------------
 
-    def _call(self, step: Step, extra: dict[str, Any]) -> Response:
+    def _call(self, step: Step, extra: dict[str, Any], deadline: float) -> Response:
         assert self.client is not None
         try:
-            return self.client.call(step.op, {**step.fields, **extra})
+            return self.client.call(step.op, {**step.fields, **extra}, deadline=deadline)
         except AdapterFailure as failure:
             raise _CaseErrored(
                 f"{failure}\n--- adapter stderr ---\n{failure.stderr or '(empty)'}"
@@ -154,11 +155,15 @@ class VectorRun:
     def _run_steps(self, case: Case) -> tuple[StepVerdict, int, Response | None]:
         """The verdict of the first step that does not pass (or of the last one)."""
         assert self.client is not None
+        # One --timeout for the whole case, however many steps it has (issue 10, "Bad input":
+        # a per-case timeout).
+        deadline = time.monotonic() + self.options.timeout
         extra: dict[str, Any] = {}
         if case.replay_session is not None:
             try:
                 reset = self.client.call(
-                    "reset_replay_session", {"replay_session": case.replay_session}
+                    "reset_replay_session", {"replay_session": case.replay_session},
+                    deadline=deadline,
                 )
             except AdapterFailure as failure:
                 raise _CaseErrored(f"{failure}\n--- adapter stderr ---\n{failure.stderr}") from None
@@ -167,7 +172,7 @@ class VectorRun:
             extra = {"replay_session": case.replay_session}
         verdict, response = StepVerdict("passed"), None
         for index, step in enumerate(case.steps):
-            response = self._call(step, extra)
+            response = self._call(step, extra, deadline)
             verdict = judge_step(
                 step,
                 response,

@@ -175,3 +175,50 @@ def test_without_jsonschema_the_suite_refuses_to_run(tmp_path: Path) -> None:
     assert run.returncode == 2, run.stdout + run.stderr
     assert "the suite needs pytest and jsonschema" in run.stderr
     assert "pip install 'erc8128[conformance]'" in run.stderr
+
+
+SLOW_STEPS = textwrap.dedent('''
+    import json, sys, time
+    for line in sys.stdin:
+        request = json.loads(line)
+        seq, op = request["seq"], request["op"]
+        if op == "hello":
+            ok = {"implementation": {"name": "slow", "version": "1", "language": "python"},
+                  "operations": ["hello", "verify_request", "reset_replay_session"],
+                  "profiles": ["draft"], "capabilities": []}
+        elif op == "reset_replay_session":
+            ok = {}
+        else:  # each step answers in 0.8 s: under --timeout, but not 3 of them
+            time.sleep(0.8)
+            ok = {"address": "0x" + "00" * 20, "chain_id": 1, "keyid": "k", "label": "eth",
+                  "replayable": False, "request_bound": True, "covered": [],
+                  "nonce_consumed": True}
+        sys.stdout.write(json.dumps({"seq": seq, "ok": ok}) + "\\n"); sys.stdout.flush()
+''')
+
+
+def test_the_timeout_is_per_case_not_per_step(tmp_path: Path) -> None:
+    script = tmp_path / "slow.py"
+    script.write_text(SLOW_STEPS, encoding="utf-8")
+    folder = tmp_path / "vectors"
+    folder.mkdir()
+    step = {"result": "valid", "request": {"method": "GET", "url": "https://a.example/",
+                                           "headers": []}, "now": 1,
+            "address": "0x" + "00" * 20}
+    (folder / "replay.json").write_text(json.dumps({"testGroups": [{
+        "type": "ReplaySequenceTest", "profile": "draft", "tests": [
+            {"tcId": 1, "comment": "one step", "flags": [], "result": "valid", "steps": [step]},
+            {"tcId": 2, "comment": "three steps", "flags": [], "result": "valid",
+             "steps": [step, step, step]},
+        ]}]}), encoding="utf-8")
+    report = tmp_path / "report.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "erc8128", "conformance", "--adapter",
+         f"{sys.executable} {script}", "--vectors", str(folder), "--profile", "draft",
+         "--timeout", "1.5", "--report-json", str(report)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
+    )
+    outcomes = {o["id"]: o for o in json.loads(report.read_text())["outcomes"]}
+    assert outcomes["replay/1"]["outcome"] == "passed", run.stdout
+    assert outcomes["replay/2"]["outcome"] == "errored"
+    assert "within the case's 1.5 s" in outcomes["replay/2"]["message"]
