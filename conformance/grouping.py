@@ -17,7 +17,8 @@ Every failure and every declared deviation (``xfail``) falls into one level grou
 Adapter errors (``errored``: the adapter broke the protocol) are a group of their own. Within the
 groups, failures are counted by root cause: one line per requirement id (for unclassified
 failures: per operation and expected reason code; for adapter errors: per kind of misbehaviour)
-with a count and example case ids, most severe group first, then most cases first.
+with a count and example case ids. Causes with cases failing now come first (declared-only
+causes after them), then the most severe group, then the most cases.
 
 The verdict is "PASS" only with no failure and no declared deviation; with declared deviations
 only it is "PASS with N declared deviations (...)" and says how many violate the profile's text.
@@ -198,7 +199,10 @@ def summarize(
         )
         for (group, key), members in causes.items()
     ]
-    root_causes.sort(key=lambda c: (GROUPS.index(c.group), -c.failed, -c.total, c.key))
+    # What fails now comes before what is already declared; then the most severe group.
+    root_causes.sort(
+        key=lambda c: (c.failed == 0, GROUPS.index(c.group), -c.failed, -c.total, c.key)
+    )
     ordered = {g: (groups[g][0], groups[g][1]) for g in GROUPS if g in groups}
     failed = {g: n for g, (n, _) in ordered.items() if g != "errored"}
     declared = {g: d for g, (_, d) in ordered.items()}
@@ -259,7 +263,7 @@ def format_first_screen(summary: Summary, header: Sequence[tuple[str, str]]) -> 
         )
     if summary.causes:
         lines.append("")
-        lines.append("what to fix first (one line per rule, most severe group first):")
+        lines.append("what to fix first (one line per rule: failing now first, then by level):")
         for number, cause in enumerate(summary.causes[:FIRST_SCREEN_CAUSES], 1):
             lines.extend(_cause_line(number, cause))
         rest = len(summary.causes) - FIRST_SCREEN_CAUSES

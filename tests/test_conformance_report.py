@@ -136,7 +136,7 @@ def test_failures_are_grouped_by_level_and_root_cause(tmp_path: Path) -> None:
     assert lines[2] == "posture: replay_store: memory | accepts: request-bound only"
     assert lines[3].startswith(f"suite: erc8128 {__version__}; vectors sha256:")
     assert lines[4].startswith("result: FAIL (7 failed")
-    assert lines[5] == "what to fix first (one line per rule, most severe group first):"
+    assert lines[5] == "what to fix first (one line per rule: failing now first, then by level):"
     assert lines[6].startswith(
         " 1. [violates the profile's text] keccak-padding (FIPS 202 §5.1, MUST): 3 cases "
         "(3 failing), e.g. keccak256/2, keccak256/3, keccak256/4"
@@ -266,3 +266,11 @@ def test_a_draft_rule_in_a_legacy_case_is_a_project_decision() -> None:
     screen = format_first_screen(summary, [])
     assert ("[differs from a project decision] nonce-syntax (ERC-8128 draft §3.1.2, MUST; "
             "applied to legacy by SPEC.md D42)") in screen
+
+
+def test_what_fails_now_comes_before_what_is_declared() -> None:
+    table = {"must": Requirement("must", "profile", "ERC-8128 draft §3", "MUST"),
+             "d1": Requirement("d1", "decision", "SPEC.md D1", "DECISION")}
+    outcomes = [CaseOutcome("a/1", "x", "xfail", requirement="must", mismatch="output"),
+                CaseOutcome("a/2", "x", "failed", requirement="d1", mismatch="output")]
+    assert [c.key for c in summarize(outcomes, table).causes] == ["d1", "must"]
