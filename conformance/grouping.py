@@ -38,6 +38,7 @@ __all__ = [
     "GROUP_TITLES",
     "RootCause",
     "Summary",
+    "coverage_line",
     "format_first_screen",
     "group_of",
     "summarize",
@@ -248,19 +249,27 @@ def _cause_line(number: int, cause: RootCause) -> list[str]:
     return lines
 
 
+def coverage_line(summary: Summary) -> str:
+    """How many cases were judged, when some never ran ("" when every case was judged): a PASS
+    says nothing about cases that never ran."""
+    total = sum(summary.counts.values())
+    unjudged = summary.counts.get("not_supported", 0) + summary.counts.get("skipped", 0)
+    if not unjudged:
+        return ""
+    return (
+        f"coverage: {total - unjudged} of {total} cases judged; "
+        f"{summary.counts.get('not_supported', 0)} not supported, "
+        f"{summary.counts.get('skipped', 0)} skipped (operation or profile not offered)"
+    )
+
+
 def format_first_screen(summary: Summary, header: Sequence[tuple[str, str]]) -> str:
     """Header, verdict, what to fix first, the level groups: the report's first screen."""
     lines = [f"{label}: {value}" for label, value in header]
     lines.append(f"result: {summary.verdict}")
-    total = sum(summary.counts.values())
-    unjudged = summary.counts.get("not_supported", 0) + summary.counts.get("skipped", 0)
-    if unjudged:
-        # A PASS says nothing about cases that never ran: say how many there were.
-        lines.append(
-            f"coverage: {total - unjudged} of {total} cases judged; "
-            f"{summary.counts.get('not_supported', 0)} not supported, "
-            f"{summary.counts.get('skipped', 0)} skipped (operation or profile not offered)"
-        )
+    coverage = coverage_line(summary)
+    if coverage:
+        lines.append(coverage)
     if summary.causes:
         lines.append("")
         lines.append("what to fix first (one line per rule: failing now first, then by level):")

@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Final
 
-from erc8128_conformance.grouping import GROUP_TITLES, Summary
+from erc8128_conformance.grouping import GROUP_TITLES, Summary, coverage_line
 from erc8128_conformance.report import CaseOutcome, format_table
 
 __all__ = ["render_html"]
@@ -22,8 +22,11 @@ __all__ = ["render_html"]
 _STYLE: Final = """
 body { font-family: system-ui, sans-serif; margin: 2em; max-width: 80em; color: #111; }
 h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 2em; }
-table { border-collapse: collapse; } td, th { border: 1px solid #bbb; padding: .25em .5em;
-  vertical-align: top; text-align: left; }
+table { border-collapse: collapse; table-layout: auto; max-width: 100%; }
+td, th { border: 1px solid #bbb; padding: .25em .5em; vertical-align: top; text-align: left; }
+td { overflow-wrap: break-word; } th { white-space: nowrap; }
+td.where { max-width: 30em; } td.why { min-width: 22em; max-width: 36em; font-size: .9em;
+  overflow-wrap: anywhere; }
 pre { white-space: pre-wrap; word-break: break-all; background: #f5f5f5; padding: .5em; }
 .verdict { font-size: 1.2em; font-weight: bold; padding: .5em; border: 2px solid; }
 .pass { border-color: #2a7; } .fail { border-color: #c33; } .declared { border-color: #c80; }
@@ -79,6 +82,9 @@ def render_html(
         out.append(f"<tr><th>{_e(label)}</th><td>{_e(value)}</td></tr>")
     out.append("</table>")
     out.append(f'<p class="verdict {_verdict_class(summary)}">{_e(summary.verdict)}</p>')
+    coverage = coverage_line(summary)
+    if coverage:
+        out.append(f"<p>{_e(coverage)}</p>")
     for error in list_errors:
         out.append(f"<p>ERROR: {_e(error)}</p>")
     if summary.causes:
@@ -96,9 +102,10 @@ def render_html(
             out.append(
                 f'<tr class="group-{_e(cause.group)}"><td>{number}</td>'
                 f"<td>{_e(GROUP_TITLES[cause.group])}</td><td><a href=\"#cause-{number}\">"
-                f"<code>{_e(cause.key)}</code></a></td><td>{where}</td><td>{cause.failed}</td>"
+                f'<code>{_e(cause.key)}</code></a></td><td class="where">{where}</td>'
+                f"<td>{cause.failed}</td>"
                 f"<td>{cause.declared}</td><td>{_e(', '.join(cause.examples))}</td>"
-                f"<td>{_e(cause.why)}</td></tr>"
+                f'<td class="why">{_e(cause.why)}</td></tr>'
             )
         out.append("</table><h2>By level</h2><table><tr><th>level</th><th>failing</th>"
                    "<th>declared</th></tr>")
