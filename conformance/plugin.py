@@ -99,9 +99,13 @@ class _CaseErrored(Exception):
 class VectorRun:
     """Session state: the adapter client, what ``hello`` said, every case's outcome."""
 
-    def __init__(self, options: SuiteOptions, outcomes: list[CaseOutcome]) -> None:
+    def __init__(
+        self, options: SuiteOptions, outcomes: list[CaseOutcome],
+        requirements: dict[str, Requirement] | None = None,
+    ) -> None:
         self.options = options
         self.outcomes = outcomes
+        self.requirements = requirements if requirements is not None else {}
         self.client: AdapterClient | None = None
         self.hello: dict[str, Any] = {}
         self.hello_failure: str | None = None
@@ -193,6 +197,11 @@ class VectorRun:
             f"{case.case_id} ({case.source}, {case.group_type}, result {case.result}): "
             f"{case.comment}",
         ]
+        requirement = self.requirements.get(case.requirement) if case.requirement else None
+        if requirement is not None:
+            quote = f': "{requirement.quote}"' if requirement.quote else ""
+            lines.append(f"rule:     {requirement.req_id} ({requirement.ref}, "
+                         f"{requirement.level}){quote}")
         if len(case.steps) > 1:
             lines.append(f"step {index + 1} of {len(case.steps)}")
         lines += [
@@ -416,7 +425,7 @@ class ConformancePlugin:
 
     @pytest.fixture(scope="session")
     def vector_run(self) -> Iterator[VectorRun]:
-        run = VectorRun(self.options, self.outcomes)
+        run = VectorRun(self.options, self.outcomes, self.requirements)
         run.start()
         implementation = run.hello.get("implementation", {})
         if isinstance(implementation, dict):

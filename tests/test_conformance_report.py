@@ -124,6 +124,9 @@ def test_failures_are_grouped_by_level_and_root_cause(tmp_path: Path) -> None:
     assert replay["outcome"] == "failed"
     assert replay["mismatch"] == "reason"
     assert "status: expected 401, got 409" in replay["why"]
+    # Each failure names its rule, with the sentence, beside input / expected / got.
+    assert ('rule:     keccak-padding (FIPS 202 §5.1, MUST): "the pad10*1 rule with the 0x01 '
+            'domain byte"') in run.stdout
     assert report["verdict"] == (
         "FAIL (7 failed (3 violate the profile's text, 1 departs from a SHOULD/MAY, "
         "1 unclassified, 1 differs from a project decision, 1 reason code or status only); "
