@@ -40,7 +40,18 @@ FailureKind = Literal["start", "crash", "garbage", "seq", "shape", "timeout"]
 _STDERR_GRACE_SEC: Final = 0.2
 # Kept per failure report: the tail of stderr, enough for a stack trace.
 _STDERR_TAIL_CHARS: Final = 8000
+# stderr kept in memory at most (older output is dropped): an adapter that floods stderr cannot
+# exhaust the suite's memory.
+_STDERR_KEEP_CHARS: Final = 256 * 1024
+# The longest response line read. The largest answer of the reference adapter to any vector is a
+# few KiB; a longer line is an adapter misbehaving (e.g. a 10 MB answer) and is not read further.
+MAX_LINE_BYTES: Final = 1024 * 1024
 _EOF: Final = None
+# How long an adapter whose stdout closed may take to exit before it counts as still running.
+_EXIT_WAIT_SEC: Final = 2.0
+# Queued by the stdout reader instead of a line longer than MAX_LINE_BYTES (readline never
+# yields b"" for a line: b"" is its end of file, which is queued as _EOF).
+_OVERSIZE: Final = b""
 
 
 @dataclass(frozen=True)
@@ -74,26 +85,44 @@ class _Process:
     lines: queue.Queue[bytes | None]
     stderr_chunks: list[str] = field(default_factory=list)
     stderr_lock: threading.Lock = field(default_factory=threading.Lock)
+    stderr_chars: int = 0  # kept in stderr_chunks (bytes read, a bound, not exact characters)
+    stderr_dropped: int = 0  # chunks dropped from the front of stderr_chunks
 
     def stderr_since(self, mark: int) -> str:
         with self.stderr_lock:
-            return "".join(self.stderr_chunks[mark:])[-_STDERR_TAIL_CHARS:]
+            start = max(0, mark - self.stderr_dropped)
+            return "".join(self.stderr_chunks[start:])[-_STDERR_TAIL_CHARS:]
 
     def stderr_mark(self) -> int:
+        """A position in the stderr stream (chunks ever read)."""
         with self.stderr_lock:
-            return len(self.stderr_chunks)
+            return self.stderr_dropped + len(self.stderr_chunks)
 
 
 def _pump_stdout(stream: IO[bytes], lines: queue.Queue[bytes | None]) -> None:
-    for line in iter(stream.readline, b""):
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            lines.put(_EOF)
+            return
+        if len(line) > MAX_LINE_BYTES:
+            # Stop reading: the client reports the oversized line and kills the adapter.
+            lines.put(_OVERSIZE)
+            return
         lines.put(line)
-    lines.put(_EOF)
 
 
 def _pump_stderr(stream: IO[bytes], process: _Process) -> None:
-    for line in iter(stream.readline, b""):
+    while True:
+        chunk = stream.readline(64 * 1024)
+        if not chunk:
+            return
         with process.stderr_lock:
-            process.stderr_chunks.append(line.decode("utf-8", "replace"))
+            process.stderr_chunks.append(chunk.decode("utf-8", "replace"))
+            process.stderr_chars += len(chunk)
+            while process.stderr_chars > _STDERR_KEEP_CHARS and len(process.stderr_chunks) > 1:
+                process.stderr_chars -= len(process.stderr_chunks.pop(0))
+                process.stderr_dropped += 1
 
 
 SCHEMA_PATH: Final = Path(__file__).resolve().parent / "schema" / "adapter-protocol.schema.json"
@@ -101,14 +130,18 @@ SCHEMA_PATH: Final = Path(__file__).resolve().parent / "schema" / "adapter-proto
 _Validators = tuple[Any, dict[str, Any]]
 
 
-def _protocol_validators() -> _Validators | None:
-    """Validators for a response line and each operation's ``ok`` (None without jsonschema)."""
+def _protocol_validators() -> _Validators:
+    """Validators for a response line and each operation's ``ok``.
+
+    jsonschema is required (the ``conformance`` extra installs it): with the check optional, the
+    same answer would be "errored" on one machine and "passed" or "failed" on another."""
     try:
-        jsonschema = importlib.import_module("jsonschema")  # optional for the suite
+        jsonschema = importlib.import_module("jsonschema")
     except ImportError:
-        return None
-    if not SCHEMA_PATH.is_file():  # a copy of the suite installed without its schema folder
-        return None
+        raise ImportError(
+            "the conformance suite checks adapter answers with jsonschema: "
+            "pip install 'erc8128[conformance]'"
+        ) from None
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator_class = jsonschema.Draft202012Validator
 
@@ -120,8 +153,8 @@ def _protocol_validators() -> _Validators | None:
 
 
 class AdapterClient:
-    """Drive one adapter command; restart it after it misbehaves. With ``validate`` (and
-    jsonschema installed) every response is checked against the protocol's JSON Schema."""
+    """Drive one adapter command; restart it after it misbehaves. With ``validate`` every
+    response is checked against the protocol's JSON Schema."""
 
     def __init__(
         self,
@@ -207,8 +240,13 @@ class AdapterClient:
         self.restarts += 1
         return AdapterFailure(kind, message, stderr)
 
-    def call(self, op: str, fields: dict[str, Any] | None = None) -> Response:
-        """Send ``{"seq", "op", **fields}`` and return the adapter's response."""
+    def call(
+        self, op: str, fields: dict[str, Any] | None = None, *, deadline: float | None = None
+    ) -> Response:
+        """Send ``{"seq", "op", **fields}`` and return the adapter's response.
+
+        The adapter has ``timeout`` seconds to read the request and answer, and no longer than
+        ``deadline`` (a ``time.monotonic()`` instant: the end of the case's time)."""
         if self._process is None or self._process.popen.poll() is not None:
             if self._process is not None:
                 self._kill()
@@ -222,30 +260,73 @@ class AdapterClient:
         if not process.lines.empty():
             extra = process.lines.get_nowait()
             if extra is not _EOF:
-                shown = extra[:300].decode("utf-8", "replace").rstrip("\n")
+                shown = (
+                    extra[:300].decode("utf-8", "replace").rstrip("\n")
+                    if extra != _OVERSIZE else f"(longer than {MAX_LINE_BYTES} bytes)"
+                )
                 raise self._fail(
                     process, mark, "garbage",
                     f"an unsolicited line after the previous response: {shown!r}",
                 )
             process.lines.put(_EOF)
-        stdin = process.popen.stdin
-        assert stdin is not None
+        started = time.monotonic()
+        limit = min(self.timeout, deadline - started) if deadline is not None else self.timeout
+        limit = max(0.0, limit)
+        deadline = started + limit
+        within = f"in {self.timeout} s" if limit == self.timeout else (
+            f"within the case's {self.timeout} s")
+        write_error = self._write(process, line, deadline)
+        if write_error == "timeout":
+            raise self._fail(
+                process, mark, "timeout",
+                f"the adapter did not read request seq {seq} ({op}) {within}",
+            )
+        if write_error is not None:
+            raise self._fail(process, mark, "crash", f"cannot write the request: {write_error}")
         try:
-            stdin.write(line)
-            stdin.flush()
-        except OSError as error:
-            raise self._fail(process, mark, "crash", f"cannot write the request: {error}") from None
-        try:
-            answer = process.lines.get(timeout=self.timeout)
+            answer = process.lines.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             raise self._fail(
-                process, mark, "timeout", f"no response to seq {seq} ({op}) in {self.timeout} s"
+                process, mark, "timeout", f"no response to seq {seq} ({op}) {within}"
             ) from None
         if answer is _EOF:
-            process.popen.wait(timeout=5)
-            code = process.popen.returncode
+            try:
+                code: int | None = process.popen.wait(timeout=_EXIT_WAIT_SEC)
+            except subprocess.TimeoutExpired:
+                # It closed its stdout but keeps running: it cannot answer any more.
+                raise self._fail(
+                    process, mark, "crash",
+                    f"closed its stdout during {op} (seq {seq}) without answering, still running",
+                ) from None
             raise self._fail(process, mark, "crash", f"exited with status {code} during {op}")
+        if answer == _OVERSIZE:
+            raise self._fail(
+                process, mark, "garbage",
+                f"a response line longer than {MAX_LINE_BYTES} bytes to seq {seq} ({op})",
+            )
         return self._decode(process, mark, seq, answer, op)
+
+    @staticmethod
+    def _write(process: _Process, line: bytes, deadline: float) -> str | None:
+        """Write one request line; an adapter that stops reading its stdin cannot block the
+        suite past the deadline (a pipe holds only some KiB). None, "timeout" or the error."""
+        stdin = process.popen.stdin
+        assert stdin is not None
+        errors: list[str] = []
+
+        def write() -> None:
+            try:
+                stdin.write(line)
+                stdin.flush()
+            except (OSError, ValueError) as error:
+                errors.append(str(error) or type(error).__name__)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        writer.join(max(0.0, deadline - time.monotonic()))
+        if writer.is_alive():
+            return "timeout"  # the kill in _fail closes the pipe and ends the writer
+        return errors[0] if errors else None
 
     def _schema_problem(self, raw: dict[str, Any], op: str) -> str | None:
         """The first way ``raw`` breaks schema/adapter-protocol.schema.json, if any."""

@@ -7,6 +7,11 @@ every test that has none of its own. Each test becomes one :class:`Case` with a 
 ``verify_request`` steps against one fresh replay session; a ``verify_request.json`` test with
 ``prior`` requests runs them first, in one fresh replay session, and they must succeed).
 
+Requirement data (SPEC.md D46): a vectors file's top-level ``requirements`` object maps a
+requirement id to ``{kind, ref, level, quote}`` (``kind`` ``profile`` / ``rfc`` / ``decision``)
+and every test names its rule in ``requirement``. A test without one falls back to its
+``decision`` field (a SPEC.md decision number); a test with neither is "unclassified".
+
 The vendored httpwg structured-field tests (``third_party/structured-field-tests``) are cases
 too: ``sf_parse`` of ``raw`` (``must_fail`` → invalid, ``can_fail`` → acceptable), and
 ``sf_serialize`` of ``expected`` back to ``canonical``.
@@ -14,6 +19,7 @@ too: ``sf_parse`` of ``raw`` (``must_fail`` → invalid, ``can_fail`` → accept
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,17 +28,39 @@ from typing import Any, Final
 
 __all__ = [
     "OPERATION_TABLE",
+    "REQUIREMENT_KINDS",
     "Case",
     "OpSpec",
+    "Requirement",
     "Step",
     "load_cases",
+    "load_requirements",
     "load_sf_cases",
     "load_vector_cases",
+    "vector_set_hash",
 ]
 
 METADATA: Final = frozenset(
-    {"tcId", "comment", "flags", "result", "reason", "detail", "decision", "draftRow", "status"}
+    {"tcId", "comment", "flags", "result", "reason", "detail", "decision", "draftRow", "status",
+     "requirement"}
 )
+REQUIREMENT_KINDS: Final = ("profile", "rfc", "decision")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """The rule a case tests: whose it is (``kind``), where (``ref``), how strongly
+    (``level``: MUST, SHOULD, ..., DECISION) and the sentence itself (``quote``)."""
+
+    req_id: str
+    kind: str
+    ref: str
+    level: str
+    quote: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"id": self.req_id, "kind": self.kind, "ref": self.ref, "level": self.level,
+                "quote": self.quote}
 
 
 @dataclass(frozen=True)
@@ -133,6 +161,7 @@ class Case:
     reason_checked: bool
     replay_session: str | None = None  # sequences: reset, then every step in this session
     test: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    requirement: str | None = None  # the id of the rule it tests; None: unclassified
 
 
 def _profiles_of(fields: dict[str, Any]) -> tuple[str, ...]:
@@ -218,9 +247,68 @@ def load_vector_cases(path: Path) -> list[Case]:
                 reason_checked=spec.reason_checked,
                 replay_session=session,
                 test=test,
+                requirement=_requirement_id(test),
             )
         )
     return cases
+
+
+def _requirement_id(test: dict[str, Any]) -> str | None:
+    requirement = test.get("requirement")
+    if isinstance(requirement, str) and requirement:
+        return requirement
+    decision = test.get("decision")
+    if isinstance(decision, str) and decision:
+        return decision  # a SPEC.md decision number, e.g. "D16"
+    return None
+
+
+def _requirement(req_id: str, raw: object) -> Requirement | None:
+    if not isinstance(raw, dict):
+        return None
+    kind, ref, level, quote = (raw.get(key) for key in ("kind", "ref", "level", "quote"))
+    if kind not in REQUIREMENT_KINDS or not isinstance(ref, str) or not isinstance(level, str):
+        return None
+    return Requirement(req_id, kind, ref, level, quote if isinstance(quote, str) else "")
+
+
+def load_requirements(vectors_dir: Path) -> dict[str, Requirement]:
+    """Every requirement the vectors files define, by id (the first definition of an id wins;
+    a malformed entry is left out, so its cases count as unclassified). A ``decision`` field
+    without a ``requirement`` becomes a requirement of kind ``decision`` of its own."""
+    table: dict[str, Requirement] = {}
+    for path in sorted(vectors_dir.glob("*.json")):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if not isinstance(document, dict):
+            continue
+        raw_table = document.get("requirements")
+        if isinstance(raw_table, dict):
+            for req_id, raw in raw_table.items():
+                requirement = _requirement(str(req_id), raw)
+                if requirement is not None:
+                    table.setdefault(requirement.req_id, requirement)
+        for _, test in _tests(document):
+            decision = test.get("decision")
+            if isinstance(decision, str) and decision and not test.get("requirement"):
+                table.setdefault(
+                    decision, Requirement(decision, "decision", f"SPEC.md {decision}", "DECISION")
+                )
+    return table
+
+
+def vector_set_hash(vectors_dir: Path) -> str:
+    """SHA-256 over every file the cases are read from (relative path and bytes, in sorted
+    order): two runs with the same hash ran the same vectors."""
+    digest = hashlib.sha256()
+    files = [*vectors_dir.glob("*.json"),
+             *(vectors_dir / "third_party" / "structured-field-tests").rglob("*.json")]
+    for path in sorted(files):
+        digest.update(path.relative_to(vectors_dir).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def _step_defaults(test: dict[str, Any]) -> dict[str, Any]:

@@ -8,11 +8,17 @@ says what the implementation does instead, ``spec_sentence`` quotes the rule it 
 The list is checked both ways: a listed case that passes fails the run ("expected failure now
 passes"), and so does a failure that is not listed. An id that names no case at all is an error
 of the list itself.
+
+Every entry must explain itself (SPEC.md D48): an ``id`` of the form ``<vectors file>/<tcId>``
+and a ``reason`` and ``spec_sentence`` that are real text. A placeholder ("see report", "TODO",
+"TBD", "...", a single word) is refused: a list of placeholders would turn every failure into a
+"declared deviation" without saying anything.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -21,6 +27,15 @@ __all__ = ["ExpectedFailure", "ExpectedFailuresError", "load_expected_failures"]
 
 _REQUIRED: Final = ("id", "reason", "spec_sentence")
 _ALLOWED: Final = frozenset({*_REQUIRED, "deviation"})
+# A case id: the vectors file stem, then the tcId path (e.g. verify_request/17, sf/number/3/parse).
+_CASE_ID: Final = re.compile(r"[a-z0-9_-]+(?:/[A-Za-z0-9_.-]+)+")
+# Text that stands for an explanation without being one.
+_PLACEHOLDER: Final = re.compile(
+    r"see (?:the )?(?:report|above|below|output|log)|\b(?:todo|tbd|fixme|xxx+|placeholder|"
+    r"lorem ipsum)\b|^\W*(?:n/?a|none|unknown|null|reason|failure|fails|failed|bug|-|\?)?\W*$",
+    re.IGNORECASE,
+)
+_MIN_WORDS: Final = 3
 
 
 class ExpectedFailuresError(Exception):
@@ -55,6 +70,19 @@ def load_expected_failures(path: Path) -> dict[str, ExpectedFailure]:
             value = entry.get(key)
             if not isinstance(value, str) or not value.strip():
                 raise ExpectedFailuresError(f"{where}: expected a non-empty string {key!r}")
+        if _CASE_ID.fullmatch(entry["id"]) is None:
+            raise ExpectedFailuresError(
+                f"{where}: expected id as <vectors file>/<tcId> (e.g. verify_request/17), "
+                f"got {entry['id']!r}"
+            )
+        where = f"{where} ({entry['id']})"
+        for key, wanted in (("reason", "what the implementation does instead"),
+                            ("spec_sentence", "the sentence it departs from, with its section")):
+            text = entry[key].strip()
+            if _PLACEHOLDER.search(text) or len(text.split()) < _MIN_WORDS:
+                raise ExpectedFailuresError(
+                    f"{where}: {key} {text[:80]!r} is a placeholder; expected {wanted}"
+                )
         deviation = entry.get("deviation")
         if deviation is not None and not isinstance(deviation, str):
             raise ExpectedFailuresError(f"{where}: expected deviation to be a string")

@@ -1,6 +1,8 @@
 """Judging one adapter response against one step of a case (vectors/README.md, step 4).
 
-- ``valid``: the operation must succeed and reproduce every expected output field.
+- ``valid``: the operation must succeed and reproduce every expected output field;
+  ``sign_request`` is judged by what was signed (``signing_check.py``, SPEC.md D47), and byte
+  equality with the reference is reported beside it as the "canonical form".
 - ``invalid``: the operation must fail; for ``verify_request`` (and replay steps) the reason and
   the HTTP status must be the vector's, for other operations a different reason is a note only.
 - ``acceptable``: either outcome conforms; with ``strict`` the vector's own outcome is required.
@@ -23,9 +25,11 @@ from erc8128.errors import Erc8128Error
 from erc8128.personal_sign import recover_address
 from erc8128_conformance.adapter_client import Response
 from erc8128_conformance.cases import Step
+from erc8128_conformance.signing_check import FIXED_BYTES_FLAGS, check_signed_request
 
 __all__ = [
     "ADAPTER_REASONS",
+    "Mismatch",
     "Status",
     "StepVerdict",
     "json_equal",
@@ -33,6 +37,10 @@ __all__ = [
 ]
 
 Status = Literal["passed", "failed", "not_supported"]
+# What kind of wrong a failure is: the accept/reject decision ("outcome"), only the reason code
+# or the HTTP status of a right rejection ("reason"), an output field ("output"), or only the
+# bytes of a signature whose bytes the text fixes ("canonical").
+Mismatch = Literal["", "outcome", "reason", "output", "canonical"]
 
 # Reason codes an adapter uses for its own troubles, never an implementation's verdict.
 ADAPTER_REASONS: Final = frozenset(
@@ -45,6 +53,8 @@ class StepVerdict:
     status: Status
     message: str = ""  # why it failed, or why it is not supported
     note: str = ""  # passed, with a remark (e.g. another reason code for a non-verify op)
+    mismatch: Mismatch = ""  # failed: what kind of wrong
+    canonical: str = ""  # sign_request passed: how the bytes differ from the reference's
 
 
 def json_equal(left: Any, right: Any) -> bool:
@@ -201,17 +211,59 @@ def _address_of_key(step: Step) -> str | None:
         return None
 
 
-def _judge_valid(step: Step, response: Response, deterministic: bool) -> StepVerdict:
+def _judge_valid(
+    step: Step, response: Response, deterministic: bool, flags: tuple[str, ...] = ()
+) -> StepVerdict:
     if response.kind == "error":
         return StepVerdict(
-            "failed", f"expected success, got error {_show(response.body)}"
+            "failed", f"expected success, got error {_show(response.body)}", mismatch="outcome"
         )
     problems = None if deterministic else _randomised_signature_problems(step, response.body)
     if problems is None:
         problems = _compare_outputs(step.expected, response.body)
+    if step.op == "sign_request":
+        if deterministic:
+            problems = _field_differences(
+                step.expected.get("headers"), response.body.get("headers")
+            )
+        return _judge_signed(step, response, problems, flags)
     if problems:
-        return StepVerdict("failed", "; ".join(problems))
+        return StepVerdict("failed", "; ".join(problems), mismatch="output")
     return StepVerdict("passed")
+
+
+def _field_differences(expected: Any, got: Any) -> list[str]:
+    """The fields (as HTTP sees them) whose values differ, one entry each."""
+    want, have = _field_map(expected), _field_map(got)
+    if not isinstance(want, dict) or not isinstance(have, dict):
+        return [] if json_equal(want, have) else [f"headers: expected {_show(expected)}"]
+    return [
+        f"{name}: expected {_show(want.get(name))}, got {_show(have.get(name))}"
+        for name in sorted(set(want) | set(have))
+        if want.get(name) != have.get(name)
+    ]
+
+
+def _judge_signed(
+    step: Step, response: Response, byte_problems: list[str], flags: tuple[str, ...]
+) -> StepVerdict:
+    """sign_request: semantic check first, the canonical form (bytes) beside it."""
+    reference_input = step.intermediates.get("signature_input")
+    check = check_signed_request(
+        step.fields, response.body, reference_input if isinstance(reference_input, str) else None
+    )
+    if check.problems:
+        return StepVerdict("failed", "; ".join(check.problems), mismatch="output")
+    if not byte_problems:
+        return StepVerdict("passed")
+    canonical = "; ".join(byte_problems)
+    fixed = sorted(FIXED_BYTES_FLAGS & set(flags))
+    if fixed:
+        return StepVerdict(
+            "failed", f"the signed request verifies, but the text fixes these bytes "
+            f"(flag {', '.join(fixed)}): {canonical}", mismatch="canonical",
+        )
+    return StepVerdict("passed", note="verifies; canonical form differs", canonical=canonical)
 
 
 def _judge_invalid(step: Step, response: Response, reason_checked: bool) -> StepVerdict:
@@ -219,17 +271,21 @@ def _judge_invalid(step: Step, response: Response, reason_checked: bool) -> Step
         return StepVerdict(
             "failed",
             f"expected error {_show(step.expected)}, got success {_show(response.body)}",
+            mismatch="outcome",
         )
     reason = response.body.get("reason")
     if reason in ADAPTER_REASONS:
         return StepVerdict(
             "failed", f"expected the implementation to reject the input, got adapter error "
-            f"{_show(response.body)}"
+            f"{_show(response.body)}", mismatch="outcome",
         )
     if reason_checked:
         problems = _compare_outputs(step.expected, response.body, frozenset({"detail"}))
         if problems:
-            return StepVerdict("failed", "; ".join(problems))
+            # The decision (reject) is right; the stable code or the HTTP status is not.
+            return StepVerdict(
+                "failed", "rejected as expected, but " + "; ".join(problems), mismatch="reason"
+            )
         return StepVerdict("passed")
     want = step.expected.get("reason")
     if want is not None and reason != want:
@@ -244,8 +300,10 @@ def judge_step(
     reason_checked: bool,
     deterministic: bool,
     strict: bool,
+    flags: tuple[str, ...] = (),
 ) -> StepVerdict:
-    """The verdict on one step (``deterministic``: the adapter has capability ``rfc6979``)."""
+    """The verdict on one step (``deterministic``: the adapter has capability ``rfc6979``;
+    ``flags``: the case's vector flags)."""
     if response.kind == "unsupported":
         detail = response.body.get("detail") or "the adapter answered unsupported"
         return StepVerdict("not_supported", str(detail))
@@ -256,5 +314,5 @@ def judge_step(
         # Strict: the vector's own outcome (a reason means the reference rejected it).
         result = "invalid" if "reason" in step.expected else "valid"
     if result == "valid":
-        return _judge_valid(step, response, deterministic)
+        return _judge_valid(step, response, deterministic, flags)
     return _judge_invalid(step, response, reason_checked)

@@ -4,12 +4,15 @@
 It parametrises ``suite_vectors.py`` with one test per case (id ``<file stem>/<tcId>``), drives
 the adapter through one long-lived :class:`~erc8128_conformance.adapter_client.AdapterClient`,
 turns every judged case into a pytest outcome (pass / fail / skip / xfail), and prints the
-per-operation table at the end.
+grouped report (``grouping.py``: header, honest verdict, what to fix first, the level groups)
+and the per-operation table at the end; ``--report-json`` and ``--html`` write the same.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +20,19 @@ from typing import Any, Final
 
 import pytest
 
+from erc8128 import __version__ as suite_version
 from erc8128_conformance.adapter_client import AdapterClient, AdapterFailure, Response
-from erc8128_conformance.cases import Case, Step, load_cases
+from erc8128_conformance.cases import (
+    Case,
+    Requirement,
+    Step,
+    load_cases,
+    load_requirements,
+    vector_set_hash,
+)
 from erc8128_conformance.expected_failures import ExpectedFailure
+from erc8128_conformance.grouping import format_first_screen, summarize
+from erc8128_conformance.html_report import render_html
 from erc8128_conformance.judge import StepVerdict, judge_step
 from erc8128_conformance.live import (
     LIVE_ADDRESS,
@@ -30,7 +43,7 @@ from erc8128_conformance.live import (
     checks_for,
     fetch_discovery,
 )
-from erc8128_conformance.report import CaseOutcome, Outcome, format_table, is_success
+from erc8128_conformance.report import CaseOutcome, Outcome, format_table
 from erc8128_vectors import VECTORS_DIR
 
 __all__ = ["ConformancePlugin", "LiveRun", "SuiteOptions", "VectorRun"]
@@ -53,6 +66,7 @@ class SuiteOptions:
     path: str = "/api/whoami"
     post_path: str | None = None
     report_json: Path | None = None
+    html: Path | None = None  # --html FILE: the grouped report as a static page
     method: str = "GET"
     adapter_cwd: str | None = None
     # Live chain checks (chain_plugin.py): the dev chain's JSON-RPC URL and the funding key.
@@ -67,6 +81,15 @@ def _show(value: Any) -> str:
     return text
 
 
+def _posture_text(posture: object) -> str:
+    """The declared posture on one line: ``key: value | key: value`` for an object."""
+    if not posture:
+        return 'not declared (the adapter\'s hello has no "posture")'
+    if isinstance(posture, dict):
+        return " | ".join(f"{key}: {_show(value).strip(chr(34))}" for key, value in posture.items())
+    return _show(posture)
+
+
 class _CaseErrored(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -76,9 +99,13 @@ class _CaseErrored(Exception):
 class VectorRun:
     """Session state: the adapter client, what ``hello`` said, every case's outcome."""
 
-    def __init__(self, options: SuiteOptions, outcomes: list[CaseOutcome]) -> None:
+    def __init__(
+        self, options: SuiteOptions, outcomes: list[CaseOutcome],
+        requirements: dict[str, Requirement] | None = None,
+    ) -> None:
         self.options = options
         self.outcomes = outcomes
+        self.requirements = requirements if requirements is not None else {}
         self.client: AdapterClient | None = None
         self.hello: dict[str, Any] = {}
         self.hello_failure: str | None = None
@@ -120,10 +147,10 @@ class VectorRun:
 
     # -- running a case ------------------------------------------------------------------------
 
-    def _call(self, step: Step, extra: dict[str, Any]) -> Response:
+    def _call(self, step: Step, extra: dict[str, Any], deadline: float) -> Response:
         assert self.client is not None
         try:
-            return self.client.call(step.op, {**step.fields, **extra})
+            return self.client.call(step.op, {**step.fields, **extra}, deadline=deadline)
         except AdapterFailure as failure:
             raise _CaseErrored(
                 f"{failure}\n--- adapter stderr ---\n{failure.stderr or '(empty)'}"
@@ -132,11 +159,15 @@ class VectorRun:
     def _run_steps(self, case: Case) -> tuple[StepVerdict, int, Response | None]:
         """The verdict of the first step that does not pass (or of the last one)."""
         assert self.client is not None
+        # One --timeout for the whole case, however many steps it has (issue 10, "Bad input":
+        # a per-case timeout).
+        deadline = time.monotonic() + self.options.timeout
         extra: dict[str, Any] = {}
         if case.replay_session is not None:
             try:
                 reset = self.client.call(
-                    "reset_replay_session", {"replay_session": case.replay_session}
+                    "reset_replay_session", {"replay_session": case.replay_session},
+                    deadline=deadline,
                 )
             except AdapterFailure as failure:
                 raise _CaseErrored(f"{failure}\n--- adapter stderr ---\n{failure.stderr}") from None
@@ -145,13 +176,14 @@ class VectorRun:
             extra = {"replay_session": case.replay_session}
         verdict, response = StepVerdict("passed"), None
         for index, step in enumerate(case.steps):
-            response = self._call(step, extra)
+            response = self._call(step, extra, deadline)
             verdict = judge_step(
                 step,
                 response,
                 reason_checked=case.reason_checked,
                 deterministic=self.deterministic,
                 strict=self.options.strict,
+                flags=case.flags,
             )
             if verdict.status != "passed":
                 return verdict, index, response
@@ -165,6 +197,11 @@ class VectorRun:
             f"{case.case_id} ({case.source}, {case.group_type}, result {case.result}): "
             f"{case.comment}",
         ]
+        requirement = self.requirements.get(case.requirement) if case.requirement else None
+        if requirement is not None:
+            quote = f': "{requirement.quote}"' if requirement.quote else ""
+            lines.append(f"rule:     {requirement.req_id} ({requirement.ref}, "
+                         f"{requirement.level}){quote}")
         if len(case.steps) > 1:
             lines.append(f"step {index + 1} of {len(case.steps)}")
         lines += [
@@ -181,11 +218,16 @@ class VectorRun:
 
     def _record(
         self, case: Case, outcome: Outcome, message: str = "",
-        details: dict[str, Any] | None = None,
+        details: dict[str, Any] | None = None, verdict: StepVerdict | None = None,
     ) -> None:
-        self.outcomes.append(
-            CaseOutcome(case.case_id, case.row, outcome, message, details or {})
-        )
+        self.outcomes.append(CaseOutcome(
+            case.case_id, case.row, outcome, message, details or {},
+            requirement=case.requirement,
+            mismatch=verdict.mismatch if verdict is not None else "",
+            canonical=verdict.canonical if verdict is not None else "",
+            why=verdict.message if verdict is not None and outcome != "passed" else "",
+            profiles=case.profiles,
+        ))
 
     @staticmethod
     def _details(case: Case, index: int, response: Response | None) -> dict[str, Any]:
@@ -222,9 +264,9 @@ class VectorRun:
             text = self._failure_text(case, verdict, index, response)
             details = self._details(case, index, response)
             if expected_failure is not None:
-                self._record(case, "xfail", expected_failure.reason, details)
+                self._record(case, "xfail", expected_failure.reason, details, verdict)
                 pytest.xfail(f"expected failure: {expected_failure.reason}")
-            self._record(case, "failed", text, details)
+            self._record(case, "failed", text, details, verdict)
             pytest.fail(text, pytrace=False)
         if expected_failure is not None:
             message = (
@@ -233,7 +275,7 @@ class VectorRun:
             )
             self._record(case, "xpass", message)
             pytest.fail(message, pytrace=False)
-        self._record(case, "passed", verdict.note)
+        self._record(case, "passed", verdict.note, verdict=verdict)
 
 
 class LiveRun:
@@ -243,10 +285,15 @@ class LiveRun:
     answer depends on route policy use it, and are not supported without it.
     """
 
-    def __init__(self, options: SuiteOptions, outcomes: list[CaseOutcome]) -> None:
+    def __init__(
+        self, options: SuiteOptions, outcomes: list[CaseOutcome],
+        requirements: dict[str, Requirement] | None = None,
+    ) -> None:
         self.options = options
         self.outcomes = outcomes
         self._contexts: dict[str, LiveContext] = {}
+        # The report's requirement table: each live check's rule joins it (grouping.py).
+        self.requirements = requirements if requirements is not None else {}
 
     def context(self, profile: str) -> LiveContext:
         if profile not in self._contexts:
@@ -269,37 +316,49 @@ class LiveRun:
             "requirement": requirement.to_json() if requirement is not None else None,
         }
         case_id = f"live/{profile}/{name}"
+        if requirement is not None:
+            self.requirements.setdefault(requirement.id, Requirement(
+                requirement.id, requirement.kind, requirement.ref, requirement.level,
+                requirement.quote,
+            ))
+        outcome = functools.partial(
+            CaseOutcome, requirement=requirement.id if requirement is not None else None,
+            profiles=(profile,),
+        )
         expected_failure = self.options.expected_failures.get(case_id)
         level = f" [{requirement.level} {requirement.ref}]" if requirement is not None else ""
         try:
             problems = check.run(ctx)
         except CheckNotApplicable as why:
-            self.outcomes.append(CaseOutcome(case_id, "live", "not_supported", str(why), details))
+            self.outcomes.append(outcome(case_id, "live", "not_supported", str(why), details))
             pytest.skip(f"not supported: {why}")
         except OSError as error:
             message = f"{case_id}: cannot reach {ctx.target.url}: {error}"
-            self.outcomes.append(CaseOutcome(case_id, "live", "errored", message, details))
+            self.outcomes.append(outcome(case_id, "live", "errored", message, details))
             pytest.fail(message, pytrace=False)
         except Exception as error:  # a check that cannot build its request: report, go on
             message = f"{case_id}: the check failed to run: {type(error).__name__}: {error}"
-            self.outcomes.append(CaseOutcome(case_id, "live", "errored", message, details))
+            self.outcomes.append(outcome(case_id, "live", "errored", message, details))
             pytest.fail(message, pytrace=False)
         if problems:
             message = (f"{case_id}{level} ({ctx.target.url}, signer {LIVE_ADDRESS}):\n"
                        + "\n".join(problems))
             if expected_failure is not None:
                 self.outcomes.append(
-                    CaseOutcome(case_id, "live", "xfail", expected_failure.reason, details)
+                    outcome(case_id, "live", "xfail", expected_failure.reason, details,
+                            why="; ".join(problems))
                 )
                 pytest.xfail(f"expected failure: {expected_failure.reason}")
-            self.outcomes.append(CaseOutcome(case_id, "live", "failed", message, details))
+            self.outcomes.append(
+                outcome(case_id, "live", "failed", message, details, why="; ".join(problems))
+            )
             pytest.fail(message, pytrace=False)
         if expected_failure is not None:
             message = (f"{case_id}: listed as an expected failure ({expected_failure.reason}) "
                        "but it now passes: remove it from the expected-failures file")
-            self.outcomes.append(CaseOutcome(case_id, "live", "xpass", message, details))
+            self.outcomes.append(outcome(case_id, "live", "xpass", message, details))
             pytest.fail(message, pytrace=False)
-        self.outcomes.append(CaseOutcome(case_id, "live", "passed", "", details))
+        self.outcomes.append(outcome(case_id, "live", "passed", "", details))
 
 
 class ConformancePlugin:
@@ -312,12 +371,18 @@ class ConformancePlugin:
         self.selected_case_ids: set[str] = set()
         self.list_errors: list[str] = []
         self.header = ""
+        # The report header (label, value), and what it says as JSON.
+        self.header_fields: list[tuple[str, str]] = []
+        self.run_info: dict[str, Any] = {"suite_version": suite_version}
+        self.requirements: dict[str, Requirement] = {}
 
     # -- cases ---------------------------------------------------------------------------------
 
     def selected_cases(self) -> list[Case]:
         directory = self.options.vectors_dir or VECTORS_DIR
         cases = load_cases(directory)
+        self.requirements.update(load_requirements(directory))
+        self.run_info["vectors_sha256"] = vector_set_hash(directory)
         self.all_case_ids = {case.case_id for case in cases}
         wanted_profiles = set(self.options.profiles)
         selected = []
@@ -360,7 +425,7 @@ class ConformancePlugin:
 
     @pytest.fixture(scope="session")
     def vector_run(self) -> Iterator[VectorRun]:
-        run = VectorRun(self.options, self.outcomes)
+        run = VectorRun(self.options, self.outcomes, self.requirements)
         run.start()
         implementation = run.hello.get("implementation", {})
         if isinstance(implementation, dict):
@@ -369,6 +434,14 @@ class ConformancePlugin:
                 f"({implementation.get('language')}) via {self.options.adapter!r}; "
                 f"capabilities {run.hello.get('capabilities')}"
             )
+            self.header_fields.append(("implementation", self.header.split(": ", 1)[1]))
+        # The adapter's declared posture (hello extension `posture`): how it maps the SDK's own
+        # options (replay store, accepted postures, clock, ...) onto the protocol's policy.
+        posture = run.hello.get("posture")
+        self.run_info["posture"] = posture
+        self.run_info["implementation"] = implementation
+        self.run_info["profiles_declared"] = run.hello.get("profiles")
+        self.header_fields.append(("posture", _posture_text(posture)))
         yield run
         run.close()
 
@@ -376,7 +449,9 @@ class ConformancePlugin:
     def live_run(self) -> LiveRun:
         assert self.options.target is not None
         self.header += f"{'; ' if self.header else ''}live target: {self.options.target}"
-        return LiveRun(self.options, self.outcomes)
+        self.header_fields.append(("live target", self.options.target))
+        self.run_info["live_target"] = self.options.target
+        return LiveRun(self.options, self.outcomes, self.requirements)
 
     @pytest.fixture(scope="session")
     def suite_options(self) -> SuiteOptions:
@@ -392,35 +467,55 @@ class ConformancePlugin:
         if self.list_errors and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
+    def _suite_line(self) -> tuple[str, str]:
+        vectors = self.run_info.get("vectors_sha256")
+        selection = (f"profiles {', '.join(self.options.profiles)}"
+                     f"{'; strict' if self.options.strict else ''}")
+        vectors_text = f"; vectors sha256:{vectors[:16]}" if isinstance(vectors, str) else ""
+        return ("suite", f"erc8128 {suite_version}{vectors_text}; {selection}")
+
+    def _header(self) -> list[tuple[str, str]]:
+        self.run_info["profiles_selected"] = list(self.options.profiles)
+        self.run_info["strict"] = self.options.strict
+        return [*self.header_fields, self._suite_line()]
+
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        summary = summarize(self.outcomes, self.requirements, self.list_errors)
+        header = self._header()
         if self.options.report_json is not None:
             document = {
                 "header": self.header,
-                "success": is_success(self.outcomes) and not self.list_errors,
+                "run": self.run_info,
+                "success": summary.success,
+                "verdict": summary.verdict,
+                "summary": summary.to_json(),
                 "list_errors": self.list_errors,
+                "requirements": {key: r.to_json() for key, r in self.requirements.items()},
                 "outcomes": [outcome.to_json() for outcome in self.outcomes],
             }
             self.options.report_json.write_text(
                 json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
             )
+        if self.options.html is not None:
+            self.options.html.write_text(
+                render_html(summary, header, self.outcomes, self.list_errors), encoding="utf-8"
+            )
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line
         terminalreporter.section("ERC-8128 conformance")
-        if self.header:
-            write(self.header)
+        summary = summarize(self.outcomes, self.requirements, self.list_errors)
+        header = self._header()
         if self.options.expected_failures:
             listed_here = len(set(self.options.expected_failures) & self.selected_case_ids)
-            write(f"expected failures listed: {len(self.options.expected_failures)} "
-                  f"({listed_here} in this selection)")
+            header.append(("expected failures listed",
+                           f"{len(self.options.expected_failures)} ({listed_here} in this "
+                           "selection)"))
+        for line in format_first_screen(summary, header).splitlines():
+            write(line)
+        write("")
         for line in format_table(self.outcomes).splitlines():
             write(line)
         for error in self.list_errors:
             write(f"ERROR: {error}")
-        bad = [o for o in self.outcomes if o.outcome in ("failed", "errored", "xpass")]
-        verdict = "PASS" if is_success(self.outcomes) and not self.list_errors else "FAIL"
-        write(
-            f"result: {verdict} ({sum(o.outcome == 'failed' for o in bad)} failed, "
-            f"{sum(o.outcome == 'errored' for o in bad)} errored, "
-            f"{sum(o.outcome == 'xpass' for o in bad)} expected failures now passing)"
-        )
+        write(f"result: {summary.verdict}")

@@ -44,13 +44,24 @@ class CaseOutcome:
     message: str = ""
     # For failures: the step's input, the expected outcome and the adapter's raw response.
     details: dict[str, Any] = field(default_factory=dict)
+    requirement: str | None = None  # the rule the case tests (None: unclassified)
+    # failed / xfail: "outcome", "reason" (reason code or status only), "output", "canonical"
+    mismatch: str = ""
+    canonical: str = ""  # passed sign_request: how its bytes differ from the reference's
+    why: str = ""  # failed / xfail: the judge's one-line reason
+    profiles: tuple[str, ...] = ()  # the profiles the case runs in (() profile-independent)
 
     def to_json(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        for key in ("requirement", "mismatch", "canonical", "why"):
+            if getattr(self, key):
+                extra[key] = getattr(self, key)
         return {
             "id": self.case_id,
             "operation": self.row,
             "outcome": self.outcome,
             "message": self.message,
+            **extra,
             **self.details,
         }
 

@@ -203,7 +203,8 @@ def test_misbehaving_adapter_run_reports_errored_cases_and_moves_on(tmp_path: Pa
     row = table_row(run.stdout, "keccak256")
     assert row == {"cases": 9, "passed": 2, "failed": 1, "errored": 5, "xfail": 0,
                    "xpass": 0, "not supported": 1, "skipped": 0}
-    assert "result: FAIL (1 failed, 5 errored, 0 expected failures now passing)" in run.stdout
+    assert ("result: FAIL (1 failed (1 unclassified); 5 errored; 0 expected failures now "
+            "passing)") in run.stdout
     # Each errored case carries the adapter's stderr; the failure shows input/expected/got.
     assert "boom: crashing on purpose" in run.stdout
     assert "adapter timeout" in run.stdout
@@ -313,7 +314,8 @@ def _expected(tmp_path: Path, entries: list[dict[str, Any]]) -> Path:
 def test_expected_failures_must_match_reality_both_ways(tmp_path: Path) -> None:
     vectors = keccak_vectors(tmp_path, [("04", "valid"), ("61", "valid")])
     adapter = fake_adapter(tmp_path)
-    entry = {"reason": "answers zeros", "spec_sentence": "Keccak-256 (FIPS 202 with 0x01 pad)"}
+    entry = {"reason": "answers 32 zero bytes",
+             "spec_sentence": "Keccak-256 (FIPS 202 with 0x01 pad)"}
     # Unlisted failure: the run fails.
     assert conformance("--adapter", adapter, "--vectors", str(vectors)).returncode == 1
     # Listed failure: the run passes, the case counts as xfail.
@@ -343,12 +345,28 @@ def test_expected_failures_must_match_reality_both_ways(tmp_path: Path) -> None:
     [{"id": "a/1", "reason": "x", "spec_sentence": ""}],
     [{"id": "a/1", "reason": "x", "spec_sentence": "y", "extra": 1}],
     [{"id": "a/1", "reason": "x", "spec_sentence": "y"}] * 2,
+    # Placeholders instead of an explanation (SPEC.md D48), and an id that is no case id.
+    [{"id": "a/1", "reason": "see report", "spec_sentence": "ERC-8128 §3.1: \"... MUST ...\""}],
+    [{"id": "a/1", "reason": "TODO: explain", "spec_sentence": "ERC-8128 §3.1: \"MUST x\""}],
+    [{"id": "a/1", "reason": "accepts a high-s signature", "spec_sentence": "..."}],
+    [{"id": "a/1", "reason": "accepts a high-s signature", "spec_sentence": "see the report"}],
+    [{"id": "a/1", "reason": "fails", "spec_sentence": "ERC-8128 §3.1: \"MUST x\""}],
+    [{"id": "all", "reason": "accepts a high-s signature", "spec_sentence": "RFC 9421 §3.1 x y"}],
 ])
 def test_malformed_expected_failures_are_rejected(tmp_path: Path, entries: Any) -> None:
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(entries), encoding="utf-8")
     with pytest.raises(ExpectedFailuresError):
         load_expected_failures(path)
+
+
+def test_placeholder_reason_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "placeholders.json"
+    path.write_text(json.dumps([{"id": "verify_request/17", "reason": "see report",
+                                 "spec_sentence": "ERC-8128 §3.1: \"MUST be low-s\""}]))
+    with pytest.raises(ExpectedFailuresError) as error:
+        load_expected_failures(path)
+    assert "(verify_request/17): reason 'see report' is a placeholder" in str(error.value)
 
 
 def test_malformed_expected_failures_file_is_a_usage_error(tmp_path: Path) -> None:

@@ -216,6 +216,16 @@ def _hello(request: dict[str, Any], state: AdapterState) -> dict[str, Any]:
         # RFC 6979 signing: signatures may be compared byte for byte.
         "capabilities": ["rfc6979"],
         "libraries": {"erc8128": __version__, "python": sys.version.split()[0]},
+        # Extension (conformance/README.md, "Mapping an SDK's own options"): how `policy` maps
+        # onto this implementation's options; the suite prints it in the report header.
+        "posture": {
+            "policy": "every protocol policy field maps 1:1 onto VerifierPolicy; "
+            "nothing approximated",
+            "replay_store": "MemoryReplayStore per replay_session; a fresh one per call "
+            "without a session",
+            "clock": "the request's now (verify) or created (sign); no wall clock",
+            "account_state": "policy.account_state: no-code, unavailable, or a scripted chain",
+        },
     }
 
 

@@ -64,6 +64,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--report-json", metavar="FILE", type=Path,
                         help="also write every case's outcome (failures with input, expected, "
                         "got) as JSON")
+    parser.add_argument("--html", metavar="FILE", type=Path,
+                        help="also write the grouped report as a static HTML page")
     parser.add_argument("--vectors", metavar="DIR", type=Path,
                         help="vectors folder (default: the installed erc8128_vectors)")
     parser.set_defaults(func=run)
@@ -78,8 +80,9 @@ def run(args: argparse.Namespace) -> int:
         runner = importlib.import_module("erc8128_conformance.runner")
         expected = importlib.import_module("erc8128_conformance.expected_failures")
         cases = importlib.import_module("erc8128_conformance.cases")
+        importlib.import_module("jsonschema")  # every adapter answer is checked against a schema
     except ImportError as error:
-        print(f"erc8128 conformance: the suite needs pytest ({error}); "
+        print(f"erc8128 conformance: the suite needs pytest and jsonschema ({error}); "
               "pip install 'erc8128[conformance]'", file=sys.stderr)
         return 2
     expected_failures: dict[str, Any] = {}
@@ -136,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         path=args.path,
         post_path=args.post_path,
         report_json=args.report_json,
+        html=args.html,
         chain_rpc=args.chain_rpc,
         chain_funder_key=chain_funder_key,
     )
