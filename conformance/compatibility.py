@@ -89,10 +89,12 @@ def rows() -> list[Row]:
             ("--adapter", f"{python} -m erc8128 adapter", "--profile", "legacy")),
         Row("erc8128 serve (this project)", ours, "draft", "live server",
             ("--profile", "draft", "--post-path", "/api/projects"),
-            (python, "-m", "erc8128", "serve", "--port", "0", "--profile", "both", "--quiet")),
+            (python, "-m", "erc8128", "serve", "--port", "0", "--profile", "both", "--quiet",
+             "--no-restart-guard")),
         Row("erc8128 serve (this project)", ours, "legacy", "live server",
             ("--profile", "legacy", "--post-path", "/api/projects"),
-            (python, "-m", "erc8128", "serve", "--port", "0", "--profile", "both", "--quiet")),
+            (python, "-m", "erc8128", "serve", "--port", "0", "--profile", "both", "--quiet",
+             "--no-restart-guard")),
         Row("@slicekit/erc8128", slicekit, "legacy", "vectors (adapter)",
             ("--adapter", "node conformance/adapters/slicekit/adapter.mjs", "--profile", "legacy",
              "--expected-failures", sk_expected), expected_failures=sk_expected),
@@ -158,9 +160,27 @@ def vector_requirements(directory: Path = VECTORS) -> dict[str, dict[str, Any]]:
     return merged
 
 
+def vector_case_requirements(directory: Path = VECTORS) -> dict[str, str]:
+    """Case id (``<file stem>/<tcId>``) → the requirement id the vector names."""
+    named: dict[str, str] = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        groups = document.get("testGroups") if isinstance(document, dict) else None
+        for group in groups if isinstance(groups, list) else []:
+            for test in group.get("tests", []) if isinstance(group, dict) else []:
+                if isinstance(test, dict) and isinstance(test.get("requirement"), str):
+                    named[f"{path.stem}/{test.get('tcId')}"] = test["requirement"]
+    return named
+
+
 def _requirement(outcome: Mapping[str, Any], requirements: Mapping[str, Any]
                  ) -> dict[str, Any] | None:
     value = outcome.get("requirement")
+    if value is None:
+        value = requirements.get("@case:" + str(outcome.get("id")))
     if isinstance(value, dict):
         return value
     if isinstance(value, str) and isinstance(requirements.get(value), dict):
@@ -303,7 +323,10 @@ def render(results: Sequence[RowResult]) -> str:
 
 
 def build() -> str:
-    requirements = vector_requirements()
+    requirements: dict[str, Any] = dict(vector_requirements())
+    # Reports that do not carry each case's requirement id: read it from the vectors.
+    requirements.update({f"@case:{case_id}": rid
+                         for case_id, rid in vector_case_requirements().items()})
     results = []
     for row in rows():
         started = time.monotonic()

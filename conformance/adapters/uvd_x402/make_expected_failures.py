@@ -165,23 +165,36 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("verify_request", r"keyid in the eip155 namespace|keyid removed|keyid namespace in "
          r"uppercase|legacy-only verifier, draft signature", _SELECTS_ONE, _CANDIDATES,
          observed=_sdk("signature_input_invalid")),
-    Rule("verify_request", r"keyid is a Token", "a Token keyid is not set aside as a "
-         "non-candidate: the SDK reads it and the signature check fails (bad_signature) "
-         "instead of no_acceptable_signature", _CANDIDATES, observed=_sdk("wallet_mismatch")),
-    Rule("verify_request", r"chain with a leading zero", "chain id 01 passes KEYID_RE (\\d+): "
-         "the request is refused by the signature check (wallet_mismatch), not as "
-         "invalid_keyid",
+    Rule("verify_request", r"keyid is a Token", "a Token keyid (no quotes) is read as the "
+         "keyid and the request verifies: the parser does not check the parameter's type",
+         _CANDIDATES, observed=_accepted),
+    Rule("verify_request", r"chain with a leading zero", "chain id 01 passes KEYID_RE (\\d+) "
+         "and is read as chain 1: the request verifies",
          'SPEC.md D3: "Chain ids: 1 to 32 ASCII digits (CAIP-2\'s reference limit), no leading '
-         'zero, in both profiles"', observed=_sdk("wallet_mismatch")),
+         'zero, in both profiles"', observed=_accepted),
     Rule("verify_request", r"39 hex digits|0X prefix|empty chain", "a keyid outside KEYID_RE "
          "is a parse error (signature_input_invalid, 400), not invalid_keyid (401): refused, "
          "with another code and status", f'{FEB} §3.3.1: "`keyid` MUST identify an Ethereum '
          f'account with explicit chain context:" ({_D1})',
          observed=_sdk("signature_input_invalid")),
-    Rule("verify_request", r"33-digit chain", "no chain id length limit: a 33-digit chain is "
-         "a valid, unserved chain (chain_not_allowed, mapped to unsupported_chain)",
-         'SPEC.md D3: "Chain ids: 1 to 32 ASCII digits (CAIP-2\'s reference limit)"',
-         observed=_sdk("chain_not_allowed")),
+    Rule("verify_request", r"33-digit chain", "no chain id length limit: a 33-digit chain id "
+         "passes KEYID_RE and, when the policy serves it, the request verifies",
+         'SPEC.md D3: "Chain ids: 1 to 32 ASCII digits (CAIP-2\'s reference limit)"'),
+    Rule("verify_request", r"component covered twice, signed over the base with the repeated",
+         "a component listed twice is accepted: the SDK puts its line into the base twice",
+         'RFC 9421 §2.5: "If the component identifier (including its parameters) has already '
+         'been added to the signature base, produce an error."', observed=_accepted),
+    Rule("verify_request", r"negative created", "created=-1 is not refused: only the window "
+         "against now is checked, and the re-signed request verifies",
+         'SPEC.md D11: "A negative `created` is `invalid_time`."', observed=_accepted),
+    Rule("verify_request", r"high-s twin", "eth-account's Account.recover_message recovers "
+         "from the high-s twin (no low-s check), so it verifies",
+         f'{DRAFT} §3.4.3: "Compact, DER, high-`s`, EIP-155 transaction, and 0/1-`v` encodings '
+         'are invalid." (SPEC.md D14: "Legacy requires the draft\'s strict 65-byte low-s '
+         'signature encoding.")', observed=_accepted),
+    Rule("verify_request", r"v = 0/1", "eth-account accepts v = 0/1 as well as 27/28",
+         f'{DRAFT} §3.4.3: "Compact, DER, high-`s`, EIP-155 transaction, and 0/1-`v` encodings '
+         'are invalid." (SPEC.md D14)', observed=_accepted),
     Rule("verify_request", r"created removed|created is a (String|Boolean|Decimal)|expires "
          r"removed", "created/expires missing or not an Integer is a parse error "
          "(signature_input_invalid, 400), not invalid_time (401): refused, with another code "
