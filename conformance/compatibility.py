@@ -201,8 +201,13 @@ def _reason_only(outcome: Mapping[str, Any]) -> bool:
             and not str(error.get("reason", "")).startswith("adapter_"))
 
 
-def level_group(outcome: Mapping[str, Any], requirements: Mapping[str, Any]) -> str:
-    """The column of one case (the fallback when the run has no grouped summary)."""
+def level_group(outcome: Mapping[str, Any], requirements: Mapping[str, Any],
+                profile: str = "") -> str:
+    """The column of one case (the fallback when the run has no grouped summary).
+
+    SPEC.md D42: in a legacy run, a requirement whose ``ref`` is the draft's text is this
+    project's choice for legacy, judged as a decision.
+    """
     kind = outcome.get("outcome")
     if kind == "passed":
         return "pass"
@@ -218,6 +223,8 @@ def level_group(outcome: Mapping[str, Any], requirements: Mapping[str, Any]) -> 
     if requirement is None:
         return "unclassified"
     if requirement.get("kind") == "decision":
+        return "decision"
+    if profile == "legacy" and str(requirement.get("ref", "")).startswith("ERC-8128 draft"):
         return "decision"
     if str(requirement.get("level", "")).upper() in _RECOMMENDATION_LEVELS:
         return "recommendation"
@@ -251,7 +258,7 @@ def summarize(row: Row, report: Mapping[str, Any], requirements: Mapping[str, An
     summary = report.get("summary")
     groups = summary.get("groups") if isinstance(summary, dict) else None
     for outcome in outcomes:
-        group = level_group(outcome, requirements)
+        group = level_group(outcome, requirements, row.profile)
         counts[group] += 1
         if group not in ("pass", "unsupported"):
             causes[(group, _cause(outcome, requirements))] += 1

@@ -56,8 +56,17 @@ def test_level_group(outcome: dict[str, object], group: str) -> None:
     assert level_group(outcome, REQUIREMENTS) == group
 
 
+def test_a_draft_rule_applied_to_legacy_is_a_decision() -> None:
+    # SPEC.md D42: the February text has no such sentence; the project chose the draft's.
+    assert level_group(_failed("low-s"), REQUIREMENTS, "legacy") == "decision"
+    assert level_group(_failed("low-s"), REQUIREMENTS, "draft") == "text"
+    legacy_rule = {"id": "x", "kind": "profile", "ref": "ERC-8128 legacy §3.1.2",
+                   "level": "MUST"}
+    assert level_group(_failed(legacy_rule), REQUIREMENTS, "legacy") == "text"
+
+
 def test_summary_counts_every_case_once_and_ranks_causes() -> None:
-    row = Row("x", "1", "legacy", "vectors (adapter)", ())
+    row = Row("x", "1", "draft", "vectors (adapter)", ())
     outcomes = [{"outcome": "passed"}] * 3 + [_failed("low-s")] * 2 + [_failed("skew")] * 4
     result = summarize(row, {"outcomes": outcomes}, REQUIREMENTS)
     assert result.cases == 9 == sum(result.columns.values())
