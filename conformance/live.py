@@ -55,6 +55,7 @@ __all__ = [
     "LIVE_CHECKS",
     "LIVE_PRIVATE_KEY",
     "POST_BODY",
+    "REASON_ONLY",
     "CheckNotApplicable",
     "HttpAnswer",
     "LiveCheck",
@@ -420,9 +421,16 @@ def _status_of(reason: str) -> int:
     return 401
 
 
+# A problem of a request that was refused, but with another code or status (the report's
+# "reason code or status only" group).
+REASON_ONLY: Final = "reason/status only: "
+
+
 def rejected(answer: HttpAnswer, reason: str, what: str = "") -> list[str]:
     problems = _expect_rejection(answer, _status_of(reason), reason)
     prefix = f"{what}: " if what else ""
+    if not 200 <= answer.status < 300:
+        prefix = REASON_ONLY + prefix
     return [f"{prefix}{p} ({answer.summary()})" for p in problems]
 
 

@@ -37,6 +37,7 @@ from erc8128_conformance.judge import StepVerdict, judge_step
 from erc8128_conformance.live import (
     LIVE_ADDRESS,
     LIVE_CHECKS,
+    REASON_ONLY,
     CheckNotApplicable,
     LiveContext,
     LiveTarget,
@@ -340,6 +341,8 @@ class LiveRun:
             message = f"{case_id}: the check failed to run: {type(error).__name__}: {error}"
             self.outcomes.append(outcome(case_id, "live", "errored", message, details))
             pytest.fail(message, pytrace=False)
+        if problems and all(p.startswith(REASON_ONLY) for p in problems):
+            details["mismatch"] = "reason"
         if problems:
             message = (f"{case_id}{level} ({ctx.target.url}, signer {LIVE_ADDRESS}):\n"
                        + "\n".join(problems))

@@ -94,8 +94,8 @@ def test_route_policy_follows_the_discovery_precedence() -> None:
 @pytest.fixture
 def serve_url() -> Iterator[str]:
     server = subprocess.Popen(
-        # --no-restart-guard: the checks sign at once; the guard (SPEC.md D27) would refuse the
-        # first `skew` seconds of requests after the start.
+        # --no-restart-guard: the suite signs at once; the guard (SPEC.md D27) would refuse
+        # signatures whose window opened before the start.
         [sys.executable, "-m", "erc8128", "serve", "--port", "0", "--profile", "both", "--quiet",
          "--no-restart-guard"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
@@ -265,3 +265,15 @@ def test_slicekit_live_expected_failures_quote_the_rule_they_break() -> None:
         assert entry["spec_sentence"] == f'{requirement.ref}: "{requirement.quote}"'
         assert len(entry["reason"]) > 30 and "see report" not in entry["reason"]
         assert entry.get("deviation") is None or entry["deviation"] in deviations
+
+
+def test_readme_lists_every_check_with_its_rule() -> None:
+    readme = (ROOT / "conformance" / "README.md").read_text(encoding="utf-8")
+    for check in LIVE_CHECKS.values():
+        line = next((text for text in readme.splitlines()
+                     if text.startswith(f"| `{check.name}` |")), None)
+        assert line is not None, check.name
+        for requirement in check.requirements.values():
+            assert f"`{requirement.id}`" in line and requirement.level in line, check.name
+    counts = f"{len(checks_for('draft'))} (draft) and {len(checks_for('legacy'))}\n(legacy)"
+    assert counts in readme or counts.replace("\n", " ") in readme
