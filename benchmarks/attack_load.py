@@ -33,10 +33,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from erc8128 import accelerate
-from erc8128.accelerate import BackendUnavailable
-from erc8128.message import Request
-from erc8128.sign import sign_request
+from erc8128.crypto import accelerate
+from erc8128.crypto.accelerate import BackendUnavailable
+from erc8128.http.message import Request
+from erc8128.protocol.sign import sign_request
 
 PUBLIC_URL = "http://bench.test"
 LEGIT_KEY = (7).to_bytes(32, "big")

@@ -28,10 +28,10 @@ import threading
 import time
 from dataclasses import dataclass
 
-from erc8128 import accelerate
-from erc8128.accelerate import BackendUnavailable
-from erc8128.message import Request
-from erc8128.sign import sign_request
+from erc8128.crypto import accelerate
+from erc8128.crypto.accelerate import BackendUnavailable
+from erc8128.http.message import Request
+from erc8128.protocol.sign import sign_request
 
 PUBLIC_URL = "http://bench.test"
 TARGETS = {"pure": 400.0, "coincurve": 1000.0}

@@ -4,7 +4,7 @@
 Run: python benchmarks/bench_verify.py [--count 300] [--repeats 5] [--profiles draft,legacy]
 
 The request is a POST with a JSON body (Content-Type, Content-Digest, a query, a nonce), signed
-before the timed phase, so only verification is timed. erc8128's side is erc8128.bench.
+before the timed phase, so only verification is timed. erc8128's side is erc8128.cli.bench.
 verify_request_timings; the peer is conformance/adapters/slicekit/bench_verify.mjs, started as a
 subprocess of this run twice (before and after the Python side, to average out load that
 changes during the run) and timing the SDK's verifyRequest with viem's verifyMessage on the same
@@ -31,8 +31,8 @@ import subprocess
 from pathlib import Path
 from typing import Any, cast
 
-from erc8128.bench import VERIFY_CREATED, VerifyTiming, verify_request_timings
-from erc8128.keyid import ProfileName
+from erc8128.cli.bench import VERIFY_CREATED, VerifyTiming, verify_request_timings
+from erc8128.protocol.keyid import ProfileName
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = ROOT / "conformance/adapters/slicekit/bench_verify.mjs"

@@ -76,7 +76,7 @@ def _serve_instrumented(stats_path: str, serve_argv: list[str]) -> int:
         setattr(owner, name, timed(label, getattr(owner, name)))
 
     started = time.perf_counter()
-    from erc8128.serve_cli import main  # noqa: PLC0415 - after the timers are in place
+    from erc8128.cli.serve_cli import main  # noqa: PLC0415 - after the timers are in place
 
     try:
         return main(serve_argv)
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(HERE))
     import bench_server  # noqa: PLC0415
 
-    from erc8128 import accelerate  # noqa: PLC0415
+    from erc8128.crypto import accelerate  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory() as directory:
         stats_path = os.path.join(directory, "stats.json")

@@ -1,6 +1,6 @@
 """Sign a request for an account other than the signing key's own (ERC-8128 §3.4.3, §4.1).
 
-``erc8128.sign.sign_request`` names the signing key's own address in ``keyid``. A contract
+``erc8128.protocol.sign.sign_request`` names the signing key's own address in ``keyid``. A contract
 account (an ERC-1271 wallet, a counterfactual ERC-6492 wallet) signs with its owner's key or with
 an ERC-6492 wrapper instead, so the live chain checks build ``Signature-Input`` themselves from
 the same parts and in the same order: the profile's default (Request-Bound) components, then
@@ -14,18 +14,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from erc8128.keyid import Account, ProfileName, format_keyid
-from erc8128.message import Request
-from erc8128.personal_sign import personal_message_hash
-from erc8128.profiles import get_profile
-from erc8128.sign import DEFAULT_LABEL, parse_component
-from erc8128.signature_base import signature_base
-from erc8128.structured_fields import (
+from erc8128.crypto.personal_sign import personal_message_hash
+from erc8128.http.message import Request
+from erc8128.http.signature_base import signature_base
+from erc8128.http.structured_fields import (
     BareItem,
     InnerList,
     serialize_bare_item,
     serialize_inner_list,
 )
+from erc8128.protocol.keyid import Account, ProfileName, format_keyid
+from erc8128.protocol.profiles import get_profile
+from erc8128.protocol.sign import DEFAULT_LABEL, parse_component
 
 __all__ = ["AccountSignedRequest", "sign_request_as"]
 

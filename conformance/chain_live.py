@@ -27,21 +27,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from erc8128.abi import (
+from erc8128.chain.abi import (
     address_word,
     bytes32_word,
     encode_arguments,
     encode_erc6492_wrapper,
     uint256_word,
 )
-from erc8128.addresses import address_of
+from erc8128.chain.jsonrpc import JsonRpcEndpoint, JsonValue, decode_hex_data, rpc_call
+from erc8128.crypto.addresses import address_of
+from erc8128.crypto.keccak import keccak256
+from erc8128.crypto.personal_sign import sign_hash
 from erc8128.errors import Erc8128Error
-from erc8128.jsonrpc import JsonRpcEndpoint, JsonValue, decode_hex_data, rpc_call
-from erc8128.keccak import keccak256
-from erc8128.keyid import Account
-from erc8128.message import Request
-from erc8128.personal_sign import sign_hash
-from erc8128.sign import new_nonce, sign_request
+from erc8128.http.message import Request
+from erc8128.protocol.keyid import Account
+from erc8128.protocol.sign import new_nonce, sign_request
 from erc8128_conformance.account_signing import sign_request_as
 from erc8128_conformance.live import VALIDITY_SEC, HttpAnswer, LiveTarget, send
 from erc8128_conformance.live import _expect_rejection as expect_rejection

@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from erc8128.addresses import address_of
+from erc8128.crypto.addresses import address_of
+from erc8128.crypto.personal_sign import recover_address
 from erc8128.errors import Erc8128Error
-from erc8128.personal_sign import recover_address
 from erc8128_conformance.adapter_client import Response
 from erc8128_conformance.cases import Step
 from erc8128_conformance.signing_check import FIXED_BYTES_FLAGS, check_signed_request

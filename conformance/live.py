@@ -31,16 +31,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from erc8128.accelerate import personal_message_hash, sign_hash
-from erc8128.addresses import address_of
-from erc8128.content_digest import content_digest
-from erc8128.keyid import ProfileName
-from erc8128.message import Request
-from erc8128.profiles import get_profile
-from erc8128.secp256k1 import N
-from erc8128.sign import new_nonce, parse_component, sign_request
-from erc8128.signature_base import signature_base
-from erc8128.structured_fields import (
+from erc8128.crypto.accelerate import personal_message_hash, sign_hash
+from erc8128.crypto.addresses import address_of
+from erc8128.crypto.secp256k1 import N
+from erc8128.http.content_digest import content_digest
+from erc8128.http.message import Request
+from erc8128.http.signature_base import signature_base
+from erc8128.http.structured_fields import (
     BareItem,
     InnerList,
     Token,
@@ -48,6 +45,9 @@ from erc8128.structured_fields import (
     serialize_bare_item,
     serialize_inner_list,
 )
+from erc8128.protocol.keyid import ProfileName
+from erc8128.protocol.profiles import get_profile
+from erc8128.protocol.sign import new_nonce, parse_component, sign_request
 from erc8128_conformance.live_requirements import DECISION, DRAFT, LEGACY, Requirement
 
 __all__ = [

@@ -28,10 +28,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from erc8128.adapter import AdapterState, answer
-from erc8128.addresses import address_of
+from erc8128.cli.adapter import AdapterState, answer
+from erc8128.crypto.addresses import address_of
 from erc8128.errors import Erc8128Error
-from erc8128.structured_fields import (
+from erc8128.http.structured_fields import (
     Dictionary,
     InnerList,
     Item,

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from erc8128.crypto.keccak import keccak256
+from erc8128.crypto.secp256k1 import sign
 from erc8128.errors import Erc8128Error
-from erc8128.keccak import keccak256
-from erc8128.secp256k1 import sign
 from erc8128_conformance.rlp import RlpItem, rlp_encode
 
 __all__ = [

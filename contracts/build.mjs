@@ -1,7 +1,7 @@
 // Compile contracts/src/*.sol with the exactly pinned npm `solc` (package-lock.json) and write
 // one artifact per contract to contracts/artifacts/<Name>.json (abi, creation bytecode, runtime
 // bytecode, compiler version, settings and the SHA-256 of every source), plus the ERC-6492
-// validator's creation code as reference/erc8128/erc6492_validator.py for the runtime, and the
+// validator's creation code as reference/erc8128/chain/erc6492_validator.py for the runtime, and the
 // same artifacts again as package data of the conformance suite (conformance/chain_artifacts/,
 // read by its live chain checks after `pip install .`).
 //
@@ -20,7 +20,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const SOURCES = join(HERE, "src");
 const ARTIFACTS = join(HERE, "artifacts");
 const CONFORMANCE_ARTIFACTS = join(HERE, "..", "conformance", "chain_artifacts");
-const VALIDATOR_MODULE = join(HERE, "..", "reference", "erc8128", "erc6492_validator.py");
+const VALIDATOR_MODULE = join(HERE, "..", "reference", "erc8128", "chain", "erc6492_validator.py");
 const CONTRACTS = ["OwnedWallet", "WalletFactory", "PreparableWallet", "Erc7702Delegate", "Erc6492Validator"];
 
 const SETTINGS = {

@@ -22,9 +22,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from erc8128.addresses import address_of
 from erc8128.client import Client, Signer, redeem_invite, request_access
-from erc8128.personal_sign import sign_message
+from erc8128.crypto.addresses import address_of
+from erc8128.crypto.personal_sign import sign_message
 from erc8128.server import ServerConfig, start_server
 
 DOCS = Path(__file__).resolve().parent

@@ -15,16 +15,21 @@ from pathlib import Path
 from typing import Any
 
 from anvil import ANVIL_ACCOUNT_0, Anvil
-from erc8128.abi import Word, encode_arguments
-from erc8128.keccak import keccak256
-from erc8128.keyid import Account, format_keyid
-from erc8128.message import Request
-from erc8128.personal_sign import personal_message_hash
-from erc8128.profiles import DRAFT
-from erc8128.secp256k1 import sign
-from erc8128.sign import parse_component
-from erc8128.signature_base import signature_base
-from erc8128.structured_fields import BareItem, InnerList, serialize_bare_item, serialize_inner_list
+from erc8128.chain.abi import Word, encode_arguments
+from erc8128.crypto.keccak import keccak256
+from erc8128.crypto.personal_sign import personal_message_hash
+from erc8128.crypto.secp256k1 import sign
+from erc8128.http.message import Request
+from erc8128.http.signature_base import signature_base
+from erc8128.http.structured_fields import (
+    BareItem,
+    InnerList,
+    serialize_bare_item,
+    serialize_inner_list,
+)
+from erc8128.protocol.keyid import Account, format_keyid
+from erc8128.protocol.profiles import DRAFT
+from erc8128.protocol.sign import parse_component
 
 __all__ = [
     "ARTIFACTS",

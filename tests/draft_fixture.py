@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from erc8128.message import Request
+from erc8128.http.message import Request
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES: dict[str, Any] = json.loads(

@@ -1,5 +1,5 @@
-"""Accelerated backends (erc8128.accelerate): the same ERC-191 examples, properties and strict
-rules as the pure path, selection by name and environment, and no import unless selected."""
+"""Accelerated backends (erc8128.crypto.accelerate): the same ERC-191 examples, properties and
+strict rules as the pure path, selection by name and environment, and no import unless selected."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from erc8128 import accelerate, personal_sign
-from erc8128.accelerate import (
+from erc8128.cli import main as cli_main
+from erc8128.cli.bench import SIGNATURE_BASE
+from erc8128.crypto import accelerate, personal_sign
+from erc8128.crypto.accelerate import (
     ENVIRONMENT_VARIABLE,
     Backend,
     BackendUnavailable,
@@ -25,10 +27,8 @@ from erc8128.accelerate import (
     selected_backend,
     use_backend,
 )
-from erc8128.bench import SIGNATURE_BASE
-from erc8128.cli import main as cli_main
+from erc8128.crypto.secp256k1 import N
 from erc8128.errors import Erc8128Error, InvalidKey, InvalidSignature
-from erc8128.secp256k1 import N
 from test_personal_sign import STRICT_CASES
 
 pytest.importorskip("coincurve", reason="coincurve (the 'fast' extra) is not installed")
@@ -216,7 +216,8 @@ def _run(code: str, **environment: str) -> str:
 
 def test_accelerators_are_not_imported_unless_selected() -> None:
     code = (
-        "import sys, erc8128, erc8128.accelerate as a, erc8128.personal_sign, erc8128.addresses;"
+        "import sys, erc8128, erc8128.crypto.accelerate as a, erc8128.crypto.personal_sign, "
+        "erc8128.crypto.addresses;"
         "a.recover_address(a.personal_message_hash(b'x'), a.sign_message(b'\\x01' * 32, b'x'));"
         "print(sorted(m for m in ('coincurve', 'Crypto', 'ecdsa', 'eth_account', 'eth_keys')"
         " if m in sys.modules))"
@@ -226,7 +227,7 @@ def test_accelerators_are_not_imported_unless_selected() -> None:
 
 def test_selecting_coincurve_imports_it() -> None:
     code = (
-        "import sys, erc8128.accelerate as a;"
+        "import sys, erc8128.crypto.accelerate as a;"
         "a.sign_message(b'\\x01' * 32, b'x');"
         "print('coincurve' in sys.modules, 'Crypto' in sys.modules, a.selected_backend().name)"
     )
@@ -242,7 +243,7 @@ def test_missing_library_is_a_typed_error() -> None:
         "        if name.split('.')[0] in ('coincurve', 'Crypto'):\n"
         "            raise ImportError('refused for the test')\n"
         "sys.meta_path.insert(0, Refuse())\n"
-        "import erc8128.accelerate as a\n"
+        "import erc8128.crypto.accelerate as a\n"
         "for name in ('coincurve', 'pycryptodome'):\n"
         "    try:\n"
         "        a.load_backend(name)\n"

@@ -20,7 +20,7 @@ from eth_account.messages import encode_defunct
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from erc8128.adapter import OPERATIONS, AdapterState, answer, answer_line
+from erc8128.cli.adapter import OPERATIONS, AdapterState, answer, answer_line
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads(

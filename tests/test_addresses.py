@@ -1,5 +1,6 @@
-"""Addresses (erc8128.addresses): EIP-55's own examples, eth-account / eth-utils cross-checks,
-and the strict parser against the inputs that ``int(text, 16)`` and ``str.isdigit`` accept."""
+"""Addresses (erc8128.crypto.addresses): EIP-55's own examples, eth-account / eth-utils
+cross-checks, and the strict parser against the inputs that ``int(text, 16)`` and ``str.isdigit``
+accept."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ from eth_utils import to_checksum_address as eth_utils_checksum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from erc8128.addresses import (
+from erc8128.crypto.addresses import (
     address_of,
     address_of_public_key,
     is_checksum_address,
     parse_address,
     to_checksum_address,
 )
+from erc8128.crypto.secp256k1 import N, derive_public_key
 from erc8128.errors import InvalidAddress, InvalidKey
-from erc8128.secp256k1 import N, derive_public_key
 
 # EIP-55 "Test Cases" (CC0): all caps, all lower, and normal (mixed-case) addresses.
 EIP55_EXAMPLES = [

@@ -19,13 +19,13 @@ import pytest
 import redis as redis_py
 
 from erc8128.errors import ReplayStoreUnavailable, VerificationError
-from erc8128.message import Request
-from erc8128.nonces import MemoryReplayStore, RedisReplayStore, SqliteReplayStore, replay_key
-from erc8128.nonces.base import BatchReplayStore, ReplayStore
-from erc8128.policy import VerifierPolicy
+from erc8128.http.message import Request
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import verify_request
 from erc8128.server import ServerConfig, start_server
-from erc8128.sign import sign_request
-from erc8128.verify import verify_request
+from erc8128.state.nonces import MemoryReplayStore, RedisReplayStore, SqliteReplayStore, replay_key
+from erc8128.state.nonces.base import BatchReplayStore, ReplayStore
 from redis_server import RedisServer
 from test_server_support import Agent, send, send_request
 
@@ -113,7 +113,7 @@ def test_one_signer_one_nonce_in_both_profiles_is_one_key() -> None:
 
 def test_a_replayable_signature_on_a_replayed_request_still_wins() -> None:
     store = MemoryReplayStore(clock=lambda: NOW)
-    from erc8128.invalidation import MemoryInvalidationState  # noqa: PLC0415
+    from erc8128.state.invalidation import MemoryInvalidationState  # noqa: PLC0415
 
     policy = VerifierPolicy(replay="either")
     state = MemoryInvalidationState()

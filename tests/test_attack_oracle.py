@@ -14,16 +14,16 @@ from collections.abc import Iterator
 
 import pytest
 
+from erc8128.crypto.personal_sign import sign_message
 from erc8128.errors import VerificationError
-from erc8128.keyid import Account
-from erc8128.message import Request
-from erc8128.nonces import MemoryReplayStore
-from erc8128.personal_sign import sign_message
-from erc8128.policy import VerifierPolicy
+from erc8128.http.message import Request
+from erc8128.http.signature_base import signature_base_for_label
+from erc8128.protocol.keyid import Account
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import verify_request
 from erc8128.server import RunningServer, ServerConfig, start_server
-from erc8128.sign import sign_request
-from erc8128.signature_base import signature_base_for_label
-from erc8128.verify import verify_request
+from erc8128.state.nonces import MemoryReplayStore
 from test_server_support import Agent, Reply, send_request
 
 NOW = 1700000001

@@ -20,17 +20,17 @@ from pathlib import Path
 
 import pytest
 
-from erc8128.accounts import NoCodeAccountState
+from erc8128.cli.serve_cli import _configure, config_from_args
 from erc8128.errors import ReplayStoreUnavailable, VerificationError
-from erc8128.invalidation import MemoryInvalidationState
-from erc8128.keyid import Account
-from erc8128.message import Request
-from erc8128.nonces import MemoryReplayStore
-from erc8128.policy import VerifierPolicy
-from erc8128.serve_cli import _configure, config_from_args
+from erc8128.http.message import Request
+from erc8128.protocol.accounts import NoCodeAccountState
+from erc8128.protocol.keyid import Account
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import verify_request
 from erc8128.server.lifecycle import make_invalidation_state, make_replay_store
-from erc8128.sign import sign_request
-from erc8128.verify import verify_request
+from erc8128.state.invalidation import MemoryInvalidationState
+from erc8128.state.nonces import MemoryReplayStore
 from test_server_processes import PUBLIC_URL, serve, stop
 from test_server_support import Agent, send_request
 

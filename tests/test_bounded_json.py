@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from erc8128.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, check_depth, nesting_depth
 from erc8128.errors import Erc8128Error
+from erc8128.http.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, check_depth, nesting_depth
 
 
 @given(st.recursive(st.none() | st.integers() | st.text(),

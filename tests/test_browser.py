@@ -3,7 +3,7 @@ through /usr/bin/chromedriver (no browser download). Marked ``services`` (tests/
 
 The console's wallet is an EIP-1193 provider injected into the page whose ``personal_sign`` is
 the reference implementation: the page's requests wait in ``window.__wallet.pending``, this test
-signs each with :func:`erc8128.personal_sign.sign_message` and hands the signature back. So
+signs each with :func:`erc8128.crypto.personal_sign.sign_message` and hands the signature back. So
 every owner action below is a request whose signature base the page's JavaScript built and the
 reference verifier in the server accepted byte for byte.
 """
@@ -25,15 +25,15 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from erc8128.addresses import address_of
 from erc8128.client import Client, Signer, redeem_invite, request_access
-from erc8128.message import Request, request_from_wire
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.personal_sign import sign_message
+from erc8128.crypto.addresses import address_of
+from erc8128.crypto.personal_sign import sign_message
+from erc8128.http.message import Request, request_from_wire
+from erc8128.protocol.verify import verify_request
 from erc8128.server import ServerConfig, start_server
 from erc8128.server.lifecycle import RunningServer
 from erc8128.server.pages import raw_request_text
-from erc8128.verify import verify_request
+from erc8128.state.nonces.memory import MemoryReplayStore
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

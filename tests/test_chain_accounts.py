@@ -28,25 +28,25 @@ from chain_support import (
     sign_authorization,
     sign_request_for,
 )
-from erc8128.abi import (
+from erc8128.chain.abi import (
     address_word,
     bytes32_word,
     encode_arguments,
     encode_erc6492_wrapper,
     uint256_word,
 )
-from erc8128.accounts import ERC6492_MAGIC_SUFFIX
-from erc8128.addresses import address_of
+from erc8128.chain.jsonrpc import JsonRpcEndpoint, JsonValue, RpcConfigError, rpc_call
+from erc8128.chain.rpc import RpcAccountState
+from erc8128.crypto.addresses import address_of
+from erc8128.crypto.keccak import keccak256
+from erc8128.crypto.personal_sign import sign_hash
 from erc8128.errors import VerificationError
-from erc8128.jsonrpc import JsonRpcEndpoint, JsonValue, RpcConfigError, rpc_call
-from erc8128.keccak import keccak256
-from erc8128.keyid import Account
-from erc8128.message import Request
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.personal_sign import sign_hash
-from erc8128.rpc import RpcAccountState
-from erc8128.sign import sign_request
-from erc8128.verify import Verified, verify_request
+from erc8128.http.message import Request
+from erc8128.protocol.accounts import ERC6492_MAGIC_SUFFIX
+from erc8128.protocol.keyid import Account
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import Verified, verify_request
+from erc8128.state.nonces.memory import MemoryReplayStore
 
 NOW = 1_800_000_000
 

@@ -4,7 +4,7 @@
   sources (no node needed);
 - with the pinned solc installed (``npm ci --prefix contracts``), ``node contracts/build.mjs
   --check`` recompiles and the output is byte-identical to the committed artifacts and to
-  ``reference/erc8128/erc6492_validator.py``;
+  ``reference/erc8128/chain/erc6492_validator.py``;
 - the npm pins are exact;
 - the test RLP encoder and the EIP-7702 authorization signatures agree with pyrlp and
   eth-account (independent implementations).

@@ -1,8 +1,8 @@
 """The command line: keygen, sign, request, inspect and demo.
 
 Keys printed or stored are cross-checked with eth-account; signatures printed by ``sign`` are
-verified by erc8128.verify; ``request`` runs against the demo server on 127.0.0.1; ``inspect``
-runs on the ERC-8128 draft's own positive vector (vectors/third_party/erc8128-draft).
+verified by erc8128.protocol.verify; ``request`` runs against the demo server on 127.0.0.1;
+``inspect`` runs on the ERC-8128 draft's own positive vector (vectors/third_party/erc8128-draft).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import pytest
 from eth_account import Account as EthAccount
 
 from erc8128.cli import main
-from erc8128.message import Request
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.policy import VerifierPolicy
+from erc8128.http.message import Request
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.verify import verify_request
 from erc8128.server import ServerConfig, start_server
-from erc8128.verify import verify_request
+from erc8128.state.nonces.memory import MemoryReplayStore
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = json.loads((ROOT / "vectors/third_party/erc8128-draft/test-cases.json").read_text())

@@ -1,7 +1,7 @@
 """The agent client (erc8128.client) against the demo server over 127.0.0.1.
 
 The server is erc8128.server.start_server on a free port: every request crosses a real socket
-and is verified by erc8128.verify behind the demo server's HTTP API. Addresses are
+and is verified by erc8128.protocol.verify behind the demo server's HTTP API. Addresses are
 cross-checked with eth-account (an independent implementation).
 """
 

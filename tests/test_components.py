@@ -12,16 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from erc8128.components import (
+from erc8128.errors import MessageComponentError
+from erc8128.http.components import (
     STRUCTURED_FIELD_TYPES,
     FieldType,
     component_identifier,
     component_value,
     field_values,
 )
-from erc8128.errors import MessageComponentError
-from erc8128.message import Request, request_from_wire
-from erc8128.structured_fields import Item, Token, parse_item
+from erc8128.http.message import Request, request_from_wire
+from erc8128.http.structured_fields import Item, Token, parse_item
 
 RFC9421 = json.loads(
     (Path(__file__).resolve().parent.parent / "vectors/third_party/rfc9421/examples.json")

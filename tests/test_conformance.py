@@ -26,14 +26,14 @@ from Crypto.Hash import keccak as pycryptodome_keccak
 from eth_account import Account as EthAccount
 from eth_account.messages import encode_defunct
 
-from erc8128.components import STRUCTURED_FIELD_TYPES
+from erc8128.crypto.personal_sign import personal_message_hash
 from erc8128.errors import VerificationError
-from erc8128.message import Request
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.personal_sign import personal_message_hash
-from erc8128.policy import VerifierPolicy
-from erc8128.signature_base import signature_base_for_label
-from erc8128.verify import verify_request
+from erc8128.http.components import STRUCTURED_FIELD_TYPES
+from erc8128.http.message import Request
+from erc8128.http.signature_base import signature_base_for_label
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.verify import verify_request
+from erc8128.state.nonces.memory import MemoryReplayStore
 from erc8128_conformance.adapter_client import AdapterClient, AdapterFailure
 from erc8128_conformance.expected_failures import (
     ExpectedFailuresError,
@@ -80,7 +80,7 @@ def table_row(output: str, row: str) -> dict[str, int]:
 # anything else is answered by our implementation.
 FAKE_ADAPTER = textwrap.dedent('''
     import json, sys, time
-    from erc8128.adapter import AdapterState, answer
+    from erc8128.cli.adapter import AdapterState, answer
     state = AdapterState()
     for line in sys.stdin:
         request = json.loads(line)
@@ -225,9 +225,9 @@ RANDOM_K_ADAPTER = textwrap.dedent('''
     import base64, json, sys
     import ecdsa
     from ecdsa.util import sigdecode_string
-    from erc8128.adapter import AdapterState, answer
-    from erc8128.personal_sign import recover_address
-    from erc8128.addresses import address_of
+    from erc8128.cli.adapter import AdapterState, answer
+    from erc8128.crypto.personal_sign import recover_address
+    from erc8128.crypto.addresses import address_of
     N = ecdsa.SECP256k1.order
     WRONG_KEY = "{WRONG_KEY}"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from erc8128.keccak import keccak256
+from erc8128.crypto.keccak import keccak256
 from erc8128_conformance.adapter_client import MAX_LINE_BYTES, AdapterClient, AdapterFailure
 from erc8128_conformance.cases import Step
 from erc8128_conformance.judge import judge_step
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Keyed by data_hex; anything else gets the right Keccak-256 digest.
 BAD_ADAPTER = textwrap.dedent('''
     import json, os, sys, time
-    from erc8128.keccak import keccak256
+    from erc8128.crypto.keccak import keccak256
     out = sys.stdout
     for line in sys.stdin:
         request = json.loads(line)

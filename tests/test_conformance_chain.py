@@ -23,9 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anvil import Anvil, free_port
-from erc8128.addresses import address_of
 from erc8128.cli import main
-from erc8128.keccak import keccak256
+from erc8128.crypto.addresses import address_of
+from erc8128.crypto.keccak import keccak256
 from erc8128.server.lifecycle import ServerConfig, start_server
 from erc8128_conformance.chain_live import (
     ARTIFACTS_DIR,

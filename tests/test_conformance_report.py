@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from erc8128 import __version__
-from erc8128.keccak import keccak256
+from erc8128.crypto.keccak import keccak256
 from erc8128_conformance.cases import Requirement, load_requirements, vector_set_hash
 from erc8128_conformance.grouping import format_first_screen, summarize
 from erc8128_conformance.report import CaseOutcome
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 FAKE = textwrap.dedent('''
     import json, sys
-    from erc8128.keccak import keccak256
+    from erc8128.crypto.keccak import keccak256
     for line in sys.stdin:
         request = json.loads(line)
         seq, op = request["seq"], request["op"]

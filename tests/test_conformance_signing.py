@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from erc8128.adapter import AdapterState, answer
+from erc8128.cli.adapter import AdapterState, answer
 from erc8128_conformance.adapter_client import Response
 from erc8128_conformance.cases import Case, load_vector_cases
 from erc8128_conformance.judge import judge_step

@@ -13,13 +13,13 @@ from Crypto.Hash import SHA256, SHA512
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from erc8128.content_digest import (
+from erc8128.errors import ContentDigestError
+from erc8128.http.content_digest import (
     DIGEST_LENGTHS,
     SUPPORTED_ALGORITHMS,
     content_digest,
     verify_content_digest,
 )
-from erc8128.errors import ContentDigestError
 
 RFC9530 = json.loads(
     (Path(__file__).resolve().parent.parent / "vectors/third_party/rfc9530/examples.json")

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from erc8128.errors import VerificationError
-from erc8128.keyid import ProfileName
-from erc8128.message import Request
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.verify import STEP_TITLES, Explanation, explain_request, verify_request
+from erc8128.http.message import Request
+from erc8128.protocol.keyid import ProfileName
+from erc8128.protocol.verify import STEP_TITLES, Explanation, explain_request, verify_request
+from erc8128.state.nonces.memory import MemoryReplayStore
 from erc8128_vectors import VECTORS_DIR
 from erc8128_vectors.generate import NOW, policy_objects, request_from_json
 

@@ -31,13 +31,13 @@ from starlette.routing import Route
 from werkzeug.serving import make_server
 
 from erc8128.client import Client, ClientError, Signer
+from erc8128.http.message import Request
 from erc8128.integrations import asgi, wsgi
 from erc8128.integrations.gate import VERIFIED_KEY, Gate
 from erc8128.integrations.httpx_auth import ERC8128Auth as HttpxAuth
 from erc8128.integrations.requests_auth import ERC8128Auth as RequestsAuth
-from erc8128.message import Request
-from erc8128.policy import VerifierPolicy
-from erc8128.verify import Verified
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.verify import Verified
 
 STRICT = VerifierPolicy(required_components=("x-client",))
 

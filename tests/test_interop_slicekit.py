@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from erc8128.errors import VerificationError
-from erc8128.message import Request
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.policy import VerifierPolicy
-from erc8128.sign import sign_request
-from erc8128.verify import verify_request
+from erc8128.http.message import Request
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import verify_request
+from erc8128.state.nonces.memory import MemoryReplayStore
 
 ROOT = Path(__file__).resolve().parent.parent
 ADAPTER_DIR = ROOT / "conformance/adapters/slicekit"

@@ -18,24 +18,24 @@ import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from erc8128.addresses import address_of
+from erc8128.crypto.addresses import address_of
 from erc8128.errors import InvalidationStateUnavailable, VerificationError
-from erc8128.invalidation import MemoryInvalidationState, fingerprint_of
-from erc8128.invalidation_stores import (
+from erc8128.http.message import Request
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import verify_request
+from erc8128.server.app import App
+from erc8128.server.lifecycle import ConfigError, ServerConfig, make_invalidation_state
+from erc8128.state.invalidation import MemoryInvalidationState, fingerprint_of
+from erc8128.state.invalidation_stores import (
     DEFAULT_PREFIX,
     MAX_TIME,
     InvalidationStore,
     RedisInvalidationState,
     SqliteInvalidationState,
 )
-from erc8128.message import Request
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.nonces.redis import DEFAULT_PREFIX as NONCE_PREFIX
-from erc8128.policy import VerifierPolicy
-from erc8128.server.app import App
-from erc8128.server.lifecycle import ConfigError, ServerConfig, make_invalidation_state
-from erc8128.sign import sign_request
-from erc8128.verify import verify_request
+from erc8128.state.nonces.memory import MemoryReplayStore
+from erc8128.state.nonces.redis import DEFAULT_PREFIX as NONCE_PREFIX
 from redis_server import RedisServer, free_port
 
 SIGNER = "eip155:1:0x" + "aa" * 20
@@ -221,7 +221,7 @@ def test_sqlite_denial_is_extended_never_shortened(tmp_path: Path) -> None:
 
 
 def test_sqlite_shares_the_replay_store_file_in_its_own_tables(tmp_path: Path) -> None:
-    from erc8128.nonces.sqlite import SqliteReplayStore  # noqa: PLC0415
+    from erc8128.state.nonces.sqlite import SqliteReplayStore  # noqa: PLC0415
 
     path = str(tmp_path / "shared.sqlite")
     nonces = SqliteReplayStore(path, clock=lambda: 1700000000.0)

@@ -1,4 +1,5 @@
-"""Keccak-256 (erc8128.keccak): the Keccak team's KATs, pycryptodome, hashlib's SHA3-256, errors.
+"""Keccak-256 (erc8128.crypto.keccak): the Keccak team's KATs, pycryptodome, hashlib's SHA3-256,
+errors.
 
 Both the fast path (``keccak256``, ``keccak_f1600``) and the spec-transcribed reference
 (``keccak256_reference``, ``keccak_f1600_reference``) run against the same vectors.
@@ -18,8 +19,7 @@ from Crypto.Hash import keccak as pycryptodome_keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from erc8128.errors import Erc8128Error
-from erc8128.keccak import (
+from erc8128.crypto.keccak import (
     COMPLEMENTED_LANES,
     DIGEST_BYTES,
     KECCAK_PADDING_BYTE,
@@ -35,6 +35,7 @@ from erc8128.keccak import (
     keccak_f1600,
     keccak_f1600_reference,
 )
+from erc8128.errors import Erc8128Error
 
 KAT_DIR = Path(__file__).resolve().parent.parent / "vectors" / "third_party" / "keccak"
 KAT_FILES = ("ShortMsgKAT_256.txt", "LongMsgKAT_256.txt")

@@ -1,4 +1,4 @@
-"""erc8128.key_cache (SPEC.md D53): a cached signer key never changes a verdict or a message.
+"""erc8128.crypto.key_cache (SPEC.md D53): a cached signer key never changes a verdict or a message.
 
 Every verify_request.json and replay.json vector is run three times through verify_request:
 without a cache, with a cold cache and with the same cache warm (its keys learnt on the previous
@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 
-from erc8128 import accelerate
-from erc8128.accelerate import BackendUnavailable, load_backend, use_backend
-from erc8128.addresses import address_of
+from erc8128.crypto import accelerate
+from erc8128.crypto.accelerate import BackendUnavailable, load_backend, use_backend
+from erc8128.crypto.addresses import address_of
+from erc8128.crypto.key_cache import DEFAULT_CAPACITY, KeyCacheError, SignerKeyCache
+from erc8128.crypto.personal_sign import personal_message_hash, sign_hash
+from erc8128.crypto.secp256k1 import N
 from erc8128.errors import InvalidSignature, VerificationError
-from erc8128.key_cache import DEFAULT_CAPACITY, KeyCacheError, SignerKeyCache
-from erc8128.personal_sign import personal_message_hash, sign_hash
-from erc8128.secp256k1 import N
-from erc8128.verify import verify_request
+from erc8128.protocol.verify import verify_request
 from erc8128_vectors import VECTORS_DIR
 from erc8128_vectors import generate as vector_generator
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from erc8128.errors import Erc8128Error, MessageComponentError
-from erc8128.message import (
+from erc8128.http.message import (
     Request,
     authority,
     is_token,

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from erc8128.errors import Erc8128Error, ReplayStoreUnavailable
-from erc8128.nonces import (
+from erc8128.state.nonces import (
     MemoryReplayStore,
     RedisReplayStore,
     ReplayStore,
@@ -33,8 +33,8 @@ from erc8128.nonces import (
     parse_replay_key,
     replay_key,
 )
-from erc8128.nonces.base import MAX_UNTIL, is_expired, key_bytes
-from erc8128.nonces.sqlite import PURGE_BATCH
+from erc8128.state.nonces.base import MAX_UNTIL, is_expired, key_bytes
+from erc8128.state.nonces.sqlite import PURGE_BATCH
 from redis_server import RedisServer, free_port
 
 SIGNER = "eip155:1:0x" + "ab" * 20
@@ -633,7 +633,7 @@ def test_importing_the_stores_loads_no_third_party_module() -> None:
     code = (
         "import sys, json\n"
         "before = set(sys.modules)\n"
-        "import erc8128.nonces\n"
+        "import erc8128.state.nonces\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - before})))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)

@@ -24,7 +24,7 @@ import pytest
 import redis as redis_py
 
 from erc8128.errors import ReplayStoreUnavailable
-from erc8128.nonces import (
+from erc8128.state.nonces import (
     MemoryReplayStore,
     RedisReplayStore,
     ReplayStore,

@@ -1,11 +1,11 @@
-"""erc8128.origin: the trusted public URL, parsed once and strictly, for every verifier."""
+"""erc8128.http.origin: the trusted public URL, parsed once and strictly, for every verifier."""
 
 from __future__ import annotations
 
 import pytest
 
+from erc8128.http.origin import InvalidOrigin, Origin, parse_origin
 from erc8128.integrations.gate import Gate
-from erc8128.origin import InvalidOrigin, Origin, parse_origin
 
 
 @pytest.mark.parametrize(

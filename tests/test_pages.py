@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from draft_fixture import POSITIVE
-from erc8128.message import Request, request_from_wire
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.policy import VerifierPolicy
+from erc8128.http.message import Request, request_from_wire
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import verify_request
 from erc8128.server import ServerConfig, start_server
 from erc8128.server.app import App
 from erc8128.server.pages import (
@@ -23,8 +24,7 @@ from erc8128.server.pages import (
     Pages,
     examples,
 )
-from erc8128.sign import sign_request
-from erc8128.verify import verify_request
+from erc8128.state.nonces.memory import MemoryReplayStore
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "reference/erc8128/server/static"

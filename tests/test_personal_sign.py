@@ -1,4 +1,5 @@
-"""ERC-191 personal_sign (erc8128.personal_sign): third-party examples, cross-checks, strict rules.
+"""ERC-191 personal_sign (erc8128.crypto.personal_sign): third-party examples, cross-checks, strict
+rules.
 
 The examples are vendored in vectors/third_party/erc191/ (see PROVENANCE.md there). eth-account
 and ecdsa are independent implementations used only by these tests.
@@ -20,9 +21,8 @@ from eth_account.messages import _hash_eip191_message, encode_defunct
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from erc8128 import secp256k1
-from erc8128.errors import Erc8128Error, InvalidKey, InvalidSignature
-from erc8128.personal_sign import (
+from erc8128.crypto import secp256k1
+from erc8128.crypto.personal_sign import (
     PERSONAL_MESSAGE_PREFIX,
     decode_signature,
     personal_message_hash,
@@ -31,7 +31,7 @@ from erc8128.personal_sign import (
     sign_hash,
     sign_message,
 )
-from erc8128.secp256k1 import (
+from erc8128.crypto.secp256k1 import (
     AffinePoint,
     G,
     N,
@@ -39,7 +39,8 @@ from erc8128.secp256k1 import (
     reference_add,
     reference_multiply,
 )
-from erc8128.secp256k1 import multiply_generator as multiply_generator_fast
+from erc8128.crypto.secp256k1 import multiply_generator as multiply_generator_fast
+from erc8128.errors import Erc8128Error, InvalidKey, InvalidSignature
 
 EXAMPLES = json.loads(
     (Path(__file__).resolve().parent.parent / "vectors/third_party/erc191/examples.json").read_text(

@@ -1,5 +1,5 @@
-"""erc8128.policy_document: the one mapping from a vector's or the adapter's policy object to
-verifier inputs (the generator, the adapter and the tests all use it)."""
+"""erc8128.protocol.policy_document: the one mapping from a vector's or the adapter's policy object
+to verifier inputs (the generator, the adapter and the tests all use it)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from erc8128.keyid import Account
-from erc8128.policy import VerifierPolicy
-from erc8128.policy_document import PolicyDocumentError, verifier_inputs
+from erc8128.protocol.keyid import Account
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.policy_document import PolicyDocumentError, verifier_inputs
 
 ADDRESS = "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf"
 

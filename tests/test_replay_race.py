@@ -17,13 +17,13 @@ import pytest
 
 from draft_fixture import PRIVATE_KEY
 from erc8128.errors import VerificationError
-from erc8128.message import Request
-from erc8128.nonces.base import ReplayStore
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.nonces.redis import RedisReplayStore
-from erc8128.nonces.sqlite import SqliteReplayStore
-from erc8128.sign import sign_request
-from erc8128.verify import verify_request
+from erc8128.http.message import Request
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import verify_request
+from erc8128.state.nonces.base import ReplayStore
+from erc8128.state.nonces.memory import MemoryReplayStore
+from erc8128.state.nonces.redis import RedisReplayStore
+from erc8128.state.nonces.sqlite import SqliteReplayStore
 from redis_server import RedisServer
 
 THREADS = 32
@@ -86,8 +86,8 @@ _PROCESS_SCRIPT = textwrap.dedent(
     import json, sys, time
     sys.path.insert(0, {tests_dir!r})
     from test_replay_race import race
-    from erc8128.nonces.sqlite import SqliteReplayStore
-    from erc8128.nonces.redis import RedisReplayStore
+    from erc8128.state.nonces.sqlite import SqliteReplayStore
+    from erc8128.state.nonces.redis import RedisReplayStore
     kind, where = sys.argv[1], sys.argv[2]
     start_at, threads, created = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
     if kind == "sqlite":

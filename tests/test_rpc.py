@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anvil import free_port
-from erc8128.abi import (
+from erc8128.chain.abi import (
     ERC1271_MAGIC_VALUE,
     AbiEncodingError,
     Word,
@@ -31,29 +31,29 @@ from erc8128.abi import (
     encode_is_valid_signature,
     uint256_word,
 )
-from erc8128.accounts import ERC6492_MAGIC_SUFFIX
-from erc8128.erc6492_validator import VALIDATOR_CREATION_CODE
-from erc8128.errors import (
-    AccountStateUnavailable,
-    Erc8128Error,
-    InvalidAddress,
-    VerificationError,
-)
-from erc8128.jsonrpc import (
+from erc8128.chain.erc6492_validator import VALIDATOR_CREATION_CODE
+from erc8128.chain.jsonrpc import (
     ExecutionReverted,
     JsonRpcEndpoint,
     RpcConfigError,
     RpcUnavailable,
     rpc_call,
 )
-from erc8128.keccak import keccak256
-from erc8128.keyid import Account
-from erc8128.message import Request
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.policy import VerifierPolicy
-from erc8128.rpc import RpcAccountState, erc6492_validation_call
-from erc8128.sign import sign_request
-from erc8128.verify import verify_request
+from erc8128.chain.rpc import RpcAccountState, erc6492_validation_call
+from erc8128.crypto.keccak import keccak256
+from erc8128.errors import (
+    AccountStateUnavailable,
+    Erc8128Error,
+    InvalidAddress,
+    VerificationError,
+)
+from erc8128.http.message import Request
+from erc8128.protocol.accounts import ERC6492_MAGIC_SUFFIX
+from erc8128.protocol.keyid import Account
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import verify_request
+from erc8128.state.nonces.memory import MemoryReplayStore
 from hostile_rpc import HostileRpcServer, http_response, json_answer, silent, sleep_then, trickle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,7 +150,8 @@ def test_provider_modules_import_only_the_standard_library() -> None:
     code = (
         "import sys, json\n"
         "before = set(sys.modules)\n"
-        "import erc8128.rpc, erc8128.jsonrpc, erc8128.abi, erc8128.erc6492_validator\n"
+        "import erc8128.chain.rpc, erc8128.chain.jsonrpc, erc8128.chain.abi\n"
+        "import erc8128.chain.erc6492_validator\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - before})))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)

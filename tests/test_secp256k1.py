@@ -1,4 +1,5 @@
-"""secp256k1 (erc8128.secp256k1): constants, fast vs reference arithmetic, RFC 6979, recovery.
+"""secp256k1 (erc8128.crypto.secp256k1): constants, fast vs reference arithmetic, RFC 6979,
+recovery.
 
 Independent cross-checks: the ``ecdsa`` package (point arithmetic, RFC 6979 nonces, signature
 verification) and ``eth_keys`` (public keys). They are used here only, never at runtime.
@@ -18,9 +19,8 @@ from eth_keys import keys as eth_keys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from erc8128 import secp256k1
-from erc8128.errors import Erc8128Error, InvalidKey, InvalidSignature
-from erc8128.secp256k1 import (
+from erc8128.crypto import secp256k1
+from erc8128.crypto.secp256k1 import (
     BETA,
     LAMBDA,
     AffinePoint,
@@ -45,6 +45,7 @@ from erc8128.secp256k1 import (
     verify,
     wnaf,
 )
+from erc8128.errors import Erc8128Error, InvalidKey, InvalidSignature
 
 scalars = st.integers(min_value=1, max_value=N - 1)
 any_scalars = st.integers(min_value=0, max_value=2**256 - 1)

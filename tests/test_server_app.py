@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from erc8128.invalidation import fingerprint_of
+from erc8128.protocol.challenge import problem_response
 from erc8128.server import RunningServer, ServerConfig, start_server
 from erc8128.server.app import ROUTES, Handled
-from erc8128.server.challenge import problem_response
+from erc8128.state.invalidation import fingerprint_of
 from test_server_support import Agent, Reply, send, send_request
 
 OWNER = Agent("owner")

@@ -1,4 +1,4 @@
-"""ERC-8128 §6 failure responses built by erc8128.server.challenge (pure, no sockets)."""
+"""ERC-8128 §6 failure responses built by erc8128.protocol.challenge (pure, no sockets)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ import http_sf  # independent RFC 9651 parser, tests only
 import pytest
 
 from erc8128.errors import VerificationError
-from erc8128.message import Request
-from erc8128.policy import VerifierPolicy
-from erc8128.reasons import REASON_CODES, http_status
-from erc8128.server.challenge import (
+from erc8128.http.message import Request
+from erc8128.protocol.challenge import (
     ChallengeError,
     accept_signature,
     exact_components,
@@ -19,6 +17,8 @@ from erc8128.server.challenge import (
     forbidden_response,
     problem_response,
 )
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.reasons import REASON_CODES, http_status
 
 POLICY = VerifierPolicy(served_chains=frozenset({8453, 1}))
 SECRET = "0xdeadbeefcafe-secret-header-value"

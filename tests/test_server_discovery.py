@@ -1,4 +1,4 @@
-"""ERC-8128 §7 discovery document built by erc8128.server.discovery (pure), and the 503 path."""
+"""ERC-8128 §7 discovery document built by erc8128.protocol.discovery (pure), and the 503 path."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import json
 import jsonschema  # tests only: an independent check of the document's shape
 import pytest
 
-from erc8128.policy import VerifierPolicy
-from erc8128.server import ServerConfig, start_server
-from erc8128.server.discovery import (
+from erc8128.protocol.discovery import (
     DiscoveryError,
     ProtectedRoute,
     discovery_document,
     discovery_response,
 )
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.server import ServerConfig, start_server
 from test_server_support import Agent, send_request
 
 BASE = VerifierPolicy(served_chains=frozenset({8453, 1}), max_validity_sec=120)

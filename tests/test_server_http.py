@@ -152,8 +152,8 @@ def test_double_slash_path_is_not_collapsed(server: RunningServer) -> None:
 
 
 def test_obs_fold_is_unfolded_to_one_space_before_verification(server: RunningServer) -> None:
-    from erc8128.message import Request  # noqa: PLC0415
-    from erc8128.sign import sign_request  # noqa: PLC0415
+    from erc8128.http.message import Request  # noqa: PLC0415
+    from erc8128.protocol.sign import sign_request  # noqa: PLC0415
 
     components = ("@scheme", "@authority", "@method", "@path", "@query", "x-a")
 

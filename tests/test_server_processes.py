@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from erc8128.invalidation import fingerprint_of
+from erc8128.state.invalidation import fingerprint_of
 from redis_server import RedisServer
 from test_server_support import Agent, send, send_request
 

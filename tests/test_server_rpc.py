@@ -11,10 +11,10 @@ import pytest
 
 from anvil import Anvil
 from draft_fixture import CASES, NOW
+from erc8128.chain.jsonrpc import RpcConfigError
+from erc8128.chain.rpc import RpcAccountState
 from erc8128.cli import build_parser, main
-from erc8128.jsonrpc import RpcConfigError
-from erc8128.rpc import RpcAccountState
-from erc8128.serve_cli import config_from_args
+from erc8128.cli.serve_cli import config_from_args
 from erc8128.server.lifecycle import ConfigError, ServerConfig, start_server
 from test_server_support import Agent, send, send_request
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from erc8128.addresses import address_of
-from erc8128.message import Request
-from erc8128.sign import SignedRequest, sign_request
+from erc8128.crypto.addresses import address_of
+from erc8128.http.message import Request
+from erc8128.protocol.sign import SignedRequest, sign_request
 
 __all__ = ["Agent", "Reply", "raw_exchange", "send", "send_request"]
 

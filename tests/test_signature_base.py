@@ -15,11 +15,11 @@ from Crypto.Signature import DSS, eddsa, pkcs1_15, pss
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from erc8128.components import STRUCTURED_FIELD_TYPES
 from erc8128.errors import Erc8128Error, MessageComponentError
-from erc8128.message import Request, request_from_wire
-from erc8128.signature_base import signature_base, signature_base_for_label
-from erc8128.structured_fields import InnerList, Item, Token, parse_dictionary, parse_list
+from erc8128.http.components import STRUCTURED_FIELD_TYPES
+from erc8128.http.message import Request, request_from_wire
+from erc8128.http.signature_base import signature_base, signature_base_for_label
+from erc8128.http.structured_fields import InnerList, Item, Token, parse_dictionary, parse_list
 
 ROOT = Path(__file__).resolve().parent.parent
 RFC9421 = json.loads((ROOT / "vectors/third_party/rfc9421/examples.json").read_text("utf-8"))
@@ -360,7 +360,7 @@ def test_any_input_gives_printable_ascii_lines_or_a_typed_error(
 
 
 def test_checked_identifiers_give_the_same_base() -> None:
-    from erc8128.components import check_component  # noqa: PLC0415
+    from erc8128.http.components import check_component  # noqa: PLC0415
 
     request = Request(
         "POST", "https://api.example/items?view=full",

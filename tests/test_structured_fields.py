@@ -30,8 +30,8 @@ try:  # mnot's http-sf: an independent RFC 9651 implementation, a test-only cros
     import http_sf  # type: ignore[import-not-found, unused-ignore]
 except ImportError:  # pragma: no cover
     http_sf = None
-from erc8128.sf_json import from_json_form, to_json_form
-from erc8128.structured_fields import (
+from erc8128.http.sf_json import from_json_form, to_json_form
+from erc8128.http.structured_fields import (
     MAX_INTEGER,
     BareItem,
     Date,
@@ -761,7 +761,7 @@ def test_byte_sequence_matches_strict_base64(content: str) -> None:
 
 
 def test_compiled_character_classes_match_the_frozensets() -> None:
-    from erc8128 import structured_fields as sf  # noqa: PLC0415 - private names, this test only
+    from erc8128.http import structured_fields as sf  # noqa: PLC0415 - private names, this test only
 
     octets = [chr(code) for code in range(256)] + ["\u212a", "\u0131", "\uff10"]
     for char in octets:
@@ -783,7 +783,7 @@ def test_compiled_character_classes_match_the_frozensets() -> None:
      "123456789012.123", "0.0", "-", "1a", "12;a=1", "007"],
 )
 def test_short_integer_fast_path_agrees_with_the_loop(text: str) -> None:
-    from erc8128 import structured_fields as sf  # noqa: PLC0415 - private names, this test only
+    from erc8128.http import structured_fields as sf  # noqa: PLC0415 - private names, this test only
 
     def slow(value: str) -> Any:
         original = sf._SHORT_INTEGER

@@ -26,13 +26,13 @@ from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_defunct
 from jsonschema import Draft202012Validator
 
-from erc8128.content_digest import content_digest, verify_content_digest
+from erc8128.crypto.keccak import keccak256
+from erc8128.crypto.personal_sign import recover_address, sign_message
 from erc8128.errors import Erc8128Error
-from erc8128.keccak import keccak256
-from erc8128.keyid import parse_keyid
-from erc8128.personal_sign import recover_address, sign_message
+from erc8128.http.content_digest import content_digest, verify_content_digest
+from erc8128.http.signature_base import signature_base_for_label
+from erc8128.protocol.keyid import parse_keyid
 from erc8128.reasons import REASON_CODES, http_status
-from erc8128.signature_base import signature_base_for_label
 from erc8128_vectors import VECTORS_DIR
 from erc8128_vectors.generate import (
     main,

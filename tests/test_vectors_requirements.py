@@ -21,10 +21,10 @@ import pytest
 from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_defunct
 
+from erc8128.crypto.secp256k1 import N
 from erc8128.errors import Erc8128Error
-from erc8128.secp256k1 import N
-from erc8128.signature_base import signature_base_for_label
-from erc8128.verify import _ABLATE, _ablated
+from erc8128.http.signature_base import signature_base_for_label
+from erc8128.protocol.verify import _ABLATE, _ablated
 from erc8128_vectors import VECTORS_DIR
 from erc8128_vectors.generate import run_verify
 from erc8128_vectors.ids import REGISTRY_NAME, fingerprint

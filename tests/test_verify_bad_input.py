@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 
 from draft_fixture import ADDRESS, NOW, PRIVATE_KEY, field, positive_request, with_field, without
 from erc8128.errors import VerificationError
-from erc8128.message import Request
-from erc8128.nonces.memory import MemoryReplayStore
+from erc8128.http.message import Request
+from erc8128.http.structured_fields import parse_dictionary, serialize_dictionary
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import verify_request
 from erc8128.reasons import REASON_CODES
-from erc8128.sign import sign_request
-from erc8128.structured_fields import parse_dictionary, serialize_dictionary
-from erc8128.verify import verify_request
+from erc8128.state.nonces.memory import MemoryReplayStore
 
 SIGNATURE_INPUT = field(positive_request(), "signature-input")
 SIGNATURE = field(positive_request(), "signature")

@@ -27,18 +27,18 @@ from draft_fixture import (
 from draft_fixture import (
     field as field_value,
 )
-from erc8128.accelerate import use_backend
-from erc8128.accounts import NoCodeAccountState, UnavailableAccountState
+from erc8128.crypto.accelerate import use_backend
+from erc8128.crypto.personal_sign import personal_message_hash
 from erc8128.errors import AccountStateUnavailable, VerificationError
-from erc8128.invalidation import MemoryInvalidationState
-from erc8128.keyid import Account
-from erc8128.message import Request
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.personal_sign import personal_message_hash
-from erc8128.policy import Limits, VerifierPolicy
-from erc8128.sign import sign_request
-from erc8128.structured_fields import Token
-from erc8128.verify import Verified, verify_request
+from erc8128.http.message import Request
+from erc8128.http.structured_fields import Token
+from erc8128.protocol.accounts import NoCodeAccountState, UnavailableAccountState
+from erc8128.protocol.keyid import Account
+from erc8128.protocol.policy import Limits, VerifierPolicy
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import Verified, verify_request
+from erc8128.state.invalidation import MemoryInvalidationState
+from erc8128.state.nonces.memory import MemoryReplayStore
 
 SIGNATURE_INPUT = field_value(positive_request(), "signature-input")
 

@@ -10,16 +10,16 @@ import pytest
 
 from draft_fixture import ADDRESS, PRIVATE_KEY, with_field, without
 from draft_fixture import field as field_value
-from erc8128.accounts import UnavailableAccountState
+from erc8128.crypto.secp256k1 import N
 from erc8128.errors import VerificationError
-from erc8128.invalidation import MemoryInvalidationState
-from erc8128.keyid import parse_keyid
-from erc8128.message import Request
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.policy import VerifierPolicy
-from erc8128.secp256k1 import N
-from erc8128.sign import sign_request
-from erc8128.verify import Verified, verify_request
+from erc8128.http.message import Request
+from erc8128.protocol.accounts import UnavailableAccountState
+from erc8128.protocol.keyid import parse_keyid
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import Verified, verify_request
+from erc8128.state.invalidation import MemoryInvalidationState
+from erc8128.state.nonces.memory import MemoryReplayStore
 
 NOW = 1700000001
 LEGACY = VerifierPolicy(profiles=("legacy",))

@@ -13,9 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from erc8128 import secp256k1
-from erc8128.errors import InvalidKey, InvalidSignature
-from erc8128.secp256k1 import (
+from erc8128.crypto import secp256k1
+from erc8128.crypto.secp256k1 import (
     AffinePoint,
     G,
     N,
@@ -28,6 +27,7 @@ from erc8128.secp256k1 import (
     verify,
     verify_recoverable,
 )
+from erc8128.errors import InvalidKey, InvalidSignature
 
 scalars = st.integers(min_value=1, max_value=N - 1)
 hashes = st.binary(min_size=32, max_size=32)

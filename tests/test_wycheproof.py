@@ -1,4 +1,4 @@
-"""Wycheproof ECDSA secp256k1 vectors through erc8128.secp256k1.verify (plain ECDSA).
+"""Wycheproof ECDSA secp256k1 vectors through erc8128.crypto.secp256k1.verify (plain ECDSA).
 
 Files (vendored in vectors/third_party/wycheproof/, see PROVENANCE.md there):
 
@@ -20,9 +20,8 @@ from typing import Any
 
 import pytest
 
-from erc8128 import secp256k1
-from erc8128.errors import Erc8128Error
-from erc8128.secp256k1 import (
+from erc8128.crypto import secp256k1
+from erc8128.crypto.secp256k1 import (
     AffinePoint,
     G,
     N,
@@ -31,6 +30,7 @@ from erc8128.secp256k1 import (
     reference_multiply,
     verify,
 )
+from erc8128.errors import Erc8128Error
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors/third_party/wycheproof/testvectors_v1"
 

@@ -27,31 +27,23 @@ from pathlib import Path
 from typing import Any, Final
 
 from erc8128._version import __version__
-from erc8128.accounts import AccountState
-from erc8128.addresses import address_of
-from erc8128.content_digest import content_digest, verify_content_digest
-from erc8128.errors import (
-    Erc8128Error,
-    VerificationError,
-)
-from erc8128.invalidation import MemoryInvalidationState
-from erc8128.keccak import keccak256
-from erc8128.keyid import ProfileName, parse_keyid
-from erc8128.message import Request
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.personal_sign import (
+from erc8128.crypto.addresses import address_of
+from erc8128.crypto.keccak import keccak256
+from erc8128.crypto.personal_sign import (
     PERSONAL_MESSAGE_PREFIX,
     personal_message_hash,
     recover_address,
     sign_message,
 )
-from erc8128.policy import VerifierPolicy
-from erc8128.policy_document import verifier_inputs
-from erc8128.reasons import REASON_CODES
-from erc8128.secp256k1 import N, P
-from erc8128.sign import sign_request
-from erc8128.signature_base import signature_base_for_label
-from erc8128.structured_fields import (
+from erc8128.crypto.secp256k1 import N, P
+from erc8128.errors import (
+    Erc8128Error,
+    VerificationError,
+)
+from erc8128.http.content_digest import content_digest, verify_content_digest
+from erc8128.http.message import Request
+from erc8128.http.signature_base import signature_base_for_label
+from erc8128.http.structured_fields import (
     BareItem,
     InnerList,
     Item,
@@ -61,7 +53,15 @@ from erc8128.structured_fields import (
     serialize_inner_list,
     serialize_item,
 )
-from erc8128.verify import Verified, verify_request
+from erc8128.protocol.accounts import AccountState
+from erc8128.protocol.keyid import ProfileName, parse_keyid
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.policy_document import verifier_inputs
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import Verified, verify_request
+from erc8128.reasons import REASON_CODES
+from erc8128.state.invalidation import MemoryInvalidationState
+from erc8128.state.nonces.memory import MemoryReplayStore
 
 from . import one_acceptance
 from .ids import REGISTRY_NAME, IdRegistry
@@ -1241,7 +1241,7 @@ def _policy(**overrides: Any) -> JsonObject:
 def policy_objects(profile: ProfileName | None, policy: Mapping[str, Any]
                    ) -> tuple[VerifierPolicy, AccountState, MemoryInvalidationState]:
     """The verifier policy, account state and invalidation state a vector's policy describes
-    (erc8128.policy_document: the one mapping the adapter uses too)."""
+    (erc8128.protocol.policy_document: the one mapping the adapter uses too)."""
     profiles: tuple[ProfileName, ...] = (
         (profile,) if profile is not None else tuple(policy["profiles"])
     )

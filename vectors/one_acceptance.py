@@ -19,12 +19,12 @@ import base64
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from erc8128.addresses import address_of
-from erc8128.keyid import ProfileName
-from erc8128.message import Request
-from erc8128.personal_sign import sign_message
-from erc8128.sign import sign_request
-from erc8128.signature_base import signature_base_for_label
+from erc8128.crypto.addresses import address_of
+from erc8128.crypto.personal_sign import sign_message
+from erc8128.http.message import Request
+from erc8128.http.signature_base import signature_base_for_label
+from erc8128.protocol.keyid import ProfileName
+from erc8128.protocol.sign import sign_request
 
 __all__ = ["NOTES", "replay_groups"]
 

@@ -6,9 +6,9 @@ its test key, so that the signature is valid over the request's own signature ba
 verifier that lacks exactly the rule under test accepts it (SPEC.md D39).
 
 The proof: :func:`prove` verifies the vector again with the rules of its requirement switched off
-in the reference verifier (``erc8128.verify._ablated``, used only here and in the tests); it must
-be accepted. A vector that cannot have the property carries the flag ``NotSingleDefect`` and an
-``explanation``.
+in the reference verifier (``erc8128.protocol.verify._ablated``, used only here and in the tests);
+it must be accepted. A vector that cannot have the property carries the flag ``NotSingleDefect`` and
+an ``explanation``.
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from erc8128.crypto.personal_sign import personal_message_hash, recover_address, sign_message
 from erc8128.errors import Erc8128Error
-from erc8128.message import Request
-from erc8128.personal_sign import personal_message_hash, recover_address, sign_message
-from erc8128.signature_base import signature_base_for_label
-from erc8128.structured_fields import (
+from erc8128.http.message import Request
+from erc8128.http.signature_base import signature_base_for_label
+from erc8128.http.structured_fields import (
     Item,
     Token,
     combine_field_lines,
     get_param,
     parse_dictionary,
 )
-from erc8128.verify import _ablated
+from erc8128.protocol.verify import _ablated
 
 from .requirements import REQUIREMENTS
 

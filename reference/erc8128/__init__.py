@@ -1,40 +1,56 @@
 """ERC-8128, Signed HTTP Requests with Ethereum: the reference implementation.
 
-Everything here runs on the Python standard library alone. Read the modules in the order the
-data flows:
+Everything here runs on the Python standard library alone. The package is layered; each layer
+imports only from the layers before it (tests/test_layers.py checks this):
 
-- the crypto core: ``keccak`` → ``secp256k1`` → ``personal_sign`` (ERC-191) → ``addresses``;
-- HTTP message signatures: ``structured_fields`` (RFC 9651) → ``message`` → ``components`` →
-  ``signature_base`` (RFC 9421) → ``content_digest`` (RFC 9530);
-- ERC-8128 itself: ``keyid`` → ``profiles`` → ``policy`` → ``sign`` / ``verify``, with
-  ``accounts`` (Universal Account verification), ``invalidation`` and ``nonces`` (replay state).
+- ``crypto``: ``keccak`` → ``secp256k1`` → ``personal_sign`` (ERC-191) → ``addresses``;
+- ``http``: ``structured_fields`` (RFC 9651) → ``message`` → ``components`` →
+  ``signature_base`` (RFC 9421) → ``content_digest`` (RFC 9530), the trusted ``origin``;
+- ``state``: replay stores (``nonces``) and early-invalidation state, in memory, SQLite, Redis;
+- ``protocol``: ERC-8128 itself: ``keyid`` → ``profiles`` → ``policy`` → ``sign`` /
+  ``verify``, with ``accounts`` (Universal Account verification), ``challenge`` (§6) and
+  ``discovery`` (§7);
+- ``chain`` (JSON-RPC account state), ``client``, ``integrations`` (WSGI/ASGI, requests,
+  httpx), ``server`` (the demo server) and ``cli``.
 
-SPEC.md numbers the signing and verification steps; the code carries the same numbers.
+SPEC.md numbers the signing and verification steps; the code carries the same numbers. This
+module re-exports what most readers need; everything else is imported from its layer.
 """
 
 from __future__ import annotations
 
 from erc8128._version import __version__
-from erc8128.addresses import address_of, to_checksum_address
+from erc8128.crypto.addresses import address_of, to_checksum_address
+from erc8128.crypto.keccak import keccak256
+from erc8128.crypto.personal_sign import personal_message_hash, recover_address, sign_message
 from erc8128.errors import Erc8128Error, VerificationError
-from erc8128.keccak import keccak256
-from erc8128.keyid import Account, parse_keyid
-from erc8128.message import Request, request_from_wire
-from erc8128.personal_sign import personal_message_hash, recover_address, sign_message
-from erc8128.policy import VerifierPolicy
-from erc8128.sign import SignedRequest, sign_request
-from erc8128.verify import Verified, verify_request
+from erc8128.http.message import Request, request_from_wire
+from erc8128.protocol.keyid import Account, parse_keyid
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.sign import SignedRequest, sign_request
+from erc8128.protocol.verify import (
+    Explanation,
+    TraceStep,
+    Verified,
+    explain_request,
+    verify_request,
+)
+from erc8128.state.nonces.memory import MemoryReplayStore
 
 __all__ = [
     "Account",
     "Erc8128Error",
+    "Explanation",
+    "MemoryReplayStore",
     "Request",
     "SignedRequest",
+    "TraceStep",
     "VerificationError",
     "Verified",
     "VerifierPolicy",
     "__version__",
     "address_of",
+    "explain_request",
     "keccak256",
     "parse_keyid",
     "personal_message_hash",

@@ -1,7 +1,7 @@
 """The agent side of ERC-8128: a key, signed requests over HTTP, and joining a server.
 
 ERC-8128 §3.4 (Signing) done at the edge: :class:`Signer` holds the secp256k1 key,
-:func:`signed_fetch` reads the clock, signs with :func:`erc8128.sign.sign_request` (fresh
+:func:`signed_fetch` reads the clock, signs with :func:`erc8128.protocol.sign.sign_request` (fresh
 nonce, 60-second window) and sends the request with ``http.client``; :class:`Client` does this for
 every call to one server and repairs a rejected signature once from the server's
 ``Accept-Signature`` challenge (ERC-8128 §6). :func:`discover`, :func:`request_access` and

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from erc8128.client.errors import ClientError
-from erc8128.structured_fields import (
+from erc8128.http.structured_fields import (
     BareItem,
     InnerList,
     StructuredFieldError,

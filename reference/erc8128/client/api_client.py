@@ -13,8 +13,8 @@ from erc8128.client.errors import ClientError
 from erc8128.client.signer import Signer
 from erc8128.client.transport import DEFAULT_TIMEOUT_SEC, Response, signed_fetch
 from erc8128.errors import Erc8128Error
-from erc8128.message import ascii_lower
-from erc8128.sign import DEFAULT_LABEL
+from erc8128.http.message import ascii_lower
+from erc8128.protocol.sign import DEFAULT_LABEL
 
 __all__ = ["Client"]
 

@@ -13,7 +13,7 @@ from erc8128.client.discovery import discover
 from erc8128.client.errors import ClientError
 from erc8128.client.signer import Signer
 from erc8128.client.transport import DEFAULT_TIMEOUT_SEC, json_object
-from erc8128.keyid import ProfileName
+from erc8128.protocol.keyid import ProfileName
 
 __all__ = ["Enrollment", "bootstrap", "redeem_invite", "request_access"]
 

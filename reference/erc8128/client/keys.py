@@ -6,7 +6,7 @@ import re
 from typing import Final
 
 from erc8128.client.errors import ClientError
-from erc8128.secp256k1 import private_key_scalar
+from erc8128.crypto.secp256k1 import private_key_scalar
 
 __all__ = ["DEFAULT_KEY_ENV", "format_private_key", "parse_private_key"]
 

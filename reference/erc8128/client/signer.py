@@ -9,15 +9,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from erc8128.addresses import address_of
 from erc8128.client.errors import ClientError
 from erc8128.client.keys import DEFAULT_KEY_ENV, parse_private_key
+from erc8128.crypto.addresses import address_of
+from erc8128.crypto.secp256k1 import private_key_scalar
 from erc8128.errors import Erc8128Error
-from erc8128.keyid import Account, ProfileName, format_keyid
-from erc8128.message import Request
-from erc8128.secp256k1 import private_key_scalar
-from erc8128.sign import DEFAULT_LABEL, DEFAULT_VALIDITY_SEC, SignedRequest, sign_request
-from erc8128.structured_fields import BareItem
+from erc8128.http.message import Request
+from erc8128.http.structured_fields import BareItem
+from erc8128.protocol.keyid import Account, ProfileName, format_keyid
+from erc8128.protocol.sign import DEFAULT_LABEL, DEFAULT_VALIDITY_SEC, SignedRequest, sign_request
 
 __all__ = ["Signer"]
 

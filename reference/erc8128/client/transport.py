@@ -15,12 +15,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from erc8128.bounded_json import check_depth
 from erc8128.client.errors import ClientError
 from erc8128.client.signer import Signer
-from erc8128.message import Request, ascii_lower, authority, path, query, scheme
-from erc8128.sign import DEFAULT_LABEL, SignedRequest
-from erc8128.structured_fields import BareItem
+from erc8128.http.bounded_json import check_depth
+from erc8128.http.message import Request, ascii_lower, authority, path, query, scheme
+from erc8128.http.structured_fields import BareItem
+from erc8128.protocol.sign import DEFAULT_LABEL, SignedRequest
 
 __all__ = [
     "DEFAULT_TIMEOUT_SEC",

@@ -1,8 +1,8 @@
 """ASGI middleware (ASGI 3.0 HTTP) that verifies ERC-8128 signed requests in front of any ASGI
 app (Starlette, FastAPI, ...).
 
-On success the :class:`~erc8128.verify.Verified` result is put in the connection scope under
-``"erc8128.verified"`` (Starlette: ``request.scope["erc8128.verified"]``) and the app receives
+On success the :class:`~erc8128.protocol.verify.Verified` result is put in the connection scope
+under ``"erc8128.verified"`` (Starlette: ``request.scope["erc8128.verified"]``) and the app receives
 the whole body as one ``http.request`` message; on failure the app never runs and the client gets
 the ERC-8128 §6 refusal. ERC-8128 §6: "Every 401 response MUST include a challenge applicable to
 the target resource". Lifespan and WebSocket scopes pass through untouched.
@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from erc8128.integrations.gate import VERIFIED_KEY, Gate
-from erc8128.server.challenge import HttpResponse
+from erc8128.protocol.challenge import HttpResponse
 
 __all__ = ["ERC8128Middleware", "request_target"]
 

@@ -4,9 +4,9 @@ Responses), shared by the WSGI and ASGI middleware.
 A :class:`Gate` holds the verifier's trusted configuration (the public URL whose scheme and
 authority every signature must cover, the route policy) and its state (the replay store, the
 account and invalidation states). :meth:`Gate.check` turns what a server received into a
-:class:`~erc8128.message.Request`, verifies it at the clock's time, and answers either the
-:class:`~erc8128.verify.Verified` result or the ERC-8128 §6 refusal built by
-:func:`erc8128.server.challenge.failure_response`. The clock is read here, at the edge.
+:class:`~erc8128.http.message.Request`, verifies it at the clock's time, and answers either the
+:class:`~erc8128.protocol.verify.Verified` result or the ERC-8128 §6 refusal built by
+:func:`erc8128.protocol.challenge.failure_response`. The clock is read here, at the edge.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from erc8128.accounts import AccountState, NoCodeAccountState
 from erc8128.errors import Erc8128Error, VerificationError
-from erc8128.invalidation import InvalidationState
-from erc8128.message import request_from_wire
-from erc8128.nonces.base import ReplayStore
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.origin import Origin, parse_origin
-from erc8128.policy import VerifierPolicy
-from erc8128.server.challenge import HttpResponse, failure_response, problem_response
-from erc8128.verify import Verified, verify_request
+from erc8128.http.message import request_from_wire
+from erc8128.http.origin import Origin, parse_origin
+from erc8128.protocol.accounts import AccountState, NoCodeAccountState
+from erc8128.protocol.challenge import HttpResponse, failure_response, problem_response
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.verify import Verified, verify_request
+from erc8128.state.invalidation import InvalidationState
+from erc8128.state.nonces.base import ReplayStore
+from erc8128.state.nonces.memory import MemoryReplayStore
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "VERIFIED_KEY", "Gate", "RoutePolicy"]
 

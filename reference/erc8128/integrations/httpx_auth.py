@@ -14,8 +14,8 @@ import httpx
 
 from erc8128.client import SIGNATURE_FIELDS, repair_hint
 from erc8128.errors import Erc8128Error
+from erc8128.http.message import Request
 from erc8128.integrations.signing_auth import SigningAuth
-from erc8128.message import Request
 
 __all__ = ["ERC8128Auth"]
 

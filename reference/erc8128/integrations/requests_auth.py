@@ -17,8 +17,8 @@ import requests.auth
 
 from erc8128.client import SIGNATURE_FIELDS, ClientError, repair_hint
 from erc8128.errors import Erc8128Error
+from erc8128.http.message import Request
 from erc8128.integrations.signing_auth import SigningAuth
-from erc8128.message import Request
 
 __all__ = ["ERC8128Auth"]
 

@@ -2,7 +2,7 @@
 signing adds to a request an HTTP library holds.
 
 Each library's auth class removes any earlier signature fields, describes its request as a
-:class:`~erc8128.message.Request`, and sets the header lines returned here (ERC-8128 §3.4:
+:class:`~erc8128.http.message.Request`, and sets the header lines returned here (ERC-8128 §3.4:
 a fresh nonce, a 60-second window, the profile's Request-Bound components).
 """
 
@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable, Sequence
 
 from erc8128.client import Signer
-from erc8128.message import Request
-from erc8128.sign import DEFAULT_LABEL
+from erc8128.http.message import Request
+from erc8128.protocol.sign import DEFAULT_LABEL
 
 __all__ = ["SigningAuth"]
 

@@ -1,6 +1,6 @@
 """WSGI middleware (PEP 3333) that verifies ERC-8128 signed requests in front of any WSGI app.
 
-On success the :class:`~erc8128.verify.Verified` result is put in the environ under
+On success the :class:`~erc8128.protocol.verify.Verified` result is put in the environ under
 ``"erc8128.verified"`` and the app runs with the body still readable; on failure the app never
 runs and the client gets the ERC-8128 §6 refusal (status, ``WWW-Authenticate``,
 ``Accept-Signature`` on ``insufficient_coverage``, problem+json). ERC-8128 §6: "Every 401
@@ -19,7 +19,7 @@ Usage (Flask)::
 
     from erc8128.integrations.gate import Gate
     from erc8128.integrations.wsgi import ERC8128Middleware
-    from erc8128.nonces.sqlite import SqliteReplayStore
+    from erc8128.state.nonces.sqlite import SqliteReplayStore
 
     gate = Gate("https://api.example", nonces=SqliteReplayStore("nonces.db"))
     app.wsgi_app = ERC8128Middleware(app.wsgi_app, gate)
@@ -35,7 +35,7 @@ from http import HTTPStatus
 from typing import Any
 
 from erc8128.integrations.gate import VERIFIED_KEY, Gate
-from erc8128.server.challenge import HttpResponse
+from erc8128.protocol.challenge import HttpResponse
 
 __all__ = ["ERC8128Middleware", "request_target", "wsgi_header_lines"]
 

@@ -1,28 +1,11 @@
-"""Replay stores (nonce sets) for ERC-8128 §3.1.2 and §5.1, behind one small interface.
+"""Compatibility: the replay stores live in :mod:`erc8128.state.nonces`; this name, and its
+submodules (``erc8128.nonces.memory`` ...), keep working for code written before the move."""
 
-ERC-8128 §3.1.2: "A verifier MUST atomically mark an unused replay key as used; finding it
-already used yields `nonce_reused`." Every store here implements
-:class:`~erc8128.nonces.base.ReplayStore`: ``consume(key, until) -> bool`` with
-``key = replay_key(signer_id, nonce)`` and ``until = expires + skew``.
+import sys
 
-- :class:`MemoryReplayStore`: one process, optional restart-safe refusal of older windows.
-- :class:`SqliteReplayStore`: processes on one machine, survives restarts (standard library).
-- :class:`RedisReplayStore`: verifiers on many machines (optional ``redis`` extra, imported
-  only when a store is made).
-"""
+from erc8128.state.nonces import *  # noqa: F403
+from erc8128.state.nonces import __all__ as __all__
+from erc8128.state.nonces import base, memory, redis, sqlite
 
-from __future__ import annotations
-
-from erc8128.nonces.base import ReplayStore, parse_replay_key, replay_key
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.nonces.redis import RedisReplayStore
-from erc8128.nonces.sqlite import SqliteReplayStore
-
-__all__ = [
-    "MemoryReplayStore",
-    "RedisReplayStore",
-    "ReplayStore",
-    "SqliteReplayStore",
-    "parse_replay_key",
-    "replay_key",
-]
+for _module in (base, memory, redis, sqlite):
+    sys.modules[f"{__name__}.{_module.__name__.rpartition('.')[2]}"] = _module

@@ -1,8 +1,8 @@
 """The onboarding app behind the demo verifier: projects, agents, invites and an audit log.
 
-Every signed route is verified with :func:`erc8128.verify.verify_request` under its own
-:class:`~erc8128.policy.VerifierPolicy` (the table :data:`ROUTES`, advertised verbatim by the
-ERC-8128 §7 discovery document). Who may do what is decided only AFTER a signature verified,
+Every signed route is verified with :func:`erc8128.protocol.verify.verify_request` under its own
+:class:`~erc8128.protocol.policy.VerifierPolicy` (the table :data:`ROUTES`, advertised verbatim by
+the ERC-8128 §7 discovery document). Who may do what is decided only AFTER a signature verified,
 from the verified signer address: ERC-8128 §6 "HTTP 403 is reserved for application
 authorization denied after a Request Signature has verified."
 
@@ -11,7 +11,7 @@ hook (ERC-8128 §3.2.2), so an unknown, pending, denied or revoked agent is refu
 ``principal_not_allowed`` before any nonce is consumed; the hook is asked only once the signature
 verified (``principal_private``, decision D29), so a forged signature cannot tell who is a
 member. The early-invalidation route (ERC-8128 §5.2) writes the shared early-invalidation state
-(memory, SQLite or Redis: see :mod:`erc8128.invalidation_stores`).
+(memory, SQLite or Redis: see :mod:`erc8128.state.invalidation_stores`).
 
 State lives in SQLite (standard library): in memory unless a path is given. Each state change
 and its audit entry are written in ONE transaction, so the database is never half-written. The
@@ -32,30 +32,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
-from erc8128.accounts import AccountState, NoCodeAccountState
-from erc8128.bounded_json import JsonTooDeep, check_depth
 from erc8128.errors import Erc8128Error, InvalidationStateUnavailable, VerificationError
-from erc8128.invalidation import MemoryInvalidationState
-from erc8128.invalidation_stores import InvalidationStore
-from erc8128.keyid import Account
-from erc8128.message import Request, ascii_lower, path
-from erc8128.message import query as query_of
-from erc8128.nonces.base import ReplayStore
-from erc8128.policy import VerifierPolicy
-from erc8128.server.challenge import (
+from erc8128.http.bounded_json import JsonTooDeep, check_depth
+from erc8128.http.message import Request, ascii_lower, path
+from erc8128.http.message import query as query_of
+from erc8128.protocol.accounts import AccountState, NoCodeAccountState
+from erc8128.protocol.challenge import (
     HttpResponse,
     failure_response,
     problem_response,
 )
-from erc8128.server.database import AppDatabase, AppStoreUnavailable
-from erc8128.server.discovery import (
+from erc8128.protocol.discovery import (
     WELL_KNOWN_PATH,
     ProtectedRoute,
     discovery_document,
     discovery_response,
 )
+from erc8128.protocol.keyid import Account
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.verify import Verified, verify_request
+from erc8128.server.database import AppDatabase, AppStoreUnavailable
 from erc8128.server.pages import Pages
-from erc8128.verify import Verified, verify_request
+from erc8128.state.invalidation import MemoryInvalidationState
+from erc8128.state.invalidation_stores import InvalidationStore
+from erc8128.state.nonces.base import ReplayStore
 
 __all__ = [
     "AGENT_STATUSES",
@@ -777,7 +777,7 @@ class App:
         signature could last verify), so expired ones are deleted, at most every
         EVICT_EVERY_SEC, by the endpoint that adds them: the state stays bounded by the rate of
         verified invalidation requests times their lifetime. Every store in
-        erc8128.invalidation_stores has ``evict_expired``; another may lack it."""
+        erc8128.state.invalidation_stores has ``evict_expired``; another may lack it."""
         evict = getattr(self.invalidation, "evict_expired", None)
         if not callable(evict):
             return

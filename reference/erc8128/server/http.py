@@ -4,8 +4,8 @@ CPython's ``http.server`` parser is not used for requests: it collapses a leadin
 path, keeps obs-fold line breaks in values, accepts duplicate ``Host`` and ``Content-Length``,
 ignores ``Transfer-Encoding``, passes NUL through and has no timeouts (attack catalogue, tags
 [obs-py] SR-*, CC-06/08/12/15/18). Instead this handler reads the raw request line and header
-lines itself, within fixed limits, and builds the :class:`~erc8128.message.Request` with
-:func:`~erc8128.message.request_from_wire`, exactly as received. The effective target URI takes
+lines itself, within fixed limits, and builds the :class:`~erc8128.http.message.Request` with
+:func:`~erc8128.http.message.request_from_wire`, exactly as received. The effective target URI takes
 its scheme and authority from the TRUSTED public URL, never from ``Host``.
 
 RFC 9110 §7.2 (paraphrase): a server must not rely on ``Host`` for the target's authority when it
@@ -35,10 +35,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, TextIO
 
 from erc8128.errors import Erc8128Error, MessageComponentError
-from erc8128.message import Request, ascii_lower, authority, request_from_wire
+from erc8128.http.message import Request, ascii_lower, authority, request_from_wire
+from erc8128.protocol.challenge import HttpResponse, problem_response
 from erc8128.server.app import App, Handled
 from erc8128.server.budget import ConnectionCounter, FailureBudget
-from erc8128.server.challenge import HttpResponse, problem_response
 
 __all__ = [
     "FrontEndLimits",

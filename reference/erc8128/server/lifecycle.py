@@ -23,25 +23,25 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Final, TextIO
 
-from erc8128 import accelerate
-from erc8128.accounts import AccountState, NoCodeAccountState
+from erc8128.chain.rpc import RpcAccountState
+from erc8128.crypto import accelerate
 from erc8128.errors import Erc8128Error
-from erc8128.invalidation import MemoryInvalidationState
-from erc8128.invalidation_stores import (
+from erc8128.http.origin import InvalidOrigin, parse_origin
+from erc8128.protocol.accounts import AccountState, NoCodeAccountState
+from erc8128.protocol.keyid import ProfileName
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.server.app import App
+from erc8128.server.http import FrontEndLimits, VerifierHTTPServer
+from erc8128.state.invalidation import MemoryInvalidationState
+from erc8128.state.invalidation_stores import (
     InvalidationStore,
     RedisInvalidationState,
     SqliteInvalidationState,
 )
-from erc8128.keyid import ProfileName
-from erc8128.nonces.base import ReplayStore
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.nonces.redis import RedisReplayStore
-from erc8128.nonces.sqlite import SqliteReplayStore
-from erc8128.origin import InvalidOrigin, parse_origin
-from erc8128.policy import VerifierPolicy
-from erc8128.rpc import RpcAccountState
-from erc8128.server.app import App
-from erc8128.server.http import FrontEndLimits, VerifierHTTPServer
+from erc8128.state.nonces.base import ReplayStore
+from erc8128.state.nonces.memory import MemoryReplayStore
+from erc8128.state.nonces.redis import RedisReplayStore
+from erc8128.state.nonces.sqlite import SqliteReplayStore
 
 __all__ = [
     "DEFAULT_HOST",
@@ -128,7 +128,7 @@ class ServerConfig:
 
 def public_origin(public_url: str) -> tuple[str, str]:
     """(scheme, authority) of a public URL such as ``https://api.example`` (no path or query),
-    parsed by :func:`erc8128.origin.parse_origin` like every other verifier's."""
+    parsed by :func:`erc8128.http.origin.parse_origin` like every other verifier's."""
     try:
         origin = parse_origin(public_url)
     except InvalidOrigin as error:

@@ -7,11 +7,11 @@ this origin, no inline script, no framing. The console needs no server code at a
 action is an ERC-8128 signed request that the page builds itself and the wallet signs.
 
 ``POST /api/inspect`` explains the verification of a pasted raw HTTP request with the reference
-verifier's own step trace (:func:`erc8128.verify.explain_request`), against a FRESH replay store
-and a fresh early-invalidation state made for that one call: the server's own nonces are never
+verifier's own step trace (:func:`erc8128.protocol.verify.explain_request`), against a FRESH replay
+store and a fresh early-invalidation state made for that one call: the server's own nonces are never
 read or written (decision D57). ``POST /api/build`` signs a request with the reference
-:func:`erc8128.sign.sign_request` for the build tab, with the public test key or a throwaway key
-the page generated (decision D58). Both have size limits and a per-client rate limit.
+:func:`erc8128.protocol.sign.sign_request` for the build tab, with the public test key or a
+throwaway key the page generated (decision D58). Both have size limits and a per-client rate limit.
 """
 
 from __future__ import annotations
@@ -23,23 +23,15 @@ from dataclasses import dataclass, replace
 from importlib.resources import files
 from typing import Any, Final
 
-from erc8128.accounts import NoCodeAccountState
-from erc8128.addresses import address_of
-from erc8128.bounded_json import JsonTooDeep, check_depth
+from erc8128.crypto.addresses import address_of
+from erc8128.crypto.personal_sign import personal_message_hash, recover_address
+from erc8128.crypto.secp256k1 import N
 from erc8128.errors import Erc8128Error
-from erc8128.invalidation import MemoryInvalidationState
-from erc8128.keyid import ProfileName, parse_keyid
-from erc8128.message import Request, authority, path, query, request_from_wire, scheme
-from erc8128.nonces.memory import MemoryReplayStore
-from erc8128.personal_sign import personal_message_hash, recover_address
-from erc8128.policy import VerifierPolicy
-from erc8128.profiles import DRAFT, LEGACY
-from erc8128.raw_request import RawRequest, RawRequestError, parse_raw_request
-from erc8128.secp256k1 import N
-from erc8128.server.challenge import HttpResponse, problem_response
-from erc8128.sign import sign_request
-from erc8128.signature_base import signature_base
-from erc8128.structured_fields import (
+from erc8128.http.bounded_json import JsonTooDeep, check_depth
+from erc8128.http.message import Request, authority, path, query, request_from_wire, scheme
+from erc8128.http.raw_request import RawRequest, RawRequestError, parse_raw_request
+from erc8128.http.signature_base import signature_base
+from erc8128.http.structured_fields import (
     Dictionary,
     InnerList,
     Item,
@@ -48,7 +40,15 @@ from erc8128.structured_fields import (
     serialize_bare_item,
     serialize_item,
 )
-from erc8128.verify import explain_request
+from erc8128.protocol.accounts import NoCodeAccountState
+from erc8128.protocol.challenge import HttpResponse, problem_response
+from erc8128.protocol.keyid import ProfileName, parse_keyid
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.profiles import DRAFT, LEGACY
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import explain_request
+from erc8128.state.invalidation import MemoryInvalidationState
+from erc8128.state.nonces.memory import MemoryReplayStore
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",

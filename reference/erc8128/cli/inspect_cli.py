@@ -1,0 +1,210 @@
+"""``erc8128 inspect``: read a raw HTTP request and explain its ERC-8128 verification step by step
+(SPEC.md §4, "Verification"; ERC-8128 §4).
+
+What is printed is verify_request's own step trace
+(:func:`erc8128.protocol.verify.explain_request`): each numbered SPEC.md step it reached, per
+candidate, what it looked at, its verdict, and the values it computed (``M``, ``H``). Nothing here
+re-implements a step, so what is printed and what is decided cannot diverge. The only commentary is
+r, s, v and the address they recover.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any, TextIO
+
+from erc8128.chain.rpc import RpcAccountState
+from erc8128.crypto.personal_sign import recover_address
+from erc8128.errors import Erc8128Error
+from erc8128.http.message import Request, request_from_wire
+from erc8128.http.origin import parse_origin
+from erc8128.http.raw_request import RawRequest, RawRequestError, parse_raw_request
+from erc8128.http.structured_fields import Item, parse_dictionary
+from erc8128.protocol.accounts import AccountState, NoCodeAccountState
+from erc8128.protocol.keyid import ProfileName
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.verify import TraceStep, explain_request
+from erc8128.state.nonces.memory import MemoryReplayStore
+
+__all__ = ["add_parser", "explain", "run"]
+
+
+def _print_steps(
+    out: TextIO, steps: tuple[TraceStep, ...], signatures: dict[str, bytes]
+) -> None:
+    """verify_request's own trace, one line per numbered step, grouped by candidate."""
+    label: str | None = None
+    for step in steps:
+        if step.label != label:
+            label = step.label
+            print(f"\n  candidate {label!r}", file=out)
+        mark = "ok  " if step.verdict == "pass" else "FAIL"
+        print(f"  {mark} step {step.step:>2} {step.title}: {step.looked_at}", file=out)
+        if step.verdict == "fail":
+            print(f"         {step.reason}: {step.detail}", file=out)
+        if step.step == 15 and step.value is not None:
+            print("         M =", file=out)
+            for line in step.value.split("\n"):
+                print(f"           {line}", file=out)
+            print(f"         len(M) = {len(step.value.encode('ascii'))} bytes", file=out)
+        if step.step == 16 and step.value is not None:
+            print(f'         H = keccak256("\\x19Ethereum Signed Message:\\n" || len(M) || M) = '
+                  f"{step.value}", file=out)
+        if step.step == 17 and step.label in signatures:
+            _print_recovery(out, steps, step.label, signatures[step.label])
+
+
+def _print_recovery(
+    out: TextIO, steps: tuple[TraceStep, ...], label: str, signature: bytes
+) -> None:
+    """Commentary on step 17: r, s, v and the address they recover (not part of the verdict)."""
+    message_hash = next(
+        (s.value for s in steps if s.step == 16 and s.label == label and s.value), None
+    )
+    if message_hash is None or len(signature) != 65:
+        return
+    signer_id = next(
+        (s.value for s in steps if s.step == 7 and s.label == label and s.value), ""
+    )
+    claimed = signer_id.rpartition(":")[2]
+    r, s_value, v = signature[:32], signature[32:64], signature[64]
+    print(f"         S = 0x{signature.hex()} (65 bytes: r || s || v)", file=out)
+    print(f"         r = 0x{r.hex()}\n         s = 0x{s_value.hex()}\n         v = {v}", file=out)
+    try:
+        recovered = recover_address(bytes.fromhex(message_hash[2:]), signature)
+    except Erc8128Error as error:
+        print(f"         recovery: {error.reason}: {error.message}", file=out)
+        return
+    same = recovered.lower() == claimed.lower()
+    print(
+        f"         recovered address {recovered}: "
+        f"{'equals' if same else 'DIFFERS FROM'} the keyid address",
+        file=out,
+    )
+
+
+def explain(
+    raw: RawRequest, *, public_url: str | None, now: int, profiles: tuple[ProfileName, ...],
+    served_chains: frozenset[int], out: TextIO, accounts: AccountState | None = None,
+) -> bool:
+    """Print verify_request's own step trace for ``raw`` to ``out``; True if it verifies."""
+    policy = VerifierPolicy(profiles=profiles, served_chains=served_chains)
+    print("[1] the request as received (RFC 9112)", file=out)
+    print(f"    {raw.request_line}", file=out)
+    for line in raw.header_lines:
+        print(f"    {line}", file=out)
+    print(f"    content: {len(raw.body)} bytes", file=out)
+    if public_url is None:
+        host = raw.header("host")
+        if host is None:
+            raise RawRequestError(
+                "public_url_missing", "expected --public-url or a Host header, got neither"
+            )
+        public_url = f"https://{host}"
+        print(f"    no --public-url: assuming {public_url} from Host (trust it only in tests)",
+              file=out)
+    origin = parse_origin(public_url)
+    request = request_from_wire(
+        raw.request_line, raw.header_lines, raw.body, scheme=origin.scheme,
+        authority=origin.authority,
+    )
+    print(f"    target URI (scheme and authority from configuration): {request.target_uri}",
+          file=out)
+
+    print(f"\n[2] verify_request at now = {now}, step by step (SPEC.md §4; profiles "
+          f"{', '.join(profiles)}; a fresh replay store)", file=out)
+    store = MemoryReplayStore(clock=lambda: float(now))
+    explanation = explain_request(
+        request, now=now, nonces=store, policy=policy, accounts=accounts or NoCodeAccountState()
+    )
+    _print_steps(out, explanation.steps, _signatures(request))
+
+    print("\n[3] verdict", file=out)
+    error, verified = explanation.error, explanation.verified
+    if error is not None:
+        print(f"    REJECTED: {error.reason} (HTTP {error.status})", file=out)
+        print(f"    {error.message}", file=out)
+        for failure in error.candidate_failures:
+            print(f"    candidate {failure.label!r}: {failure.reason}: {failure.message}",
+                  file=out)
+        return False
+    assert verified is not None
+    binding = "request-bound" if verified.request_bound else "class-bound"
+    replay = "replayable" if verified.replayable else "non-replayable"
+    print(f"    VERIFIED: label {verified.label!r}, signer {verified.keyid}", file=out)
+    print(f"    account verification: {verified.verification_method} "
+          f"({verified.code_lookups} code lookup(s))", file=out)
+    print(f"    {binding}, {replay}; nonce consumed: {verified.nonce_consumed}", file=out)
+    return True
+
+
+def _signatures(request: Request) -> dict[str, bytes]:
+    """The Signature field's Byte Sequences by label, for the r/s/v commentary (none if the
+    field does not parse: the trace then shows step 3 failing)."""
+    try:
+        members = parse_dictionary(", ".join(request.field_lines("signature")))
+    except Erc8128Error:
+        return {}
+    return {
+        label: member.value
+        for label, member in members
+        if isinstance(member, Item) and isinstance(member.value, bytes)
+    }
+
+
+def add_parser(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "inspect",
+        help="explain, step by step, how a raw HTTP request verifies",
+        description="Read a raw HTTP request (FILE or - for stdin) and explain its ERC-8128 "
+        "verification: fields, candidates, signature base, hash, recovered address, verdict.",
+    )
+    parser.add_argument("file", metavar="FILE", help="raw HTTP request, or - for stdin")
+    parser.add_argument("--public-url", help="trusted scheme://authority (default https://Host)")
+    parser.add_argument("--now", type=int, help="verifier clock, Unix seconds (default: now)")
+    parser.add_argument("--profile", choices=("draft", "legacy", "both"), default="draft")
+    parser.add_argument(
+        "--chain-id", dest="chains", type=int, action="append", help="served chain (default 1)"
+    )
+    parser.add_argument(
+        "--rpc", action="append", metavar="eip155:ID=URL",
+        help="JSON-RPC node of a served chain, repeatable: verify smart accounts (ERC-1271, "
+        "ERC-6492, EIP-7702) on that chain; without it every account is treated as code-free",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.file == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            with open(args.file, "rb") as request_file:
+                data = request_file.read()
+        except OSError as error:
+            raise RawRequestError("file_unreadable", f"expected {args.file}, got {error}") from None
+    profiles: tuple[ProfileName, ...] = (
+        ("draft", "legacy") if args.profile == "both" else (args.profile,)
+    )
+    now = int(time.time()) if args.now is None else args.now
+    rpc: dict[str, str] = {}
+    for value in args.rpc or ():
+        chain, separator, url = value.partition("=")
+        if not separator or not url:
+            raise RawRequestError("rpc_invalid", f"expected eip155:<id>=<url>, got {value!r}")
+        rpc[chain] = url
+    accounts = RpcAccountState.from_urls(rpc) if rpc else None
+    served = frozenset(args.chains) if args.chains else (
+        accounts.chain_ids if accounts is not None else frozenset({1}))
+    verified = explain(
+        parse_raw_request(data),
+        public_url=args.public_url,
+        now=now,
+        profiles=profiles,
+        served_chains=served,
+        out=sys.stdout,
+        accounts=accounts,
+    )
+    return 0 if verified else 1

@@ -1,0 +1,162 @@
+"""``erc8128 serve``: run the ERC-8128 demo server (verifier, onboarding app, §7 discovery).
+
+Prints the listening URL on start; SIGTERM and Ctrl-C shut it down cleanly (open connections
+are closed, the replay store and the database are closed). See docs/API.md for the routes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
+
+from erc8128.chain.rpc import RpcAccountState
+from erc8128.crypto import accelerate
+from erc8128.errors import Erc8128Error
+from erc8128.server.lifecycle import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    ConfigError,
+    ServerConfig,
+    start_server,
+)
+
+__all__ = ["add_parser", "config_from_args", "main", "run"]
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help="port to bind (8128; 0 picks a free port)")
+    parser.add_argument("--public-url", default=None,
+                        help="trusted origin of every signed request, e.g. https://api.example "
+                        "(default http://HOST:PORT); @scheme and @authority come from it")
+    parser.add_argument("--profile", choices=("draft", "legacy", "both"), default="draft",
+                        help="ERC-8128 profile(s) accepted (draft)")
+    parser.add_argument("--nonces", default="memory",
+                        help="replay store and early-invalidation state (shared by every "
+                        "instance on the same backend): memory, sqlite:PATH or "
+                        "redis://HOST:PORT/DB")
+    parser.add_argument("--no-restart-guard", dest="restart_guard", action="store_false",
+                        help="with --nonces memory, accept right after start signatures whose "
+                        "window opened before it (by default they are refused: a restart "
+                        "forgets the nonces used before it; SPEC.md D27)")
+    parser.add_argument("--db", default=None,
+                        help="SQLite file for projects, agents and the audit log (default: "
+                        "memory, lost on restart; a warning says so at start)")
+    parser.add_argument("--backend", default=None, metavar="NAME",
+                        help="crypto backend: pure, pycryptodome or coincurve (default: "
+                        "$ERC8128_BACKEND, else pure); checked at start")
+    parser.add_argument("--tls-cert", default=None, help="PEM certificate chain for HTTPS")
+    parser.add_argument("--tls-key", default=None, help="PEM private key for HTTPS")
+    parser.add_argument("--max-validity", type=int, default=300,
+                        help="maximum expires - created in seconds (300)")
+    parser.add_argument("--skew", type=int, default=30, help="allowed clock skew in seconds (30)")
+    parser.add_argument("--chain", type=int, action="append", dest="chains", default=None,
+                        help="served chain id, repeatable (default 1)")
+    parser.add_argument("--rpc", action="append", default=None, metavar="eip155:ID=URL",
+                        help="JSON-RPC node of a served chain for smart-account verification "
+                        "(ERC-1271, ERC-6492, EIP-7702), repeatable; served chains default to "
+                        "these")
+    parser.add_argument("--name", default="ERC-8128 demo server",
+                        help="name in the discovery document")
+    parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
+    parser.set_defaults(func=run)
+
+
+def _rpc_pairs(values: list[str] | None) -> tuple[tuple[str, str], ...]:
+    pairs: list[tuple[str, str]] = []
+    for value in values or ():
+        chain, separator, url = value.partition("=")
+        if not separator or not url:
+            raise ConfigError("rpc_invalid", f"expected --rpc eip155:<id>=<url>, got {value!r}")
+        pairs.append((chain, url))
+    return tuple(pairs)
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    profiles: tuple[Any, ...] = ("draft", "legacy") if args.profile == "both" else (args.profile,)
+    rpc = _rpc_pairs(args.rpc)
+    # Served chains: --chain when given, else every chain with an --rpc node, else chain 1.
+    rpc_chains = tuple(sorted(RpcAccountState.from_urls(dict(rpc)).chain_ids)) if rpc else ()
+    return ServerConfig(
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+        profiles=profiles,
+        nonces=args.nonces,
+        db=args.db,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        max_validity_sec=args.max_validity,
+        skew_sec=args.skew,
+        chains=tuple(args.chains) if args.chains else (rpc_chains or (1,)),
+        rpc=rpc,
+        name=args.name,
+        access_log=None if args.quiet else sys.stderr,
+        # Decision D27: on by default; it only changes the memory stores.
+        restart_safe=args.restart_guard,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGTERM or Ctrl-C; 0 on a clean shutdown; 2 and one line on stderr for a
+    configuration error (decision D38)."""
+    try:
+        if args.backend is not None:
+            # The backend is process-wide: the verifier's recoveries and hashes use it.
+            accelerate.use_backend(args.backend)
+        config = config_from_args(args)
+        server = start_server(config, in_thread=False)
+    except Erc8128Error as error:
+        print(f"erc8128 serve: {error}", file=sys.stderr)
+        return 2
+    if config.db is None or config.db == ":memory:":
+        # Decision D38: app data stays in memory by default (no file appears unasked), and the
+        # operator is told once, at start.
+        print("erc8128 serve: warning: no --db: projects, agents, invites and the audit log "
+              "are kept in memory and lost when the server stops", file=sys.stderr, flush=True)
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        # shutdown() waits for serve_forever to return: call it from another thread.
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=server.http_server.shutdown, daemon=True).start()
+
+    previous = signal.signal(signal.SIGTERM, request_stop)
+    print(f"erc8128 serve: listening on {server.bound_url} (public URL {server.url})",
+          flush=True)
+    policy = server.app.policy
+    if args.nonces == "memory" and args.restart_guard:
+        # Decision D27: say why the first requests after a start are refused.
+        print(f"erc8128 serve: restart guard: signatures whose window opened before the start "
+              f"are refused for {policy.skew_sec} s (a restart forgets used nonces; "
+              f"--nonces sqlite:PATH keeps them, --no-restart-guard turns this off)",
+              file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+    print("erc8128 serve: stopped", flush=True)
+    return 0
+
+
+def add_parser(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "serve", help="run the ERC-8128 demo server (verifier, onboarding app, discovery)"
+    )
+    _configure(parser)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="erc8128 serve", description=__doc__)
+    _configure(parser)
+    return run(parser.parse_args(argv))

@@ -1,0 +1,117 @@
+"""What differs between the two ERC-8128 profiles, in one place.
+
+- ``draft``: the newest ERC-8128 text (ethereum/ERCs PR #1478, commit 362f1a9).
+- ``legacy``: the February text (commit 9f6cf39) that every shipped SDK speaks.
+
+Where the February text is silent, ``legacy`` takes the newest text's rule; each such decision
+is numbered in SPEC.md ("Decisions") and pinned by a vector.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from erc8128.errors import Erc8128Error
+from erc8128.protocol.keyid import ProfileName
+
+__all__ = [
+    "DRAFT",
+    "LEGACY",
+    "PROFILES",
+    "Profile",
+    "get_profile",
+]
+
+# ERC-8128 §2: "A Request Signature has exactly the RFC 9421 String `tag="erc8128"`."
+DRAFT_TAG: Final = "erc8128"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One ERC-8128 profile: its keyid namespace, tag, and Request-Bound component rules."""
+
+    name: ProfileName
+    keyid_prefix: str
+    tag: str | None
+    honors_mode: bool
+
+    def request_bound_components(self, *, has_query: bool, has_content: bool) -> tuple[str, ...]:
+        """The minimum covered set that makes a signature Request-Bound for this request,
+        as parameterless component names in the order a signer should use them.
+
+        ``has_query``: the target has a query component (a ``?``), ``has_content``: the request
+        has non-empty content.
+        """
+        if self.name == "draft":
+            # ERC-8128 §3.1.1: "A Request-Bound signature MUST cover at minimum these exact,
+            # parameterless component identifiers: @scheme @authority @method @path @query"
+            # and "`@query` MUST be covered even when its value is `?`."
+            return ("@scheme", "@authority", "@method", "@path", "@query")
+        # February text §3.1.1: "@authority @method @path"; "If the request contains a query
+        # component, the signature MUST also cover: @query"; "If the request contains an HTTP
+        # message body, the signature MUST also cover: content-digest".
+        components: tuple[str, ...] = ("@authority", "@method", "@path")
+        if has_query:
+            components += ("@query",)
+        if has_content:
+            components += ("content-digest",)
+        return components
+
+    def always_required_components(
+        self, *, has_content_digest: bool, has_content_type: bool
+    ) -> tuple[str, ...]:
+        """Components every candidate must cover, Request-Bound or Class-Bound.
+
+        Both texts: "All Request Signatures MUST cover at least the `@authority` derived
+        component" (§3.4.2). The draft adds, in §3.1.1: "Whenever a `Content-Digest` field is
+        received, the signature MUST also cover the exact parameterless `content-digest` field
+        component" and "Whenever `Content-Type` is received, including on a request with empty
+        content, the signature MUST cover the exact parameterless `content-type` field
+        component." Decision D6 (SPEC.md): these "whenever" rules bind Class-Bound candidates
+        too; the February text has neither rule.
+        """
+        components: tuple[str, ...] = ("@authority",)
+        if self.name == "draft":
+            if has_content_digest:
+                components += ("content-digest",)
+            if has_content_type:
+                components += ("content-type",)
+        return components
+
+    def signing_components(
+        self,
+        *,
+        has_query: bool,
+        has_content: bool,
+        has_content_digest: bool,
+        has_content_type: bool,
+    ) -> tuple[str, ...]:
+        """The default covered set of :func:`erc8128.protocol.sign.sign_request`: Request-Bound plus
+        every component the profile requires whenever its field is present."""
+        components = self.request_bound_components(has_query=has_query, has_content=has_content)
+        for name in self.always_required_components(
+            has_content_digest=has_content_digest or has_content,
+            has_content_type=has_content_type,
+        ):
+            if name not in components:
+                components += (name,)
+        return components
+
+
+DRAFT: Final = Profile(name="draft", keyid_prefix="eip155", tag=DRAFT_TAG, honors_mode=True)
+# Decision D2 (SPEC.md): the February text has no tag; a legacy candidate is recognised by a
+# String keyid in the `erc8128:` namespace. Decision D8: it has no `mode` parameter either.
+LEGACY: Final = Profile(name="legacy", keyid_prefix="erc8128", tag=None, honors_mode=False)
+
+PROFILES: Final[dict[str, Profile]] = {"draft": DRAFT, "legacy": LEGACY}
+
+
+def get_profile(name: str) -> Profile:
+    """The profile called ``name`` (``draft`` or ``legacy``)."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise Erc8128Error(
+            "unknown_profile", f"expected 'draft' or 'legacy', got {name!r}"
+        ) from None
