@@ -50,6 +50,7 @@ from erc8128.http.structured_fields import (
     InnerList,
     Item,
     Member,
+    Parameters,
     Token,
     get_param,
     parse_dictionary,
@@ -486,6 +487,21 @@ def _recognise_candidates(
     return candidates
 
 
+@dataclass(frozen=True)
+class _Check:
+    """What every step of one candidate needs: who it is, the route's policy, and where a
+    failure or a traced step goes."""
+
+    label: str
+    profile: Profile
+    policy: VerifierPolicy
+    ablate: frozenset[str]  # rules switched off (the generator's ablation proof only)
+    trace: _Trace | None
+
+    def fail(self, reason: str, message: str) -> VerificationError:
+        return _fail(reason, f"{self.label}: {message}", self.label)
+
+
 def _evaluate_candidate(
     candidate: _Candidate,
     signature_members: dict[str, Member],
@@ -499,22 +515,71 @@ def _evaluate_candidate(
     key_cache: SignerKeyCache | None,
     trace: _Trace | None,
 ) -> _Authenticated:
-    """Steps 5-17 for one candidate; raises VerificationError naming the first rule broken."""
-    label, profile, limits = candidate.label, candidate.profile, policy.limits
-    ablate = _ABLATE.get()
+    """Steps 5-17 for one candidate, one function per SPEC.md step; raises VerificationError
+    naming the first rule broken."""
+    check = _Check(candidate.label, candidate.profile, policy, _ABLATE.get(), trace)
+    member, identifiers, signature = _shape_and_limits(check, candidate.member, signature_members)
+    params = member.params
+    _no_alg(check, params)
+    account = _keyid_and_chain(check, params)
+    created, expires = _time_window(check, params, now)
+    nonce = _nonce_syntax(check, params)
+    digest_lines = _content_present(check, request)
+    request_bound = _coverage(check, request, member, identifiers, digest_lines)
+    _content_digest_matches(check, request, digest_lines)
+    if not policy.principal_private:
+        _principal_policy(check, account)
+    replayable = nonce is None
+    window_start = created - policy.skew_sec
+    _replay_posture(
+        check, account, replayable=replayable, created=created, window_start=window_start,
+        horizons=horizons, invalidation=invalidation,
+    )
+    base = _signature_base(check, request, member, identifiers)
+    message_hash, fingerprint = _message_hash(check, base, account, replayable, invalidation)
+    verdict = _account_verification(
+        check, params, account, message_hash, signature, accounts=accounts, key_cache=key_cache
+    )
+    if policy.principal_private:
+        # Decision D29: the private Principal policy, after cryptography and before any nonce
+        # is consumed ("failed candidates MUST NOT consume nonces", ERC-8128 §3.5).
+        _principal_policy(check, account)
+    verified = Verified(
+        profile=check.profile.name,
+        label=check.label,
+        account=account,
+        keyid=format_keyid(account, check.profile.name),
+        request_bound=request_bound,
+        replayable=replayable,
+        covered_components=tuple(identifiers),
+        created=created,
+        expires=expires,
+        nonce=nonce,
+        signature_base=base,
+        message_hash=message_hash,
+        fingerprint=fingerprint,
+        verification_method=verdict.method,
+        code_lookups=verdict.code_lookups,
+        nonce_consumed=False,
+    )
+    return _Authenticated(
+        verified, replay_until=expires + policy.skew_sec, window_start=window_start
+    )
 
-    def fail(reason: str, message: str) -> VerificationError:
-        return _fail(reason, f"{label}: {message}", label)
 
-    # Step 5 (SPEC.md §4.5): shape and count limits of the member and its signature.
-    member = candidate.member
-    if trace is not None:
+def _shape_and_limits(
+    check: _Check, member: Member, signature_members: dict[str, Member]
+) -> tuple[InnerList, list[str], bytes]:
+    """Step 5 (SPEC.md §4.5): shape and count limits of the member and its signature; the
+    member, its serialised component identifiers and the signature bytes."""
+    limits, ablate, fail = check.policy.limits, check.ablate, check.fail
+    if check.trace is not None:
         shape = (
             f"{len(member.items)} components, {len(member.params)} parameters"
             if isinstance(member, InnerList)
             else "an Item"
         )
-        trace.begin(5, label, f"the member ({shape}) and its Signature member")
+        check.trace.begin(5, check.label, f"the member ({shape}) and its Signature member")
     if not isinstance(member, InnerList):
         raise fail("signature_input_invalid", "expected an Inner List of components, got an Item")
     if len(member.items) > limits.components and "component-limit" not in ablate:
@@ -531,7 +596,7 @@ def _evaluate_candidate(
     for item in member.items:
         if not isinstance(item.value, str):
             raise fail("signature_input_invalid", f"expected sf-string components, got {item!r}")
-        identifier = _identifier(item, label)
+        identifier = _identifier(item, check.label)
         # RFC 9421 §2.5: "If the component identifier [...] has already been added to the
         # signature base [...] the signer or verifier MUST fail."
         if identifier in identifiers and "duplicate-components" not in ablate:
@@ -539,7 +604,7 @@ def _evaluate_candidate(
         identifiers.append(identifier)
     # ERC-8128 §3.5: "A well-formed tagged `Signature-Input` member without a correlated RFC 9421
     # Byte Sequence in `Signature` yields the candidate failure `signature_input_invalid`".
-    signature_member = signature_members.get(label)
+    signature_member = signature_members.get(check.label)
     if signature_member is None:
         raise fail("signature_input_invalid", "expected a Signature member with the same label")
     if not isinstance(signature_member, Item) or not isinstance(signature_member.value, bytes):
@@ -553,21 +618,26 @@ def _evaluate_candidate(
             "signature_too_large",
             f"expected <= {limits.decoded_signature_bytes} signature bytes, got {len(signature)}",
         )
-    params = member.params
+    return member, identifiers, signature
 
-    # Step 6 (SPEC.md §4.6): ERC-8128 §3.3.4 "A candidate containing `alg` yields
-    # `unsupported_algorithm`".
-    if trace is not None:
-        trace.begin(6, label, f"alg={get_param(params, 'alg')!r}")
-    if get_param(params, "alg") is not None and "no-alg" not in ablate:
-        alg = get_param(params, "alg")
-        raise fail("unsupported_algorithm", f"expected no alg, got alg={alg!r}")
 
-    # Step 7 (SPEC.md §4.7): keyid and served chain (ERC-8128 §3.3.1).
+def _no_alg(check: _Check, params: Parameters) -> None:
+    """Step 6 (SPEC.md §4.6): ERC-8128 §3.3.4 "A candidate containing `alg` yields
+    `unsupported_algorithm`"."""
+    alg = get_param(params, "alg")
+    if check.trace is not None:
+        check.trace.begin(6, check.label, f"alg={alg!r}")
+    if alg is not None and "no-alg" not in check.ablate:
+        raise check.fail("unsupported_algorithm", f"expected no alg, got alg={alg!r}")
+
+
+def _keyid_and_chain(check: _Check, params: Parameters) -> Account:
+    """Step 7 (SPEC.md §4.7): keyid and served chain (ERC-8128 §3.3.1); the signer's account."""
+    policy, fail = check.policy, check.fail
     keyid_value = get_param(params, "keyid")
-    if trace is not None:
-        trace.begin(
-            7, label, f"keyid={keyid_value!r} ({profile.name}); served chains "
+    if check.trace is not None:
+        check.trace.begin(
+            7, check.label, f"keyid={keyid_value!r} ({check.profile.name}); served chains "
             f"{sorted(policy.served_chains)}",
         )
     if keyid_value is None:
@@ -575,30 +645,37 @@ def _evaluate_candidate(
     if not isinstance(keyid_value, str):
         raise fail("invalid_keyid", f"expected a String keyid, got {keyid_value!r}")
     try:
-        account = parse_keyid(keyid_value, profile.name)
+        account = parse_keyid(keyid_value, check.profile.name)
     except InvalidKeyId as error:
-        lenient = _lenient_keyid(keyid_value) if "keyid-syntax" in ablate else None
+        lenient = _lenient_keyid(keyid_value) if "keyid-syntax" in check.ablate else None
         if lenient is None:
             raise fail("invalid_keyid", error.message) from None
         account = lenient
-    if trace is not None:
-        trace.computed(account.signer_id)
+    if check.trace is not None:
+        check.trace.computed(account.signer_id)
     # ERC-8128 §3.3.1: "A syntactically valid `keyid` whose chain is not served by the verifier
     # yields `unsupported_chain`."
-    if account.chain_id not in policy.served_chains and "served-chain" not in ablate:
+    if account.chain_id not in policy.served_chains and "served-chain" not in check.ablate:
         raise fail(
             "unsupported_chain",
             f"expected a chain in {sorted(policy.served_chains)}, got {account.chain_id}",
         )
+    return account
 
-    # Step 8 (SPEC.md §4.8): time. ERC-8128 §3.3.2: "Verifiers MUST reject signatures whose
-    # `created` or `expires` parameter is missing or is not an Integer, or whose `expires` is
-    # not greater than `created`; these conditions yield `invalid_time`."
+
+def _time_window(check: _Check, params: Parameters, now: int) -> tuple[int, int]:
+    """Step 8 (SPEC.md §4.8): time; ``(created, expires)``.
+
+    ERC-8128 §3.3.2: "Verifiers MUST reject signatures whose `created` or `expires` parameter is
+    missing or is not an Integer, or whose `expires` is not greater than `created`; these
+    conditions yield `invalid_time`."
+    """
+    policy, ablate, fail = check.policy, check.ablate, check.fail
     created = get_param(params, "created")
     expires = get_param(params, "expires")
-    if trace is not None:
-        trace.begin(
-            8, label, f"created={created!r} expires={expires!r} now={now} "
+    if check.trace is not None:
+        check.trace.begin(
+            8, check.label, f"created={created!r} expires={expires!r} now={now} "
             f"skew={policy.skew_sec} max validity={policy.max_validity_sec}",
         )
     if type(created) is not int:  # `type(...) is int` excludes Booleans
@@ -631,44 +708,62 @@ def _evaluate_candidate(
         raise fail(
             "request_expired", f"expected now <= expires + skew = {expires + skew}, got {now}"
         )
+    return created, expires
 
-    # Step 9 (SPEC.md §4.9): ERC-8128 §3.1.2 "A present nonce of another Structured Field type,
-    # containing non-ASCII data, or exceeding 128 ASCII bytes yields `invalid_nonce`."
+
+def _nonce_syntax(check: _Check, params: Parameters) -> str | None:
+    """Step 9 (SPEC.md §4.9): ERC-8128 §3.1.2 "A present nonce of another Structured Field type,
+    containing non-ASCII data, or exceeding 128 ASCII bytes yields `invalid_nonce`."; the nonce,
+    or None for a Replayable signature."""
+    ablate, fail, limit = check.ablate, check.fail, check.policy.limits.nonce_bytes
     nonce = get_param(params, "nonce")
-    if trace is not None:
-        trace.begin(9, label, f"nonce={nonce!r}")
-    if nonce is not None:
-        if not isinstance(nonce, str):
-            if "nonce-syntax" not in ablate:
-                raise fail("invalid_nonce", f"expected a String nonce, got {nonce!r}")
-            nonce = _ablated_nonce(nonce)
-        if not nonce.isascii() and "nonce-syntax" not in ablate:
-            raise fail("invalid_nonce", "expected an ASCII nonce")
-        if len(nonce) > limits.nonce_bytes and "nonce-syntax" not in ablate:
-            raise fail(
-                "invalid_nonce", f"expected a nonce <= {limits.nonce_bytes} bytes, got {len(nonce)}"
-            )
+    if check.trace is not None:
+        check.trace.begin(9, check.label, f"nonce={nonce!r}")
+    if nonce is None:
+        return None
+    if not isinstance(nonce, str):
+        if "nonce-syntax" not in ablate:
+            raise fail("invalid_nonce", f"expected a String nonce, got {nonce!r}")
+        nonce = _ablated_nonce(nonce)
+    if not nonce.isascii() and "nonce-syntax" not in ablate:
+        raise fail("invalid_nonce", "expected an ASCII nonce")
+    if len(nonce) > limit and "nonce-syntax" not in ablate:
+        raise fail("invalid_nonce", f"expected a nonce <= {limit} bytes, got {len(nonce)}")
+    return nonce
 
-    # Step 10 (SPEC.md §4.10): ERC-8128 §3.1.3 "A signer sending non-empty content MUST
-    # generate `Content-Digest` [...] Missing that required field yields
-    # `content_digest_required`."
+
+def _content_present(check: _Check, request: Request) -> tuple[str, ...]:
+    """Step 10 (SPEC.md §4.10): ERC-8128 §3.1.3 "A signer sending non-empty content MUST
+    generate `Content-Digest` [...] Missing that required field yields
+    `content_digest_required`."; the received Content-Digest field lines."""
     digest_lines = request.field_lines("content-digest")
-    has_content = bool(request.body)
-    if trace is not None:
-        trace.begin(
-            10, label, f"{len(request.body or b'')} content bytes, {len(digest_lines)} "
-            f"Content-Digest field lines, route content_digest={policy.content_digest!r}",
+    if check.trace is not None:
+        check.trace.begin(
+            10, check.label, f"{len(request.body or b'')} content bytes, {len(digest_lines)} "
+            f"Content-Digest field lines, route content_digest={check.policy.content_digest!r}",
         )
     if (
         not digest_lines
-        and (has_content or policy.content_digest == "required")
-        and "content-digest-present" not in ablate
+        and (bool(request.body) or check.policy.content_digest == "required")
+        and "content-digest-present" not in check.ablate
     ):
-        raise fail("content_digest_required", "expected a Content-Digest field for the content")
+        raise check.fail(
+            "content_digest_required", "expected a Content-Digest field for the content"
+        )
+    return digest_lines
 
-    # Step 11 (SPEC.md §4.11): coverage (ERC-8128 §3.1.1, §3.4.2).
-    if trace is not None:
-        trace.begin(11, label, f"covered {identifiers}")
+
+def _coverage(
+    check: _Check,
+    request: Request,
+    member: InnerList,
+    identifiers: list[str],
+    digest_lines: tuple[str, ...],
+) -> bool:
+    """Step 11 (SPEC.md §4.11): coverage (ERC-8128 §3.1.1, §3.4.2); True if Request-Bound."""
+    policy, ablate, fail, profile = check.policy, check.ablate, check.fail, check.profile
+    if check.trace is not None:
+        check.trace.begin(11, check.label, f"covered {identifiers}")
     parameterless = {item.value for item in member.items if not item.params}
     always = profile.always_required_components(
         has_content_digest=bool(digest_lines),
@@ -678,10 +773,9 @@ def _evaluate_candidate(
         if name not in parameterless and "coverage-always" not in ablate:
             raise fail("insufficient_coverage", f"expected {name!r} among covered {identifiers}")
     bound = profile.request_bound_components(
-        has_query=query(request.target_uri) is not None, has_content=has_content
+        has_query=query(request.target_uri) is not None, has_content=bool(request.body)
     )
     missing = [name for name in bound if name not in parameterless]
-    request_bound = not missing
     # §3.1.1: "A verifier MAY accept it [a Class-Bound signature] only under explicit route
     # policy." §5.2: an invalidation request "MUST be authenticated with a Request-Bound [...]
     # signature".
@@ -695,37 +789,60 @@ def _evaluate_candidate(
         wanted = _required_identifier(required)
         if wanted not in identifiers and "coverage-route" not in ablate:
             raise fail("insufficient_coverage", f"route requires {wanted}, covered {identifiers}")
+    return not missing
 
-    # Step 12 (SPEC.md §4.12): ERC-8128 §3.1.3 "When `Content-Digest` is received, the verifier
-    # MUST parse the combined field value [...] recompute and match every supported member
-    # present, and require at least one supported member to be present and match."
-    if trace is not None:
-        trace.begin(12, label, f"Content-Digest {', '.join(digest_lines) or '(absent)'}")
-    if digest_lines and "content-digest-match" not in ablate:
+
+def _content_digest_matches(
+    check: _Check, request: Request, digest_lines: tuple[str, ...]
+) -> None:
+    """Step 12 (SPEC.md §4.12): ERC-8128 §3.1.3 "When `Content-Digest` is received, the verifier
+    MUST parse the combined field value [...] recompute and match every supported member
+    present, and require at least one supported member to be present and match."."""
+    if check.trace is not None:
+        check.trace.begin(
+            12, check.label, f"Content-Digest {', '.join(digest_lines) or '(absent)'}"
+        )
+    if digest_lines and "content-digest-match" not in check.ablate:
         try:
             verify_content_digest(request.body or b"", ", ".join(digest_lines))
         except ContentDigestError as error:
-            raise fail("bad_content_digest", error.message) from None
+            raise check.fail("bad_content_digest", error.message) from None
 
-    # Step 13 (SPEC.md §4.13): Principal policy (ERC-8128 §3.2.2). Decision D29: a private
-    # Principal policy is asked after step 17 instead, so refusals reveal nothing about it.
-    if trace is not None and not policy.principal_private:
-        hook = "none" if policy.principal_allowed is None else "the route's hook"
-        trace.begin(13, label, f"{account.signer_id} against {hook}")
+
+def _principal_policy(check: _Check, account: Account) -> None:
+    """Step 13 (SPEC.md §4.13): Principal policy (ERC-8128 §3.2.2). Decision D29: a private
+    Principal policy is asked after step 17 instead, so refusals reveal nothing about it."""
+    policy = check.policy
+    if check.trace is not None:
+        private = policy.principal_private
+        hook = "none" if policy.principal_allowed is None else (
+            "the route's private hook (D29)" if private else "the route's hook"
+        )
+        after = ", after step 17" if private else ""
+        check.trace.begin(13, check.label, f"{account.signer_id} against {hook}{after}")
     if (
-        not policy.principal_private
-        and policy.principal_allowed is not None
+        policy.principal_allowed is not None
         and not policy.principal_allowed(account)
-        and "principal-policy" not in ablate
+        and "principal-policy" not in check.ablate
     ):
-        raise fail("principal_not_allowed", f"principal policy rejects {account.signer_id}")
+        raise check.fail("principal_not_allowed", f"principal policy rejects {account.signer_id}")
 
-    # Step 14 (SPEC.md §4.14): replay posture (ERC-8128 §3.1.2, §5.2).
-    replayable = nonce is None
-    window_start = created - skew
-    if trace is not None:
+
+def _replay_posture(
+    check: _Check,
+    account: Account,
+    *,
+    replayable: bool,
+    created: int,
+    window_start: int,
+    horizons: _Horizons,
+    invalidation: InvalidationState | None,
+) -> None:
+    """Step 14 (SPEC.md §4.14): replay posture (ERC-8128 §3.1.2, §5.2)."""
+    policy, ablate, fail = check.policy, check.ablate, check.fail
+    if check.trace is not None:
         posture = "Replayable (no nonce)" if replayable else "Non-Replayable"
-        trace.begin(14, label, f"{posture}; route replay={policy.replay!r}")
+        check.trace.begin(14, check.label, f"{posture}; route replay={policy.replay!r}")
     # Decision D27: ERC-8128 §3.1.2 "Verifiers MUST reject a Non-Replayable signature if its
     # validity window exceeds the period for which replay state can be retained; this yields
     # `request_validity_too_long`." State that started at `horizon` retains nothing older.
@@ -735,85 +852,111 @@ def _evaluate_candidate(
             f"replay state is retained from {horizons.replay} (the verifier restarted): "
             f"expected created - skew >= {horizons.replay}, got {window_start}; sign again",
         )
-    if replayable:
-        if policy.invalidation_endpoint and "nonce-required" not in ablate:
-            raise fail("nonce_required", "an early-invalidation request must be Non-Replayable")
-        # "When a route requires Non-Replayable authentication, absence of `nonce` yields
-        # `nonce_required`."
-        if policy.replay == "non-replayable" and "nonce-required" not in ablate:
-            raise fail("nonce_required", "expected a nonce: this route is Non-Replayable only")
-        # "When a verifier supports Replayable signatures but the route or Principal policy
-        # rejects one, it yields `replayable_not_allowed`."
-        if (
-            policy.replayable_allowed is not None
-            and not policy.replayable_allowed(account)
-            and "replayable-policy" not in ablate
-        ):
-            raise fail("replayable_not_allowed", f"replayable policy rejects {account.signer_id}")
-        # Decision D27: a signer may have invalidated this signature before the state started
-        # (ERC-8128 §5.2); yields `replayable_not_allowed` as an invalidation would (D17).
-        if horizons.invalidation is not None and window_start < horizons.invalidation:
-            raise fail(
-                "replayable_not_allowed",
-                f"invalidation state is retained from {horizons.invalidation} (the verifier "
-                f"restarted): expected created - skew >= {horizons.invalidation}, got "
-                f"{window_start}",
-            )
-        # Checked on entry (replay="either" needs a state); absent only under ablation.
-        assert invalidation is not None or "nonce-required" in ablate
-        try:
-            not_before = None if invalidation is None else invalidation.not_before(
-                account.signer_id)
-        except InvalidationStateUnavailable as error:
-            # A not-before that cannot be read may exist: fail closed with 503, like D12.
-            raise fail("signature_verification_unavailable", error.message) from None
-        if not_before is not None and created < not_before and "not-before" not in ablate:
-            raise fail(
-                "replayable_not_allowed",
-                f"expected created >= the signer's not-before {not_before}, got {created}",
-            )
+    if not replayable:
+        return
+    if policy.invalidation_endpoint and "nonce-required" not in ablate:
+        raise fail("nonce_required", "an early-invalidation request must be Non-Replayable")
+    # "When a route requires Non-Replayable authentication, absence of `nonce` yields
+    # `nonce_required`."
+    if policy.replay == "non-replayable" and "nonce-required" not in ablate:
+        raise fail("nonce_required", "expected a nonce: this route is Non-Replayable only")
+    # "When a verifier supports Replayable signatures but the route or Principal policy
+    # rejects one, it yields `replayable_not_allowed`."
+    if (
+        policy.replayable_allowed is not None
+        and not policy.replayable_allowed(account)
+        and "replayable-policy" not in ablate
+    ):
+        raise fail("replayable_not_allowed", f"replayable policy rejects {account.signer_id}")
+    # Decision D27: a signer may have invalidated this signature before the state started
+    # (ERC-8128 §5.2); yields `replayable_not_allowed` as an invalidation would (D17).
+    if horizons.invalidation is not None and window_start < horizons.invalidation:
+        raise fail(
+            "replayable_not_allowed",
+            f"invalidation state is retained from {horizons.invalidation} (the verifier "
+            f"restarted): expected created - skew >= {horizons.invalidation}, got "
+            f"{window_start}",
+        )
+    # Checked on entry (replay="either" needs a state); absent only under ablation.
+    assert invalidation is not None or "nonce-required" in ablate
+    try:
+        not_before = None if invalidation is None else invalidation.not_before(account.signer_id)
+    except InvalidationStateUnavailable as error:
+        # A not-before that cannot be read may exist: fail closed with 503, like D12.
+        raise fail("signature_verification_unavailable", error.message) from None
+    if not_before is not None and created < not_before and "not-before" not in ablate:
+        raise fail(
+            "replayable_not_allowed",
+            f"expected created >= the signer's not-before {not_before}, got {created}",
+        )
 
-    # Step 15 (SPEC.md §4.15): the signature base M from the received request, in received
-    # order (ERC-8128 §4 step 4; RFC 9421 §3.2 step 3).
-    if trace is not None:
-        trace.begin(15, label, f"the received request's values for {identifiers}")
+
+def _signature_base(
+    check: _Check, request: Request, member: InnerList, identifiers: list[str]
+) -> str:
+    """Step 15 (SPEC.md §4.15): the signature base M from the received request, in received
+    order (ERC-8128 §4 step 4; RFC 9421 §3.2 step 3)."""
+    if check.trace is not None:
+        check.trace.begin(15, check.label, f"the received request's values for {identifiers}")
     try:
         base = signature_base(request, member, checked_identifiers=identifiers)
     except MessageComponentError as error:
-        if "duplicate-components" not in ablate or error.reason != "component_duplicate":
-            raise fail("signature_input_invalid", error.message) from None
+        if "duplicate-components" not in check.ablate or error.reason != "component_duplicate":
+            raise check.fail("signature_input_invalid", error.message) from None
         base = _ablated_base_with_repeats(request, member)
-    if trace is not None:
-        trace.computed(base)
+    if check.trace is not None:
+        check.trace.computed(base)
+    return base
 
-    # Step 16 (SPEC.md §4.16): H = keccak256("\x19Ethereum Signed Message:\n" || len(M) || M),
-    # and the per-signature denial of §5.2.
-    if trace is not None:
-        trace.begin(16, label, f"M ({len(base)} bytes)")
+
+def _message_hash(
+    check: _Check,
+    base: str,
+    account: Account,
+    replayable: bool,
+    invalidation: InvalidationState | None,
+) -> tuple[bytes, str]:
+    """Step 16 (SPEC.md §4.16): H = keccak256("\\x19Ethereum Signed Message:\\n" || len(M) || M),
+    and the per-signature denial of §5.2; ``(H, fingerprint)``."""
+    if check.trace is not None:
+        check.trace.begin(16, check.label, f"M ({len(base)} bytes)")
     message_hash = personal_message_hash(base.encode("ascii"))
     fingerprint = fingerprint_of(message_hash)
-    if trace is not None:
-        trace.computed(f"0x{message_hash.hex()}")
+    if check.trace is not None:
+        check.trace.computed(f"0x{message_hash.hex()}")
     if replayable and invalidation is not None:
         try:
             invalidated = invalidation.is_invalidated(account.signer_id, fingerprint)
         except InvalidationStateUnavailable as error:
             # A denial that cannot be read may exist: fail closed with 503, like D12.
-            raise fail("signature_verification_unavailable", error.message) from None
-        if invalidated and "replayable-invalidated" not in ablate:
-            raise fail(
+            raise check.fail("signature_verification_unavailable", error.message) from None
+        if invalidated and "replayable-invalidated" not in check.ablate:
+            raise check.fail(
                 "replayable_not_allowed", f"signature {fingerprint} was invalidated by its signer"
             )
+    return message_hash, fingerprint
 
-    # Step 17 (SPEC.md §4.17): Universal Account verification (ERC-8128 §4.1).
+
+def _account_verification(
+    check: _Check,
+    params: Parameters,
+    account: Account,
+    message_hash: bytes,
+    signature: bytes,
+    *,
+    accounts: AccountState,
+    key_cache: SignerKeyCache | None,
+) -> AccountVerdict:
+    """Step 17 (SPEC.md §4.17): Universal Account verification (ERC-8128 §4.1)."""
+    ablate, profile, policy = check.ablate, check.profile, check.policy
     mode = get_param(params, "mode")
     # §3.3.5: "A `mode` parameter with any other value or type is ignored."
     mode_eoa = (
         profile.honors_mode and policy.honor_mode_eoa and isinstance(mode, str) and mode == "eoa"
     )
-    if trace is not None:
-        trace.begin(
-            17, label, f"H, the {len(signature)}-byte signature, "
+    if check.trace is not None:
+        check.trace.begin(
+            17, check.label, f"H, the {len(signature)}-byte signature, "
             f"{account.signer_id}{', mode=eoa' if mode_eoa else ''}",
         )
     if ablate & {"low-s", "signature-v"}:
@@ -825,43 +968,11 @@ def _evaluate_candidate(
         )
     except AccountStateUnavailable as error:
         if "verification-available" not in ablate:
-            raise fail("signature_verification_unavailable", error.message) from None
+            raise check.fail("signature_verification_unavailable", error.message) from None
         verdict = AccountVerdict(True, "eoa", 0)  # ablation only: fails open
     if not verdict.valid and "signature-valid" not in ablate:
-        raise fail("bad_signature", verdict.detail or "signature does not verify")
-
-    # Decision D29: the private Principal policy, after cryptography and before any nonce is
-    # consumed ("failed candidates MUST NOT consume nonces", ERC-8128 §3.5).
-    if trace is not None and policy.principal_private:
-        hook = "none" if policy.principal_allowed is None else "the route's private hook (D29)"
-        trace.begin(13, label, f"{account.signer_id} against {hook}, after step 17")
-    if (
-        policy.principal_private
-        and policy.principal_allowed is not None
-        and not policy.principal_allowed(account)
-        and "principal-policy" not in ablate
-    ):
-        raise fail("principal_not_allowed", f"principal policy rejects {account.signer_id}")
-
-    verified = Verified(
-        profile=profile.name,
-        label=label,
-        account=account,
-        keyid=format_keyid(account, profile.name),
-        request_bound=request_bound,
-        replayable=replayable,
-        covered_components=tuple(identifiers),
-        created=created,
-        expires=expires,
-        nonce=nonce,
-        signature_base=base,
-        message_hash=message_hash,
-        fingerprint=fingerprint,
-        verification_method=verdict.method,
-        code_lookups=verdict.code_lookups,
-        nonce_consumed=False,
-    )
-    return _Authenticated(verified, replay_until=expires + skew, window_start=window_start)
+        raise check.fail("bad_signature", verdict.detail or "signature does not verify")
+    return verdict
 
 
 def _consume_nonces(
