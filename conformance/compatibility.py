@@ -263,7 +263,7 @@ def summarize(row: Row, report: Mapping[str, Any], requirements: Mapping[str, An
         if group not in ("pass", "unsupported"):
             causes[(group, _cause(outcome, requirements))] += 1
     source = "computed"
-    if isinstance(groups, dict) and groups:
+    if isinstance(groups, dict):
         # The suite's own grouped report decides the failure columns.
         source = "summary"
         for name in ("text", "recommendation", "decision", "reason", "unclassified", "errored"):
@@ -321,7 +321,9 @@ def render(results: Sequence[RowResult]) -> str:
     sources = sorted({result.source for result in results})
     lines.append(
         "Groups: " + (
-            "from the suite's grouped report." if sources == ["summary"] else
+            "the failure columns are the suite's own grouped report (`--report-json` "
+            "`summary.groups`, SPEC.md D46, D42); pass and unsupported are counted from the "
+            "outcomes." if sources == ["summary"] else
             "computed from each case's requirement (vectors' `requirements`, live checks' "
             "`requirement`) and answer by `conformance/compatibility.py`."
         )
