@@ -82,6 +82,7 @@ def rows() -> list[Row]:
     sk_expected = "conformance/adapters/slicekit-expected-failures.json"
     sk_live_expected = "conformance/adapters/slicekit-live-expected-failures.json"
     uvd_expected = "conformance/adapters/uvd_x402/expected-failures.json"
+    uvd_live_expected = "conformance/adapters/uvd_x402/live-expected-failures.json"
     return [
         Row("erc8128 (this project)", ours, "draft", "vectors (adapter)",
             ("--adapter", f"{python} -m erc8128 adapter", "--profile", "draft")),
@@ -106,6 +107,11 @@ def rows() -> list[Row]:
         Row("uvd-x402-sdk", uvd, "legacy", "vectors (adapter)",
             ("--adapter", f"{python} conformance/adapters/uvd_x402/adapter.py", "--profile",
              "legacy", "--expected-failures", uvd_expected), expected_failures=uvd_expected),
+        Row("uvd-x402-sdk (http.server)", uvd, "legacy", "live server",
+            ("--profile", "legacy", "--post-path", "/api/echo",
+             "--expected-failures", uvd_live_expected),
+            (python, str(ADAPTERS / "uvd_x402" / "server.py"), "--port", "0"),
+            expected_failures=uvd_live_expected),
     ]
 
 
