@@ -82,6 +82,7 @@ def rows() -> list[Row]:
     sk_expected = "conformance/adapters/slicekit-expected-failures.json"
     sk_live_expected = "conformance/adapters/slicekit-live-expected-failures.json"
     uvd_expected = "conformance/adapters/uvd_x402/expected-failures.json"
+    uvd_live_expected = "conformance/adapters/uvd_x402/live-expected-failures.json"
     return [
         Row("erc8128 (this project)", ours, "draft", "vectors (adapter)",
             ("--adapter", f"{python} -m erc8128 adapter", "--profile", "draft")),
@@ -106,6 +107,11 @@ def rows() -> list[Row]:
         Row("uvd-x402-sdk", uvd, "legacy", "vectors (adapter)",
             ("--adapter", f"{python} conformance/adapters/uvd_x402/adapter.py", "--profile",
              "legacy", "--expected-failures", uvd_expected), expected_failures=uvd_expected),
+        Row("uvd-x402-sdk (http.server)", uvd, "legacy", "live server",
+            ("--profile", "legacy", "--post-path", "/api/echo",
+             "--expected-failures", uvd_live_expected),
+            (python, str(ADAPTERS / "uvd_x402" / "server.py"), "--port", "0"),
+            expected_failures=uvd_live_expected),
     ]
 
 
@@ -263,13 +269,27 @@ def summarize(row: Row, report: Mapping[str, Any], requirements: Mapping[str, An
         if group not in ("pass", "unsupported"):
             causes[(group, _cause(outcome, requirements))] += 1
     source = "computed"
-    if isinstance(groups, dict) and groups:
+    if isinstance(groups, dict):
         # The suite's own grouped report decides the failure columns.
         source = "summary"
         for name in ("text", "recommendation", "decision", "reason", "unclassified", "errored"):
             entry = groups.get(name)
             counts[name] = (int(entry.get("failed", 0)) + int(entry.get("declared", 0))
                             if isinstance(entry, dict) else 0)
+    root_causes = summary.get("root_causes") if isinstance(summary, dict) else None
+    if isinstance(root_causes, list):
+        # The suite's own root causes (its grouping, e.g. a profile-independent case in a
+        # legacy run is judged by its rule's level, SPEC.md D42).
+        causes = Counter()
+        for cause in root_causes:
+            if not isinstance(cause, dict) or cause.get("group") not in dict(COLUMNS):
+                continue
+            requirement = cause.get("requirement")
+            key = str(cause.get("key"))
+            if isinstance(requirement, dict):
+                key += f" ({requirement.get('level')}, {requirement.get('ref')})"
+            causes[(str(cause["group"]), key)] += (int(cause.get("failed", 0))
+                                                   + int(cause.get("declared", 0)))
     order = [name for name, _ in COLUMNS]
     top = sorted(causes.items(), key=lambda item: (order.index(item[0][0]), -item[1],
                                                    item[0][1]))
@@ -321,7 +341,9 @@ def render(results: Sequence[RowResult]) -> str:
     sources = sorted({result.source for result in results})
     lines.append(
         "Groups: " + (
-            "from the suite's grouped report." if sources == ["summary"] else
+            "the failure columns are the suite's own grouped report (`--report-json` "
+            "`summary.groups`, SPEC.md D46, D42); pass and unsupported are counted from the "
+            "outcomes." if sources == ["summary"] else
             "computed from each case's requirement (vectors' `requirements`, live checks' "
             "`requirement`) and answer by `conformance/compatibility.py`."
         )

@@ -465,7 +465,9 @@ def accepted_or_rejected(answer: HttpAnswer, reasons: Sequence[str], what: str) 
     got = answer.reason()
     if got in reasons:
         return rejected(answer, got, what)
-    return [f"{what}: expected 2xx or a rejection with {list(reasons)}, got {answer.summary()}"]
+    # Refused, but with another code: reason-only.
+    return [f"{REASON_ONLY}{what}: expected 2xx or a rejection with {list(reasons)}, got "
+            f"{answer.summary()}"]
 
 
 # ---- the checks --------------------------------------------------------------------------------

@@ -342,7 +342,8 @@ class LiveRun:
             self.outcomes.append(outcome(case_id, "live", "errored", message, details))
             pytest.fail(message, pytrace=False)
         if problems and all(p.startswith(REASON_ONLY) for p in problems):
-            details["mismatch"] = "reason"
+            # Refused, with another code or status: the report's "reason code or status only".
+            outcome = functools.partial(outcome, mismatch="reason")
         if problems:
             message = (f"{case_id}{level} ({ctx.target.url}, signer {LIVE_ADDRESS}):\n"
                        + "\n".join(problems))

@@ -94,8 +94,8 @@ def test_route_policy_follows_the_discovery_precedence() -> None:
 @pytest.fixture
 def serve_url() -> Iterator[str]:
     server = subprocess.Popen(
-        # --no-restart-guard: the suite signs at once; the guard (SPEC.md D27) would refuse
-        # signatures whose window opened before the start.
+        # --no-restart-guard: the checks sign at once; the guard (SPEC.md D27) would refuse the
+        # first `skew` seconds of requests after the start.
         [sys.executable, "-m", "erc8128", "serve", "--port", "0", "--profile", "both", "--quiet",
          "--no-restart-guard"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,

@@ -84,3 +84,29 @@ def test_sdk_fails_exactly_its_listed_and_explained_vectors(tmp_path: Path) -> N
     for entry in listed:
         assert "see report" not in entry["reason"] and len(entry["reason"]) > 30
         assert re.search(r"(ERC-8128|RFC \d+|SPEC\.md)", entry["spec_sentence"]), entry
+
+
+def test_live_server_on_the_sdk_fails_exactly_its_listed_checks(tmp_path: Path) -> None:
+    _need_sdk()
+    server = subprocess.Popen([sys.executable, str(ADAPTER_DIR / "server.py"), "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        match = re.search(r"listening on (http://\S+)", server.stdout.readline())
+        assert match is not None
+        listed_file = ADAPTER_DIR / "live-expected-failures.json"
+        report = tmp_path / "report.json"
+        run = subprocess.run(
+            [sys.executable, "-m", "erc8128", "conformance", "--target", match.group(1),
+             "--profile", "legacy", "--post-path", "/api/echo",
+             "--expected-failures", str(listed_file), "--report-json", str(report)],
+            capture_output=True, text=True, timeout=600, cwd=ROOT, check=False,
+        )
+        assert run.returncode == 0, run.stdout[-6000:]
+        listed = {e["id"] for e in json.loads(listed_file.read_text(encoding="utf-8"))}
+        outcomes = json.loads(report.read_text(encoding="utf-8"))["outcomes"]
+        assert {o["id"] for o in outcomes if o["outcome"] == "xfail"} == listed
+        assert {o["outcome"] for o in outcomes} == {"passed", "xfail"}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
