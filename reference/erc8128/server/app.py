@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
+from erc8128.crypto.key_cache import SignerKeyCache
 from erc8128.errors import Erc8128Error, InvalidationStateUnavailable, VerificationError
 from erc8128.http.bounded_json import JsonTooDeep, check_depth
 from erc8128.http.message import Request, ascii_lower, path
@@ -260,6 +261,9 @@ class App:
             MemoryInvalidationState()
         )
         self.accounts: AccountState = accounts if accounts is not None else NoCodeAccountState()
+        # Agents call again and again: a repeat signer is checked against its cached public key
+        # (SPEC.md D53; it never changes a verdict).
+        self.key_cache = SignerKeyCache()
         self.name = name
         self._randbytes = randbytes
         self._database = AppDatabase(
@@ -474,6 +478,7 @@ class App:
                 policy=policy,
                 accounts=self.accounts,
                 invalidation=self.invalidation,
+                key_cache=self.key_cache,
             )
         except VerificationError as error:
             refused = Handled(
