@@ -20,6 +20,7 @@ from erc8128.protocol.accounts import ACCOUNT_STATES, AccountState
 from erc8128.protocol.keyid import Account, ProfileName
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.state.invalidation import MemoryInvalidationState
+from erc8128.state.unix_time import MAX_UNIX_TIME
 
 __all__ = [
     "INVALIDATED_UNTIL",
@@ -33,7 +34,7 @@ _T = TypeVar("_T")
 
 # The Unix time up to which a fingerprint in `invalidated_signatures` stays denied: the document
 # gives no end time, so the denial outlives every window (9999-12-31T23:59:59Z).
-INVALIDATED_UNTIL: Final = 253_402_300_799
+INVALIDATED_UNTIL: Final = MAX_UNIX_TIME
 
 POLICY_FIELDS: Final = frozenset(
     {

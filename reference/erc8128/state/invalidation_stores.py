@@ -40,6 +40,7 @@ from erc8128.errors import InvalidationStateUnavailable
 from erc8128.state.invalidation import InvalidationState
 from erc8128.state.redis_connection import RedisConnection
 from erc8128.state.sqlite_pool import SqlitePool
+from erc8128.state.unix_time import MAX_UNIX_TIME
 
 __all__ = [
     "DEFAULT_PREFIX",
@@ -52,7 +53,7 @@ __all__ = [
     "check_time",
 ]
 
-MAX_TIME = 253_402_300_799
+MAX_TIME = MAX_UNIX_TIME
 """Largest accepted unix time: 9999-12-31T23:59:59Z, inside every backend's integer range."""
 
 DEFAULT_PREFIX = "erc8128:invalidation:"

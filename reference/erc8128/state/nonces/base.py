@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
 from erc8128.errors import ReplayStoreUnavailable
+from erc8128.state.unix_time import MAX_UNIX_TIME
 
 __all__ = [
     "MAX_UNTIL",
@@ -43,7 +44,7 @@ __all__ = [
 MIN_UNTIL = 1
 """Smallest accepted ``until``: a positive unix time (Redis rejects ``EXAT 0``)."""
 
-MAX_UNTIL = 253_402_300_799
+MAX_UNTIL = MAX_UNIX_TIME
 """Largest accepted ``until``: 9999-12-31T23:59:59Z, inside every backend's integer range."""
 
 _SEPARATOR = ":"
