@@ -16,7 +16,7 @@ from erc8128.crypto.secp256k1 import private_key_scalar
 from erc8128.errors import Erc8128Error
 from erc8128.http.message import Request
 from erc8128.http.structured_fields import BareItem
-from erc8128.protocol.keyid import Account, ProfileName, format_keyid
+from erc8128.protocol.keyid import PROFILE_NAMES, Account, ProfileName, format_keyid
 from erc8128.protocol.sign import DEFAULT_LABEL, DEFAULT_VALIDITY_SEC, SignedRequest, sign_request
 
 __all__ = ["Signer"]
@@ -39,7 +39,7 @@ class Signer:
             raise ClientError(
                 "invalid_chain_id", f"expected a chain id >= 0, got {self.chain_id!r}"
             )
-        if self.profile not in ("draft", "legacy"):
+        if self.profile not in PROFILE_NAMES:
             raise ClientError(
                 "invalid_profile", f"expected profile 'draft' or 'legacy', got {self.profile!r}"
             )

@@ -30,7 +30,7 @@ from erc8128.http.structured_fields import (
     serialize_inner_list,
     serialize_item,
 )
-from erc8128.protocol.keyid import ProfileName
+from erc8128.protocol.keyid import PROFILE_NAMES, ProfileName
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.profiles import get_profile
 from erc8128.protocol.sign import DEFAULT_LABEL, parse_component
@@ -245,7 +245,7 @@ def failure_response(
     headers: list[tuple[str, str]] = [("WWW-Authenticate", challenge)]
     # ERC-8128 §6: "A verifier returning `insufficient_coverage` SHOULD include the same field"
     if reason == "insufficient_coverage":
-        profile: ProfileName = "draft" if "draft" in policy.profiles else "legacy"
+        profile = next(name for name in PROFILE_NAMES if name in policy.profiles)
         components = route_components
         if components is None:
             components = exact_components(

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from erc8128.errors import Erc8128Error
 
 __all__ = [
+    "PROFILE_NAMES",
     "Account",
     "InvalidKeyId",
     "ProfileName",
@@ -25,6 +26,8 @@ __all__ = [
 ]
 
 ProfileName = Literal["draft", "legacy"]
+# Both profile names, the newest text first (the one a verifier prefers when it accepts both).
+PROFILE_NAMES: Final[tuple[ProfileName, ...]] = get_args(ProfileName)
 
 # CAIP-2 limits a chain reference to 32 characters ("[-_a-zA-Z0-9]{1,32}"); for eip155 it is the
 # decimal chain id. Decision D3 (SPEC.md): both profiles accept 1 to 32 ASCII digits with no
@@ -39,6 +42,7 @@ _DRAFT_KEYID: Final = re.compile(rf"eip155:({_CHAIN_ID}):(0x[0-9a-f]{{40}})")
 # characters. [...] Verifiers MUST treat address hex as case-insensitive."
 _LEGACY_KEYID: Final = re.compile(rf"erc8128:({_CHAIN_ID}):(0x[0-9a-fA-F]{{40}})")
 
+_KEYID: Final[dict[str, re.Pattern[str]]] = {"draft": _DRAFT_KEYID, "legacy": _LEGACY_KEYID}
 _PREFIX: Final[dict[str, str]] = {"draft": "eip155", "legacy": "erc8128"}
 
 
@@ -76,8 +80,7 @@ def parse_keyid(keyid: str, profile: ProfileName) -> Account:
     """Parse a ``keyid`` String of the given profile, or raise :class:`InvalidKeyId`."""
     if not isinstance(keyid, str):
         raise InvalidKeyId(f"expected a String keyid, got {type(keyid).__name__}")
-    pattern = _DRAFT_KEYID if profile == "draft" else _LEGACY_KEYID
-    match = pattern.fullmatch(keyid)
+    match = _KEYID[profile].fullmatch(keyid)
     if match is None:
         prefix = _PREFIX[profile]
         raise InvalidKeyId(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from erc8128.errors import Erc8128Error
-from erc8128.protocol.keyid import Account, ProfileName
+from erc8128.protocol.keyid import PROFILE_NAMES, Account, ProfileName
 
 __all__ = [
     "BASELINE_VALIDITY_FLOOR_SEC",
@@ -88,7 +88,7 @@ class VerifierPolicy:
         if not self.profiles:
             raise PolicyError("expected at least one profile, got none")
         for name in self.profiles:
-            if name not in ("draft", "legacy"):
+            if name not in PROFILE_NAMES:
                 raise PolicyError(f"expected profile 'draft' or 'legacy', got {name!r}")
         if type(self.skew_sec) is not int or self.skew_sec < 0:
             raise PolicyError(f"expected skew_sec >= 0, got {self.skew_sec!r}")

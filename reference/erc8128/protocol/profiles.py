@@ -29,12 +29,20 @@ DRAFT_TAG: Final = "erc8128"
 
 @dataclass(frozen=True)
 class Profile:
-    """One ERC-8128 profile: its keyid namespace, tag, and Request-Bound component rules."""
+    """One ERC-8128 profile as data: its keyid namespace, tag, and component rules."""
 
     name: ProfileName
     keyid_prefix: str
     tag: str | None
     honors_mode: bool
+    # What makes a signature Request-Bound: always, with a query, with content.
+    request_bound: tuple[str, ...]
+    request_bound_with_query: tuple[str, ...]
+    request_bound_with_content: tuple[str, ...]
+    # The draft's "Whenever ... received" coverage rules (content-digest, content-type; D6).
+    covers_whenever_received: bool
+    # How a candidate of this profile is recognised, for messages.
+    recognised_by: str
 
     def request_bound_components(self, *, has_query: bool, has_content: bool) -> tuple[str, ...]:
         """The minimum covered set that makes a signature Request-Bound for this request,
@@ -43,19 +51,11 @@ class Profile:
         ``has_query``: the target has a query component (a ``?``), ``has_content``: the request
         has non-empty content.
         """
-        if self.name == "draft":
-            # ERC-8128 §3.1.1: "A Request-Bound signature MUST cover at minimum these exact,
-            # parameterless component identifiers: @scheme @authority @method @path @query"
-            # and "`@query` MUST be covered even when its value is `?`."
-            return ("@scheme", "@authority", "@method", "@path", "@query")
-        # February text §3.1.1: "@authority @method @path"; "If the request contains a query
-        # component, the signature MUST also cover: @query"; "If the request contains an HTTP
-        # message body, the signature MUST also cover: content-digest".
-        components: tuple[str, ...] = ("@authority", "@method", "@path")
+        components = self.request_bound
         if has_query:
-            components += ("@query",)
+            components += self.request_bound_with_query
         if has_content:
-            components += ("content-digest",)
+            components += self.request_bound_with_content
         return components
 
     def always_required_components(
@@ -72,7 +72,7 @@ class Profile:
         too; the February text has neither rule.
         """
         components: tuple[str, ...] = ("@authority",)
-        if self.name == "draft":
+        if self.covers_whenever_received:
             if has_content_digest:
                 components += ("content-digest",)
             if has_content_type:
@@ -99,10 +99,36 @@ class Profile:
         return components
 
 
-DRAFT: Final = Profile(name="draft", keyid_prefix="eip155", tag=DRAFT_TAG, honors_mode=True)
+DRAFT: Final = Profile(
+    name="draft",
+    keyid_prefix="eip155",
+    tag=DRAFT_TAG,
+    honors_mode=True,
+    # ERC-8128 §3.1.1: "A Request-Bound signature MUST cover at minimum these exact,
+    # parameterless component identifiers: @scheme @authority @method @path @query" and
+    # "`@query` MUST be covered even when its value is `?`."
+    request_bound=("@scheme", "@authority", "@method", "@path", "@query"),
+    request_bound_with_query=(),
+    request_bound_with_content=(),
+    covers_whenever_received=True,
+    recognised_by='tag="erc8128"',
+)
 # Decision D2 (SPEC.md): the February text has no tag; a legacy candidate is recognised by a
 # String keyid in the `erc8128:` namespace. Decision D8: it has no `mode` parameter either.
-LEGACY: Final = Profile(name="legacy", keyid_prefix="erc8128", tag=None, honors_mode=False)
+LEGACY: Final = Profile(
+    name="legacy",
+    keyid_prefix="erc8128",
+    tag=None,
+    honors_mode=False,
+    # February text §3.1.1: "@authority @method @path"; "If the request contains a query
+    # component, the signature MUST also cover: @query"; "If the request contains an HTTP
+    # message body, the signature MUST also cover: content-digest".
+    request_bound=("@authority", "@method", "@path"),
+    request_bound_with_query=("@query",),
+    request_bound_with_content=("content-digest",),
+    covers_whenever_received=False,
+    recognised_by='keyid="erc8128:..."',
+)
 
 PROFILES: Final[dict[str, Profile]] = {"draft": DRAFT, "legacy": LEGACY}
 

@@ -64,7 +64,7 @@ from erc8128.protocol.accounts import (
 )
 from erc8128.protocol.keyid import Account, InvalidKeyId, ProfileName, format_keyid, parse_keyid
 from erc8128.protocol.policy import PolicyError, VerifierPolicy
-from erc8128.protocol.profiles import DRAFT, LEGACY, Profile
+from erc8128.protocol.profiles import DRAFT, LEGACY, PROFILES, Profile
 from erc8128.protocol.sign import parse_component
 from erc8128.state.invalidation import InvalidationState, fingerprint_of
 from erc8128.state.nonces.base import BatchReplayStore, ReplayStore, RestartHorizon, replay_key
@@ -475,10 +475,7 @@ def _recognise_candidates(
             "signature_too_large", f"expected <= {limit} candidates, got {len(candidates)}"
         )
     if not candidates:
-        wanted = " or ".join(
-            ('tag="erc8128"' if name == "draft" else 'keyid="erc8128:..."')
-            for name in policy.profiles
-        )
+        wanted = " or ".join(PROFILES[name].recognised_by for name in policy.profiles)
         raise _fail(
             "no_acceptable_signature",
             f"expected a Signature-Input member with {wanted}, got none among "
