@@ -1,7 +1,7 @@
 """Replay vectors for decisions D28 (one acceptance per request) and D29 (a private Principal
-policy), kept apart from ``generate.py`` so that file can change without touching these.
+policy), kept apart from ``replay_vectors.py`` so that file can change without touching these.
 
-``generate.py`` calls :func:`replay_groups` with its own ``_rt`` (one replay sequence, checked
+``replay_vectors.py`` calls :func:`replay_groups` with its own ``_rt`` (one replay sequence, checked
 against the reference implementation) and ``_policy`` (a complete vector policy); nothing here
 writes a file.
 
