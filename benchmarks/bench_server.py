@@ -95,13 +95,18 @@ def _start(backend: str) -> tuple[subprocess.Popen[str], int]:
          "--no-restart-guard"],
         stdout=subprocess.PIPE, text=True, env=environment,
     )
+    return process, listening_port(process)
+
+
+def listening_port(process: subprocess.Popen[str]) -> int:
+    """The port a just-started ``erc8128 serve`` prints on its first line (SystemExit if it
+    printed something else: the server did not start)."""
     assert process.stdout is not None
     line = process.stdout.readline()
     if "listening on" not in line:
         process.kill()
         raise SystemExit(f"server did not start: {line!r}")
-    port = int(line.split("listening on ", 1)[1].split(" ", 1)[0].rsplit(":", 1)[1])
-    return process, port
+    return int(line.split("listening on ", 1)[1].split(" ", 1)[0].rsplit(":", 1)[1])
 
 
 def run_backend(backend: str, *, seconds: float, clients: int, per_client: int) -> Result:

@@ -121,13 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                  *(["--db", args.db] if args.db else [])],
                 stdout=subprocess.PIPE, text=True, env=environment,
             )
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            if "listening on" not in line:
-                process.kill()
-                raise SystemExit(f"server did not start: {line!r}")
-            port = int(line.split("listening on ", 1)[1].split(" ", 1)[0].rsplit(":", 1)[1])
-            return process, port
+            return process, bench_server.listening_port(process)
 
         bench_server._start = start  # type: ignore[attr-defined]
         accelerate.use_backend("coincurve")  # client-side signing only
