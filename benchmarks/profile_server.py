@@ -37,12 +37,26 @@ STAGES = (
     ("    request_from_wire", "erc8128.server.http", "request_from_wire"),
     ("  App.handle", "erc8128.server.app", "App.handle"),
     ("    verify_request", "erc8128.server.app", "verify_request"),
-    ("    App._project (SELECT)", "erc8128.server.app", "App._project"),
-    ("    App._agent_status (Principal hook)", "erc8128.server.app", "App._agent_status"),
-    ("    App._echo (audit INSERT + COMMIT)", "erc8128.server.app", "App._echo"),
+    ("    Storage.project (SELECT)", "erc8128.server.storage", "Storage.project"),
+    ("    Storage.agent_status (Principal hook)", "erc8128.server.storage",
+     "Storage.agent_status"),
+    ("    echo (audit INSERT + COMMIT)", "erc8128.server.handlers.agents", "echo"),
     ("  answer (serialise, write)", "erc8128.server.http", "RequestHandler._answer"),
     ("  access log line", "erc8128.server.http", "RequestHandler._log_line"),
 )
+
+
+def _rebind_routes(original: Any, wrapped: Any) -> None:
+    """A route names its handler directly: a wrapped handler replaces it in the route table."""
+    import dataclasses  # noqa: PLC0415
+
+    from erc8128.server import app, routes  # noqa: PLC0415
+
+    rebound = tuple(
+        dataclasses.replace(route, handler=wrapped) if route.handler is original else route
+        for route in routes.ROUTES
+    )
+    routes.ROUTES = app.ROUTES = rebound
 
 
 def _serve_instrumented(stats_path: str, serve_argv: list[str]) -> int:
@@ -73,7 +87,10 @@ def _serve_instrumented(stats_path: str, serve_argv: list[str]) -> int:
         *path, name = attribute.split(".")
         for part in path:
             owner = getattr(owner, part)
-        setattr(owner, name, timed(label, getattr(owner, name)))
+        original = getattr(owner, name)
+        wrapped = timed(label, original)
+        setattr(owner, name, wrapped)
+        _rebind_routes(original, wrapped)
 
     started = time.perf_counter()
     from erc8128.cli.serve_cli import main  # noqa: PLC0415 - after the timers are in place

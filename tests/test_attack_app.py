@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from erc8128.server import RunningServer, ServerConfig, start_server
-from erc8128.server import app as app_module
+from erc8128.server.handlers import projects as projects_module
 from test_server_support import Agent, Reply, send, send_request
 
 OWNER = Agent("app-attack owner")
@@ -48,7 +48,7 @@ def test_integer_within_the_length_is_accepted(server: RunningServer) -> None:
 
 
 def test_project_quota_per_owner(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app_module, "MAX_PROJECTS_PER_OWNER", 3)
+    monkeypatch.setattr(projects_module, "MAX_PROJECTS_PER_OWNER", 3)
     for _ in range(3):
         assert call_raw(server, OWNER, "POST", "/api/projects", b'{"name":"q"}').status == 201
     reply = call_raw(server, OWNER, "POST", "/api/projects", b'{"name":"q"}')

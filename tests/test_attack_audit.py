@@ -12,6 +12,7 @@ import pytest
 
 from erc8128.server import RunningServer, ServerConfig, start_server
 from erc8128.server import app as app_module
+from erc8128.server import storage as storage_module
 from erc8128.server.http import FrontEndLimits
 from test_server_support import Agent, Reply, send_request
 
@@ -125,8 +126,8 @@ def test_bad_audit_query_is_400(server: RunningServer, query: str) -> None:
 
 def test_retention_keeps_the_latest_entries(server: RunningServer,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app_module, "AUDIT_RETAINED", 5)
-    monkeypatch.setattr(app_module, "AUDIT_PRUNE_EVERY", 2)
+    monkeypatch.setattr(storage_module, "AUDIT_RETAINED", 5)
+    monkeypatch.setattr(storage_module, "AUDIT_PRUNE_EVERY", 2)
     project_id = make_project(server)
     for _ in range(12):
         call(server, OWNER, "GET", f"/api/projects/{project_id}/agents")

@@ -16,13 +16,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PROFILE_CHOICES", "add_parser", "run"]
+from erc8128.cli.options import PROFILE_CHOICES, add_tested_profiles
 
-PROFILE_CHOICES: dict[str, tuple[str, ...]] = {
-    "draft": ("draft",),
-    "legacy": ("legacy",),
-    "both": ("draft", "legacy"),
-}
+__all__ = ["PROFILE_CHOICES", "add_parser", "run"]
 
 
 def add_parser(subparsers: Any) -> None:
@@ -49,8 +45,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--chain-funder-key", metavar="HEX", help="live chain checks: the "
                         "funded key that deploys the test contracts (default: anvil's first "
                         "public dev key)")
-    parser.add_argument("--profile", choices=sorted(PROFILE_CHOICES), default="both",
-                        help="which ERC-8128 profile(s) to test (default both)")
+    add_tested_profiles(parser)
     parser.add_argument("--ops", metavar="OP,OP", help="only these operations (e.g. "
                         "keccak256,verify_request; 'replay' selects replay sequences)")
     parser.add_argument("--strict", action="store_true",

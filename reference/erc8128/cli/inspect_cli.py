@@ -16,6 +16,7 @@ import time
 from typing import Any, TextIO
 
 from erc8128.chain.rpc import RpcAccountState
+from erc8128.cli.options import PROFILE_CHOICES, add_rpc, add_served_chains, add_verifier_profiles
 from erc8128.crypto.personal_sign import recover_address
 from erc8128.errors import Erc8128Error
 from erc8128.http.message import Request, request_from_wire
@@ -164,15 +165,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("file", metavar="FILE", help="raw HTTP request, or - for stdin")
     parser.add_argument("--public-url", help="trusted scheme://authority (default https://Host)")
     parser.add_argument("--now", type=int, help="verifier clock, Unix seconds (default: now)")
-    parser.add_argument("--profile", choices=("draft", "legacy", "both"), default="draft")
-    parser.add_argument(
-        "--chain-id", dest="chains", type=int, action="append", help="served chain (default 1)"
-    )
-    parser.add_argument(
-        "--rpc", action="append", metavar="eip155:ID=URL",
-        help="JSON-RPC node of a served chain, repeatable: verify smart accounts (ERC-1271, "
-        "ERC-6492, EIP-7702) on that chain; without it every account is treated as code-free",
-    )
+    add_verifier_profiles(parser)
+    add_served_chains(parser)
+    add_rpc(parser)
     parser.set_defaults(func=run)
 
 
@@ -185,9 +180,7 @@ def run(args: argparse.Namespace) -> int:
                 data = request_file.read()
         except OSError as error:
             raise RawRequestError("file_unreadable", f"expected {args.file}, got {error}") from None
-    profiles: tuple[ProfileName, ...] = (
-        ("draft", "legacy") if args.profile == "both" else (args.profile,)
-    )
+    profiles: tuple[ProfileName, ...] = PROFILE_CHOICES[args.profile]
     now = int(time.time()) if args.now is None else args.now
     rpc: dict[str, str] = {}
     for value in args.rpc or ():

@@ -11,6 +11,7 @@ import argparse
 import os
 from typing import Any
 
+from erc8128.cli.options import add_signer_chain, add_signer_profile
 from erc8128.client import ClientError, Signer, format_private_key
 
 __all__ = ["add_parser", "run", "write_key_file"]
@@ -45,8 +46,8 @@ def add_parser(subparsers: Any) -> None:
         "overwritten) and is printed only with --show-private-key.",
     )
     parser.add_argument("--out", metavar="FILE", help="write the key to FILE (created, mode 0600)")
-    parser.add_argument("--chain-id", type=int, default=1, help="EIP-155 chain id (default 1)")
-    parser.add_argument("--profile", choices=("draft", "legacy"), default="draft")
+    add_signer_chain(parser)
+    add_signer_profile(parser)
     parser.add_argument(
         "--show-private-key", action="store_true", help="also print the private key (secret!)"
     )

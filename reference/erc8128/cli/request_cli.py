@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Any
 
+from erc8128.cli.options import add_signer_chain, add_signer_profile
 from erc8128.client import DEFAULT_KEY_ENV, Client, ClientError, Signer
 from erc8128.http.message import Request
 from erc8128.protocol.sign import DEFAULT_LABEL, SignedRequest
@@ -58,8 +59,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--key-file", help=f"key file from 'erc8128 keygen' (default: ${DEFAULT_KEY_ENV})"
     )
-    parser.add_argument("--chain-id", type=int, default=1)
-    parser.add_argument("--profile", choices=("draft", "legacy"), default="draft")
+    add_signer_chain(parser)
+    add_signer_profile(parser)
     parser.add_argument("--label", default=DEFAULT_LABEL, help="signature label (default eth)")
     parser.add_argument(
         "--component",

@@ -15,6 +15,7 @@ from types import FrameType
 from typing import Any
 
 from erc8128.chain.rpc import RpcAccountState
+from erc8128.cli.options import PROFILE_CHOICES, add_rpc, add_served_chains, add_verifier_profiles
 from erc8128.crypto import accelerate
 from erc8128.errors import Erc8128Error
 from erc8128.server.lifecycle import (
@@ -35,8 +36,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--public-url", default=None,
                         help="trusted origin of every signed request, e.g. https://api.example "
                         "(default http://HOST:PORT); @scheme and @authority come from it")
-    parser.add_argument("--profile", choices=("draft", "legacy", "both"), default="draft",
-                        help="ERC-8128 profile(s) accepted (draft)")
+    add_verifier_profiles(parser)
     parser.add_argument("--nonces", default="memory",
                         help="replay store and early-invalidation state (shared by every "
                         "instance on the same backend): memory, sqlite:PATH or "
@@ -56,12 +56,8 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-validity", type=int, default=300,
                         help="maximum expires - created in seconds (300)")
     parser.add_argument("--skew", type=int, default=30, help="allowed clock skew in seconds (30)")
-    parser.add_argument("--chain", type=int, action="append", dest="chains", default=None,
-                        help="served chain id, repeatable (default 1)")
-    parser.add_argument("--rpc", action="append", default=None, metavar="eip155:ID=URL",
-                        help="JSON-RPC node of a served chain for smart-account verification "
-                        "(ERC-1271, ERC-6492, EIP-7702), repeatable; served chains default to "
-                        "these")
+    add_served_chains(parser)
+    add_rpc(parser)
     parser.add_argument("--name", default="ERC-8128 demo server",
                         help="name in the discovery document")
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
@@ -79,7 +75,7 @@ def _rpc_pairs(values: list[str] | None) -> tuple[tuple[str, str], ...]:
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
-    profiles: tuple[Any, ...] = ("draft", "legacy") if args.profile == "both" else (args.profile,)
+    profiles: tuple[Any, ...] = PROFILE_CHOICES[args.profile]
     rpc = _rpc_pairs(args.rpc)
     # Served chains: --chain when given, else every chain with an --rpc node, else chain 1.
     rpc_chains = tuple(sorted(RpcAccountState.from_urls(dict(rpc)).chain_ids)) if rpc else ()

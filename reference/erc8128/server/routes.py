@@ -1,0 +1,114 @@
+"""The app's HTTP API (docs/API.md) as one table: each :class:`Route` names its method, path
+pattern, who may call it, and its handler.
+
+The same table is advertised by the ERC-8128 §7 discovery document (every non-public route,
+under its own :class:`~erc8128.protocol.policy.VerifierPolicy`). A path is matched exactly as
+received; each ``{name}`` segment must have its identifier's syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, Literal
+
+from erc8128.http.message import Request
+from erc8128.protocol.discovery import WELL_KNOWN_PATH
+from erc8128.server.calls import Call, Handled
+from erc8128.server.handlers import agents, audit, invites, projects, signatures
+from erc8128.server.inputs import ADDRESS, INVITE_CODE, PROJECT_ID
+
+if TYPE_CHECKING:
+    from erc8128.server.app import App
+
+__all__ = [
+    "INVALIDATE_PATH",
+    "ROUTES",
+    "Auth",
+    "PublicHandler",
+    "Route",
+    "SignedHandler",
+    "match",
+]
+
+INVALIDATE_PATH: Final = "/api/signatures/invalidate"
+
+Auth = Literal["public", "signed", "whoami", "owner", "agent", "invalidate"]
+# A public route answers the request itself; every other route's handler runs only after the
+# signature verified (and, for "owner", after the owner check).
+PublicHandler = Callable[["App", Request], Handled]
+SignedHandler = Callable[["App", Call], Handled]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One API route: method, path pattern (``{name}`` segments), who may call it, and the
+    handler that answers it (a :data:`PublicHandler` when ``auth`` is ``"public"``, else a
+    :data:`SignedHandler`)."""
+
+    method: str
+    pattern: str
+    auth: Auth
+    handler: PublicHandler | SignedHandler
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        return tuple(self.pattern.split("/"))
+
+    @property
+    def discovery_key(self) -> str:
+        """The ERC-8128 §7 route key: the pattern, or its static prefix + ``/*``."""
+        if "{" not in self.pattern:
+            return self.pattern
+        return self.pattern[: self.pattern.index("{")] + "*"
+
+
+def _discovery(app: App, request: Request) -> Handled:
+    """The ERC-8128 §7 discovery document, built once by the app."""
+    return Handled(app.discovery)
+
+
+# The HTTP API (docs/API.md). Order matters only for the discovery document's arrays.
+ROUTES: Final[tuple[Route, ...]] = (
+    Route("GET", WELL_KNOWN_PATH, "public", _discovery),
+    Route("GET", "/api/whoami", "whoami", signatures.whoami),
+    Route("GET", "/api/projects", "public", projects.list_projects),
+    Route("POST", "/api/projects", "signed", projects.create_project),
+    Route("POST", "/api/projects/{project_id}/request-access", "signed",
+          projects.request_access),
+    Route("POST", "/api/projects/{project_id}/invites", "owner", invites.create_invite),
+    Route("POST", "/api/invites/{code}/redeem", "signed", invites.redeem_invite),
+    Route("GET", "/api/projects/{project_id}/agents", "owner", agents.list_agents),
+    Route("POST", "/api/projects/{project_id}/agents/{address}/approve", "owner",
+          agents.approve),
+    Route("POST", "/api/projects/{project_id}/agents/{address}/deny", "owner", agents.deny),
+    Route("POST", "/api/projects/{project_id}/agents/{address}/revoke", "owner",
+          agents.revoke),
+    Route("GET", "/api/projects/{project_id}/audit", "owner", audit.list_audit),
+    Route("GET", "/api/projects/{project_id}/echo", "agent", agents.echo),
+    Route("POST", "/api/projects/{project_id}/echo", "agent", agents.echo),
+    Route("POST", INVALIDATE_PATH, "invalidate", signatures.invalidate),
+)
+
+_PLACEHOLDER_SYNTAX: Final[dict[str, re.Pattern[str]]] = {
+    "project_id": PROJECT_ID,
+    "code": INVITE_CODE,
+    "address": ADDRESS,
+}
+
+
+def match(pattern: tuple[str, ...], segments: tuple[str, ...]) -> dict[str, str] | None:
+    """Bind ``{name}`` segments of a route pattern; the path is compared exactly as received."""
+    if len(pattern) != len(segments):
+        return None
+    bound: dict[str, str] = {}
+    for expected, received in zip(pattern, segments, strict=True):
+        if expected.startswith("{"):
+            name = expected[1:-1]
+            if _PLACEHOLDER_SYNTAX[name].fullmatch(received) is None:
+                return None
+            bound[name] = received
+        elif expected != received:
+            return None
+    return bound
