@@ -1,4 +1,4 @@
-"""Starting and stopping a real service process for tests (redis-server, anvil).
+"""Starting and stopping a real service process for tests (redis-server, anvil, HTTP servers).
 
 Each service class starts its binary on a free loopback port, waits until the service answers
 its own probe, and stops the process by its own handle (never by name or port).
@@ -6,9 +6,12 @@ its own probe, and stops the process by its own handle (never by name or port).
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 
 def wait_until_ready(
@@ -35,3 +38,21 @@ def terminate(process: subprocess.Popen[bytes] | None) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+@contextmanager
+def listening_url(command: list[str], *, cwd: Path | None = None) -> Iterator[str]:
+    """Start a server ``command`` that prints ``listening on http://...`` as its first line;
+    yield that URL and stop the server afterwards (erc8128 serve, the SDK servers)."""
+    server = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        match = re.search(r"listening on (http://\S+)", line)
+        assert match is not None, line + (server.stderr.read() if server.stderr else "")
+        yield match.group(1)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -41,6 +41,7 @@ from erc8128_conformance.expected_failures import (
 )
 from erc8128_conformance.judge import json_equal
 from erc8128_conformance.live import LIVE_ADDRESS, LIVE_PRIVATE_KEY, checks_for
+from service_process import listening_url
 
 ROOT = Path(__file__).resolve().parents[1]
 SLICEKIT_DIR = ROOT / "conformance" / "adapters" / "slicekit"
@@ -558,26 +559,18 @@ def test_live_mode_reports_an_unreachable_server() -> None:
 
 
 def test_live_mode_against_erc8128_serve() -> None:
-    server = subprocess.Popen(
-        # --no-restart-guard: the suite signs at once; the guard (SPEC.md D27) would refuse
-        # the first `skew` seconds of requests, which is not what this test is about.
+    # --no-restart-guard: the suite signs at once; the guard (SPEC.md D27) would refuse
+    # the first `skew` seconds of requests, which is not what this test is about.
+    with listening_url(
         [sys.executable, "-m", "erc8128", "serve", "--port", "0", "--profile", "both",
          "--quiet", "--no-restart-guard"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-    )
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        match = re.search(r"listening on (http://\S+)", line)
-        assert match is not None, line + (server.stderr.read() if server.stderr else "")
-        run = conformance("--target", match.group(1), "--profile", "both")
+        cwd=ROOT,
+    ) as url:
+        run = conformance("--target", url, "--profile", "both")
         assert run.returncode == 0, run.stdout
         row = table_row(run.stdout, "live")
         assert row["failed"] == row["errored"] == 0
         assert row["passed"] + row["not supported"] == LIVE_CASES
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_live_key_is_the_documented_one() -> None:

@@ -20,6 +20,7 @@ import pytest
 
 from erc8128_conformance.live import LIVE_CHECKS, checks_for, route_policy
 from erc8128_conformance.live_requirements import DECISION, DRAFT, LEGACY
+from service_process import listening_url
 
 ROOT = Path(__file__).resolve().parents[1]
 DRAFT_TEXT = ROOT / "vectors" / "third_party" / "erc8128-draft" / "erc-8128-362f1a9.md"
@@ -93,22 +94,14 @@ def test_route_policy_follows_the_discovery_precedence() -> None:
 
 @pytest.fixture
 def serve_url() -> Iterator[str]:
-    server = subprocess.Popen(
-        # --no-restart-guard: the checks sign at once; the guard (SPEC.md D27) would refuse the
-        # first `skew` seconds of requests after the start.
+    # --no-restart-guard: the checks sign at once; the guard (SPEC.md D27) would refuse the
+    # first `skew` seconds of requests after the start.
+    with listening_url(
         [sys.executable, "-m", "erc8128", "serve", "--port", "0", "--profile", "both", "--quiet",
          "--no-restart-guard"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-    )
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        match = re.search(r"listening on (http://\S+)", line)
-        assert match is not None, line + (server.stderr.read() if server.stderr else "")
-        yield match.group(1)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        cwd=ROOT,
+    ) as url:
+        yield url
 
 
 @pytest.mark.slow
@@ -225,19 +218,8 @@ def slicekit_url() -> Iterator[str]:
         pytest.fail("node is not installed: the slicekit server needs Node >= 20")
     if not (SLICEKIT_DIR / "node_modules" / "@slicekit" / "erc8128").is_dir():
         pytest.fail("run `npm ci --prefix conformance/adapters/slicekit` (scripts/test does this)")
-    server = subprocess.Popen(
-        ["node", str(SLICEKIT_DIR / "server.mjs"), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-    )
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        match = re.search(r"listening on (http://\S+)", line)
-        assert match is not None, line + (server.stderr.read() if server.stderr else "")
-        yield match.group(1)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with listening_url(["node", str(SLICEKIT_DIR / "server.mjs"), "--port", "0"], cwd=ROOT) as url:
+        yield url
 
 
 @pytest.mark.slow

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from service_process import listening_url
+
 ROOT = Path(__file__).resolve().parents[1]
 ADAPTER_DIR = ROOT / "conformance" / "adapters" / "uvd_x402"
 EXPECTED = ADAPTER_DIR / "expected-failures.json"
@@ -88,16 +90,11 @@ def test_sdk_fails_exactly_its_listed_and_explained_vectors(tmp_path: Path) -> N
 
 def test_live_server_on_the_sdk_fails_exactly_its_listed_checks(tmp_path: Path) -> None:
     _need_sdk()
-    server = subprocess.Popen([sys.executable, str(ADAPTER_DIR / "server.py"), "--port", "0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        match = re.search(r"listening on (http://\S+)", server.stdout.readline())
-        assert match is not None
+    with listening_url([sys.executable, str(ADAPTER_DIR / "server.py"), "--port", "0"]) as url:
         listed_file = ADAPTER_DIR / "live-expected-failures.json"
         report = tmp_path / "report.json"
         run = subprocess.run(
-            [sys.executable, "-m", "erc8128", "conformance", "--target", match.group(1),
+            [sys.executable, "-m", "erc8128", "conformance", "--target", url,
              "--profile", "legacy", "--post-path", "/api/echo",
              "--expected-failures", str(listed_file), "--report-json", str(report)],
             capture_output=True, text=True, timeout=600, cwd=ROOT, check=False,
@@ -107,6 +104,3 @@ def test_live_server_on_the_sdk_fails_exactly_its_listed_checks(tmp_path: Path) 
         outcomes = json.loads(report.read_text(encoding="utf-8"))["outcomes"]
         assert {o["id"] for o in outcomes if o["outcome"] == "xfail"} == listed
         assert {o["outcome"] for o in outcomes} == {"passed", "xfail"}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
