@@ -76,6 +76,7 @@ __all__ = [
     "Explanation",
     "TraceStep",
     "Verified",
+    "candidate_profile",
     "explain_request",
     "verify_request",
 ]
@@ -445,25 +446,15 @@ def _recognise_candidates(
     in `Signature-Input`. They MUST be evaluated in Dictionary wire order." Decision D2: a legacy
     candidate is a member whose last-wins `keyid` is a String in the `erc8128:` namespace.
     """
-    accepts_draft = "draft" in policy.profiles
-    accepts_legacy = "legacy" in policy.profiles
     candidates: list[_Candidate] = []
     for label, member in signature_inputs:
-        params = member.params
-        tag = get_param(params, "tag")
-        keyid = get_param(params, "keyid")
-        if accepts_draft and isinstance(tag, str) and tag == DRAFT.tag:
-            candidates.append(_Candidate(label, member, DRAFT))
-        elif (
-            accepts_legacy
-            and not (accepts_draft and isinstance(tag, str) and tag == DRAFT.tag)
-            and isinstance(keyid, str)
-            and keyid.startswith(LEGACY.keyid_prefix + ":")
-        ):
-            candidates.append(_Candidate(label, member, LEGACY))
+        profile = candidate_profile(member.params, policy.profiles)
+        if profile is not None:
+            candidates.append(_Candidate(label, member, profile))
         elif "candidate-selection" in _ABLATE.get():
             # Ablation only: a verifier that does not select by tag / keyid namespace.
-            candidates.append(_Candidate(label, member, DRAFT if accepts_draft else LEGACY))
+            fallback = DRAFT if "draft" in policy.profiles else LEGACY
+            candidates.append(_Candidate(label, member, fallback))
     if trace is not None:
         found = [f"{c.label} ({c.profile.name})" for c in candidates]
         trace.begin(
@@ -482,6 +473,29 @@ def _recognise_candidates(
             f"{[label for label, _ in signature_inputs]}",
         )
     return candidates
+
+
+def candidate_profile(
+    params: Parameters, profiles: tuple[ProfileName, ...]
+) -> Profile | None:
+    """Step 4's rule for one Signature-Input member: the profile it is a candidate of among
+    ``profiles``, or None. A draft tag wins over a legacy keyid when both profiles are accepted.
+
+    ERC-8128 §3.5: "Candidates are selected only by the exact last-wins String `tag="erc8128"`
+    in `Signature-Input`." Decision D2: a legacy candidate is a member whose last-wins `keyid` is
+    a String in the `erc8128:` namespace.
+    """
+    tag = get_param(params, "tag")
+    if "draft" in profiles and isinstance(tag, str) and tag == DRAFT.tag:
+        return DRAFT
+    keyid = get_param(params, "keyid")
+    if (
+        "legacy" in profiles
+        and isinstance(keyid, str)
+        and keyid.startswith(LEGACY.keyid_prefix + ":")
+    ):
+        return LEGACY
+    return None
 
 
 @dataclass(frozen=True)

@@ -44,9 +44,8 @@ from erc8128.protocol.accounts import NoCodeAccountState
 from erc8128.protocol.challenge import HttpResponse, problem_response
 from erc8128.protocol.keyid import ProfileName, parse_keyid
 from erc8128.protocol.policy import VerifierPolicy
-from erc8128.protocol.profiles import DRAFT, LEGACY
 from erc8128.protocol.sign import sign_request
-from erc8128.protocol.verify import explain_request
+from erc8128.protocol.verify import candidate_profile, explain_request
 from erc8128.state.invalidation import MemoryInvalidationState
 from erc8128.state.nonces.memory import MemoryReplayStore
 
@@ -450,14 +449,9 @@ def _members(request: Request, profiles: tuple[ProfileName, ...]) -> list[dict[s
         return []
     members: list[dict[str, Any]] = []
     for label, member in inputs:
-        tag = get_param(member.params, "tag")
         keyid = get_param(member.params, "keyid")
-        candidate = None
-        if "draft" in profiles and tag == DRAFT.tag:
-            candidate = "draft"
-        elif "legacy" in profiles and isinstance(keyid, str) and keyid.startswith(
-                LEGACY.keyid_prefix + ":"):
-            candidate = "legacy"
+        profile = candidate_profile(member.params, profiles)  # step 4's own rule
+        candidate = None if profile is None else profile.name
         entry: dict[str, Any] = {
             "label": label,
             "candidate": candidate,
@@ -478,7 +472,7 @@ def _members(request: Request, profiles: tuple[ProfileName, ...]) -> list[dict[s
         ]
         if isinstance(keyid, str):
             try:
-                account = parse_keyid(keyid, "legacy" if candidate == "legacy" else "draft")
+                account = parse_keyid(keyid, candidate or "draft")
                 entry["keyid_address"] = account.address
                 entry["chain_id"] = account.chain_id
             except Erc8128Error as error:
