@@ -68,7 +68,6 @@ from erc8128.protocol.profiles import DRAFT, LEGACY, PROFILES, Profile
 from erc8128.protocol.sign import parse_component
 from erc8128.state.invalidation import InvalidationState, fingerprint_of
 from erc8128.state.nonces.base import BatchReplayStore, ReplayStore, RestartHorizon, replay_key
-from erc8128.state.nonces.memory import MemoryReplayStore
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -1048,12 +1047,10 @@ def _mark_all(
     nonces: ReplayStore, entries: tuple[tuple[str, int], ...], window_start: int
 ) -> tuple[str, ...]:
     """Mark every ``(key, until)`` or none; return the keys found already used."""
-    if isinstance(nonces, MemoryReplayStore):
-        # A restart-safe in-memory store also checks the window itself (the verifier already
-        # refused older windows in step 14).
-        return nonces.consume_all(entries, window_start=window_start)
     if isinstance(nonces, BatchReplayStore):
-        return nonces.consume_all(entries)
+        # A restart-safe in-memory store checks the window again itself (step 14 already
+        # refused older windows); a persistent store has forgotten nothing and ignores it.
+        return nonces.consume_all(entries, window_start=window_start)
     if len(entries) == 1:
         ((key, until),) = entries
         return () if nonces.consume(key, until) else (key,)

@@ -165,12 +165,17 @@ class BatchReplayStore(Protocol):
     to have the same request accepted a second time.
     """
 
-    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
+    def consume_all(
+        self, entries: Sequence[tuple[str, int]], *, window_start: int | None = None
+    ) -> tuple[str, ...]:
         """Atomically mark every ``(key, until)`` of ``entries`` used, or none of them.
 
         Returns ``()`` when every key was unused (all are now marked), else the keys that were
         already marked, in the order given (and nothing was marked). Raises
         :class:`~erc8128.errors.ReplayStoreUnavailable` when the store cannot answer safely.
+        ``window_start`` is the earliest ``created - skew`` among the signatures: a store that
+        forgets on restart (:class:`RestartHorizon`) may refuse an older window; a persistent
+        store ignores it.
         """
         ...
 
