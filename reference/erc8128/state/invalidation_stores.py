@@ -38,7 +38,7 @@ from typing import Protocol
 
 from erc8128.errors import InvalidationStateUnavailable
 from erc8128.state.invalidation import InvalidationState
-from erc8128.state.redis_connection import RedisConnection
+from erc8128.state.redis_connection import RedisBacked, RedisConnection
 from erc8128.state.sqlite_pool import SqlitePool
 from erc8128.state.unix_time import MAX_UNIX_TIME
 
@@ -299,7 +299,7 @@ return 1
 _DIGITS = re.compile(rb"0|[1-9][0-9]{0,17}")
 
 
-class RedisInvalidationState:
+class RedisInvalidationState(RedisBacked):
     """Early-invalidation state in Redis, shared by every verifier that uses the same prefix.
 
     Keys: ``<prefix>nb:<signer_id>`` holds the not-before time (no expiry, or ``EXAT t +
@@ -327,18 +327,6 @@ class RedisInvalidationState:
             what="invalidation state",
         )
         self._raise = self._redis.client.register_script(_RAISE_SCRIPT)
-
-    @property
-    def url(self) -> str:
-        return self._redis.url
-
-    @property
-    def prefix(self) -> str:
-        return self._redis.prefix
-
-    @property
-    def timeout(self) -> float:
-        return self._redis.timeout
 
     def not_before_key(self, signer_id: str) -> bytes:
         """The Redis key of ``signer_id``'s not-before time (for operators and tests)."""

@@ -18,7 +18,7 @@ from erc8128.errors import Erc8128Error
 if TYPE_CHECKING:
     import redis as redis_py
 
-__all__ = ["RedisConnection"]
+__all__ = ["RedisBacked", "RedisConnection"]
 
 
 class RedisConnection:
@@ -88,3 +88,22 @@ class RedisConnection:
             self.client.close()
         except self.errors as error:
             raise self.failure(error) from error
+
+
+class RedisBacked:
+    """A store on one :class:`RedisConnection` (the replay store and the invalidation state):
+    its settings, read from the connection."""
+
+    _redis: RedisConnection
+
+    @property
+    def url(self) -> str:
+        return self._redis.url
+
+    @property
+    def prefix(self) -> str:
+        return self._redis.prefix
+
+    @property
+    def timeout(self) -> float:
+        return self._redis.timeout

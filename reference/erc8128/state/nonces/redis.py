@@ -33,7 +33,7 @@ from erc8128.state.nonces.base import (
     check_until,
     key_bytes,
 )
-from erc8128.state.redis_connection import RedisConnection
+from erc8128.state.redis_connection import RedisBacked, RedisConnection
 
 __all__ = ["DEFAULT_PREFIX", "DEFAULT_URL", "RedisReplayStore"]
 
@@ -61,7 +61,7 @@ return used
 """
 
 
-class RedisReplayStore(ReplayStoreContext):
+class RedisReplayStore(RedisBacked, ReplayStoreContext):
     """:class:`~erc8128.state.nonces.base.ReplayStore` in Redis, shared across processes and hosts.
     """
 
@@ -77,18 +77,6 @@ class RedisReplayStore(ReplayStoreContext):
             what="replay store",
         )
         self._consume_all = self._redis.client.register_script(_CONSUME_ALL_SCRIPT)
-
-    @property
-    def url(self) -> str:
-        return self._redis.url
-
-    @property
-    def prefix(self) -> str:
-        return self._redis.prefix
-
-    @property
-    def timeout(self) -> float:
-        return self._redis.timeout
 
     def consume(self, key: str, until: int) -> bool:
         """Atomically mark ``key`` used until ``until``; ``True`` if it was unused."""
