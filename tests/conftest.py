@@ -11,7 +11,12 @@ Two markers sort the tests into the lanes ``./scripts/test`` runs:
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -49,6 +54,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.services)
         if module in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+
+
+# SPEC.md D61: `erc8128 serve` and the WSGI/ASGI Gate keep a restart watermark in the user's
+# state directory by default. Tests never write there: every process they start inherits a
+# session directory, and each test function gets its own (so one test's accepted signatures are
+# never another's restart floor).
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="erc8128-test-state-")
+atexit.register(shutil.rmtree, os.environ["XDG_STATE_HOME"], ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _own_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
 
 
 @pytest.fixture(scope="session")

@@ -559,11 +559,11 @@ def test_live_mode_reports_an_unreachable_server() -> None:
 
 
 def test_live_mode_against_erc8128_serve() -> None:
-    # --no-restart-guard: the suite signs at once; the guard (SPEC.md D27) would refuse
-    # the first `skew` seconds of requests, which is not what this test is about.
+    # The suite signs at once after the start: the restart watermark (SPEC.md D61) refuses
+    # nothing on a first start.
     with listening_url(
         [sys.executable, "-m", "erc8128", "serve", "--port", "0", "--profile", "both",
-         "--quiet", "--no-restart-guard"],
+         "--quiet"],
         cwd=ROOT,
     ) as url:
         run = conformance("--target", url, "--profile", "both")
@@ -619,7 +619,7 @@ def test_slice_vectors_signature_bases_and_signatures_reproduce() -> None:
 
 def test_slice_direct_vector_is_our_draft_positive_vector() -> None:
     (direct,) = [v for v in _slice_vectors() if v["kind"] == "direct"]
-    store = MemoryReplayStore(clock=lambda: _created(direct) + 1, started_at=0)
+    store = MemoryReplayStore(clock=lambda: _created(direct) + 1)
     verified = verify_request(_slice_request(direct), now=_created(direct) + 1, nonces=store,
                               policy=VerifierPolicy(profiles=("draft",)))
     assert verified.address == direct["expected"]["principal"]
@@ -643,7 +643,7 @@ def test_slice_delegated_vectors_are_no_erc8128_candidates(profiles: Any) -> Non
     # erc-8128-delegation field that neither ERC-8128 text defines: no candidate is recognised.
     for vector in [v for v in _slice_vectors() if v["kind"] == "delegated"]:
         now = _created(vector) + 1
-        store = MemoryReplayStore(clock=float(now).__float__, started_at=0)
+        store = MemoryReplayStore(clock=float(now).__float__)
         with pytest.raises(VerificationError) as rejected:
             verify_request(_slice_request(vector), now=now, nonces=store,
                            policy=VerifierPolicy(profiles=profiles))

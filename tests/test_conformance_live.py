@@ -94,11 +94,10 @@ def test_route_policy_follows_the_discovery_precedence() -> None:
 
 @pytest.fixture
 def serve_url() -> Iterator[str]:
-    # --no-restart-guard: the checks sign at once; the guard (SPEC.md D27) would refuse the
-    # first `skew` seconds of requests after the start.
+    # The checks sign at once after the start: the restart watermark (SPEC.md D61) refuses
+    # nothing on a first start.
     with listening_url(
-        [sys.executable, "-m", "erc8128", "serve", "--port", "0", "--profile", "both", "--quiet",
-         "--no-restart-guard"],
+        [sys.executable, "-m", "erc8128", "serve", "--port", "0", "--profile", "both", "--quiet"],
         cwd=ROOT,
     ) as url:
         yield url

@@ -175,8 +175,8 @@ def test_tls(tmp_path: Path) -> None:
     )
     import http.client  # noqa: PLC0415
 
-    # Not a restart test: no restart guard (D27), so the request just signed is served at once.
-    with serve("--tls-cert", str(cert), "--tls-key", str(key), "--no-restart-guard") as (
+    # A first start: the restart watermark (D61) refuses nothing, the request is served at once.
+    with serve("--tls-cert", str(cert), "--tls-key", str(key)) as (
         url, process, log,
     ):
         assert url.startswith("https://127.0.0.1:")
@@ -204,7 +204,7 @@ def test_tls(tmp_path: Path) -> None:
 def test_command_line_options_reach_the_discovery_document_and_ctrl_c_stops() -> None:
     options = ("--chain", "1", "--chain", "8453", "--max-validity", "120", "--skew", "5",
                "--name", "Options test", "--profile", "both", "--public-url",
-               "https://api.example", "--no-restart-guard")
+               "https://api.example")
     with serve(*options) as (url, process, _):
         document = send(url, "GET", "/.well-known/erc8128").json()
         assert document["chains"] == ["eip155:1", "eip155:8453"]

@@ -473,14 +473,17 @@ def test_every_row_of_the_table_has_a_test() -> None:
     assert rows == names
 
 
-def test_restart_safe_store_refuses_windows_opened_before_it_started() -> None:
-    # Decision D27: "request_validity_too_long" (401, sign again), decided before cryptography.
-    restarted = MemoryReplayStore(clock=lambda: NOW, started_at=NOW, restart_safe=True)
-    error = rejects(positive_request(), "request_validity_too_long", nonces=restarted)
-    assert error.status == 401
-    assert len(restarted) == 0
-    later = resign(created=NOW + 30, expires=NOW + 90)
-    assert verify(later, nonces=restarted, now=NOW + 31).nonce_consumed
+def test_restart_floor_refuses_what_an_earlier_process_may_have_accepted() -> None:
+    # Decision D61: "request_validity_too_long" (401, sign again after Retry-After), decided
+    # before cryptography and before the nonce.
+    store = MemoryReplayStore(clock=lambda: NOW)
+    error = rejects(positive_request(), "request_validity_too_long", nonces=store,
+                    restart_floor=NOW)
+    assert error.status == 401 and error.retry_after == 1
+    assert "the verifier restarted" in error.detail
+    assert len(store) == 0
+    later = resign(created=NOW + 1, expires=NOW + 61)
+    assert verify(later, nonces=store, now=NOW + 1, restart_floor=NOW).nonce_consumed
 
 
 def test_replay_store_full_fails_closed() -> None:

@@ -12,7 +12,7 @@ argument after those.
 
 from __future__ import annotations
 
-from erc8128.reasons import http_status
+from erc8128.reasons import REASON_CONDITIONS, http_status
 
 __all__ = [
     "AccountStateUnavailable",
@@ -91,12 +91,32 @@ class VerificationError(Erc8128Error):
     label: str | None
     # Every candidate's failure, in wire order, when several were evaluated (ERC-8128 §4.2).
     candidate_failures: tuple[VerificationError, ...]
+    # Seconds after which a freshly signed request can pass (the restart watermark, D61).
+    retry_after: int | None
 
-    def __init__(self, reason: str, message: str, *, label: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        message: str,
+        *,
+        label: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(reason, message)
         self.status = http_status(reason)
         self.label = label
         self.candidate_failures = ()
+        self.retry_after = None
+        self._detail = detail
+
+    @property
+    def detail(self) -> str:
+        """The cause as told to the client (the problem body's ``detail``, decision D62): the
+        text the raising site gave, which names its cause and echoes no received value, else the
+        reason's generic condition (ERC-8128 §6 index). The ``message`` (expected/got, with the
+        received values) stays on the server. ERC-8128 §6: "Failure details MUST NOT expose
+        contract revert data, private policy, or sensitive content"."""
+        return self._detail if self._detail is not None else REASON_CONDITIONS[self.reason]
 
 
 class AccountStateUnavailable(Erc8128Error):

@@ -101,8 +101,7 @@ class _ReplaySession:
 
 def _new_session() -> _ReplaySession:
     clock = _SessionClock()
-    # started_at=0: the store is not restart-safe, so it must not read the clock at start.
-    return _ReplaySession(clock, MemoryReplayStore(clock=clock, started_at=0))
+    return _ReplaySession(clock, MemoryReplayStore(clock=clock))
 
 
 @dataclass

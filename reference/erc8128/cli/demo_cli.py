@@ -69,10 +69,9 @@ def run_demo(out: TextIO) -> int:
     """Run the scenario; print the transcript to ``out``; 0 if every outcome was expected."""
     show = _Transcript(out)
     print("ERC-8128 demo: HTTP requests signed with Ethereum keys (RFC 9421 + ERC-191)", file=out)
-    # No restart guard (D27): this server and every key that signs for it are new in this run,
-    # so no signature can predate the server; the guard would only refuse the demo's first
-    # requests for the skew (30 s) after the start.
-    with start_server(ServerConfig(port=0, restart_safe=False)) as server:
+    # No restart watermark (D61): this server and every key that signs for it are new in this
+    # run, so no signature can predate the server; no state file is written for a demo.
+    with start_server(ServerConfig(port=0, state_dir=None)) as server:
         url = server.url
         print(f"server: {url} (erc8128.server, started in this process on a free port)", file=out)
 

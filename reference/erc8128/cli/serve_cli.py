@@ -25,6 +25,7 @@ from erc8128.server.lifecycle import (
     ServerConfig,
     start_server,
 )
+from erc8128.state.restart_watermark import default_state_dir
 
 __all__ = ["add_parser", "config_from_args", "main", "run"]
 
@@ -41,10 +42,14 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="replay store and early-invalidation state (shared by every "
                         "instance on the same backend): memory, sqlite:PATH or "
                         "redis://HOST:PORT/DB")
+    parser.add_argument("--state-dir", default=None, metavar="DIR",
+                        help="directory of the restart watermark, one small file per served "
+                        "origin: nothing accepted before a restart is accepted after it "
+                        "(default $XDG_STATE_HOME/erc8128, else ~/.local/state/erc8128; "
+                        "SPEC.md D61)")
     parser.add_argument("--no-restart-guard", dest="restart_guard", action="store_false",
-                        help="with --nonces memory, accept right after start signatures whose "
-                        "window opened before it (by default they are refused: a restart "
-                        "forgets the nonces used before it; SPEC.md D27)")
+                        help="keep no restart watermark: a request accepted before a restart "
+                        "may be accepted again after it (a warning says so at start)")
     parser.add_argument("--db", default=None,
                         help="SQLite file for projects, agents and the audit log (default: "
                         "memory, lost on restart; a warning says so at start)")
@@ -94,8 +99,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         rpc=rpc,
         name=args.name,
         access_log=None if args.quiet else sys.stderr,
-        # Decision D27: on by default; it only changes the memory stores.
-        restart_safe=args.restart_guard,
+        # Decision D61: on by default, whatever the replay store.
+        state_dir=(args.state_dir or default_state_dir()) if args.restart_guard else None,
     )
 
 
@@ -127,12 +132,14 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, request_stop)
     print(f"erc8128 serve: listening on {server.bound_url} (public URL {server.url})",
           flush=True)
-    policy = server.app.policy
-    if args.nonces == "memory" and args.restart_guard:
-        # Decision D27: say why the first requests after a start are refused.
-        print(f"erc8128 serve: restart guard: signatures whose window opened before the start "
-              f"are refused for {policy.skew_sec} s (a restart forgets used nonces; "
-              f"--nonces sqlite:PATH keeps them, --no-restart-guard turns this off)",
+    if config.state_dir is None:
+        print("erc8128 serve: warning: --no-restart-guard: a request accepted before a restart "
+              "may be accepted again after it, inside its validity window", file=sys.stderr,
+              flush=True)
+    elif server.app.restart_floor is not None:
+        # Decision D61: say why a request signed before the restart is refused.
+        print(f"erc8128 serve: restarted: signatures created at or before "
+              f"{server.app.restart_floor} are refused (they may have been accepted before)",
               file=sys.stderr, flush=True)
     try:
         server.serve_forever()

@@ -1,4 +1,5 @@
-"""Signed calls to one server, repaired once from its ``Accept-Signature`` challenge."""
+"""Signed calls to one server, repaired once from its ``Accept-Signature`` challenge, and signed
+again once after a ``Retry-After`` refusal (a restarted verifier, SPEC.md D61)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from erc8128.client.accept_signature import repair_hint
 from erc8128.client.errors import ClientError
@@ -16,7 +17,32 @@ from erc8128.errors import Erc8128Error
 from erc8128.http.message import ascii_lower
 from erc8128.protocol.sign import DEFAULT_LABEL
 
-__all__ = ["Client"]
+__all__ = ["MAX_RETRY_AFTER_SEC", "Client", "retry_delay"]
+
+# The longest Retry-After the client waits out by itself before its one retry; a longer one is
+# returned to the caller as is.
+MAX_RETRY_AFTER_SEC: Final = 5
+
+
+def retry_delay(response: Response) -> int | None:
+    """Seconds to wait before signing again, when a refusal (401 or 503) carries a
+    ``Retry-After`` of at most :data:`MAX_RETRY_AFTER_SEC` delta-seconds; else None.
+
+    RFC 9110 §10.2.3: "Retry-After = HTTP-date / delay-seconds"; only the delay form is used.
+    A restarted verifier (SPEC.md D61) answers 401 with ``Retry-After``: the time after which a
+    freshly signed request passes. The retry is signed anew (fresh created and nonce), so it
+    can never be a replay.
+    """
+    if response.status not in (401, 503):
+        return None
+    value = response.header("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 6:
+        return None
+    delay = int(value)
+    return delay if delay <= MAX_RETRY_AFTER_SEC else None
 
 
 @dataclass(frozen=True)
@@ -25,6 +51,8 @@ class Client:
 
     A 401 carrying ``Accept-Signature`` is repaired once: ERC-8128 §6 "A retry MUST use the
     advertised label and cover exactly the listed component identifiers in the listed order".
+    A 401 or 503 carrying a short ``Retry-After`` (:func:`retry_delay`) is signed again and sent
+    once more after that many seconds.
     """
 
     base_url: str
@@ -32,6 +60,7 @@ class Client:
     label: str = DEFAULT_LABEL
     timeout: float = DEFAULT_TIMEOUT_SEC
     clock: Callable[[], float] = time.time  # the edge: the only clock the client reads
+    sleep: Callable[[float], None] = time.sleep  # waits out a Retry-After
 
     def url(self, target: str) -> str:
         """``base_url`` joined with an absolute path (``/api/whoami``)."""
@@ -49,24 +78,33 @@ class Client:
         json_body: Any = None,
         components: Sequence[str] | None = None,
     ) -> Response:
-        """Send a signed request; retry once on a 401 with an ``Accept-Signature`` repair hint."""
+        """Send a signed request; sign again and retry once after a short ``Retry-After``, and
+        once on a 401 with an ``Accept-Signature`` repair hint."""
         header_list = list(headers)
         if json_body is not None:
             body = json.dumps(json_body, separators=(",", ":")).encode("utf-8")
             if not any(ascii_lower(name) == "content-type" for name, _ in header_list):
                 header_list.append(("Content-Type", "application/json"))
         url = self.url(target)
-        response = signed_fetch(
-            url,
-            signer=self.signer,
-            method=method,
-            headers=header_list,
-            body=body,
-            label=self.label,
-            components=components,
-            now=int(self.clock()),
-            timeout=self.timeout,
-        )
+
+        def send() -> Response:
+            return signed_fetch(
+                url,
+                signer=self.signer,
+                method=method,
+                headers=header_list,
+                body=body,
+                label=self.label,
+                components=components,
+                now=int(self.clock()),
+                timeout=self.timeout,
+            )
+
+        response = send()
+        delay = retry_delay(response)
+        if delay is not None:
+            self.sleep(delay)
+            response = send()
         wanted = repair_hint(response.status, response.header("accept-signature"))
         if wanted is None:
             return response

@@ -46,6 +46,7 @@ __all__ = [
     "failure_response",
     "forbidden_response",
     "problem_response",
+    "public_detail",
     "www_authenticate",
 ]
 
@@ -54,6 +55,8 @@ AUTH_SCHEME: Final = "ERC8128"
 # RFC 9457 §3: "application/problem+json"
 PROBLEM_CONTENT_TYPE: Final = "application/problem+json"
 DEFAULT_RETRY_AFTER_SEC: Final = 1
+# A problem detail names the cause and the request's own values; a received value is cut short.
+MAX_DETAIL_CHARS: Final = 300
 
 
 class ChallengeError(Erc8128Error):
@@ -226,9 +229,11 @@ def failure_response(
     ``route_components`` is the exact component set to advertise on ``insufficient_coverage``;
     when None it is computed by :func:`exact_components` from the route ``policy`` and, when
     given, the received ``request`` (its query, content and Content-Type). ``served_chains``
-    defaults to the policy's. The problem body carries the reason and its generic condition,
-    never the received values (ERC-8128 §6: "Failure details MUST NOT expose contract revert
-    data, private policy, or sensitive content").
+    defaults to the policy's. The problem body's ``detail`` names the actual cause (decision
+    D62: :attr:`VerificationError.detail`, at most :data:`MAX_DETAIL_CHARS`), never a backend's
+    internals (ERC-8128 §6: "Failure details MUST NOT expose contract revert data, private
+    policy, or sensitive content"). A refusal by the restart watermark (D61) carries
+    ``Retry-After``: the seconds after which a freshly signed request passes.
     """
     reason = error.reason
     if reason not in REASON_CONDITIONS:
@@ -264,7 +269,9 @@ def failure_response(
         )
     # ERC-8128 §6: "`signature_verification_unavailable` uses HTTP 503 and MAY include
     # `Retry-After`."
-    if status == 503:
+    if error.retry_after is not None:
+        headers.append(("Retry-After", str(error.retry_after)))
+    elif status == 503:
         if type(retry_after) is not int or retry_after < 0:
             raise ChallengeError(
                 "retry_after_invalid", f"expected Retry-After seconds >= 0, got {retry_after!r}"
@@ -272,4 +279,13 @@ def failure_response(
         headers.append(("Retry-After", str(retry_after)))
     # ERC-8128 §6: "When a response body is sent, it SHOULD use RFC 9457
     # `application/problem+json` and MUST include the same stable code in a `reason` extension."
-    return problem_response(status, reason, REASON_CONDITIONS[reason], headers=headers)
+    return problem_response(status, reason, public_detail(error), headers=headers)
+
+
+def public_detail(error: VerificationError) -> str:
+    """The problem ``detail`` of a verification failure: its cause (decision D62), one line, at
+    most :data:`MAX_DETAIL_CHARS` characters."""
+    detail = " ".join(error.detail.split())
+    if len(detail) > MAX_DETAIL_CHARS:
+        detail = detail[: MAX_DETAIL_CHARS - 3] + "..."
+    return detail

@@ -6,11 +6,13 @@ Account verification → atomic nonce consumption. ERC-8128 §3.5: "Limit checks
 cryptography, failed candidates MUST NOT consume nonces, and the winning nonce MUST be consumed
 last." Every candidate is checked, and the nonces of all that verify are consumed in one atomic
 step, so a request is accepted at most once whatever its number of signatures (decision D28,
-SPEC.md); state that forgot what it held before a restart refuses older windows before any
-cryptography (D27); a private Principal policy is asked after cryptography (D29).
+SPEC.md); after a restart, a signature created at or before the restart watermark (what an
+earlier process may have accepted) is refused before any cryptography (D61); a private Principal
+policy is asked after cryptography (D29).
 
 The function is pure apart from the state it is handed: the clock is ``now``, replay state is
-``nonces``, early-invalidation state is ``invalidation``, chain state is ``accounts``.
+``nonces``, early-invalidation state is ``invalidation``, chain state is ``accounts``, the
+restart watermark is ``restart_floor``.
 
 :func:`explain_request` runs the same function and also returns its step trace: every numbered
 step it reached, per candidate, with what the step looked at and its verdict. ``erc8128
@@ -67,7 +69,7 @@ from erc8128.protocol.policy import PolicyError, VerifierPolicy
 from erc8128.protocol.profiles import DRAFT, LEGACY, PROFILES, Profile
 from erc8128.protocol.sign import parse_component
 from erc8128.state.invalidation import InvalidationState, fingerprint_of
-from erc8128.state.nonces.base import BatchReplayStore, ReplayStore, RestartHorizon, replay_key
+from erc8128.state.nonces.base import BatchReplayStore, ReplayStore, replay_key
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -226,11 +228,12 @@ class _Authenticated:
 
     verified: Verified
     replay_until: int  # expires + skew: the replay mark must live this long
-    window_start: int  # created - skew: when the signature could first be accepted
 
 
-def _fail(reason: str, message: str, label: str | None = None) -> VerificationError:
-    return VerificationError(reason, message, label=label)
+def _fail(
+    reason: str, message: str, label: str | None = None, detail: str | None = None
+) -> VerificationError:
+    return VerificationError(reason, message, label=label, detail=detail)
 
 
 def verify_request(
@@ -242,6 +245,7 @@ def verify_request(
     accounts: AccountState = _NO_CODE,
     invalidation: InvalidationState | None = None,
     key_cache: SignerKeyCache | None = None,
+    restart_floor: int | None = None,
 ) -> Verified:
     """Verify the ERC-8128 signatures on ``request`` at time ``now``.
 
@@ -251,7 +255,9 @@ def verify_request(
     request with N valid signatures costs N verifications); the winner is the first in wire
     order, and the nonces of all that verified are consumed with its own (D28). ``key_cache``
     (optional) lets a repeat EOA signer be checked against its cached public key; it never
-    changes the outcome (erc8128.crypto.key_cache, SPEC.md D53).
+    changes the outcome (erc8128.crypto.key_cache, SPEC.md D53). ``restart_floor`` (optional,
+    decision D61) is the restart watermark read at start: a signature created at or before it
+    may have been accepted by an earlier process of this verifier and is refused.
     """
     return _verify(
         request,
@@ -261,6 +267,7 @@ def verify_request(
         accounts=accounts,
         invalidation=invalidation,
         key_cache=key_cache,
+        restart_floor=restart_floor,
         trace=None,
     )
 
@@ -290,6 +297,7 @@ def explain_request(
             accounts=accounts,
             invalidation=invalidation,
             key_cache=None,
+            restart_floor=None,
             trace=trace,
         )
     except VerificationError as error:
@@ -306,6 +314,7 @@ def _verify(
     accounts: AccountState,
     invalidation: InvalidationState | None,
     key_cache: SignerKeyCache | None,
+    restart_floor: int | None,
     trace: _Trace | None,
 ) -> Verified:
     if type(now) is not int:
@@ -323,14 +332,6 @@ def _verify(
             trace.fail(failure)
         raise
     signature_members = dict(signatures)
-    # Decision D27: state that forgot what it held before a restart says since when it
-    # remembers; signatures whose window opened earlier are refused in step 14, before crypto.
-    horizons = _Horizons(
-        replay=nonces.remembers_since() if isinstance(nonces, RestartHorizon) else None,
-        invalidation=(
-            invalidation.remembers_since() if isinstance(invalidation, RestartHorizon) else None
-        ),
-    )
 
     # Steps 5-17 for EVERY candidate (decision D28): a request is accepted at most once, so
     # the replay keys of all the signatures that verify are consumed together in step 18.
@@ -349,7 +350,7 @@ def _verify(
                         policy=policy,
                         accounts=accounts,
                         invalidation=invalidation,
-                        horizons=horizons,
+                        restart_floor=restart_floor,
                         key_cache=key_cache,
                         trace=trace,
                     ),
@@ -372,14 +373,6 @@ def _verify(
     raise _select_failure([failures[index] for index in sorted(failures)])
 
 
-@dataclass(frozen=True)
-class _Horizons:
-    """Unix times before which the replay / invalidation state may have forgotten (D27)."""
-
-    replay: int | None
-    invalidation: int | None
-
-
 # Steps 1-3: the signature fields, whole-message checks.
 def _parse_signature_fields(
     request: Request, policy: VerifierPolicy, trace: _Trace | None
@@ -396,9 +389,15 @@ def _parse_signature_fields(
     signature_input = ", ".join(input_lines)
     signature = ", ".join(signature_lines)
     if not signature_input.strip(" \t"):
-        raise _fail("signature_missing", "expected a Signature-Input field, got none")
+        raise _fail(
+            "signature_missing", "expected a Signature-Input field, got none",
+            detail="the Signature-Input field is missing",
+        )
     if not signature.strip(" \t"):
-        raise _fail("signature_missing", "expected a Signature field, got none")
+        raise _fail(
+            "signature_missing", "expected a Signature field, got none",
+            detail="the Signature field is missing",
+        )
     # Step 2 (SPEC.md §4.2): field size limits, before parsing (ERC-8128 §3.5 table).
     limits = policy.limits
     if trace is not None:
@@ -413,12 +412,14 @@ def _parse_signature_fields(
         raise _fail(
             "signature_too_large",
             f"expected Signature-Input <= {limits.signature_input_bytes} bytes, got {input_size}",
+            detail=f"the Signature-Input field exceeds {limits.signature_input_bytes} bytes",
         )
     signature_size = len(signature)
     if signature_size > limits.signature_bytes and "field-size-limit" not in ablate:
         raise _fail(
             "signature_too_large",
             f"expected Signature <= {limits.signature_bytes} bytes, got {signature_size}",
+            detail=f"the Signature field exceeds {limits.signature_bytes} bytes",
         )
     # Step 3 (SPEC.md §4.3): ERC-8128 §3.5 "A Structured Field syntax error in either field
     # yields the whole-message failure `signature_input_invalid`; no candidate is evaluated."
@@ -427,11 +428,17 @@ def _parse_signature_fields(
     try:
         parsed_input = parse_dictionary(signature_input)
     except StructuredFieldError as error:
-        raise _fail("signature_input_invalid", f"Signature-Input: {error.message}") from None
+        raise _fail(
+            "signature_input_invalid", f"Signature-Input: {error.message}",
+            detail="the Signature-Input field is not an RFC 9651 Dictionary",
+        ) from None
     try:
         parsed_signature = parse_dictionary(signature)
     except StructuredFieldError as error:
-        raise _fail("signature_input_invalid", f"Signature: {error.message}") from None
+        raise _fail(
+            "signature_input_invalid", f"Signature: {error.message}",
+            detail="the Signature field is not an RFC 9651 Dictionary",
+        ) from None
     return parsed_input, parsed_signature
 
 
@@ -462,7 +469,8 @@ def _recognise_candidates(
     limit = policy.limits.candidates
     if len(candidates) > limit and "candidate-limit" not in _ABLATE.get():
         raise _fail(
-            "signature_too_large", f"expected <= {limit} candidates, got {len(candidates)}"
+            "signature_too_large", f"expected <= {limit} candidates, got {len(candidates)}",
+            detail=f"more than {limit} candidate signatures",
         )
     if not candidates:
         wanted = " or ".join(PROFILES[name].recognised_by for name in policy.profiles)
@@ -470,6 +478,7 @@ def _recognise_candidates(
             "no_acceptable_signature",
             f"expected a Signature-Input member with {wanted}, got none among "
             f"{[label for label, _ in signature_inputs]}",
+            detail=f"no Signature-Input member is a candidate: none has {wanted}",
         )
     return candidates
 
@@ -508,8 +517,8 @@ class _Check:
     ablate: frozenset[str]  # rules switched off (the generator's ablation proof only)
     trace: _Trace | None
 
-    def fail(self, reason: str, message: str) -> VerificationError:
-        return _fail(reason, f"{self.label}: {message}", self.label)
+    def fail(self, reason: str, message: str, detail: str | None = None) -> VerificationError:
+        return _fail(reason, f"{self.label}: {message}", self.label, detail)
 
 
 def _evaluate_candidate(
@@ -521,7 +530,7 @@ def _evaluate_candidate(
     policy: VerifierPolicy,
     accounts: AccountState,
     invalidation: InvalidationState | None,
-    horizons: _Horizons,
+    restart_floor: int | None,
     key_cache: SignerKeyCache | None,
     trace: _Trace | None,
 ) -> _Authenticated:
@@ -540,10 +549,9 @@ def _evaluate_candidate(
     if not policy.principal_private:
         _principal_policy(check, account)
     replayable = nonce is None
-    window_start = created - policy.skew_sec
     _replay_posture(
-        check, account, replayable=replayable, created=created, window_start=window_start,
-        horizons=horizons, invalidation=invalidation,
+        check, account, replayable=replayable, created=created, now=now,
+        restart_floor=restart_floor, invalidation=invalidation,
     )
     base = _signature_base(check, request, member, identifiers)
     message_hash, fingerprint = _message_hash(check, base, account, replayable, invalidation)
@@ -572,9 +580,7 @@ def _evaluate_candidate(
         code_lookups=verdict.code_lookups,
         nonce_consumed=False,
     )
-    return _Authenticated(
-        verified, replay_until=expires + policy.skew_sec, window_start=window_start
-    )
+    return _Authenticated(verified, replay_until=expires + policy.skew_sec)
 
 
 def _shape_and_limits(
@@ -591,34 +597,51 @@ def _shape_and_limits(
         )
         check.trace.begin(5, check.label, f"the member ({shape}) and its Signature member")
     if not isinstance(member, InnerList):
-        raise fail("signature_input_invalid", "expected an Inner List of components, got an Item")
+        raise fail(
+            "signature_input_invalid", "expected an Inner List of components, got an Item",
+            detail="the Signature-Input member is an Item, not an Inner List of components",
+        )
     if len(member.items) > limits.components and "component-limit" not in ablate:
         raise fail(
             "signature_too_large",
             f"expected <= {limits.components} covered components, got {len(member.items)}",
+            detail=f"more than {limits.components} covered components",
         )
     if len(member.params) > limits.parameters and "parameter-limit" not in ablate:
         raise fail(
             "signature_too_large",
             f"expected <= {limits.parameters} signature parameters, got {len(member.params)}",
+            detail=f"more than {limits.parameters} signature parameters",
         )
     identifiers: list[str] = []
     for item in member.items:
         if not isinstance(item.value, str):
-            raise fail("signature_input_invalid", f"expected sf-string components, got {item!r}")
+            raise fail(
+                "signature_input_invalid", f"expected sf-string components, got {item!r}",
+                detail="a covered component is not an sf-string",
+            )
         identifier = _identifier(item, check.label)
         # RFC 9421 §2.5: "If the component identifier [...] has already been added to the
         # signature base [...] the signer or verifier MUST fail."
         if identifier in identifiers and "duplicate-components" not in ablate:
-            raise fail("signature_input_invalid", f"component {identifier} is covered twice")
+            raise fail(
+                "signature_input_invalid", f"component {identifier} is covered twice",
+                detail="a component is covered twice",
+            )
         identifiers.append(identifier)
     # ERC-8128 §3.5: "A well-formed tagged `Signature-Input` member without a correlated RFC 9421
     # Byte Sequence in `Signature` yields the candidate failure `signature_input_invalid`".
     signature_member = signature_members.get(check.label)
     if signature_member is None:
-        raise fail("signature_input_invalid", "expected a Signature member with the same label")
+        raise fail(
+            "signature_input_invalid", "expected a Signature member with the same label",
+            detail="no Signature member has the candidate's label",
+        )
     if not isinstance(signature_member, Item) or not isinstance(signature_member.value, bytes):
-        raise fail("signature_input_invalid", "expected the Signature member to be a Byte Sequence")
+        raise fail(
+            "signature_input_invalid", "expected the Signature member to be a Byte Sequence",
+            detail="the Signature member is not a Byte Sequence",
+        )
     signature = signature_member.value
     if (
         len(signature) > limits.decoded_signature_bytes
@@ -627,6 +650,7 @@ def _shape_and_limits(
         raise fail(
             "signature_too_large",
             f"expected <= {limits.decoded_signature_bytes} signature bytes, got {len(signature)}",
+            detail=f"the decoded signature exceeds {limits.decoded_signature_bytes} bytes",
         )
     return member, identifiers, signature
 
@@ -638,7 +662,10 @@ def _no_alg(check: _Check, params: Parameters) -> None:
     if check.trace is not None:
         check.trace.begin(6, check.label, f"alg={alg!r}")
     if alg is not None and "no-alg" not in check.ablate:
-        raise check.fail("unsupported_algorithm", f"expected no alg, got alg={alg!r}")
+        raise check.fail(
+            "unsupported_algorithm", f"expected no alg, got alg={alg!r}",
+            detail="the signature carries an alg parameter",
+        )
 
 
 def _keyid_and_chain(check: _Check, params: Parameters) -> Account:
@@ -651,15 +678,24 @@ def _keyid_and_chain(check: _Check, params: Parameters) -> Account:
             f"{sorted(policy.served_chains)}",
         )
     if keyid_value is None:
-        raise fail("invalid_keyid", "expected a keyid parameter, got none")
+        raise fail(
+            "invalid_keyid", "expected a keyid parameter, got none",
+            detail="the keyid parameter is missing",
+        )
     if not isinstance(keyid_value, str):
-        raise fail("invalid_keyid", f"expected a String keyid, got {keyid_value!r}")
+        raise fail(
+            "invalid_keyid", f"expected a String keyid, got {keyid_value!r}",
+            detail="the keyid parameter is not a String",
+        )
     try:
         account = parse_keyid(keyid_value, check.profile.name)
     except InvalidKeyId as error:
         lenient = _lenient_keyid(keyid_value) if "keyid-syntax" in check.ablate else None
         if lenient is None:
-            raise fail("invalid_keyid", error.message) from None
+            raise fail(
+                "invalid_keyid", error.message,
+                detail=f"the keyid does not have the {check.profile.name} profile's syntax",
+            ) from None
         account = lenient
     if check.trace is not None:
         check.trace.computed(account.signer_id)
@@ -669,6 +705,7 @@ def _keyid_and_chain(check: _Check, params: Parameters) -> Account:
         raise fail(
             "unsupported_chain",
             f"expected a chain in {sorted(policy.served_chains)}, got {account.chain_id}",
+            detail="the keyid's chain is not served by this verifier",
         )
     return account
 
@@ -690,33 +727,49 @@ def _time_window(check: _Check, params: Parameters, now: int) -> tuple[int, int]
         )
     if type(created) is not int:  # `type(...) is int` excludes Booleans
         if "time-integers" not in ablate:
-            raise fail("invalid_time", f"expected an Integer created, got {created!r}")
+            raise fail(
+                "invalid_time", f"expected an Integer created, got {created!r}",
+                detail="created is not an Integer",
+            )
         created = now  # ablation only: a verifier that ignores a created it cannot read
     if type(expires) is not int:
         if "time-integers" not in ablate:
-            raise fail("invalid_time", f"expected an Integer expires, got {expires!r}")
+            raise fail(
+                "invalid_time", f"expected an Integer expires, got {expires!r}",
+                detail="expires is not an Integer",
+            )
         expires = created + 1  # ablation only
     # Decision D11: a Unix timestamp before 1970 is structurally invalid.
     if created < 0 and "created-nonnegative" not in ablate:
-        raise fail("invalid_time", f"expected created >= 0, got {created}")
+        raise fail(
+            "invalid_time", f"expected created >= 0, got {created}",
+            detail="created is before 1970",
+        )
     if expires <= created and "expires-after-created" not in ablate:
-        raise fail("invalid_time", f"expected expires > created={created}, got {expires}")
+        raise fail(
+            "invalid_time", f"expected expires > created={created}, got {expires}",
+            detail="expires is not after created",
+        )
     # "a window exceeding it yields `request_validity_too_long`."
     if expires - created > policy.max_validity_sec and "validity-max" not in ablate:
         raise fail(
             "request_validity_too_long",
             f"expected expires - created <= {policy.max_validity_sec}, got {expires - created}",
+            detail=f"the validity window exceeds the route maximum of {policy.max_validity_sec} s",
         )
     # "With allowed skew `s`, the request is time-valid exactly when:
     #  created - s <= now <= expires + s"
     skew = policy.skew_sec
     if now < created - skew and "not-yet-valid" not in ablate:
         raise fail(
-            "request_not_yet_valid", f"expected now >= created - skew = {created - skew}, got {now}"
+            "request_not_yet_valid",
+            f"expected now >= created - skew = {created - skew}, got {now}",
+            detail=f"created is later than now plus the allowed skew of {skew} s",
         )
     if now > expires + skew and "not-expired" not in ablate:
         raise fail(
-            "request_expired", f"expected now <= expires + skew = {expires + skew}, got {now}"
+            "request_expired", f"expected now <= expires + skew = {expires + skew}, got {now}",
+            detail=f"expires plus the allowed skew of {skew} s has passed",
         )
     return created, expires
 
@@ -733,12 +786,18 @@ def _nonce_syntax(check: _Check, params: Parameters) -> str | None:
         return None
     if not isinstance(nonce, str):
         if "nonce-syntax" not in ablate:
-            raise fail("invalid_nonce", f"expected a String nonce, got {nonce!r}")
+            raise fail(
+                "invalid_nonce", f"expected a String nonce, got {nonce!r}",
+                detail="the nonce is not a String",
+            )
         nonce = _ablated_nonce(nonce)
     if not nonce.isascii() and "nonce-syntax" not in ablate:
-        raise fail("invalid_nonce", "expected an ASCII nonce")
+        raise fail("invalid_nonce", "expected an ASCII nonce", detail="the nonce is not ASCII")
     if len(nonce) > limit and "nonce-syntax" not in ablate:
-        raise fail("invalid_nonce", f"expected a nonce <= {limit} bytes, got {len(nonce)}")
+        raise fail(
+            "invalid_nonce", f"expected a nonce <= {limit} bytes, got {len(nonce)}",
+            detail=f"the nonce exceeds {limit} bytes",
+        )
     return nonce
 
 
@@ -758,7 +817,8 @@ def _content_present(check: _Check, request: Request) -> tuple[str, ...]:
         and "content-digest-present" not in check.ablate
     ):
         raise check.fail(
-            "content_digest_required", "expected a Content-Digest field for the content"
+            "content_digest_required", "expected a Content-Digest field for the content",
+            detail="a Content-Digest field is required and absent",
         )
     return digest_lines
 
@@ -781,7 +841,10 @@ def _coverage(
     )
     for name in always:
         if name not in parameterless and "coverage-always" not in ablate:
-            raise fail("insufficient_coverage", f"expected {name!r} among covered {identifiers}")
+            raise fail(
+                "insufficient_coverage", f"expected {name!r} among covered {identifiers}",
+                detail=f"the always-required component {name} is not covered",
+            )
     bound = profile.request_bound_components(
         has_query=query(request.target_uri) is not None, has_content=bool(request.body)
     )
@@ -794,11 +857,17 @@ def _coverage(
         and (not policy.class_bound or policy.invalidation_endpoint)
         and "coverage-request-bound" not in ablate
     ):
-        raise fail("insufficient_coverage", f"expected Request-Bound coverage, missing {missing}")
+        raise fail(
+            "insufficient_coverage", f"expected Request-Bound coverage, missing {missing}",
+            detail=f"the signature is not Request-Bound: {', '.join(missing)} not covered",
+        )
     for required in policy.required_components:
         wanted = _required_identifier(required)
         if wanted not in identifiers and "coverage-route" not in ablate:
-            raise fail("insufficient_coverage", f"route requires {wanted}, covered {identifiers}")
+            raise fail(
+                "insufficient_coverage", f"route requires {wanted}, covered {identifiers}",
+                detail=f"the route requires {wanted} to be covered",
+            )
     return not missing
 
 
@@ -816,7 +885,10 @@ def _content_digest_matches(
         try:
             verify_content_digest(request.body or b"", ", ".join(digest_lines))
         except ContentDigestError as error:
-            raise check.fail("bad_content_digest", error.message) from None
+            raise check.fail(
+                "bad_content_digest", error.message,
+                detail=f"the Content-Digest does not verify ({error.reason})",
+            ) from None
 
 
 def _principal_policy(check: _Check, account: Account) -> None:
@@ -835,7 +907,10 @@ def _principal_policy(check: _Check, account: Account) -> None:
         and not policy.principal_allowed(account)
         and "principal-policy" not in check.ablate
     ):
-        raise check.fail("principal_not_allowed", f"principal policy rejects {account.signer_id}")
+        raise check.fail(
+            "principal_not_allowed", f"principal policy rejects {account.signer_id}",
+            detail="the application's Principal policy does not accept this signer",
+        )
 
 
 def _replay_posture(
@@ -844,8 +919,8 @@ def _replay_posture(
     *,
     replayable: bool,
     created: int,
-    window_start: int,
-    horizons: _Horizons,
+    now: int,
+    restart_floor: int | None,
     invalidation: InvalidationState | None,
 ) -> None:
     """Step 14 (SPEC.md §4.14): replay posture (ERC-8128 §3.1.2, §5.2)."""
@@ -853,23 +928,26 @@ def _replay_posture(
     if check.trace is not None:
         posture = "Replayable (no nonce)" if replayable else "Non-Replayable"
         check.trace.begin(14, check.label, f"{posture}; route replay={policy.replay!r}")
-    # Decision D27: ERC-8128 §3.1.2 "Verifiers MUST reject a Non-Replayable signature if its
+    # Decision D61: ERC-8128 §3.1.2 "Verifiers MUST reject a Non-Replayable signature if its
     # validity window exceeds the period for which replay state can be retained; this yields
-    # `request_validity_too_long`." State that started at `horizon` retains nothing older.
-    if not replayable and horizons.replay is not None and window_start < horizons.replay:
-        raise fail(
-            "request_validity_too_long",
-            f"replay state is retained from {horizons.replay} (the verifier restarted): "
-            f"expected created - skew >= {horizons.replay}, got {window_start}; sign again",
-        )
+    # `request_validity_too_long`." After a restart, replay state is retained only for
+    # signatures created after the restart watermark; a fresh signature passes at floor + 1.
+    if not replayable and restart_floor is not None and created <= restart_floor:
+        raise _restart_refusal(check, "request_validity_too_long", created, now, restart_floor)
     if not replayable:
         return
     if policy.invalidation_endpoint and "nonce-required" not in ablate:
-        raise fail("nonce_required", "an early-invalidation request must be Non-Replayable")
+        raise fail(
+            "nonce_required", "an early-invalidation request must be Non-Replayable",
+            detail="an early-invalidation request must carry a nonce (Non-Replayable)",
+        )
     # "When a route requires Non-Replayable authentication, absence of `nonce` yields
     # `nonce_required`."
     if policy.replay == "non-replayable" and "nonce-required" not in ablate:
-        raise fail("nonce_required", "expected a nonce: this route is Non-Replayable only")
+        raise fail(
+            "nonce_required", "expected a nonce: this route is Non-Replayable only",
+            detail="this route accepts only Non-Replayable signatures: a nonce is required",
+        )
     # "When a verifier supports Replayable signatures but the route or Principal policy
     # rejects one, it yields `replayable_not_allowed`."
     if (
@@ -877,28 +955,46 @@ def _replay_posture(
         and not policy.replayable_allowed(account)
         and "replayable-policy" not in ablate
     ):
-        raise fail("replayable_not_allowed", f"replayable policy rejects {account.signer_id}")
-    # Decision D27: a signer may have invalidated this signature before the state started
-    # (ERC-8128 §5.2); yields `replayable_not_allowed` as an invalidation would (D17).
-    if horizons.invalidation is not None and window_start < horizons.invalidation:
         raise fail(
-            "replayable_not_allowed",
-            f"invalidation state is retained from {horizons.invalidation} (the verifier "
-            f"restarted): expected created - skew >= {horizons.invalidation}, got "
-            f"{window_start}",
+            "replayable_not_allowed", f"replayable policy rejects {account.signer_id}",
+            detail="this route does not accept Replayable signatures from this signer",
         )
+    # Decision D61: a signer may have invalidated this signature before the restart (ERC-8128
+    # §5.2) in state that forgot it; yields `replayable_not_allowed` as an invalidation would.
+    if restart_floor is not None and created <= restart_floor:
+        raise _restart_refusal(check, "replayable_not_allowed", created, now, restart_floor)
     # Checked on entry (replay="either" needs a state); absent only under ablation.
     assert invalidation is not None or "nonce-required" in ablate
     try:
         not_before = None if invalidation is None else invalidation.not_before(account.signer_id)
     except InvalidationStateUnavailable as error:
         # A not-before that cannot be read may exist: fail closed with 503, like D12.
-        raise fail("signature_verification_unavailable", error.message) from None
+        raise fail(
+            "signature_verification_unavailable", error.message,
+            detail="the early-invalidation state did not answer (not-before); retry later",
+        ) from None
     if not_before is not None and created < not_before and "not-before" not in ablate:
         raise fail(
             "replayable_not_allowed",
             f"expected created >= the signer's not-before {not_before}, got {created}",
+            detail="the signer invalidated its signatures created before its not-before time",
         )
+
+
+def _restart_refusal(
+    check: _Check, reason: str, created: int, now: int, restart_floor: int
+) -> VerificationError:
+    """Decision D61: the refusal of a signature at or below the restart watermark; it carries
+    the seconds after which a freshly signed request passes (``Retry-After``)."""
+    error = check.fail(
+        reason,
+        f"the verifier restarted: a signature created at or before {restart_floor} may have "
+        f"been accepted before the restart, got created={created}; sign again",
+        detail=f"the verifier restarted: signatures created at or before {restart_floor} are "
+        "refused (one may have been accepted before the restart); sign again after Retry-After",
+    )
+    error.retry_after = max(0, restart_floor + 1 - now)
+    return error
 
 
 def _signature_base(
@@ -912,7 +1008,10 @@ def _signature_base(
         base = signature_base(request, member, checked_identifiers=identifiers)
     except MessageComponentError as error:
         if "duplicate-components" not in check.ablate or error.reason != "component_duplicate":
-            raise check.fail("signature_input_invalid", error.message) from None
+            raise check.fail(
+                "signature_input_invalid", error.message,
+                detail=f"the signature base cannot be built from the request ({error.reason})",
+            ) from None
         base = _ablated_base_with_repeats(request, member)
     if check.trace is not None:
         check.trace.computed(base)
@@ -939,10 +1038,14 @@ def _message_hash(
             invalidated = invalidation.is_invalidated(account.signer_id, fingerprint)
         except InvalidationStateUnavailable as error:
             # A denial that cannot be read may exist: fail closed with 503, like D12.
-            raise check.fail("signature_verification_unavailable", error.message) from None
+            raise check.fail(
+                "signature_verification_unavailable", error.message,
+                detail="the early-invalidation state did not answer (denials); retry later",
+            ) from None
         if invalidated and "replayable-invalidated" not in check.ablate:
             raise check.fail(
-                "replayable_not_allowed", f"signature {fingerprint} was invalidated by its signer"
+                "replayable_not_allowed", f"signature {fingerprint} was invalidated by its signer",
+                detail="the signer invalidated this signature (by fingerprint)",
             )
     return message_hash, fingerprint
 
@@ -978,11 +1081,28 @@ def _account_verification(
         )
     except AccountStateUnavailable as error:
         if "verification-available" not in ablate:
-            raise check.fail("signature_verification_unavailable", error.message) from None
+            raise check.fail(
+                "signature_verification_unavailable", error.message,
+                detail="the account state (chain RPC) did not answer; retry later",
+            ) from None
         verdict = AccountVerdict(True, "eoa", 0)  # ablation only: fails open
     if not verdict.valid and "signature-valid" not in ablate:
-        raise check.fail("bad_signature", verdict.detail or "signature does not verify")
+        raise check.fail(
+            "bad_signature", verdict.detail or "signature does not verify",
+            detail=_bad_signature_detail(verdict),
+        )
     return verdict
+
+
+def _bad_signature_detail(verdict: AccountVerdict) -> str:
+    """Step 17's public cause: which check refused the signature (no recovered values)."""
+    if verdict.method == "erc6492":
+        return "the ERC-6492 wrapped signature does not verify for the keyid's account"
+    if verdict.method == "erc1271":
+        return "the account contract's ERC-1271 check rejects the signature"
+    if verdict.detail.startswith("recovered "):
+        return "the signature recovers another address than the keyid's"
+    return "the signature cannot be recovered strictly (ERC-8128 §3.4.3: low s, v 27 or 28)"
 
 
 def _consume_nonces(
@@ -1011,14 +1131,14 @@ def _consume_nonces(
             key = replay_key(verified.account.signer_id, verified.nonce)
             # One key twice (one signer, one nonce, two labels or profiles: D4): keep it longest.
             until_by_key[key] = max(item.replay_until, until_by_key.get(key, item.replay_until))
-        window_start = min(item.window_start for _, item in keyed)
         first_label = keyed[0][1].verified.label
         try:
-            used = _mark_all(nonces, tuple(until_by_key.items()), window_start)
+            used = _mark_all(nonces, tuple(until_by_key.items()))
         except ReplayStoreUnavailable as error:
             # Decision D12: a replay store that cannot answer fails closed with 503.
             failures[keyed[0][0]] = _fail(
-                "signature_verification_unavailable", error.message, first_label
+                "signature_verification_unavailable", error.message, first_label,
+                detail="the replay store did not answer; retry later",
             )
             return None
         if used and "nonce-unused" not in _ABLATE.get():
@@ -1036,6 +1156,11 @@ def _consume_nonces(
                     f"{verified.label}: nonce {verified.nonce!r} of "
                     f"{verified.account.signer_id} {detail}",
                     verified.label,
+                    detail=(
+                        "the nonce was already used"
+                        if key in used
+                        else "another signature on this request was already used (D28)"
+                    ),
                 )
             replayable = [item for _, item in authenticated if item.verified.nonce is None]
             return replayable[0].verified if replayable else None
@@ -1043,14 +1168,10 @@ def _consume_nonces(
     return replace(winner, nonce_consumed=True) if winner.nonce is not None else winner
 
 
-def _mark_all(
-    nonces: ReplayStore, entries: tuple[tuple[str, int], ...], window_start: int
-) -> tuple[str, ...]:
+def _mark_all(nonces: ReplayStore, entries: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
     """Mark every ``(key, until)`` or none; return the keys found already used."""
     if isinstance(nonces, BatchReplayStore):
-        # A restart-safe in-memory store checks the window again itself (step 14 already
-        # refused older windows); a persistent store has forgotten nothing and ignores it.
-        return nonces.consume_all(entries, window_start=window_start)
+        return nonces.consume_all(entries)
     if len(entries) == 1:
         ((key, until),) = entries
         return () if nonces.consume(key, until) else (key,)
@@ -1118,7 +1239,10 @@ def _identifier(item: Item, label: str) -> str:
     try:
         return check_component(item)
     except Erc8128Error as error:
-        raise _fail("signature_input_invalid", f"{label}: {error.message}", label) from None
+        raise _fail(
+            "signature_input_invalid", f"{label}: {error.message}", label,
+            detail=f"a component identifier is invalid ({error.reason})",
+        ) from None
 
 
 def _required_identifier(required: str) -> str:

@@ -77,6 +77,7 @@ from erc8128.server.storage import AUDIT_PRUNE_EVERY, AUDIT_RETAINED, Storage
 from erc8128.state.invalidation import MemoryInvalidationState
 from erc8128.state.invalidation_stores import InvalidationStore
 from erc8128.state.nonces.base import ReplayStore
+from erc8128.state.restart_watermark import RestartWatermark, WatermarkError
 
 __all__ = [
     "AGENT_STATUSES",
@@ -133,10 +134,14 @@ class App:
         db_path: str = ":memory:",
         name: str = "ERC-8128 demo server",
         randbytes: Callable[[int], bytes] = secrets.token_bytes,
+        watermark: RestartWatermark | None = None,
     ) -> None:
         self.public_url = public_url.rstrip("/")
         self.policy = policy
         self.nonces = nonces
+        # D61: what an earlier process may have accepted (None: no restart guard).
+        self.watermark = watermark
+        self.restart_floor = None if watermark is None else watermark.floor
         self.invalidation: InvalidationStore = invalidation if invalidation is not None else (
             MemoryInvalidationState()
         )
@@ -230,6 +235,13 @@ class App:
             response = problem_response(503, error.reason, error.message,
                                         headers=(("Retry-After", "1"),))
             return Handled(response, error.reason)
+        except WatermarkError as error:
+            # D61: a reservation that cannot be made durable is never accepted unrecorded.
+            response = problem_response(
+                503, error.reason, "the restart watermark could not be written; retry later",
+                headers=(("Retry-After", "1"),),
+            )
+            return Handled(response, error.reason)
 
     def _route(self, request: Request, now: int) -> Handled:
         request_path = path(request.target_uri)
@@ -291,6 +303,7 @@ class App:
                 accounts=self.accounts,
                 invalidation=self.invalidation,
                 key_cache=self.key_cache,
+                restart_floor=self.restart_floor,
             )
         except VerificationError as error:
             refused = Handled(
@@ -300,6 +313,9 @@ class App:
             )
             # D35: an unverified request never writes to a project's audit log.
             return self._record_refusal(project_id, request, refused, now=now)
+        if self.watermark is not None:
+            # D61: recorded durably before the request is answered (WatermarkError → 503).
+            self.watermark.admit(verified.created)
         call = Call(request=request, now=now, verified=verified, project=project, bound=bound)
         try:
             return self._authorised(route, call)

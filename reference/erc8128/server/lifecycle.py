@@ -42,6 +42,7 @@ from erc8128.state.nonces.base import ReplayStore
 from erc8128.state.nonces.memory import MemoryReplayStore
 from erc8128.state.nonces.redis import RedisReplayStore
 from erc8128.state.nonces.sqlite import SqliteReplayStore
+from erc8128.state.restart_watermark import RestartWatermark
 
 __all__ = [
     "DEFAULT_HOST",
@@ -92,10 +93,11 @@ class ServerConfig:
     name: str = "ERC-8128 demo server"
     limits: FrontEndLimits = field(default_factory=FrontEndLimits)
     access_log: TextIO | None = None
-    # Decision D27 (SPEC.md): with nonces="memory", refuse signatures whose window opened before
-    # this process started, so nothing accepted before a restart is accepted after it.
-    # ``erc8128 serve`` turns it on; off here for in-process servers whose signers are new.
-    restart_safe: bool = False
+    # Decision D61 (SPEC.md): the directory of the restart watermark (one small file per served
+    # origin), so nothing accepted before a restart is accepted after it, whatever the store and
+    # flags. ``erc8128 serve`` gives the user's state directory; None (no watermark) here, for
+    # in-process servers whose signers are new.
+    state_dir: str | None = None
 
     def accounts(self) -> AccountState:
         """The account-state provider: JSON-RPC when ``rpc`` names nodes, else local no-code.
@@ -136,14 +138,14 @@ def public_origin(public_url: str) -> tuple[str, str]:
     return origin.scheme, origin.authority
 
 
-def make_replay_store(spec: str, *, restart_safe: bool = False) -> ReplayStore:
+def make_replay_store(spec: str) -> ReplayStore:
     """``memory``, ``sqlite:PATH`` or ``redis://host:port/db`` as a replay store.
 
-    ``restart_safe`` applies to ``memory`` only (decision D27); SQLite and Redis keep their
-    marks across a restart of the server (Redis as far as it persists them).
+    SQLite and Redis keep their marks across a restart of the server (Redis as far as it
+    persists them); the restart watermark (D61) covers a memory store.
     """
     if spec == "memory":
-        return MemoryReplayStore(restart_safe=restart_safe)
+        return MemoryReplayStore()
     if spec.startswith("sqlite:"):
         file_path = spec[len("sqlite:") :]
         if not file_path:
@@ -157,7 +159,7 @@ def make_replay_store(spec: str, *, restart_safe: bool = False) -> ReplayStore:
 
 
 def make_invalidation_state(
-    spec: str, *, restart_safe: bool = False, not_before_retention: int | None = None
+    spec: str, *, not_before_retention: int | None = None
 ) -> InvalidationStore:
     """The early-invalidation state (ERC-8128 §5.2) on the same backend as ``--nonces spec``.
 
@@ -166,9 +168,7 @@ def make_invalidation_state(
     beside it: memory, its own tables in the SQLite file, or its own key prefix in Redis.
     """
     if spec == "memory":
-        return MemoryInvalidationState(
-            restart_safe=restart_safe, not_before_retention=not_before_retention
-        )
+        return MemoryInvalidationState(not_before_retention=not_before_retention)
     if spec.startswith("sqlite:"):
         file_path = spec[len("sqlite:") :]
         if not file_path:
@@ -293,7 +293,7 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
     policy = config.policy()
     accounts = config.accounts()
     context = _ssl_context(config)
-    nonces = make_replay_store(config.nonces, restart_safe=config.restart_safe)
+    nonces = make_replay_store(config.nonces)
     invalidation: InvalidationStore | None = None
     bound_scheme = "https" if context is not None else "http"
     app: App | None = None
@@ -325,11 +325,17 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
         # A not-before time can refuse nothing once the longest window (every route derives
         # from config's max validity) and the skew have passed: then it is forgotten.
         invalidation = make_invalidation_state(
-            config.nonces, restart_safe=config.restart_safe,
+            config.nonces,
             not_before_retention=config.max_validity_sec + config.skew_sec,
+        )
+        # D61: read at start (a corrupt or unwritable file stops the start with one line).
+        watermark = (
+            None if config.state_dir is None
+            else RestartWatermark.open(config.state_dir, public_url)
         )
         app = App(
             public_url=public_url,
+            watermark=watermark,
             policy=policy,
             nonces=nonces,
             invalidation=invalidation,

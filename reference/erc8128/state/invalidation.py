@@ -53,15 +53,12 @@ class MemoryInvalidationState:
 
     ``invalidated`` maps fingerprints to ``until`` for denials that apply to every signer.
 
-    Restart safety (decision D27, SPEC.md). A restart forgets every not-before and denial a
-    signer set, which would re-open the signatures they closed. With ``restart_safe=True`` the
-    state reports :meth:`remembers_since` (its start, the clock rounded up) and the verifier
-    refuses, before any cryptography, every Replayable signature whose window opened before it
-    (``created - skew < started_at``) with ``replayable_not_allowed``: a signer could have
-    invalidated it while the state did not yet exist. Residual: a signature dated in the future
-    and invalidated before the restart (a not-before later than the restart, or a denial of a
-    pre-signed fingerprint) is forgotten; only a shared persistent state (SQLite, Redis) keeps
-    those.
+    Restart safety (decision D61, SPEC.md). A restart forgets every not-before and denial a
+    signer set. A restarted verifier refuses every signature created at or before its restart
+    watermark (:mod:`erc8128.state.restart_watermark`), so a signature invalidated before the
+    restart is not accepted after it. Residual: a signature dated after the watermark (signed
+    ahead, never presented) and invalidated before the restart is forgotten; only a shared
+    persistent state (SQLite, Redis) keeps those.
 
     Bounded state. A denial is forgotten once its ``until`` has passed; with
     ``not_before_retention`` (the longest window any route accepts plus the skew: no signature
@@ -70,8 +67,6 @@ class MemoryInvalidationState:
     writers also run themselves at most every ``evict_interval`` seconds.
     """
 
-    started_at: int
-    restart_safe: bool
     not_before_retention: int | None
 
     def __init__(
@@ -79,28 +74,19 @@ class MemoryInvalidationState:
         not_before: dict[str, int] | None = None,
         invalidated: dict[str, int] | None = None,
         *,
-        restart_safe: bool = False,
         clock: Callable[[], float] = time.time,
-        started_at: int | None = None,
         not_before_retention: int | None = None,
         evict_interval: float = 60.0,
     ) -> None:
-        self.restart_safe = restart_safe
         self.not_before_retention = not_before_retention
         self._clock = clock
         self._evict_interval = evict_interval
         self._next_evict = clock() + evict_interval
-        # Rounded up: a window opening in the same second as the start may predate it.
-        self.started_at = math.ceil(clock()) if started_at is None else started_at
         self._lock = threading.Lock()
         self._not_before: dict[str, int] = dict(not_before or {})
         self._invalidated: dict[tuple[str, str], int] = {
             (_ANY_SIGNER, fingerprint): until for fingerprint, until in (invalidated or {}).items()
         }
-
-    def remembers_since(self) -> int | None:
-        """``started_at`` in restart-safe mode (nothing set before it is known), else None."""
-        return self.started_at if self.restart_safe else None
 
     def not_before(self, signer_id: str) -> int | None:
         with self._lock:

@@ -5,7 +5,7 @@ already used yields `nonce_reused`." Every store here implements
 :class:`~erc8128.state.nonces.base.ReplayStore`: ``consume(key, until) -> bool`` with
 ``key = replay_key(signer_id, nonce)`` and ``until = expires + skew``.
 
-- :class:`MemoryReplayStore`: one process, optional restart-safe refusal of older windows.
+- :class:`MemoryReplayStore`: one process (forgets on restart; the restart watermark, D61).
 - :class:`SqliteReplayStore`: processes on one machine, survives restarts (standard library).
 - :class:`RedisReplayStore`: verifiers on many machines (optional ``redis`` extra, imported
   only when a store is made).

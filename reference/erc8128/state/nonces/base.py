@@ -31,7 +31,6 @@ __all__ = [
     "BatchReplayStore",
     "ReplayStore",
     "ReplayStoreContext",
-    "RestartHorizon",
     "check_entries",
     "check_key",
     "check_until",
@@ -165,34 +164,13 @@ class BatchReplayStore(Protocol):
     to have the same request accepted a second time.
     """
 
-    def consume_all(
-        self, entries: Sequence[tuple[str, int]], *, window_start: int | None = None
-    ) -> tuple[str, ...]:
+    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
         """Atomically mark every ``(key, until)`` of ``entries`` used, or none of them.
 
         Returns ``()`` when every key was unused (all are now marked), else the keys that were
         already marked, in the order given (and nothing was marked). Raises
         :class:`~erc8128.errors.ReplayStoreUnavailable` when the store cannot answer safely.
-        ``window_start`` is the earliest ``created - skew`` among the signatures: a store that
-        forgets on restart (:class:`RestartHorizon`) may refuse an older window; a persistent
-        store ignores it.
         """
-        ...
-
-
-@runtime_checkable
-class RestartHorizon(Protocol):
-    """State that forgets on restart and says since when it remembers (decision D27, SPEC.md).
-
-    ERC-8128 §3.1.2: "Verifiers MUST reject a Non-Replayable signature if its validity window
-    exceeds the period for which replay state can be retained; this yields
-    `request_validity_too_long`." A state kept in one process's memory has retained nothing
-    from before the process started.
-    """
-
-    def remembers_since(self) -> int | None:
-        """Unix time from which this state holds everything recorded in it; ``None`` when it
-        has forgotten nothing a verifier must honour (persistent, or restart safety off)."""
         ...
 
 

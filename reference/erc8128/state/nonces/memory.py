@@ -11,26 +11,15 @@ are held, a fresh key is refused with :class:`~erc8128.errors.ReplayStoreUnavail
 503): the store never accepts a key it could not record.
 
 Restart safety. This store lives in one process's memory, so a restart forgets every key
-consumed before it, and a request accepted just before the restart could be replayed just after
-it, inside its still-open acceptance window. With ``restart_safe=True`` the store refuses
-(``ReplayStoreUnavailable``) every signature whose acceptance window could have opened before
-the store started, i.e. ``window_start = created - skew < started_at``; a request that no
-earlier instance could have accepted is by construction not a replay of one. The trade-off:
-the requests still valid at the restart (signed up to ``validity + skew`` seconds before it) are
-refused, and so is every request created in the first ``skew`` seconds after the start (its
-window, widened by the skew, reaches back before it); the signer retries once with a fresh
-signature, and from ``started_at + skew`` on, freshly signed requests are served. The verifier
-must pass ``window_start`` to :meth:`MemoryReplayStore.consume` (or ask
-:meth:`MemoryReplayStore.admits` first). The ``started_at`` default is the clock rounded up, and
-the guarantee assumes the clock does not step backwards across the restart.
-``restart_safe=False`` (the default) suits a single long-lived process or tests; a fleet of
-verifiers needs a shared store (SQLite or Redis).
+consumed before it. A verifier that restarts refuses every signature created at or before its
+restart watermark (:mod:`erc8128.state.restart_watermark`, decision D61), so a request accepted
+before the restart is not accepted after it whatever the store; a fleet of verifiers still needs
+a shared store (SQLite or Redis).
 """
 
 from __future__ import annotations
 
 import heapq
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -54,25 +43,18 @@ class MemoryReplayStore(ReplayStoreContext):
     """Thread-safe in-memory :class:`~erc8128.state.nonces.base.ReplayStore` for one process."""
 
     capacity: int
-    started_at: int
-    restart_safe: bool
 
     def __init__(
         self,
         capacity: int = DEFAULT_CAPACITY,
         clock: Callable[[], float] = time.time,
-        started_at: int | None = None,
-        restart_safe: bool = False,
     ) -> None:
         if isinstance(capacity, bool) or not isinstance(capacity, int):
             raise ReplayStoreUnavailable(f"capacity: expected int, got {type(capacity).__name__}")
         if capacity < 1:
             raise ReplayStoreUnavailable(f"capacity: expected at least 1, got {capacity}")
         self.capacity = capacity
-        self.restart_safe = restart_safe
         self._clock = clock
-        # Rounded up: a window opening in the same second as the start may predate it.
-        self.started_at = math.ceil(clock()) if started_at is None else started_at
         self._lock = threading.Lock()
         self._until_by_key: dict[str, int] = {}
         self._expiry_heap: list[tuple[int, str]] = []
@@ -83,38 +65,10 @@ class MemoryReplayStore(ReplayStoreContext):
         with self._lock:
             return len(self._until_by_key)
 
-    def admits(self, window_start: int) -> bool:
-        """Whether a signature whose acceptance window opens at ``window_start`` may be consumed.
-
-        ``window_start`` is ``created - skew``. Always ``True`` unless ``restart_safe``; then
-        ``True`` only if no earlier instance of this store could have accepted the request.
-        """
-        if isinstance(window_start, bool) or not isinstance(window_start, int):
-            raise ReplayStoreUnavailable(
-                f"window_start: expected int unix time, got {type(window_start).__name__}"
-            )
-        if not self.restart_safe:
-            return True
-        return window_start >= self.started_at
-
-    def remembers_since(self) -> int | None:
-        """``started_at`` in restart-safe mode (nothing before it is known), else ``None``.
-
-        The verifier reads it before any cryptography (decision D27, SPEC.md): a Non-Replayable
-        signature whose window opened before it is refused with ``request_validity_too_long``.
-        """
-        return self.started_at if self.restart_safe else None
-
-    def consume(self, key: str, until: int, *, window_start: int | None = None) -> bool:
-        """Atomically mark ``key`` used until ``until``; ``True`` if it was unused.
-
-        ``window_start`` (``created - skew``) is required when ``restart_safe``: a window that
-        opened before the store started is refused with ``ReplayStoreUnavailable``, because the
-        store cannot know whether the key was consumed before the restart.
-        """
+    def consume(self, key: str, until: int) -> bool:
+        """Atomically mark ``key`` used until ``until``; ``True`` if it was unused."""
         key = check_key(key)
         until = check_until(until)
-        self._check_window(window_start)
         with self._lock:
             if self._closed:
                 raise ReplayStoreUnavailable("memory replay store: expected open, got closed")
@@ -133,14 +87,10 @@ class MemoryReplayStore(ReplayStoreContext):
             heapq.heappush(self._expiry_heap, (until, key))
             return True
 
-    def consume_all(
-        self, entries: Sequence[tuple[str, int]], *, window_start: int | None = None
-    ) -> tuple[str, ...]:
+    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
         """Mark every ``(key, until)`` used, or none: ``()`` if all were unused, else the keys
-        already marked (decision D28, SPEC.md). ``window_start`` is the earliest window start
-        of the signatures, required when ``restart_safe`` as in :meth:`consume`."""
+        already marked (decision D28, SPEC.md)."""
         checked = check_entries(entries)
-        self._check_window(window_start)
         with self._lock:
             if self._closed:
                 raise ReplayStoreUnavailable("memory replay store: expected open, got closed")
@@ -159,17 +109,6 @@ class MemoryReplayStore(ReplayStoreContext):
                 self._until_by_key[key] = until
                 heapq.heappush(self._expiry_heap, (until, key))
             return ()
-
-    def _check_window(self, window_start: int | None) -> None:
-        if self.restart_safe and window_start is None:
-            raise ReplayStoreUnavailable(
-                "restart-safe store: expected window_start (created - skew), got None"
-            )
-        if window_start is not None and not self.admits(window_start):
-            raise ReplayStoreUnavailable(
-                f"restart-safe store started at {self.started_at}: expected a window opening "
-                f"at or after it, got window_start={window_start}"
-            )
 
     def _evict_expired(self, now: float) -> None:
         """Forget keys whose ``until`` is before ``now``; the caller holds the lock.

@@ -96,11 +96,8 @@ class RedisReplayStore(RedisBacked, ReplayStoreContext):
             return False
         raise ReplayStoreUnavailable(f"redis SET NX: expected OK or nil, got {reply!r}")
 
-    def consume_all(
-        self, entries: Sequence[tuple[str, int]], *, window_start: int | None = None
-    ) -> tuple[str, ...]:
-        """Mark every ``(key, until)`` used, or none, in one Lua script (decision D28).
-        ``window_start`` is ignored: this store forgets nothing on restart."""
+    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
+        """Mark every ``(key, until)`` used, or none, in one Lua script (decision D28)."""
         checked = check_entries(entries)
         names = [self.redis_key(key) for key, _ in checked]
         self._redis.check_open()

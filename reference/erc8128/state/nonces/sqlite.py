@@ -120,15 +120,12 @@ class SqliteReplayStore(ReplayStoreContext):
             raise ReplayStoreUnavailable(f"sqlite upsert: expected 0 or 1 change, got {changed}")
         return changed == 1
 
-    def consume_all(
-        self, entries: Sequence[tuple[str, int]], *, window_start: int | None = None
-    ) -> tuple[str, ...]:
+    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
         """Mark every ``(key, until)`` used, or none, in ONE transaction (decision D28).
 
         ``BEGIN IMMEDIATE`` takes the database's write lock first, so no other writer runs
         between the upserts; if any upsert finds a live mark the transaction is rolled back and
         the keys found are returned. ``()``: every key was unused and all are now marked.
-        ``window_start`` is ignored: this store forgets nothing on restart.
         """
         checked = check_entries(entries)
         now = self._clock()
