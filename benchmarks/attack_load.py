@@ -66,9 +66,7 @@ class Phase:
 def _start() -> tuple[subprocess.Popen[str], int]:
     process = subprocess.Popen(
         [sys.executable, "-m", "erc8128", "serve", "--port", "0", "--quiet",
-         "--public-url", PUBLIC_URL, "--max-validity", "300",
-         # The restart guard (SPEC D27) would refuse every signature made right after start.
-         "--no-restart-guard"],
+         "--public-url", PUBLIC_URL, "--max-validity", "300"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     return process, listening_port(process)

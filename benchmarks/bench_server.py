@@ -89,10 +89,7 @@ def _start(backend: str) -> tuple[subprocess.Popen[str], int]:
     environment = dict(os.environ, ERC8128_BACKEND=backend)
     process = subprocess.Popen(
         [sys.executable, "-m", "erc8128", "serve", "--port", "0", "--quiet",
-         "--public-url", PUBLIC_URL, "--max-validity", "300",
-         # The restart guard (SPEC D27) refuses for 30 s every signature whose window opened
-         # before the start, i.e. all of these (created = now): it protects restarts, not this.
-         "--no-restart-guard"],
+         "--public-url", PUBLIC_URL, "--max-validity", "300"],
         stdout=subprocess.PIPE, text=True, env=environment,
     )
     return process, listening_port(process)

@@ -134,7 +134,6 @@ def main(argv: list[str] | None = None) -> int:
             process = subprocess.Popen(
                 [sys.executable, __file__, "--serve-instrumented", stats_path, "--port", "0",
                  "--quiet", "--public-url", bench_server.PUBLIC_URL, "--max-validity", "300",
-                 "--no-restart-guard",
                  *(["--db", args.db] if args.db else [])],
                 stdout=subprocess.PIPE, text=True, env=environment,
             )
