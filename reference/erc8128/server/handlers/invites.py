@@ -45,7 +45,10 @@ def redeem_invite(app: App, call: Call) -> Handled:
             "SELECT uses_left, expires_at FROM invites WHERE code = ?", (code,)
         ).fetchone()
         if row is None:
-            raise AppError("invite_not_found", "no such invite", status=404)
+            raise AppError(
+                "invite_not_found", "the invite was removed while this request was verified",
+                status=404,
+            )
         uses_left, expires_at = row
         if call.now >= expires_at:
             raise AppError("invite_expired", f"the invite expired at {expires_at}", status=410)
