@@ -218,8 +218,9 @@ def wire_text(request: Request) -> str:
         target += "?" + request_query
     lines = [f"{request.method} {target} HTTP/1.1"]
     lines += [f"{name}: {value}" for name, value in request.headers]
-    body = (request.body or b"").decode("utf-8")
-    return "\n".join(lines) + "\n\n" + body
+    if not request.body:
+        return "\n".join(lines) + "\n"  # the blank line that ends the header section
+    return "\n".join(lines) + "\n\n" + request.body.decode("utf-8")
 
 
 def line_source(identifier: str, request: Request, label: str, public_url: str) -> str:
@@ -265,8 +266,11 @@ def candidate_blocks(case: Case, label: str, member_input: InnerList, signature:
     keyid = str(params.get("keyid", ""))
     blocks.append(Heading(4, f"Signature {code(label)}: what it claims", f"{anchor}-claims"))
     rows = [(code(c), "covered component") for c in components]
+    meanings = dict(PARAMETER_MEANINGS)
+    if keyid.startswith("erc8128:"):
+        meanings["keyid"] = "the claimed signer, erc8128:<chain-id>:<address> (February §3.3.1)"
     rows += [(code(f"{k}={serialize_bare_item(v)}"),
-              PARAMETER_MEANINGS.get(k, "an extra parameter (covered by M)"))
+              meanings.get(k, "an extra parameter (covered by M)"))
              for k, v in params.items()]
     blocks.append(Table(("item", "meaning"), tuple(rows)))
     for name in ("created", "expires"):
@@ -560,7 +564,9 @@ def cases(vector_file: Path) -> list[Case]:
              "\"?\").", get, draft_policy, tuple(signer)),
         Case("legacy", "A legacy request (the February text)",
              "The profile the shipped SDKs speak: keyid " + code("erc8128:1:0x…") + ", no "
-             + code("tag") + ". The verifier accepts it only with the legacy profile enabled.",
+             + code("tag") + ", and no @scheme: the February text's Request-Bound set is "
+             "@authority @method @path, plus @query when there is a query (February "
+             "§3.1.1). The verifier accepts it only with the legacy profile enabled.",
              legacy, replace(draft_policy, profiles=("legacy",)), tuple(signer)),
         Case("replayable", "A Replayable signature",
              "No nonce: the same signed request may be sent again until it expires. Only a "
