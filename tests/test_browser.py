@@ -255,8 +255,9 @@ def erc191_fingerprint(message: bytes) -> str:
 
 def test_console_runs_the_whole_onboarding(driver: Any, server: RunningServer,
                                            tmp_path: Path) -> None:
-    """Issue 18 item 5: six owner actions, six wallet prompts (the page used to ask eight
-    times here: creating a project and approving an agent each re-signed a list)."""
+    """Issue 18 item 5: one wallet prompt per owner action (the page used to ask eight times
+    for the first six actions here: creating a project and approving an agent each re-signed a
+    list)."""
     open_page(driver, server.url + "/console")
     SIGNED.clear()
     driver.execute_script(WALLET_SHIM, OWNER)
@@ -360,6 +361,20 @@ def test_console_runs_the_whole_onboarding(driver: Any, server: RunningServer,
                            method="POST", path="/api/signatures/invalidate")
     assert json.loads(result)["invalidated"] == [shown[-1]]
     assert prompts(driver) == 6
+
+    # Revoke from the row (one prompt): the row now offers only approve, and the agent is told
+    # in plain words.
+    revoke = driver.find_element(
+        By.CSS_SELECTOR, f"{row} button[data-action='revoke']")
+    signed_action(driver, server, revoke.click,
+                  lambda: driver.find_elements(By.CSS_SELECTOR, f"{row}[data-status='revoked']"),
+                  method="POST", path=f"{base}/agents/{asking.signer.address}/revoke")
+    assert actions(asking.signer.address) == ["approve"]
+    refused = asking.get(f"{base}/echo")
+    assert refused.status == 401
+    assert refused.json()["detail"] == (f"the owner of {project_id} revoked the access of "
+                                        f"{asking.signer.address}")
+    assert prompts(driver) == 7
     assert driver.find_elements(By.CSS_SELECTOR, ".error:not(:empty)") == []
 
 
