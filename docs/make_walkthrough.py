@@ -10,9 +10,10 @@ byte length, H, the 65-byte signature split into r, s and v, recovery to the pub
 to the address, the keyid comparison and the replay entry written. Several self-contained cases,
 as RFC 9421 Appendix B does: the ERC-8128 draft's own POST vector (read from
 vectors/third_party/erc8128-draft/test-cases.json, whose schema version is checked), a GET without
-content, a legacy request, a Replayable and a Class-Bound one, a two-signature request, and three
-failures (tampered content, replay, wrong chain) with their challenge answers. Step numbers are
-those of SPEC.md §4, taken from :func:`erc8128.protocol.verify.explain_request`'s trace.
+content, a legacy request, a Replayable and a Class-Bound one, a two-signature request, and four
+failures (tampered content, replay, wrong chain, expired) with their challenge answers. Step
+numbers are those of SPEC.md §4, taken from :func:`erc8128.protocol.verify.explain_request`'s
+trace.
 
 The keys are public test keys (0x…01 is the draft's fixture key): never use them for anything.
 """
@@ -77,6 +78,7 @@ NONCES: Final = {
     "multi-1": base64.urlsafe_b64encode(bytes(range(48, 64))).rstrip(b"=").decode(),
     "multi-2": base64.urlsafe_b64encode(bytes(range(64, 80))).rstrip(b"=").decode(),
     "chain": base64.urlsafe_b64encode(bytes(range(80, 96))).rstrip(b"=").decode(),
+    "expired": base64.urlsafe_b64encode(bytes(range(96, 112))).rstrip(b"=").decode(),
 }
 STEP_OF_SECTION: Final = {"digest": 12, "base": 15, "hash": 16, "signature": 17, "nonce": 18}
 
@@ -551,6 +553,10 @@ def cases(vector_file: Path) -> list[Case]:
     wrong_chain = sign_request(
         Request("GET", ORIGIN + "/items/42", (("Host", "api.example"),)), KEY_1,
         created=CREATED, nonce=NONCES["chain"], chain_id=8453, label="eth").request
+    expired = sign_request(
+        Request("GET", ORIGIN + "/items/42", (("Host", "api.example"),)), KEY_1,
+        created=CREATED - 120, expires=CREATED - 60, nonce=NONCES["expired"],
+        label="eth").request
     signer = [("the signer", KEY_1)]
     return [
         Case("draft-post", "The draft's POST (its own positive vector)",
@@ -599,6 +605,11 @@ def cases(vector_file: Path) -> list[Case]:
              "Signed for Base (chain 8453); this verifier serves Ethereum mainnet (chain 1) "
              "only. It stops at the keyid, before any cryptography, and its challenge lists "
              "the chains it serves.", wrong_chain, draft_policy, tuple(signer)),
+        Case("expired", "Failure: an expired signature",
+             "Signed two minutes before the verifier's clock with a 60-second window: now is "
+             "past expires + skew. The time check comes before any cryptography, and the "
+             "client's fix is to sign again with a fresh created.", expired, draft_policy,
+             tuple(signer)),
     ]
 
 

@@ -68,7 +68,7 @@ def test_every_case_asked_for_is_there_with_its_outcome() -> None:
         "3. A legacy request (the February text)", "4. A Replayable signature",
         "5. A Class-Bound signature", "6. Two signatures on one request",
         "7. Failure: the content was changed", "8. Failure: a replay",
-        "9. Failure: a chain the verifier does not serve",
+        "9. Failure: a chain the verifier does not serve", "10. Failure: an expired signature",
     ]
     draft = cases["1. The draft's POST (its own positive vector)"]
     # The draft's own values (vectors/third_party/erc8128-draft/test-cases.json).
@@ -90,6 +90,7 @@ def test_every_case_asked_for_is_there_with_its_outcome() -> None:
         "8. Failure: a replay": (18, 'ERC8128 error="nonce_reused"'),
         "9. Failure: a chain the verifier does not serve":
             (7, 'ERC8128 error="unsupported_chain", chains="eip155:1"'),
+        "10. Failure: an expired signature": (8, 'ERC8128 error="request_expired"'),
     }
     for title, (step, challenge) in failures.items():
         assert f"at step {step}." in cases[title]
