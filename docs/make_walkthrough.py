@@ -206,7 +206,7 @@ PARAMETER_MEANINGS: Final = {
     "expires": "refused after this time plus the skew (draft §3.3.2)",
     "nonce": "the replay key's second half: present means Non-Replayable (draft §3.1.2)",
     "keyid": "the claimed signer: CAIP-10 account (draft §3.3.1)",
-    "tag": '"erc8128" marks a draft-profile candidate (draft §3.5)',
+    "tag": '"erc8128" marks a draft-profile candidate (draft §3.3.4, §3.5)',
     "alg": "forbidden: a candidate with alg is refused (draft §3.3.4)",
     "mode": 'mode="eoa" skips the code lookup when recovery matches (draft §3.3.5)',
 }
