@@ -89,7 +89,8 @@ def main() -> None:
             shoot(browser, 1280, "inspector.png")
             shoot(browser, 390, "inspector-phone.png")
 
-            # The console after an onboarding: a project, an invite, two agents, the audit log.
+            # The console after an onboarding: a project, an invite (with the command that
+            # redeems it), two agents, the audit log (a pending agent's refusal included).
             browser.set_window_size(1280, 900)
             browser.get(base + "/console")
             until(browser, lambda: browser.execute_script("return document.body.dataset.ready"))
@@ -108,6 +109,7 @@ def main() -> None:
             redeem_invite(invited, code, "forecast-agent")
             request_access(asking, project, "radar-agent")
             invited.get(f"/api/projects/{project}/echo")
+            asking.get(f"/api/projects/{project}/echo")  # pending: refused, in the audit log
             browser.find_element(By.ID, "agents-refresh").click()
             until(browser, lambda: len(browser.find_elements(
                 By.CSS_SELECTOR, "#agents-table tbody tr")) == 2)

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,14 +29,16 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from erc8128.client import Client, Signer, redeem_invite, request_access
+from erc8128.client import Client, Signer, request_access
 from erc8128.crypto.addresses import address_of
+from erc8128.crypto.keccak import keccak256
 from erc8128.crypto.personal_sign import sign_message
 from erc8128.http.message import Request, request_from_wire
 from erc8128.protocol.verify import verify_request
 from erc8128.server import ServerConfig, start_server
 from erc8128.server.lifecycle import RunningServer
 from erc8128.server.pages import raw_request_text
+from erc8128.state.invalidation import fingerprint_of
 from erc8128.state.nonces.memory import MemoryReplayStore
 
 CHROMIUM = "/usr/bin/chromium"
@@ -95,12 +101,16 @@ def wait_for(condition: Callable[[], Any], *, timeout: float = 10.0, pump: Any =
         time.sleep(0.05)
 
 
+SIGNED: list[bytes] = []  # every message the test wallet signed, in order
+
+
 def sign_pending(browser: Any) -> None:
     pending = browser.execute_script(
         "return window.__wallet ? window.__wallet.pending.splice(0) : []")
     for ask in pending:
         assert ask["address"] == OWNER
         message = bytes.fromhex(ask["message"][2:])
+        SIGNED.append(message)
         signature = sign_message(OWNER_KEY, message)  # the reference ERC-191 personal_sign
         browser.execute_script("window.__wallet.resolvers[arguments[0]](arguments[1])",
                                ask["id"], "0x" + signature.hex())
@@ -214,70 +224,191 @@ def test_build_tab_round_trip_verifies_in_python(driver: Any, server: RunningSer
 
 
 # ---- the owner console -----------------------------------------------------------------------
-def test_console_runs_the_whole_onboarding(driver: Any, server: RunningServer) -> None:
+def prompts(browser: Any) -> int:
+    """How many times the page has asked the wallet to sign so far."""
+    return int(browser.execute_script("return window.__wallet.next"))
+
+
+def signed_action(browser: Any, server: RunningServer, click: Callable[[], None],
+                  done: Callable[[], Any], *, method: str, path: str) -> Any:
+    """One owner action: before the wallet prompt the page shows what will be signed (origin,
+    method, path); the action costs exactly one prompt, with no automatic second one."""
+    before = prompts(browser)
+    click()
+    wait_for(lambda: browser.execute_script("return window.__wallet.pending.length"))
+    assert browser.find_element(By.ID, "signing").is_displayed()
+    assert text(browser, "signing-origin") == server.url
+    assert text(browser, "signing-method") == method
+    assert text(browser, "signing-path") == path
+    value = wait_for(done, pump=browser)
+    time.sleep(0.3)  # room for an automatic re-sign, if the page still made one
+    assert prompts(browser) == before + 1, (method, path, prompts(browser) - before)
+    assert browser.execute_script("return window.__wallet.pending.length") == 0
+    assert not browser.find_element(By.ID, "signing").is_displayed()
+    return value
+
+
+def erc191_fingerprint(message: bytes) -> str:
+    return fingerprint_of(keccak256(b"\x19Ethereum Signed Message:\n"
+                                    + str(len(message)).encode() + message))
+
+
+def test_console_runs_the_whole_onboarding(driver: Any, server: RunningServer,
+                                           tmp_path: Path) -> None:
+    """Issue 18 item 5: one wallet prompt per owner action (the page used to ask eight times
+    for the first six actions here: creating a project and approving an agent each re-signed a
+    list)."""
     open_page(driver, server.url + "/console")
+    SIGNED.clear()
     driver.execute_script(WALLET_SHIM, OWNER)
     driver.find_element(By.ID, "connect").click()
     wait_for(lambda: OWNER in text(driver, "account"))
+    assert prompts(driver) == 0  # connecting and the public project list sign nothing
 
-    # Create a project: the first request the page signs.
+    # Create a project: one prompt, and the new project's (empty) agent list is not fetched.
     name = driver.find_element(By.ID, "project-name")
     name.clear()
     name.send_keys("Browser bots")
-    driver.find_element(By.ID, "create-project").click()
-    project_id = wait_for(lambda: text(driver, "current-project"), pump=driver)
+    project_id = signed_action(driver, server, driver.find_element(By.ID, "create-project").click,
+                               lambda: text(driver, "current-project"),
+                               method="POST", path="/api/projects")
     listed = Client(server.url, Signer(OWNER_KEY)).get("/api/projects").json()["projects"]
     assert {"id": project_id, "name": "Browser bots", "owner": OWNER,
             "auto_approve": False} in listed
+    assert text(driver, "agents-note").startswith("No agents yet")
 
-    # An invite, redeemed by an agent using the Python client.
-    driver.find_element(By.ID, "create-invite").click()
-    code = wait_for(lambda: text(driver, "invite-code"), pump=driver)
-    invited = Client(server.url, Signer.generate())
-    assert redeem_invite(invited, code, "invited-agent").status == "approved"
+    # An invite, shown with the command that redeems it: run exactly that command.
+    base = f"/api/projects/{project_id}"
+    code = signed_action(driver, server, driver.find_element(By.ID, "create-invite").click,
+                         lambda: text(driver, "invite-code"),
+                         method="POST", path=f"{base}/invites")
+    redeem_url = f"{server.url}/api/invites/{code}/redeem"
+    assert text(driver, "invite-url") == redeem_url
+    command = text(driver, "invite-command")
+    assert command.endswith(redeem_url)
+    environment = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep
+                   + os.environ.get("PATH", "")}
+    redeemed = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=environment,
+                              capture_output=True, text=True, timeout=60, check=False)
+    assert redeemed.returncode == 0, redeemed.stderr
+    invited = Client(server.url, Signer.from_key_file(str(tmp_path / "agent.key")))
+    assert invited.get(f"{base}/echo").status == 200
 
-    # Another agent asks for access; the owner sees it pending and approves it.
+    # Another agent asks for access; the owner refreshes (one prompt) and sees it pending, with
+    # only the actions that fit: approve or deny.
     asking = Client(server.url, Signer.generate())
     assert request_access(asking, project_id, "asking-agent").status == "pending"
-    assert asking.get(f"/api/projects/{project_id}/echo").status == 401
-    driver.find_element(By.ID, "agents-refresh").click()
+    refused = asking.get(f"{base}/echo")
+    assert refused.status == 401
+    assert "has not approved it yet" in refused.json()["detail"]
     row = f"#agents-table tr[data-address='{asking.signer.address}']"
-    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, row), pump=driver)
+    signed_action(driver, server, driver.find_element(By.ID, "agents-refresh").click,
+                  lambda: driver.find_elements(By.CSS_SELECTOR, row),
+                  method="GET", path=f"{base}/agents")
+
+    def actions(address: str) -> list[str]:
+        buttons = driver.find_elements(
+            By.CSS_SELECTOR, f"#agents-table tr[data-address='{address}'] button")
+        return [b.get_attribute("data-action") for b in buttons]
+
+    assert actions(asking.signer.address) == ["approve", "deny"]
+    assert actions(invited.signer.address) == ["revoke"]
     Select(driver.find_element(By.ID, "agents-filter")).select_by_value("pending")
     pending = driver.find_elements(By.CSS_SELECTOR, "#agents-table tbody tr")
     assert [r.get_attribute("data-address") for r in pending] == [asking.signer.address]
-    pending[0].find_element(By.CSS_SELECTOR, "button[data-action='approve']").click()
-    wait_for(lambda: not driver.find_elements(By.CSS_SELECTOR, "#agents-table tbody tr"),
-             pump=driver)  # the pending filter is now empty
-    assert asking.get(f"/api/projects/{project_id}/echo").status == 200
-    assert invited.get(f"/api/projects/{project_id}/echo").status == 200
+    # Approve: one prompt; the row is updated from the approve answer (no re-signed list).
+    approve = pending[0].find_element(By.CSS_SELECTOR, "button[data-action='approve']")
+    signed_action(driver, server, approve.click,
+                  lambda: not driver.find_elements(By.CSS_SELECTOR, "#agents-table tbody tr"),
+                  method="POST", path=f"{base}/agents/{asking.signer.address}/approve")
+    Select(driver.find_element(By.ID, "agents-filter")).select_by_value("")
+    assert actions(asking.signer.address) == ["revoke"]
+    assert asking.get(f"{base}/echo").status == 200
 
-    # The audit log shows both agents' calls, filterable and paged.
-    driver.find_element(By.ID, "audit-refresh").click()
-    wait_for(lambda: "of" in text(driver, "audit-info"), pump=driver)
+    # The audit log (one prompt) shows both agents' calls, the pending agent's refusal included.
+    signed_action(driver, server, driver.find_element(By.ID, "audit-refresh").click,
+                  lambda: "of" in text(driver, "audit-info"),
+                  method="GET", path=f"{base}/audit")
     driver.find_element(By.ID, "audit-agent").send_keys(asking.signer.address)
     rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#audit-table tbody tr")]
-    assert any(f"GET /api/projects/{project_id}/echo 200 accepted" in r for r in rows), rows
-    assert any(f"POST /api/projects/{project_id}/request-access 202" in r for r in rows), rows
+    assert any(f"GET {base}/echo 200 accepted" in r for r in rows), rows
+    assert any(f"POST {base}/request-access 202" in r for r in rows), rows
     driver.find_element(By.ID, "audit-agent").clear()
     driver.find_element(By.ID, "audit-agent").send_keys(" ")  # an input event: filter off
     Select(driver.find_element(By.ID, "audit-outcome")).select_by_value("refused")
     rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#audit-table tbody tr")]
-    # The pending agent's refused call is not in the project's log: only requests the project
-    # accepted are (SPEC.md D35); refusals go to the server-level record.
-    assert rows == [], rows
+    # D35: a verified, known agent's refusal is in the owner's log.
+    assert len(rows) == 1 and asking.signer.address in rows[0], rows
+    assert f"GET {base}/echo 401 refused principal_not_allowed" in rows[0]
     Select(driver.find_element(By.ID, "audit-outcome")).select_by_value("accepted")
     info = text(driver, "audit-info")
     total = int(info.split(" of ")[1].split(" ")[0])
-    assert total >= 10 and info.startswith("entries 1–10")  # 10 a page
-    driver.find_element(By.ID, "audit-next").click()
-    assert text(driver, "audit-info").startswith("entries 11–")
+    assert total >= 7 and info.startswith("entries 1–")
 
-    # Early invalidation, signed like the rest.
+    # Every signed request the page sent shows its H, the ERC-191 hash of what was signed.
+    shown = [item.get_attribute("data-fingerprint")
+             for item in driver.find_elements(By.CSS_SELECTOR, "#log li")]
+    assert shown == [erc191_fingerprint(m) for m in reversed(SIGNED)]
+    assert len(shown) == prompts(driver) == 5
+
+    # Invalidate one signature by its fingerprint, from the page: the log's button fills the
+    # form (no prompt), Invalidate signs once.
+    driver.find_element(By.CSS_SELECTOR, "#log li:last-child button.use-fingerprint").click()
+    assert driver.find_element(By.ID, "invalidate-fingerprint").get_attribute("value") == shown[-1]
+    assert prompts(driver) == 5
+    result = signed_action(driver, server, driver.find_element(By.ID, "invalidate").click,
+                           lambda: text(driver, "invalidate-result"),
+                           method="POST", path="/api/signatures/invalidate")
+    assert json.loads(result)["invalidated"] == [shown[-1]]
+    assert prompts(driver) == 6
+
+    # Revoke from the row (one prompt): the row now offers only approve, and the agent is told
+    # in plain words.
+    revoke = driver.find_element(
+        By.CSS_SELECTOR, f"{row} button[data-action='revoke']")
+    signed_action(driver, server, revoke.click,
+                  lambda: driver.find_elements(By.CSS_SELECTOR, f"{row}[data-status='revoked']"),
+                  method="POST", path=f"{base}/agents/{asking.signer.address}/revoke")
+    assert actions(asking.signer.address) == ["approve"]
+    refused = asking.get(f"{base}/echo")
+    assert refused.status == 401
+    assert refused.json()["detail"] == (f"the owner of {project_id} revoked the access of "
+                                        f"{asking.signer.address}")
+    assert prompts(driver) == 7
+    assert driver.find_elements(By.CSS_SELECTOR, ".error:not(:empty)") == []
+
+
+def test_console_errors_sit_next_to_their_control(driver: Any, server: RunningServer) -> None:
+    """A failure is reported beside the control that caused it, and each action first clears
+    its own result area."""
+    open_page(driver, server.url + "/console")
+    driver.execute_script(WALLET_SHIM, OWNER)
+    driver.find_element(By.ID, "connect").click()
+    wait_for(lambda: OWNER in text(driver, "account"))
+    # A request the server refuses: its reason shows under the Agents controls, nowhere else.
+    missing = "p_0000000000000000"
+    driver.find_element(By.ID, "project-id-input").send_keys(missing)
+    driver.find_element(By.ID, "open-project").click()
+    wait_for(lambda: text(driver, "current-project") == missing)
+    assert prompts(driver) == 0  # opening a project signs nothing
+    assert text(driver, "agents-note").startswith("Press Refresh agents")
+    message = signed_action(driver, server, driver.find_element(By.ID, "agents-refresh").click,
+                            lambda: text(driver, "agents-error"),
+                            method="GET", path=f"/api/projects/{missing}/agents")
+    assert "404 project_not_found" in message
+    errors = driver.find_elements(By.CSS_SELECTOR, ".error:not(:empty)")
+    assert [e.get_attribute("id") for e in errors] == ["agents-error"]
+    # Invalidate: a success shows its result; a later empty form clears it, signs nothing and
+    # says what is missing next to the form.
+    signed_action(driver, server, driver.find_element(By.ID, "invalidate").click,
+                  lambda: text(driver, "invalidate-result"),
+                  method="POST", path="/api/signatures/invalidate")
+    driver.find_element(By.ID, "invalidate-not-before").clear()
+    before = prompts(driver)
     driver.find_element(By.ID, "invalidate").click()
-    result = wait_for(lambda: text(driver, "invalidate-result"), pump=driver)
-    assert json.loads(result)["not_before"] > 0
-    assert driver.find_elements(By.CSS_SELECTOR, "#status.error") == []
+    assert "nothing was signed" in wait_for(lambda: text(driver, "invalidate-error"))
+    assert text(driver, "invalidate-result") == ""
+    assert prompts(driver) == before
 
 
 def test_console_warns_when_the_wallet_is_on_a_chain_the_server_does_not_serve(
@@ -356,12 +487,15 @@ def test_inspector_works_by_keyboard_alone(driver: Any, server: RunningServer) -
     assert not driver.find_element(By.ID, "panel-inspect").is_displayed()
 
 
-@pytest.mark.parametrize("page", ["/", "/console"])
+@pytest.mark.parametrize("page", ["/", "/console", "/walkthrough"])
 def test_pages_fit_a_phone_screen(driver: Any, server: RunningServer, page: str) -> None:
     """At 390 px nothing makes the page scroll sideways (wide tables scroll in their box)."""
     driver.set_window_size(390, 844)
     try:
-        open_page(driver, server.url + page)
+        if page == "/walkthrough":  # a static page: no script, nothing to wait for
+            driver.get(server.url + page)
+        else:
+            open_page(driver, server.url + page)
         if page == "/":
             Select(driver.find_element(By.ID, "example")).select_by_value("tampered-body")
             wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#steps tr.fail"))

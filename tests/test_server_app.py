@@ -365,6 +365,43 @@ def test_audit_records_verified_requests_only(server: RunningServer) -> None:
     ]
 
 
+def test_principal_refusals_say_why_and_known_agents_are_audited(server: RunningServer) -> None:
+    """Issue 18: a verified agent's principal_not_allowed names its status in plain words, and
+    a known agent's refusal is in the owner's audit log as `refused` (D35); a verified stranger
+    is told how to join and stays out of the project's log."""
+    project_id = make_project(server)
+    base = f"/api/projects/{project_id}"
+    echo = f"{base}/echo"
+
+    def refusal(agent: Agent) -> str:
+        reply = call(server, agent, "GET", echo)
+        assert_challenge(reply, 401, "principal_not_allowed")
+        detail: str = reply.json()["detail"]
+        assert "Application Principal policy" not in detail
+        return detail
+
+    stranger = refusal(OTHER)
+    assert stranger == (f"{OTHER.address} is not an agent of {project_id}: ask for access "
+                        f"(POST {base}/request-access) or redeem an invite")
+    assert call(server, AGENT, "POST", f"{base}/request-access", {"name": "bot"}).status == 202
+    assert refusal(AGENT) == (f"{AGENT.address} asked for access to {project_id} and the owner "
+                              "has not approved it yet; call again once the owner approves it")
+    assert call(server, OWNER, "POST", f"{base}/agents/{AGENT.address}/deny").status == 200
+    assert refusal(AGENT) == f"the owner of {project_id} denied access to {AGENT.address}"
+    assert call(server, OWNER, "POST", f"{base}/agents/{AGENT.address}/approve").status == 200
+    assert call(server, AGENT, "GET", echo).status == 200
+    assert call(server, OWNER, "POST", f"{base}/agents/{AGENT.address}/revoke").status == 200
+    assert refusal(AGENT) == f"the owner of {project_id} revoked the access of {AGENT.address}"
+
+    entries = call(server, OWNER, "GET", f"{base}/audit").json()["entries"]
+    refused = [(e["agent"], e["path"], e["status"], e["outcome"], e["reason"])
+               for e in entries if e["outcome"] == "refused"]
+    assert refused == [(AGENT.address, echo, 401, "refused", "principal_not_allowed")] * 3
+    assert OTHER.address not in {e["agent"] for e in entries}
+    # Every refusal is in the server-level record too (D35), the stranger's included.
+    assert [r.reason for r in server.app.refusals()][-4:] == ["principal_not_allowed"] * 4
+
+
 # ---- early invalidation (ERC-8128 §5.2) --------------------------------------------------------
 def test_invalidation_by_not_before_and_fingerprint(server: RunningServer, clock: Clock) -> None:
     now = int(clock.now)

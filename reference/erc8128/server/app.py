@@ -10,7 +10,9 @@ Registered-agent routes (``/api/projects/{id}/echo``) use the verifier's Applica
 hook (ERC-8128 §3.2.2), so an unknown, pending, denied or revoked agent is refused with 401
 ``principal_not_allowed`` before any nonce is consumed; the hook is asked only once the signature
 verified (``principal_private``, decision D29), so a forged signature cannot tell who is a
-member. The early-invalidation route (ERC-8128 §5.2) writes the shared early-invalidation state
+member. A verified signer's refusal says its status in plain words, and a known agent's
+(pending, denied, revoked) is written to the project's audit log as ``refused`` (D35).
+The early-invalidation route (ERC-8128 §5.2) writes the shared early-invalidation state
 (memory, SQLite or Redis: see :mod:`erc8128.state.invalidation_stores`).
 
 State lives in SQLite (standard library): in memory unless a path is given. Each state change
@@ -39,7 +41,7 @@ from erc8128.crypto.key_cache import SignerKeyCache
 from erc8128.errors import VerificationError
 from erc8128.http.message import Request, path
 from erc8128.protocol.accounts import AccountState, NoCodeAccountState
-from erc8128.protocol.challenge import failure_response, problem_response
+from erc8128.protocol.challenge import failure_response, problem_response, www_authenticate
 from erc8128.protocol.discovery import ProtectedRoute, discovery_document, discovery_response
 from erc8128.protocol.keyid import Account
 from erc8128.protocol.policy import VerifierPolicy
@@ -113,6 +115,16 @@ MAX_REFUSALS: Final = 1000
 # (whose place in the order may move after recovery); only these are charged to the client's
 # failed-verification budget. Earlier failures (parse, limits, keyid, time, coverage) are cheap.
 CHARGED_REASONS: Final = frozenset({"bad_signature", "nonce_reused", "principal_not_allowed"})
+# The detail of a verified signer's principal_not_allowed, by its agent status in the project
+# (issue 18: "Application Principal policy rejects the Account" told a pending agent nothing).
+_PRINCIPAL_DETAILS: Final[dict[str | None, str]] = {
+    "pending": "{address} asked for access to {project} and the owner has not approved it yet; "
+               "call again once the owner approves it",
+    "denied": "the owner of {project} denied access to {address}",
+    "revoked": "the owner of {project} revoked the access of {address}",
+}
+_NOT_AN_AGENT: Final = ("{address} is not an agent of {project}: ask for access "
+                        "(POST /api/projects/{project}/request-access) or redeem an invite")
 
 
 class App:
@@ -205,9 +217,15 @@ class App:
             "invalidate": replace(base, invalidation_endpoint=True),
         }
 
-    def _agent_policy(self, project_id: str) -> VerifierPolicy:
+    def _agent_policy(self, project_id: str, refused: list[tuple[str, str | None]]
+                      ) -> VerifierPolicy:
+        """The registered-agent policy of one request; ``refused`` collects each signer the
+        Principal hook turned away, with its agent status (None: not an agent here)."""
         def principal_allowed(account: Account) -> bool:
-            return self.storage.agent_status(project_id, account.address) == "approved"
+            status = self.storage.agent_status(project_id, account.address)
+            if status != "approved":
+                refused.append((account.address, status))
+            return status == "approved"
 
         # Decision D29: asked after the signature verified, so a forged signature gets
         # bad_signature whoever it names (no membership oracle); still before the nonce.
@@ -285,8 +303,9 @@ class App:
             if project is None:
                 return Handled(problem_response(404, "project_not_found", "no such project"),
                                "project_not_found")
+        principal_refused: list[tuple[str, str | None]] = []
         policy = (
-            self._agent_policy(project_id)
+            self._agent_policy(project_id, principal_refused)
             if route.auth == "agent" and project_id is not None
             else self._policies[route.auth]
         )
@@ -306,10 +325,15 @@ class App:
                 restart_floor=self.restart_floor,
             )
         except VerificationError as error:
+            cost = sum(failure.reason in CHARGED_REASONS
+                       for failure in error.candidate_failures or (error,))
+            if (error.reason == "principal_not_allowed" and principal_refused
+                    and project_id is not None):
+                return self._principal_refusal(project_id, request, principal_refused[-1],
+                                               now=now, cost=cost)
             refused = Handled(
                 failure_response(error, policy=policy, request=request), error.reason,
-                cost=sum(failure.reason in CHARGED_REASONS
-                         for failure in error.candidate_failures or (error,)),
+                cost=cost,
             )
             # D35: an unverified request never writes to a project's audit log.
             return self._record_refusal(project_id, request, refused, now=now)
@@ -324,6 +348,37 @@ class App:
             if project_id is not None:
                 return self._audit_alone(project_id, request, handled, now=now)
             return handled
+
+    def _principal_refusal(self, project_id: str, request: Request,
+                           refused: tuple[str, str | None], *, now: int, cost: int) -> Handled:
+        """A verified signer refused by the registered-agent Principal policy (ERC-8128
+        §3.2.2): 401 ``principal_not_allowed`` whose detail says, in plain words, why (its own
+        status in this project). The hook runs only after step 17 verified the signature
+        (D29), so the detail tells the signer about itself only, and a forged signature never
+        gets here. Decision D35: a known agent's refusal (pending, denied, revoked) carries that
+        verified signer into the project's audit log as ``refused``; an address that is not an
+        agent here is recorded only at server level, like every unverified refusal."""
+        address, status = refused
+        detail = _PRINCIPAL_DETAILS.get(status, _NOT_AN_AGENT).format(
+            address=address, project=project_id)
+        # ERC-8128 §6: "Every 401 response MUST include a challenge applicable to the target
+        # resource"; the problem body carries the same stable code in `reason`.
+        response = problem_response(
+            401, "principal_not_allowed", detail,
+            headers=(("WWW-Authenticate", www_authenticate("principal_not_allowed")),),
+        )
+        handled = Handled(response, "principal_not_allowed", address, cost=cost)
+        self._record_refusal(project_id, request, handled, now=now)
+        if status is None:
+            return handled
+        try:
+            with self.storage.transaction() as cursor:
+                self.storage.audit(cursor, project_id, request, now=now, agent=address,
+                                   status=401, reason="principal_not_allowed",
+                                   entry_outcome="refused")
+        except AppStoreUnavailable:
+            pass  # the refusal stands; the server-level record and the access log have it
+        return handled
 
     # ---- routes after verification -----------------------------------------------------------
     def _authorised(self, route: Route, call: Call) -> Handled:

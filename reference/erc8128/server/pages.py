@@ -74,7 +74,9 @@ MAX_TRACKED_CLIENTS: Final = 10_000
 # The ERC-8128 draft's fixture key (vectors/third_party/erc8128-draft): public, never hold assets.
 TEST_PRIVATE_KEY: Final = bytes.fromhex("00" * 31 + "01")
 
-_PAGES: Final = {"/": "inspect.html", "/inspect": "inspect.html", "/console": "console.html"}
+_PAGES: Final = {"/": "inspect.html", "/inspect": "inspect.html", "/console": "console.html",
+                  # docs/walkthrough.md rendered by docs/make_walkthrough.py (issue 22)
+                  "/walkthrough": "walkthrough.html"}
 _ASSETS: Final = {
     "/static/style.css": ("style.css", "text/css; charset=utf-8"),
     "/static/erc8128.js": ("erc8128.js", "text/javascript; charset=utf-8"),

@@ -16,7 +16,8 @@ from erc8128.server.database import AppDatabase
 
 __all__ = ["AUDIT_PRUNE_EVERY", "AUDIT_RETAINED", "SCHEMA", "Storage", "outcome"]
 
-# Decision D35: the project audit log holds verified requests only; a project keeps its latest
+# Decision D35: the project audit log holds verified requests only (refusals of known agents
+# by the Principal policy included, as `refused`); a project keeps its latest
 # AUDIT_RETAINED entries (older ones are pruned every AUDIT_PRUNE_EVERY inserts, so at most
 # AUDIT_RETAINED + AUDIT_PRUNE_EVERY are kept).
 AUDIT_RETAINED: Final = 10_000
@@ -43,7 +44,8 @@ CREATE INDEX IF NOT EXISTS audit_by_project ON audit(project_id, id);
 
 def outcome(status: int) -> str:
     """The audit outcome of an answer after verification: accepted (2xx), forbidden (403) or
-    rejected (other application errors). A signature-layer failure is not audited (D35)."""
+    rejected (other application errors). A signature-layer failure is not audited (D35), except
+    a known agent's Principal refusal, written as ``refused`` by the app."""
     if status < 300:
         return "accepted"
     if status == 403:
@@ -102,14 +104,17 @@ class Storage:
 
     @staticmethod
     def audit(cursor: sqlite3.Cursor, project_id: str, request: Request, *, now: int,
-              agent: str | None, status: int, reason: str | None = None) -> None:
+              agent: str | None, status: int, reason: str | None = None,
+              entry_outcome: str | None = None) -> None:
         """One audit entry: when, which verified agent, what, result (decision D35: only
-        requests whose signature verified are written here)."""
+        requests whose signature verified are written here). ``entry_outcome`` overrides the
+        outcome read from the status: ``refused`` for a verified agent the Principal policy
+        turned away (pending, denied, revoked)."""
         cursor.execute(
             "INSERT INTO audit (project_id, time, agent, method, path, status, outcome, reason) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (project_id, now, agent, request.method, path(request.target_uri), status,
-             outcome(status), reason),
+             entry_outcome or outcome(status), reason),
         )
         entry_id = cursor.lastrowid
         if entry_id is not None and entry_id % AUDIT_PRUNE_EVERY == 0:

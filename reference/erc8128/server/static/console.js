@@ -1,13 +1,25 @@
 // The owner console: every action is an ERC-8128 signed request (see erc8128.js) signed by the
 // owner's EIP-1193 wallet. The page keeps only what the server answered, in memory.
-import { newNonce, personalSignParams, signRequest } from "./erc8128.js";
+//
+// One wallet prompt per action: an action's own answer updates the page (an approved agent's
+// row from the approve answer, a new project's empty agent list), and lists are fetched again
+// only when the owner presses a Refresh button. Before each prompt the page shows what will be
+// signed (origin, method, path), as ERC-8128 "Interactive signing" asks of clients.
+import { fingerprint, newNonce, personalSignParams, signRequest } from "./erc8128.js";
 
 const $ = (id) => document.getElementById(id);
 const state = {
   address: null, chainId: null, publicUrl: location.origin, chains: [], listening: false,
-  projects: new Map(), project: null, agents: [], audit: [], auditPage: 0,
+  projects: new Map(), project: null, agents: null, audit: [], auditPage: 0,
 };
 const AUDIT_PAGE_SIZE = 10;
+// The actions that fit each agent status (the server's four: handlers/agents.py).
+const ACTIONS = {
+  pending: ["approve", "deny"],
+  approved: ["revoke"],
+  denied: ["approve"],
+  revoked: ["approve"],
+};
 
 function say(text, isError = false) {
   $("status").textContent = text;
@@ -35,6 +47,7 @@ async function loadDiscovery() {
 
 // ---- the wallet (EIP-1193) -----------------------------------------------------------------
 async function connect() {
+  say("");
   if (!window.ethereum) {
     say("No browser wallet found (window.ethereum). Install one, or use the CLI.", true);
     return;
@@ -56,50 +69,83 @@ async function connect() {
     window.ethereum.on("chainChanged", () => connect().catch((e) => say(e.message, true)));
     state.listening = true;
   }
-  await loadProjects();
+  await loadProjects(); // the public list: no signature
 }
 
-function walletSign(base) {
-  return window.ethereum.request({ method: "personal_sign",
-                                   params: personalSignParams(base, state.address) });
+// Show what is about to be signed, then ask the wallet (one prompt).
+async function walletSign(method, url, base) {
+  const target = new URL(url);
+  $("signing-origin").textContent = target.origin;
+  $("signing-method").textContent = method;
+  $("signing-path").textContent = target.pathname + target.search;
+  $("signing-page").textContent = location.origin +
+    (location.origin === target.origin ? " (the same origin)" : " (not the signed origin)");
+  $("signing-base").textContent = base;
+  $("signing").hidden = false;
+  try {
+    return await window.ethereum.request({ method: "personal_sign",
+                                           params: personalSignParams(base, state.address) });
+  } finally {
+    $("signing").hidden = true;
+  }
 }
 
 // ---- one signed request ----------------------------------------------------------------------
+// Sign and send one request; a refusal throws an Error with the server's reason and detail.
 async function signedFetch(method, path, content) {
   if (!state.address) throw new Error("connect a wallet first");
   const body = content === undefined ? null : JSON.stringify(content);
   const headers = body === null ? [] : [["Content-Type", "application/json"]];
-  say("Waiting for the wallet to sign " + method + " " + path + " …");
+  const url = state.publicUrl + path;
   const signed = await signRequest({
-    method, url: state.publicUrl + path, headers, body, address: state.address,
+    method, url, headers, body, address: state.address,
     chainId: state.chainId, created: Math.floor(Date.now() / 1000), nonce: newNonce(),
-    sign: walletSign,
+    sign: (base) => walletSign(method, url, base),
   });
   const answer = await fetch(path, { method, headers: signed.headers, body: signed.body,
                                      credentials: "omit", cache: "no-store" });
   const result = await answer.json().catch(() => ({}));
   logRequest(method, path, signed, answer.status, result);
   if (!answer.ok) {
-    const reason = result.reason || answer.status;
-    say(method + " " + path + " refused: " + reason + (result.detail ? " (" + result.detail + ")" : ""), true);
-    const error = new Error(String(reason));
-    error.shown = true; // already in the status line
-    throw error;
+    const reason = result.reason || String(answer.status);
+    throw new Error(method + " " + path + " refused (" + answer.status + " " + reason + ")" +
+                      (result.detail ? ": " + result.detail : ""));
   }
-  say(method + " " + path + ": " + answer.status);
   return result;
 }
 
 function logRequest(method, path, signed, status, result) {
+  const h = fingerprint(signed.base);
   const item = document.createElement("li");
+  item.dataset.fingerprint = h;
+  const line = document.createElement("p");
+  line.textContent = method + " " + path + " → " + status + (result.reason ? " " + result.reason : "");
+  const hLine = document.createElement("p");
+  hLine.className = "small";
+  hLine.append("H = ");
+  const code = document.createElement("code");
+  code.className = "fingerprint";
+  code.textContent = h;
+  const use = document.createElement("button");
+  use.type = "button";
+  use.textContent = "invalidate this signature…";
+  use.className = "use-fingerprint";
+  use.setAttribute("aria-label", "fill the invalidation form with fingerprint " + h);
+  use.addEventListener("click", () => {
+    // Fills the form only: the owner reads it and presses Invalidate (one prompt).
+    $("invalidate-fingerprint").value = h;
+    $("invalidate-not-before").value = "";
+    $("invalidate").focus();
+  });
+  hLine.append(code, " ", use);
   const details = document.createElement("details");
   const summary = document.createElement("summary");
-  summary.textContent = method + " " + path + " → " + status + (result.reason ? " " + result.reason : "");
+  summary.textContent = "what was signed and sent";
   const pre = document.createElement("pre");
   pre.textContent = "Signature base M (what the wallet signed):\n" + signed.base +
     "\n\nheaders sent:\n" + signed.headers.map(([n, v]) => n + ": " + v).join("\n");
   details.append(summary, pre);
-  item.append(details);
+  item.append(line, hLine, details);
   $("log").prepend(item);
 }
 
@@ -122,42 +168,59 @@ function renderProjects() {
     button.type = "button";
     button.textContent = project.name + " (" + project.id + ")";
     button.dataset.project = project.id;
-    button.addEventListener("click", () => openProject(project.id));
+    button.addEventListener("click", () => openProject(project.id, null));
     item.append(button);
     list.append(item);
   }
 }
 
-async function createProject(event) {
-  event.preventDefault();
+async function createProject() {
   const project = await signedFetch("POST", "/api/projects", {
     name: $("project-name").value, auto_approve: $("project-auto").checked,
     public: $("project-public").checked,
   });
   state.projects.set(project.id, project);
   renderProjects();
-  await openProject(project.id);
+  openProject(project.id, []); // a new project has no agents: nothing to fetch
 }
 
-async function openProject(id) {
+// Open a project; `agents` is its list when known (a new project's is empty), else null: the
+// owner loads it with Refresh (one signature), never automatically.
+function openProject(id, agents) {
   state.project = id;
-  state.agents = [];
+  state.agents = agents;
   state.audit = [];
   $("current-project").textContent = id;
-  $("invite-code").textContent = "";
+  $("invite").hidden = true;
+  for (const area of ["invite-error", "agents-error", "audit-error"]) $(area).textContent = "";
   $("project-panel").hidden = false;
   renderAgents();
   renderAudit();
-  await refreshAgents();
 }
 
 // ---- invites -----------------------------------------------------------------------------------
-async function createInvite(event) {
-  event.preventDefault();
+async function createInvite() {
   const invite = await signedFetch("POST", "/api/projects/" + state.project + "/invites", {
     uses: Number($("invite-uses").value), expires_in: Number($("invite-expires").value),
   });
+  showInvite(invite);
+}
+
+function showInvite(invite) {
+  const url = state.publicUrl + "/api/invites/" + invite.code + "/redeem";
+  // The agent signs for a chain this server serves (the keyid's chain id).
+  const served = state.chains.map((chain) => chain.split(":")[1]);
+  const chain = served.length && !served.includes("1") ? " --chain-id " + served[0] : "";
   $("invite-code").textContent = invite.code;
+  $("invite-terms").textContent = "(" + invite.uses + (invite.uses === 1 ? " use" : " uses") +
+    ", valid until " + new Date(invite.expires_at * 1000).toISOString().replace(".000", "") + ")";
+  $("invite-url").textContent = url;
+  $("invite-command").textContent =
+    "erc8128 keygen --out agent.key" + chain + "\n" +
+    "erc8128 request -X POST -H 'Content-Type: application/json' \\\n" +
+    "  -d '{\"name\": \"my-agent\"}' --key-file agent.key" + chain + " \\\n" +
+    "  " + url;
+  $("invite").hidden = false;
 }
 
 // ---- agents ------------------------------------------------------------------------------------
@@ -170,30 +233,48 @@ async function refreshAgents() {
 function renderAgents() {
   const body = $("agents-table").tBodies[0];
   body.replaceChildren();
+  const agents = state.agents || [];
+  $("agents-note").textContent = state.agents === null
+    ? "Press Refresh agents to load this project's agents."
+    : agents.length === 0 ? "No agents yet: make an invite, or press Refresh agents after an agent asked for access." : "";
   const wanted = $("agents-filter").value;
-  for (const agent of state.agents) {
+  for (const agent of agents) {
     if (wanted && agent.status !== wanted) continue;
     const row = body.insertRow();
     row.dataset.address = agent.address;
+    row.dataset.status = agent.status;
     cell(row, agent.name);
     cell(row, agent.address, "mono");
     cell(row, agent.status, "status-" + agent.status);
     const actions = row.insertCell();
-    for (const action of ["approve", "deny", "revoke"]) {
+    const rowError = document.createElement("span");
+    rowError.className = "error row-error";
+    rowError.setAttribute("role", "alert");
+    for (const action of ACTIONS[agent.status] || []) {
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = action;
       button.dataset.action = action;
       button.setAttribute("aria-label", action + " " + agent.name);
-      button.addEventListener("click", () => setStatus(agent.address, action));
-      actions.append(button);
+      button.addEventListener("click", () => setStatus(agent.address, action, rowError));
+      actions.append(button, " ");
     }
+    actions.append(rowError);
   }
 }
 
-async function setStatus(address, action) {
-  await signedFetch("POST", "/api/projects/" + state.project + "/agents/" + address + "/" + action);
-  await refreshAgents();
+// One prompt: the answer carries the agent's new record, which replaces its row.
+async function setStatus(address, action, errorArea) {
+  errorArea.textContent = "";
+  try {
+    const result = await signedFetch(
+      "POST", "/api/projects/" + state.project + "/agents/" + address + "/" + action);
+    state.agents = (state.agents || []).map((agent) =>
+      agent.address === result.agent.address ? result.agent : agent);
+    renderAgents();
+  } catch (error) {
+    errorArea.textContent = error.message;
+  }
 }
 
 // ---- audit log: newest first, filtered and paged in the page ---------------------------------
@@ -235,40 +316,52 @@ function renderAudit() {
 }
 
 // ---- early invalidation (ERC-8128 §5.2) --------------------------------------------------------
-async function invalidate(event) {
-  event.preventDefault();
+async function invalidate() {
   const wanted = {};
   const notBefore = $("invalidate-not-before").value;
-  const fingerprint = $("invalidate-fingerprint").value.trim();
+  const fingerprintText = $("invalidate-fingerprint").value.trim();
   if (notBefore !== "") wanted.not_before = Number(notBefore);
-  if (fingerprint !== "") wanted.fingerprint = fingerprint.toLowerCase();
+  if (fingerprintText !== "") wanted.fingerprint = fingerprintText.toLowerCase();
+  if (!("not_before" in wanted) && !("fingerprint" in wanted)) {
+    throw new Error("give a not-before time, a fingerprint, or both (nothing was signed)");
+  }
   const result = await signedFetch("POST", "/api/signatures/invalidate", wanted);
   $("invalidate-result").textContent = JSON.stringify(result);
 }
 
-// Every handler reports its failure in the status line instead of an unhandled rejection.
-function guarded(handler) {
-  return (event) => handler(event).catch((error) => {
-    if (!error.shown) say(error.message, true);
-  });
+// Each action clears its own result and error areas first, and reports a failure next to the
+// control that caused it (never an unhandled rejection, never a shared status line).
+function action(handler, { error, results = [], form = true }) {
+  return (event) => {
+    if (form) event.preventDefault();
+    $(error).textContent = "";
+    for (const id of results) $(id).textContent = "";
+    return handler(event).catch((failure) => { $(error).textContent = failure.message; });
+  };
 }
 
 function main() {
-  $("connect").addEventListener("click", guarded(connect));
-  $("create-project-form").addEventListener("submit", guarded(createProject));
-  $("open-project-form").addEventListener("submit", guarded(async (event) => {
-    event.preventDefault();
-    await openProject($("project-id-input").value.trim());
-  }));
-  $("invite-form").addEventListener("submit", guarded(createInvite));
-  $("agents-refresh").addEventListener("click", guarded(refreshAgents));
+  $("connect").addEventListener("click", () => connect().catch((e) => say(e.message, true)));
+  $("create-project-form").addEventListener("submit",
+    action(createProject, { error: "project-error" }));
+  $("open-project-form").addEventListener("submit", action(async () => {
+    openProject($("project-id-input").value.trim(), null);
+  }, { error: "project-error" }));
+  $("invite-form").addEventListener("submit", action(async () => {
+    $("invite").hidden = true;
+    await createInvite();
+  }, { error: "invite-error" }));
+  $("agents-refresh").addEventListener("click", action(refreshAgents,
+    { error: "agents-error", form: false }));
   $("agents-filter").addEventListener("change", renderAgents);
-  $("audit-refresh").addEventListener("click", guarded(refreshAudit));
+  $("audit-refresh").addEventListener("click", action(refreshAudit,
+    { error: "audit-error", form: false }));
   $("audit-agent").addEventListener("input", () => { state.auditPage = 0; renderAudit(); });
   $("audit-outcome").addEventListener("change", () => { state.auditPage = 0; renderAudit(); });
   $("audit-prev").addEventListener("click", () => { state.auditPage -= 1; renderAudit(); });
   $("audit-next").addEventListener("click", () => { state.auditPage += 1; renderAudit(); });
-  $("invalidate-form").addEventListener("submit", guarded(invalidate));
+  $("invalidate-form").addEventListener("submit", action(invalidate,
+    { error: "invalidate-error", results: ["invalidate-result"] }));
   $("invalidate-not-before").value = String(Math.floor(Date.now() / 1000));
   loadDiscovery().catch((error) => say("Cannot read /.well-known/erc8128: " + error.message, true));
   document.body.dataset.ready = "true";

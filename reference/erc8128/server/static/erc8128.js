@@ -139,3 +139,96 @@ function normaliseV(signature) {
 export function personalSignParams(base, address) {
   return ["0x" + bytesToHex(encoder.encode(base)), address];
 }
+
+// ---- H, the signature's fingerprint (SPEC.md D9) ----------------------------------------------
+// Keccak-256 as Ethereum uses it (the original Keccak padding 0x01 ... 0x80, not SHA3's 0x06),
+// written from the Keccak reference (FIPS 202 §3.2 step mappings, rate 1088 bits). Lanes are
+// BigInts: slow, but the console hashes a few hundred bytes per action.
+const MASK64 = (1n << 64n) - 1n;
+const RATE_BYTES = 136;
+
+// ι round constants from the LFSR x^8 + x^6 + x^5 + x^4 + 1 (FIPS 202 §3.2.5 rc(t)).
+const ROUND_CONSTANTS = (() => {
+  const constants = [];
+  let lfsr = 1;
+  for (let round = 0; round < 24; round++) {
+    let constant = 0n;
+    for (let j = 0; j < 7; j++) {
+      if (lfsr & 1) constant |= 1n << BigInt((1 << j) - 1);
+      lfsr = lfsr & 0x80 ? ((lfsr << 1) ^ 0x71) & 0xff : (lfsr << 1) & 0xff;
+    }
+    constants.push(constant);
+  }
+  return constants;
+})();
+
+// ρ offsets (FIPS 202 §3.2.2): (t+1)(t+2)/2 mod 64 along the walk (x, y) -> (y, 2x+3y).
+const ROTATIONS = (() => {
+  const offsets = new Array(25).fill(0);
+  let x = 1, y = 0;
+  for (let t = 0; t < 24; t++) {
+    offsets[x + 5 * y] = ((t + 1) * (t + 2) / 2) % 64;
+    [x, y] = [y, (2 * x + 3 * y) % 5];
+  }
+  return offsets;
+})();
+
+function rotl(lane, bits) {
+  if (bits === 0) return lane;
+  const n = BigInt(bits);
+  return ((lane << n) | (lane >> (64n - n))) & MASK64;
+}
+
+function keccakF(state) {
+  for (let round = 0; round < 24; round++) {
+    const c = [0, 1, 2, 3, 4].map((x) =>
+      state[x] ^ state[x + 5] ^ state[x + 10] ^ state[x + 15] ^ state[x + 20]);
+    for (let x = 0; x < 5; x++) {                                         // θ
+      const d = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
+      for (let y = 0; y < 5; y++) state[x + 5 * y] ^= d;
+    }
+    const b = new Array(25);
+    for (let x = 0; x < 5; x++) {                                         // ρ and π
+      for (let y = 0; y < 5; y++) {
+        b[y + 5 * ((2 * x + 3 * y) % 5)] = rotl(state[x + 5 * y], ROTATIONS[x + 5 * y]);
+      }
+    }
+    for (let y = 0; y < 5; y++) {                                         // χ
+      for (let x = 0; x < 5; x++) {
+        state[x + 5 * y] = b[x + 5 * y] ^ (~b[(x + 1) % 5 + 5 * y] & MASK64 & b[(x + 2) % 5 + 5 * y]);
+      }
+    }
+    state[0] ^= ROUND_CONSTANTS[round];                                   // ι
+  }
+}
+
+export function keccak256(bytes) {
+  const padded = new Uint8Array((Math.floor(bytes.length / RATE_BYTES) + 1) * RATE_BYTES);
+  padded.set(bytes);
+  padded[bytes.length] ^= 0x01;
+  padded[padded.length - 1] ^= 0x80;
+  const state = new Array(25).fill(0n);
+  for (let offset = 0; offset < padded.length; offset += RATE_BYTES) {
+    for (let lane = 0; lane < RATE_BYTES / 8; lane++) {
+      let value = 0n;
+      for (let k = 7; k >= 0; k--) value = (value << 8n) | BigInt(padded[offset + 8 * lane + k]);
+      state[lane] ^= value; // lanes are little-endian
+    }
+    keccakF(state);
+  }
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = Number((state[i >> 3] >> BigInt(8 * (i & 7))) & 0xffn);
+  return out;
+}
+
+// H = keccak256("\x19Ethereum Signed Message:\n" || decimal(byteLength(M)) || M) (ERC-191, as
+// personal_sign computes it); the fingerprint is "0x" + hex(H), what /api/signatures/invalidate
+// takes.
+export function fingerprint(base) {
+  const message = encoder.encode(base);
+  const prefix = encoder.encode("\x19Ethereum Signed Message:\n" + message.length);
+  const joined = new Uint8Array(prefix.length + message.length);
+  joined.set(prefix);
+  joined.set(message, prefix.length);
+  return "0x" + bytesToHex(keccak256(joined));
+}
