@@ -267,7 +267,7 @@ def test_inspect_explains_and_verifies_the_draft_vector(
     assert "candidates ['request (draft)']" in out
     for number in range(1, 19):  # every numbered step of SPEC.md §4, from verify_request
         assert f"ok   step {number:>2} " in out
-    assert f"VERIFIED: label 'request', signer {POSITIVE['expected']['signer']}" in out
+    assert f"VERIFIED (draft signature): label 'request', signer {POSITIVE['expected']['signer']}" in out
     assert "request-bound, non-replayable" in out
 
 
@@ -277,7 +277,7 @@ def test_inspect_from_stdin_with_host_as_origin(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(HTTP_BLOCK.encode())))
     status, out, _ = run(capsys, "inspect", "-", "--now", NOW)
     assert status == 0
-    assert "assuming https://api.example from Host" in out
+    assert "scheme https (assumed); authority api.example (the Host header)" in out
     assert "VERIFIED" in out
 
 
@@ -328,7 +328,8 @@ def test_inspect_wrong_origin_recovers_another_address(
         (b"", "raw_request_empty"),
         (HTTP_BLOCK.replace("Content-Length: 17", "Content-Length: 99").encode(),
          "content_truncated"),
-        (b"GARBAGE\n\n", "request_line_malformed"),
+        (b"GARBAGE\n\n", "paste_format_unknown"),
+        (b"GET\tx HTTP/1.1\nHost: a\n\n", "paste_format_unknown"),
     ],
 )
 def test_inspect_bad_input_is_typed(
