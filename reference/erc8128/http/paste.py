@@ -386,8 +386,9 @@ def _bash_words(text: str) -> list[str]:
 def _cmd_words(text: str) -> list[str]:
     """Split a Windows cmd command line as cmd.exe and then the C runtime do: ``^`` escapes the
     next character outside cmd's own quotes (``^`` then a line end continues the line and takes
-    the next character literally); then the C runtime splits on blanks outside ``"``, with
-    ``\\"`` a literal quote and backslashes before a quote halved."""
+    the next character literally); then the words are split on blanks outside ``"``, with
+    ``\\"`` a literal quote and ``\\\\`` a literal backslash (as "Copy as cURL (cmd)" writes
+    them)."""
     line: list[str] = []
     quoted = False
     i = 0
@@ -414,19 +415,12 @@ def _cmd_words(text: str) -> list[str]:
     j = 0
     while j < len(line):
         c = line[j][-1]
-        if c == "\\":
-            count = 0
-            while j < len(line) and line[j][-1] == "\\":
-                count += 1
-                j += 1
+        if c == "\\" and j + 1 < len(line) and line[j + 1][-1] in ('"', "\\"):
+            # DevTools doubles every backslash and writes a quote as backslash-quote, so a
+            # backslash takes the next backslash or quote literally.
             word = [] if word is None else word
-            if j < len(line) and line[j][-1] == '"':
-                word.append("\\" * (count // 2))
-                if count % 2:
-                    word.append('"')
-                    j += 1
-            else:
-                word.append("\\" * count)
+            word.append(line[j + 1][-1])
+            j += 2
             continue
         if c == '"':
             word = [] if word is None else word
