@@ -19,12 +19,19 @@ from typing import Any
 import pytest
 
 from erc8128.cli import main
-from erc8128.http.paste import FORMATS, HarEntryRequired, PasteError, parse_paste
+from erc8128.http.message import Request
+from erc8128.http.paste import (
+    FORMATS,
+    HarEntryRequired,
+    PasteError,
+    _bash_words,
+    _cmd_words,
+    parse_paste,
+)
 from erc8128.http.raw_request import parse_raw_request
 from erc8128.protocol.inspection import inspect_paste
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.server.pages import Pages
-from erc8128.http.message import Request
 
 PASTES = Path(__file__).parent / "data" / "pastes"
 ORIGIN: dict[str, dict[str, Any]] = json.loads((PASTES / "origin.json").read_text())
@@ -192,14 +199,10 @@ def test_a_har_file_with_several_signed_entries_asks_for_a_choice() -> None:
     ],
 )
 def test_bash_quoting(text: str, words: list[str]) -> None:
-    from erc8128.http.paste import _bash_words
-
     assert _bash_words(text) == words
 
 
 def test_cmd_quoting_round_trips_devtools_escapes() -> None:
-    from erc8128.http.paste import _cmd_words
-
     capture = _capture_module()
     for value in ['{"a":"b"}', "100% ok", "a\\b\\\"c", 'x^y', "line1\nline2", "&|<>!"]:
         assert _cmd_words("curl " + capture.cmd_quote(value)) == ["curl", value], value

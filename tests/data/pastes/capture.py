@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -61,8 +62,6 @@ def wait_listening(url: str) -> None:
 
 
 def _insecure() -> Any:
-    import ssl
-
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -72,7 +71,8 @@ def _insecure() -> Any:
 def sign_headers(key_file: str, url: str, *extra: str) -> tuple[list[str], int]:
     created = int(time.time())
     out = subprocess.run([*ERC8128, "sign", url, "--key-file", key_file, "--created",
-                          str(created), *extra], check=True, capture_output=True, text=True)
+                          str(created), *extra], check=True,
+                         capture_output=True, text=True)
     return [line for line in out.stdout.splitlines() if line], created
 
 
@@ -82,7 +82,7 @@ def posix_quote(text: str) -> str:
     if re.search(r"[\x00-\x1f\x7f-\x9f!']", text):
         escaped = text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
         escaped = escaped.replace("\r", "\\r")
-        escaped = re.sub(r"[\x00-\x1f\x7f-\x9f!]", lambda m: "\\u%04x" % ord(m.group()), escaped)
+        escaped = re.sub(r"[\x00-\x1f\x7f-\x9f!]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
         return "$'" + escaped + "'"
     return "'" + text + "'"
 
@@ -117,8 +117,8 @@ def copy_as_curl(method: str, url: str, headers: list[tuple[str, str]], data: st
         inferred = "POST"
     if method != inferred:
         parts.append("-X " + quote(method))
-    for name, value in headers:
-        name = name.removeprefix(":")
+    for field_name, value in headers:
+        name = field_name.removeprefix(":")
         if name.lower() in ignored:
             continue
         parts.append("-H " + quote(f"{name}: {value}" if value.strip() else f"{name};"))
@@ -129,9 +129,9 @@ def copy_as_curl(method: str, url: str, headers: list[tuple[str, str]], data: st
 
 
 def capture_chromium(base: str, key_file: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A signed POST and a plain GET made by chromium's fetch; their CDP request records."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    """A signed POST made by chromium's fetch (after loading the page): the CDP records."""
+    from selenium import webdriver  # noqa: PLC0415 (only capturing needs selenium)
+    from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
 
     url = base + "/api/whoami?from=chromium"
     body = '{"hello":"world"}'
@@ -297,12 +297,12 @@ def main() -> None:
                 trace = subprocess.run(
                     ["curl", "-v", "-k", "-sS", url,
                      *(arg for line in headers for arg in ("-H", line))],
-                    capture_output=True, text=True)
+                    check=False, capture_output=True, text=True)
                 (HERE / name).write_text(trace.stderr)
                 origin[name] = {"tool": "erc8128 sign, then curl -v", "now": created}
             url = https + "/api/whoami?via=raw"
             headers, created = sign_headers(key_file, url)
-            raw = [f"GET /api/whoami?via=raw HTTP/1.1", f"Host: 127.0.0.1:{port + 1}", *headers]
+            raw = ["GET /api/whoami?via=raw HTTP/1.1", f"Host: 127.0.0.1:{port + 1}", *headers]
             (HERE / "raw_ours_https.http").write_text("\r\n".join(raw) + "\r\n\r\n")
             origin["raw_ours_https.http"] = {"tool": "erc8128 sign, as raw HTTP/1.1",
                                              "now": created}
@@ -314,7 +314,7 @@ def main() -> None:
             created = int(time.time())
             verbose = subprocess.run(
                 [*ERC8128, "request", "-v", http + "/api/whoami?via=request", "--key-file",
-                 key_file], capture_output=True, text=True)
+                 key_file], check=False, capture_output=True, text=True)
             (HERE / "erc8128_request_v.txt").write_text(verbose.stderr + verbose.stdout)
             origin["erc8128_request_v.txt"] = {"tool": "erc8128 request -v", "now": created}
 
