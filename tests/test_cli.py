@@ -267,7 +267,8 @@ def test_inspect_explains_and_verifies_the_draft_vector(
     assert "candidates ['request (draft)']" in out
     for number in range(1, 19):  # every numbered step of SPEC.md §4, from verify_request
         assert f"ok   step {number:>2} " in out
-    assert f"VERIFIED (draft signature): label 'request', signer {POSITIVE['expected']['signer']}" in out
+    signer = POSITIVE["expected"]["signer"]
+    assert f"VERIFIED (draft signature): label 'request', signer {signer}" in out
     assert "request-bound, non-replayable" in out
 
 

@@ -49,6 +49,7 @@ from erc8128.protocol.keyid import ProfileName, parse_keyid
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import candidate_profile
+from erc8128.server.spec_page import render_spec, spec_text
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
@@ -264,12 +265,21 @@ class Pages:
     def handle(self, request: Request, *, now: int, client: str) -> HttpResponse | None:
         """The answer for a page, asset or endpoint path; None for every other path."""
         request_path = path(request.target_uri)
-        if request_path in _PAGES or request_path in _ASSETS or request_path == "/api/examples":
+        if request_path in _PAGES or request_path in _ASSETS or request_path in (
+                "/api/examples", "/spec"):
             if request.method not in ("GET", "HEAD"):
                 return problem_response(405, "method_not_allowed", "expected GET",
                                         headers=(("Allow", "GET, HEAD"),))
             if request_path == "/api/examples":
                 return _json(200, {"examples": [vars(e) for e in self._example_list()]})
+            if request_path == "/spec":
+                text = spec_text()
+                if text is None:
+                    return problem_response(404, "not_found", "expected SPEC.md beside the "
+                                            "package, got none (an install without it)")
+                return HttpResponse(200, (*_SECURITY_HEADERS,
+                                          ("Content-Type", "text/html; charset=utf-8")),
+                                    render_spec(text).encode("utf-8"))
             name, content_type = _ASSETS.get(request_path, (_PAGES.get(request_path, ""),
                                                             "text/html; charset=utf-8"))
             return HttpResponse(200, (*_SECURITY_HEADERS, ("Content-Type", content_type)),
@@ -501,12 +511,14 @@ def _members(request: Request, profiles: tuple[ProfileName, ...]) -> list[dict[s
         message_hash = personal_message_hash(message)
         entry["base_bytes"] = len(message)
         # ERC-191 personal_sign: keccak256("\x19Ethereum Signed Message:\n" || len(M) || M)
-        entry["base_escaped"] = json.dumps(base)[1:-1]
+        entry["base_escaped"] = base.replace("\\", "\\\\").replace("\n", "\\n")
         entry["erc191_prefix"] = f"\\x19Ethereum Signed Message:\\n{len(message)}"
         entry["erc191_hex"] = "0x" + prefixed_message(message).hex()
         entry["erc191_prefix_bytes"] = len(prefixed_message(message)) - len(message)
         entry["message_hash"] = "0x" + message_hash.hex()
         covered = {serialize_item(item).strip('"').lower() for item in member.items}
+        if "@authority" in covered:
+            covered.add("host")  # @authority signs the authority (in a paste, read from Host)
         entry["uncovered"] = [
             {"index": index, "name": name}
             for index, (name, _) in enumerate(request.headers)
