@@ -366,3 +366,24 @@ def test_demo_runs_the_whole_story(capsys: pytest.CaptureFixture[str]) -> None:
     assert "GET /api/whoami -> HTTP 200" in out
     assert "UNEXPECTED" not in out
     assert "done: every step had the expected outcome" in out
+
+
+@pytest.mark.parametrize("profile", ["draft", "legacy"])
+def test_sign_full_prints_a_request_that_inspect_verifies_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], profile: str
+) -> None:
+    """`erc8128 sign --full` is ready to paste: inspect needs no profile and no public URL."""
+    key_file = tmp_path / "agent.key"
+    key_file.write_text("00" * 31 + "01\n")
+    key_file.chmod(0o600)
+    status, out, _ = run(capsys, "sign", "http://127.0.0.1:8128/api/items?x=1", "-d", '{"a":1}',
+                         "-H", "Content-Type: application/json", "--key-file", str(key_file),
+                         "--created", "1700000000", "--profile", profile, "--full")
+    assert status == 0
+    assert out.startswith("POST /api/items?x=1 HTTP/1.1\nHost: 127.0.0.1:8128\n")
+    assert out.endswith('\n\n{"a":1}')
+    pasted = tmp_path / "signed.http"
+    pasted.write_text(out)
+    status, report, _ = run(capsys, "inspect", str(pasted), "--now", "1700000001")
+    assert status == 0, report
+    assert f"VERIFIED ({profile} signature)" in report
