@@ -13,6 +13,7 @@ import importlib.util
 import io
 import json
 import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,9 @@ from erc8128.http.paste import (
 from erc8128.http.raw_request import parse_raw_request
 from erc8128.protocol.inspection import inspect_paste
 from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.verify import verify_request
+from erc8128.server import ServerConfig, start_server
+from erc8128.server.app import App
 from erc8128.server.pages import Pages
 
 PASTES = Path(__file__).parent / "data" / "pastes"
@@ -216,3 +220,26 @@ def test_stdin_paste_is_read_as_text(monkeypatch: pytest.MonkeyPatch,
     out = capsys.readouterr().out
     assert status == 0
     assert "read as a erc8128 request -v output" in out or "erc8128 request -v" in out
+
+
+def test_nothing_a_paste_contains_reaches_the_access_log_or_replay_state() -> None:
+    """D67: every paste format (one per file here) inspected over real HTTP; the server's access
+    log never holds a byte of it and each pasted request's nonce stays unused at the server."""
+    log = io.StringIO()
+    with start_server(ServerConfig(port=0, access_log=log)) as server:
+        app: App = server.app
+        for name in sorted(EXPECTED):
+            text = (PASTES / name).read_text()
+            document = json.dumps({"raw": text, "now": ORIGIN[name]["now"]}).encode()
+            request = urllib.request.Request(server.url + "/api/inspect", data=document,
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert json.loads(answer.read())["verdict"] == "verified"
+            paste = parse_paste(text)
+            inspection = inspect_paste(paste, now=ORIGIN[name]["now"], policy=VerifierPolicy())
+            verify_request(inspection.request, now=ORIGIN[name]["now"], nonces=app.nonces,
+                           policy=VerifierPolicy(profiles=inspection.profiles))
+        written = log.getvalue()
+    assert written.count("/api/inspect 200 -") == len(EXPECTED)
+    for marker in ("Signature", "eth=", "sha-256", "0xdda1d91f", "curl", "keyid"):
+        assert marker not in written, marker
