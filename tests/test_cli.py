@@ -264,7 +264,7 @@ def test_inspect_explains_and_verifies_the_draft_vector(
     address = CASES["fixture"]["address"]
     assert f"recovered address {address}: equals the keyid address" in out
     assert "ok   step 12 Content-Digest: Content-Digest sha-256=" in out
-    assert "candidates ['request (draft)']" in out
+    assert "candidates request (draft)" in out
     for number in range(1, 19):  # every numbered step of SPEC.md §4, from verify_request
         assert f"ok   step {number:>2} " in out
     signer = POSITIVE["expected"]["signer"]
