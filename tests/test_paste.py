@@ -243,3 +243,11 @@ def test_nothing_a_paste_contains_reaches_the_access_log_or_replay_state() -> No
     assert written.count("/api/inspect 200 -") == len(EXPECTED)
     for marker in ("Signature", "eth=", "sha-256", "0xdda1d91f", "curl", "keyid"):
         assert marker not in written, marker
+
+
+def test_non_ascii_text_is_shown_as_pasted_never_as_mojibake() -> None:
+    """The issue saw "Â§2.5": UTF-8 read as latin-1 on the way back to the person."""
+    raw = "GET / HTTP/1.1\nHost: a.example\nX-Note: RFC 9421 §2.5\n\n"
+    answer = _api({"raw": raw, "now": 1})
+    assert ["X-Note", "RFC 9421 §2.5"] in answer["headers"]
+    assert "Â" not in json.dumps(answer, ensure_ascii=False)

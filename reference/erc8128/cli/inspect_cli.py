@@ -21,7 +21,7 @@ from erc8128.crypto.personal_sign import recover_address
 from erc8128.errors import Erc8128Error
 from erc8128.http.message import Request
 from erc8128.http.origin import parse_origin
-from erc8128.http.paste import FORMATS, Paste, parse_paste
+from erc8128.http.paste import FORMATS, Paste, as_text, parse_paste
 from erc8128.http.raw_request import RawRequestError
 from erc8128.http.structured_fields import Item, parse_dictionary
 from erc8128.protocol.accounts import AccountState
@@ -99,7 +99,7 @@ def explain(
               file=out)
     print(f"    {raw.request_line}", file=out)
     for line in raw.header_lines:
-        print(f"    {line}", file=out)
+        print(f"    {as_text(line)}", file=out)
     print(f"    content: {len(raw.body)} bytes", file=out)
     trusted = None
     if public_url is not None:

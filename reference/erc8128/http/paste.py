@@ -39,6 +39,7 @@ __all__ = [
     "HarEntrySummary",
     "Paste",
     "PasteError",
+    "as_text",
     "parse_paste",
 ]
 
@@ -110,6 +111,15 @@ def _quote(line: str) -> str:
 def _wire(text: str) -> str:
     """Header text as the octets a client sends (UTF-8), read as a server reads them (latin-1)."""
     return text.encode("utf-8").decode("latin-1")
+
+
+def as_text(wire: str) -> str:
+    """A field value the verifier holds (latin-1 octets) shown as the text that was pasted: the
+    inverse of the edge's conversion, so "§" prints as "§", not "Â§"."""
+    try:
+        return wire.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return wire
 
 
 def _unknown(first_line: str) -> PasteError:

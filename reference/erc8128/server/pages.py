@@ -31,7 +31,7 @@ from erc8128.errors import Erc8128Error
 from erc8128.http.bounded_json import JsonTooDeep, check_depth
 from erc8128.http.content_digest import SUPPORTED_ALGORITHMS, content_digest
 from erc8128.http.message import Request, authority, path, query, request_from_wire, scheme
-from erc8128.http.paste import HarEntryRequired, PasteError, parse_paste
+from erc8128.http.paste import HarEntryRequired, PasteError, as_text, parse_paste
 from erc8128.http.raw_request import RawRequest
 from erc8128.http.signature_base import signature_base
 from erc8128.http.structured_fields import (
@@ -383,7 +383,7 @@ class Pages:
                                 for label, kind in inspection.member_profiles],
             "target_uri": request.target_uri,
             "request_line": paste.raw.request_line,
-            "headers": [list(h) for h in request.headers],
+            "headers": [[name, as_text(value)] for name, value in request.headers],
             "body_bytes": len(request.body or b""),
             "members": _members(request, inspection.profiles),
             "steps": [
