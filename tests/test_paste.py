@@ -251,3 +251,40 @@ def test_non_ascii_text_is_shown_as_pasted_never_as_mojibake() -> None:
     answer = _api({"raw": raw, "now": 1})
     assert ["X-Note", "RFC 9421 §2.5"] in answer["headers"]
     assert "Â" not in json.dumps(answer, ensure_ascii=False)
+
+
+def test_cli_lists_har_entries_when_a_choice_is_needed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    har = json.loads((PASTES / "chrome_har_file.har").read_text())
+    entries = har["log"]["entries"]
+    signed = next(i for i, e in enumerate(entries)
+                  if any(h["name"] == "Signature" for h in e["request"]["headers"]))
+    har["log"]["entries"] = [*entries, entries[signed]]
+    path = tmp_path / "two.har"
+    path.write_text(json.dumps(har))
+    now = str(ORIGIN["chrome_har_file.har"]["now"])
+    assert main(["inspect", str(path), "--now", now]) == 2
+    err = capsys.readouterr().err
+    assert "har_entry_required" in err and "choose one with --entry N" in err
+    assert f"  {len(entries)}: POST http://" in err and "(signed)" in err
+    assert main(["inspect", str(path), "--now", now, "--entry", str(len(entries))]) == 0
+    assert f"HAR entry {len(entries)} of {len(entries) + 1}" in capsys.readouterr().out
+
+
+def test_browser_request_lines_with_http2_or_absolute_targets_say_their_origin() -> None:
+    """Firefox's "Copy Request Headers" writes an HTTP/2 request line; a proxy log writes an
+    absolute-form target (RFC 9112 §3.2.2): both are raw requests whose line says enough."""
+    paste = parse_paste("POST /x?y=1 HTTP/2\nHost: api.example\n\n")
+    assert (paste.format, paste.raw.request_line) == ("http1", "POST /x?y=1 HTTP/2.0")
+    paste = parse_paste("GET http://api.example:8080/x HTTP/1.1\nHost: api.example:8080\n\n")
+    assert (paste.scheme, paste.authority) == ("http", "api.example:8080")
+    assert paste.raw.request_line == "GET /x HTTP/1.1"
+
+
+def test_a_trace_without_its_content_says_so() -> None:
+    trace = "> POST /x HTTP/1.1\n> Host: a\n> Content-Length: 17\n>\n< HTTP/1.1 200 OK\n"
+    with pytest.raises(PasteError) as caught:
+        parse_paste(trace)
+    assert caught.value.reason == "content_missing"
+    assert "17 content bytes" in caught.value.message

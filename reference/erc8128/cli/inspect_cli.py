@@ -21,7 +21,7 @@ from erc8128.crypto.personal_sign import recover_address
 from erc8128.errors import Erc8128Error
 from erc8128.http.message import Request
 from erc8128.http.origin import parse_origin
-from erc8128.http.paste import FORMATS, Paste, as_text, parse_paste
+from erc8128.http.paste import FORMATS, HarEntryRequired, Paste, as_text, parse_paste
 from erc8128.http.raw_request import RawRequestError
 from erc8128.http.structured_fields import Item, parse_dictionary
 from erc8128.protocol.accounts import AccountState
@@ -201,8 +201,16 @@ def run(args: argparse.Namespace) -> int:
     accounts = RpcAccountState.from_urls(rpc) if rpc else None
     served = frozenset(args.chains) if args.chains else (
         accounts.chain_ids if accounts is not None else frozenset({1}))
+    try:
+        paste = parse_paste(data, entry=args.entry)
+    except HarEntryRequired as error:
+        print(f"erc8128: {error}; choose one with --entry N:", file=sys.stderr)
+        for entry in error.entries:
+            mark = "  (signed)" if entry.signed else ""
+            print(f"  {entry.index}: {entry.method} {entry.url}{mark}", file=sys.stderr)
+        return 2
     verified = explain(
-        parse_paste(data, entry=args.entry),
+        paste,
         public_url=args.public_url,
         now=now,
         profile=args.profile,
