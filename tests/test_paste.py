@@ -143,9 +143,12 @@ def test_api_inspect_verifies_each_capture(name: str) -> None:
     assert member["address_match"] is True
 
 
-def test_slicekit_signed_request_in_every_format_verifies() -> None:
+def test_slicekit_signed_request_in_every_format_verifies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The slicekit capture rewritten in each DevTools/curl form (capture.py's writers): the
-    signature is the SDK's, the wrapping is each format's."""
+    signature is the SDK's, the wrapping is each format's. Verified by inspect_paste, by
+    ``erc8128 inspect`` and by ``POST /api/inspect``, with no profile and no public URL."""
     capture = _capture_module()
     name = "slicekit_legacy.http"
     raw = parse_raw_request((PASTES / name).read_bytes())
@@ -168,6 +171,13 @@ def test_slicekit_signed_request_in_every_format_verifies() -> None:
         inspection = inspect_paste(paste, now=ORIGIN[name]["now"], policy=VerifierPolicy())
         verified = inspection.explanation.verified
         assert verified is not None and verified.profile == "legacy", (form, inspection)
+        path = tmp_path / f"{form}.txt"
+        path.write_text(text)
+        now = str(ORIGIN[name]["now"])
+        assert main(["inspect", str(path), "--now", now]) == 0, form
+        assert "VERIFIED (legacy signature)" in capsys.readouterr().out
+        answer = _api({"raw": text, "now": ORIGIN[name]["now"]})
+        assert (answer["verdict"], answer["format"]) == ("verified", form)
 
 
 def test_a_paste_in_no_format_gets_one_message_naming_every_format() -> None:
