@@ -402,6 +402,12 @@ def test_learner_view_links_each_line_of_m_to_its_source(driver: Any,
     assert "highlight" in (digest_row.get_attribute("class") or "")
     ActionChains(driver).move_to_element(lines[0]).perform()  # @scheme: the origin line
     assert "highlight" in (driver.find_element(By.ID, "req-origin").get_attribute("class") or "")
+    driver.execute_script("arguments[0].blur()", digest_line)
+    assert "highlight" not in (digest_row.get_attribute("class") or "")
+    driver.execute_script("arguments[0].focus()", lines[-1])  # @signature-params
+    assert "highlight" in (driver.find_element(By.ID, "params-eth").get_attribute("class") or "")
+    signature_input = next(row for row in header_rows if row.text.startswith("Signature-Input:"))
+    assert "highlight" in (signature_input.get_attribute("class") or "")
     # Present but not covered: flagged on the request and in the member's list.
     assert "User-Agent — not signed: an attacker may change it" in text(driver, "uncovered-eth")
     ua_row = next(row for row in header_rows if row.text.startswith("User-Agent:"))

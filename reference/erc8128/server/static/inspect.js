@@ -243,8 +243,9 @@ function renderRequest(r) {
   return section;
 }
 
-function highlight(source, on) {
-  const ids = source.kind === "request-line" ? ["req-line"] : source.kind === "origin" ? ["req-origin"] : [];
+function highlight(source, on, label) {
+  const ids = source.kind === "request-line" ? ["req-line"] : source.kind === "origin" ? ["req-origin"]
+    : source.kind === "signature-input" ? ["params-" + label] : [];
   for (const index of source.headers) ids.push("req-h-" + index);
   for (const id of ids) {
     const node = $(id);
@@ -276,6 +277,7 @@ function renderMember(m) {
   }
   section.append(element("h3", "Parameters"));
   const params = element("dl", null, "values");
+  params.id = "params-" + m.label;
   for (const p of m.params) {
     params.append(element("dt", p.name), element("dd", p.value + (p.date ? "  = " + p.date : "") + "   (" + p.meaning + ")"));
   }
@@ -289,8 +291,8 @@ function renderMember(m) {
       row.tabIndex = 0;
       row.dataset.index = String(index);
       row.append(element("span", line.component, "component"), element("code", line.line));
-      for (const kind of ["mouseenter", "focus"]) row.addEventListener(kind, () => highlight(line.source, true));
-      for (const kind of ["mouseleave", "blur"]) row.addEventListener(kind, () => highlight(line.source, false));
+      for (const kind of ["mouseenter", "focus"]) row.addEventListener(kind, () => highlight(line.source, true, m.label));
+      for (const kind of ["mouseleave", "blur"]) row.addEventListener(kind, () => highlight(line.source, false, m.label));
       base.append(row);
     });
     section.append(base);
