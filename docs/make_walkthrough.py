@@ -164,15 +164,14 @@ class RecordingStore(MemoryReplayStore):
         super().__init__(clock=lambda: float(now))
         self.written: list[tuple[str, int]] = []
 
-    def consume(self, key: str, until: int, *, window_start: int | None = None) -> bool:
-        fresh = super().consume(key, until, window_start=window_start)
+    def consume(self, key: str, until: int) -> bool:
+        fresh = super().consume(key, until)
         if fresh:
             self.written.append((key, until))
         return fresh
 
-    def consume_all(self, entries: Sequence[tuple[str, int]], *,
-                    window_start: int | None = None) -> tuple[str, ...]:
-        used = super().consume_all(entries, window_start=window_start)
+    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
+        used = super().consume_all(entries)
         if not used:
             self.written.extend(entries)
         return used

@@ -264,10 +264,11 @@ def test_inspect_explains_and_verifies_the_draft_vector(
     address = CASES["fixture"]["address"]
     assert f"recovered address {address}: equals the keyid address" in out
     assert "ok   step 12 Content-Digest: Content-Digest sha-256=" in out
-    assert "candidates ['request (draft)']" in out
+    assert "candidates request (draft)" in out
     for number in range(1, 19):  # every numbered step of SPEC.md §4, from verify_request
         assert f"ok   step {number:>2} " in out
-    assert f"VERIFIED: label 'request', signer {POSITIVE['expected']['signer']}" in out
+    signer = POSITIVE["expected"]["signer"]
+    assert f"VERIFIED (draft signature): label 'request', signer {signer}" in out
     assert "request-bound, non-replayable" in out
 
 
@@ -277,7 +278,7 @@ def test_inspect_from_stdin_with_host_as_origin(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(HTTP_BLOCK.encode())))
     status, out, _ = run(capsys, "inspect", "-", "--now", NOW)
     assert status == 0
-    assert "assuming https://api.example from Host" in out
+    assert "scheme https (assumed); authority api.example (the Host header)" in out
     assert "VERIFIED" in out
 
 
@@ -328,7 +329,8 @@ def test_inspect_wrong_origin_recovers_another_address(
         (b"", "raw_request_empty"),
         (HTTP_BLOCK.replace("Content-Length: 17", "Content-Length: 99").encode(),
          "content_truncated"),
-        (b"GARBAGE\n\n", "request_line_malformed"),
+        (b"GARBAGE\n\n", "paste_format_unknown"),
+        (b"GET\tx HTTP/1.1\nHost: a\n\n", "paste_format_unknown"),
     ],
 )
 def test_inspect_bad_input_is_typed(
@@ -364,3 +366,24 @@ def test_demo_runs_the_whole_story(capsys: pytest.CaptureFixture[str]) -> None:
     assert "GET /api/whoami -> HTTP 200" in out
     assert "UNEXPECTED" not in out
     assert "done: every step had the expected outcome" in out
+
+
+@pytest.mark.parametrize("profile", ["draft", "legacy"])
+def test_sign_full_prints_a_request_that_inspect_verifies_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], profile: str
+) -> None:
+    """`erc8128 sign --full` is ready to paste: inspect needs no profile and no public URL."""
+    key_file = tmp_path / "agent.key"
+    key_file.write_text("00" * 31 + "01\n")
+    key_file.chmod(0o600)
+    status, out, _ = run(capsys, "sign", "http://127.0.0.1:8128/api/items?x=1", "-d", '{"a":1}',
+                         "-H", "Content-Type: application/json", "--key-file", str(key_file),
+                         "--created", "1700000000", "--profile", profile, "--full")
+    assert status == 0
+    assert out.startswith("POST /api/items?x=1 HTTP/1.1\nHost: 127.0.0.1:8128\n")
+    assert out.endswith('\n\n{"a":1}')
+    pasted = tmp_path / "signed.http"
+    pasted.write_text(out)
+    status, report, _ = run(capsys, "inspect", str(pasted), "--now", "1700000001")
+    assert status == 0, report
+    assert f"VERIFIED ({profile} signature)" in report

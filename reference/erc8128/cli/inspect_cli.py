@@ -16,18 +16,18 @@ import time
 from typing import Any, TextIO
 
 from erc8128.chain.rpc import RpcAccountState
-from erc8128.cli.options import PROFILE_CHOICES, add_rpc, add_served_chains, add_verifier_profiles
+from erc8128.cli.options import add_rpc, add_served_chains
 from erc8128.crypto.personal_sign import recover_address
 from erc8128.errors import Erc8128Error
-from erc8128.http.message import Request, request_from_wire
+from erc8128.http.message import Request
 from erc8128.http.origin import parse_origin
-from erc8128.http.raw_request import RawRequest, RawRequestError, parse_raw_request
+from erc8128.http.paste import FORMATS, HarEntryRequired, Paste, as_text, parse_paste
+from erc8128.http.raw_request import RawRequestError
 from erc8128.http.structured_fields import Item, parse_dictionary
-from erc8128.protocol.accounts import AccountState, NoCodeAccountState
-from erc8128.protocol.keyid import ProfileName
+from erc8128.protocol.accounts import AccountState
+from erc8128.protocol.inspection import ProfileChoice, inspect_paste
 from erc8128.protocol.policy import VerifierPolicy
-from erc8128.protocol.verify import TraceStep, explain_request
-from erc8128.state.nonces.memory import MemoryReplayStore
+from erc8128.protocol.verify import TraceStep
 
 __all__ = ["add_parser", "explain", "run"]
 
@@ -87,39 +87,43 @@ def _print_recovery(
 
 
 def explain(
-    raw: RawRequest, *, public_url: str | None, now: int, profiles: tuple[ProfileName, ...],
+    paste: Paste, *, public_url: str | None, now: int, profile: ProfileChoice,
     served_chains: frozenset[int], out: TextIO, accounts: AccountState | None = None,
 ) -> bool:
-    """Print verify_request's own step trace for ``raw`` to ``out``; True if it verifies."""
-    policy = VerifierPolicy(profiles=profiles, served_chains=served_chains)
-    print("[1] the request as received (RFC 9112)", file=out)
+    """Print verify_request's own step trace for ``paste`` to ``out``; True if it verifies."""
+    policy = VerifierPolicy(served_chains=served_chains)
+    raw = paste.raw
+    print(f"[1] the request as received (RFC 9112), read as a {paste.format_title}", file=out)
+    if paste.entry is not None:
+        print(f"    HAR entry {paste.entry} of {len(paste.entries)} (--entry N chooses another)",
+              file=out)
     print(f"    {raw.request_line}", file=out)
     for line in raw.header_lines:
-        print(f"    {line}", file=out)
+        print(f"    {as_text(line)}", file=out)
     print(f"    content: {len(raw.body)} bytes", file=out)
+    trusted = None
+    if public_url is not None:
+        origin = parse_origin(public_url)
+        trusted = (origin.scheme, origin.authority)
+    inspection = inspect_paste(paste, now=now, policy=policy, public_url=trusted,
+                               profile=profile, accounts=accounts)
+    request = inspection.request
+    print(f"    scheme {inspection.scheme} ({inspection.scheme_from}); authority "
+          f"{inspection.authority} ({inspection.authority_from})", file=out)
     if public_url is None:
-        host = raw.header("host")
-        if host is None:
-            raise RawRequestError(
-                "public_url_missing", "expected --public-url or a Host header, got neither"
-            )
-        public_url = f"https://{host}"
-        print(f"    no --public-url: assuming {public_url} from Host (trust it only in tests)",
-              file=out)
-    origin = parse_origin(public_url)
-    request = request_from_wire(
-        raw.request_line, raw.header_lines, raw.body, scheme=origin.scheme,
-        authority=origin.authority,
-    )
-    print(f"    target URI (scheme and authority from configuration): {request.target_uri}",
-          file=out)
+        print("    no --public-url: the origin comes from the paste (a real verifier takes it "
+              "from its configuration)", file=out)
+    if inspection.scheme_note is not None:
+        print(f"    {inspection.scheme_note}", file=out)
+    print(f"    target URI: {request.target_uri}", file=out)
+    for label, description in inspection.member_profiles:
+        print(f"    member {label}: {description}", file=out)
+    print(f"    judged under profile {', '.join(inspection.profiles)} "
+          f"({inspection.profile_from})", file=out)
 
-    print(f"\n[2] verify_request at now = {now}, step by step (SPEC.md §4; profiles "
-          f"{', '.join(profiles)}; a fresh replay store)", file=out)
-    store = MemoryReplayStore(clock=lambda: float(now))
-    explanation = explain_request(
-        request, now=now, nonces=store, policy=policy, accounts=accounts or NoCodeAccountState()
-    )
+    print(f"\n[2] verify_request at now = {now}, step by step (SPEC.md §4; a fresh replay "
+          f"store)", file=out)
+    explanation = inspection.explanation
     _print_steps(out, explanation.steps, _signatures(request))
 
     print("\n[3] verdict", file=out)
@@ -134,7 +138,8 @@ def explain(
     assert verified is not None
     binding = "request-bound" if verified.request_bound else "class-bound"
     replay = "replayable" if verified.replayable else "non-replayable"
-    print(f"    VERIFIED: label {verified.label!r}, signer {verified.keyid}", file=out)
+    print(f"    VERIFIED ({verified.profile} signature): label {verified.label!r}, signer "
+          f"{verified.keyid}", file=out)
     print(f"    account verification: {verified.verification_method} "
           f"({verified.code_lookups} code lookup(s))", file=out)
     print(f"    {binding}, {replay}; nonce consumed: {verified.nonce_consumed}", file=out)
@@ -159,13 +164,19 @@ def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "inspect",
         help="explain, step by step, how a raw HTTP request verifies",
-        description="Read a raw HTTP request (FILE or - for stdin) and explain its ERC-8128 "
-        "verification: fields, candidates, signature base, hash, recovered address, verdict.",
+        description="Read a signed request (FILE or - for stdin) and explain its ERC-8128 "
+        "verification: fields, candidates, signature base, hash, recovered address, verdict. "
+        "Formats: " + ", ".join(FORMATS.values()) + ".",
     )
-    parser.add_argument("file", metavar="FILE", help="raw HTTP request, or - for stdin")
-    parser.add_argument("--public-url", help="trusted scheme://authority (default https://Host)")
+    parser.add_argument("file", metavar="FILE", help="the request in any of the formats above, "
+                        "or - for stdin")
+    parser.add_argument("--public-url", help="trusted scheme://authority (default: what the "
+                        "paste says; an unsaid scheme is tried as https, then http)")
+    parser.add_argument("--entry", type=int, help="the HAR entry to inspect (0-based)")
     parser.add_argument("--now", type=int, help="verifier clock, Unix seconds (default: now)")
-    add_verifier_profiles(parser)
+    parser.add_argument("--profile", choices=("auto", "draft", "legacy", "both"), default="auto",
+                        help="judge under this profile (default auto: detected from each "
+                        "member's keyid form and tag)")
     add_served_chains(parser)
     add_rpc(parser)
     parser.set_defaults(func=run)
@@ -180,7 +191,6 @@ def run(args: argparse.Namespace) -> int:
                 data = request_file.read()
         except OSError as error:
             raise RawRequestError("file_unreadable", f"expected {args.file}, got {error}") from None
-    profiles: tuple[ProfileName, ...] = PROFILE_CHOICES[args.profile]
     now = int(time.time()) if args.now is None else args.now
     rpc: dict[str, str] = {}
     for value in args.rpc or ():
@@ -191,11 +201,19 @@ def run(args: argparse.Namespace) -> int:
     accounts = RpcAccountState.from_urls(rpc) if rpc else None
     served = frozenset(args.chains) if args.chains else (
         accounts.chain_ids if accounts is not None else frozenset({1}))
+    try:
+        paste = parse_paste(data, entry=args.entry)
+    except HarEntryRequired as error:
+        print(f"erc8128: {error}; choose one with --entry N:", file=sys.stderr)
+        for entry in error.entries:
+            mark = "  (signed)" if entry.signed else ""
+            print(f"  {entry.index}: {entry.method} {entry.url}{mark}", file=sys.stderr)
+        return 2
     verified = explain(
-        parse_raw_request(data),
+        paste,
         public_url=args.public_url,
         now=now,
-        profiles=profiles,
+        profile=args.profile,
         served_chains=served,
         out=sys.stdout,
         accounts=accounts,

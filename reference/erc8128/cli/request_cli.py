@@ -16,6 +16,7 @@ from erc8128.cli.options import add_signer_chain, add_signer_profile
 from erc8128.client import DEFAULT_KEY_ENV, Client, ClientError, Signer
 from erc8128.http.message import Request
 from erc8128.protocol.sign import DEFAULT_LABEL, SignedRequest
+from erc8128.server.pages import raw_request_text
 
 __all__ = ["add_parser", "parse_header_option", "run_request", "run_sign"]
 
@@ -83,12 +84,17 @@ def add_parser(subparsers: Any) -> None:
     request_parser.set_defaults(func=run_request)
     sign_parser: argparse.ArgumentParser = subparsers.add_parser(
         "sign",
-        help="print the headers a signature would add to a request",
-        description="Sign a request without sending it; print the header lines to add.",
+        help="print the headers a signature would add to a request (--full: the whole request)",
+        description="Sign a request without sending it; print the header lines to add, or with "
+        "--full the whole request ready to paste.",
     )
     _add_common(sign_parser)
     sign_parser.add_argument("--created", type=int, help="signature time (default: now)")
     sign_parser.add_argument("--nonce", help="nonce to use (default: 128 fresh random bits)")
+    sign_parser.add_argument("--full", action="store_true",
+                             help="print the whole signed request (request line, Host, every "
+                             "header, content) ready to paste into erc8128 inspect or the "
+                             "inspector page")
     sign_parser.set_defaults(func=run_sign)
 
 
@@ -147,6 +153,9 @@ def run_sign(args: argparse.Namespace) -> int:
     )
     if args.verbose:
         _explain_signed(signed, len(headers))
+    if args.full:
+        sys.stdout.write(raw_request_text(signed.request))
+        return 0
     for name, value in signed.request.headers[len(headers) :]:
         print(f"{name}: {value}")
     return 0

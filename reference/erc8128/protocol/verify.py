@@ -22,6 +22,7 @@ it.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -56,6 +57,7 @@ from erc8128.http.structured_fields import (
     Token,
     get_param,
     parse_dictionary,
+    serialize_bare_item,
     serialize_inner_list,
 )
 from erc8128.protocol.accounts import (
@@ -365,7 +367,7 @@ def _verify(
         winner = _consume_nonces(authenticated, nonces, failures)
         if trace is not None:
             for index, item in authenticated:
-                trace.begin(18, item.verified.label, f"nonce={item.verified.nonce!r}")
+                trace.begin(18, item.verified.label, f"nonce={_shown(item.verified.nonce)}")
                 if index in failures:
                     trace.fail(failures[index])
         if winner is not None:
@@ -462,9 +464,10 @@ def _recognise_candidates(
             fallback = DRAFT if "draft" in policy.profiles else LEGACY
             candidates.append(_Candidate(label, member, fallback))
     if trace is not None:
-        found = [f"{c.label} ({c.profile.name})" for c in candidates]
+        found = ", ".join(f"{c.label} ({c.profile.name})" for c in candidates) or "none"
         trace.begin(
-            4, None, f"members {[label for label, _ in signature_inputs]}; candidates {found}"
+            4, None, f"members {', '.join(label for label, _ in signature_inputs)}; "
+            f"candidates {found}"
         )
     limit = policy.limits.candidates
     if len(candidates) > limit and "candidate-limit" not in _ABLATE.get():
@@ -660,7 +663,7 @@ def _no_alg(check: _Check, params: Parameters) -> None:
     `unsupported_algorithm`"."""
     alg = get_param(params, "alg")
     if check.trace is not None:
-        check.trace.begin(6, check.label, f"alg={alg!r}")
+        check.trace.begin(6, check.label, f"alg={_shown(alg)}")
     if alg is not None and "no-alg" not in check.ablate:
         raise check.fail(
             "unsupported_algorithm", f"expected no alg, got alg={alg!r}",
@@ -674,8 +677,8 @@ def _keyid_and_chain(check: _Check, params: Parameters) -> Account:
     keyid_value = get_param(params, "keyid")
     if check.trace is not None:
         check.trace.begin(
-            7, check.label, f"keyid={keyid_value!r} ({check.profile.name}); served chains "
-            f"{sorted(policy.served_chains)}",
+            7, check.label, f"keyid={_shown(keyid_value)} ({check.profile.name}); served "
+            f"chains {', '.join(str(c) for c in sorted(policy.served_chains))}",
         )
     if keyid_value is None:
         raise fail(
@@ -722,7 +725,7 @@ def _time_window(check: _Check, params: Parameters, now: int) -> tuple[int, int]
     expires = get_param(params, "expires")
     if check.trace is not None:
         check.trace.begin(
-            8, check.label, f"created={created!r} expires={expires!r} now={now} "
+            8, check.label, f"created={_shown(created)} expires={_shown(expires)} now={now} "
             f"skew={policy.skew_sec} max validity={policy.max_validity_sec}",
         )
     if type(created) is not int:  # `type(...) is int` excludes Booleans
@@ -781,7 +784,7 @@ def _nonce_syntax(check: _Check, params: Parameters) -> str | None:
     ablate, fail, limit = check.ablate, check.fail, check.policy.limits.nonce_bytes
     nonce = get_param(params, "nonce")
     if check.trace is not None:
-        check.trace.begin(9, check.label, f"nonce={nonce!r}")
+        check.trace.begin(9, check.label, f"nonce={_shown(nonce)}")
     if nonce is None:
         return None
     if not isinstance(nonce, str):
@@ -809,7 +812,7 @@ def _content_present(check: _Check, request: Request) -> tuple[str, ...]:
     if check.trace is not None:
         check.trace.begin(
             10, check.label, f"{len(request.body or b'')} content bytes, {len(digest_lines)} "
-            f"Content-Digest field lines, route content_digest={check.policy.content_digest!r}",
+            f"Content-Digest field lines, route content_digest={check.policy.content_digest}",
         )
     if (
         not digest_lines
@@ -833,7 +836,7 @@ def _coverage(
     """Step 11 (SPEC.md §4.11): coverage (ERC-8128 §3.1.1, §3.4.2); True if Request-Bound."""
     policy, ablate, fail, profile = check.policy, check.ablate, check.fail, check.profile
     if check.trace is not None:
-        check.trace.begin(11, check.label, f"covered {identifiers}")
+        check.trace.begin(11, check.label, f"covered ({' '.join(identifiers)})")
     parameterless = {item.value for item in member.items if not item.params}
     always = profile.always_required_components(
         has_content_digest=bool(digest_lines),
@@ -927,7 +930,7 @@ def _replay_posture(
     policy, ablate, fail = check.policy, check.ablate, check.fail
     if check.trace is not None:
         posture = "Replayable (no nonce)" if replayable else "Non-Replayable"
-        check.trace.begin(14, check.label, f"{posture}; route replay={policy.replay!r}")
+        check.trace.begin(14, check.label, f"{posture}; route replay={policy.replay}")
     # Decision D61: ERC-8128 §3.1.2 "Verifiers MUST reject a Non-Replayable signature if its
     # validity window exceeds the period for which replay state can be retained; this yields
     # `request_validity_too_long`." After a restart, replay state is retained only for
@@ -1003,7 +1006,8 @@ def _signature_base(
     """Step 15 (SPEC.md §4.15): the signature base M from the received request, in received
     order (ERC-8128 §4 step 4; RFC 9421 §3.2 step 3)."""
     if check.trace is not None:
-        check.trace.begin(15, check.label, f"the received request's values for {identifiers}")
+        check.trace.begin(
+            15, check.label, f"the received request's values for ({' '.join(identifiers)})")
     try:
         base = signature_base(request, member, checked_identifiers=identifiers)
     except MessageComponentError as error:
@@ -1232,6 +1236,18 @@ def _ablated_signature(signature: bytes, ablate: frozenset[str]) -> bytes:
     if "low-s" in ablate and N // 2 < s < N and v in (27, 28):
         s, v = N - s, 55 - v
     return signature[:32] + s.to_bytes(32, "big") + bytes((v,))
+
+
+def _shown(value: object) -> str:
+    """A parameter value in a trace line as protocol text (RFC 9651), "(absent)" when absent."""
+    if value is None:
+        return "(absent)"
+    if isinstance(value, bool | int | str | bytes | Token | decimal.Decimal):
+        try:
+            return serialize_bare_item(value)
+        except StructuredFieldError:
+            return repr(value)  # a value RFC 9651 cannot write (only in a refused member)
+    return type(value).__name__
 
 
 def _identifier(item: Item, label: str) -> str:

@@ -16,6 +16,7 @@ throwaway key the page generated (decision D58). Both have size limits and a per
 
 from __future__ import annotations
 
+import datetime
 import json
 import threading
 from collections.abc import Callable
@@ -24,12 +25,14 @@ from importlib.resources import files
 from typing import Any, Final
 
 from erc8128.crypto.addresses import address_of
-from erc8128.crypto.personal_sign import personal_message_hash, recover_address
+from erc8128.crypto.personal_sign import personal_message_hash, prefixed_message, recover_address
 from erc8128.crypto.secp256k1 import N
 from erc8128.errors import Erc8128Error
 from erc8128.http.bounded_json import JsonTooDeep, check_depth
+from erc8128.http.content_digest import SUPPORTED_ALGORITHMS, content_digest
 from erc8128.http.message import Request, authority, path, query, request_from_wire, scheme
-from erc8128.http.raw_request import RawRequest, RawRequestError, parse_raw_request
+from erc8128.http.paste import HarEntryRequired, PasteError, as_text, parse_paste
+from erc8128.http.raw_request import RawRequest
 from erc8128.http.signature_base import signature_base
 from erc8128.http.structured_fields import (
     Dictionary,
@@ -40,14 +43,13 @@ from erc8128.http.structured_fields import (
     serialize_bare_item,
     serialize_item,
 )
-from erc8128.protocol.accounts import NoCodeAccountState
 from erc8128.protocol.challenge import HttpResponse, problem_response
+from erc8128.protocol.inspection import inspect_paste
 from erc8128.protocol.keyid import ProfileName, parse_keyid
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.sign import sign_request
-from erc8128.protocol.verify import candidate_profile, explain_request
-from erc8128.state.invalidation import MemoryInvalidationState
-from erc8128.state.nonces.memory import MemoryReplayStore
+from erc8128.protocol.verify import candidate_profile
+from erc8128.server.spec_page import render_spec, spec_text
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
@@ -265,12 +267,21 @@ class Pages:
     def handle(self, request: Request, *, now: int, client: str) -> HttpResponse | None:
         """The answer for a page, asset or endpoint path; None for every other path."""
         request_path = path(request.target_uri)
-        if request_path in _PAGES or request_path in _ASSETS or request_path == "/api/examples":
+        if request_path in _PAGES or request_path in _ASSETS or request_path in (
+                "/api/examples", "/spec"):
             if request.method not in ("GET", "HEAD"):
                 return problem_response(405, "method_not_allowed", "expected GET",
                                         headers=(("Allow", "GET, HEAD"),))
             if request_path == "/api/examples":
                 return _json(200, {"examples": [vars(e) for e in self._example_list()]})
+            if request_path == "/spec":
+                text = spec_text()
+                if text is None:
+                    return problem_response(404, "not_found", "expected SPEC.md beside the "
+                                            "package, got none (an install without it)")
+                return HttpResponse(200, (*_SECURITY_HEADERS,
+                                          ("Content-Type", "text/html; charset=utf-8")),
+                                    render_spec(text).encode("utf-8"))
             name, content_type = _ASSETS.get(request_path, (_PAGES.get(request_path, ""),
                                                             "text/html; charset=utf-8"))
             return HttpResponse(200, (*_SECURITY_HEADERS, ("Content-Type", content_type)),
@@ -306,50 +317,40 @@ class Pages:
                             f"expected a request of at most {MAX_RAW_REQUEST_BYTES} bytes, got "
                             f"{len(raw_bytes)}", status=413)
         now = _integer(body, "now", server_now)
-        profile = _string(body, "profile", "draft")
-        profiles: tuple[ProfileName, ...]
-        if profile == "both":
-            profiles = ("draft", "legacy")
-        elif profile in ("draft", "legacy"):
-            profiles = (profile,)  # type: ignore[assignment]
-        else:
-            raise _BadInput("invalid_field", f"expected profile draft, legacy or both, got "
+        profile = _string(body, "profile", "auto")
+        if profile not in ("auto", "draft", "legacy", "both"):
+            raise _BadInput("invalid_field", f"expected profile auto, draft, legacy or both, got "
                             f"{profile!r}", status=400)
         class_bound = _boolean(body, "class_bound")
         replayable = _boolean(body, "replayable")
         replay = _boolean(body, "replay")
+        entry = body.get("entry")
+        if entry is not None and (type(entry) is not int or not 0 <= entry < 10_000):
+            raise _BadInput("invalid_field", "expected 'entry' as a HAR entry index", status=400)
         try:
-            raw = parse_raw_request(raw_bytes)
-        except RawRequestError as error:
+            paste = parse_paste(raw_text, entry=entry)
+        except HarEntryRequired as error:  # a HAR file with many entries: the page lists them
+            return {"verdict": "choose_entry", "reason": error.reason, "message": error.message,
+                    "format": "har", "entries": [vars(e) for e in error.entries]}
+        except PasteError as error:
             raise _BadInput(error.reason, error.message, status=400) from None
-        _check_header_section(raw)
+        _check_header_section(paste.raw)
         public_url = _string(body, "public_url", "")
-        assumed = not public_url
-        if assumed:
-            host = raw.header("host")
-            if not host:
-                raise _BadInput("public_url_missing",
-                                "expected a public URL or a Host header, got neither", status=400)
-            public_url = f"https://{host}"
+        trusted = None
         try:
-            request = request_from_wire(raw.request_line, raw.header_lines, raw.body,
-                                        scheme=scheme(public_url),
-                                        authority=authority(public_url))
+            if public_url:
+                trusted = (scheme(public_url), authority(public_url))
+            route = replace(self.policy, class_bound=class_bound,
+                            replay="either" if replayable or class_bound else "non-replayable")
+            # Decision D57: every attempt runs against a fresh replay store and invalidation
+            # state; every account is treated as code-free (no RPC is made for pasted input).
+            inspection = inspect_paste(paste, now=now, policy=route, public_url=trusted,
+                                       profile=profile,  # type: ignore[arg-type]
+                                       runs=2 if replay else 1)
         except Erc8128Error as error:
             raise _BadInput(error.reason, error.message, status=400) from None
-        policy = replace(self.policy, profiles=profiles, class_bound=class_bound,
-                         replay="either" if replayable or class_bound else "non-replayable")
-        # Decision D57: a fresh replay store and a fresh invalidation state for this call only;
-        # every account is treated as code-free (no RPC is made for pasted input).
-        nonces = MemoryReplayStore(clock=lambda: float(now))
-        invalidation = MemoryInvalidationState()
-        runs = 2 if replay else 1
-        explanation = None
-        for _ in range(runs):
-            explanation = explain_request(request, policy=policy, now=now, nonces=nonces,
-                                          invalidation=invalidation,
-                                          accounts=NoCodeAccountState())
-        assert explanation is not None
+        explanation = inspection.explanation
+        request = inspection.request
         failure = explanation.error
         verified = explanation.verified
         return {
@@ -358,18 +359,35 @@ class Pages:
             "status": failure.status if failure is not None else 200,
             "message": failure.message if failure is not None else None,
             "winner": verified.label if verified is not None else None,
+            "winner_profile": verified.profile if verified is not None else None,
             "binding": (None if verified is None else
                         "request-bound" if verified.request_bound else "class-bound"),
             "replay": (None if verified is None else
                        "replayable" if verified.replayable else "non-replayable"),
-            "runs": runs,
+            "runs": 2 if replay else 1,
             "now": now,
-            "public_url": public_url,
-            "public_url_assumed": assumed,
+            "now_date": _date(now),
+            "format": paste.format,
+            "format_title": paste.format_title,
+            "entries": [vars(e) for e in paste.entries],
+            "entry": paste.entry,
+            "public_url": f"{inspection.scheme}://{inspection.authority}",
+            "public_url_assumed": not public_url,
+            "scheme": inspection.scheme,
+            "scheme_from": inspection.scheme_from,
+            "authority": inspection.authority,
+            "authority_from": inspection.authority_from,
+            "scheme_note": inspection.scheme_note,
+            "attempts": [vars(a) for a in inspection.attempts],
+            "profiles": list(inspection.profiles),
+            "profile_from": inspection.profile_from,
+            "member_profiles": [{"label": label, "kind": kind}
+                                for label, kind in inspection.member_profiles],
             "target_uri": request.target_uri,
-            "headers": [list(h) for h in request.headers],
+            "request_line": paste.raw.request_line,
+            "headers": [[name, as_text(value)] for name, value in request.headers],
             "body_bytes": len(request.body or b""),
-            "members": _members(request, profiles),
+            "members": _members(request, inspection.profiles),
             "steps": [
                 {"step": s.step, "title": s.title, "label": s.label, "looked_at": s.looked_at,
                  "verdict": s.verdict, "reason": s.reason, "detail": s.detail, "value": s.value}
@@ -460,7 +478,9 @@ def _members(request: Request, profiles: tuple[ProfileName, ...]) -> list[dict[s
             "components": [],
             "params": [
                 {"name": name, "value": serialize_bare_item(value),
-                 "meaning": PARAMETER_MEANINGS.get(name, "an extra parameter")}
+                 "meaning": PARAMETER_MEANINGS.get(name, "an extra parameter"),
+                 "date": _date(value) if name in ("created", "expires") and
+                 type(value) is int else None}
                 for name, value in member.params
             ],
         }
@@ -473,8 +493,9 @@ def _members(request: Request, profiles: tuple[ProfileName, ...]) -> list[dict[s
             for item in member.items
         ]
         if isinstance(keyid, str):
+            written_in = candidate or ("legacy" if keyid.startswith("erc8128:") else "draft")
             try:
-                account = parse_keyid(keyid, candidate or "draft")
+                account = parse_keyid(keyid, written_in)
                 entry["keyid_address"] = account.address
                 entry["chain_id"] = account.chain_id
             except Erc8128Error as error:
@@ -486,12 +507,26 @@ def _members(request: Request, profiles: tuple[ProfileName, ...]) -> list[dict[s
             continue
         lines = base.split("\n")  # no value contains LF (decision D19)
         identifiers = [serialize_item(item) for item in member.items] + ['"@signature-params"']
-        entry["base"] = [{"component": c, "line": line} for c, line in
-                         zip(identifiers, lines, strict=True)]
+        entry["base"] = [{"component": c, "line": line, "source": _source(request, c)}
+                         for c, line in zip(identifiers, lines, strict=True)]
         message = base.encode("ascii")
         message_hash = personal_message_hash(message)
         entry["base_bytes"] = len(message)
+        # ERC-191 personal_sign: keccak256("\x19Ethereum Signed Message:\n" || len(M) || M)
+        entry["base_escaped"] = base.replace("\\", "\\\\").replace("\n", "\\n")
+        entry["erc191_prefix"] = f"\\x19Ethereum Signed Message:\\n{len(message)}"
+        entry["erc191_hex"] = "0x" + prefixed_message(message).hex()
+        entry["erc191_prefix_bytes"] = len(prefixed_message(message)) - len(message)
         entry["message_hash"] = "0x" + message_hash.hex()
+        covered = {serialize_item(item).strip('"').lower() for item in member.items}
+        if "@authority" in covered:
+            covered.add("host")  # @authority signs the authority (in a paste, read from Host)
+        entry["uncovered"] = [
+            {"index": index, "name": name}
+            for index, (name, _) in enumerate(request.headers)
+            if name.lower() not in covered and name.lower() not in _SIGNATURE_FIELDS
+        ]
+        entry["digests"] = _digests(request)
         signature_item = signatures.get(label)
         if not isinstance(signature_item, Item) or not isinstance(signature_item.value, bytes):
             entry["signature_error"] = "no Signature member with this label holding bytes"
@@ -505,7 +540,59 @@ def _members(request: Request, profiles: tuple[ProfileName, ...]) -> list[dict[s
             entry["recovered"] = recover_address(message_hash, signature).lower()
         except Erc8128Error as error:
             entry["recover_error"] = f"{error.reason}: {error.message}"
+        else:
+            # Both sides lowercase: a legacy keyid may be written in mixed case (February
+            # text §3.3.1: "Verifiers MUST treat address hex as case-insensitive").
+            claimed = entry.get("keyid_address")
+            entry["address_match"] = None if claimed is None else entry["recovered"] == claimed
     return members
+
+
+_SIGNATURE_FIELDS: Final = ("signature", "signature-input")
+
+
+def _date(unix: object) -> str | None:
+    """A Unix time as an RFC 3339 UTC date, shown beside the number."""
+    if type(unix) is not int or not 0 <= unix < 253402300800:
+        return None
+    return datetime.datetime.fromtimestamp(unix, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _source(request: Request, component: str) -> dict[str, Any]:
+    """Where a line of M came from: the request line, header lines (by index), the origin
+    (scheme and authority the verifier trusts) or the Signature-Input member itself."""
+    name = component.strip('"').lower()
+    indexes = [i for i, (field, _) in enumerate(request.headers) if field.lower() == name]
+    if name == "@signature-params":
+        indexes = [i for i, (field, _) in enumerate(request.headers)
+                   if field.lower() == "signature-input"]
+        return {"kind": "signature-input", "headers": indexes}
+    if name in ("@method", "@path", "@query", "@request-target", "@query-param"):
+        return {"kind": "request-line", "headers": []}
+    if name == "@authority":
+        hosts = [i for i, (field, _) in enumerate(request.headers) if field.lower() == "host"]
+        return {"kind": "origin", "headers": hosts}
+    if name in ("@scheme", "@target-uri"):
+        return {"kind": "origin", "headers": []}
+    return {"kind": "header", "headers": indexes}
+
+
+def _digests(request: Request) -> list[dict[str, Any]]:
+    """Each received Content-Digest member beside the one recomputed over the content, both in
+    the field's own encoding (RFC 9530 §2: an sf-binary of the hash)."""
+    rows: list[dict[str, Any]] = []
+    try:
+        members = parse_dictionary(", ".join(request.field_lines("content-digest")))
+    except Erc8128Error:
+        return rows
+    for algorithm, member in members:
+        received = f"{algorithm}={serialize_item(member) if isinstance(member, Item) else '?'}"
+        recomputed = None
+        if algorithm in SUPPORTED_ALGORITHMS:
+            recomputed = content_digest(request.body or b"", (algorithm,))
+        rows.append({"algorithm": algorithm, "received": received, "recomputed": recomputed,
+                     "match": None if recomputed is None else recomputed == received})
+    return rows
 
 
 def _check_header_section(raw: RawRequest) -> None:

@@ -42,7 +42,7 @@ function formState() {
 function setFormState(s) {
   $("raw").value = s.raw || "";
   $("public-url").value = s.public_url || "";
-  $("profile").value = s.profile || "draft";
+  $("profile").value = s.profile || "auto";
   $("now").value = s.now === null || s.now === undefined ? "" : String(s.now);
   $("class-bound").checked = Boolean(s.class_bound);
   $("replayable").checked = Boolean(s.replayable);
@@ -66,14 +66,14 @@ function fromFragment() {
 }
 
 // ---- inspect ---------------------------------------------------------------------------------
-async function inspect(event) {
+async function inspect(event, entry) {
   if (event) event.preventDefault();
   const s = formState();
   $("inspect-error").textContent = "";
   $("result").replaceChildren();
   const size = encoder.encode(s.raw).length;
   if (s.raw.trim() === "") {
-    $("inspect-error").textContent = "Paste a raw HTTP request first, or choose an example.";
+    $("inspect-error").textContent = "Paste a signed request first, or choose an example.";
     return;
   }
   if (size > MAX_RAW_BYTES) {
@@ -84,14 +84,73 @@ async function inspect(event) {
   }
   history.replaceState(null, "", permalink(s));
   $("permalink").href = permalink(s);
+  const ask = Object.assign({}, s);
+  if (entry !== undefined && entry !== null) ask.entry = entry;
   let result;
   try {
-    result = await postJson("/api/inspect", s);
+    result = await postJson("/api/inspect", ask);
   } catch (error) {
     $("inspect-error").textContent = "Cannot inspect this: " + error.message;
     return;
   }
+  if (result.verdict === "choose_entry") {
+    $("result").append(element("p", result.message, "small"), entryChooser(result.entries, null));
+    return;
+  }
   renderResult(result);
+}
+
+// A HAR file's entries, to choose the one to inspect.
+function entryChooser(entries, current) {
+  const label = element("label", "HAR entry ");
+  const select = element("select");
+  select.id = "har-entry";
+  select.append(element("option", "(choose an entry)"));
+  select.firstChild.value = "";
+  for (const e of entries) {
+    const option = element("option", e.index + ": " + e.method + " " + e.url + (e.signed ? "  (signed)" : ""));
+    option.value = String(e.index);
+    if (e.index === current) option.selected = true;
+    select.append(option);
+  }
+  select.addEventListener("change", () => {
+    if (select.value !== "") inspect(null, Number(select.value));
+  });
+  label.append(select);
+  return label;
+}
+
+// A button that copies one produced value.
+function copyButton(value, what) {
+  const button = element("button", "Copy", "copy");
+  button.type = "button";
+  button.setAttribute("aria-label", "Copy " + what);
+  button.addEventListener("click", async () => {
+    button.dataset.copied = "true";
+    try {
+      await navigator.clipboard.writeText(String(value));
+      button.textContent = "Copied";
+    } catch {
+      button.textContent = "Select and copy";
+    }
+  });
+  return button;
+}
+
+// "SPEC.md §4", "step 12" and "D57" become links into SPEC.md as this server serves it.
+function linked(text) {
+  const span = element("span");
+  const pattern = /SPEC\.md §(\d+(?:\.\d+)?)|\b(D\d{1,3})\b/g;
+  let last = 0;
+  for (const match of String(text).matchAll(pattern)) {
+    span.append(document.createTextNode(text.slice(last, match.index)));
+    const a = element("a", match[0]);
+    a.href = match[1] ? "/spec#sec-" + match[1].split(".")[0] : "/spec#" + match[2];
+    span.append(a);
+    last = match.index + match[0].length;
+  }
+  span.append(document.createTextNode(String(text).slice(last)));
+  return span;
 }
 
 function renderResult(r) {
@@ -100,14 +159,30 @@ function renderResult(r) {
   verdict.id = "verdict";
   verdict.dataset.verdict = r.verdict;
   verdict.textContent = r.verdict === "verified"
-    ? "Verified: candidate " + JSON.stringify(r.winner) + ", " + r.binding + ", " + r.replay + "."
+    ? "Verified (" + r.winner_profile + " signature): candidate " + JSON.stringify(r.winner) +
+      ", " + r.binding + ", " + r.replay + "."
     : "Rejected: " + r.reason + " (HTTP " + r.status + "). " + r.message;
   out.append(verdict);
   if (r.runs === 2) out.append(element("p", "Verified twice against the same fresh replay store; this is the second run.", "small"));
-  out.append(element("p", "Effective target URI: " + r.target_uri + (r.public_url_assumed
-    ? "  (public URL assumed from Host: trust that only in tests)" : "") + "; now = " + r.now, "small mono"));
+  if (r.entries && r.entries.length > 1) out.append(entryChooser(r.entries, r.entry));
+  const origin = element("dl", null, "values");
+  origin.id = "origin";
+  const say = (name, value) => origin.append(element("dt", name), element("dd", value));
+  say("read as", r.format_title + (r.entry !== null && r.entry !== undefined ? " (entry " + r.entry + ")" : ""));
+  say("scheme", r.scheme + "  (" + r.scheme_from + ")");
+  say("authority", r.authority + "  (" + r.authority_from + ")");
+  if (r.scheme_note) say("scheme tried", r.scheme_note);
+  say("profile", r.profiles.join(", ") + "  (" + r.profile_from + ")");
+  for (const m of r.member_profiles) say("member " + m.label, m.kind);
+  say("effective target URI", r.target_uri + (r.public_url_assumed
+    ? "  (origin from the paste: a real verifier takes it from its configuration)" : ""));
+  say("now", r.now + "  (" + r.now_date + ")");
+  out.append(origin);
+  out.append(renderRequest(r));
 
-  out.append(element("h2", "Verification steps (SPEC.md §4)"));
+  const heading = element("h2");
+  heading.append(linked("Verification steps (SPEC.md §4)"));
+  out.append(heading);
   const wrap = element("div", null, "scroll");
   const table = element("table");
   table.id = "steps";
@@ -122,7 +197,10 @@ function renderResult(r) {
     const row = body.insertRow();
     row.className = step.verdict;
     row.dataset.step = step.step;
-    row.insertCell().textContent = step.step;
+    const number = element("a", String(step.step));
+    number.href = "/spec#step-" + step.step;
+    number.title = "SPEC.md §4, step " + step.step;
+    row.insertCell().append(number);
     row.insertCell().textContent = step.title;
     row.insertCell().textContent = step.label === null ? "(whole message)" : step.label;
     const looked = row.insertCell();
@@ -131,7 +209,7 @@ function renderResult(r) {
     const v = row.insertCell();
     v.className = "verdict-cell";
     v.textContent = step.verdict;
-    row.insertCell().textContent = step.reason ? step.reason + ": " + (step.detail || "") : "";
+    row.insertCell().append(linked(step.reason ? step.reason + ": " + (step.detail || "") : ""));
     if (step.verdict === "fail") {
       row.id = row.id || "failing-step-" + step.step + "-" + (step.label || "");
       row.setAttribute("aria-label", "failed step " + step.step);
@@ -141,6 +219,38 @@ function renderResult(r) {
   out.append(wrap);
 
   for (const member of r.members) out.append(renderMember(member));
+}
+
+// The request as the verifier received it; each line can be highlighted from a line of M.
+function renderRequest(r) {
+  const section = element("section", null, "request");
+  section.append(element("h2", "The request as received"));
+  const list = element("div", null, "received");
+  list.id = "received";
+  const line = element("div", r.request_line, "req-line mono");
+  line.id = "req-line";
+  list.append(line);
+  const origin = element("div", "origin: " + r.scheme + "://" + r.authority, "req-origin mono");
+  origin.id = "req-origin";
+  list.append(origin);
+  r.headers.forEach(([name, value], index) => {
+    const row = element("div", null, "req-header mono");
+    row.id = "req-h-" + index;
+    row.textContent = name + ": " + value;
+    list.append(row);
+  });
+  section.append(list);
+  return section;
+}
+
+function highlight(source, on, label) {
+  const ids = source.kind === "request-line" ? ["req-line"] : source.kind === "origin" ? ["req-origin"]
+    : source.kind === "signature-input" ? ["params-" + label] : [];
+  for (const index of source.headers) ids.push("req-h-" + index);
+  for (const id of ids) {
+    const node = $(id);
+    if (node) node.classList.toggle("highlight", on);
+  }
 }
 
 function renderMember(m) {
@@ -154,37 +264,69 @@ function renderMember(m) {
     for (const c of m.components) list.append(element("li", c.identifier + " — " + c.meaning));
     section.append(list);
   }
+  if (m.uncovered && m.uncovered.length) {
+    section.append(element("h3", "Present but not covered"));
+    const list = element("ul", null, "uncovered");
+    list.id = "uncovered-" + m.label;
+    for (const u of m.uncovered) {
+      list.append(element("li", u.name + " — not signed: an attacker may change it"));
+      const row = $("req-h-" + u.index);
+      if (row) { row.classList.add("unsigned"); row.title = "not signed: an attacker may change it"; }
+    }
+    section.append(list);
+  }
   section.append(element("h3", "Parameters"));
   const params = element("dl", null, "values");
+  params.id = "params-" + m.label;
   for (const p of m.params) {
-    params.append(element("dt", p.name), element("dd", p.value + "   (" + p.meaning + ")"));
+    params.append(element("dt", p.name), element("dd", p.value + (p.date ? "  = " + p.date : "") + "   (" + p.meaning + ")"));
   }
   section.append(params);
   if (m.base) {
-    section.append(element("h3", "Signature base M (RFC 9421 §2.5), line by line"));
+    section.append(element("h3", "Signature base M (RFC 9421 §2.5), line by line: hover or focus a line to see where it came from"));
     const base = element("div", null, "base");
     base.id = "base-" + m.label;
-    for (const line of m.base) {
+    m.base.forEach((line, index) => {
       const row = element("div", null, "base-line");
+      row.tabIndex = 0;
+      row.dataset.index = String(index);
       row.append(element("span", line.component, "component"), element("code", line.line));
+      for (const kind of ["mouseenter", "focus"]) row.addEventListener(kind, () => highlight(line.source, true, m.label));
+      for (const kind of ["mouseleave", "blur"]) row.addEventListener(kind, () => highlight(line.source, false, m.label));
       base.append(row);
-    }
+    });
     section.append(base);
   } else if (m.base_error) {
     section.append(element("p", "M cannot be built: " + m.base_error, "error"));
   }
   const values = element("dl", null, "values");
-  const add = (name, value) => values.append(element("dt", name), element("dd", value));
+  const add = (name, value, copy) => {
+    const dd = element("dd", value);
+    if (copy) dd.append(" ", copyButton(value, name));
+    values.append(element("dt", name), dd);
+  };
+  if (m.base_escaped) add("M as one escaped string", m.base_escaped, true);
   if (m.base_bytes !== undefined) add("len(M)", m.base_bytes + " bytes");
-  if (m.message_hash) add('H = keccak256("\\x19Ethereum Signed Message:\\n" ‖ len(M) ‖ M)', m.message_hash);
-  if (m.signature) {
-    add("S (" + m.signature.bytes + " bytes)", m.signature.hex);
-    if (m.signature.r) { add("r", m.signature.r); add("s", m.signature.s); add("v", m.signature.v); }
+  if (m.erc191_prefix) add("ERC-191 prefix (" + m.erc191_prefix_bytes + " bytes)", m.erc191_prefix, true);
+  if (m.erc191_hex) add("prefix ‖ M, hex (what keccak256 hashes)", m.erc191_hex, true);
+  if (m.message_hash) add('H = keccak256("\\x19Ethereum Signed Message:\\n" ‖ len(M) ‖ M)', m.message_hash, true);
+  for (const d of m.digests || []) {
+    add("Content-Digest received", d.received, true);
+    add("Content-Digest recomputed", (d.recomputed || "(algorithm not supported)") +
+      (d.match === null ? "" : d.match ? "  — matches" : "  — DIFFERS"), Boolean(d.recomputed));
   }
-  if (m.keyid_address) add("keyid address", m.keyid_address + " on chain " + m.chain_id);
+  if (m.signature) {
+    add("S (" + m.signature.bytes + " bytes)", m.signature.hex, true);
+    if (m.signature.r) { add("r", m.signature.r, true); add("s", m.signature.s, true); add("v", String(m.signature.v), true); }
+  }
+  if (m.keyid_address) add("keyid address", m.keyid_address + " on chain " + m.chain_id, false);
   if (m.recovered) {
-    const same = m.keyid_address && m.recovered === m.keyid_address;
-    add("recovered address", m.recovered + (same ? "  — equals the keyid address" : "  — DIFFERS from the keyid address"));
+    const note = m.address_match === true ? "  — equals the keyid address"
+      : m.address_match === false ? "  — DIFFERS from the keyid address" : "  — (no keyid address to compare)";
+    const dd = element("dd", m.recovered + note);
+    dd.id = "recovered-" + m.label;
+    dd.append(" ", copyButton(m.recovered, "recovered address"));
+    values.append(element("dt", "recovered address"), dd);
   }
   for (const key of ["keyid_error", "signature_error", "recover_error"]) if (m[key]) add(key.replace("_", " "), m[key]);
   section.append(values);

@@ -1,0 +1,611 @@
+"""What a developer pastes into the inspector: one parser for every form a signed request is
+found in, returning the request and what the paste said about where it was sent.
+
+Formats (decision D65, SPEC.md §6):
+
+- ``http1``: a raw HTTP/1.1 request (RFC 9112 §3: request line, field lines, blank line,
+  content); an absolute-form target (``GET https://host/p HTTP/1.1``) names the origin, and a
+  request line written ``HTTP/2`` or ``HTTP/3`` (as browsers show them) is read the same way.
+- ``curl-trace``: ``curl -v`` output: the request is on the lines prefixed ``> ``; ``*`` lines,
+  ``<`` lines and progress lines are skipped; a TLS line says https.
+- ``erc8128-verbose``: ``erc8128 request -v`` output: ``> ``/``>+ `` lines, and the printed
+  signature base ``M`` (``*   "@scheme": ...``) names the scheme and authority that were signed.
+- ``curl-bash`` / ``curl-cmd``: a ``curl`` command as "Copy as cURL" writes it for bash
+  (single quotes, ``$'...'``) or for Windows cmd (``^`` escapes, ``^"...^"``).
+- ``header-list``: HTTP/2 or HTTP/3 header lines with pseudo-headers (RFC 9113 §8.3.1:
+  ``:method``, ``:scheme``, ``:authority``, ``:path``), one ``name: value`` a line, then
+  optionally a blank line and the content.
+- ``har`` / ``har-entry``: a HAR 1.2 file (``log.entries``) or one of its entries.
+
+The result is a :class:`~erc8128.http.raw_request.RawRequest` (field values as the octets a
+client sends: the text's UTF-8 encoding, read as latin-1 as a server reads them) and the scheme
+and authority the paste said, each with where it said it. Nothing here decides trust: the caller
+says whether the paste's origin is used.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from erc8128.errors import Erc8128Error
+from erc8128.http.raw_request import RawRequest
+
+__all__ = [
+    "FORMATS",
+    "HarEntryRequired",
+    "HarEntrySummary",
+    "Paste",
+    "PasteError",
+    "as_text",
+    "parse_paste",
+]
+
+# Every format, as named in messages (the one message for an unknown paste names them all).
+FORMATS: Final[dict[str, str]] = {
+    "http1": "raw HTTP/1.1 request",
+    "curl-trace": "curl -v trace",
+    "erc8128-verbose": "erc8128 request -v output",
+    "curl-bash": "Copy as cURL (bash)",
+    "curl-cmd": "Copy as cURL (cmd)",
+    "header-list": "HTTP/2 or HTTP/3 header list",
+    "har": "HAR file",
+    "har-entry": "HAR entry",
+}
+_REQUEST_LINE: Final = re.compile(r"([A-Za-z]+) (\S+) (HTTP/[0-9](?:\.[0-9])?)")
+_HEADER_LINE: Final = re.compile(r"(:?[!#$%&'*+\-.^_`|~0-9A-Za-z]+):(.*)")
+# curl prints these only when it negotiated TLS (OpenSSL, GnuTLS, Secure Transport wordings).
+_TLS_LINE: Final = re.compile(r"\* +(?:SSL connection using|TLSv1|ALPN|Server certificate)")
+_SIGNED_LINE: Final = re.compile(r'\* +"@(scheme|authority)": (\S+)$')
+_MAX_QUOTED: Final = 80
+
+
+class PasteError(Erc8128Error):
+    """A paste that is none of the formats, or one that is broken inside its format."""
+
+
+class HarEntryRequired(PasteError):
+    """A HAR file with several entries and no choice made: ``entries`` lists them."""
+
+    def __init__(self, message: str, entries: tuple[HarEntrySummary, ...]) -> None:
+        super().__init__("har_entry_required", message)
+        self.entries = entries
+
+
+@dataclass(frozen=True)
+class HarEntrySummary:
+    """One entry of a HAR file, for the list a person chooses from."""
+
+    index: int
+    method: str
+    url: str
+    signed: bool  # it has a Signature-Input header
+
+
+@dataclass(frozen=True)
+class Paste:
+    """A parsed paste: the request, its format, and the origin parts the paste said."""
+
+    format: str
+    raw: RawRequest
+    scheme: str | None = None
+    scheme_from: str | None = None
+    authority: str | None = None
+    authority_from: str | None = None
+    entries: tuple[HarEntrySummary, ...] = ()
+    entry: int | None = None  # the HAR entry used
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def format_title(self) -> str:
+        return FORMATS[self.format]
+
+
+def _quote(line: str) -> str:
+    shown = line if len(line) <= _MAX_QUOTED else line[:_MAX_QUOTED] + "..."
+    return json.dumps(shown, ensure_ascii=False)
+
+
+def _wire(text: str) -> str:
+    """Header text as the octets a client sends (UTF-8), read as a server reads them (latin-1)."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def as_text(wire: str) -> str:
+    """A field value the verifier holds (latin-1 octets) shown as the text that was pasted: the
+    inverse of the edge's conversion, so "§" prints as "§", not "Â§"."""
+    try:
+        return wire.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return wire
+
+
+def _unknown(first_line: str) -> PasteError:
+    names = ", ".join(FORMATS.values())
+    return PasteError(
+        "paste_format_unknown",
+        f"expected one of: {names}; got a first line {_quote(first_line)}",
+    )
+
+
+def parse_paste(data: str | bytes, *, entry: int | None = None) -> Paste:
+    """Detect the format of ``data`` and parse it. ``entry`` chooses a HAR file's entry
+    (0-based); without it a HAR file with one signed entry uses that one, and one with several
+    raises ``har_entry_required`` (the error's ``entries`` lists them)."""
+    text = data.decode("utf-8", "surrogateescape") if isinstance(data, bytes) else data
+    text = text.removeprefix("\ufeff")
+    stripped = text.lstrip()
+    if not stripped:
+        raise PasteError("raw_request_empty", "expected a request, got nothing")
+    first = stripped.split("\n", 1)[0].rstrip("\r")
+    if stripped[0] in "{[":
+        return _parse_har(stripped, entry)
+    if re.match(r"(?:\$ )?curl(?:\.exe)?\s", stripped):
+        return _parse_curl_command(stripped.removeprefix("$ "))
+    lines = stripped.replace("\r\n", "\n").split("\n")
+    if any(line.startswith((">", "* ")) or line == "*" for line in lines[:200]) and any(
+        line.startswith("> ") for line in lines
+    ):
+        return _parse_trace(lines)
+    if first.startswith(":"):
+        return _parse_header_list(stripped)
+    if _REQUEST_LINE.fullmatch(first) is not None:
+        return _parse_http1(stripped)
+    raise _unknown(first)
+
+
+# ---- raw HTTP/1.1 ---------------------------------------------------------------------------
+def _split_head(text: str) -> tuple[list[str], str]:
+    for separator in ("\r\n\r\n", "\n\n"):
+        head, found, rest = text.partition(separator)
+        if found:
+            return head.replace("\r\n", "\n").split("\n"), rest
+    return text.rstrip("\r\n").replace("\r\n", "\n").split("\n"), ""
+
+
+def _content(head_lines: list[str], rest: str, where: str) -> bytes:
+    """RFC 9112 §6.3: with Content-Length the content is exactly that many octets (an editor's
+    final newline after them is ignored); without it, "the message body length is zero"."""
+    content = rest.encode("utf-8", "surrogateescape")
+    length_text = _header(head_lines, "content-length")
+    if length_text is None:
+        return b""
+    if not length_text.isascii() or not length_text.isdigit():
+        raise PasteError("content_length_invalid",
+                         f"expected Content-Length digits, got {_quote(length_text)}")
+    length = int(length_text)
+    if len(content) < length:
+        raise PasteError("content_truncated",
+                         f"expected {length} content bytes {where}, got {len(content)}")
+    return content[:length]
+
+
+def _header(lines: list[str], name: str) -> str | None:
+    for line in lines:
+        field_name, _, value = line.partition(":")
+        if field_name.lower() == name:
+            return value.strip(" \t")
+    return None
+
+
+def _request_line(line: str) -> tuple[str, str | None, str | None]:
+    """The request line in origin form with an HTTP/1.1-style version, and the scheme and
+    authority of an absolute-form target (RFC 9112 §3.2.2)."""
+    match = _REQUEST_LINE.fullmatch(line)
+    if match is None:
+        return line, None, None
+    method, target, version = match.groups()
+    if version in ("HTTP/2", "HTTP/3"):
+        version += ".0"
+    found = re.fullmatch(r"(https?)://([^/?#]+)(.*)", target, flags=re.IGNORECASE)
+    if found is None:
+        return f"{method} {target} {version}", None, None
+    scheme, authority, rest = found.groups()
+    return f"{method} {rest or '/'} {version}", scheme.lower(), authority
+
+
+def _parse_http1(text: str) -> Paste:
+    lines, rest = _split_head(text)
+    request_line, scheme, authority = _request_line(lines[0])
+    body = _content(lines, rest, "after the blank line")
+    headers = tuple(_wire(line) for line in lines[1:])
+    said = "the absolute-form request target"
+    return Paste("http1", RawRequest(request_line, headers, body), scheme,
+                 said if scheme else None, authority, said if authority else None)
+
+
+# ---- curl -v and erc8128 request -v -----------------------------------------------------------
+def _parse_trace(lines: list[str]) -> Paste:
+    request: list[str] = []
+    scheme = scheme_from = authority = authority_from = None
+    ours = False
+    tls_line: str | None = None
+    connected = False
+    ended = False
+    for text_line in lines:
+        line = text_line.rstrip("\r")
+        if line.startswith(">"):
+            if ended:
+                break  # a second request (a redirect or a retry): the first one is the paste
+            ours = ours or line.startswith(">+")
+            content = line[3:] if line.startswith(">+ ") else line[2:] if line.startswith(
+                "> ") else line[1:].lstrip("+")
+            if content.strip() == "":
+                ended = bool(request)
+                continue
+            request.append(content)
+            continue
+        if tls_line is None and _TLS_LINE.match(line):
+            tls_line = line
+        if line.startswith("* Connected to "):
+            connected = True
+        signed = _SIGNED_LINE.match(line)
+        if signed is not None:
+            ours = True
+            if signed.group(1) == "scheme":
+                scheme, scheme_from = signed.group(2), "the signed @scheme printed in M"
+            else:
+                authority, authority_from = signed.group(2), "the signed @authority printed in M"
+        if line.startswith("* signature base"):
+            ours = True
+    if not request:
+        raise PasteError("request_line_missing",
+                         "expected the request on lines starting with '> ', got none")
+    request_line, target_scheme, target_authority = _request_line(request[0])
+    headers = [_wire(line) for line in request[1:]]
+    if scheme is None and tls_line is not None:
+        scheme, scheme_from = "https", f"curl's TLS line {_quote(tls_line)}"
+    elif scheme is None and connected:
+        scheme, scheme_from = "http", "curl's trace: connected with no TLS handshake"
+    if target_scheme is not None and scheme is None:
+        scheme, scheme_from = target_scheme, "the absolute-form request target"
+    if target_authority is not None and authority is None:
+        authority, authority_from = target_authority, "the absolute-form request target"
+    if _header(headers, "host") is None and authority is not None:
+        headers.insert(0, f"Host: {authority}")
+    length = _header(headers, "content-length")
+    if length not in (None, "0"):
+        raise PasteError(
+            "content_missing",
+            f"expected the {length} content bytes, got none: a -v trace does not print the "
+            f"content it sent; paste the request as raw HTTP with its content instead",
+        )
+    return Paste("erc8128-verbose" if ours else "curl-trace",
+                 RawRequest(request_line, tuple(headers), b""),
+                 scheme, scheme_from, authority, authority_from)
+
+
+# ---- HTTP/2 and HTTP/3 header lists -----------------------------------------------------------
+def _parse_header_list(text: str) -> Paste:
+    lines, rest = _split_head(text)
+    pseudo: dict[str, str] = {}
+    headers: list[str] = []
+    for line in lines:
+        if line.strip() == "":
+            continue
+        if line.startswith(":"):
+            name, _, value = line[1:].partition(":")
+            pseudo[":" + name.strip().lower()] = value.strip(" \t")
+            continue
+        if _HEADER_LINE.fullmatch(line) is None:
+            raise PasteError("header_line_malformed",
+                             f"expected 'name: value' lines after the pseudo-headers, got "
+                             f"{_quote(line)}")
+        headers.append(_wire(line))
+    for required in (":method", ":path"):
+        if required not in pseudo:
+            raise PasteError("pseudo_header_missing",
+                             f"expected the {required} pseudo-header, got {sorted(pseudo)}")
+    authority = pseudo.get(":authority")
+    if authority is not None and _header(headers, "host") is None:
+        # RFC 9113 §8.3.1: ":authority" ... "An intermediary that converts a request to
+        # HTTP/1.1 MUST create a Host header field if one is not present"
+        headers.insert(0, f"Host: {authority}")
+    body = _content(headers, rest, "after the header list's blank line")
+    scheme = pseudo.get(":scheme")
+    return Paste("header-list",
+                 RawRequest(f"{pseudo[':method']} {pseudo[':path']} HTTP/1.1", tuple(headers),
+                            body),
+                 scheme, ":scheme" if scheme else None, authority,
+                 ":authority" if authority else None)
+
+
+# ---- curl commands ------------------------------------------------------------------------
+_ANSI_C: Final = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", "'": "'", '"': '"', "a": "\a",
+                  "b": "\b", "e": "\x1b", "f": "\f", "v": "\v", "?": "?"}
+
+
+def _bash_words(text: str) -> list[str]:
+    """Split a bash command line: '...', $'...' (ANSI-C escapes), "...", backslash escapes and
+    backslash-newline continuations (the quoting "Copy as cURL (bash)" uses)."""
+    words: list[str] = []
+    word: list[str] | None = None
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c in " \t\r\n":
+            if word is not None:
+                words.append("".join(word))
+                word = None
+            i += 1
+            continue
+        word = [] if word is None else word
+        if c == "\\":
+            if text[i + 1 : i + 2] == "\n":
+                i += 2
+                if not word:
+                    word = None
+                continue
+            if text[i + 1 : i + 3] == "\r\n":
+                i += 3
+                if not word:
+                    word = None
+                continue
+            word.append(text[i + 1 : i + 2])
+            i += 2
+        elif c == "'":
+            end = text.find("'", i + 1)
+            if end < 0:
+                raise PasteError("curl_quote_unclosed", "expected a closing ' in the command")
+            word.append(text[i + 1 : end])
+            i = end + 1
+        elif text.startswith("$'", i):
+            i += 2
+            while i < len(text) and text[i] != "'":
+                if text[i] == "\\" and i + 1 < len(text):
+                    escape = text[i + 1]
+                    if escape in ("u", "x"):
+                        size = 4 if escape == "u" else 2
+                        digits = re.match(f"[0-9A-Fa-f]{{1,{size}}}", text[i + 2 :])
+                        if digits:
+                            word.append(chr(int(digits.group(), 16)))
+                            i += 2 + len(digits.group())
+                            continue
+                    word.append(_ANSI_C.get(escape, "\\" + escape))
+                    i += 2
+                else:
+                    word.append(text[i])
+                    i += 1
+            if i >= len(text):
+                raise PasteError("curl_quote_unclosed", "expected a closing ' in the command")
+            i += 1
+        elif c == '"':
+            i += 1
+            while i < len(text) and text[i] != '"':
+                if text[i] == "\\" and text[i + 1 : i + 2] in ('"', "\\", "$", "`"):
+                    word.append(text[i + 1])
+                    i += 2
+                elif text[i] == "\\" and text[i + 1 : i + 2] == "\n":
+                    i += 2
+                else:
+                    word.append(text[i])
+                    i += 1
+            if i >= len(text):
+                raise PasteError("curl_quote_unclosed", 'expected a closing " in the command')
+            i += 1
+        else:
+            word.append(c)
+            i += 1
+    if word is not None:
+        words.append("".join(word))
+    return words
+
+
+def _cmd_words(text: str) -> list[str]:
+    """Split a Windows cmd command line as cmd.exe and then the C runtime do: ``^`` escapes the
+    next character outside cmd's own quotes (``^`` then a line end continues the line and takes
+    the next character literally); then the words are split on blanks outside ``"``, with
+    ``\\"`` a literal quote and ``\\\\`` a literal backslash (as "Copy as cURL (cmd)" writes
+    them)."""
+    line: list[str] = []
+    quoted = False
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "^" and not quoted:
+            if text[i + 1 : i + 3] == "\r\n":
+                i += 3
+            elif text[i + 1 : i + 2] == "\n":
+                i += 2
+            else:
+                i += 1
+            if i < len(text):
+                line.append("\x00" + text[i])  # escaped: cmd does not see it as a quote
+            i += 1
+            continue
+        if c == '"':
+            quoted = not quoted
+        line.append(c)
+        i += 1
+    words: list[str] = []
+    word: list[str] | None = None
+    in_quotes = False
+    j = 0
+    while j < len(line):
+        c = line[j][-1]
+        if c == "\\" and j + 1 < len(line) and line[j + 1][-1] in ('"', "\\"):
+            # DevTools doubles every backslash and writes a quote as backslash-quote, so a
+            # backslash takes the next backslash or quote literally.
+            word = [] if word is None else word
+            word.append(line[j + 1][-1])
+            j += 2
+            continue
+        if c == '"':
+            word = [] if word is None else word
+            in_quotes = not in_quotes
+        elif c in " \t\r\n" and not in_quotes:
+            if word is not None:
+                words.append("".join(word))
+                word = None
+        else:
+            word = [] if word is None else word
+            word.append(c)
+        j += 1
+    if word is not None:
+        words.append("".join(word))
+    return words
+
+
+_CURL_VALUE_OPTIONS: Final = {
+    "-H", "--header", "-X", "--request", "-d", "--data", "--data-raw", "--data-binary",
+    "--data-ascii", "--data-urlencode", "--json", "-b", "--cookie", "-A", "--user-agent",
+    "-e", "--referer", "--url", "-u", "--user", "-o", "--output", "-x", "--proxy", "-m",
+    "--max-time", "--connect-timeout", "-F", "--form", "--resolve", "--cacert", "--cert",
+}
+
+
+def _parse_curl_command(text: str) -> Paste:
+    windows = '^"' in text or re.search(r"\^\r?\n", text) is not None
+    words = _cmd_words(text) if windows else _bash_words(text)
+    if not words or words[0] not in ("curl", "curl.exe"):
+        raise _unknown(text.split("\n", 1)[0])
+    url: str | None = None
+    method: str | None = None
+    headers: list[str] = []
+    data: list[str] = []
+    index = 1
+    while index < len(words):
+        word = words[index]
+        if word.startswith("-") and word != "-" and word in _CURL_VALUE_OPTIONS:
+            if index + 1 >= len(words):
+                raise PasteError("curl_option_value_missing", f"expected a value after {word}")
+            value = words[index + 1]
+            index += 2
+            if word in ("-H", "--header"):
+                if value.endswith(";") and ":" not in value:
+                    headers.append(value[:-1] + ":")  # curl's "Name;" sends an empty value
+                else:
+                    headers.append(value)
+            elif word in ("-X", "--request"):
+                method = value
+            elif word in ("-d", "--data", "--data-raw", "--data-binary", "--data-ascii",
+                          "--json"):
+                if value.startswith("@") and word != "--data-raw":
+                    raise PasteError("curl_data_file",
+                                     f"expected the content itself, got a file {_quote(value)}")
+                data.append(value)
+                if word == "--json":
+                    headers += ["Content-Type: application/json", "Accept: application/json"]
+            elif word in ("-b", "--cookie"):
+                headers.append(f"Cookie: {value}")
+            elif word in ("-A", "--user-agent"):
+                headers.append(f"User-Agent: {value}")
+            elif word in ("-e", "--referer"):
+                headers.append(f"Referer: {value}")
+            elif word == "--url":
+                url = value
+            continue
+        if word.startswith("-") and word != "-":
+            index += 1  # a flag without a value (--compressed, -k, -s, -v, -i, -L ...)
+            continue
+        if url is None:
+            url = word
+        index += 1
+    if url is None:
+        raise PasteError("curl_url_missing", "expected a URL in the curl command, got none")
+    found = re.fullmatch(r"(https?)://([^/?#]+)([^#]*)", url, flags=re.IGNORECASE)
+    if found is None:
+        raise PasteError("curl_url_invalid",
+                         f"expected an http or https URL, got {_quote(url)}")
+    scheme, authority, target = found.groups()
+    # curl joins repeated -d values with "&"
+    body = "&".join(data).encode("utf-8") if data else b""
+    method = method or ("POST" if data else "GET")
+    names = {line.partition(":")[0].strip().lower() for line in headers}
+    wire = [_wire(line) for line in headers]
+    if "host" not in names:
+        wire.insert(0, f"Host: {authority}")  # curl sends Host from the URL
+    if data and "content-type" not in names:
+        wire.append("Content-Type: application/x-www-form-urlencoded")  # curl's -d default
+    if data and "content-length" not in names:
+        wire.append(f"Content-Length: {len(body)}")
+    return Paste("curl-cmd" if windows else "curl-bash",
+                 RawRequest(f"{method} {target or '/'} HTTP/1.1", tuple(wire), body),
+                 scheme.lower(), "the URL in the curl command", authority,
+                 "the URL in the curl command")
+
+
+# ---- HAR 1.2 ------------------------------------------------------------------------------
+def _parse_har(text: str, entry: int | None) -> Paste:
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise PasteError("har_invalid", f"expected a HAR file or entry (JSON), got a JSON "
+                         f"error at line {getattr(error, 'lineno', '?')}") from None
+    if isinstance(document, dict) and isinstance(document.get("log"), dict):
+        entries = document["log"].get("entries")
+        if not isinstance(entries, list) or not entries:
+            raise PasteError("har_invalid", "expected log.entries with at least one entry")
+        summaries = tuple(_summary(i, e) for i, e in enumerate(entries))
+        chosen = entry
+        if chosen is None:
+            signed = [s.index for s in summaries if s.signed]
+            if len(entries) == 1:
+                chosen = 0
+            elif len(signed) == 1:
+                chosen = signed[0]
+            else:
+                raise HarEntryRequired(
+                    f"expected a choice of entry: this HAR file has {len(entries)} entries, "
+                    f"{len(signed)} of them signed", summaries)
+        if not 0 <= chosen < len(entries):
+            raise PasteError("har_entry_invalid",
+                             f"expected an entry 0..{len(entries) - 1}, got {chosen}")
+        paste = _har_request(entries[chosen], "har")
+        return Paste(paste.format, paste.raw, paste.scheme, paste.scheme_from, paste.authority,
+                     paste.authority_from, summaries, chosen)
+    if isinstance(document, dict) and isinstance(document.get("request"), dict):
+        return _har_request(document, "har-entry")
+    raise PasteError("har_invalid",
+                     "expected a HAR file ({\"log\": {\"entries\": [...]}}) or a HAR entry "
+                     "({\"request\": {...}})")
+
+
+def _summary(index: int, entry: Any) -> HarEntrySummary:
+    request = entry.get("request") if isinstance(entry, dict) else None
+    if not isinstance(request, dict):
+        return HarEntrySummary(index, "?", "(no request)", False)
+    headers = request.get("headers")
+    signed = isinstance(headers, list) and any(
+        isinstance(h, dict) and str(h.get("name", "")).lower() == "signature-input"
+        for h in headers)
+    return HarEntrySummary(index, str(request.get("method", "?")), str(request.get("url", "")),
+                           signed)
+
+
+def _har_request(entry: dict[str, Any], form: str) -> Paste:
+    request = entry.get("request")
+    if not isinstance(request, dict):
+        raise PasteError("har_invalid", "expected the entry's request object")
+    method, url, headers = request.get("method"), request.get("url"), request.get("headers")
+    if not isinstance(method, str) or not isinstance(url, str) or not isinstance(headers, list):
+        raise PasteError("har_invalid", "expected request.method, request.url and "
+                         "request.headers (HAR 1.2 §request)")
+    found = re.fullmatch(r"(https?)://([^/?#]+)([^#]*)", url, flags=re.IGNORECASE)
+    if found is None:
+        raise PasteError("har_invalid", f"expected an http or https URL, got {_quote(url)}")
+    scheme, authority, target = found.groups()
+    lines: list[str] = []
+    for header in headers:
+        if not isinstance(header, dict) or not isinstance(header.get("name"), str) or \
+                not isinstance(header.get("value"), str):
+            raise PasteError("har_invalid", "expected headers as [{\"name\", \"value\"}]")
+        name = header["name"]
+        if name.startswith(":"):
+            if name == ":authority":
+                authority = header["value"]
+            continue  # HTTP/2 pseudo-headers: the URL says the same
+        lines.append(_wire(f"{name}: {header['value']}"))
+    if _header(lines, "host") is None:
+        lines.insert(0, f"Host: {authority}")
+    post = request.get("postData")
+    body = b""
+    if isinstance(post, dict) and isinstance(post.get("text"), str):
+        body = post["text"].encode("utf-8")
+    if body and _header(lines, "content-length") is None:
+        lines.append(f"Content-Length: {len(body)}")
+    return Paste(form, RawRequest(f"{method} {target or '/'} HTTP/1.1", tuple(lines), body),
+                 scheme.lower(), "the entry's request.url", authority,
+                 "the entry's request.url")

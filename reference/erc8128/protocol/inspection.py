@@ -1,0 +1,189 @@
+"""Inspecting a pasted request: which origin and which profile it is judged under, then
+verify_request's own step trace (:func:`erc8128.protocol.verify.explain_request`).
+
+Shared by ``erc8128 inspect`` and the inspector page's ``POST /api/inspect`` so that both say
+the same thing about the same paste (decisions D65-D67, SPEC.md §6):
+
+- The origin: the caller's public URL when given; else the scheme and authority the paste said
+  (a URL, ``:scheme``/``:authority``, curl's TLS line, the signed ``@scheme``/``@authority``,
+  ``Host``); a scheme the paste did not say is assumed https, and when the signature then fails,
+  http is tried and the answer says which one verified.
+- The profile: detected from each Signature-Input member's ``tag`` and ``keyid`` form, unless
+  the caller forces one.
+- State: every attempt runs against a fresh replay store and a fresh early-invalidation state
+  (decision D57): nothing pasted reaches the server's own replay state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Final, Literal
+
+from erc8128.errors import Erc8128Error
+from erc8128.http.message import Request, request_from_wire
+from erc8128.http.paste import Paste
+from erc8128.http.structured_fields import get_param, parse_dictionary
+from erc8128.protocol.accounts import AccountState, NoCodeAccountState
+from erc8128.protocol.keyid import PROFILE_NAMES, ProfileName
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.profiles import DRAFT, LEGACY
+from erc8128.protocol.verify import Explanation, explain_request
+from erc8128.state.invalidation import MemoryInvalidationState
+from erc8128.state.nonces.memory import MemoryReplayStore
+
+__all__ = [
+    "Attempt",
+    "Inspection",
+    "ProfileChoice",
+    "detect_profiles",
+    "inspect_paste",
+]
+
+ProfileChoice = Literal["auto", "draft", "legacy", "both"]
+_FORCED: Final[dict[str, tuple[ProfileName, ...]]] = {
+    "draft": ("draft",), "legacy": ("legacy",), "both": ("draft", "legacy"),
+}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One origin tried: the scheme and authority, and the verdict under them."""
+
+    scheme: str
+    authority: str
+    verified: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """The outcome of inspecting one paste."""
+
+    paste: Paste
+    request: Request
+    explanation: Explanation
+    scheme: str
+    scheme_from: str  # where the scheme came from, or "assumed"
+    authority: str
+    authority_from: str
+    attempts: tuple[Attempt, ...]
+    profiles: tuple[ProfileName, ...]
+    profile_from: str  # "detected: ..." or "forced"
+    member_profiles: tuple[tuple[str, str], ...]  # (label, what its keyid/tag say)
+
+    @property
+    def scheme_note(self) -> str | None:
+        """What the page and the CLI say when the scheme was assumed."""
+        if self.scheme_from != "assumed" or len(self.attempts) < 2:
+            return None
+        first = self.attempts[0]
+        if self.explanation.verified is not None:
+            return (f"the paste does not say the scheme: {first.scheme} failed "
+                    f"({first.reason}), {self.scheme} verified")
+        return (f"the paste does not say the scheme: tried "
+                f"{' and '.join(a.scheme for a in self.attempts)}, neither verified")
+
+
+def detect_profiles(request: Request) -> tuple[tuple[ProfileName, ...],
+                                               tuple[tuple[str, str], ...]]:
+    """The profiles the request's Signature-Input members are written in, in member order.
+
+    ERC-8128 §3.5: draft candidates are "selected only by the exact last-wins String
+    `tag="erc8128"`"; decision D2: a legacy candidate is a member whose last-wins `keyid` is a
+    String in the `erc8128:` namespace. Returns the profiles (draft first when both appear; the
+    draft when none does, so the refusal names the draft's rule) and, per member, what it is.
+    """
+    try:
+        members = parse_dictionary(", ".join(request.field_lines("signature-input")))
+    except Erc8128Error:
+        return ("draft",), ()
+    found: list[ProfileName] = []
+    described: list[tuple[str, str]] = []
+    for label, member in members:
+        tag = get_param(member.params, "tag")
+        keyid = get_param(member.params, "keyid")
+        if isinstance(tag, str) and tag == DRAFT.tag:
+            found.append("draft")
+            described.append((label, 'draft signature (tag="erc8128")'))
+        elif isinstance(keyid, str) and keyid.startswith(LEGACY.keyid_prefix + ":"):
+            found.append("legacy")
+            described.append((label, 'legacy signature (keyid "erc8128:...", no tag)'))
+        elif isinstance(keyid, str) and keyid.startswith(DRAFT.keyid_prefix + ":"):
+            described.append((label, 'keyid "eip155:..." without tag="erc8128": a draft '
+                                     "signature needs the tag"))
+        else:
+            described.append((label, "neither a draft tag nor a legacy keyid"))
+    profiles: tuple[ProfileName, ...] = tuple(
+        name for name in PROFILE_NAMES if name in found)
+    return (profiles or ("draft",)), tuple(described)
+
+
+def inspect_paste(
+    paste: Paste,
+    *,
+    now: int,
+    policy: VerifierPolicy,
+    public_url: tuple[str, str] | None = None,
+    profile: ProfileChoice = "auto",
+    runs: int = 1,
+    accounts: AccountState | None = None,
+    build_policy: Callable[[tuple[ProfileName, ...]], VerifierPolicy] | None = None,
+) -> Inspection:
+    """Judge ``paste`` at ``now``. ``public_url`` is a trusted (scheme, authority); without it
+    the paste's own are used (see the module docstring). ``policy``'s profiles are replaced by
+    the detected or forced ones; ``runs`` = 2 verifies twice against one store (a replay)."""
+    raw = paste.raw
+    if public_url is not None:
+        schemes, scheme_from = [public_url[0]], "the public URL given"
+        authority, authority_from = public_url[1], "the public URL given"
+    else:
+        said = paste.authority or raw.header("host")
+        if not said:
+            raise Erc8128Error(
+                "public_url_missing",
+                f"expected a public URL or an authority in the paste ({paste.format_title}: "
+                f"no URL, :authority or Host), got neither")
+        authority = said
+        authority_from = paste.authority_from or "the Host header"
+        if paste.scheme is not None:
+            schemes, scheme_from = [paste.scheme], paste.scheme_from or "the paste"
+        else:
+            schemes, scheme_from = ["https", "http"], "assumed"
+    # A first build with the first scheme: detect the profile on it (headers do not depend on
+    # the scheme).
+    first = request_from_wire(raw.request_line, raw.header_lines, raw.body,
+                              scheme=schemes[0], authority=authority)
+    if profile == "auto":
+        profiles, described = detect_profiles(first)
+        profile_from = "detected from the keyid form and tag"
+    else:
+        profiles, described = _FORCED[profile], detect_profiles(first)[1]
+        profile_from = "forced"
+    judged = replace(policy, profiles=profiles) if build_policy is None else build_policy(
+        profiles)
+    attempts: list[Attempt] = []
+    chosen: tuple[Request, Explanation, str] | None = None
+    for index, scheme in enumerate(schemes):
+        request = first if index == 0 else request_from_wire(
+            raw.request_line, raw.header_lines, raw.body, scheme=scheme, authority=authority)
+        # Decision D57: a fresh replay store and invalidation state for every attempt.
+        nonces = MemoryReplayStore(clock=lambda: float(now))
+        invalidation = MemoryInvalidationState()
+        explanation: Explanation | None = None
+        for _ in range(runs):
+            explanation = explain_request(request, now=now, nonces=nonces, policy=judged,
+                                          invalidation=invalidation,
+                                          accounts=accounts or NoCodeAccountState())
+        assert explanation is not None
+        error = explanation.error
+        attempts.append(Attempt(scheme, authority, explanation.verified is not None,
+                                None if error is None else error.reason))
+        if chosen is None or explanation.verified is not None:
+            chosen = (request, explanation, scheme)
+        if explanation.verified is not None:
+            break
+    assert chosen is not None
+    request, explanation, scheme = chosen
+    return Inspection(paste, request, explanation, scheme, scheme_from, authority,
+                      authority_from, tuple(attempts), profiles, profile_from, described)

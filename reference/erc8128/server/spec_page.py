@@ -1,0 +1,96 @@
+"""``GET /spec``: SPEC.md as a minimal HTML page with anchors, so that the inspector's §
+references, step numbers and decision numbers link to the text they cite (decision D68).
+
+Anchors: ``#sec-N`` for the section numbered N (``## 4. Verification``), ``#step-N`` for the
+numbered verification steps of §4, ``#DN`` for decision DN of §6. Everything else is escaped
+text: headings, paragraphs, list items and code blocks; inline Markdown is left as written.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from importlib.resources import files
+from pathlib import Path
+from typing import Final
+
+__all__ = ["render_spec", "spec_text"]
+
+_SECTION: Final = re.compile(r"(#{1,3}) (?:(\d+)\. )?(.*)")
+_STEP: Final = re.compile(r"(\d+)\. (.*)")
+_DECISION: Final = re.compile(r"- \*\*(D\d+)\*\*(.*)")
+
+
+def spec_text() -> str | None:
+    """SPEC.md from the package (a built wheel) or from the source tree it was installed from."""
+    packaged = files("erc8128") / "SPEC.md"
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    source = Path(__file__).resolve().parents[3] / "SPEC.md"
+    if source.is_file():
+        return source.read_text(encoding="utf-8")
+    return None
+
+
+def render_spec(text: str) -> str:
+    """SPEC.md as HTML (UTF-8 text; the caller encodes it and says charset=utf-8)."""
+    out = ['<!doctype html><html lang="en"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           "<title>SPEC.md: ERC-8128 as implemented</title>",
+           '<link rel="stylesheet" href="/static/style.css"></head><body>',
+           '<header class="top"><h1>SPEC.md</h1><nav aria-label="pages"><a href="/">Inspector'
+           '</a> <a href="/console">Owner console</a></nav></header><main class="spec">']
+    section: str | None = None
+    in_code = False
+    in_list: str | None = None
+
+    def close_list() -> None:
+        nonlocal in_list
+        if in_list is not None:
+            out.append(f"</{in_list}>")
+            in_list = None
+
+    for line in text.split("\n"):
+        if line.startswith("```"):
+            close_list()
+            out.append("</pre>" if in_code else "<pre>")
+            in_code = not in_code
+            continue
+        if in_code:
+            out.append(html.escape(line))
+            continue
+        heading = _SECTION.fullmatch(line)
+        if heading is not None:
+            close_list()
+            level = len(heading.group(1))
+            number = heading.group(2)
+            if number is not None:
+                section = number
+            anchor = f' id="sec-{number}"' if number is not None else ""
+            title = html.escape(line.lstrip("#").strip())
+            out.append(f"<h{level + 1}{anchor}>{title}</h{level + 1}>")
+            continue
+        step = _STEP.fullmatch(line)
+        decision = _DECISION.fullmatch(line)
+        if step is not None or decision is not None or line.startswith("- "):
+            kind = "ol" if step is not None else "ul"
+            if in_list != kind:
+                close_list()
+                out.append(f"<{kind}>")
+                in_list = kind
+            anchor = ""
+            if step is not None and section == "4":
+                anchor = f' id="step-{step.group(1)}" value="{step.group(1)}"'
+            elif decision is not None:
+                anchor = f' id="{decision.group(1)}"'
+            body = step.group(2) if step is not None else line[2:]
+            out.append(f"<li{anchor}>{html.escape(body)}")
+            continue
+        if line.strip() == "":
+            close_list()
+            out.append("<p></p>")
+            continue
+        out.append(html.escape(line))
+    close_list()
+    out.append("</main></body></html>")
+    return "\n".join(out)
