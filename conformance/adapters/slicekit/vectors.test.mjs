@@ -103,9 +103,7 @@ const SKIP_TAGS = new Map([
   ["digest:sha-512", "the SDK creates sha-256 Content-Digest only"],
 ]);
 
-const SKIP_FILES = new Map([
-  ["signature_base.json", "the SDK exports no signature-base builder"],
-]);
+const SKIP_FILES = new Map();
 
 function skipReason(file, group, vector) {
   if (SKIP_FILES.has(file)) return SKIP_FILES.get(file);
@@ -318,6 +316,56 @@ const OPERATIONS = {
     return result.ok ? { ok: true } : { ok: false, reason: "bad_content_digest", sdk_reason: result.reason };
   },
 
+  // The SDK exports no signature-base builder: its verifier hands the base to verifyMessage and
+  // to replayableInvalidated, so the base is captured there, every gate unrelated to the base
+  // opened as far as the public policy allows. A request that still stops at such a gate
+  // (keyid not erc8128:, missing created/expires/keyid, coverage without @authority, a digest
+  // check) cannot be expressed: the test is skipped at run time, and counted.
+  "signature_base.json": async (_group, v) => {
+    let base = null;
+    const capture = (raw) => {
+      if (base === null) base = Buffer.from(raw).toString("latin1");
+    };
+    const far = Number.MAX_SAFE_INTEGER;
+    let result;
+    try {
+      result = await atTime(0, () =>
+        verifyRequest({
+          request: fetchRequest(v.request, [["signature", `${v.label}=:AA==:`]]),
+          verifyMessage: ({ message }) => {
+            capture(bytes(strip0x(message.raw)));
+            return false;
+          },
+          nonceStore: { consume: async () => true },
+          policy: {
+            label: v.label,
+            strictLabel: true,
+            now: () => 0,
+            clockSkewSec: far,
+            maxValiditySec: far,
+            replayable: true,
+            replayableNotBefore: () => null,
+            replayableInvalidated: ({ signatureBase }) => {
+              capture(signatureBase);
+              return true;
+            },
+            classBoundPolicies: [["@authority"]],
+            maxSignatureVerifications: 64,
+          },
+        }),
+      );
+    } catch (error) {
+      return { ok: false, reason: "signature_input_invalid", thrown: `${error?.name}: ${error?.code ?? error?.message}` };
+    }
+    if (base !== null) return { ok: true, base };
+    const gates = ["bad_keyid", "bad_time", "not_request_bound", "class_bound_not_allowed", "digest_required", "digest_mismatch", "bad_signature_bytes"];
+    const profileGate = result.reason === "bad_signature_input" && (result.detail ?? "").startsWith("Missing or invalid created/expires/keyid");
+    if (gates.includes(result.reason) || profileGate) {
+      return { unsupported: `the SDK's verifier stops at ${result.reason} before building the base` };
+    }
+    return { ok: false, reason: VERIFY_REASON[result.reason] ?? result.reason, sdk_reason: result.reason };
+  },
+
   "sign_request.json": async (_group, v) => {
     let signer;
     try {
@@ -370,6 +418,7 @@ const OUTPUTS = {
   "erc191_sign.json": ["signature_hex", "hash_hex", "address"],
   "erc191_recover.json": ["address"],
   "keyid.json": ["chain_id", "address"],
+  "signature_base.json": ["base"],
   ContentDigestCreateTest: ["value"],
   ContentDigestVerifyTest: [], // the SDK does not say which members matched
   "verify_request.json": ["address", "chain_id", "keyid", "label", "replayable", "request_bound", "covered", "nonce_consumed"],
@@ -461,6 +510,13 @@ for (const file of FILES) {
       }
       test(`${id} ${vector.comment}`, { skip: skip ?? false }, async (t) => {
         const got = await OPERATIONS[file](group, vector);
+        if (got.unsupported) {
+          counts.run -= 1;
+          counts.skipped += 1;
+          skippedBy.set("at run time: the SDK cannot express it", (skippedBy.get("at run time: the SDK cannot express it") ?? 0) + 1);
+          t.skip(got.unsupported);
+          return;
+        }
         const problems = judge(file, group, vector, got);
         const deviation = DEVIATIONS.get(id);
         if (deviation === undefined) {
