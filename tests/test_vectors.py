@@ -56,7 +56,7 @@ FILES = (
 )
 # Fields of a test that are not an expected output.
 _META = frozenset({"tcId", "comment", "flags", "draftRow", "decision", "requirement",
-                   "explanation"})
+                   "explanation", "tags", "chain_ids"})
 _VERIFY_INPUTS = frozenset({"request", "now", "policy", "prior"})
 _SIGN_INPUTS = frozenset({"request", "private_key_hex", "chain_id", "created", "expires",
                           "nonce", "label", "components", "params"})

@@ -39,10 +39,14 @@ from erc8128.state.nonces.memory import MemoryReplayStore
 
 from .ids import REGISTRY_NAME, IdRegistry
 from .requirements import LEGACY_VARIANTS, REQUIREMENTS
+from .tags import TAGS, annotate
 
 VECTORS_DIR: Final = Path(__file__).resolve().parent
 SCHEMA_DIR: Final = VECTORS_DIR / "schema"
 GENERATOR_VERSION: Final = f"erc8128-python {__version__}, vectors 2"
+# The version of the files' format (vectors/README.md "Schema version"): a runner refuses a file
+# whose schemaVersion it does not know. 1: the first versioned format (tags, chain_ids).
+SCHEMA_VERSION: Final = 1
 
 # The draft's fixture (test-vectors-362f1a9.md): key 0x..01, clock 1700000001, skew 30 s.
 NOW: Final = 1700000001
@@ -161,11 +165,12 @@ def _assemble(name: str, algorithm: str, header: list[str], notes: Mapping[str, 
             named.add(requirement)
             head = {"tcId": next(ids), "comment": test["comment"], "flags": test["flags"],
                     "result": test["result"], "requirement": requirement}
-            numbered.append({**head, **test})
+            numbered.append({**head, **test, **annotate(name, group, test)})
         numbered_groups.append({**group, "tests": numbered})
     document: JsonObject = {
         "algorithm": algorithm,
         "schema": name.removesuffix(".json") + ".schema.json",
+        "schemaVersion": SCHEMA_VERSION,
         "generatorVersion": GENERATOR_VERSION,
         "numberOfTests": count,
         "header": header,
@@ -281,6 +286,16 @@ _POLICY: Final = {
     },
 }
 _REASON: Final = {"type": "string", "pattern": "^[a-z0-9_]+$"}
+_DECIMAL: Final = {"type": "string", "pattern": "^(0|[1-9][0-9]*)$"}
+_CHAIN_IDS: Final = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "chain_id": _DECIMAL,
+        "served_chains": {"type": "array", "items": _DECIMAL},
+        "steps_chain_id": {"type": "array", "items": {"anyOf": [_DECIMAL, {"type": "null"}]}},
+    },
+}
 _VERIFY_REASON: Final = {"enum": list(REASON_CODES)}
 _VERIFY_OUTCOME: Final = {
     "reason": _VERIFY_REASON,
@@ -307,7 +322,8 @@ def _schema(title: str, group_type: str, test_properties: Mapping[str, Any],
     test = {
         "type": "object",
         "additionalProperties": False,
-        "required": ["tcId", "comment", "flags", "result", "requirement", *test_required],
+        "required": ["tcId", "comment", "flags", "result", "requirement", "tags",
+                     *test_required],
         "properties": {
             "tcId": {"type": "integer", "minimum": 1},
             "comment": {"type": "string"},
@@ -319,6 +335,8 @@ def _schema(title: str, group_type: str, test_properties: Mapping[str, Any],
             "draftRow": {"type": "string", "pattern": "^N[0-9]{2}$"},
             "requirement": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
             "explanation": {"type": "string", "minLength": 1},
+            "tags": {"type": "array", "items": {"enum": sorted(TAGS)}, "uniqueItems": True},
+            "chain_ids": _CHAIN_IDS,
             **test_properties,
         },
         "if": {"properties": {"result": {"const": "invalid"}}},
@@ -342,12 +360,13 @@ def _schema(title: str, group_type: str, test_properties: Mapping[str, Any],
         "type": "object",
         "additionalProperties": False,
         "required": [
-            "algorithm", "schema", "generatorVersion", "numberOfTests", "header", "notes",
-            "requirements", "testGroups",
+            "algorithm", "schema", "schemaVersion", "generatorVersion", "numberOfTests",
+            "header", "notes", "requirements", "testGroups",
         ],
         "properties": {
             "algorithm": {"type": "string"},
             "schema": {"type": "string"},
+            "schemaVersion": {"const": SCHEMA_VERSION},
             "generatorVersion": {"type": "string"},
             "numberOfTests": {"type": "integer", "minimum": 1},
             "header": {"type": "array", "items": {"type": "string"}},
