@@ -218,7 +218,8 @@ def load_vector_cases(path: Path) -> list[Case]:
         case_id = f"{stem}/{test['tcId']}"
         if group_type == "ReplaySequenceTest":
             steps = tuple(
-                _step(spec, {**_step_defaults(test), **step}, group, step.get("result", result))
+                _step(spec, {**_step_defaults(test), "decision": test.get("decision"), **step},
+                      group, step.get("result", result))
                 for step in test["steps"]
             )
             profiles = _profiles_of({**group, **test, **test["steps"][0]})

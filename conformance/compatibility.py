@@ -39,6 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from erc8128_conformance.judge import ADAPTER_REASONS
+from erc8128_conformance.levels import failure_level, requirement_from_json
+
 ROOT: Final = Path(__file__).resolve().parents[1]
 OUTPUT: Final = ROOT / "docs" / "compatibility.md"
 ADAPTERS: Final = ROOT / "conformance" / "adapters"
@@ -54,7 +57,6 @@ COLUMNS: Final = (
     ("unsupported", "unsupported"),
     ("errored", "errored"),
 )
-_RECOMMENDATION_LEVELS: Final = frozenset({"SHOULD", "SHOULD NOT", "MAY", "RECOMMENDED"})
 TOP_CAUSES: Final = 5
 
 
@@ -195,46 +197,38 @@ def _requirement(outcome: Mapping[str, Any], requirements: Mapping[str, Any]
 
 
 def _reason_only(outcome: Mapping[str, Any]) -> bool:
-    """Rejected as the case wants, with another code or status."""
-    if outcome.get("mismatch") == "reason":
-        return True
+    """Rejected as the case wants, with another code or status (the judge's typed ``mismatch``;
+    for a report without it, a rejection that is not an adapter's own error code)."""
+    if "mismatch" in outcome:
+        return outcome.get("mismatch") == "reason"
     expected = outcome.get("expected")
     got = outcome.get("got")
     if not isinstance(expected, dict) or not isinstance(got, dict):
         return False
     error = got.get("error")
     return (expected.get("result") == "invalid" and isinstance(error, dict)
-            and not str(error.get("reason", "")).startswith("adapter_"))
+            and error.get("reason") not in ADAPTER_REASONS)
 
 
 def level_group(outcome: Mapping[str, Any], requirements: Mapping[str, Any],
                 profile: str = "") -> str:
-    """The column of one case (the fallback when the run has no grouped summary).
-
-    SPEC.md D42: in a legacy run, a requirement whose ``ref`` is the draft's text is this
-    project's choice for legacy, judged as a decision.
-    """
+    """The column of one case (the fallback when the run has no grouped summary): the level
+    from :func:`erc8128_conformance.levels.failure_level`, the function the suite's own report
+    uses (SPEC.md D88). ``profile``: the profile under test."""
     kind = outcome.get("outcome")
-    if kind == "passed":
+    if kind in ("passed", "xpass"):
         return "pass"
     if kind in ("not_supported", "skipped"):
         return "unsupported"
-    if kind == "errored":
-        return "errored"
-    if kind == "xpass":
-        return "pass"
-    if _reason_only(outcome):
-        return "reason"
-    requirement = _requirement(outcome, requirements)
-    if requirement is None:
-        return "unclassified"
-    if requirement.get("kind") == "decision":
-        return "decision"
-    if profile == "legacy" and str(requirement.get("ref", "")).startswith("ERC-8128 draft"):
-        return "decision"
-    if str(requirement.get("level", "")).upper() in _RECOMMENDATION_LEVELS:
-        return "recommendation"
-    return "text"
+    profiles = outcome.get("profiles")
+    if isinstance(profiles, list):
+        # The case's own profile, as the suite's report grades it ("" : profile-independent).
+        profile = str(profiles[0]) if len(profiles) == 1 else ""
+    return failure_level(
+        requirement_from_json(_requirement(outcome, requirements)), profile=profile,
+        mismatch="reason" if _reason_only(outcome) else str(outcome.get("mismatch", "")),
+        errored=kind == "errored",
+    )
 
 
 def _cause(outcome: Mapping[str, Any], requirements: Mapping[str, Any]) -> str:

@@ -135,6 +135,7 @@ class AcceptableDecision:
     ours: int  # answers that followed our decision
     texts: int  # answers that took the text's outcome (passed unless --strict)
     case_ids: tuple[str, ...]
+    why: str = ""  # our reason, and the risk of the text's rule
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -143,6 +144,7 @@ class AcceptableDecision:
             "ours": self.ours,
             "texts": self.texts,
             "cases": list(self.case_ids),
+            "why": self.why,
         }
 
 
@@ -247,9 +249,10 @@ def _acceptable(outcomes: Sequence[CaseOutcome], requirements: Mapping[str, Requ
         first = members[0]
         text = requirements.get(str(first.details.get("text_requirement", "")))
         texts = sum(bool(o.details.get("took_text")) for o in members)
+        why = first.details.get("text_why")
         entries.append(AcceptableDecision(
             rule_of(first, requirements), text, len(members) - texts, texts,
-            tuple(o.case_id for o in members)))
+            tuple(o.case_id for o in members), why if isinstance(why, str) else ""))
     return tuple(entries)
 
 
@@ -403,6 +406,8 @@ def _acceptable_lines(entries: Sequence[AcceptableDecision]) -> list[str]:
             lines.append(f"    text ({text.ref}, {text.level}): \"{text.quote}\"")
         if decision is not None and decision.quote:
             lines.append(f"    ours: \"{decision.quote}\"")
+        if entry.why:
+            lines.append(f"    why:  {entry.why}")
     return lines
 
 

@@ -243,6 +243,7 @@ class VectorRun:
         if text_step is not None and text_step.text_outcome is not None:
             acceptable = text_step.decision or case.requirement or "decision"
             details["text_requirement"] = text_step.text_outcome.get("requirement")
+            details["text_why"] = text_step.text_outcome.get("why")
             details["took_text"] = bool(verdict is not None and verdict.acceptable)
         self.outcomes.append(CaseOutcome(
             case.case_id, case.row, outcome, message, details,

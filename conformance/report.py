@@ -75,6 +75,7 @@ class CaseOutcome:
             "id": self.case_id,
             "operation": self.row,
             "outcome": self.outcome,
+            "profiles": list(self.profiles),
             "message": self.message,
             **extra,
             **self.details,

@@ -90,9 +90,9 @@ CHECK_RULES: Final[dict[str, dict[str, str]]] = {
                                        "legacy": "legacy-signer-request-bound"},
     "components": {"draft": "signer-request-bound", "legacy": "legacy-signer-request-bound"},
     "verifier-content_digest_required": {"draft": "content-digest-present",
-                                         "legacy": "legacy-content-digest"},
+                                         "legacy": "legacy-request-bound"},
     "verifier-bad_content_digest": {"draft": "content-digest-match",
-                                    "legacy": "legacy-content-digest"},
+                                    "legacy": "legacy-request-bound"},
 }
 
 
@@ -270,23 +270,9 @@ def check_signed_request(
         problems.append(Problem("parameter-keyid", f"keyid {keyid} names another account "
                                 f"than the signer {signer}"))
         return SigningCheck(tuple(problems))
-    # 4. The reference verifier accepts the new member alone, for the signer.
-    others = [(key, value) for key, value in signed if key not in ("signature-input", "signature")]
-    only_new = [
-        *others,
-        ("signature-input", serialize_dictionary(((label, new_members["signature-input"]),))),
-        ("signature", serialize_dictionary(((label, new_members["signature"]),))),
-    ]
-    verified = _verify_alone(fields, request, only_new)
-    if isinstance(verified, Erc8128Error):
-        problems.append(Problem(f"verifier-{verified.reason}", (
-            f"the reference verifier rejects the signed request: {verified.reason}: "
-            f"{verified.message}")[:400]))
-        return SigningCheck(tuple(problems))
-    if signer is not None and verified.address != signer:
-        problems.append(Problem("principal", f"verified principal {verified.address}, expected "
-                                f"the signer {signer}"))
-    # 5. Every parameter and component the reference signs (or the case asks for) is signed.
+    # 4. Every parameter and component the reference signs (or the case asks for) is signed
+    # (before the verifier: a signer writing `created` in milliseconds is that, not a
+    # request the verifier finds not yet valid).
     if reference_signature_input is not None:
         try:
             reference = parse_dictionary(f"{label}={reference_signature_input}")[0][1]
@@ -307,6 +293,22 @@ def check_signed_request(
     if uncovered:
         problems.append(Problem("components", f"components not covered: {uncovered} "
                                 f"(covered: {have_covered})"))
+    # 5. The reference verifier accepts the new member alone, for the signer.
+    others = [(key, value) for key, value in signed if key not in ("signature-input", "signature")]
+    only_new = [
+        *others,
+        ("signature-input", serialize_dictionary(((label, new_members["signature-input"]),))),
+        ("signature", serialize_dictionary(((label, new_members["signature"]),))),
+    ]
+    verified = _verify_alone(fields, request, only_new)
+    if isinstance(verified, Erc8128Error):
+        problems.append(Problem(f"verifier-{verified.reason}", (
+            f"the reference verifier rejects the signed request: {verified.reason}: "
+            f"{verified.message}")[:400]))
+        return SigningCheck(tuple(problems))
+    if signer is not None and verified.address != signer:
+        problems.append(Problem("principal", f"verified principal {verified.address}, expected "
+                                f"the signer {signer}"))
     return SigningCheck(tuple(problems))
 
 

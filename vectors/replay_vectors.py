@@ -47,11 +47,15 @@ _REPLAY_REQUIREMENTS: Final = {
 
 def _rt(comment: str, flags: Sequence[str], profile: ProfileName | None, policy: JsonObject,
         steps: Sequence[tuple[str, Request, int, str]], **extra: Any) -> JsonObject:
-    """One replay sequence: (comment, request, now, expected outcome) per step."""
+    """One replay sequence: (comment, request, now, expected outcome) per step.
+
+    ``text_outcomes`` (index → outcome): steps where a decision contradicts explicit text; the
+    step is ``acceptable`` and carries the text's outcome (``textOutcome``, SPEC.md D87)."""
+    text_outcomes: dict[int, JsonObject] = extra.pop("text_outcomes", {})
     step_inputs = [{"request": request_to_json(request), "now": now}
                    for _, request, now, _ in steps]
     outcomes = run_verify_steps(profile, policy, step_inputs)
-    json_steps = []
+    json_steps: list[JsonObject] = []
     for (step_comment, _, _, expect), inputs, outcome in zip(steps, step_inputs, outcomes,
                                                             strict=True):
         got = outcome["reason"] if outcome["result"] == "invalid" else "valid"
@@ -62,6 +66,9 @@ def _rt(comment: str, flags: Sequence[str], profile: ProfileName | None, policy:
         if step["result"] == "invalid":
             step["reason"] = outcome.pop("reason")
             step["status"] = outcome.pop("status")
+        if len(json_steps) in text_outcomes:
+            step["result"] = "acceptable"
+            step["textOutcome"] = text_outcomes[len(json_steps)]
         step.update(inputs)
         step.update(outcome)
         json_steps.append(step)
@@ -190,9 +197,10 @@ def _replay_file() -> VectorFile:
         "required": ["comment", "result", "request", "now"],
         "properties": {
             "comment": {"type": "string"},
-            "result": {"enum": ["valid", "invalid"]},
+            "result": {"enum": ["valid", "invalid", "acceptable"]},
             "request": _REQUEST,
             "now": {"type": "integer"},
+            "textOutcome": {"type": "object", "required": ["result", "requirement"]},
             **_VERIFY_OUTCOME,
         },
         "if": {"properties": {"result": {"const": "invalid"}}},

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Final
 
 from erc8128.crypto.secp256k1 import N
 from erc8128.errors import Erc8128Error
@@ -43,6 +43,16 @@ from .common import (
 
 # -- sign_request.json ---------------------------------------------------------------------------
 
+# The rules a runner grades a signer's output by, check by check (conformance/signing_check.py
+# CHECK_RULES): carried in the file's ``requirements`` even when no test names them.
+SIGNING_CHECK_RULES: Final = (
+    "time-integers", "legacy-time-integers", "expires-after-created",
+    "legacy-expires-after-created", "signer-parameters", "legacy-nonce-required",
+    "signer-keyid", "legacy-signer-keyid", "signature-valid", "legacy-erc191",
+    "signer-request-bound", "legacy-signer-request-bound", "content-digest-present",
+    "content-digest-match", "legacy-request-bound",
+)
+
 
 def _classify_sign(group: JsonObject, test: JsonObject) -> str:
     comment = test["comment"]
@@ -50,7 +60,8 @@ def _classify_sign(group: JsonObject, test: JsonObject) -> str:
         for words, requirement in (("@authority", "authority-covered"),
                                    ("content-type", "content-type-covered"),
                                    ("alg ", "no-alg"), ("expires", "expires-after-created"),
-                                   ("Content-Digest", "content-digest-present")):
+                                   ("Content-Digest", "content-digest-present"),
+                                   ("not an RFC 9651 key", "sf-key-syntax")):
             if words in comment:
                 return requirement
         return "d41-signer-refusals"
@@ -216,5 +227,5 @@ def _sign_file() -> VectorFile:
          "profile requires whenever its field is present); parameters are written in the order "
          "created, expires, nonce, keyid, tag (draft), then params in the given order."],
         notes, groups, schema=schema,
-        classify=_classify_sign,
+        classify=_classify_sign, also=SIGNING_CHECK_RULES,
     )
