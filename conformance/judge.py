@@ -384,9 +384,22 @@ def _judge_text_outcome(step: Step, response: Response, reason_checked: bool) ->
     """An ``acceptable`` step judged against the text's outcome (``step.text_outcome``)."""
     text = step.text_outcome or {}
     if text.get("result") == "valid":
-        if response.kind == "ok":
+        if response.kind != "ok":
+            return StepVerdict("failed", "not the text's outcome either", mismatch="outcome")
+        if step.op == "sign_request":
+            # Accepted instead of refused: what was signed must still be right (its own
+            # keyid, created and expires, verified by the reference verifier).
+            check = check_signed_request(step.fields, response.body, None)
+            if check.problems:
+                return StepVerdict("failed", "; ".join(check.messages), mismatch="output",
+                                   check=f"signer-{check.problems[0].check}")
             return StepVerdict("passed")
-        return StepVerdict("failed", "not the text's outcome either", mismatch="outcome")
+        outputs = {key: value for key, value in text.items()
+                   if key not in ("result", "requirement", "why")}
+        problems = _compare_outputs(outputs, response.body)
+        if problems:
+            return StepVerdict("failed", "; ".join(problems), mismatch="output")
+        return StepVerdict("passed")
     expected = {key: text[key] for key in ("reason", "status") if key in text}
     return _judge_invalid(replace(step, result="invalid", expected=expected), response,
                           reason_checked)
@@ -420,7 +433,10 @@ def judge_step(
             return StepVerdict("passed", note=f"acceptable; answered {response.kind}")
         text = _judge_text_outcome(step, response, reason_checked)
         if text.status != "passed":
-            return verdict
+            # Took the text's route but got it wrong (e.g. signed, obeying an override): that
+            # is the check that failed; otherwise ours is.
+            took_route = (response.kind == "ok") == (step.text_outcome.get("result") == "valid")
+            return text if took_route and text.check else verdict
         decision = step.decision or "decision"
         return StepVerdict("passed", note=f"the text's outcome, not {decision}",
                            answered=text.answered, acceptable=decision)

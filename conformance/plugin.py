@@ -241,7 +241,7 @@ class VectorRun:
         text_step = next((step for step in case.steps if step.text_outcome is not None), None)
         acceptable = ""
         if text_step is not None and text_step.text_outcome is not None:
-            acceptable = text_step.decision or case.requirement or "decision"
+            acceptable = case.requirement or text_step.decision or "decision"
             details["text_requirement"] = text_step.text_outcome.get("requirement")
             details["text_why"] = text_step.text_outcome.get("why")
             details["took_text"] = bool(verdict is not None and verdict.acceptable)

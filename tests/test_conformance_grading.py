@@ -6,6 +6,7 @@ and the tiered verdict."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -270,3 +271,79 @@ def test_tiers_and_exit_status() -> None:
     hard = summarize([failed("m"), failed("d")], table, profile="draft")
     assert not hard.success
     assert hard.tiers.startswith("does NOT conform to the MUSTs of the draft profile (1 MUST")
+
+
+# -- 4. vectors where defects slip through ---------------------------------------------------------
+
+
+def _sign_output(case: Case, *, body: bytes | None = None, params: dict[str, Any] | None = None
+                 ) -> Response:
+    """What a signer answers for ``case``: the reference signer, fed another body (a signer
+    that re-encodes or trims) or other parameters."""
+    fields = case.steps[0].fields
+    request = fields["request"]
+    own_body = None if request.get("body_hex") is None else bytes.fromhex(request["body_hex"])
+    signed = sign_request(
+        Request(request["method"], request["url"],
+                tuple((name, value) for name, value in request["headers"]),
+                own_body if body is None else body),
+        bytes.fromhex(fields["private_key_hex"]), created=fields["created"],
+        expires=fields["expires"], profile=fields["profile"], chain_id=fields["chain_id"],
+        nonce=fields["nonce"], replayable=fields["nonce"] is None, label=fields["label"],
+        components=fields["components"],
+        params=fields["params"] if params is None else params,
+    )
+    headers = [[name, value] for name, value in signed.request.headers]
+    return Response("ok", {"headers": headers}, {})
+
+
+@pytest.mark.parametrize("comment", [
+    "non-ASCII UTF-8 content",
+    "content with significant whitespace (trailing spaces and newlines)",
+    "binary content (every byte value)",
+])
+@pytest.mark.parametrize("profile", ["draft", "legacy"])
+def test_a_signer_that_changes_the_content_bytes_is_caught(comment: str, profile: str) -> None:
+    case = _case("sign_request.json", comment, profile)
+    body = bytes.fromhex(case.steps[0].fields["request"]["body_hex"])
+    right = judge_step(case.steps[0], _sign_output(case), reason_checked=False,
+                       deterministic=True, strict=False)
+    assert right.status == "passed", right
+    changed = body.strip() if body.strip() != body else body.decode("latin-1").encode("utf-8")
+    wrong = judge_step(case.steps[0], _sign_output(case, body=changed), reason_checked=False,
+                       deterministic=True, strict=False)
+    assert wrong.status == "failed"
+    assert wrong.check == "signer-verifier-bad_content_digest", wrong
+
+
+@pytest.mark.parametrize("profile", ["draft", "legacy"])
+def test_an_override_of_the_keyid_is_refused_or_ignored_never_obeyed(profile: str) -> None:
+    case = _case("sign_request.json", "keyid naming another account as an extra parameter",
+                 profile)
+    (step,) = case.steps
+    assert step.result == "acceptable"
+    ignored = _sign_output(case, params={})
+    assert judge_step(step, ignored, reason_checked=False, deterministic=True,
+                      strict=False).status == "passed"
+    assert judge_step(step, ignored, reason_checked=False, deterministic=True,
+                      strict=True).status == "failed"
+    other = step.fields["params"]["keyid"]
+    obeyed = Response("ok", {"headers": [
+        [name, re.sub(r'keyid="[^"]*"', f'keyid="{other}"', value)]
+        for name, value in ignored.body["headers"]]}, {})
+    verdict = judge_step(step, obeyed, reason_checked=False, deterministic=True, strict=False)
+    assert verdict.status == "failed" and verdict.check == "signer-parameter-keyid"
+
+
+@pytest.mark.parametrize("profile", ["draft", "legacy"])
+def test_a_verifier_reading_the_first_of_a_repeated_label_is_caught(profile: str) -> None:
+    case = _case("verify_request.json",
+                 "repeated label: the valid member, then an expired one (last wins)", profile)
+    accepted = Response("ok", {}, {})
+    verdict = judge_step(case.steps[0], accepted, reason_checked=True, deterministic=True,
+                         strict=False)
+    assert verdict.status == "failed" and verdict.mismatch == "outcome"
+    (replay,) = [c for c in CASES.values() if c.comment.startswith("repeated label: the replay")
+                 and c.profiles == (profile,)]
+    assert judge_step(replay.steps[1], accepted, reason_checked=True, deterministic=True,
+                      strict=False).status == "failed"

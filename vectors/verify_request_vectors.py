@@ -53,6 +53,7 @@ from .common import (
     _set_signature,
     _sign,
     _sign_member,
+    _signature_bytes,
     _Signed,
     _signed,
     _test,
@@ -980,6 +981,9 @@ def _high_s_twin(signature: bytes) -> bytes:
 
 
 _VERIFY_NOTES: Final = {
+    "RepeatedLabel": "A label repeated in Signature-Input or Signature: RFC 9651 keeps the last "
+    "member (draft, Security Considerations: \"Structured Fields parsing resolves a duplicated "
+    "Dictionary member or parameter key by keeping the last occurrence\").",
     "ReasonCode": "Part of the per-profile matrix with at least three tests per reason code.",
     "DraftRow": "A row of the draft's Negative and classification table (field `draftRow`).",
     "SpecDecision": "Pins a SPEC.md decision (field `decision`) where the texts are silent or "
@@ -1073,9 +1077,57 @@ def _verify_file() -> VectorFile:
     legacy_chain = groups[-1]["tests"].pop()
     groups.append(_group("VerifyRequestTest", [legacy_chain], profile="legacy",
                          comment="contract accounts in legacy (NeedsChain)"))
+    groups += [
+        _group("VerifyRequestTest", _repeated_labels(draft), profile="draft",
+               comment="a label repeated in the signature fields: the last member wins"),
+        _group("VerifyRequestTest", _repeated_labels(legacy), profile="legacy",
+               comment="a label repeated in the signature fields: the last member wins"),
+    ]
     _check_reason_coverage(groups)
     return _assemble("verify_request.json", "ERC-8128-VERIFY-REQUEST", _VERIFY_HEADER,
                      _VERIFY_NOTES, groups, schema=_verify_schema())
+
+
+def _repeated_labels(base: _Signed) -> list[JsonObject]:
+    """RFC 9651 §3.2 / draft "Duplicated Structured Field keys": a repeated Dictionary key keeps
+    its last occurrence; a verifier that reads the first member is caught both ways."""
+    label, sig_input = base.label, _field(base.request, "signature-input")
+    signature = _field(base.request, "signature")
+    stale = base.sign(created=CREATED - 100, expires=EXPIRES - 100, nonce="stale-nonce")
+    stale_input, stale_signature = (_field(stale, "signature-input"),
+                                    _field(stale, "signature"))
+    other = _set_signature(base.request, label, _other_signature(base))
+    flags = ["RepeatedLabel"]
+    return [
+        _vt("repeated label: an expired member, then the valid one (last wins)", flags,
+            base.profile, _with_field(_with_field(base.request, "Signature-Input",
+                                                  f"{stale_input}, {sig_input}"),
+                                      "Signature", f"{stale_signature}, {signature}"),
+            expect="valid", requirement="sf-last-wins"),
+        _vt("repeated label: the valid member, then an expired one (last wins)", flags,
+            base.profile, _with_field(_with_field(base.request, "Signature-Input",
+                                                  f"{sig_input}, {stale_input}"),
+                                      "Signature", f"{signature}, {stale_signature}"),
+            expect="request_expired", requirement="sf-last-wins", resign_request=False,
+            why="the last member is a whole other signature, expired; the first is valid: a "
+            "verifier reading the first member accepts"),
+        _vt("repeated label in Signature only: the valid bytes, then another signature's "
+            "(last wins)", flags, base.profile,
+            _with_field(base.request, "Signature",
+                        f"{signature}, {_field(other, 'signature')}"),
+            expect="bad_signature", requirement="sf-last-wins",
+            why="the last Signature member is another signature over another base: a verifier "
+            "reading the first member accepts"),
+    ]
+
+
+def _other_signature(base: _Signed) -> bytes:
+    """A valid signature by the same key over another request (another path)."""
+    other = base.sign(replace(base.unsigned, target_uri=base.unsigned.target_uri.replace(
+        "/items", "/other")))
+    signature = _signature_bytes(other, base.label)
+    assert signature is not None
+    return signature
 
 
 def _check_reason_coverage(groups: Sequence[JsonObject]) -> None:
