@@ -201,7 +201,7 @@ def test_html_report_is_static_escaped_and_grouped(tmp_path: Path) -> None:
     assert "<b>fake</b>" not in page
     assert "What to fix first" in page and "<details>" in page
     assert (page.index("keccak-padding") < page.index("d99-example")
-            < page.index("answered-nonce_reused"))
+            < page.index("refusals answered `nonce_reused`"))
     assert "violates the profile&#x27;s text" in page
     # Well formed: every element closed in order.
     stack: list[str] = []
