@@ -242,7 +242,8 @@ def _acceptable(outcomes: Sequence[CaseOutcome], requirements: Mapping[str, Requ
                 ) -> tuple[AcceptableDecision, ...]:
     by_decision: dict[str, list[CaseOutcome]] = {}
     for outcome in outcomes:
-        if outcome.acceptable:
+        # Judged answers only: "not supported" followed neither outcome.
+        if outcome.acceptable and outcome.outcome in ("passed", "failed", "xfail", "xpass"):
             by_decision.setdefault(outcome.acceptable, []).append(outcome)
     entries = []
     for members in by_decision.values():

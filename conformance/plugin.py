@@ -236,8 +236,11 @@ class VectorRun:
         check: str = "",
     ) -> None:
         details = dict(details or {})
-        # The rule of the check that failed, when it is not the case's own (signing_check).
-        rule_id = verdict.rule if verdict is not None and verdict.rule else case.requirement
+        # The rule of the check that failed, when it is not the case's own (signing_check);
+        # a case pinning a project decision keeps it (the decision sets what is expected).
+        own = self.requirements.get(case.requirement) if case.requirement else None
+        rule_id = (verdict.rule if verdict is not None and verdict.rule
+                   and (own is None or own.kind != "decision") else case.requirement)
         text_step = next((step for step in case.steps if step.text_outcome is not None), None)
         acceptable = ""
         if text_step is not None and text_step.text_outcome is not None:
