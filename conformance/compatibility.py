@@ -188,6 +188,9 @@ def vector_case_requirements(directory: Path = VECTORS) -> dict[str, str]:
 
 def _requirement(outcome: Mapping[str, Any], requirements: Mapping[str, Any]
                  ) -> dict[str, Any] | None:
+    rule = outcome.get("rule")
+    if isinstance(rule, dict):
+        return rule  # resolved for the case's profile by the suite
     value = outcome.get("requirement")
     if value is None:
         value = requirements.get("@case:" + str(outcome.get("id")))

@@ -71,6 +71,8 @@ class CaseOutcome:
                     "acceptable"):
             if getattr(self, key):
                 extra[key] = getattr(self, key)
+        if self.rule is not None:
+            extra["rule"] = self.rule.to_json()  # the requirement resolved for its profile
         return {
             "id": self.case_id,
             "operation": self.row,

@@ -163,6 +163,11 @@ def test_live_checks_of_two_profiles_sharing_an_id_are_graded_by_their_own_rule(
     ]
     # The run's table holds the draft's entry under the bare id: it must not decide legacy.
     assert [group_of(o, {"nonce-unused": draft}) for o in outcomes] == ["text", "decision"]
+    # Nor on the compatibility page, which reads the report's JSON.
+    table = {"nonce-unused": {"kind": "profile", "ref": "ERC-8128 draft §3.1.2",
+                              "level": "MUST"}}
+    assert [level_group(o.to_json(), table, o.profile) for o in outcomes] == [
+        "text", "decision"]
 
 
 @pytest.mark.parametrize("case_id", ["verify_request/131", "keyid/40", "content_digest/9",
