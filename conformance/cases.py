@@ -42,7 +42,7 @@ __all__ = [
 
 METADATA: Final = frozenset(
     {"tcId", "comment", "flags", "result", "reason", "detail", "decision", "draftRow", "status",
-     "requirement"}
+     "requirement", "textOutcome"}
 )
 REQUIREMENT_KINDS: Final = ("profile", "rfc", "decision")
 
@@ -142,6 +142,10 @@ class Step:
     result: str  # valid / invalid / acceptable
     expected: dict[str, Any]  # output fields (valid) or reason/status (invalid)
     intermediates: dict[str, Any] = field(default_factory=dict)
+    # acceptable: the outcome the profile's text wants instead of ours (``textOutcome``:
+    # {"result", "reason", "status", "requirement"}), and the decision that departs from it.
+    text_outcome: dict[str, Any] | None = None
+    decision: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,11 @@ def _step(spec: OpSpec, source: dict[str, Any], group: dict[str, Any], result: s
     else:
         expected = {key: source[key] for key in spec.outputs if key in source}
     intermediates = {key: source[key] for key in spec.intermediates if key in source}
-    return Step(spec.op, fields, result, expected, intermediates)
+    text_outcome = source.get("textOutcome")
+    decision = source.get("decision")
+    return Step(spec.op, fields, result, expected, intermediates,
+                text_outcome if isinstance(text_outcome, dict) else None,
+                decision if isinstance(decision, str) else "")
 
 
 def _tests(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
@@ -210,7 +218,8 @@ def load_vector_cases(path: Path) -> list[Case]:
         case_id = f"{stem}/{test['tcId']}"
         if group_type == "ReplaySequenceTest":
             steps = tuple(
-                _step(spec, {**_step_defaults(test), **step}, group, step.get("result", result))
+                _step(spec, {**_step_defaults(test), "decision": test.get("decision"), **step},
+                      group, step.get("result", result))
                 for step in test["steps"]
             )
             profiles = _profiles_of({**group, **test, **test["steps"][0]})

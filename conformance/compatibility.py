@@ -17,7 +17,8 @@ mode against a server built on it), one column per requirement group, with count
 
 The groups come from the run's own grouped report (``summary`` of ``--report-json``) when the
 suite writes one; otherwise :func:`level_group` computes them from each case's requirement and
-answer. Written by ``python -m erc8128_conformance.compatibility`` (Node and the pinned
+answer. After the table, the signer × verifier interop matrix (``interop.py``). Written by
+``python -m erc8128_conformance.compatibility`` (Node and the pinned
 ``uvd-x402-sdk`` needed, as for ``./scripts/test``); ``--check`` compares instead of writing
 (``tests/test_compatibility.py``).
 """
@@ -39,6 +40,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from erc8128_conformance.interop import interop_matrix, render_matrix
+from erc8128_conformance.judge import ADAPTER_REASONS
+from erc8128_conformance.levels import failure_level, requirement_from_json
+
 ROOT: Final = Path(__file__).resolve().parents[1]
 OUTPUT: Final = ROOT / "docs" / "compatibility.md"
 ADAPTERS: Final = ROOT / "conformance" / "adapters"
@@ -54,7 +59,6 @@ COLUMNS: Final = (
     ("unsupported", "unsupported"),
     ("errored", "errored"),
 )
-_RECOMMENDATION_LEVELS: Final = frozenset({"SHOULD", "SHOULD NOT", "MAY", "RECOMMENDED"})
 TOP_CAUSES: Final = 5
 
 
@@ -81,8 +85,8 @@ def rows() -> list[Row]:
     python = sys.executable
     sk_expected = "conformance/adapters/slicekit-expected-failures.json"
     sk_live_expected = "conformance/adapters/slicekit-live-expected-failures.json"
-    uvd_expected = "conformance/adapters/uvd_x402/expected-failures.json"
-    uvd_live_expected = "conformance/adapters/uvd_x402/live-expected-failures.json"
+    uvd_expected = "conformance/adapters/uvd_x402-expected-failures.json"
+    uvd_live_expected = "conformance/adapters/uvd_x402-live-expected-failures.json"
     return [
         Row("erc8128 (this project)", ours, "draft", "vectors (adapter)",
             ("--adapter", f"{python} -m erc8128 adapter", "--profile", "draft")),
@@ -184,6 +188,9 @@ def vector_case_requirements(directory: Path = VECTORS) -> dict[str, str]:
 
 def _requirement(outcome: Mapping[str, Any], requirements: Mapping[str, Any]
                  ) -> dict[str, Any] | None:
+    rule = outcome.get("rule")
+    if isinstance(rule, dict):
+        return rule  # resolved for the case's profile by the suite
     value = outcome.get("requirement")
     if value is None:
         value = requirements.get("@case:" + str(outcome.get("id")))
@@ -195,46 +202,38 @@ def _requirement(outcome: Mapping[str, Any], requirements: Mapping[str, Any]
 
 
 def _reason_only(outcome: Mapping[str, Any]) -> bool:
-    """Rejected as the case wants, with another code or status."""
-    if outcome.get("mismatch") == "reason":
-        return True
+    """Rejected as the case wants, with another code or status (the judge's typed ``mismatch``;
+    for a report without it, a rejection that is not an adapter's own error code)."""
+    if "mismatch" in outcome:
+        return outcome.get("mismatch") == "reason"
     expected = outcome.get("expected")
     got = outcome.get("got")
     if not isinstance(expected, dict) or not isinstance(got, dict):
         return False
     error = got.get("error")
     return (expected.get("result") == "invalid" and isinstance(error, dict)
-            and not str(error.get("reason", "")).startswith("adapter_"))
+            and error.get("reason") not in ADAPTER_REASONS)
 
 
 def level_group(outcome: Mapping[str, Any], requirements: Mapping[str, Any],
                 profile: str = "") -> str:
-    """The column of one case (the fallback when the run has no grouped summary).
-
-    SPEC.md D42: in a legacy run, a requirement whose ``ref`` is the draft's text is this
-    project's choice for legacy, judged as a decision.
-    """
+    """The column of one case (the fallback when the run has no grouped summary): the level
+    from :func:`erc8128_conformance.levels.failure_level`, the function the suite's own report
+    uses (SPEC.md D88). ``profile``: the profile under test."""
     kind = outcome.get("outcome")
-    if kind == "passed":
+    if kind in ("passed", "xpass"):
         return "pass"
     if kind in ("not_supported", "skipped"):
         return "unsupported"
-    if kind == "errored":
-        return "errored"
-    if kind == "xpass":
-        return "pass"
-    if _reason_only(outcome):
-        return "reason"
-    requirement = _requirement(outcome, requirements)
-    if requirement is None:
-        return "unclassified"
-    if requirement.get("kind") == "decision":
-        return "decision"
-    if profile == "legacy" and str(requirement.get("ref", "")).startswith("ERC-8128 draft"):
-        return "decision"
-    if str(requirement.get("level", "")).upper() in _RECOMMENDATION_LEVELS:
-        return "recommendation"
-    return "text"
+    profiles = outcome.get("profiles")
+    if isinstance(profiles, list):
+        # The case's own profile, as the suite's report grades it ("" : profile-independent).
+        profile = str(profiles[0]) if len(profiles) == 1 else ""
+    return failure_level(
+        requirement_from_json(_requirement(outcome, requirements)), profile=profile,
+        mismatch="reason" if _reason_only(outcome) else str(outcome.get("mismatch", "")),
+        errored=kind == "errored",
+    )
 
 
 def _cause(outcome: Mapping[str, Any], requirements: Mapping[str, Any]) -> str:
@@ -254,6 +253,7 @@ class RowResult:
     columns: dict[str, int]
     causes: tuple[tuple[str, str, int], ...]  # (group, cause, count), most first
     source: str  # "summary" (the suite's grouped report) or "computed"
+    tiers: str = ""  # the suite's tiered verdict (MUSTs / SHOULDs / decisions)
 
 
 def summarize(row: Row, report: Mapping[str, Any], requirements: Mapping[str, Any]
@@ -285,7 +285,7 @@ def summarize(row: Row, report: Mapping[str, Any], requirements: Mapping[str, An
             if not isinstance(cause, dict) or cause.get("group") not in dict(COLUMNS):
                 continue
             requirement = cause.get("requirement")
-            key = str(cause.get("key"))
+            key = str(cause.get("title") or cause.get("key"))
             if isinstance(requirement, dict):
                 key += f" ({requirement.get('level')}, {requirement.get('ref')})"
             causes[(str(cause["group"]), key)] += (int(cause.get("failed", 0))
@@ -293,14 +293,16 @@ def summarize(row: Row, report: Mapping[str, Any], requirements: Mapping[str, An
     order = [name for name, _ in COLUMNS]
     top = sorted(causes.items(), key=lambda item: (order.index(item[0][0]), -item[1],
                                                    item[0][1]))
+    tiers = summary.get("tiers") if isinstance(summary, dict) else None
     return RowResult(row, len(outcomes), {name: counts[name] for name, _ in COLUMNS},
-                     tuple((group, cause, n) for (group, cause), n in top), source)
+                     tuple((group, cause, n) for (group, cause), n in top), source,
+                     tiers if isinstance(tiers, str) else "")
 
 
 # ---- rendering ----------------------------------------------------------------------------------
 
 
-def render(results: Sequence[RowResult]) -> str:
+def render(results: Sequence[RowResult], interop: Sequence[str] = ()) -> str:
     titles = dict(COLUMNS)
     lines = [
         "# Compatibility matrix",
@@ -322,6 +324,12 @@ def render(results: Sequence[RowResult]) -> str:
         cells = " | ".join(str(result.columns[name]) for name, _ in COLUMNS)
         lines.append(f"| {row.implementation} | {row.version} | {row.profile} | {row.mode} | "
                      f"{result.cases} | {cells} |")
+    lines += ["", "## Verdicts", "",
+              "The suite's verdict in tiers for each row (SPEC.md D88): the MUSTs of the "
+              "profile under test, the SHOULDs departed from, the project decisions differed "
+              "from; expected failures count as failures here.", ""]
+    lines += [f"- {result.row.implementation} {result.row.version}, {result.row.profile}, "
+              f"{result.row.mode}: {result.tiers}" for result in results if result.tiers]
     lines += ["", "## Top root causes", "",
               f"Per row, the {TOP_CAUSES} largest causes of failure, most severe group first "
               "(a requirement id with its level and source, or the operation and the expected "
@@ -348,6 +356,10 @@ def render(results: Sequence[RowResult]) -> str:
             "`requirement`) and answer by `conformance/compatibility.py`."
         )
     )
+    if interop:
+        lines += ["", *interop]
+        while lines[-1] == "":
+            lines.pop()
     return "\n".join(lines) + "\n"
 
 
@@ -363,7 +375,10 @@ def build() -> str:
         results.append(summarize(row, report, requirements))
         print(f"{row.implementation} {row.profile} {row.mode}: "
               f"{time.monotonic() - started:.0f} s", file=sys.stderr)
-    return render(results)
+    started = time.monotonic()
+    interop = render_matrix(interop_matrix())
+    print(f"interop matrix: {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return render(results, interop)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

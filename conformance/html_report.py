@@ -82,6 +82,8 @@ def render_html(
         out.append(f"<tr><th>{_e(label)}</th><td>{_e(value)}</td></tr>")
     out.append("</table>")
     out.append(f'<p class="verdict {_verdict_class(summary)}">{_e(summary.verdict)}</p>')
+    if summary.tiers:
+        out.append(f"<p>verdict: {_e(summary.tiers)}</p>")
     coverage = coverage_line(summary)
     if coverage:
         out.append(f"<p>{_e(coverage)}</p>")
@@ -102,7 +104,8 @@ def render_html(
             out.append(
                 f'<tr class="group-{_e(cause.group)}"><td>{number}</td>'
                 f"<td>{_e(GROUP_TITLES[cause.group])}</td><td><a href=\"#cause-{number}\">"
-                f'<code>{_e(cause.key)}</code></a></td><td class="where">{where}</td>'
+                f"<code>{_e(cause.title or cause.key)}</code></a></td>"
+                f'<td class="where">{where}</td>'
                 f"<td>{cause.failed}</td>"
                 f"<td>{cause.declared}</td><td>{_e(', '.join(cause.examples))}</td>"
                 f'<td class="why">{_e(cause.why)}</td></tr>'
@@ -113,12 +116,27 @@ def render_html(
             out.append(f'<tr class="group-{_e(group)}"><td>{_e(GROUP_TITLES[group])}</td>'
                        f"<td>{failed}</td><td>{declared}</td></tr>")
         out.append("</table>")
+    if summary.acceptable:
+        out.append("<h2>Our decision, not the text's</h2><p>Acceptable: the text's outcome "
+                   "passes too; <code>--strict</code> requires ours.</p><table><tr>"
+                   "<th>decision</th><th>the text</th><th>why ours</th><th>ours</th>"
+                   "<th>the text's</th><th>cases</th></tr>")
+        for entry in summary.acceptable:
+            decision, text = entry.decision, entry.text
+            out.append(
+                f"<tr><td>{_e(decision.ref if decision else '')}<br><q>"
+                f"{_e(decision.quote if decision else '')}</q></td><td>"
+                f"{_e(text.ref if text else '')}<br><q>{_e(text.quote if text else '')}</q>"
+                f"</td><td>{_e(entry.why)}</td><td>{entry.ours}</td><td>{entry.texts}</td>"
+                f"<td>{_e(', '.join(entry.case_ids[:5]))}</td></tr>")
+        out.append("</table>")
     out.append(f"<h2>Per operation</h2><pre>{_e(format_table(outcomes))}</pre>")
     if summary.causes:
         out.append("<h2>Cases by root cause</h2>")
         by_id = {outcome.case_id: outcome for outcome in outcomes}
         for number, cause in enumerate(summary.causes, 1):
-            out.append(f'<h3 id="cause-{number}">{number}. <code>{_e(cause.key)}</code> '
+            out.append(f'<h3 id="cause-{number}">{number}. '
+                       f"<code>{_e(cause.title or cause.key)}</code> "
                        f"({_e(GROUP_TITLES[cause.group])})</h3>")
             out.extend(_case_details(by_id[case_id]) for case_id in cause.case_ids
                        if case_id in by_id)

@@ -5,8 +5,17 @@
   equality with the reference is reported beside it as the "canonical form".
 - ``invalid``: the operation must fail; for ``verify_request`` (and replay steps) the reason and
   the HTTP status must be the vector's, for other operations a different reason is a note only.
-- ``acceptable``: either outcome conforms; with ``strict`` the vector's own outcome is required.
+- ``acceptable`` (issue 21 item 6, as Wycheproof): a project decision that contradicts explicit
+  text. Our outcome passes, and so does the text's outcome when the vector names it
+  (``textOutcome``; the verdict then says ``acceptable`` = the decision); with ``strict`` only
+  ours passes.
 - ``unsupported`` answers are "not supported", never passed.
+
+Every answer, whatever the mode, is judged into one typed :class:`StepVerdict`: vector answers
+here (:func:`judge_step`), a live server's answers through :func:`judge_answer` (the small
+stable API live mode calls), signed requests through ``signing_check.py``. A failure names the
+check that failed (``check``) and the reason code answered (``answered``), so the report never
+classifies a failure by the words of its message.
 
 Comparisons are type-exact (JSON ``true`` is not ``1``, ``1.0`` is not ``1``).
 """
@@ -17,7 +26,7 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 from erc8128.crypto.addresses import address_of
@@ -29,10 +38,12 @@ from erc8128_conformance.signing_check import FIXED_BYTES_FLAGS, check_signed_re
 
 __all__ = [
     "ADAPTER_REASONS",
+    "Answer",
     "Mismatch",
     "Status",
     "StepVerdict",
     "json_equal",
+    "judge_answer",
     "judge_step",
 ]
 
@@ -55,6 +66,71 @@ class StepVerdict:
     note: str = ""  # passed, with a remark (e.g. another reason code for a non-verify op)
     mismatch: Mismatch = ""  # failed: what kind of wrong
     canonical: str = ""  # sign_request passed: how the bytes differ from the reference's
+    check: str = ""  # failed: the check that failed (a stable word; "" : the case's rule)
+    answered: str = ""  # the reason code the implementation answered ("" : it accepted)
+    rule: str = ""  # failed: the requirement id of the failed check, when not the case's
+    acceptable: str = ""  # passed with the text's outcome instead of this decision (e.g. "D5")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What an implementation answered to one request, in any mode: accepted, or refused with
+    a reason code and an HTTP status (live: from the ``WWW-Authenticate`` challenge)."""
+
+    accepted: bool
+    reason: str = ""
+    status: int | None = None
+
+
+def judge_answer(
+    answer: Answer,
+    *,
+    accept: bool,
+    reason: str | None = None,
+    status: int | None = None,
+    text_outcome: Answer | None = None,
+    decision: str = "",
+    strict: bool = False,
+) -> StepVerdict:
+    """The verdict on one accept/refuse answer (live mode's entry point; vector ``verify_request``
+    steps are judged by the same rules).
+
+    ``accept``: whether the request must be accepted; ``reason`` / ``status``: the refusal that
+    is due (None: any). ``text_outcome`` with ``decision``: the profile's text wants another
+    outcome than this project's decision; without ``strict`` that outcome passes too (reported as
+    ``acceptable``)."""
+    verdict = _judge_answer(answer, accept, reason, status)
+    if verdict.status == "passed" or strict or text_outcome is None:
+        return verdict
+    text = _judge_answer(answer, text_outcome.accepted, text_outcome.reason or None,
+                         text_outcome.status)
+    if text.status == "passed":
+        return StepVerdict("passed", note=f"the text's outcome, not decision {decision}",
+                           answered=answer.reason, acceptable=decision or "decision")
+    return verdict
+
+
+def _judge_answer(answer: Answer, accept: bool, reason: str | None, status: int | None
+                  ) -> StepVerdict:
+    if accept and not answer.accepted:
+        return StepVerdict("failed", f"expected acceptance, got refusal {answer.reason!r}",
+                           mismatch="outcome", check=f"refused-{answer.reason or 'unknown'}",
+                           answered=answer.reason)
+    if not accept and answer.accepted:
+        return StepVerdict("failed", f"expected refusal {reason!r}, got acceptance",
+                           mismatch="outcome")
+    if not accept:
+        problems = []
+        if reason is not None and answer.reason != reason:
+            problems.append(f"reason: expected {reason!r}, got {answer.reason!r}")
+        if status is not None and answer.status != status:
+            problems.append(f"status: expected {status}, got {answer.status}")
+        if problems:
+            return StepVerdict("failed", "rejected as expected, but " + "; ".join(problems),
+                               mismatch="reason", check=f"answered-{answer.reason}",
+                               answered=answer.reason)
+        return StepVerdict("passed", answered=answer.reason)
+    return StepVerdict("passed")
 
 
 def json_equal(left: Any, right: Any) -> bool:
@@ -215,8 +291,11 @@ def _judge_valid(
     step: Step, response: Response, deterministic: bool, flags: tuple[str, ...] = ()
 ) -> StepVerdict:
     if response.kind == "error":
+        reason = response.body.get("reason")
+        answered = reason if isinstance(reason, str) else ""
         return StepVerdict(
-            "failed", f"expected success, got error {_show(response.body)}", mismatch="outcome"
+            "failed", f"expected success, got error {_show(response.body)}", mismatch="outcome",
+            check=f"refused-{answered or 'unknown'}", answered=answered,
         )
     problems = None if deterministic else _randomised_signature_problems(step, response.body)
     if problems is None:
@@ -253,7 +332,12 @@ def _judge_signed(
         step.fields, response.body, reference_input if isinstance(reference_input, str) else None
     )
     if check.problems:
-        return StepVerdict("failed", "; ".join(check.problems), mismatch="output")
+        profile = step.fields.get("profile")
+        return StepVerdict(
+            "failed", "; ".join(check.messages), mismatch="output",
+            check=f"signer-{check.problems[0].check}",
+            rule=check.rule(profile if isinstance(profile, str) else "") or "",
+        )
     if not byte_problems:
         return StepVerdict("passed")
     canonical = "; ".join(byte_problems)
@@ -274,23 +358,51 @@ def _judge_invalid(step: Step, response: Response, reason_checked: bool) -> Step
             mismatch="outcome",
         )
     reason = response.body.get("reason")
+    answered = reason if isinstance(reason, str) else ""
     if reason in ADAPTER_REASONS:
         return StepVerdict(
             "failed", f"expected the implementation to reject the input, got adapter error "
-            f"{_show(response.body)}", mismatch="outcome",
+            f"{_show(response.body)}", mismatch="outcome", check=f"adapter-{reason}",
         )
     if reason_checked:
         problems = _compare_outputs(step.expected, response.body, frozenset({"detail"}))
         if problems:
             # The decision (reject) is right; the stable code or the HTTP status is not.
             return StepVerdict(
-                "failed", "rejected as expected, but " + "; ".join(problems), mismatch="reason"
+                "failed", "rejected as expected, but " + "; ".join(problems), mismatch="reason",
+                check=f"answered-{answered}", answered=answered,
             )
-        return StepVerdict("passed")
+        return StepVerdict("passed", answered=answered)
     want = step.expected.get("reason")
     if want is not None and reason != want:
-        return StepVerdict("passed", note=f"rejected with {reason!r} (reference: {want!r})")
-    return StepVerdict("passed")
+        return StepVerdict("passed", note=f"rejected with {reason!r} (reference: {want!r})",
+                           answered=answered)
+    return StepVerdict("passed", answered=answered)
+
+
+def _judge_text_outcome(step: Step, response: Response, reason_checked: bool) -> StepVerdict:
+    """An ``acceptable`` step judged against the text's outcome (``step.text_outcome``)."""
+    text = step.text_outcome or {}
+    if text.get("result") == "valid":
+        if response.kind != "ok":
+            return StepVerdict("failed", "not the text's outcome either", mismatch="outcome")
+        if step.op == "sign_request":
+            # Accepted instead of refused: what was signed must still be right (its own
+            # keyid, created and expires, verified by the reference verifier).
+            check = check_signed_request(step.fields, response.body, None)
+            if check.problems:
+                return StepVerdict("failed", "; ".join(check.messages), mismatch="output",
+                                   check=f"signer-{check.problems[0].check}")
+            return StepVerdict("passed")
+        outputs = {key: value for key, value in text.items()
+                   if key not in ("result", "requirement", "why")}
+        problems = _compare_outputs(outputs, response.body)
+        if problems:
+            return StepVerdict("failed", "; ".join(problems), mismatch="output")
+        return StepVerdict("passed")
+    expected = {key: text[key] for key in ("reason", "status") if key in text}
+    return _judge_invalid(replace(step, result="invalid", expected=expected), response,
+                          reason_checked)
 
 
 def judge_step(
@@ -309,10 +421,25 @@ def judge_step(
         return StepVerdict("not_supported", str(detail))
     result = step.result
     if result == "acceptable":
-        if not strict:
+        # Our outcome (a reason means the reference rejects it).
+        ours = "invalid" if "reason" in step.expected else "valid"
+        ours_step = replace(step, result=ours)
+        verdict = (_judge_valid(ours_step, response, deterministic, flags) if ours == "valid"
+                   else _judge_invalid(ours_step, response, reason_checked))
+        if verdict.status == "passed" or strict:
+            return verdict
+        if step.text_outcome is None:
+            # No text's outcome named: either outcome conforms (Wycheproof "acceptable").
             return StepVerdict("passed", note=f"acceptable; answered {response.kind}")
-        # Strict: the vector's own outcome (a reason means the reference rejected it).
-        result = "invalid" if "reason" in step.expected else "valid"
+        text = _judge_text_outcome(step, response, reason_checked)
+        if text.status != "passed":
+            # Took the text's route but got it wrong (e.g. signed, obeying an override): that
+            # is the check that failed; otherwise ours is.
+            took_route = (response.kind == "ok") == (step.text_outcome.get("result") == "valid")
+            return text if took_route and text.check else verdict
+        decision = step.decision or "decision"
+        return StepVerdict("passed", note=f"the text's outcome, not {decision}",
+                           answered=text.answered, acceptable=decision)
     if result == "valid":
         return _judge_valid(step, response, deterministic, flags)
     return _judge_invalid(step, response, reason_checked)

@@ -31,7 +31,7 @@ from erc8128_conformance.cases import (
     vector_set_hash,
 )
 from erc8128_conformance.expected_failures import ExpectedFailure
-from erc8128_conformance.grouping import format_first_screen, summarize
+from erc8128_conformance.grouping import Summary, format_first_screen, summarize
 from erc8128_conformance.html_report import render_html
 from erc8128_conformance.judge import StepVerdict, judge_step
 from erc8128_conformance.live import (
@@ -91,10 +91,21 @@ def _posture_text(posture: object) -> str:
     return _show(posture)
 
 
+# The vendored text of each profile (vectors/third_party), named by its commit.
+_PROFILE_TEXTS: Final = {"draft": "erc8128-draft", "legacy": "erc8128-published"}
+
+
+def _profile_text_commit(profile: str) -> str:
+    folder = VECTORS_DIR / "third_party" / _PROFILE_TEXTS.get(profile, profile)
+    texts = sorted(folder.glob("erc-8128-*.md"))
+    return texts[-1].stem.removeprefix("erc-8128-") if texts else "unknown"
+
+
 class _CaseErrored(Exception):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, kind: str = "adapter error") -> None:
         super().__init__(message)
         self.message = message
+        self.kind = kind  # the adapter's misbehaviour, e.g. "adapter timeout"
 
 
 class VectorRun:
@@ -154,7 +165,8 @@ class VectorRun:
             return self.client.call(step.op, {**step.fields, **extra}, deadline=deadline)
         except AdapterFailure as failure:
             raise _CaseErrored(
-                f"{failure}\n--- adapter stderr ---\n{failure.stderr or '(empty)'}"
+                f"{failure}\n--- adapter stderr ---\n{failure.stderr or '(empty)'}",
+                f"adapter {failure.kind}",
             ) from None
 
     def _run_steps(self, case: Case) -> tuple[StepVerdict, int, Response | None]:
@@ -171,7 +183,8 @@ class VectorRun:
                     deadline=deadline,
                 )
             except AdapterFailure as failure:
-                raise _CaseErrored(f"{failure}\n--- adapter stderr ---\n{failure.stderr}") from None
+                raise _CaseErrored(f"{failure}\n--- adapter stderr ---\n{failure.stderr}",
+                                   f"adapter {failure.kind}") from None
             if reset.kind == "unsupported":
                 return StepVerdict("not_supported", "reset_replay_session unsupported"), 0, reset
             extra = {"replay_session": case.replay_session}
@@ -219,15 +232,33 @@ class VectorRun:
 
     def _record(
         self, case: Case, outcome: Outcome, message: str = "",
-        details: dict[str, Any] | None = None, verdict: StepVerdict | None = None,
+        details: dict[str, Any] | None = None, verdict: StepVerdict | None = None, *,
+        check: str = "",
     ) -> None:
+        details = dict(details or {})
+        # The rule of the check that failed, when it is not the case's own (signing_check);
+        # a case pinning a project decision keeps it (the decision sets what is expected).
+        own = self.requirements.get(case.requirement) if case.requirement else None
+        rule_id = (verdict.rule if verdict is not None and verdict.rule
+                   and (own is None or own.kind != "decision") else case.requirement)
+        text_step = next((step for step in case.steps if step.text_outcome is not None), None)
+        acceptable = ""
+        if text_step is not None and text_step.text_outcome is not None:
+            acceptable = case.requirement or text_step.decision or "decision"
+            details["text_requirement"] = text_step.text_outcome.get("requirement")
+            details["text_why"] = text_step.text_outcome.get("why")
+            details["took_text"] = bool(verdict is not None and verdict.acceptable)
         self.outcomes.append(CaseOutcome(
-            case.case_id, case.row, outcome, message, details or {},
-            requirement=case.requirement,
+            case.case_id, case.row, outcome, message, details,
+            requirement=rule_id,
             mismatch=verdict.mismatch if verdict is not None else "",
             canonical=verdict.canonical if verdict is not None else "",
             why=verdict.message if verdict is not None and outcome != "passed" else "",
             profiles=case.profiles,
+            rule=self.requirements.get(rule_id) if rule_id else None,
+            check=check or (verdict.check if verdict is not None else ""),
+            answered=verdict.answered if verdict is not None else "",
+            acceptable=acceptable,
         ))
 
     @staticmethod
@@ -245,7 +276,7 @@ class VectorRun:
         """Run one case and end the pytest test with its outcome."""
         expected_failure = self.options.expected_failures.get(case.case_id)
         if self.hello_failure is not None:
-            self._record(case, "errored", self.hello_failure)
+            self._record(case, "errored", self.hello_failure, check="adapter hello")
             pytest.fail(f"adapter hello failed: {self.hello_failure}", pytrace=False)
         skip = self._skip_reason(case)
         if skip is not None:
@@ -254,7 +285,7 @@ class VectorRun:
         try:
             verdict, index, response = self._run_steps(case)
         except _CaseErrored as errored:
-            self._record(case, "errored", errored.message)
+            self._record(case, "errored", errored.message, check=errored.kind)
             pytest.fail(
                 f"{case.case_id}: errored (adapter misbehaved)\n{errored.message}", pytrace=False
             )
@@ -317,14 +348,17 @@ class LiveRun:
             "requirement": requirement.to_json() if requirement is not None else None,
         }
         case_id = f"live/{profile}/{name}"
-        if requirement is not None:
-            self.requirements.setdefault(requirement.id, Requirement(
-                requirement.id, requirement.kind, requirement.ref, requirement.level,
-                requirement.quote,
-            ))
+        # Draft and legacy checks share ids: the outcome carries the rule of ITS profile, so the
+        # report never grades a legacy failure by the draft's entry (issue 21).
+        rule = None if requirement is None else Requirement(
+            requirement.id, requirement.kind, requirement.ref, requirement.level,
+            requirement.quote,
+        )
+        if rule is not None:
+            self.requirements.setdefault(f"{profile}/{rule.req_id}", rule)
         outcome = functools.partial(
             CaseOutcome, requirement=requirement.id if requirement is not None else None,
-            profiles=(profile,),
+            profiles=(profile,), rule=rule,
         )
         expected_failure = self.options.expected_failures.get(case_id)
         level = f" [{requirement.level} {requirement.ref}]" if requirement is not None else ""
@@ -467,9 +501,18 @@ class ConformancePlugin:
 
     # -- end of run ----------------------------------------------------------------------------
 
+    def _summary(self) -> Summary:
+        profiles = self.options.profiles
+        return summarize(self.outcomes, self.requirements, self.list_errors,
+                         profile=profiles[0] if len(profiles) == 1 else "",
+                         strict=self.options.strict)
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.list_errors and session.exitstatus == 0:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        # The exit status is the tiered verdict's (grouping.py): MUST violations and errors
+        # fail the run; decisions and SHOULDs only with --strict.
+        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            session.exitstatus = (pytest.ExitCode.OK if self._summary().success
+                                  else pytest.ExitCode.TESTS_FAILED)
 
     def _suite_line(self) -> tuple[str, str]:
         vectors = self.run_info.get("vectors_sha256")
@@ -481,10 +524,18 @@ class ConformancePlugin:
     def _header(self) -> list[tuple[str, str]]:
         self.run_info["profiles_selected"] = list(self.options.profiles)
         self.run_info["strict"] = self.options.strict
-        return [*self.header_fields, self._suite_line()]
+        texts = {profile: _profile_text_commit(profile) for profile in self.options.profiles}
+        self.run_info["profile_texts"] = texts
+        vectors = self.run_info.get("vectors_sha256")
+        lines = [*self.header_fields, self._suite_line()]
+        if isinstance(vectors, str):
+            lines.append(("vector set sha256", vectors))
+        lines.append(("profile text", "; ".join(
+            f"{profile}: ERC-8128 at commit {commit}" for profile, commit in texts.items())))
+        return lines
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        summary = summarize(self.outcomes, self.requirements, self.list_errors)
+        summary = self._summary()
         header = self._header()
         if self.options.report_json is not None:
             document = {
@@ -508,7 +559,7 @@ class ConformancePlugin:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line
         terminalreporter.section("ERC-8128 conformance")
-        summary = summarize(self.outcomes, self.requirements, self.list_errors)
+        summary = self._summary()
         header = self._header()
         if self.options.expected_failures:
             listed_here = len(set(self.options.expected_failures) & self.selected_case_ids)

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from erc8128_conformance.cases import Requirement
+
 __all__ = ["COLUMNS", "CaseOutcome", "Outcome", "format_table", "is_success"]
 
 Outcome = Literal[
@@ -50,16 +52,32 @@ class CaseOutcome:
     canonical: str = ""  # passed sign_request: how its bytes differ from the reference's
     why: str = ""  # failed / xfail: the judge's one-line reason
     profiles: tuple[str, ...] = ()  # the profiles the case runs in (() profile-independent)
+    # The rule itself, resolved for the case's profile (live checks of both profiles share ids:
+    # the report never looks a rule up by id alone when it has this).
+    rule: Requirement | None = None
+    check: str = ""  # failed / xfail: the check that failed (grouping.py's root cause)
+    answered: str = ""  # the reason code the implementation answered ("" : it accepted)
+    # passed: the answer was the text's outcome, not our decision (the decision's id, e.g. D5)
+    acceptable: str = ""
+
+    @property
+    def profile(self) -> str:
+        """The profile under test ("" for a profile-independent case)."""
+        return self.profiles[0] if len(self.profiles) == 1 else ""
 
     def to_json(self) -> dict[str, Any]:
         extra: dict[str, Any] = {}
-        for key in ("requirement", "mismatch", "canonical", "why"):
+        for key in ("requirement", "mismatch", "canonical", "why", "check", "answered",
+                    "acceptable"):
             if getattr(self, key):
                 extra[key] = getattr(self, key)
+        if self.rule is not None:
+            extra["rule"] = self.rule.to_json()  # the requirement resolved for its profile
         return {
             "id": self.case_id,
             "operation": self.row,
             "outcome": self.outcome,
+            "profiles": list(self.profiles),
             "message": self.message,
             **extra,
             **self.details,

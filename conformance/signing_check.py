@@ -8,11 +8,13 @@ A valid ``sign_request`` case passes when the signer's header list
    and ``Signature`` (a signer does not rewrite the request it signs);
 2. adds exactly one member under the requested label to each signature field and leaves the
    members already there untouched;
-3. is accepted by the reference verifier, for that member alone, under the case's policy (the
+3. names the signer's own account in ``keyid``;
+4. is accepted by the reference verifier (called directly, not through an adapter), for that
+   member alone, under the case's policy (the
    profile's baseline, the case's chain served, Replayable accepted when the case asks for no
    nonce, Class-Bound accepted when the case names its own components), with the signer's
    address as the principal;
-4. signs every parameter the reference signs with the same value (``created``, ``expires``,
+5. signs every parameter the reference signs with the same value (``created``, ``expires``,
    ``nonce``, ``keyid``, ``tag``, ``mode`` and the case's extra parameters), and covers every
    component the reference covers (default components) or the case asks for (explicit ones).
 
@@ -28,9 +30,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from erc8128.cli.adapter import AdapterState, answer
 from erc8128.crypto.addresses import address_of
 from erc8128.errors import Erc8128Error
+from erc8128.http.message import Request
 from erc8128.http.structured_fields import (
     Dictionary,
     InnerList,
@@ -40,8 +42,12 @@ from erc8128.http.structured_fields import (
     serialize_dictionary,
     serialize_item,
 )
+from erc8128.protocol.keyid import ProfileName
+from erc8128.protocol.policy_document import verifier_inputs
+from erc8128.protocol.verify import Verified, verify_request
+from erc8128.state.nonces.memory import MemoryReplayStore
 
-__all__ = ["FIXED_BYTES_FLAGS", "SigningCheck", "check_signed_request"]
+__all__ = ["CHECK_RULES", "FIXED_BYTES_FLAGS", "Problem", "SigningCheck", "check_signed_request"]
 
 # Flags of sign_request cases whose exact bytes the text fixes (canonical form required).
 FIXED_BYTES_FLAGS: Final = frozenset({"DraftVector", "FixedBytes"})
@@ -52,10 +58,61 @@ _DEFAULT_MAX_VALIDITY_SEC: Final = 300
 
 
 @dataclass(frozen=True)
+class Problem:
+    """One check that failed: ``check`` names it (a stable word, the report's root cause),
+    ``message`` says expected and got."""
+
+    check: str
+    message: str
+
+
+# The rule each check enforces, per profile (the requirement ids of vectors/requirements.py,
+# carried in sign_request.json's ``requirements``): a failure is graded by the check that
+# failed, not by the rule the case was written for. A check missing here falls back to the
+# case's own requirement.
+CHECK_RULES: Final[dict[str, dict[str, str]]] = {
+    # ERC-8128 §3.3.2 / February §3.3.2: "`created` is an integer Unix timestamp (seconds)."
+    "parameter-created": {"draft": "time-integers", "legacy": "legacy-time-integers"},
+    # §3.3.2: "`expires` is an integer Unix timestamp (seconds) and MUST be greater than
+    # `created`."
+    "parameter-expires": {"draft": "expires-after-created",
+                          "legacy": "legacy-expires-after-created"},
+    "verifier-invalid_time": {"draft": "time-integers", "legacy": "legacy-time-integers"},
+    # February §3.4.1: "Signatures that are intended to be Non-Replayable MUST include the
+    # `nonce` parameter"; draft §3.1.2 likewise.
+    "parameter-nonce": {"draft": "signer-parameters", "legacy": "legacy-nonce-required"},
+    "verifier-nonce_required": {"draft": "signer-parameters", "legacy": "legacy-nonce-required"},
+    # The keyid names another account than the key that signed (§3.3.1, February §3.3.1).
+    "parameter-keyid": {"draft": "signer-keyid", "legacy": "legacy-signer-keyid"},
+    "principal": {"draft": "signer-keyid", "legacy": "legacy-signer-keyid"},
+    "verifier-bad_signature": {"draft": "signature-valid", "legacy": "legacy-erc191"},
+    "verifier-insufficient_coverage": {"draft": "signer-request-bound",
+                                       "legacy": "legacy-signer-request-bound"},
+    "components": {"draft": "signer-request-bound", "legacy": "legacy-signer-request-bound"},
+    "verifier-content_digest_required": {"draft": "content-digest-present",
+                                         "legacy": "legacy-request-bound"},
+    "verifier-bad_content_digest": {"draft": "content-digest-match",
+                                    "legacy": "legacy-request-bound"},
+}
+
+
+@dataclass(frozen=True)
 class SigningCheck:
     """``problems``: why the signed request is wrong (empty: it is right)."""
 
-    problems: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        return tuple(problem.message for problem in self.problems)
+
+    def rule(self, profile: str) -> str | None:
+        """The requirement id of the first failed check, for ``profile`` (None: the case's)."""
+        for problem in self.problems:
+            rule = CHECK_RULES.get(problem.check, {}).get(profile)
+            if rule is not None:
+                return rule
+        return None
 
 
 def _lines(headers: Any) -> list[tuple[str, str]] | None:
@@ -119,6 +176,32 @@ def _policy(fields: dict[str, Any]) -> dict[str, Any]:
     return policy
 
 
+def _verify_alone(fields: dict[str, Any], request: dict[str, Any],
+                  headers: list[tuple[str, str]]) -> Verified | Erc8128Error:
+    """The reference verifier on the signed request, called directly (no adapter between):
+    a fresh replay store, the case's ``created`` as ``now``, the policy of :func:`_policy`."""
+    profile = fields.get("profile")
+    profiles: tuple[ProfileName, ...] = ("legacy",) if profile == "legacy" else ("draft",)
+    body_hex = request.get("body_hex")
+    try:
+        message = Request(
+            method=str(request.get("method")), target_uri=str(request.get("url")),
+            headers=tuple(headers),
+            body=None if body_hex is None else bytes.fromhex(str(body_hex)),
+        )
+        inputs = verifier_inputs(_policy(fields), profiles)
+        now = fields.get("created")
+        return verify_request(
+            message, now=now if type(now) is int else 0,
+            nonces=MemoryReplayStore(clock=lambda: now if type(now) is int else 0),
+            policy=inputs.policy, accounts=inputs.accounts, invalidation=inputs.invalidation,
+        )
+    except Erc8128Error as error:
+        return error
+    except ValueError as error:
+        return Erc8128Error("signature_input_invalid", str(error))
+
+
 def check_signed_request(
     fields: dict[str, Any], got: dict[str, Any], reference_signature_input: str | None
 ) -> SigningCheck:
@@ -127,15 +210,15 @@ def check_signed_request(
     ``reference_signature_input`` is the reference signer's member value for the case (the
     vector's ``signature_input``), the measure of which parameters and components are required.
     """
-    problems: list[str] = []
+    problems: list[Problem] = []
     request = fields.get("request") if isinstance(fields.get("request"), dict) else None
     given = _lines(request.get("headers", []) if request is not None else None)
     signed = _lines(got.get("headers"))
     if request is None or given is None:
-        return SigningCheck(("the case has no request to compare with",))
+        return SigningCheck((Problem("case", "the case has no request to compare with"),))
     if signed is None:
-        return SigningCheck((f"headers: expected [name, value] string pairs, got "
-                             f"{str(got.get('headers'))[:200]}",))
+        return SigningCheck((Problem("headers", f"headers: expected [name, value] string "
+                                     f"pairs, got {str(got.get('headers'))[:200]}"),))
     # 1. The request's own fields are kept (compared as HTTP sees them: names case-insensitive,
     # the lines of one name combined in order, RFC 9110 §5.3); only a digest and the signature
     # fields are added, and the signature fields are compared member by member below.
@@ -145,13 +228,15 @@ def check_signed_request(
         if name not in ("signature-input", "signature") and signed_fields.get(name) != value
     )
     if changed:
-        problems.append("fields of the request were changed or dropped: " + "; ".join(
+        problems.append(Problem("fields-changed", "fields of the request were changed or "
+                                "dropped: " + "; ".join(
             f"{name}: {given_fields[name]!r} became {signed_fields.get(name)!r}"
             for name in changed
-        ))
+        )))
     foreign = sorted(set(signed_fields) - set(given_fields) - _ADDED)
     if foreign:
-        problems.append(f"fields added beyond Content-Digest and the signature fields: {foreign}")
+        problems.append(Problem("fields-added", f"fields added beyond Content-Digest and the "
+                                f"signature fields: {foreign}"))
     # 2. One new member under the label in each signature field; the others untouched.
     label = fields.get("label") or "eth"
     parsed: dict[str, Dictionary] = {}
@@ -160,53 +245,44 @@ def check_signed_request(
         for lines, into in ((signed, parsed), (given, before)):
             value = _dictionary(lines, name)
             if isinstance(value, str):
-                return SigningCheck((*problems, value))
+                return SigningCheck((*problems, Problem("signature-fields", value)))
             into[name] = value
     new_members: dict[str, Item | InnerList] = {}
     for name in ("signature-input", "signature"):
         after_members, before_members = dict(parsed[name]), dict(before[name])
         if label not in after_members or label in before_members:
-            problems.append(f"{name}: expected one new member {label!r}, got members "
-                            f"{list(after_members)}")
+            problems.append(Problem("label", f"{name}: expected one new member {label!r}, got "
+                                    f"members {list(after_members)}"))
             return SigningCheck(tuple(problems))
         new_members[name] = after_members[label]
         changed = [key for key, member in before_members.items()
                    if after_members.get(key) != member]
         if changed:
-            problems.append(f"{name}: members already on the request changed: {changed}")
-    # 3. The reference verifier accepts the new member alone, for the signer.
-    others = [(key, value) for key, value in signed if key not in ("signature-input", "signature")]
-    only_new = [
-        *others,
-        ("signature-input", serialize_dictionary(((label, new_members["signature-input"]),))),
-        ("signature", serialize_dictionary(((label, new_members["signature"]),))),
-    ]
-    verify = answer({
-        "seq": 0, "op": "verify_request", "profile": fields.get("profile"),
-        "request": {**request, "headers": [list(line) for line in only_new]},
-        "now": fields.get("created"), "policy": _policy(fields),
-    }, AdapterState())
-    if "ok" not in verify:
-        error = verify.get("error") or verify
-        problems.append(f"the reference verifier rejects the signed request: "
-                        f"{error.get('reason')}: {error.get('message', '')}"[:400])
-        return SigningCheck(tuple(problems))
-    signer = _signer(fields)
-    if signer is not None and verify["ok"].get("address") != signer:
-        problems.append(f"verified principal {verify['ok'].get('address')}, expected the "
-                        f"signer {signer}")
-    # 4. Every parameter and component the reference signs (or the case asks for) is signed.
+            problems.append(Problem("members-changed", f"{name}: members already on the "
+                                    f"request changed: {changed}"))
     member = new_members["signature-input"]
     have_params, have_covered = _params(member), _covered(member)
+    # 3. The keyid names the signer's own account (§3.3.1: "`keyid` MUST identify an Ethereum
+    # account"; a keyid naming another account makes the signature someone else's claim).
+    signer = _signer(fields)
+    keyid = have_params.get("keyid", "").strip('"')
+    if signer is not None and keyid and keyid.rsplit(":", 1)[-1].lower() != signer.lower():
+        problems.append(Problem("parameter-keyid", f"keyid {keyid} names another account "
+                                f"than the signer {signer}"))
+        return SigningCheck(tuple(problems))
+    # 4. Every parameter and component the reference signs (or the case asks for) is signed
+    # (before the verifier: a signer writing `created` in milliseconds is that, not a
+    # request the verifier finds not yet valid).
     if reference_signature_input is not None:
         try:
             reference = parse_dictionary(f"{label}={reference_signature_input}")[0][1]
         except (Erc8128Error, IndexError) as error:
-            return SigningCheck((*problems, f"the vector's signature_input: {error}"))
+            return SigningCheck((*problems, Problem("case", f"the vector's signature_input: "
+                                                    f"{error}")))
         for key, value in _params(reference).items():
             if have_params.get(key) != value:
-                problems.append(f"parameter {key}: expected {value}, got "
-                                f"{have_params.get(key, 'nothing')}")
+                problems.append(Problem(f"parameter-{key}", f"parameter {key}: expected "
+                                        f"{value}, got {have_params.get(key, 'nothing')}"))
         wanted = _covered(reference)
     else:
         wanted = []
@@ -215,7 +291,24 @@ def check_signed_request(
         wanted = [_identifier(str(component)) for component in components]
     uncovered = [component for component in wanted if component not in have_covered]
     if uncovered:
-        problems.append(f"components not covered: {uncovered} (covered: {have_covered})")
+        problems.append(Problem("components", f"components not covered: {uncovered} "
+                                f"(covered: {have_covered})"))
+    # 5. The reference verifier accepts the new member alone, for the signer.
+    others = [(key, value) for key, value in signed if key not in ("signature-input", "signature")]
+    only_new = [
+        *others,
+        ("signature-input", serialize_dictionary(((label, new_members["signature-input"]),))),
+        ("signature", serialize_dictionary(((label, new_members["signature"]),))),
+    ]
+    verified = _verify_alone(fields, request, only_new)
+    if isinstance(verified, Erc8128Error):
+        problems.append(Problem(f"verifier-{verified.reason}", (
+            f"the reference verifier rejects the signed request: {verified.reason}: "
+            f"{verified.message}")[:400]))
+        return SigningCheck(tuple(problems))
+    if signer is not None and verified.address != signer:
+        problems.append(Problem("principal", f"verified principal {verified.address}, expected "
+                                f"the signer {signer}"))
     return SigningCheck(tuple(problems))
 
 

@@ -116,7 +116,7 @@ def test_failures_are_grouped_by_level_and_root_cause(tmp_path: Path) -> None:
     # Most severe group first; one line per rule.
     assert causes == [("text", "keccak-padding", 3), ("recommendation", "keccak-should", 1),
                       ("unclassified", "keccak256 (valid)", 1), ("decision", "d99-example", 1),
-                      ("reason", "replay-once", 1)]
+                      ("reason", "answered-nonce_reused", 1)]
     first = report["summary"]["root_causes"][0]
     assert first["cases"] == ["keccak256/2", "keccak256/3", "keccak256/4"]
     # The status outside the expected set is a failure with a clear why, not an adapter error.
@@ -138,9 +138,16 @@ def test_failures_are_grouped_by_level_and_root_cause(tmp_path: Path) -> None:
     assert lines[1].startswith("implementation: <b>fake</b> 9 (py)")
     assert lines[2] == "posture: replay_store: memory | accepts: request-bound only"
     assert lines[3].startswith(f"suite: erc8128 {__version__}; vectors sha256:")
-    assert lines[4].startswith("result: FAIL (7 failed")
-    assert lines[5] == "what to fix first (one line per rule: failing now first, then by level):"
-    assert lines[6].startswith(
+    assert lines[4].startswith("vector set sha256: ")
+    assert lines[5] == "profile text: draft: ERC-8128 at commit 362f1a9"
+    assert lines[6].startswith("result: FAIL (7 failed")
+    # The tiered verdict (issue 21 item 7): MUSTs, SHOULDs, decisions in one line.
+    assert lines[7] == (
+        "verdict: does NOT conform to the MUSTs of the draft profile (3 MUST violations); "
+        "departs from 1 SHOULD/MAY; differs from 1 project decision; 1 reason code/status only; "
+        "1 unclassified")
+    assert lines[8] == "what to fix first (one line per rule: failing now first, then by level):"
+    assert lines[9].startswith(
         " 1. [violates the profile's text] keccak-padding (FIPS 202 §5.1, MUST): 3 cases "
         "(3 failing), e.g. keccak256/2, keccak256/3, keccak256/4"
     )
@@ -193,7 +200,8 @@ def test_html_report_is_static_escaped_and_grouped(tmp_path: Path) -> None:
     assert "&lt;b&gt;fake&lt;/b&gt;" in page
     assert "<b>fake</b>" not in page
     assert "What to fix first" in page and "<details>" in page
-    assert page.index("keccak-padding") < page.index("d99-example") < page.index("replay-once")
+    assert (page.index("keccak-padding") < page.index("d99-example")
+            < page.index("refusals answered `nonce_reused`"))
     assert "violates the profile&#x27;s text" in page
     # Well formed: every element closed in order.
     stack: list[str] = []
@@ -216,6 +224,8 @@ def test_coverage_line_says_how_many_cases_never_ran() -> None:
     screen = format_first_screen(summarize(outcomes, {}), [("suite", "s")])
     assert screen.splitlines()[1:] == [
         "result: PASS",
+        "verdict: conforms to the MUSTs of the profiles under test; departs from 0 SHOULD/MAY; "
+        "differs from 0 project decisions",
         "coverage: 1 of 4 cases judged; 1 not supported, 2 skipped (operation or profile not "
         "offered)",
     ]

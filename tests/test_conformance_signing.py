@@ -59,7 +59,7 @@ def test_another_valid_component_order_passes_with_a_canonical_note(profile: str
      "'@path']"),
     ({"nonce": "another-nonce"}, "parameter nonce: expected"),
     ({"expires": 1_700_000_100}, "parameter expires: expected"),
-    ({"private_key_hex": "22" * 32}, "parameter keyid: expected"),
+    ({"private_key_hex": "22" * 32}, "names another account than the signer"),
     ({"label": "other"}, "expected one new member 'eth'"),
 ])
 def test_a_wrong_signature_fails_with_why(changes: dict[str, Any], words: str) -> None:

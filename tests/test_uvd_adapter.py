@@ -17,7 +17,7 @@ from service_process import listening_url
 
 ROOT = Path(__file__).resolve().parents[1]
 ADAPTER_DIR = ROOT / "conformance" / "adapters" / "uvd_x402"
-EXPECTED = ADAPTER_DIR / "expected-failures.json"
+EXPECTED = ADAPTER_DIR.parent / "uvd_x402-expected-failures.json"
 ADAPTER = f"{sys.executable} {ADAPTER_DIR / 'adapter.py'}"
 
 pytestmark = pytest.mark.slow
@@ -91,7 +91,7 @@ def test_sdk_fails_exactly_its_listed_and_explained_vectors(tmp_path: Path) -> N
 def test_live_server_on_the_sdk_fails_exactly_its_listed_checks(tmp_path: Path) -> None:
     _need_sdk()
     with listening_url([sys.executable, str(ADAPTER_DIR / "server.py"), "--port", "0"]) as url:
-        listed_file = ADAPTER_DIR / "live-expected-failures.json"
+        listed_file = ADAPTER_DIR.parent / "uvd_x402-live-expected-failures.json"
         report = tmp_path / "report.json"
         run = subprocess.run(
             [sys.executable, "-m", "erc8128", "conformance", "--target", url,

@@ -29,6 +29,7 @@ from erc8128_vectors import VECTORS_DIR
 from erc8128_vectors.generate import run_verify
 from erc8128_vectors.ids import REGISTRY_NAME, fingerprint
 from erc8128_vectors.requirements import REQUIREMENTS
+from erc8128_vectors.sign_request_vectors import SIGNING_CHECK_RULES
 from erc8128_vectors.single_defect import NOT_SINGLE_DEFECT
 
 ROOT = VECTORS_DIR.parent
@@ -59,6 +60,15 @@ def test_every_test_names_a_listed_requirement(name: str) -> None:
     document = _load(name)
     listed = document["requirements"]
     named = {test["requirement"] for group in document["testGroups"] for test in group["tests"]}
+    # An acceptable test names the text's rule beside our decision (textOutcome).
+    named |= {test["textOutcome"]["requirement"] for group in document["testGroups"]
+              for test in group["tests"] if "textOutcome" in test}
+    named |= {step["textOutcome"]["requirement"] for group in document["testGroups"]
+              for test in group["tests"] for step in test.get("steps", ())
+              if "textOutcome" in step}
+    if name == "sign_request.json":
+        # The rules the signing checks grade a signer's output by (signing_check.CHECK_RULES).
+        named |= set(SIGNING_CHECK_RULES)
     assert named == set(listed)
     for key, value in listed.items():
         assert _KEBAB.match(key), key

@@ -141,16 +141,19 @@ def _requirement_for(profile: str | None, requirement: str) -> str:
 
 def _assemble(name: str, algorithm: str, header: list[str], notes: Mapping[str, str],
               groups: list[JsonObject], *, schema: JsonObject,
-              classify: Callable[[JsonObject, JsonObject], str] | None = None) -> VectorFile:
+              classify: Callable[[JsonObject, JsonObject], str] | None = None,
+              also: Sequence[str] = ()) -> VectorFile:
     """Give every test its stable tcId (vectors/ids.py) and its requirement, check every flag is
-    explained in ``notes``, and list the requirements the file's tests name."""
+    explained in ``notes``, and list the requirements the file's tests name (and ``also``: rules
+    a runner grades this file's failures by, e.g. the signing checks' own rules)."""
     ids = iter(_registry().assign(name, groups))
     numbered_groups: list[JsonObject] = []
-    named: set[str] = set()
+    named: set[str] = set(also)
     count = 0
     for group in groups:
         numbered: list[JsonObject] = []
-        for test in group["tests"]:
+        for original in group["tests"]:
+            test = original
             count += 1
             for flag in test["flags"]:
                 if flag not in notes:
@@ -163,6 +166,17 @@ def _assemble(name: str, algorithm: str, header: list[str], notes: Mapping[str, 
             if requirement not in REQUIREMENTS:
                 raise Erc8128Error("vector_requirement", f"{name}: unknown {requirement!r}")
             named.add(requirement)
+            text_outcome = test.get("textOutcome")
+            if isinstance(text_outcome, dict):
+                # An acceptable test: the outcome the text wants names the text's own rule.
+                text_rule = _requirement_for(group.get("profile"), text_outcome["requirement"])
+                if text_rule not in REQUIREMENTS:
+                    raise Erc8128Error("vector_requirement", f"{name}: unknown {text_rule!r}")
+                test = {**test, "textOutcome": {**text_outcome, "requirement": text_rule}}
+                named.add(text_rule)
+            for step in test.get("steps", ()):
+                if isinstance(step.get("textOutcome"), dict):
+                    named.add(step["textOutcome"]["requirement"])
             head = {"tcId": next(ids), "comment": test["comment"], "flags": test["flags"],
                     "result": test["result"], "requirement": requirement}
             numbered.append({**head, **test, **annotate(name, group, test)})
@@ -337,6 +351,14 @@ def _schema(title: str, group_type: str, test_properties: Mapping[str, Any],
             "explanation": {"type": "string", "minLength": 1},
             "tags": {"type": "array", "items": {"enum": sorted(TAGS)}, "uniqueItems": True},
             "chain_ids": _CHAIN_IDS,
+            # acceptable: the outcome the profile's text wants instead of this project's
+            # decision (both pass unless the runner is strict).
+            "textOutcome": {
+                "type": "object",
+                "required": ["result", "requirement"],
+                "properties": {"result": {"enum": ["valid", "invalid"]},
+                               "requirement": {"type": "string"}},
+            },
             **test_properties,
         },
         "if": {"properties": {"result": {"const": "invalid"}}},

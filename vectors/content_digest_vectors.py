@@ -17,7 +17,12 @@ from .common import _HEX, JsonObject, VectorFile, _assemble, _b64, _by_flags, _g
 
 def _classify_content_digest(group: JsonObject, test: JsonObject) -> str:
     if group["type"] == "ContentDigestCreateTest":
-        return "content-digest-present" if test["result"] == "valid" else "digest-algorithms"
+        if test["result"] == "valid":
+            return "content-digest-present"
+        # No algorithm: a Content-Digest with no member cannot be written; one algorithm
+        # twice: a Dictionary has one member per key.
+        return {"no algorithm": "sf-empty-dictionary",
+                "sha-256 twice": "sf-dictionary-keys"}.get(test["comment"], "digest-algorithms")
     table = {"Unsupported": "content-digest-unsupported", "LastWins": "sf-last-wins",
              "UnpaddedBase64": "sf-unpadded-base64"}
     return _by_flags(table, valid="content-digest-match")(group, test)

@@ -23,6 +23,17 @@ from .common import (
 # -- keyid.json ----------------------------------------------------------------------------------
 
 
+def _classify_keyid(group: JsonObject, test: JsonObject) -> str:
+    """The rule a keyid test exercises: CAIP-2's reference length, the February text's own
+    "Verifiers MUST treat address hex as case-insensitive" for a legacy address in another
+    case, else the profile's keyid syntax."""
+    if "CaipReference" in test["flags"]:
+        return "caip2-reference"
+    if "AddressCase" in test["flags"] and group.get("profile") == "legacy":
+        return "legacy-address-case"
+    return _by_flags({}, valid="keyid-syntax")(group, test)
+
+
 def _keyid_file() -> VectorFile:
     address = ADDRESS_1
     digits = address[2:]
@@ -36,13 +47,14 @@ def _keyid_file() -> VectorFile:
             ("chain 0 (syntactically valid, D3)", f"{prefix}:0:{address}", ["SpecDecision"],
              "D3"),
             ("32-digit chain (CAIP-2 maximum, D3)", f"{prefix}:{'9' * 32}:{address}",
-             ["SpecDecision"], "D3"),
+             ["SpecDecision", "CaipReference"], "D3"),
             ("EIP-55 checksummed address", f"{prefix}:1:{checksummed}", ["AddressCase"], None),
             ("uppercase address hex", f"{prefix}:1:0x{digits.upper()}", ["AddressCase"], None),
             ("uppercase 0X prefix", f"{prefix}:1:0X{digits}", [], None),
             ("chain with a leading zero", f"{prefix}:01:{address}", ["SpecDecision"], "D3"),
             ("chain 00", f"{prefix}:00:{address}", ["SpecDecision"], "D3"),
-            ("33-digit chain", f"{prefix}:{'1' * 33}:{address}", ["SpecDecision"], "D3"),
+            ("33-digit chain", f"{prefix}:{'1' * 33}:{address}",
+             ["SpecDecision", "CaipReference"], "D3"),
             ("empty chain", f"{prefix}::{address}", [], None),
             ("chain '+1'", f"{prefix}:+1:{address}", [], None),
             ("chain '-1'", f"{prefix}:-1:{address}", [], None),
@@ -85,6 +97,8 @@ def _keyid_file() -> VectorFile:
         "AddressCase": "Draft §3.3.1: the address is \"0x followed by exactly 40 lowercase "
         "hexadecimal characters\"; February text: \"Verifiers MUST treat address hex as "
         "case-insensitive\".",
+        "CaipReference": "CAIP-2 (the chain id of CAIP-10): a reference is 1 to 32 characters; "
+        "a longer chain id breaks that standard, not only D3.",
         "UnicodeDigits": "A non-ASCII decimal digit (many regex engines' \\d and isdigit accept "
         "them).",
     }
@@ -99,5 +113,5 @@ def _keyid_file() -> VectorFile:
          "hex>, case-insensitive hex. Valid tests give the parsed chain id and the lowercase "
          "address."],
         notes, groups, schema=schema,
-        classify=_by_flags({"AddressCase": "keyid-syntax"}, valid="keyid-syntax"),
+        classify=_classify_keyid,
     )

@@ -112,7 +112,14 @@ def _one_acceptance(rt: ReplayTest, policy: PolicyMaker) -> list[JsonObject]:
             ("signature b alone (a stripped)", _only(two_signers, "b"), NOW + 1,
              "nonce_reused"),
             ("signature a alone (b stripped)", only_a, NOW + 2, "nonce_reused"),
-        ], decision="D28", requirement="d28-one-acceptance"),
+        ], decision="D28", requirement="d28-one-acceptance",
+           # Draft §3.5: "The first candidate passing all checks and atomically consuming its
+           # nonce, when present, wins": on the replay a fails nonce_reused and b wins, so the
+           # text accepts one captured request once per signature (D87).
+           text_outcomes={1: {
+               "result": "valid", "requirement": "first-candidate-wins",
+               "why": "by the text's rule one captured request carrying N valid signatures is "
+                      "accepted N times, once per nonce; D28 accepts it once"}}),
         rt("one signer in both profiles, two nonces: the request is accepted once", flags, None,
            both, [
                ("draft d and legacy l signatures by key 1: d wins, both nonces consumed",

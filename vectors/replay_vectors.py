@@ -26,12 +26,14 @@ from .common import (
     VectorFile,
     _assemble,
     _by_flags,
+    _field,
     _group,
     _policy,
     _schema,
     _sign,
     _signed,
     _test,
+    _with_field,
     request_to_json,
     run_verify_steps,
 )
@@ -47,11 +49,15 @@ _REPLAY_REQUIREMENTS: Final = {
 
 def _rt(comment: str, flags: Sequence[str], profile: ProfileName | None, policy: JsonObject,
         steps: Sequence[tuple[str, Request, int, str]], **extra: Any) -> JsonObject:
-    """One replay sequence: (comment, request, now, expected outcome) per step."""
+    """One replay sequence: (comment, request, now, expected outcome) per step.
+
+    ``text_outcomes`` (index → outcome): steps where a decision contradicts explicit text; the
+    step is ``acceptable`` and carries the text's outcome (``textOutcome``, SPEC.md D87)."""
+    text_outcomes: dict[int, JsonObject] = extra.pop("text_outcomes", {})
     step_inputs = [{"request": request_to_json(request), "now": now}
                    for _, request, now, _ in steps]
     outcomes = run_verify_steps(profile, policy, step_inputs)
-    json_steps = []
+    json_steps: list[JsonObject] = []
     for (step_comment, _, _, expect), inputs, outcome in zip(steps, step_inputs, outcomes,
                                                             strict=True):
         got = outcome["reason"] if outcome["result"] == "invalid" else "valid"
@@ -62,6 +68,9 @@ def _rt(comment: str, flags: Sequence[str], profile: ProfileName | None, policy:
         if step["result"] == "invalid":
             step["reason"] = outcome.pop("reason")
             step["status"] = outcome.pop("status")
+        if len(json_steps) in text_outcomes:
+            step["result"] = "acceptable"
+            step["textOutcome"] = text_outcomes[len(json_steps)]
         step.update(inputs)
         step.update(outcome)
         json_steps.append(step)
@@ -146,6 +155,22 @@ def _replay_tests(profile: ProfileName) -> list[JsonObject]:
                          ("signatures a (nonce-a) and b (nonce-b)", both, NOW, "nonce_reused"),
                          ("the same two again", both, NOW, "nonce_reused"),
                      ], requirement="d28-one-acceptance"))
+    # A repeated label keeps its last member (RFC 9651 §3.2): the replayed request with an
+    # unused member of the same label put first is still the used one. A verifier reading the
+    # first member accepts the replay.
+    unused = base.sign(nonce="unused-nonce")
+    label = base.label
+    first_unused = _with_field(
+        _with_field(request, "Signature-Input", f"{_field(unused, 'signature-input')}, "
+                    f"{_field(request, 'signature-input')}"),
+        "Signature", f"{_field(unused, 'signature')}, {_field(request, 'signature')}")
+    assert _field(first_unused, "signature-input").startswith(f"{label}=")
+    tests.append(_rt("repeated label: the replay carries an unused member first (last wins)",
+                     ["RepeatedLabel"], profile, policy, [
+                         ("first use", request, NOW, "valid"),
+                         ("again, an unused member of the same label before it", first_unused,
+                          NOW, "nonce_reused"),
+                     ], requirement="sf-last-wins"))
     return tests
 
 
@@ -176,6 +201,8 @@ def _replay_file() -> VectorFile:
         *one_acceptance.replay_groups(_rt, _policy, _group),  # D28, D29
     ]
     notes = {
+        "RepeatedLabel": "A label repeated in the signature fields: RFC 9651 keeps the last "
+        "member, so the replay is the used member whatever comes before it.",
         "DraftRow": "A row of the draft's Negative and classification table (field `draftRow`).",
         "SpecDecision": "Pins a SPEC.md decision (field `decision`).",
         "Retention": "ERC-8128 §3.1.2: the mark is retained \"until the request can no longer be "
@@ -190,9 +217,10 @@ def _replay_file() -> VectorFile:
         "required": ["comment", "result", "request", "now"],
         "properties": {
             "comment": {"type": "string"},
-            "result": {"enum": ["valid", "invalid"]},
+            "result": {"enum": ["valid", "invalid", "acceptable"]},
             "request": _REQUEST,
             "now": {"type": "integer"},
+            "textOutcome": {"type": "object", "required": ["result", "requirement"]},
             **_VERIFY_OUTCOME,
         },
         "if": {"properties": {"result": {"const": "invalid"}}},

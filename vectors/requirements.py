@@ -128,6 +128,10 @@ REQUIREMENTS: Final[Mapping[str, Requirement]] = {
         "§3.5", "MUST",
         "Having more than the candidate budget also yields `signature_too_large`; this code "
         "therefore covers both byte-size and count limits.", "candidate-limit"),
+    "first-candidate-wins": _p(
+        "§3.5", "MUST",
+        "The first candidate passing all checks and atomically consuming its nonce, when "
+        "present, wins."),
     "failure-selection": _p(
         "§4.2", "SHOULD",
         "If no candidate wins and at least one otherwise policy-compatible candidate reaches an "
@@ -314,6 +318,26 @@ REQUIREMENTS: Final[Mapping[str, Requirement]] = {
         "§3.4.2", "MUST",
         "Signatures that are intended to be Request-Bound MUST satisfy the component "
         "requirements in Section 3.1.1."),
+    "signer-keyid": _p(
+        "§3.3.1", "MUST",
+        "`keyid` MUST be an RFC 9421 String identifying an Account using canonical"),
+    # -- standards the profiles build on --
+    "caip2-reference": _rfc(
+        "CAIP-2 (the chain id inside CAIP-10)", "MUST", "reference:   [-_a-zA-Z0-9]{1,32}"),
+    "sf-key-syntax": _rfc(
+        "RFC 9651 §4.1.1.3", "MUST",
+        'If input_key contains characters not in lcalpha, DIGIT, "_", "-", ".", or "*", fail '
+        "serialization."),
+    "sf-empty-dictionary": _rfc(
+        "RFC 9651 §3.2", "MUST",
+        "an empty Dictionary is represented by omitting the entire field"),
+    "sf-dictionary-keys": _rfc(
+        "RFC 9651 §3.2", "MUST",
+        "Dictionaries are ordered maps of key-value pairs, where the keys are short textual "
+        "strings"),
+    "target-uri-as-received": _rfc(
+        "RFC 9421 §2.2.2", "MUST",
+        "The component value is the target URI of the request ([HTTP], Section 7.1)"),
     # -- the February text (legacy) --
     "legacy-keyid-syntax": _p(
         "§3.3.1", "MUST",
@@ -364,6 +388,17 @@ REQUIREMENTS: Final[Mapping[str, Requirement]] = {
         "§5.2", "MUST NOT",
         "Verifiers that do not implement early invalidation MUST NOT accept Replayable "
         "signatures.", legacy=True),
+    "legacy-signer-parameters": _p(
+        "§3.4.1", "MUST",
+        "All signatures compliant with the proposal MUST include the following parameters in "
+        "`Signature-Input` and `@signature-params`:", legacy=True),
+    "legacy-signer-request-bound": _p(
+        "§3.4.2", "MUST",
+        "Signatures that are intended to be Request-Bound MUST satisfy the component "
+        "requirements in Section 3.1.1.", legacy=True),
+    "legacy-signer-keyid": _p(
+        "§3.3.1", "MUST",
+        "`keyid` MUST identify an Ethereum account with explicit chain context:", legacy=True),
     "legacy-erc191": _p(
         "§4.1", "MUST",
         "For EOAs, verifiers MUST use the method specified in [ERC-191](./eip-191).",
@@ -424,6 +459,8 @@ REQUIREMENTS: Final[Mapping[str, Requirement]] = {
         "verify"),
     "d21-component-syntax": _d(
         21, "A component identifier is checked for its own syntax"),
+    "d86-target-uri-authority": _d(
+        86, "`@target-uri` is built from the normalised `@authority`"),
 }
 
 # Where the February text has its own sentence for a rule, legacy tests name it instead of the
@@ -433,8 +470,13 @@ LEGACY_VARIANTS: Final[Mapping[str, str]] = {
     "keyid-syntax": "legacy-keyid-syntax",
     "time-integers": "legacy-time-integers",
     "expires-after-created": "legacy-expires-after-created",
-    "not-yet-valid": "d5-skew-window",
-    "not-expired": "d5-skew-window",
+    # February §3.3.2: "Verifiers MUST reject signatures: ... for which the current time is
+    # before `created` or after `expires`." Within the skew, D5 (an acceptable vector) decides.
+    "not-yet-valid": "legacy-time-window",
+    "not-expired": "legacy-time-window",
+    "signer-parameters": "legacy-signer-parameters",
+    "signer-request-bound": "legacy-signer-request-bound",
+    "signer-keyid": "legacy-signer-keyid",
     "clock-skew": "d5-skew-window",
     "validity-max": "legacy-validity-max",
     "coverage-request-bound": "legacy-request-bound",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Final
 
 from erc8128.crypto.secp256k1 import N
 from erc8128.errors import Erc8128Error
@@ -43,18 +43,32 @@ from .common import (
 
 # -- sign_request.json ---------------------------------------------------------------------------
 
+# The rules a runner grades a signer's output by, check by check (conformance/signing_check.py
+# CHECK_RULES): carried in the file's ``requirements`` even when no test names them.
+SIGNING_CHECK_RULES: Final = (
+    "time-integers", "legacy-time-integers", "expires-after-created",
+    "legacy-expires-after-created", "signer-parameters", "legacy-nonce-required",
+    "signer-keyid", "legacy-signer-keyid", "signature-valid", "legacy-erc191",
+    "signer-request-bound", "legacy-signer-request-bound", "content-digest-present",
+    "content-digest-match", "legacy-request-bound",
+)
+
 
 def _classify_sign(group: JsonObject, test: JsonObject) -> str:
     comment = test["comment"]
+    if "Override" in test["flags"]:
+        return "d41-signer-refusals"
     if test["result"] == "invalid":
         for words, requirement in (("@authority", "authority-covered"),
                                    ("content-type", "content-type-covered"),
                                    ("alg ", "no-alg"), ("expires", "expires-after-created"),
-                                   ("Content-Digest", "content-digest-present")):
+                                   ("Content-Digest", "content-digest-present"),
+                                   ("not an RFC 9651 key", "sf-key-syntax")):
             if words in comment:
                 return requirement
         return "d41-signer-refusals"
-    table = {"DigestAdded": "content-digest-present", "ClassBound": "class-bound-policy",
+    table = {"DigestAdded": "content-digest-present", "BodyBytes": "content-digest-present",
+             "ClassBound": "class-bound-policy",
              "ModeEoa": "mode-eoa", "Replayable": "signer-parameters",
              "MultipleSignatures": "signer-parameters", "DraftVector": "signer-parameters"}
     return _by_flags(table, valid="signer-request-bound")(group, test)
@@ -84,6 +98,14 @@ def _st(comment: str, flags: Sequence[str], profile: ProfileName, request: Reque
     result = outcome.pop("result")
     if result == "invalid":
         fields["reason"] = outcome.pop("reason")
+    if "Override" in flags:
+        # Refusing (ours, D41) or ignoring the extra parameter both conform; ignoring means the
+        # signed request still names the signer's own keyid, created and expires.
+        result = "acceptable"
+        fields["textOutcome"] = {
+            "result": "valid", "requirement": "signer-parameters",
+            "why": "a signer may also ignore the extra parameter and sign with its own keyid, "
+                   "created and expires; it must never let the extra parameter win"}
     fields.update(extra)
     fields.update(inputs)
     fields.update(outcome)
@@ -163,6 +185,27 @@ def _sign_tests(profile: ProfileName) -> list[JsonObject]:
         "content_digest_mismatch")
     add("private key 0", unsigned, "private_key_range", key=bytes(32))
     add("private key n", unsigned, "private_key_range", key=N.to_bytes(32, "big"))
+    # Content whose bytes matter (issue 21): a signer that re-encodes, trims or decodes the
+    # content signs a digest of other bytes.
+    def post(body: bytes, content_type: str) -> Request:
+        return Request("POST", "https://api.example/items",
+                       (*host, ("Content-Type", content_type)), body)
+
+    add("non-ASCII UTF-8 content", post('{"name":"caf\u00e9 \u2615"}'.encode(),
+                                       "application/json; charset=utf-8"), flags=["BodyBytes"])
+    add("content with significant whitespace (trailing spaces and newlines)",
+        post(b'{"a": 1}  \r\n\n', "application/json"), flags=["BodyBytes"])
+    add("binary content (every byte value)", post(bytes(range(256)),
+                                                  "application/octet-stream"),
+        flags=["BodyBytes"])
+    # Parameters the signer owns, given as extra parameters (D41: the signer refuses them).
+    keyid = ("eip155" if profile == "draft" else "erc8128") + ":1:" + "0x" + "22" * 20
+    add("keyid naming another account as an extra parameter", unsigned, "reserved_parameter",
+        flags=["Override"], params={"keyid": keyid})
+    add("created as an extra parameter", unsigned, "reserved_parameter", flags=["Override"],
+        params={"created": CREATED - 3600})
+    add("expires as an extra parameter", unsigned, "reserved_parameter", flags=["Override"],
+        params={"expires": EXPIRES + 3600})
     return tests
 
 
@@ -182,6 +225,10 @@ def _sign_file() -> VectorFile:
         "MultipleSignatures": "The request already carries signatures; the new Signature-Input "
         "and Signature lines are appended.",
         "ClassBound": "Not every Request-Bound component covered: a Class-Bound signature.",
+        "BodyBytes": "Content whose exact bytes are signed through Content-Digest (non-ASCII, "
+        "significant whitespace, binary): nothing may be re-encoded, trimmed or decoded.",
+        "Override": "An extra parameter that would override one the signer owns (keyid, "
+        "created, expires): the signer refuses it (D41), never signs it or lets it win.",
     }
     schema = _schema(
         "ERC-8128 sign_request vectors", "SignRequestTest",
@@ -216,5 +263,5 @@ def _sign_file() -> VectorFile:
          "profile requires whenever its field is present); parameters are written in the order "
          "created, expires, nonce, keyid, tag (draft), then params in the given order."],
         notes, groups, schema=schema,
-        classify=_classify_sign,
+        classify=_classify_sign, also=SIGNING_CHECK_RULES,
     )

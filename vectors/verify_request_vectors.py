@@ -53,6 +53,7 @@ from .common import (
     _set_signature,
     _sign,
     _sign_member,
+    _signature_bytes,
     _Signed,
     _signed,
     _test,
@@ -66,6 +67,16 @@ from .single_defect import NOT_SINGLE_DEFECT, prove, resign
 
 # -- verify_request.json ------------------------------------------------------------------------
 
+
+# February §3.3.2: "Verifiers MUST reject signatures: ... for which the current time is before
+# `created` or after `expires`"; D5 accepts up to `expires + skew` (acceptable vectors).
+_EXPIRED_BY_TEXT: Final[JsonObject] = {
+    "result": "invalid", "reason": "request_expired", "status": 401,
+    "requirement": "legacy-time-window",
+    "why": "D5: one symmetric skew window for both profiles, so a legacy signer whose clock "
+           "runs behind is not refused at the edge of its window; a verifier following the "
+           "text refuses it and conforms too",
+}
 
 # The requirement an invalid verify test names by default: its reason code's rule ...
 _REASON_REQUIREMENT: Final[Mapping[str, str]] = {
@@ -168,7 +179,8 @@ def _vt(comment: str, flags: Sequence[str], profile: ProfileName | None, request
         expect: str | None, now: int = NOW, policy: JsonObject | None = None,
         prior: Sequence[tuple[Request, int]] = (), result: str | None = None,
         requirement: str | None = None, resign_request: bool | None = None,
-        why: str | None = None, **extra: Any) -> JsonObject:
+        why: str | None = None, text_outcome: JsonObject | None = None,
+        **extra: Any) -> JsonObject:
     """One verify test; ``expect`` is the outcome the generator insists on ("valid", a reason
     code, or None for any rejection), so a vector never silently records a surprise.
 
@@ -207,6 +219,11 @@ def _vt(comment: str, flags: Sequence[str], profile: ProfileName | None, request
         fields["reason"] = outcome.pop("reason")
         fields["status"] = outcome.pop("status")
     fields.update(extra)
+    if text_outcome is not None:
+        # A decision that contradicts explicit text (issue 21 item 6): the text's outcome
+        # passes too unless the runner is strict.
+        fields["textOutcome"] = text_outcome
+        result = "acceptable"
     fields.update(inputs)
     fields.update(outcome)
     return _test(comment, flags, result or outcome_result, **fields)
@@ -332,8 +349,13 @@ def _reason_matrix(base: _Signed) -> list[JsonObject]:
     add("expires equals created", base.edit_input(f"expires={EXPIRES}", f"expires={CREATED}"),
         "invalid_time")
     add("expires removed", base.edit_input(f";expires={EXPIRES}", ""), "invalid_time")
+    # The text lists what is invalid_time (missing, not an Integer, expires <= created); a
+    # negative Integer is none of them, so the text accepts what D11 refuses.
     add("negative created, re-signed (D11)", base.sign(created=-1, expires=59),
-        "invalid_time", ["SpecDecision"], decision="D11", now=0)
+        "invalid_time", ["SpecDecision"], decision="D11", now=0,
+        text_outcome={"result": "valid", "requirement": "time-integers",
+                      "why": "D11: a time before 1970 is no timestamp a signer means; the text "
+                             "lets it through as an Integer"})
     # request_not_yet_valid
     add("now = created - skew - 1", request, "request_not_yet_valid", now=CREATED - 31)
     add("skew 0, now = created - 1", request, "request_not_yet_valid", now=CREATED - 1,
@@ -345,7 +367,8 @@ def _reason_matrix(base: _Signed) -> list[JsonObject]:
     add("skew 0, now = expires + 1", request, "request_expired", now=EXPIRES + 1,
         policy=_policy(skew_sec=0))
     add("now = 2000000000", request, "request_expired", now=2000000000)
-    add("valid: now = expires + skew", request, "valid", now=EXPIRES + 30)
+    add("valid: now = expires + skew", request, "valid", now=EXPIRES + 30,
+        text_outcome=_EXPIRED_BY_TEXT if profile == "legacy" else None)
     # request_validity_too_long
     add("route maximum 60 s, window 61 s (re-signed)", base.sign(expires=CREATED + 61),
         "request_validity_too_long", policy=_policy(max_validity_sec=60))
@@ -852,9 +875,10 @@ def _decisions() -> tuple[list[JsonObject], list[JsonObject],
         add(into, "D3", "chain 0 served: valid", profile, base.sign(chain_id=0), "valid",
             policy=_policy(served_chains=[0]))
         add(into, "D5", "valid at now = expires + skew", profile, base.request, "valid",
-            now=EXPIRES + 30)
+            now=EXPIRES + 30, text_outcome=_EXPIRED_BY_TEXT if profile == "legacy" else None)
+        # Expired by the text's rule as much as by D5's window: the text's sentence grades it.
         add(into, "D5", "expired at now = expires + skew + 1", profile, base.request,
-            "request_expired", now=EXPIRES + 31)
+            "request_expired", now=EXPIRES + 31, requirement="not-expired")
         add(into, "D5", "valid at now = created - skew (symmetric window)", profile,
             base.request, "valid", now=CREATED - 30)
         add(into, "D9", "an invalidated fingerprint still matches under another label", profile,
@@ -957,6 +981,9 @@ def _high_s_twin(signature: bytes) -> bytes:
 
 
 _VERIFY_NOTES: Final = {
+    "RepeatedLabel": "A label repeated in Signature-Input or Signature: RFC 9651 keeps the last "
+    "member (draft, Security Considerations: \"Structured Fields parsing resolves a duplicated "
+    "Dictionary member or parameter key by keeping the last occurrence\").",
     "ReasonCode": "Part of the per-profile matrix with at least three tests per reason code.",
     "DraftRow": "A row of the draft's Negative and classification table (field `draftRow`).",
     "SpecDecision": "Pins a SPEC.md decision (field `decision`) where the texts are silent or "
@@ -1050,9 +1077,57 @@ def _verify_file() -> VectorFile:
     legacy_chain = groups[-1]["tests"].pop()
     groups.append(_group("VerifyRequestTest", [legacy_chain], profile="legacy",
                          comment="contract accounts in legacy (NeedsChain)"))
+    groups += [
+        _group("VerifyRequestTest", _repeated_labels(draft), profile="draft",
+               comment="a label repeated in the signature fields: the last member wins"),
+        _group("VerifyRequestTest", _repeated_labels(legacy), profile="legacy",
+               comment="a label repeated in the signature fields: the last member wins"),
+    ]
     _check_reason_coverage(groups)
     return _assemble("verify_request.json", "ERC-8128-VERIFY-REQUEST", _VERIFY_HEADER,
                      _VERIFY_NOTES, groups, schema=_verify_schema())
+
+
+def _repeated_labels(base: _Signed) -> list[JsonObject]:
+    """RFC 9651 §3.2 / draft "Duplicated Structured Field keys": a repeated Dictionary key keeps
+    its last occurrence; a verifier that reads the first member is caught both ways."""
+    label, sig_input = base.label, _field(base.request, "signature-input")
+    signature = _field(base.request, "signature")
+    stale = base.sign(created=CREATED - 100, expires=EXPIRES - 100, nonce="stale-nonce")
+    stale_input, stale_signature = (_field(stale, "signature-input"),
+                                    _field(stale, "signature"))
+    other = _set_signature(base.request, label, _other_signature(base))
+    flags = ["RepeatedLabel"]
+    return [
+        _vt("repeated label: an expired member, then the valid one (last wins)", flags,
+            base.profile, _with_field(_with_field(base.request, "Signature-Input",
+                                                  f"{stale_input}, {sig_input}"),
+                                      "Signature", f"{stale_signature}, {signature}"),
+            expect="valid", requirement="sf-last-wins"),
+        _vt("repeated label: the valid member, then an expired one (last wins)", flags,
+            base.profile, _with_field(_with_field(base.request, "Signature-Input",
+                                                  f"{sig_input}, {stale_input}"),
+                                      "Signature", f"{signature}, {stale_signature}"),
+            expect="request_expired", requirement="sf-last-wins", resign_request=False,
+            why="the last member is a whole other signature, expired; the first is valid: a "
+            "verifier reading the first member accepts"),
+        _vt("repeated label in Signature only: the valid bytes, then another signature's "
+            "(last wins)", flags, base.profile,
+            _with_field(base.request, "Signature",
+                        f"{signature}, {_field(other, 'signature')}"),
+            expect="bad_signature", requirement="sf-last-wins",
+            why="the last Signature member is another signature over another base: a verifier "
+            "reading the first member accepts"),
+    ]
+
+
+def _other_signature(base: _Signed) -> bytes:
+    """A valid signature by the same key over another request (another path)."""
+    other = base.sign(replace(base.unsigned, target_uri=base.unsigned.target_uri.replace(
+        "/items", "/other")))
+    signature = _signature_bytes(other, base.label)
+    assert signature is not None
+    return signature
 
 
 def _check_reason_coverage(groups: Sequence[JsonObject]) -> None:

@@ -1,4 +1,4 @@
-"""Write ``expected-failures.json``: every vector ``uvd-x402-sdk`` fails, explained.
+"""Write ``../uvd_x402-expected-failures.json``: every vector ``uvd-x402-sdk`` fails, explained.
 
 Runs ``erc8128 conformance`` through ``adapter.py`` (profile legacy) with ``--report-json`` and
 gives each failed case the reason and spec sentence of the first rule below that matches it
@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from make_slicekit_expected_failures import Rule, _accepted, _sdk  # noqa: E402
 
-OUTPUT: Final = HERE / "expected-failures.json"
+OUTPUT: Final = HERE.parent / "uvd_x402-expected-failures.json"
 
 FEB: Final = "ERC-8128 (Feb. 9f6cf39)"
 DRAFT: Final = "ERC-8128 (draft 362f1a9)"
