@@ -20,8 +20,23 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
-__all__ = ["ConnectionCounter", "FailureBudget"]
+from erc8128.errors import VerificationError
+
+__all__ = ["CHARGED_REASONS", "ConnectionCounter", "FailureBudget", "charged_failures"]
+
+# Decision D34: the candidate failures that cost the verifier a public-key recovery (SPEC.md
+# §4.17 Universal Account verification, §4.18 nonce consumption), plus the Principal policy
+# (whose place in the order may move after recovery); only these are charged to the client's
+# failed-verification budget. Earlier failures (parse, limits, keyid, time, coverage) are cheap.
+CHARGED_REASONS: Final = frozenset({"bad_signature", "nonce_reused", "principal_not_allowed"})
+
+
+def charged_failures(error: VerificationError) -> int:
+    """How many of ``error``'s candidates failed with a CHARGED_REASONS code (D34)."""
+    return sum(failure.reason in CHARGED_REASONS
+               for failure in error.candidate_failures or (error,))
 
 
 @dataclass

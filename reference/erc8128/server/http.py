@@ -283,6 +283,11 @@ def _serialise(response: HttpResponse, *, close: bool, head: bool,
         phrase = "Unknown"
     lines = [f"HTTP/1.1 {response.status} {phrase}"]
     lines.extend(f"{name}: {value}" for name, value in response.headers)
+    # Decision D79: every answer (pages, API JSON, problem+json refusals, front-end refusals)
+    # carries nosniff, so no browser reads a JSON or problem body as script or HTML. Fetch
+    # standard §"X-Content-Type-Options": "nosniff" is its only value.
+    if not any(name.lower() == "x-content-type-options" for name, _ in response.headers):
+        lines.append("X-Content-Type-Options: nosniff")
     lines.append(f"Content-Length: {len(response.body)}")
     # RFC 9110 §6.6.1: "An origin server with a clock [...] MUST generate a Date header
     # field" in 2xx, 3xx and 4xx responses.
