@@ -11,10 +11,15 @@ address cannot take every connection slot.
 Decision D34 (SPEC.md): the client is its IP address as the socket sees it (behind a proxy,
 every client is the proxy: run one budget per proxy or configure the proxy's own limits). The
 table of addresses is bounded; when full, the least recently charged address is forgotten.
+
+Decision D77: an IPv6 client is its /64 (:func:`client_key`): one subscriber or host is routinely
+given a whole /64 (RFC 6177, RFC 7934), so per-address limits keyed on the full address would be
+multiplied by 2^64 for anyone holding one.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import OrderedDict
@@ -24,7 +29,11 @@ from typing import Final
 
 from erc8128.errors import VerificationError
 
-__all__ = ["CHARGED_REASONS", "ConnectionCounter", "FailureBudget", "charged_failures"]
+__all__ = ["CHARGED_REASONS", "IPV6_PREFIX", "ConnectionCounter", "FailureBudget",
+           "charged_failures", "client_key"]
+
+# D77: IPv6 clients are grouped by this prefix length.
+IPV6_PREFIX: Final = 64
 
 # Decision D34: the candidate failures that cost the verifier a public-key recovery (SPEC.md
 # §4.17 Universal Account verification, §4.18 nonce consumption), plus the Principal policy
@@ -100,6 +109,21 @@ class FailureBudget:
             return len(self._buckets)
 
 
+def client_key(address: str) -> str:
+    """The budgets' key for a socket's peer address: an IPv4 address as it is, an IPv4-mapped
+    IPv6 address as its IPv4 address, any other IPv6 address as its /64 (``2001:db8::/64``);
+    text that is no IP address (a Unix socket path) as it is."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # without an IPv6 zone index
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv4Address):
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((ip, IPV6_PREFIX), strict=False))
+
+
 class ConnectionCounter:
     """Open connections per address, at most ``per_address`` each. Thread-safe."""
 
@@ -130,3 +154,11 @@ class ConnectionCounter:
     def count(self, address: str) -> int:
         with self._lock:
             return self._open.get(address, 0)
+
+    def largest(self) -> tuple[str, int] | None:
+        """The address holding the most connections and how many (None when none is open)."""
+        with self._lock:
+            if not self._open:
+                return None
+            address = max(self._open, key=self._open.__getitem__)
+            return address, self._open[address]
