@@ -56,7 +56,12 @@ class _Bucket:
 
 class FailureBudget:
     """A token bucket per address: ``capacity`` failed verifications, refilled over
-    ``window_sec`` (capacity / window_sec per second). Thread-safe."""
+    ``window_sec`` (capacity / window_sec per second). Thread-safe.
+
+    An address is served while it has at least one token; a charge larger than what is left is
+    carried as debt, down to ``-capacity`` (decision D79). Without the debt, a call costing 24
+    recoveries made on the last token cost one: an inspector paste of 8 bogus candidates could
+    be repeated every 1/rate seconds instead of every 24/rate."""
 
     def __init__(self, capacity: int, window_sec: float, *, max_addresses: int = 10_000,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -90,7 +95,7 @@ class FailureBudget:
             return max(1, int((1 - bucket.tokens) / self._rate + 0.999))
 
     def charge(self, address: str, cost: int) -> None:
-        """Spend ``cost`` failed verifications of ``address``'s budget (down to zero)."""
+        """Spend ``cost`` failed verifications of ``address``'s budget (down to -capacity)."""
         if cost <= 0:
             return
         with self._lock:
@@ -101,7 +106,7 @@ class FailureBudget:
                 self._buckets[address] = bucket
                 while len(self._buckets) > self._max_addresses:
                     self._buckets.popitem(last=False)
-            bucket.tokens = max(0.0, bucket.tokens - cost)
+            bucket.tokens = max(-float(self.capacity), bucket.tokens - cost)
             self._buckets.move_to_end(address)
 
     def __len__(self) -> int:
