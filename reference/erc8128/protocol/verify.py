@@ -67,7 +67,12 @@ from erc8128.protocol.policy import PolicyError, VerifierPolicy
 from erc8128.protocol.profiles import DRAFT, LEGACY, PROFILES, Profile
 from erc8128.protocol.sign import parse_component
 from erc8128.state.invalidation import InvalidationState, fingerprint_of
-from erc8128.state.nonces.base import BatchReplayStore, ReplayStore, RestartHorizon, replay_key
+from erc8128.state.nonces.base import (
+    ReplayStore,
+    has_batch_consume,
+    has_restart_horizon,
+    replay_key,
+)
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -326,9 +331,9 @@ def _verify(
     # Decision D27: state that forgot what it held before a restart says since when it
     # remembers; signatures whose window opened earlier are refused in step 14, before crypto.
     horizons = _Horizons(
-        replay=nonces.remembers_since() if isinstance(nonces, RestartHorizon) else None,
+        replay=nonces.remembers_since() if has_restart_horizon(nonces) else None,
         invalidation=(
-            invalidation.remembers_since() if isinstance(invalidation, RestartHorizon) else None
+            invalidation.remembers_since() if has_restart_horizon(invalidation) else None
         ),
     )
 
@@ -1047,7 +1052,7 @@ def _mark_all(
     nonces: ReplayStore, entries: tuple[tuple[str, int], ...], window_start: int
 ) -> tuple[str, ...]:
     """Mark every ``(key, until)`` or none; return the keys found already used."""
-    if isinstance(nonces, BatchReplayStore):
+    if has_batch_consume(nonces):
         # A restart-safe in-memory store checks the window again itself (step 14 already
         # refused older windows); a persistent store has forgotten nothing and ignores it.
         return nonces.consume_all(entries, window_start=window_start)
