@@ -1,7 +1,9 @@
 """A legitimate client's latency on ``erc8128 serve``: unloaded, under bogus candidates, under
-slow clients (issue 11, findings 2 and 8).
+slow clients (issue 11, findings 2 and 8), under a many-address connection hold and under costly
+inspector pastes (issue 19, findings 1 and 3).
 
 Run: python benchmarks/attack_load.py [--requests 60] [--attackers 8] [--slow 256]
+     [--hold-addresses 8] [--hold-per-address 32] [--pasters 4]
 
 A ``python -m erc8128 serve`` subprocess is started; the legitimate client (127.0.0.1) sends
 pre-signed ``GET /api/whoami`` requests one after another, each on a new connection, and its
@@ -12,17 +14,23 @@ latency is measured in three phases:
   request carrying 8 candidates whose signatures recover some other address (every candidate
   costs a full public-key recovery; no key is needed to make them);
 * ``slow clients``: ``--slow`` connections from 127.0.0.3 trickle their request line one byte
-  every 2 s.
+  every 2 s;
+* ``address hold``: ``--hold-addresses`` addresses (127.0.0.2 on) each keep
+  ``--hold-per-address`` keep-alive connections and send a cheap unsigned GET on each every 4 s,
+  reconnecting whenever one is closed;
+* ``costly pastes``: ``--pasters`` addresses (127.0.0.20 on) each POST to ``/api/inspect``, in a
+  loop, a paste with 8 bogus candidates and ``replay: true``.
 
-Printed per phase: requests answered 200, other answers (status or connection error), median and
-p95 latency of the 200s in milliseconds. The attackers use other loopback addresses (Linux routes
-all of 127/8 to the loopback interface), as distinct hosts would.
+Printed per phase: requests answered 200, other answers (status or connection error), median,
+p95 and maximum latency of the 200s in milliseconds. The attackers use other loopback addresses
+(Linux routes all of 127/8 to the loopback interface), as distinct hosts would.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import signal
 import socket
 import statistics
@@ -56,9 +64,9 @@ class Phase:
         if ordered:
             median = statistics.median(ordered)
             p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-            timing = f"median {median:8.1f} ms  p95 {p95:8.1f} ms"
+            timing = f"median {median:8.1f} ms  p95 {p95:8.1f} ms  max {ordered[-1]:8.1f} ms"
         else:
-            timing = "median      n/a     p95      n/a   "
+            timing = "median      n/a     p95      n/a      max      n/a   "
         failed = ", ".join(f"{k} x{v}" for k, v in sorted(self.failures.items())) or "none"
         return f"{self.name:<17} ok {len(ordered):4d}  {timing}  other answers: {failed}"
 
@@ -190,11 +198,82 @@ def _slow_load(port: int, count: int, stop: threading.Event, opened: list[int]) 
             connection.close()
 
 
+def _hold_load(port: int, addresses: list[str], per_address: int, stop: threading.Event,
+               counts: Counter[str]) -> None:
+    """Keep ``per_address`` keep-alive connections open from each address; every 4 s send a
+    cheap unsigned GET on each; reopen whatever the server closed."""
+    request = f"GET /.well-known/erc8128 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    held: dict[int, socket.socket | None] = dict.fromkeys(range(len(addresses) * per_address))
+    try:
+        while True:
+            for index, kept in list(held.items()):
+                connection = kept
+                try:
+                    if connection is None:
+                        connection = socket.create_connection(
+                            ("127.0.0.1", port), timeout=5,
+                            source_address=(addresses[index // per_address], 0))
+                        held[index] = connection
+                        counts["opened"] += 1
+                    connection.sendall(request)
+                    status = _read_status(connection)
+                    counts[str(status)] += 1
+                except OSError:
+                    counts["closed by the server"] += 1
+                    if connection is not None:
+                        connection.close()
+                    held[index] = None
+            counts["open"] = sum(c is not None for c in held.values())
+            if stop.wait(4.0):
+                return
+    finally:
+        for connection in held.values():
+            if connection is not None:
+                connection.close()
+
+
+def _inspector_paste(created: int, port: int) -> bytes:
+    """POST /api/inspect of a paste with 8 bogus candidates (the bogus-candidate request) and
+    replay: true."""
+    raw = _bogus_candidates(created, port).decode("latin-1").replace("\r\n", "\n")
+    body = json.dumps({"raw": raw, "public_url": PUBLIC_URL, "now": created,
+                       "replay": True}).encode()
+    return (f"POST /api/inspect HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
+
+
+def _paste_load(port: int, source: str, data: bytes, stop: threading.Event,
+                counts: Counter[str]) -> None:
+    connection: socket.socket | None = None
+    while not stop.is_set():
+        try:
+            if connection is None:
+                connection = socket.create_connection(("127.0.0.1", port), timeout=30,
+                                                      source_address=(source, 0))
+            connection.sendall(data)
+            counts[str(_read_status(connection))] += 1
+        except OSError:
+            counts["closed by the server"] += 1
+            if connection is not None:
+                connection.close()
+            connection = None
+            time.sleep(0.05)
+    if connection is not None:
+        connection.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=60, help="legitimate requests per phase")
     parser.add_argument("--attackers", type=int, default=8, help="bogus-candidate connections")
     parser.add_argument("--slow", type=int, default=256, help="slow-client connections")
+    parser.add_argument("--hold-addresses", type=int, default=8,
+                        help="addresses holding keep-alive connections")
+    parser.add_argument("--hold-per-address", type=int, default=32,
+                        help="keep-alive connections per holding address")
+    parser.add_argument("--pasters", type=int, default=4,
+                        help="addresses posting costly inspector pastes")
     args = parser.parse_args(argv)
     with contextlib.suppress(BackendUnavailable):
         accelerate.use_backend("coincurve")  # client-side signing only; the server runs pure
@@ -228,9 +307,38 @@ def main(argv: list[str] | None = None) -> int:
         stop.set()
         slow.join()
 
+        stop = threading.Event()
+        held: Counter[str] = Counter()
+        holders = [f"127.0.0.{2 + index}" for index in range(args.hold_addresses)]
+        hold = threading.Thread(target=_hold_load,
+                                args=(port, holders, args.hold_per_address, stop, held))
+        hold.start()
+        time.sleep(5.0)  # every connection opened and used once
+        phases.append(_measure("address hold", port,
+                               _legit_requests(args.requests, created, port)))
+        stop.set()
+        hold.join()
+
+        stop = threading.Event()
+        pasted: Counter[str] = Counter()
+        paste = _inspector_paste(created, port)
+        pasters = [threading.Thread(target=_paste_load,
+                                    args=(port, f"127.0.0.{20 + index}", paste, stop, pasted))
+                   for index in range(args.pasters)]
+        for thread in pasters:
+            thread.start()
+        time.sleep(1.0)
+        phases.append(_measure("costly pastes", port,
+                               _legit_requests(args.requests, created, port)))
+        stop.set()
+        for thread in pasters:
+            thread.join()
+
         print(f"attack_load: {args.requests} legitimate signed GET /api/whoami per phase, "
               f"new connection each; {args.attackers} bogus-candidate connections "
-              f"({sent[0]} bogus requests answered); {opened[0]} slow connections opened")
+              f"({sent[0]} bogus requests answered); {opened[0]} slow connections opened; "
+              f"address hold {dict(sorted(held.items()))}; "
+              f"pastes {dict(sorted(pasted.items()))}")
         for phase in phases:
             print(phase.line())
     finally:

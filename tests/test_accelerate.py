@@ -100,6 +100,36 @@ def test_pycryptodome_keccak_agrees_with_pure(data: bytes) -> None:
     assert load_backend("pycryptodome").keccak256(data) == load_backend("pure").keccak256(data)
 
 
+def test_the_direct_native_paths_are_in_use() -> None:
+    # Issue 19: Keccak through pycryptodome's C functions and recovery through libsecp256k1's,
+    # each checked against the public API at load; the agreement tests around them run them.
+    backend = load_backend("coincurve")
+    assert backend.keccak256.__qualname__.startswith("_raw_keccak256")
+    assert load_backend("pycryptodome").keccak256.__qualname__.startswith("_raw_keccak256")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(min_size=32, max_size=32), st.binary(min_size=64, max_size=64),
+       st.integers(0, 1))
+def test_direct_recovery_agrees_with_coincurves_public_api(message_hash: bytes, rs: bytes,
+                                                           recovery_id: int) -> None:
+    coincurve = pytest.importorskip("coincurve")
+
+    try:
+        expected: bytes | None = coincurve.PublicKey.from_signature_and_message(
+            rs + bytes((recovery_id,)), message_hash, hasher=None).format(compressed=False)[1:]
+    except ValueError:
+        expected = None
+    signature = rs + bytes((27 + recovery_id,))
+    try:
+        got: bytes | None = load_backend("coincurve").recover_public_key(message_hash, signature)
+    except InvalidSignature as error:
+        if error.reason != "recovery_failed":  # our §3.4.3 rules refused it first (high s)
+            return
+        got = None
+    assert got == expected
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.binary(min_size=32, max_size=32), st.binary(min_size=65, max_size=65))
 def test_coincurve_accepts_and_rejects_exactly_like_pure(

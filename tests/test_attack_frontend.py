@@ -246,6 +246,20 @@ def test_failure_budget_refills_over_its_window() -> None:
     assert len(budget) == 0  # a full bucket is forgotten
 
 
+def test_failure_budget_carries_a_large_charge_as_debt() -> None:
+    # D79: 24 recoveries charged on the last token wait for 24 tokens, not one.
+    now = [100.0]
+    budget = FailureBudget(64, 10.0, clock=lambda: now[0])
+    budget.charge("a", 63)
+    assert budget.retry_after("a") == 0  # one token left
+    budget.charge("a", 24)
+    assert budget.retry_after("a") == 4  # 1 - (-23) tokens at 6.4 per second: 3.75 s
+    budget.charge("a", 10_000)
+    assert budget.retry_after("a") == 11  # the debt stops at -capacity: 65 tokens, 10.2 s
+    now[0] += 10.2
+    assert budget.retry_after("a") == 0
+
+
 def test_failure_budget_table_is_bounded() -> None:
     budget = FailureBudget(4, 60.0, max_addresses=3, clock=lambda: 0.0)
     for address in ("a", "b", "c", "d"):

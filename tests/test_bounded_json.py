@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
@@ -10,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from erc8128.errors import Erc8128Error
-from erc8128.http.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, check_depth, nesting_depth
+from erc8128.http.bounded_json import (
+    MAX_JSON_DEPTH,
+    InvalidJson,
+    JsonTooDeep,
+    check_depth,
+    nesting_depth,
+    parse_json,
+)
 
 
 @given(st.recursive(st.none() | st.integers() | st.text(),
@@ -50,3 +58,38 @@ def test_too_deep_is_an_erc8128_error_with_a_stable_reason() -> None:
     assert isinstance(caught.value, JsonTooDeep) and isinstance(caught.value, ValueError)
     assert caught.value.reason == "json_too_deep"
     assert f"at most {MAX_JSON_DEPTH} deep, got {MAX_JSON_DEPTH + 1}" in caught.value.message
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (b'{"n":' + b"9" * 5000 + b"}", "integers of at most 20"),
+    (b'{"n":-' + b"9" * 21 + b"}", "integers of at most 20"),
+    (b'{"s":"\\ud800"}', "lone surrogate"),
+    (b'{"\\udfff":1}', "lone surrogate"),
+    (b'["a",["\\ud83d"]]', "lone surrogate"),
+    (b'{"a":1,"a":2}', "unique member names"),
+    (b"[NaN]", "finite numbers"),
+    (b"[Infinity]", "finite numbers"),
+    (b"\xff", "UTF-8"),
+    (b"[" * 33 + b"]" * 33, "nested at most 32"),
+    (b"{", "RFC 8259"),
+])
+def test_parse_json_refuses_with_invalid_json(content: bytes, fragment: str) -> None:
+    with pytest.raises(InvalidJson) as refused:
+        parse_json(content)
+    assert refused.value.reason == "invalid_json"
+    assert fragment in refused.value.message
+
+
+def test_parse_json_accepts_pairs_escapes_and_text() -> None:
+    assert parse_json(b'{"s":"\\ud83d\\ude00","n":' + b"9" * 20 + b"}") == {
+        "s": "\U0001f600", "n": 10**20 - 1}
+    assert parse_json('["\\\\ud800"]') == ["\\ud800"]  # an escaped backslash, not an escape
+    with pytest.raises(InvalidJson):
+        parse_json('["\ud800"]')  # a surrogate in text given as str
+
+
+@given(st.binary(max_size=64) | st.text(max_size=64).map(lambda t: t.encode("utf-8",
+                                                                             "surrogatepass")))
+def test_parse_json_raises_nothing_but_invalid_json(content: bytes) -> None:
+    with contextlib.suppress(InvalidJson):
+        parse_json(content)

@@ -13,6 +13,7 @@ import importlib.util
 import io
 import json
 import sys
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -249,6 +250,11 @@ def test_nothing_a_paste_contains_reaches_the_access_log_or_replay_state() -> No
             inspection = inspect_paste(paste, now=ORIGIN[name]["now"], policy=VerifierPolicy())
             verify_request(inspection.request, now=ORIGIN[name]["now"], nonces=app.nonces,
                            policy=VerifierPolicy(profiles=inspection.profiles))
+        # The access line is written after the answer is sent: wait for the last one.
+        deadline = time.monotonic() + 5
+        while (log.getvalue().count("/api/inspect 200 -") < len(EXPECTED)
+               and time.monotonic() < deadline):
+            time.sleep(0.01)
         written = log.getvalue()
     assert written.count("/api/inspect 200 -") == len(EXPECTED)
     for marker in ("Signature", "eth=", "sha-256", "0xdda1d91f", "curl", "keyid"):

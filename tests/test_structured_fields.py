@@ -30,6 +30,7 @@ try:  # mnot's http-sf: an independent RFC 9651 implementation, a test-only cros
     import http_sf  # type: ignore[import-not-found, unused-ignore]
 except ImportError:  # pragma: no cover
     http_sf = None
+from erc8128.http import structured_fields
 from erc8128.http.sf_json import from_json_form, to_json_form
 from erc8128.http.structured_fields import (
     MAX_INTEGER,
@@ -800,3 +801,22 @@ def test_short_integer_fast_path_agrees_with_the_loop(text: str) -> None:
     except StructuredFieldError as error:
         fast = ("error", error.message, error.offset)
     assert fast == slow(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"[a-z*][a-z0-9_\-.*]{0,5}=:[A-Za-z0-9+/=]{0,12}:?[ ;a-z=,]{0,4}",
+                     fullmatch=True))
+def test_single_byte_sequence_fast_path_agrees_with_the_general_parser(field: str) -> None:
+    # Issue 19: parse_dictionary's shortcut for "key=:base64:" gives what the RFC 9651 path
+    # gives, and leaves every error to it.
+    general = structured_fields._KeyTracker(reject=False)
+    try:
+        expected: object = structured_fields._parse_structured_field(
+            field, structured_fields._parse_dictionary, general, None)
+    except StructuredFieldError as error:
+        expected = ("error", error.message)
+    try:
+        got: object = parse_dictionary(field)
+    except StructuredFieldError as error:
+        got = ("error", error.message)
+    assert got == expected

@@ -20,6 +20,7 @@ functions (``sign_message``, ``recover_address``, ...) use :func:`selected_backe
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
 from collections.abc import Callable, Mapping
@@ -111,6 +112,49 @@ def _pycryptodome_keccak256() -> Callable[[bytes], bytes]:
         digest: bytes = keccak_module.new(digest_bits=256, data=data).digest()
         return digest
 
+    return _raw_keccak256(keccak_module, keccak256) or keccak256
+
+
+def _raw_keccak256(keccak_module: Any, reference: Callable[[bytes], bytes]
+                   ) -> Callable[[bytes], bytes] | None:
+    """Keccak-256 calling pycryptodome's C functions directly through ctypes (init, absorb,
+    digest, destroy), or None when pycryptodome uses another binding (cffi) or its C API is not
+    the one expected. ``keccak_module.new(digest_bits=256, data=data).digest()`` (``reference``)
+    does the same through two Python objects and their ctypes wrappers: about 10 µs against 3
+    (issue 19). Both are tested against the same vectors (tests/test_accelerate.py); the
+    digest of b"" is checked here before this path is used."""
+    library = getattr(keccak_module, "_raw_keccak_lib", None)
+    if not isinstance(library, ctypes.CDLL):
+        return None
+    init, absorb = library.keccak_init, library.keccak_absorb
+    squeeze, destroy = library.keccak_digest, library.keccak_destroy
+    capacity, rounds = ctypes.c_size_t(64), ctypes.c_ubyte(24)  # Keccak-256: c = 2 x 256 bits
+    digest_size, padding = ctypes.c_size_t(32), ctypes.c_ubyte(0x01)  # Keccak, not SHA-3, pad
+
+    def keccak256(data: bytes) -> bytes:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise pure_keccak.KeccakInputError(
+                "input_type",
+                f"expected bytes, bytearray or memoryview, got {type(data).__name__}",
+            )
+        if type(data) is not bytes:
+            data = bytes(data)
+        state = ctypes.c_void_p()
+        if init(ctypes.byref(state), capacity, rounds):
+            raise MemoryError("keccak_init failed")
+        try:
+            output = ctypes.create_string_buffer(32)
+            if absorb(state, data, ctypes.c_size_t(len(data))) or squeeze(
+                state, output, digest_size, padding
+            ):
+                raise ValueError("pycryptodome's Keccak refused its input")
+            return output.raw
+        finally:
+            destroy(state)
+
+    for sample in (b"", bytes(range(200))):
+        if keccak256(sample) != reference(sample):
+            return None
     return keccak256
 
 
@@ -126,10 +170,8 @@ def _coincurve_backend(keccak256: Callable[[bytes], bytes]) -> Backend:
         )
         return signature[:64] + bytes((27 + signature[64],))
 
-    def recover_public_key(message_hash: bytes, signature: bytes) -> bytes:
-        personal_sign.check_hash(message_hash)
-        decoded = personal_sign.decode_signature(signature)  # every §3.4.3 rule, our reasons
-        compact = signature[:64] + bytes((decoded.recovery_id,))
+    def reference_recover(message_hash: bytes, compact: bytes) -> bytes:
+        """coincurve's public API: recoverable signature r ‖ s ‖ recid -> 64-byte x ‖ y."""
         try:
             public_key = coincurve.PublicKey.from_signature_and_message(
                 compact, message_hash, hasher=None
@@ -140,6 +182,13 @@ def _coincurve_backend(keccak256: Callable[[bytes], bytes]) -> Backend:
             ) from error
         encoded: bytes = public_key.format(compressed=False)
         return encoded[1:]
+
+    recover = _direct_recover(reference_recover) or reference_recover
+
+    def recover_public_key(message_hash: bytes, signature: bytes) -> bytes:
+        personal_sign.check_hash(message_hash)
+        decoded = personal_sign.decode_signature(signature)  # every §3.4.3 rule, our reasons
+        return recover(message_hash, signature[:64] + bytes((decoded.recovery_id,)))
 
     def signed_by(prepared: object, message_hash: bytes, signature: bytes) -> bool:
         # libsecp256k1's ecdsa_verify compares x(R) mod n with r and ignores R's parity, so it
@@ -155,6 +204,49 @@ def _coincurve_backend(keccak256: Callable[[bytes], bytes]) -> Backend:
         prepare_public_key=bytes,
         signed_by=signed_by,
     )
+
+
+def _direct_recover(reference: Callable[[bytes, bytes], bytes]
+                    ) -> Callable[[bytes, bytes], bytes] | None:
+    """The same recovery as ``reference`` (coincurve's PublicKey.from_signature_and_message and
+    format), made with the three libsecp256k1 calls coincurve makes (parse_compact, recover,
+    serialize), without its Python objects in between: about 40 µs of its 70 on this path were
+    Python (issue 19). None when coincurve's cffi module is not the one expected; checked
+    against ``reference`` on a known signature before it is used."""
+    try:
+        binding = _import("coincurve._libsecp256k1", "coincurve")
+        context = _import("coincurve.context", "coincurve").GLOBAL_CONTEXT.ctx
+        uncompressed = _import("coincurve.flags", "coincurve").EC_UNCOMPRESSED
+    except (BackendUnavailable, AttributeError):
+        return None
+    ffi, lib = binding.ffi, binding.lib
+    parse = lib.secp256k1_ecdsa_recoverable_signature_parse_compact
+    recover, serialize = lib.secp256k1_ecdsa_recover, lib.secp256k1_ec_pubkey_serialize
+
+    def direct(message_hash: bytes, compact: bytes) -> bytes:
+        recoverable = ffi.new("secp256k1_ecdsa_recoverable_signature *")
+        if not parse(context, recoverable, compact[:64], compact[64]):
+            raise InvalidSignature("recovery_failed",
+                                   "libsecp256k1 recovers no public key (unparsable signature)")
+        public_key = ffi.new("secp256k1_pubkey *")
+        if not recover(context, public_key, recoverable, message_hash):
+            raise InvalidSignature("recovery_failed",
+                                   "libsecp256k1 recovers no public key (failed to recover)")
+        output = ffi.new("unsigned char[65]")
+        serialize(context, output, ffi.new("size_t *", 65), public_key, uncompressed)
+        return bytes(ffi.buffer(output, 65))[1:]
+
+    # The public test key's signature of 32 zero bytes (r, s, recovery id 1), from coincurve.
+    sample_hash = bytes(32)
+    sample = bytes.fromhex(
+        "a0b37f8fba683cc68f6574cd43b39f0343a50008bf6ccea9d13231d9e7e2e1e4"
+        "11edc8d307254296264aebfc3dc76cd8b668373a072fd64665b50000e9fcce52") + b"\x01"
+    try:
+        if direct(sample_hash, sample) != reference(sample_hash, sample):
+            return None
+    except InvalidSignature:
+        return None
+    return direct
 
 
 @cache

@@ -24,7 +24,7 @@ import base64
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Literal
+from typing import Final, Literal
 
 from erc8128.errors import Erc8128Error, MessageComponentError, StructuredFieldError
 from erc8128.http.message import Request, ascii_lower, authority, is_token, path, query, scheme
@@ -425,9 +425,23 @@ def check_component(component: Item) -> str:
     """The checks of a component identifier that need no request (RFC 9421 §2, §2.5): an
     sf-string name, lowercase, a known derived name or a field-name token, and parameters that
     the component allows. Returns the serialised identifier; raises MessageComponentError."""
+    # A component without parameters that passed once passes again: its name alone decides.
+    # (Only parameterless ones are remembered: a parameter value True and 1 compare equal.)
+    if not component.params and type(component.value) is str:
+        known = _CHECKED_NAMES.get(component.value)
+        if known is not None:
+            return known
     identifier = component_identifier(component)
     _check_component_syntax(component, identifier)
+    if not component.params and len(_CHECKED_NAMES) < _MAX_CHECKED_NAMES:
+        _CHECKED_NAMES[component.value] = identifier  # type: ignore[index]
     return identifier
+
+
+# check_component's results for parameterless components (issue 19: seven per request, each
+# serialised and checked again). Bounded: names past the bound are checked every time.
+_CHECKED_NAMES: dict[str, str] = {}
+_MAX_CHECKED_NAMES: Final = 256
 
 
 def _check_component_syntax(component: Item, identifier: str) -> None:

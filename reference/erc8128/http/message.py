@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Final
 
 from erc8128.errors import MessageComponentError
 
@@ -270,18 +271,32 @@ class Request:
 
     def field_lines(self, name: str) -> tuple[str, ...]:
         """The values of every field line named ``name`` (case-insensitive), in wire order."""
-        if not isinstance(name, str) or not is_token(name):
-            raise MessageComponentError("field_name_not_token", f"expected a token, got {name!r}")
-        wanted = ascii_lower(name)
+        wanted = _FIELD_NAMES_LOWERED.get(name) if type(name) is str else None
+        if wanted is None:
+            if not isinstance(name, str) or not is_token(name):
+                raise MessageComponentError("field_name_not_token",
+                                            f"expected a token, got {name!r}")
+            wanted = ascii_lower(name)
+            if len(_FIELD_NAMES_LOWERED) < _MAX_FIELD_NAMES_LOWERED:
+                _FIELD_NAMES_LOWERED[name] = wanted
+        lowercase_names = self._lowercase_names
+        if wanted not in lowercase_names:  # the common answer for optional fields: none
+            return ()
         return tuple(
             value
-            for lowercase_name, (_, value) in zip(self._lowercase_names, self.headers, strict=True)
+            for lowercase_name, (_, value) in zip(lowercase_names, self.headers, strict=True)
             if lowercase_name == wanted
         )
 
     def with_header(self, name: str, value: str) -> Request:
         """A copy of this request with the field line ``name: value`` appended at the end."""
         return Request(self.method, self.target_uri, (*self.headers, (name, value)), self.body)
+
+
+# Field names already checked (tokens) and lowercased by field_lines: the verifier asks for the
+# same few names on every request. Bounded: names past the bound are checked every time.
+_FIELD_NAMES_LOWERED: dict[str, str] = {}
+_MAX_FIELD_NAMES_LOWERED: Final = 256
 
 
 def _check_field_line_shape(field_line: object) -> None:

@@ -164,6 +164,18 @@ _KEY_PATTERN = re.compile(r"[a-z*][a-z0-9_\-.*]*")
 _TOKEN_PATTERN = re.compile(r"[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*")
 # RFC 9651 §3.3.5: unescaped = %x20-21 / %x23-5B / %x5D-7E
 _UNESCAPED_RUN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
+# A whole String without escapes: DQUOTE, characters standing for themselves, DQUOTE.
+_PLAIN_STRING = re.compile(r'"([\x20\x21\x23-\x5b\x5d-\x7e]*)"')
+# A String Item without escapes or Parameters, as the general path would parse it: followed by
+# SP or ")" inside an Inner List (RFC 9651 §4.2.1.2).
+_PLAIN_STRING_ITEM = re.compile(r'"([\x20\x21\x23-\x5b\x5d-\x7e]*)"(?=[ )])')
+# One Parameter: ";" key "=" and a String without escapes or an Integer of at most 15 digits
+# (RFC 9651 §4.2.3.2), not followed by what would continue the value.
+_PLAIN_PARAMETER = re.compile(
+    r';([a-z*][a-z0-9_\-.*]*)=(?:"([\x20\x21\x23-\x5b\x5d-\x7e]*)"|(-?[0-9]{1,15})(?![0-9.]))'
+)
+# A Dictionary's first member key, "=" and the ":" opening a Byte Sequence (RFC 9651 §4.2.2).
+_BYTE_SEQUENCE_MEMBER = re.compile(r"([a-z*][a-z0-9_\-.*]*)=:")
 # RFC 9651 §4.1.6: a serialisable String has only %x20-7E.
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 # RFC 9651 §4.2.7: ALPHA, DIGIT, "+", "/" and "=".
@@ -268,6 +280,13 @@ def _parse_inner_list(text: str, index: int, keys: _KeyTracker) -> tuple[InnerLi
         if index < end and text[index] == ")":
             parameters, index = _parse_parameters(text, index + 1, keys)
             return InnerList(tuple(inner_list), parameters), index
+        # The common case first (component identifiers): a String without escapes and without
+        # Parameters, followed by SP or ")"; _parse_item returns the same Item for it.
+        plain = _PLAIN_STRING_ITEM.match(text, index)
+        if plain is not None:
+            inner_list.append(Item(plain.group(1), ()))
+            index = plain.end()
+            continue
         item, index = _parse_item(text, index, keys)
         inner_list.append(item)
         # RFC 9651 §4.2.1.2: "If the first character of input_string is not SP or ")", fail
@@ -347,6 +366,16 @@ def _parse_parameters(text: str, index: int, keys: _KeyTracker) -> tuple[Paramet
     end = len(text)
     # RFC 9651 §4.2.3.2: "If the first character of input_string is not ";", exit the loop."
     while index < end and text[index] == ";":
+        # The common case first (signature parameters): ";key=" and a String without escapes
+        # or an Integer of at most 15 digits, no SP; the general steps below give the same.
+        plain = _PLAIN_PARAMETER.match(text, index)
+        if plain is not None:
+            param_key, string, integer = plain.groups()
+            if param_key in parameters:
+                keys.repeated(param_key, index + 1, "parameter")
+            parameters[param_key] = string if string is not None else int(integer)
+            index = plain.end()
+            continue
         index = _skip_sp(text, index + 1)
         key_offset = index
         param_key, index = _parse_key(text, index)
@@ -453,6 +482,11 @@ def _parse_string(text: str, index: int) -> tuple[str, int]:
     # parsing."
     if index >= end or text[index] != '"':
         raise _fail("'\"' opening a string", text, index)
+    # The common case first: no escape, every character printable, closed; the loop below
+    # returns the same value for it (issue 19: ten strings per Signature-Input member).
+    plain = _PLAIN_STRING.match(text, index)
+    if plain is not None:
+        return plain.group(1), plain.end()
     index += 1
     output: list[str] = []
     while index < end:
@@ -695,8 +729,34 @@ def parse_dictionary(
     field: str, *, reject_duplicates: bool = False, max_length: int | None = None
 ) -> Dictionary:
     """Parse a field value whose type is a Dictionary (RFC 9651 §4.2 with §4.2.2); "" is empty."""
+    single = _single_byte_sequence_member(field, max_length)
+    if single is not None:
+        return single
     keys = _KeyTracker(reject=reject_duplicates)
     return _parse_structured_field(field, _parse_dictionary, keys, max_length)
+
+
+def _single_byte_sequence_member(field: str, max_length: int | None) -> Dictionary | None:
+    """The common case of Signature and Content-Digest, without the general parser's seven
+    nested calls: exactly ``key=:base64:`` (no SP around it, no parameters), or None.
+
+    The value goes through the same :func:`_parse_byte_sequence` as the general path (issue
+    19). Anything else, including every malformed value, returns None, so the general path
+    parses it and reports its own error (parse_dictionary above is the reference)."""
+    if type(field) is not str or not field.isascii():
+        return None
+    if max_length is not None and len(field) > max_length:
+        return None
+    key = _BYTE_SEQUENCE_MEMBER.match(field)
+    if key is None:
+        return None
+    try:
+        value, end = _parse_byte_sequence(field, key.end() - 1)
+    except StructuredFieldError:
+        return None
+    if end != len(field):
+        return None
+    return ((key.group(1), Item(value, ())),)
 
 
 def combine_field_lines(lines: Sequence[str]) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
-from erc8128.errors import Erc8128Error
+from erc8128.errors import Erc8128Error, VerificationError
 from erc8128.http.message import Request, request_from_wire
 from erc8128.http.paste import Paste
 from erc8128.http.structured_fields import get_param, parse_dictionary
@@ -71,6 +71,9 @@ class Inspection:
     profiles: tuple[ProfileName, ...]
     profile_from: str  # "detected: ..." or "forced"
     member_profiles: tuple[tuple[str, str], ...]  # (label, what its keyid/tag say)
+    # Every refusal of every run of every attempt, for a caller that charges the recoveries
+    # they cost (decision D79: an inspector call is not free).
+    refusals: tuple[VerificationError, ...] = ()
 
     @property
     def scheme_note(self) -> str | None:
@@ -163,6 +166,7 @@ def inspect_paste(
     judged = replace(policy, profiles=profiles) if build_policy is None else build_policy(
         profiles)
     attempts: list[Attempt] = []
+    refusals: list[VerificationError] = []
     chosen: tuple[Request, Explanation, str] | None = None
     for index, scheme in enumerate(schemes):
         request = first if index == 0 else request_from_wire(
@@ -175,6 +179,8 @@ def inspect_paste(
             explanation = explain_request(request, now=now, nonces=nonces, policy=judged,
                                           invalidation=invalidation,
                                           accounts=accounts or NoCodeAccountState())
+            if explanation.error is not None:
+                refusals.append(explanation.error)
         assert explanation is not None
         error = explanation.error
         attempts.append(Attempt(scheme, authority, explanation.verified is not None,
@@ -186,4 +192,5 @@ def inspect_paste(
     assert chosen is not None
     request, explanation, scheme = chosen
     return Inspection(paste, request, explanation, scheme, scheme_from, authority,
-                      authority_from, tuple(attempts), profiles, profile_from, described)
+                      authority_from, tuple(attempts), profiles, profile_from, described,
+                      tuple(refusals))

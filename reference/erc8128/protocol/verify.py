@@ -71,7 +71,7 @@ from erc8128.protocol.policy import PolicyError, VerifierPolicy
 from erc8128.protocol.profiles import DRAFT, LEGACY, PROFILES, Profile
 from erc8128.protocol.sign import parse_component
 from erc8128.state.invalidation import InvalidationState, fingerprint_of
-from erc8128.state.nonces.base import BatchReplayStore, ReplayStore, replay_key
+from erc8128.state.nonces.base import ReplayStore, has_batch_consume, replay_key
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -1174,7 +1174,7 @@ def _consume_nonces(
 
 def _mark_all(nonces: ReplayStore, entries: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
     """Mark every ``(key, until)`` or none; return the keys found already used."""
-    if isinstance(nonces, BatchReplayStore):
+    if has_batch_consume(nonces):
         return nonces.consume_all(entries)
     if len(entries) == 1:
         ((key, until),) = entries

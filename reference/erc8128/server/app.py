@@ -46,6 +46,7 @@ from erc8128.protocol.discovery import ProtectedRoute, discovery_document, disco
 from erc8128.protocol.keyid import Account
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.verify import verify_request
+from erc8128.server.budget import CHARGED_REASONS, charged_failures
 from erc8128.server.calls import (
     AppError,
     Call,
@@ -110,11 +111,6 @@ __all__ = [
 # Decision D35: refusals before verification go to a server-level ring of MAX_REFUSALS records
 # (the project audit log, erc8128.server.storage, holds verified requests only).
 MAX_REFUSALS: Final = 1000
-# Decision D34: the candidate failures that cost the verifier a public-key recovery (SPEC.md
-# §4.17 Universal Account verification, §4.18 nonce consumption), plus the Principal policy
-# (whose place in the order may move after recovery); only these are charged to the client's
-# failed-verification budget. Earlier failures (parse, limits, keyid, time, coverage) are cheap.
-CHARGED_REASONS: Final = frozenset({"bad_signature", "nonce_reused", "principal_not_allowed"})
 # The detail of a verified signer's principal_not_allowed, by its agent status in the project
 # (issue 18: "Application Principal policy rejects the Account" told a pending agent nothing).
 _PRINCIPAL_DETAILS: Final[dict[str | None, str]] = {
@@ -243,9 +239,11 @@ class App:
     # ---- dispatch ---------------------------------------------------------------------------
     def handle(self, request: Request, *, now: int, client: str = "-") -> Handled:
         """Answer one request received at time ``now`` (Unix seconds) from ``client``."""
-        page = self.pages.handle(request, now=now, client=client)
+        # D34/D79: the inspector's failed recoveries are charged like the API's.
+        charges: list[int] = []
+        page = self.pages.handle(request, now=now, client=client, charge=charges.append)
         if page is not None:
-            return Handled(page)
+            return Handled(page, cost=sum(charges))
         try:
             return self._route(request, now)
         except AppStoreUnavailable as error:
@@ -325,8 +323,7 @@ class App:
                 restart_floor=self.restart_floor,
             )
         except VerificationError as error:
-            cost = sum(failure.reason in CHARGED_REASONS
-                       for failure in error.candidate_failures or (error,))
+            cost = charged_failures(error)
             if (error.reason == "principal_not_allowed" and principal_refused
                     and project_id is not None):
                 return self._principal_refusal(project_id, request, principal_refused[-1],

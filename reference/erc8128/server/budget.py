@@ -11,17 +11,41 @@ address cannot take every connection slot.
 Decision D34 (SPEC.md): the client is its IP address as the socket sees it (behind a proxy,
 every client is the proxy: run one budget per proxy or configure the proxy's own limits). The
 table of addresses is bounded; when full, the least recently charged address is forgotten.
+
+Decision D77: an IPv6 client is its /64 (:func:`client_key`): one subscriber or host is routinely
+given a whole /64 (RFC 6177, RFC 7934), so per-address limits keyed on the full address would be
+multiplied by 2^64 for anyone holding one.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
-__all__ = ["ConnectionCounter", "FailureBudget"]
+from erc8128.errors import VerificationError
+
+__all__ = ["CHARGED_REASONS", "IPV6_PREFIX", "ConnectionCounter", "FailureBudget",
+           "charged_failures", "client_key"]
+
+# D77: IPv6 clients are grouped by this prefix length.
+IPV6_PREFIX: Final = 64
+
+# Decision D34: the candidate failures that cost the verifier a public-key recovery (SPEC.md
+# §4.17 Universal Account verification, §4.18 nonce consumption), plus the Principal policy
+# (whose place in the order may move after recovery); only these are charged to the client's
+# failed-verification budget. Earlier failures (parse, limits, keyid, time, coverage) are cheap.
+CHARGED_REASONS: Final = frozenset({"bad_signature", "nonce_reused", "principal_not_allowed"})
+
+
+def charged_failures(error: VerificationError) -> int:
+    """How many of ``error``'s candidates failed with a CHARGED_REASONS code (D34)."""
+    return sum(failure.reason in CHARGED_REASONS
+               for failure in error.candidate_failures or (error,))
 
 
 @dataclass
@@ -32,7 +56,12 @@ class _Bucket:
 
 class FailureBudget:
     """A token bucket per address: ``capacity`` failed verifications, refilled over
-    ``window_sec`` (capacity / window_sec per second). Thread-safe."""
+    ``window_sec`` (capacity / window_sec per second). Thread-safe.
+
+    An address is served while it has at least one token; a charge larger than what is left is
+    carried as debt, down to ``-capacity`` (decision D79). Without the debt, a call costing 24
+    recoveries made on the last token cost one: an inspector paste of 8 bogus candidates could
+    be repeated every 1/rate seconds instead of every 24/rate."""
 
     def __init__(self, capacity: int, window_sec: float, *, max_addresses: int = 10_000,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -66,7 +95,7 @@ class FailureBudget:
             return max(1, int((1 - bucket.tokens) / self._rate + 0.999))
 
     def charge(self, address: str, cost: int) -> None:
-        """Spend ``cost`` failed verifications of ``address``'s budget (down to zero)."""
+        """Spend ``cost`` failed verifications of ``address``'s budget (down to -capacity)."""
         if cost <= 0:
             return
         with self._lock:
@@ -77,12 +106,27 @@ class FailureBudget:
                 self._buckets[address] = bucket
                 while len(self._buckets) > self._max_addresses:
                     self._buckets.popitem(last=False)
-            bucket.tokens = max(0.0, bucket.tokens - cost)
+            bucket.tokens = max(-float(self.capacity), bucket.tokens - cost)
             self._buckets.move_to_end(address)
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._buckets)
+
+
+def client_key(address: str) -> str:
+    """The budgets' key for a socket's peer address: an IPv4 address as it is, an IPv4-mapped
+    IPv6 address as its IPv4 address, any other IPv6 address as its /64 (``2001:db8::/64``);
+    text that is no IP address (a Unix socket path) as it is."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # without an IPv6 zone index
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv4Address):
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((ip, IPV6_PREFIX), strict=False))
 
 
 class ConnectionCounter:
@@ -115,3 +159,11 @@ class ConnectionCounter:
     def count(self, address: str) -> int:
         with self._lock:
             return self._open.get(address, 0)
+
+    def largest(self) -> tuple[str, int] | None:
+        """The address holding the most connections and how many (None when none is open)."""
+        with self._lock:
+            if not self._open:
+                return None
+            address = max(self._open, key=self._open.__getitem__)
+            return address, self._open[address]

@@ -38,7 +38,7 @@ from erc8128.errors import Erc8128Error, MessageComponentError
 from erc8128.http.message import Request, ascii_lower, authority, request_from_wire
 from erc8128.protocol.challenge import HttpResponse, problem_response
 from erc8128.server.app import App, Handled
-from erc8128.server.budget import ConnectionCounter, FailureBudget
+from erc8128.server.budget import ConnectionCounter, FailureBudget, client_key
 
 __all__ = [
     "FrontEndLimits",
@@ -65,7 +65,9 @@ class FrontEndLimits:
     # Whole request (request line, header section and content) from its first byte on: a client
     # that trickles bytes just inside timeout_sec cannot hold a thread longer than this. 408 after.
     request_deadline_sec: float = 30.0
-    max_connections: int = 256  # concurrent connections; 503 and close above
+    # Concurrent connections. When all are taken, a new client closes an idle connection of the
+    # address holding the most (decision D77); 503 and close only if there is none to close.
+    max_connections: int = 256
     # Decision D34: per client address (see erc8128.server.budget).
     connections_per_address: int = 32  # open connections; 429 and close above
     failure_budget: int = 64  # failed candidate verifications per failure_window_sec; 429 above
@@ -96,6 +98,14 @@ class FrontEndRefusal(Erc8128Error):
     @property
     def response(self) -> HttpResponse:
         return problem_response(self.status, self.reason, self.message)
+
+
+@dataclass
+class _Open:
+    """An open connection's client key, and whether it waits for its next request."""
+
+    address: str
+    idle: bool = False
 
 
 class _ConnectionGone(Exception):
@@ -142,7 +152,7 @@ class VerifierHTTPServer(ThreadingHTTPServer):
         self._slots = threading.BoundedSemaphore(limits.max_connections)
         self.budget = FailureBudget(limits.failure_budget, limits.failure_window_sec)
         self._per_address = ConnectionCounter(limits.connections_per_address)
-        self._open: dict[Any, str] = {}  # open connection -> its client address
+        self._open: dict[Any, _Open] = {}  # open connection -> its client key and state
         self._open_lock = threading.Lock()
         self._log_lock = threading.Lock()
         super().__init__(address, RequestHandler)
@@ -182,17 +192,7 @@ class VerifierHTTPServer(ThreadingHTTPServer):
             self._refuse_connection(request, _budget_refusal(wait))
             self.log(f"{_client(client_address)} - - 429 failure_budget_exhausted")
             return
-        if not self._slots.acquire(blocking=False):
-            # RFC 9110 §15.6.4: 503 "indicates that the server is currently unable to handle the
-            # request due to a temporary overload"
-            self._refuse_connection(request, problem_response(
-                503, "connection_limit",
-                f"expected at most {self.limits.max_connections} open connections",
-                headers=(("Retry-After", "1"),)))
-            self.log(f"{_client(client_address)} - - 503 connection_limit")
-            return
         if not self._per_address.acquire(address):
-            self._slots.release()
             # RFC 6585 §4: 429 "indicates that the user has sent too many requests in a given
             # amount of time"
             self._refuse_connection(request, problem_response(
@@ -201,8 +201,18 @@ class VerifierHTTPServer(ThreadingHTTPServer):
                 "per client address", headers=(("Retry-After", "1"),)))
             self.log(f"{_client(client_address)} - - 429 address_connection_limit")
             return
+        if not self._slots.acquire(blocking=False) and not self._take_slot_from_largest(address):
+            self._per_address.release(address)
+            # RFC 9110 §15.6.4: 503 "indicates that the server is currently unable to handle the
+            # request due to a temporary overload"
+            self._refuse_connection(request, problem_response(
+                503, "connection_limit",
+                f"expected at most {self.limits.max_connections} open connections",
+                headers=(("Retry-After", "1"),)))
+            self.log(f"{_client(client_address)} - - 503 connection_limit")
+            return
         with self._open_lock:
-            self._open[request] = address
+            self._open[request] = _Open(address)
         try:
             super().process_request(request, client_address)
         except BaseException:
@@ -217,10 +227,48 @@ class VerifierHTTPServer(ThreadingHTTPServer):
 
     def _forget(self, request: Any) -> None:
         with self._open_lock:
-            address = self._open.pop(request, None)
-            if address is not None:
-                self._per_address.release(address)
+            entry = self._open.pop(request, None)
+            if entry is not None:
+                self._per_address.release(entry.address)
                 self._slots.release()
+
+    def connection_idle(self, connection: Any, idle: bool) -> None:
+        """Note that ``connection`` waits for its next request (``idle``) or is in one."""
+        with self._open_lock:
+            entry = self._open.get(connection)
+            if entry is not None:
+                entry.idle = idle
+
+    def _take_slot_from_largest(self, address: str) -> bool:
+        """Decision D77: every slot is taken; close one connection of the client key holding
+        the most, if it holds at least two more than ``address``, and hand its slot over.
+
+        An idle keep-alive connection (waiting for its next request) is closed in preference to
+        one in a request; either way the holder keeps at least as many connections as the
+        newcomer. So no set of addresses can hold every slot against one that holds fewer: the
+        share each holds shrinks as more addresses connect, towards max_connections / keys.
+        The closed connection's thread sees end of input and exits; its slot is not released
+        again (it is no longer in ``_open``)."""
+        largest = self._per_address.largest()
+        if largest is None:
+            return False
+        holder, held = largest
+        # The newcomer was already counted by _per_address.acquire: compare with one fewer.
+        if held < self._per_address.count(address) - 1 + 2 or holder == address:
+            return False
+        with self._open_lock:
+            victims = [c for c, entry in self._open.items() if entry.address == holder]
+            if not victims:
+                return False
+            idle = [c for c in victims if self._open[c].idle]
+            victim = (idle or victims)[0]
+            del self._open[victim]
+        self._per_address.release(holder)
+        with contextlib.suppress(OSError):
+            victim.shutdown(socket.SHUT_RDWR)
+        self.log(f"{holder} - - closed {'an idle' if idle else 'a busy'} connection of the "
+                 f"address holding the most ({held}) for {address}")
+        return True
 
     def close_connections(self) -> None:
         """Shut down every open connection (their threads then see end of input and exit)."""
@@ -258,10 +306,10 @@ def _host_is_valid(value: str) -> bool:
 
 
 def _address(client_address: Any) -> str:
-    """The client's IP address (the budgets' key)."""
+    """The budgets' key for the client: its IP address, an IPv6 one as its /64 (D77)."""
     if isinstance(client_address, tuple) and client_address:
-        return str(client_address[0])
-    return str(client_address)
+        return client_key(str(client_address[0]))
+    return client_key(str(client_address))
 
 
 def _budget_refusal(wait: int) -> HttpResponse:
@@ -283,6 +331,11 @@ def _serialise(response: HttpResponse, *, close: bool, head: bool,
         phrase = "Unknown"
     lines = [f"HTTP/1.1 {response.status} {phrase}"]
     lines.extend(f"{name}: {value}" for name, value in response.headers)
+    # Decision D79: every answer (pages, API JSON, problem+json refusals, front-end refusals)
+    # carries nosniff, so no browser reads a JSON or problem body as script or HTML. Fetch
+    # standard §"X-Content-Type-Options": "nosniff" is its only value.
+    if not any(name.lower() == "x-content-type-options" for name, _ in response.headers):
+        lines.append("X-Content-Type-Options: nosniff")
     lines.append(f"Content-Length: {len(response.body)}")
     # RFC 9110 §6.6.1: "An origin server with a clock [...] MUST generate a Date header
     # field" in 2xx, 3xx and 4xx responses.
@@ -349,8 +402,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         try:
             app = self.server.app
             handled = (
-                app.handle(request, now=int(self.server.clock()),
-                           client=str(self.client_address[0]))
+                app.handle(request, now=int(self.server.clock()), client=address)
                 if app is not None
                 else Handled(problem_response(503, "starting", "the server is starting"),
                              "starting")
@@ -436,11 +488,16 @@ class RequestHandler(BaseHTTPRequestHandler):
         # ignore at least one empty line (CRLF) received prior to the request-line."
         self._deadline = None  # before its first byte, a request may wait for timeout_sec
         self.connection.settimeout(limits.timeout_sec)
+        # D77: while it waits for a request's first byte, the connection may be closed to make
+        # room for another client (VerifierHTTPServer._take_slot_from_largest).
+        self.server.connection_idle(self.connection, True)
         try:
             if not self._reader.peek(1):
                 raise _ConnectionGone("end of input")
         except (TimeoutError, OSError) as error:
             raise _ConnectionGone(type(error).__name__) from None
+        finally:
+            self.server.connection_idle(self.connection, False)
         # The deadline covers the request line too: a request line trickled one byte just inside
         # timeout_sec cannot hold the connection past request_deadline_sec (issue 11, finding 2).
         self._deadline = time.monotonic() + limits.request_deadline_sec

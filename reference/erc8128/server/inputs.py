@@ -2,16 +2,17 @@
 
 Every malformed input is an :class:`~erc8128.server.calls.AppError` (400 or 415), never a
 Python exception: duplicate members, non-finite numbers and over-long integer literals
-(decision D37) are refused, and a deep document never reaches ``json.loads``' recursion.
+(decision D37) and lone surrogates (D79) are refused, and a deep document never reaches
+``json.loads``' recursion: every JSON body goes through
+:func:`erc8128.http.bounded_json.parse_json`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Final
 
-from erc8128.http.bounded_json import JsonTooDeep, check_depth
+from erc8128.http.bounded_json import MAX_JSON_INTEGER_CHARS, InvalidJson, parse_json
 from erc8128.http.message import Request, ascii_lower
 from erc8128.http.message import query as query_of
 from erc8128.server.calls import AppError
@@ -33,9 +34,6 @@ __all__ = [
 ]
 
 MAX_NAME_CHARS: Final = 100
-# Decision D37: a JSON integer literal longer than this is refused before int() sees it
-# (CPython refuses int() of more than 4,300 digits with ValueError, which json.loads lets out).
-MAX_JSON_INTEGER_CHARS: Final = 20
 # ERC-8128 §7: "Numeric values MUST be JSON integers in the interoperable range"
 MAX_JSON_INTEGER: Final = 9007199254740991
 
@@ -43,29 +41,6 @@ PROJECT_ID: Final = re.compile(r"p_[0-9a-f]{16}")
 INVITE_CODE: Final = re.compile(r"[A-Za-z0-9_-]{22}")
 ADDRESS: Final = re.compile(r"0x[0-9a-f]{40}")
 FINGERPRINT: Final = re.compile(r"0x[0-9a-f]{64}")
-
-
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    document: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in document:
-            raise AppError("invalid_json", f"duplicate member {key!r}", status=400)
-        document[key] = value
-    return document
-
-
-def _reject_constant(name: str) -> object:
-    raise AppError("invalid_json", f"expected finite numbers, got {name}", status=400)
-
-
-def _bounded_int(literal: str) -> int:
-    # D37: the length is checked before conversion (int() of a 5,000-digit literal raises
-    # ValueError, and a long one costs quadratic time below that limit).
-    if len(literal) > MAX_JSON_INTEGER_CHARS:
-        raise AppError("invalid_json",
-                       f"expected integers of at most {MAX_JSON_INTEGER_CHARS} characters, got "
-                       f"{len(literal)}", status=400)
-    return int(literal)
 
 
 def query_parameters(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
@@ -108,17 +83,11 @@ def json_object(request: Request) -> dict[str, Any]:
         raise AppError("unsupported_media_type", "expected Content-Type: application/json",
                        status=415)
     try:
-        text = (request.body or b"").decode("utf-8")
-        check_depth(text)  # a deep document must not reach json.loads' recursion
-        document = json.loads(
-            text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant,
-            parse_int=_bounded_int,
-        )
-    except UnicodeDecodeError:
-        raise AppError("invalid_json", "expected UTF-8 JSON content", status=400) from None
-    except (json.JSONDecodeError, JsonTooDeep, RecursionError) as error:
-        raise AppError("invalid_json", f"expected JSON: {type(error).__name__}",
-                       status=400) from None
+        # One bounded parser for every JSON body (bounded_json.parse_json): depth, integer
+        # length (D37), duplicate members, non-finite numbers, lone surrogates (D79).
+        document = parse_json(request.body or b"")
+    except InvalidJson as error:
+        raise AppError(error.reason, error.message, status=400) from None
     if not isinstance(document, dict):
         kind = type(document).__name__
         raise AppError("invalid_json", f"expected a JSON object, got {kind}", status=400)

@@ -28,7 +28,7 @@ from erc8128.crypto.addresses import address_of
 from erc8128.crypto.personal_sign import personal_message_hash, prefixed_message, recover_address
 from erc8128.crypto.secp256k1 import N
 from erc8128.errors import Erc8128Error
-from erc8128.http.bounded_json import JsonTooDeep, check_depth
+from erc8128.http.bounded_json import InvalidJson, parse_json
 from erc8128.http.content_digest import SUPPORTED_ALGORITHMS, content_digest
 from erc8128.http.message import Request, authority, path, query, request_from_wire, scheme
 from erc8128.http.paste import HarEntryRequired, PasteError, as_text, parse_paste
@@ -49,6 +49,7 @@ from erc8128.protocol.keyid import ProfileName, parse_keyid
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import candidate_profile
+from erc8128.server.budget import charged_failures
 from erc8128.server.spec_page import render_spec, spec_text
 
 __all__ = [
@@ -259,13 +260,19 @@ class Pages:
         self._limiter = _RateLimiter(*rate_limit)
         self._examples: tuple[Example, ...] | None = None
         self._examples_lock = threading.Lock()
-        self._endpoints: dict[str, Callable[[dict[str, Any], int], dict[str, Any]]] = {
+        self._endpoints: dict[
+            str, Callable[[dict[str, Any], int, Callable[[int], None]], dict[str, Any]]] = {
             "/api/inspect": self._inspect,
             "/api/build": self._build,
         }
 
-    def handle(self, request: Request, *, now: int, client: str) -> HttpResponse | None:
-        """The answer for a page, asset or endpoint path; None for every other path."""
+    def handle(self, request: Request, *, now: int, client: str,
+               charge: Callable[[int], None] = lambda cost: None) -> HttpResponse | None:
+        """The answer for a page, asset or endpoint path; None for every other path.
+
+        ``charge`` receives the failed recoveries an inspector call made (decision D79): the
+        server charges them to the client's failed-verification budget like the API's own.
+        """
         request_path = path(request.target_uri)
         if request_path in _PAGES or request_path in _ASSETS or request_path in (
                 "/api/examples", "/spec"):
@@ -298,7 +305,7 @@ class Pages:
                 f"expected at most {self._limiter.calls} calls per {self._limiter.window} s "
                 f"from one address", headers=(("Retry-After", str(self._limiter.window)),))
         try:
-            return _json(200, endpoint(_json_body(request), now))
+            return _json(200, endpoint(_json_body(request), now, charge))
         except _BadInput as error:
             return problem_response(error.status, error.reason, error.message)
 
@@ -309,7 +316,8 @@ class Pages:
             return self._examples
 
     # ---- POST /api/inspect ------------------------------------------------------------------
-    def _inspect(self, body: dict[str, Any], server_now: int) -> dict[str, Any]:
+    def _inspect(self, body: dict[str, Any], server_now: int, charge: Callable[[int], None]
+                 ) -> dict[str, Any]:
         raw_text = _string(body, "raw")
         raw_bytes = raw_text.encode("utf-8")
         if len(raw_bytes) > MAX_RAW_REQUEST_BYTES:
@@ -351,8 +359,17 @@ class Pages:
             raise _BadInput(error.reason, error.message, status=400) from None
         explanation = inspection.explanation
         request = inspection.request
+        # D79: 8 bogus candidates and replay cost 16 recoveries; charged as the API's.
+        charge(sum(charged_failures(refusal) for refusal in inspection.refusals))
         failure = explanation.error
         verified = explanation.verified
+        members = _members(request, inspection.profiles)
+        # D79: the commentary's own recoveries that do not give the keyid's address are failed
+        # verifications too (a paste of bogus signatures is not free).
+        charge(sum(("recover_error" in member or "recovered" in member)
+                   and str(member.get("recovered", "")).lower()
+                   != str(member.get("keyid_address", "")).lower()
+                   for member in members))
         return {
             "verdict": "verified" if verified is not None else "rejected",
             "reason": failure.reason if failure is not None else None,
@@ -387,7 +404,7 @@ class Pages:
             "request_line": paste.raw.request_line,
             "headers": [[name, as_text(value)] for name, value in request.headers],
             "body_bytes": len(request.body or b""),
-            "members": _members(request, inspection.profiles),
+            "members": members,
             "steps": [
                 {"step": s.step, "title": s.title, "label": s.label, "looked_at": s.looked_at,
                  "verdict": s.verdict, "reason": s.reason, "detail": s.detail, "value": s.value}
@@ -396,7 +413,8 @@ class Pages:
         }
 
     # ---- POST /api/build --------------------------------------------------------------------
-    def _build(self, body: dict[str, Any], server_now: int) -> dict[str, Any]:
+    def _build(self, body: dict[str, Any], server_now: int, charge: Callable[[int], None]
+               ) -> dict[str, Any]:
         method = _string(body, "method", "GET")
         url = _string(body, "url")
         content = _string(body, "body", "").encode("utf-8")
@@ -622,11 +640,11 @@ def _json_body(request: Request) -> dict[str, Any]:
                         f"most {MAX_API_BODY_BYTES} bytes), got {len(body)} bytes of JSON",
                         status=413)
     try:
-        text = body.decode("utf-8")
-        check_depth(text)
-        document = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, JsonTooDeep, RecursionError):
-        raise _BadInput("invalid_json", "expected a UTF-8 JSON object", status=400) from None
+        # The API's own bounded parser (D79): a 5,000-digit integer or a lone "\ud800" in
+        # raw or body is invalid_json, never a ValueError or UnicodeEncodeError (500) later.
+        document = parse_json(body)
+    except InvalidJson as error:
+        raise _BadInput(error.reason, error.message, status=400) from None
     if not isinstance(document, dict):
         raise _BadInput("invalid_json", "expected a JSON object", status=400)
     return document

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import Protocol, Self, TypeGuard, runtime_checkable
 
 from erc8128.errors import ReplayStoreUnavailable
 from erc8128.state.unix_time import MAX_UNIX_TIME
@@ -34,6 +34,7 @@ __all__ = [
     "check_entries",
     "check_key",
     "check_until",
+    "has_batch_consume",
     "is_expired",
     "key_bytes",
     "parse_replay_key",
@@ -174,6 +175,25 @@ class BatchReplayStore(Protocol):
         ...
 
 
+_IMPLEMENTS: dict[tuple[type, type], bool] = {}
+
+
+def _implements(state: object, capability: type) -> bool:
+    """``isinstance(state, capability)`` for the runtime-checkable protocols above, remembered
+    per class. typing's check looks up every protocol member on each call (about 9 µs on
+    CPython 3.11, 18 µs for a miss) and the verifier asks up to three times per request (issue
+    19: verify_request's own overhead). A class has the methods or not; a store that adds or
+    removes them per instance is not supported."""
+    key = (type(state), capability)
+    known = _IMPLEMENTS.get(key)
+    if known is None:
+        known = _IMPLEMENTS[key] = isinstance(state, capability)
+    return known
+
+
+def has_batch_consume(store: object) -> TypeGuard[BatchReplayStore]:
+    """``isinstance(store, BatchReplayStore)``, remembered per class."""
+    return _implements(store, BatchReplayStore)
 def check_entries(entries: object) -> tuple[tuple[str, int], ...]:
     """``entries`` of :meth:`BatchReplayStore.consume_all` checked: (str key, until) pairs,
     at least one, no key twice (fail closed otherwise)."""
