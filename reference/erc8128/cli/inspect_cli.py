@@ -93,7 +93,7 @@ def explain(
     """Print verify_request's own step trace for ``paste`` to ``out``; True if it verifies."""
     policy = VerifierPolicy(served_chains=served_chains)
     raw = paste.raw
-    print(f"[1] the request as received (RFC 9112), read as a {paste.format_title}", file=out)
+    print(f"[1] the request as received (RFC 9112), read as: {paste.format_title}", file=out)
     if paste.entry is not None:
         print(f"    HAR entry {paste.entry} of {len(paste.entries)} (--entry N chooses another)",
               file=out)
