@@ -41,6 +41,7 @@ from erc8128_conformance.live import (
     CheckNotApplicable,
     LiveContext,
     LiveTarget,
+    RateLimited,
     checks_for,
     fetch_discovery,
 )
@@ -58,6 +59,8 @@ class SuiteOptions:
 
     adapter: str | None = None
     target: str | None = None
+    # Further --target URLs: other instances of the same deployment (the replay race uses them).
+    instances: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ("draft", "legacy")
     ops: frozenset[str] | None = None
     strict: bool = False
@@ -306,7 +309,10 @@ class LiveRun:
                 timeout=self.options.timeout,
             )
             document, note = fetch_discovery(target)
-            self._contexts[profile] = LiveContext(target, self.options.post_path, document, note)
+            self._contexts[profile] = LiveContext(
+                target, self.options.post_path, document, note,
+                instances=self.options.instances, run_profiles=self.options.profiles,
+            )
         return self._contexts[profile]
 
     def check(self, profile: str, name: str) -> None:
@@ -333,6 +339,10 @@ class LiveRun:
         except CheckNotApplicable as why:
             self.outcomes.append(outcome(case_id, "live", "not_supported", str(why), details))
             pytest.skip(f"not supported: {why}")
+        except RateLimited as error:
+            message = f"{case_id}: {error}"
+            self.outcomes.append(outcome(case_id, "live", "errored", message, details))
+            pytest.fail(message, pytrace=False)
         except OSError as error:
             message = f"{case_id}: cannot reach {ctx.target.url}: {error}"
             self.outcomes.append(outcome(case_id, "live", "errored", message, details))

@@ -32,8 +32,11 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--adapter", metavar="CMD", help='adapter command, e.g. "python -m '
                         'erc8128 adapter" (split like a POSIX shell would)')
-    parser.add_argument("--target", metavar="URL", help="base URL of a live server, e.g. "
-                        "http://127.0.0.1:8128 (its trusted scheme and authority)")
+    parser.add_argument("--target", metavar="URL", action="append",
+                        help="base URL of a live server, e.g. http://127.0.0.1:8128 (its trusted "
+                        "scheme and authority); repeat it for other instances of the same "
+                        "deployment (one shared replay store), which the replay race also sends "
+                        "to, with the first URL's Host")
     parser.add_argument("--path", default="/api/whoami",
                         help="live mode: the documented signed endpoint (default /api/whoami)")
     parser.add_argument("--post-path", metavar="PATH",
@@ -124,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
         chain_funder_key = bytes.fromhex(text)
     options = plugin.SuiteOptions(
         adapter=args.adapter,
-        target=args.target,
+        target=args.target[0] if args.target else None,
+        instances=tuple(args.target[1:]) if args.target else (),
         profiles=PROFILE_CHOICES[args.profile],
         ops=ops,
         strict=args.strict,
