@@ -61,6 +61,7 @@ __all__ = [
     "RACE_COPIES",
     "RACE_ROUNDS",
     "REASON_ONLY",
+    "BadAnswer",
     "CheckNotApplicable",
     "HttpAnswer",
     "LiveCheck",
@@ -71,6 +72,7 @@ __all__ = [
     "route_policy",
     "send",
     "send_together",
+    "valid_request",
 ]
 
 # A fixed, public test key (the example key of the eth-account documentation; it must never
@@ -1260,9 +1262,9 @@ def _race(ctx: LiveContext, make: Callable[[], Request], what: str) -> list[str]
                                                   f"({errors[0]})" if errors else "")
         if wins > 1:
             problems.append(
-                f"replay race: {wins} of {RACE_COPIES} concurrent copies of one signed {what} "
-                f"were accepted (round {round_number}{spread}; at most one may be): the replay "
-                f"store checks and inserts in two steps, or instances do not share it ({seen})"
+                f"replay race: {wins} of {RACE_COPIES} concurrent copies accepted, at most one "
+                f"may be (a check-then-insert replay store, or instances not sharing one): "
+                f"{what}, round {round_number}{spread} ({seen})"
             )
         elif wins == 0 and not errors:
             problems.append(f"replay race: none of {RACE_COPIES} concurrent copies of a valid "
@@ -1326,21 +1328,20 @@ def _invalidated_replay(ctx: LiveContext, document: Callable[[Forged, int], dict
         )
     again = send(ctx.target, replayable.request)
     if 200 <= again.status < 300:
-        return [f"early invalidation ignored: the Replayable request was accepted again after "
-                f"the signer's {what} (POST {endpoint} {body.decode()} answered "
-                f"{answer.status}): {again.summary()}"]
+        return [f"early invalidation ignored: a Replayable request accepted again after the "
+                f"signer's {what} (POST {endpoint} {body.decode()} answered {answer.status}): "
+                f"{again.summary()}"]
     return rejected(again, "replayable_not_allowed", f"the Replayable request after {what}")
 
 
 def check_invalidation_not_before(ctx: LiveContext) -> list[str]:
-    return _invalidated_replay(ctx, lambda forged, now: {"not_before": now},
-                               "not-before (later than its created)")
+    return _invalidated_replay(ctx, lambda forged, now: {"not_before": now}, "not-before")
 
 
 def check_invalidation_fingerprint(ctx: LiveContext) -> list[str]:
     return _invalidated_replay(
         ctx, lambda forged, now: {"fingerprint": fingerprint_of(forged.message_hash)},
-        "per-signature invalidation (its fingerprint)")
+        "per-signature denial")
 
 
 def _two_signatures(ctx: LiveContext, first: Forged, second: Forged) -> Request:
@@ -1363,9 +1364,9 @@ def check_multi_signature_replay(ctx: LiveContext) -> list[str]:
         return problems
     again = send(ctx.target, request)
     if 200 <= again.status < 300:
-        return ["multi-signature replay: a request with two valid signatures was accepted "
-                "twice (only the winning signature's nonce was consumed; D28 consumes every "
-                f"verified candidate's nonce): {again.summary()}"]
+        return ["multi-signature replay: a request with two valid signatures accepted twice "
+                "(only the winning signature's nonce consumed; D28 consumes every verified "
+                f"candidate's nonce): {again.summary()}"]
     return rejected(again, "nonce_reused", "the same two-signature request again")
 
 
