@@ -261,13 +261,28 @@ def _send_once(target: LiveTarget, request: Request, *, limit: int | None,
         body = request.body
         if body is not None:
             connection.putheader("Content-Length", str(len(body)))
-        connection.endheaders(body)
-        response = connection.getresponse()
+        try:
+            connection.endheaders(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # Refused at accept time (a 429 or 503 written before the request was read): the
+            # answer may still be there to read.
+            if connection.sock is None:
+                raise
+            response = http.client.HTTPResponse(connection.sock, method=request.method)
+            response.begin()
+        else:
+            response = connection.getresponse()
         data = response.read() if limit is None else response.read(limit + 1)
         return HttpAnswer(response.status, tuple(response.getheaders()), data)
     except http.client.HTTPException as error:
         raise BadAnswer(f"{request.method} {_path_sent(request)}: no HTTP answer "
                         f"({type(error).__name__}: {error})") from None
+    except OSError as error:
+        if isinstance(error, BadAnswer):
+            raise
+        # The path actually sent, not the configured one.
+        raise type(error)(f"{request.method} {_path_sent(request)}: "
+                          f"{error.strerror or error or type(error).__name__}") from None
     finally:
         connection.close()
 

@@ -344,7 +344,7 @@ class LiveRun:
             self.outcomes.append(outcome(case_id, "live", "errored", message, details))
             pytest.fail(message, pytrace=False)
         except OSError as error:
-            message = f"{case_id}: cannot reach {ctx.target.url}: {error}"
+            message = f"{case_id}: cannot reach {ctx.target.base_url}: {error}"
             self.outcomes.append(outcome(case_id, "live", "errored", message, details))
             pytest.fail(message, pytrace=False)
         except Exception as error:  # a check that cannot build its request: report, go on

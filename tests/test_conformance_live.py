@@ -252,7 +252,11 @@ def test_slicekit_server_fails_exactly_its_listed_live_deviations(slicekit_url: 
     listed = json.loads(SLICEKIT_LIVE_EXPECTED.read_text(encoding="utf-8"))
     results = outcomes(report)
     assert {i for i, o in results.items() if o["outcome"] == "xfail"} == {e["id"] for e in listed}
-    assert {o["outcome"] for o in results.values()} == {"passed", "xfail"}
+    assert {o["outcome"] for o in results.values()} == {"passed", "xfail", "not_supported"}
+    # Not supported only where the server's own answers say so: a path its router does not
+    # serve, no Replayable route (so no early invalidation to test).
+    assert all(re.search(r"/(path_\w+|invalidation_\w+)$", i) for i, o in results.items()
+               if o["outcome"] == "not_supported")
     # Before this live mode (six bodyless GETs) the same server showed none of these.
     assert len(listed) >= 15
 
