@@ -48,7 +48,8 @@ from erc8128_conformance.live import (
 from erc8128_conformance.report import CaseOutcome, Outcome, format_table
 from erc8128_vectors import VECTORS_DIR
 
-__all__ = ["ConformancePlugin", "LiveRun", "SuiteOptions", "VectorRun"]
+__all__ = ["PLUGIN_KEY", "ConformancePlugin", "LiveRun", "SuiteOptions", "VectorRun", "live_run",
+           "vector_run"]
 
 _SHOW_LIMIT: Final = 1500
 
@@ -437,8 +438,12 @@ class ConformancePlugin:
 
     # -- fixtures ------------------------------------------------------------------------------
 
-    @pytest.fixture(scope="session")
-    def vector_run(self) -> Iterator[VectorRun]:
+    def pytest_configure(self, config: pytest.Config) -> None:
+        # The session fixtures below (module level: pytest deprecates fixtures defined as
+        # methods of a plugin instance) find this plugin in the config's stash.
+        config.stash[PLUGIN_KEY] = self
+
+    def vector_session(self) -> Iterator[VectorRun]:
         run = VectorRun(self.options, self.outcomes, self.requirements)
         run.start()
         implementation = run.hello.get("implementation", {})
@@ -459,21 +464,12 @@ class ConformancePlugin:
         yield run
         run.close()
 
-    @pytest.fixture(scope="session")
-    def live_run(self) -> LiveRun:
+    def live_session(self) -> LiveRun:
         assert self.options.target is not None
         self.header += f"{'; ' if self.header else ''}live target: {self.options.target}"
         self.header_fields.append(("live target", self.options.target))
         self.run_info["live_target"] = self.options.target
         return LiveRun(self.options, self.outcomes, self.requirements)
-
-    @pytest.fixture(scope="session")
-    def suite_options(self) -> SuiteOptions:
-        return self.options
-
-    @pytest.fixture(scope="session")
-    def suite_outcomes(self) -> list[CaseOutcome]:
-        return self.outcomes
 
     # -- end of run ----------------------------------------------------------------------------
 
@@ -533,3 +529,18 @@ class ConformancePlugin:
         for error in self.list_errors:
             write(f"ERROR: {error}")
         write(f"result: {summary.verdict}")
+
+
+PLUGIN_KEY: Final = pytest.StashKey[ConformancePlugin]()
+
+
+@pytest.fixture(scope="session")
+def vector_run(pytestconfig: pytest.Config) -> Iterator[VectorRun]:
+    """The adapter session of ``suite_vectors.py`` (started once, closed at the end)."""
+    yield from pytestconfig.stash[PLUGIN_KEY].vector_session()
+
+
+@pytest.fixture(scope="session")
+def live_run(pytestconfig: pytest.Config) -> LiveRun:
+    """The live-server session of ``suite_live.py``."""
+    return pytestconfig.stash[PLUGIN_KEY].live_session()
