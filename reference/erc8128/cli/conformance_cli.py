@@ -69,6 +69,15 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def _install_command() -> str:
+    """The one command that adds the suite's dependencies to the interpreter running now: the
+    checkout's own extra when erc8128 runs from a source tree (scripts/demo, scripts/test)."""
+    root = Path(__file__).resolve().parents[3]
+    if (root / "pyproject.toml").is_file() and (root / "conformance").is_dir():
+        return f"{sys.executable} -m pip install -e '{root}[conformance]'"
+    return f"{sys.executable} -m pip install 'erc8128[conformance]'"
+
+
 def run(args: argparse.Namespace) -> int:
     if args.adapter is None and args.target is None:
         print("erc8128 conformance: give --adapter CMD and/or --target URL", file=sys.stderr)
@@ -80,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
         cases = importlib.import_module("erc8128_conformance.cases")
         importlib.import_module("jsonschema")  # every adapter answer is checked against a schema
     except ImportError as error:
-        print(f"erc8128 conformance: the suite needs pytest and jsonschema ({error}); "
-              "pip install 'erc8128[conformance]'", file=sys.stderr)
+        print(f"erc8128 conformance: the suite needs pytest and jsonschema ({error}); install "
+              f"them with: {_install_command()}", file=sys.stderr)
         return 2
     expected_failures: dict[str, Any] = {}
     if args.expected_failures is not None:
