@@ -320,9 +320,9 @@ class LiveRun:
         ctx = self.context(profile)
         check = LIVE_CHECKS[name]
         requirement = check.requirement(profile)
-        details: dict[str, Any] = {
-            "requirement": requirement.to_json() if requirement is not None else None,
-        }
+        # The outcome names its requirement by id, as a vector case does; the rule itself (kind,
+        # ref, level, quote) is in the report's "requirements" table under that id.
+        details: dict[str, Any] = {}
         case_id = f"live/{profile}/{name}"
         if requirement is not None:
             self.requirements.setdefault(requirement.id, Requirement(
