@@ -22,6 +22,7 @@ import pytest
 from erc8128_conformance.live import (
     LIVE_CHECKS,
     RACE_COPIES,
+    RATE_LIMIT_RETRIES,
     BadAnswer,
     CheckNotApplicable,
     LiveContext,
@@ -272,3 +273,16 @@ def test_a_check_that_cannot_apply_says_why() -> None:
         LIVE_CHECKS["replay_key_across_profiles_401_nonce_reused"].run(ctx)
     with pytest.raises(CheckNotApplicable, match="replay=either"):
         LIVE_CHECKS["invalidation_not_before_refuses_replay"].run(ctx)
+
+
+def test_the_race_never_sends_more_than_its_stated_number_of_requests() -> None:
+    # Every round answered 429: the race is raced again at most RATE_LIMIT_RETRIES times, then
+    # reported rate limited; RACE_COPIES connections a round, never one more.
+    server = _Misbehaving("limited")
+    try:
+        ctx = LiveContext(LiveTarget(server.url, "/api/whoami", "draft", timeout=2))
+        with pytest.raises(RateLimited, match="replay race"):
+            LIVE_CHECKS["replay_race_get_at_most_one_accepted"].run(ctx)
+        assert server.connections == RACE_COPIES * (1 + RATE_LIMIT_RETRIES)
+    finally:
+        server.close()
