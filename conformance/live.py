@@ -20,11 +20,9 @@ and MUST include the same stable code in a `reason` extension."
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import re
 import secrets
-import ssl
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
@@ -48,22 +46,43 @@ from erc8128.http.structured_fields import (
 from erc8128.protocol.keyid import ProfileName
 from erc8128.protocol.profiles import get_profile
 from erc8128.protocol.sign import new_nonce, parse_component, sign_request
-from erc8128_conformance.live_requirements import DECISION, DRAFT, LEGACY, Requirement
+from erc8128.state.invalidation import fingerprint_of
+from erc8128_conformance.live_requirements import DECISION, DRAFT, LEGACY, RFC, Requirement
+from erc8128_conformance.live_transport import (
+    CHALLENGE_ERROR,
+    RATE_LIMIT_MAX_WAIT_SEC,
+    RATE_LIMIT_RETRIES,
+    BadAnswer,
+    HttpAnswer,
+    LiveTarget,
+    RateLimited,
+    fetch_discovery,
+    retry_after,
+    route_policy,
+    send,
+    send_together,
+)
 
 __all__ = [
     "LIVE_ADDRESS",
     "LIVE_CHECKS",
     "LIVE_PRIVATE_KEY",
     "POST_BODY",
+    "RACE_COPIES",
+    "RACE_ROUNDS",
     "REASON_ONLY",
+    "BadAnswer",
     "CheckNotApplicable",
     "HttpAnswer",
     "LiveCheck",
     "LiveContext",
     "LiveTarget",
+    "RateLimited",
     "fetch_discovery",
     "route_policy",
     "send",
+    "send_together",
+    "valid_request",
 ]
 
 # A fixed, public test key (the example key of the eth-account documentation; it must never
@@ -81,63 +100,13 @@ VALIDITY_SEC: Final = 60
 POST_BODY: Final = b'{"name":"erc8128 conformance"}'
 # A chain no test server serves (unless its discovery document says otherwise).
 UNSERVED_CHAIN: Final = 8128000128
-# The discovery document is read up to 64 KiB (ERC-8128 §7: "A client MUST enforce a response
-# limit no greater than 65,536 decoded octets").
-MAX_DISCOVERY_BYTES: Final = 65536
-WELL_KNOWN_PATH: Final = "/.well-known/erc8128"
-
-_CHALLENGE_ERROR: Final = re.compile(r'(?i)^ERC8128\b.*\berror="([a-z_]+)"')
-
-
+# The replay race (ERC-8128 draft §3.1.2, "Implementations MUST test a replay race by submitting
+# the positive request concurrently: exactly one request may authenticate"): this many copies of
+# one signed request, each on its own connection, released together by a barrier, per round.
+RACE_COPIES: Final = 8
+RACE_ROUNDS: Final = 3
 class CheckNotApplicable(Exception):
     """The check cannot be judged against this server (reported as not supported)."""
-
-
-@dataclass(frozen=True)
-class LiveTarget:
-    """The server under test: its trusted base URL, the endpoint, the profile to sign with."""
-
-    base_url: str  # scheme://authority, as the server reconstructs the target URI
-    path: str
-    profile: ProfileName
-    timeout: float = 10.0
-    chain_id: int = 1
-
-    @property
-    def url(self) -> str:
-        return self.base_url.rstrip("/") + self.path
-
-    @property
-    def authority(self) -> str:
-        return urllib.parse.urlsplit(self.base_url).netloc
-
-
-@dataclass(frozen=True)
-class HttpAnswer:
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        for key, value in self.headers:
-            if key.lower() == name.lower():
-                return value
-        return None
-
-    def reason(self) -> str | None:
-        """The stable code the answer carries (problem+json ``reason``, else the challenge)."""
-        try:
-            document = json.loads(self.body)
-        except ValueError:
-            document = None
-        if isinstance(document, dict) and isinstance(document.get("reason"), str):
-            return str(document["reason"])
-        match = _CHALLENGE_ERROR.match(self.header("WWW-Authenticate") or "")
-        return match.group(1) if match else None
-
-    def summary(self) -> str:
-        body = self.body[:400].decode("utf-8", "replace")
-        return f"HTTP {self.status} {list(self.headers)} {body!r}"
 
 
 @dataclass(frozen=True)
@@ -148,6 +117,11 @@ class LiveContext:
     post_path: str | None = None
     discovery: Mapping[str, Any] | None = None
     discovery_note: str = "not fetched"
+    # Other instances of the same deployment (scheme://authority each): the replay race spreads
+    # its copies over them, sent with the trusted origin's Host (they share one replay store).
+    instances: tuple[str, ...] = ()
+    # Every profile the run tests (the cross-profile replay key check needs both).
+    run_profiles: tuple[str, ...] = ()
 
     @property
     def profile(self) -> ProfileName:
@@ -167,97 +141,6 @@ class LiveContext:
         return self.post_path
 
 
-# ---- transport ---------------------------------------------------------------------------------
-
-
-def send(target: LiveTarget, request: Request, *, limit: int | None = None) -> HttpAnswer:
-    """Send ``request`` with exactly its header lines (no header added or reordered)."""
-    parts = urllib.parse.urlsplit(request.target_uri)
-    connection: http.client.HTTPConnection
-    if parts.scheme == "https":
-        connection = http.client.HTTPSConnection(
-            parts.netloc, timeout=target.timeout, context=ssl.create_default_context()
-        )
-    else:
-        connection = http.client.HTTPConnection(parts.netloc, timeout=target.timeout)
-    try:
-        # The request target exactly as built: urlsplit would keep "//" and dot segments, but
-        # a bare "?" is only visible in the text itself.
-        rest = request.target_uri[len(parts.scheme) + 3 + len(parts.netloc):]
-        path = rest.split("#", 1)[0] or "/"
-        connection.putrequest(request.method, path, skip_host=True, skip_accept_encoding=True)
-        for name, value in request.headers:
-            connection.putheader(name, value)
-        body = request.body
-        if body is not None:
-            connection.putheader("Content-Length", str(len(body)))
-        connection.endheaders(body)
-        response = connection.getresponse()
-        data = response.read() if limit is None else response.read(limit + 1)
-        return HttpAnswer(response.status, tuple(response.getheaders()), data)
-    finally:
-        connection.close()
-
-
-def fetch_discovery(target: LiveTarget) -> tuple[Mapping[str, Any] | None, str]:
-    """The ERC-8128 §7 document at ``/.well-known/erc8128``, or None and why not."""
-    request = Request("GET", target.base_url.rstrip("/") + WELL_KNOWN_PATH,
-                      (("Host", target.authority),), None)
-    try:
-        answer = send(target, request, limit=MAX_DISCOVERY_BYTES)
-    except OSError as error:
-        return None, f"cannot fetch {WELL_KNOWN_PATH}: {error}"
-    if answer.status != 200:
-        return None, f"{WELL_KNOWN_PATH}: HTTP {answer.status}"
-    if len(answer.body) > MAX_DISCOVERY_BYTES:
-        return None, f"{WELL_KNOWN_PATH}: over {MAX_DISCOVERY_BYTES} bytes"
-    try:
-        document = json.loads(answer.body)
-    except (ValueError, RecursionError):
-        return None, f"{WELL_KNOWN_PATH}: not JSON"
-    if not isinstance(document, dict):
-        return None, f"{WELL_KNOWN_PATH}: not a JSON object"
-    return document, f"{WELL_KNOWN_PATH} read"
-
-
-def route_policy(document: Mapping[str, Any] | None, path: str, method: str
-                 ) -> Mapping[str, Any] | None:
-    """The route policy ERC-8128 §7 selects for ``method path``, or None.
-
-    ERC-8128 §7: "An exact path wins over a wildcard; among matching wildcards, the longest
-    prefix wins; `default` applies only when no path key matches. When a selected key contains
-    an array, the first policy whose `methods` contains an exact, octet-for-octet match for the
-    case-sensitive request method wins"; "Otherwise, the first policy without `methods`
-    applies."
-    """
-    if document is None:
-        return None
-    routes = document.get("route_policies")
-    if not isinstance(routes, dict):
-        return None
-    path = path.split("?", 1)[0]
-    selected: Any = None
-    if path in routes:
-        selected = routes[path]
-    else:
-        wildcards = [key for key in routes
-                     if isinstance(key, str) and key.endswith("/*") and path.startswith(key[:-1])]
-        if wildcards:
-            selected = routes[max(wildcards, key=len)]
-        elif "default" in routes:
-            selected = routes["default"]
-    policies = selected if isinstance(selected, list) else [selected]
-    policies = [p for p in policies if isinstance(p, dict)]
-    for policy in policies:
-        methods = policy.get("methods")
-        if isinstance(methods, list) and method in methods:
-            return dict(policy)
-    for policy in policies:
-        if "methods" not in policy:
-            return dict(policy)
-    return None
-
-
 # ---- signing -----------------------------------------------------------------------------------
 
 
@@ -266,6 +149,7 @@ class Forged:
     request: Request
     member: str  # the Signature-Input member value
     signature: bytes
+    message_hash: bytes = b""  # H, the ERC-191 hash of the signature base (its fingerprint)
 
 
 def _keyid(profile: ProfileName, chain_id: int, address: str) -> str:
@@ -325,11 +209,12 @@ def forge(
         params = edit_params(params)
     member = InnerList(tuple(parse_component(name) for name in components), tuple(params))
     base = signature_base(request, member)
-    signature = sign_hash(key, personal_message_hash(base.encode("ascii")))
+    message_hash = personal_message_hash(base.encode("ascii"))
+    signature = sign_hash(key, message_hash)
     serialized = serialize_inner_list(member)
     signed = request.with_header("Signature-Input", f"{label}={serialized}")
     signed = signed.with_header("Signature", f"{label}={serialize_bare_item(signature)}")
-    return Forged(signed, serialized, signature)
+    return Forged(signed, serialized, signature, message_hash)
 
 
 def valid_request(ctx: LiveContext, **changes: Any) -> Request:
@@ -389,7 +274,7 @@ def _expect_rejection(answer: HttpAnswer, status: int, reason: str) -> list[str]
     if status == 401 and challenge is None:
         problems.append("WWW-Authenticate: expected an ERC8128 challenge, got none")
     if challenge is not None:
-        match = _CHALLENGE_ERROR.match(challenge)
+        match = CHALLENGE_ERROR.match(challenge)
         if match is None or match.group(1) != reason:
             problems.append(
                 f'WWW-Authenticate: expected ERC8128 error="{reason}", got {challenge!r}'
@@ -499,6 +384,8 @@ def _lookup(rid: str) -> Requirement:
     for table in (DECISION,):
         if rid in table:
             return table[rid]
+    if rid.startswith("rfc:"):
+        return RFC[rid.removeprefix("rfc:")]
     if rid.startswith("legacy:"):
         return LEGACY[rid.removeprefix("legacy:")]
     return DRAFT[rid]
@@ -779,10 +666,26 @@ def _path_variant(ctx: LiveContext, kind: str) -> str:
 
 def _path_check(kind: str) -> CheckFunction:
     def check(ctx: LiveContext) -> list[str]:
+        # Passes on the verifier's own refusal (401 with an ERC8128 challenge) only; a router's
+        # 404 proves nothing unless the path exactly as sent, signed for itself, is accepted.
         variant = _path_variant(ctx, kind)
         request = valid_request(ctx)
+        what = f"signed for {ctx.target.path}, sent as {variant}"
         answer = send(ctx.target, _with_target(ctx, request, variant))
-        return refused(answer, f"signed for {ctx.target.path}, sent as {variant}")
+        if 200 <= answer.status < 300:
+            return [f"{what}: expected a refusal, got {answer.summary()}"]
+        challenge = answer.header("WWW-Authenticate") or ""
+        if answer.status == 401 and challenge.lower().startswith("erc8128"):
+            return []
+        control = send(ctx.target, valid_request(ctx, target=variant))
+        if 200 <= control.status < 300:
+            return []  # the route serves the path as sent; the mismatched signature was refused
+        if answer.status >= 500 and answer.status != 501:
+            return [f"{what}: expected a refusal, got {answer.summary()}"]
+        raise CheckNotApplicable(
+            f"{variant} is not served (a request signed for {variant} and sent as {variant} got "
+            f"HTTP {control.status}); the HTTP {answer.status} for {what} proves nothing"
+        )
 
     check.__name__ = f"check_path_{kind}"
     return check
@@ -1082,6 +985,222 @@ def check_post_content_type_not_covered(ctx: LiveContext) -> list[str]:
     return rejected(answer, "insufficient_coverage", "content-type received, not covered")
 
 
+# Concurrency and state: the replay race, early invalidation, multi-signature, profiles ---------
+
+
+def _race(ctx: LiveContext, make: Callable[[], Request], what: str) -> list[str]:
+    """RACE_ROUNDS rounds of RACE_COPIES concurrent copies of one fresh signed request."""
+    connects: list[str | None] = [None, *ctx.instances]
+    spread = f" spread over {len(connects)} instances" if len(connects) > 1 else ""
+    problems: list[str] = []
+    round_number, limited = 0, 0
+    while round_number < RACE_ROUNDS:
+        request = make()
+        answers = send_together(ctx.target, request, RACE_COPIES, connects)
+        replies = [a for a in answers if isinstance(a, HttpAnswer)]
+        throttled = [a for a in replies if a.status == 429]
+        if throttled and not any(200 <= a.status < 300 for a in replies):
+            # Refused before verification (RFC 6585 §4): the round proves nothing; wait as told
+            # and race a fresh request, at most RATE_LIMIT_RETRIES times in all (so at most
+            # RACE_COPIES * (RACE_ROUNDS + RATE_LIMIT_RETRIES) requests).
+            limited += 1
+            if limited > RATE_LIMIT_RETRIES:
+                raise RateLimited(f"rate limited: the replay race on {what} was answered 429 "
+                                  f"{limited} times ({throttled[0].summary()})")
+            time.sleep(min(retry_after(throttled[0]), RATE_LIMIT_MAX_WAIT_SEC))
+            continue
+        round_number += 1
+        wins = sum(200 <= a.status < 300 for a in replies)
+        statuses = ", ".join(f"{status} x{count}" for status, count in sorted(
+            {a.status: sum(b.status == a.status for b in replies) for a in replies}.items()))
+        errors = [str(a) for a in answers if not isinstance(a, HttpAnswer)]
+        seen = f"answers: {statuses or 'none'}" + (f"; {len(errors)} without an answer "
+                                                  f"({errors[0]})" if errors else "")
+        if wins > 1:
+            problems.append(
+                f"replay race: {wins} of {RACE_COPIES} concurrent copies accepted, at most one "
+                f"may be (a check-then-insert replay store, or instances not sharing one): "
+                f"{what}, round {round_number}{spread} ({seen})"
+            )
+        elif wins == 0 and not errors:
+            problems.append(f"replay race: none of {RACE_COPIES} concurrent copies of a valid "
+                            f"signed {what} was accepted (round {round_number}; exactly one "
+                            f"must be): {seen}")
+        elif wins == 0:
+            raise OSError(f"replay race round {round_number}: {seen}")
+    return problems
+
+
+def check_replay_race_get(ctx: LiveContext) -> list[str]:
+    return _race(ctx, lambda: valid_request(ctx), f"GET {ctx.target.path}")
+
+
+def check_replay_race_post(ctx: LiveContext) -> list[str]:
+    path = ctx.need_post()
+    return _race(ctx, lambda: post_request(ctx).request, f"POST {path}")
+
+
+def _invalidation_endpoint(ctx: LiveContext) -> str:
+    """The path of the §7 ``invalidation_endpoint``, when the document says the route accepts
+    Replayable signatures (else the check does not apply)."""
+    policy = ctx.get_policy()
+    if policy is None or policy.get("replay") != "either":
+        raise CheckNotApplicable(
+            f"the discovery document does not say GET {ctx.target.path} accepts Replayable "
+            f"signatures (replay=either) ({ctx.discovery_note})"
+        )
+    endpoint = (ctx.discovery or {}).get("invalidation_endpoint")
+    if not isinstance(endpoint, str):
+        raise CheckNotApplicable("the discovery document names no invalidation_endpoint")
+    parts = urllib.parse.urlsplit(endpoint)
+    if parts.netloc != ctx.target.authority:
+        raise CheckNotApplicable(f"invalidation_endpoint {endpoint!r} is not same-origin")
+    return parts.path or "/"
+
+
+def _invalidated_replay(ctx: LiveContext, document: Callable[[Forged, int], dict[str, Any]],
+                        what: str) -> list[str]:
+    # ERC-8128 §5.2: "verifiers that accept Replayable signatures MUST implement one or more
+    # early invalidation mechanisms that can be triggered by the signer." A one-off signer, so
+    # the invalidation touches no other check.
+    endpoint = _invalidation_endpoint(ctx)
+    key = secrets.token_bytes(32)
+    signer = address_of(key)
+    now = _now()
+    replayable = forge(ctx, replayable=True, key=key, created=now - 1)
+    problems = accepted(send(ctx.target, replayable.request),
+                        f"a Replayable signature on GET {ctx.target.path} (replay=either)",
+                        signer=signer)
+    if problems:
+        return problems
+    body = json.dumps(document(replayable, now), separators=(",", ":")).encode("ascii")
+    invalidation = forge(ctx, method="POST", target=endpoint, body=body, key=key,
+                         headers=(("Content-Type", "application/json"),))
+    answer = send(ctx.target, invalidation.request)
+    if not 200 <= answer.status < 300:
+        raise CheckNotApplicable(
+            f"POST {endpoint} {body.decode()} (signed, Request-Bound, Non-Replayable by the "
+            f"signer) was not accepted, so {what} cannot be tested: {answer.summary()}"
+        )
+    again = send(ctx.target, replayable.request)
+    if 200 <= again.status < 300:
+        return [f"early invalidation ignored: a Replayable request accepted again after the "
+                f"signer's {what} (POST {endpoint} {body.decode()} answered {answer.status}): "
+                f"{again.summary()}"]
+    return rejected(again, "replayable_not_allowed", f"the Replayable request after {what}")
+
+
+def check_invalidation_not_before(ctx: LiveContext) -> list[str]:
+    return _invalidated_replay(ctx, lambda forged, now: {"not_before": now}, "not-before")
+
+
+def check_invalidation_fingerprint(ctx: LiveContext) -> list[str]:
+    return _invalidated_replay(
+        ctx, lambda forged, now: {"fingerprint": fingerprint_of(forged.message_hash)},
+        "per-signature denial")
+
+
+def _two_signatures(ctx: LiveContext, first: Forged, second: Forged) -> Request:
+    headers = (
+        ("Host", ctx.target.authority),
+        ("Signature-Input", f"a={first.member}, b={second.member}"),
+        ("Signature", f"{_signature_field('a', first.signature)}, "
+                      f"{_signature_field('b', second.signature)}"),
+    )
+    return Request("GET", ctx.target.url, headers, None)
+
+
+def check_multi_signature_replay(ctx: LiveContext) -> list[str]:
+    # Decision D28: "A request is accepted at most once, whatever the number of its
+    # signatures": the replay of a request with two valid signatures (two nonces) is refused.
+    request = _two_signatures(ctx, forge(ctx, label="a"), forge(ctx, label="b"))
+    first = send(ctx.target, request)
+    problems = accepted(first, "a request with two valid signatures (labels a, b)")
+    if problems:
+        return problems
+    again = send(ctx.target, request)
+    if 200 <= again.status < 300:
+        return ["multi-signature replay: a request with two valid signatures accepted twice "
+                "(only the winning signature's nonce consumed; D28 consumes every verified "
+                f"candidate's nonce): {again.summary()}"]
+    return rejected(again, "nonce_reused", "the same two-signature request again")
+
+
+def check_replay_key_across_profiles(ctx: LiveContext) -> list[str]:
+    # Decision D4: "The replay key uses the canonical CAIP-10 signer id in both profiles, so one
+    # nonce cannot be spent once per profile."
+    if set(ctx.run_profiles) != {"draft", "legacy"}:
+        raise CheckNotApplicable("the cross-profile replay key needs --profile both")
+    other_profile: ProfileName = "legacy" if ctx.profile == "draft" else "draft"
+    other = LiveContext(
+        LiveTarget(ctx.target.base_url, ctx.target.path, other_profile, ctx.target.timeout,
+                   ctx.target.chain_id),
+        ctx.post_path, ctx.discovery, ctx.discovery_note,
+    )
+    probe = send(ctx.target, valid_request(other, target=ctx.target.path + "?probe=1"))
+    if not 200 <= probe.status < 300:
+        raise CheckNotApplicable(
+            f"the server does not accept a {other_profile}-profile request: {probe.summary()}")
+    nonce = new_nonce()
+    first = send(ctx.target, valid_request(ctx, nonce=nonce))
+    problems = accepted(first, f"a {ctx.profile}-profile request")
+    if problems:
+        return problems
+    second = send(ctx.target, valid_request(other, nonce=nonce, target=ctx.target.path + "?n=2"))
+    what = (f"the same signer and nonce under the {other_profile} keyid form "
+            f"({get_profile(other_profile).keyid_prefix}:{ctx.target.chain_id}:...)")
+    if 200 <= second.status < 300:
+        return [f"replay key per profile: {what} was accepted after the nonce was spent under "
+                f"the {ctx.profile} form: {second.summary()}"]
+    return rejected(second, "nonce_reused", what)
+
+
+def check_duplicated_component(ctx: LiveContext) -> list[str]:
+    # RFC 9421 §2.5: "If the component identifier (including its parameters) has already been
+    # added to the signature base, produce an error." The signer writes "@method" twice and signs
+    # the base a verifier without that rule would build.
+    forged = forge(ctx)
+    member = _member(forged.member)
+    doubled = InnerList((*member.items, member.items[0]), member.params)
+    base = signature_base(_drop_header(_drop_header(forged.request, "Signature"),
+                                       "Signature-Input"), member)
+    lines = base.split("\n")
+    serialized = serialize_inner_list(doubled)
+    lines = [*lines[:-1], lines[0], f'"@signature-params": {serialized}']
+    signature = sign_hash(LIVE_PRIVATE_KEY,
+                          personal_message_hash("\n".join(lines).encode("ascii")))
+    request = _replace_header(forged.request, "Signature-Input", f"eth={serialized}")
+    request = _replace_header(request, "Signature", _signature_field("eth", signature))
+    first = serialize_inner_list(InnerList((member.items[0],), ())).strip("()")
+    return rejected(send(ctx.target, request), "signature_input_invalid",
+                    f"{first} covered twice")
+
+
+def check_field_value_trimmed(ctx: LiveContext) -> list[str]:
+    # RFC 9421 §2.1: "Strip leading and trailing whitespace from each item in the list." The
+    # signer covers x-conformance with its trimmed value; the wire line carries spaces around it.
+    components = [*_default_components(ctx, ctx.target.path), "x-conformance"]
+    forged = forge(ctx, headers=(("X-Conformance", "spaced value"),), components=components)
+    request = _replace_header(forged.request, "X-Conformance", "   spaced value \t ")
+    return accepted(send(ctx.target, request),
+                    'a covered "X-Conformance:   spaced value \\t " (signed trimmed)')
+
+
+def check_duplicate_label_last_valid(ctx: LiveContext) -> list[str]:
+    # The converse of duplicate_label_last_wins: the first member changed, the last (which wins)
+    # the valid one, so a verifier keeping the first occurrence refuses it.
+    forged = forge(ctx)
+    changed = re.sub(r'nonce="([^"]*)"', r'nonce="\1x"', forged.member)
+    headers = (
+        ("Host", ctx.target.authority),
+        ("Signature-Input", f"eth={changed}"),
+        ("Signature-Input", f"eth={forged.member}"),
+        ("Signature", _signature_field("eth", forged.signature)),
+    )
+    request = Request("GET", ctx.target.url, headers, None)
+    return accepted(send(ctx.target, request), "label eth twice, the last member the valid one")
+
+
 # ---- the registry ------------------------------------------------------------------------------
 
 LIVE_CHECKS: Final[dict[str, LiveCheck]] = {check.name: check for check in (
@@ -1136,6 +1255,18 @@ LIVE_CHECKS: Final[dict[str, LiveCheck]] = {check.name: check for check in (
     LiveCheck("nonce_token_401_invalid_nonce", check_nonce_token, _draft_only("nonce-syntax")),
     LiveCheck("replayable_per_route_policy", check_replayable,
               _both("nonce-required", "legacy:replayable-policy")),
+    LiveCheck("replay_race_get_at_most_one_accepted", check_replay_race_get,
+              _both("replay-race", "legacy:nonce-once")),
+    LiveCheck("replay_race_post_at_most_one_accepted", check_replay_race_post,
+              _both("replay-race", "legacy:nonce-once")),
+    LiveCheck("multi_signature_replay_401_nonce_reused", check_multi_signature_replay,
+              _both("d28-at-most-once", "d28-at-most-once")),
+    LiveCheck("replay_key_across_profiles_401_nonce_reused", check_replay_key_across_profiles,
+              _draft_only("d4-canonical-replay-key")),
+    LiveCheck("invalidation_not_before_refuses_replay", check_invalidation_not_before,
+              _both("early-invalidation", "legacy:early-invalidation")),
+    LiveCheck("invalidation_fingerprint_refuses_replay", check_invalidation_fingerprint,
+              _both("early-invalidation", "legacy:early-invalidation")),
     # Coverage, query, path, method
     LiveCheck("authority_not_covered_401_insufficient_coverage", check_authority_not_covered,
               _both("authority-covered", "legacy:authority-covered")),
@@ -1166,6 +1297,12 @@ LIVE_CHECKS: Final[dict[str, LiveCheck]] = {check.name: check for check in (
               _both("no-masking", "d2-legacy-candidates")),
     LiveCheck("duplicate_label_last_wins_401_bad_signature", check_duplicate_label_last_wins,
               _both("duplicate-keys-last-wins", "legacy:received-request")),
+    LiveCheck("duplicate_label_last_valid_200", check_duplicate_label_last_valid,
+              _both("duplicate-keys-last-wins", "legacy:received-request")),
+    LiveCheck("duplicated_component_400_signature_input_invalid", check_duplicated_component,
+              _both("rfc:duplicate-components", "rfc:duplicate-components")),
+    LiveCheck("field_value_whitespace_trimmed_200", check_field_value_trimmed,
+              _both("rfc:field-value-trimmed", "rfc:field-value-trimmed")),
     LiveCheck("nine_candidates_400_signature_too_large", check_too_many_candidates,
               _draft_only("candidate-budget")),
     LiveCheck("signature_input_over_16k_400_signature_too_large",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-__all__ = ["DECISION", "DRAFT", "LEGACY", "Requirement"]
+__all__ = ["DECISION", "DRAFT", "LEGACY", "RFC", "Requirement"]
 
 Kind = Literal["profile", "rfc", "decision"]
 Level = Literal["MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY", "DECISION"]
@@ -40,7 +40,13 @@ def _draft(rid: str, section: str, level: Level, quote: str) -> Requirement:
 
 
 def _legacy(rid: str, section: str, level: Level, quote: str) -> Requirement:
-    return Requirement(rid, "profile", f"ERC-8128 legacy §{section}", level, quote)
+    # Its own id (``legacy-...``): a legacy check is graded by the February text's entry, never
+    # by the draft entry of the same name (requirements are keyed by profile and id).
+    return Requirement(f"legacy-{rid}", "profile", f"ERC-8128 legacy §{section}", level, quote)
+
+
+def _rfc(rid: str, ref: str, level: Level, quote: str) -> Requirement:
+    return Requirement(rid, "rfc", ref, level, quote)
 
 
 def _decision(rid: str, number: int, quote: str) -> Requirement:
@@ -48,6 +54,12 @@ def _decision(rid: str, number: int, quote: str) -> Requirement:
 
 
 DRAFT: Final[dict[str, Requirement]] = {r.id: r for r in (
+    _draft("replay-race", "3.1.2", "MUST",
+           "A separate check followed by insertion is non-conforming."),
+    _draft("early-invalidation", "5.2", "MUST",
+           "Because they do not provide cryptographic replay protection, verifiers that accept "
+           "Replayable signatures MUST implement one or more early invalidation mechanisms that "
+           "can be triggered by the signer."),
     _draft("request-bound-accepted", "3.1.1", "MUST",
            "Verifiers MUST be capable of accepting signatures that satisfy the Request-Bound "
            "requirements in this section, subject to application authorization policy."),
@@ -155,7 +167,11 @@ DRAFT: Final[dict[str, Requirement]] = {r.id: r for r in (
            "signature MUST cover the exact parameterless `content-type` field component."),
 )}
 
-LEGACY: Final[dict[str, Requirement]] = {r.id: r for r in (
+LEGACY: Final[dict[str, Requirement]] = {r.id.removeprefix("legacy-"): r for r in (
+    _legacy("early-invalidation", "5.2", "MUST",
+            "Because they do not provide cryptographic replay protection, verifiers that accept "
+            "Replayable signatures MUST implement one or more early invalidation mechanisms that "
+            "can be triggered by the signer."),
     _legacy("request-bound-accepted", "3.1.1", "MUST",
             "Verifiers MUST accept signatures that satisfy the Request-Bound requirements in "
             "this section."),
@@ -212,6 +228,8 @@ DECISION: Final[dict[str, Requirement]] = {r.id: r for r in (
     _decision("d4-canonical-replay-key", 4,
               "The replay key uses the canonical CAIP-10 signer id in both profiles, so one "
               "nonce cannot be spent once per profile."),
+    _decision("d28-at-most-once", 28,
+              "A request is accepted at most once, whatever the number of its signatures."),
     _decision("d5-legacy-skew", 5,
               "Legacy takes the draft's symmetric skew window and retention until "
               "`expires + skew`"),
@@ -231,4 +249,14 @@ DECISION: Final[dict[str, Requirement]] = {r.id: r for r in (
               "signature is Non-Replayable and single-use."),
     _decision("d20-unknown-parameters", 20,
               "Unknown signature parameters are accepted and ignored"),
+)}
+
+# RFC 9421 rules the profiles take over unchanged (ERC-8128 §3.4.3: "The signature base `M` and
+# component canonicalization MUST be constructed according to RFC 9421").
+RFC: Final[dict[str, Requirement]] = {r.id: r for r in (
+    _rfc("duplicate-components", "RFC 9421 §2.5", "MUST",
+         "If the component identifier (including its parameters) has already been added to the "
+         "signature base, produce an error."),
+    _rfc("field-value-trimmed", "RFC 9421 §2.1", "MUST",
+         "Strip leading and trailing whitespace from each item in the list."),
 )}

@@ -41,13 +41,15 @@ from erc8128_conformance.live import (
     CheckNotApplicable,
     LiveContext,
     LiveTarget,
+    RateLimited,
     checks_for,
     fetch_discovery,
 )
 from erc8128_conformance.report import CaseOutcome, Outcome, format_table
 from erc8128_vectors import VECTORS_DIR
 
-__all__ = ["ConformancePlugin", "LiveRun", "SuiteOptions", "VectorRun"]
+__all__ = ["PLUGIN_KEY", "ConformancePlugin", "LiveRun", "SuiteOptions", "VectorRun", "live_run",
+           "vector_run"]
 
 _SHOW_LIMIT: Final = 1500
 
@@ -58,6 +60,8 @@ class SuiteOptions:
 
     adapter: str | None = None
     target: str | None = None
+    # Further --target URLs: other instances of the same deployment (the replay race uses them).
+    instances: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ("draft", "legacy")
     ops: frozenset[str] | None = None
     strict: bool = False
@@ -337,16 +341,19 @@ class LiveRun:
                 timeout=self.options.timeout,
             )
             document, note = fetch_discovery(target)
-            self._contexts[profile] = LiveContext(target, self.options.post_path, document, note)
+            self._contexts[profile] = LiveContext(
+                target, self.options.post_path, document, note,
+                instances=self.options.instances, run_profiles=self.options.profiles,
+            )
         return self._contexts[profile]
 
     def check(self, profile: str, name: str) -> None:
         ctx = self.context(profile)
         check = LIVE_CHECKS[name]
         requirement = check.requirement(profile)
-        details: dict[str, Any] = {
-            "requirement": requirement.to_json() if requirement is not None else None,
-        }
+        # The outcome names its requirement by id, as a vector case does; the rule itself (kind,
+        # ref, level, quote) is in the report's "requirements" table under that id.
+        details: dict[str, Any] = {}
         case_id = f"live/{profile}/{name}"
         # Draft and legacy checks share ids: the outcome carries the rule of ITS profile, so the
         # report never grades a legacy failure by the draft's entry (issue 21).
@@ -367,8 +374,12 @@ class LiveRun:
         except CheckNotApplicable as why:
             self.outcomes.append(outcome(case_id, "live", "not_supported", str(why), details))
             pytest.skip(f"not supported: {why}")
+        except RateLimited as error:
+            message = f"{case_id}: {error}"
+            self.outcomes.append(outcome(case_id, "live", "errored", message, details))
+            pytest.fail(message, pytrace=False)
         except OSError as error:
-            message = f"{case_id}: cannot reach {ctx.target.url}: {error}"
+            message = f"{case_id}: cannot reach {ctx.target.base_url}: {error}"
             self.outcomes.append(outcome(case_id, "live", "errored", message, details))
             pytest.fail(message, pytrace=False)
         except Exception as error:  # a check that cannot build its request: report, go on
@@ -461,8 +472,12 @@ class ConformancePlugin:
 
     # -- fixtures ------------------------------------------------------------------------------
 
-    @pytest.fixture(scope="session")
-    def vector_run(self) -> Iterator[VectorRun]:
+    def pytest_configure(self, config: pytest.Config) -> None:
+        # The session fixtures below (module level: pytest deprecates fixtures defined as
+        # methods of a plugin instance) find this plugin in the config's stash.
+        config.stash[PLUGIN_KEY] = self
+
+    def vector_session(self) -> Iterator[VectorRun]:
         run = VectorRun(self.options, self.outcomes, self.requirements)
         run.start()
         implementation = run.hello.get("implementation", {})
@@ -483,21 +498,12 @@ class ConformancePlugin:
         yield run
         run.close()
 
-    @pytest.fixture(scope="session")
-    def live_run(self) -> LiveRun:
+    def live_session(self) -> LiveRun:
         assert self.options.target is not None
         self.header += f"{'; ' if self.header else ''}live target: {self.options.target}"
         self.header_fields.append(("live target", self.options.target))
         self.run_info["live_target"] = self.options.target
         return LiveRun(self.options, self.outcomes, self.requirements)
-
-    @pytest.fixture(scope="session")
-    def suite_options(self) -> SuiteOptions:
-        return self.options
-
-    @pytest.fixture(scope="session")
-    def suite_outcomes(self) -> list[CaseOutcome]:
-        return self.outcomes
 
     # -- end of run ----------------------------------------------------------------------------
 
@@ -574,3 +580,18 @@ class ConformancePlugin:
         for error in self.list_errors:
             write(f"ERROR: {error}")
         write(f"result: {summary.verdict}")
+
+
+PLUGIN_KEY: Final = pytest.StashKey[ConformancePlugin]()
+
+
+@pytest.fixture(scope="session")
+def vector_run(pytestconfig: pytest.Config) -> Iterator[VectorRun]:
+    """The adapter session of ``suite_vectors.py`` (started once, closed at the end)."""
+    yield from pytestconfig.stash[PLUGIN_KEY].vector_session()
+
+
+@pytest.fixture(scope="session")
+def live_run(pytestconfig: pytest.Config) -> LiveRun:
+    """The live-server session of ``suite_live.py``."""
+    return pytestconfig.stash[PLUGIN_KEY].live_session()

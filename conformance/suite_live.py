@@ -5,9 +5,9 @@ Run through ``erc8128 conformance --target URL``; not collected by the project's
 
 from __future__ import annotations
 
-from erc8128_conformance.plugin import LiveRun
+from erc8128_conformance.plugin import LiveRun, live_run
 
-__all__ = ["test_live"]
+__all__ = ["live_run", "test_live"]
 
 
 def test_live(live_check: tuple[str, str], live_run: LiveRun) -> None:

@@ -6,9 +6,9 @@ Run through ``erc8128 conformance --adapter CMD``; not collected by the project'
 from __future__ import annotations
 
 from erc8128_conformance.cases import Case
-from erc8128_conformance.plugin import VectorRun
+from erc8128_conformance.plugin import VectorRun, vector_run
 
-__all__ = ["test_vector"]
+__all__ = ["test_vector", "vector_run"]
 
 
 def test_vector(case: Case, vector_run: VectorRun) -> None:

@@ -103,4 +103,8 @@ def test_live_server_on_the_sdk_fails_exactly_its_listed_checks(tmp_path: Path) 
         listed = {e["id"] for e in json.loads(listed_file.read_text(encoding="utf-8"))}
         outcomes = json.loads(report.read_text(encoding="utf-8"))["outcomes"]
         assert {o["id"] for o in outcomes if o["outcome"] == "xfail"} == listed
-        assert {o["outcome"] for o in outcomes} == {"passed", "xfail"}
+        assert {o["outcome"] for o in outcomes} == {"passed", "xfail", "not_supported"}
+        # Not supported only where the server's answers say so: a path its router does not
+        # serve, no Replayable route (so no early invalidation to test).
+        assert all(re.search(r"/(path_\w+|invalidation_\w+)$", o["id"]) for o in outcomes
+                   if o["outcome"] == "not_supported")

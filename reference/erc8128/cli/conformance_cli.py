@@ -32,8 +32,11 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--adapter", metavar="CMD", help='adapter command, e.g. "python -m '
                         'erc8128 adapter" (split like a POSIX shell would)')
-    parser.add_argument("--target", metavar="URL", help="base URL of a live server, e.g. "
-                        "http://127.0.0.1:8128 (its trusted scheme and authority)")
+    parser.add_argument("--target", metavar="URL", action="append",
+                        help="base URL of a live server, e.g. http://127.0.0.1:8128 (its trusted "
+                        "scheme and authority); repeat it for other instances of the same "
+                        "deployment (one shared replay store), which the replay race also sends "
+                        "to, with the first URL's Host")
     parser.add_argument("--path", default="/api/whoami",
                         help="live mode: the documented signed endpoint (default /api/whoami)")
     parser.add_argument("--post-path", metavar="PATH",
@@ -66,6 +69,15 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def _install_command() -> str:
+    """The one command that adds the suite's dependencies to the interpreter running now: the
+    checkout's own extra when erc8128 runs from a source tree (scripts/demo, scripts/test)."""
+    root = Path(__file__).resolve().parents[3]
+    if (root / "pyproject.toml").is_file() and (root / "conformance").is_dir():
+        return f"{sys.executable} -m pip install -e '{root}[conformance]'"
+    return f"{sys.executable} -m pip install 'erc8128[conformance]'"
+
+
 def run(args: argparse.Namespace) -> int:
     if args.adapter is None and args.target is None:
         print("erc8128 conformance: give --adapter CMD and/or --target URL", file=sys.stderr)
@@ -77,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
         cases = importlib.import_module("erc8128_conformance.cases")
         importlib.import_module("jsonschema")  # every adapter answer is checked against a schema
     except ImportError as error:
-        print(f"erc8128 conformance: the suite needs pytest and jsonschema ({error}); "
-              "pip install 'erc8128[conformance]'", file=sys.stderr)
+        print(f"erc8128 conformance: the suite needs pytest and jsonschema ({error}); install "
+              f"them with: {_install_command()}", file=sys.stderr)
         return 2
     expected_failures: dict[str, Any] = {}
     if args.expected_failures is not None:
@@ -124,7 +136,8 @@ def run(args: argparse.Namespace) -> int:
         chain_funder_key = bytes.fromhex(text)
     options = plugin.SuiteOptions(
         adapter=args.adapter,
-        target=args.target,
+        target=args.target[0] if args.target else None,
+        instances=tuple(args.target[1:]) if args.target else (),
         profiles=PROFILE_CHOICES[args.profile],
         ops=ops,
         strict=args.strict,
