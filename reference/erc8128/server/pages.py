@@ -95,13 +95,13 @@ _SECURITY_HEADERS: Final = (
 
 # What each signature parameter means (ERC-8128 §3.3), shown beside its value.
 PARAMETER_MEANINGS: Final = {
-    "created": "when the signature was made (Unix seconds; §3.3.2)",
-    "expires": "after this (plus skew) the signature is refused (§3.3.2)",
-    "nonce": "replay key: present means Non-Replayable, used at most once (§3.1.2)",
-    "keyid": "the signer: chain and address (§3.3.1)",
-    "tag": 'the profile marker; "erc8128" selects the candidate (§3.5)',
-    "alg": "forbidden in ERC-8128: a candidate with alg is refused (§3.3.4)",
-    "mode": 'mode="eoa": skip the code lookup when recovery matches (§3.3.5)',
+    "created": "when the signature was made (Unix seconds; draft §3.3.2)",
+    "expires": "after this (plus skew) the signature is refused (draft §3.3.2)",
+    "nonce": "replay key: present means Non-Replayable, used at most once (draft §3.1.2)",
+    "keyid": "the signer: chain and address (draft §3.3.1)",
+    "tag": 'the profile marker; "erc8128" selects the candidate (draft §3.5)',
+    "alg": "forbidden in ERC-8128: a candidate with alg is refused (draft §3.3.4)",
+    "mode": 'mode="eoa": skip the code lookup when recovery matches (draft §3.3.5)',
 }
 COMPONENT_MEANINGS: Final = {
     '"@scheme"': "URI scheme, from the verifier's trusted public URL",
@@ -530,7 +530,8 @@ def _members(request: Request, profiles: tuple[ProfileName, ...]) -> list[dict[s
         message = base.encode("ascii")
         message_hash = personal_message_hash(message)
         entry["base_bytes"] = len(message)
-        # ERC-191 personal_sign: keccak256("\x19Ethereum Signed Message:\n" || len(M) || M)
+        # ERC-191 personal_sign:
+        # keccak256("\x19Ethereum Signed Message:\n" || decimal(byteLength(M)) || M)
         entry["base_escaped"] = base.replace("\\", "\\\\").replace("\n", "\\n")
         entry["erc191_prefix"] = f"\\x19Ethereum Signed Message:\\n{len(message)}"
         entry["erc191_hex"] = "0x" + prefixed_message(message).hex()

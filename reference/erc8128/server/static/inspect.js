@@ -306,10 +306,10 @@ function renderMember(m) {
     values.append(element("dt", name), dd);
   };
   if (m.base_escaped) add("M as one escaped string", m.base_escaped, true);
-  if (m.base_bytes !== undefined) add("len(M)", m.base_bytes + " bytes");
+  if (m.base_bytes !== undefined) add("byteLength(M)", m.base_bytes + " bytes (written in decimal, no leading zeroes)");
   if (m.erc191_prefix) add("ERC-191 prefix (" + m.erc191_prefix_bytes + " bytes)", m.erc191_prefix, true);
   if (m.erc191_hex) add("prefix ‖ M, hex (what keccak256 hashes)", m.erc191_hex, true);
-  if (m.message_hash) add('H = keccak256("\\x19Ethereum Signed Message:\\n" ‖ len(M) ‖ M)', m.message_hash, true);
+  if (m.message_hash) add('H = keccak256("\\x19Ethereum Signed Message:\\n" ‖ decimal(byteLength(M)) ‖ M)', m.message_hash, true);
   for (const d of m.digests || []) {
     add("Content-Digest received", d.received, true);
     add("Content-Digest recomputed", (d.recomputed || "(algorithm not supported)") +
@@ -399,7 +399,7 @@ async function build(event) {
   add("keyid", result.keyid);
   if (result.content_digest) add("Content-Digest (RFC 9530)", result.content_digest);
   add("Signature-Input", result.signature_input);
-  add("len(M)", result.signature_base_bytes + " bytes");
+  add("byteLength(M)", result.signature_base_bytes + " bytes");
   add("H", result.message_hash);
   add("r", result.r);
   add("s", result.s);
