@@ -362,7 +362,7 @@ class LiveRun:
             requirement.quote,
         )
         if rule is not None:
-            self.requirements.setdefault(f"{profile}/{rule.req_id}", rule)
+            self.requirements.setdefault(rule.req_id, rule)
         outcome = functools.partial(
             CaseOutcome, requirement=requirement.id if requirement is not None else None,
             profiles=(profile,), rule=rule,
