@@ -45,6 +45,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="with --nonces memory, accept right after start signatures whose "
                         "window opened before it (by default they are refused: a restart "
                         "forgets the nonces used before it; SPEC.md D27)")
+    parser.add_argument("--require-durable-replay-state", action="store_true",
+                        help="refuse to start unless the replay store keeps its marks across a "
+                        "restart of its backend (sqlite:PATH, or Redis with appendonly yes); "
+                        "without it a Redis store that may forget gets a warning (SPEC.md D74)")
     parser.add_argument("--db", default=None,
                         help="SQLite file for projects, agents and the audit log (default: "
                         "memory, lost on restart; a warning says so at start)")
@@ -96,6 +100,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         access_log=None if args.quiet else sys.stderr,
         # Decision D27: on by default; it only changes the memory stores.
         restart_safe=args.restart_guard,
+        require_durable_replay_state=args.require_durable_replay_state,
     )
 
 
@@ -128,6 +133,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"erc8128 serve: listening on {server.bound_url} (public URL {server.url})",
           flush=True)
     policy = server.app.policy
+    durability = server.replay_durability
+    if durability is not None and not durability.durable:
+        # Decision D74: one line, naming the consequence and the two ways out.
+        print(f"erc8128 serve: warning: {durability.warning()} (run Redis with appendonly yes, "
+              f"or refuse to start with --require-durable-replay-state)",
+              file=sys.stderr, flush=True)
     if args.nonces == "memory" and args.restart_guard:
         # Decision D27: say why the first requests after a start are refused.
         print(f"erc8128 serve: restart guard: signatures whose window opened before the start "
