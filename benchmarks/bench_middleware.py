@@ -17,11 +17,12 @@ What runs, for each server and setup (workers : replay store):
   profile, Request-Bound, Non-Replayable, 30 s skew) and the replay store of the setup
   (``MemoryReplayStore``, or ``RedisReplayStore`` on one real redis-server shared by every
   worker, with a key prefix of its own per run);
-* wrk, one thread, 8 connections: ``/public`` for ``--seconds``, then ``/signed`` with a Lua
-  script that sends each of the pre-signed GET requests exactly once (distinct nonces, 8 signer
-  keys, created = signing time, expires = created + 300 s: the default policy's maximum window)
-  and stops when the last answer is in, then ``/public`` again; every status is counted
-  (non-2xx must be 0);
+* wrk, one thread, 8 connections: ``/public`` for ``--seconds``; ``/public`` again with the
+  signed requests' headers (the server's own cost of the larger request, reported as "hdr µs",
+  not the middleware's); then ``/signed`` with a Lua script that sends each of the pre-signed
+  GET requests exactly once (distinct nonces, 8 signer keys, created = signing time, expires =
+  created + 300 s: the default policy's maximum window) and stops when the last answer is in;
+  then ``/public`` again; every status is counted (non-2xx must be 0);
 * replays: every pre-signed request is sent again over one keep-alive connection to EACH
   worker (so with 2 workers every request reaches a worker other than the one that accepted
   it); every answer must be a refusal: "replays accepted" must be 0;
@@ -29,9 +30,12 @@ What runs, for each server and setup (workers : replay store):
   server received them (same headers, the same kind of replay store, the Gate's default signer
   key cache), coincurve backend.
 
-Printed per run: public and signed req/s, the middleware cost per request 1/rate(signed) -
-1/rate(public) in µs, the in-process verify_request time in µs, their ratio (target <= 1.25x),
-non-2xx and replays accepted. The machine is a shared 2-core box: wrk, the server, Redis and
+``ERC8128_BENCH_GUNICORN_WORKER=sync`` runs gunicorn's sync workers instead (no keep-alive).
+
+Printed per run: public, public + signed headers and signed req/s, the header cost, the
+middleware cost per request 1/rate(signed) - 1/rate(public) in µs, the in-process
+verify_request time in µs, their ratio (target <= 1.25x), the same cost, time and ratio as CPU
+time, non-2xx and replays accepted. The machine is a shared 2-core box: wrk, the server, Redis and
 this script share the cores, so the figures are rough; the ratio compares figures of one run.
 
 The whole script stops by itself: every wait has a timeout and ``--budget`` seconds bound the
@@ -88,6 +92,7 @@ WORKER_HEADER = "X-Worker"
 NONCES_VARIABLE = "ERC8128_BENCH_NONCES"  # "memory" or a redis:// URL
 PREFIX_VARIABLE = "ERC8128_BENCH_PREFIX"  # the Redis key prefix of one run
 BACKEND = "coincurve"
+GUNICORN_WORKER_CLASS = os.environ.get("ERC8128_BENCH_GUNICORN_WORKER", "gthread")
 
 
 # ------------------------------------------------------------------------------------------
@@ -155,18 +160,19 @@ def wsgi_app() -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]
 # The load: pre-signed requests and the wrk script that sends each one once.
 # ------------------------------------------------------------------------------------------
 
-# Sends the requests of the file named by its argument, each exactly once, then waits for the
-# answers still due and stops; without an argument, GET /public until wrk's -d ends. Counts the
+# Arguments: [FILE PATH [once]]. Without FILE: GET /public until wrk's -d ends. With FILE (one
+# "Signature-Input<TAB>Signature" line per request): GET PATH with those headers, cycling until
+# -d ends, or with "once" each exactly once, then stop when the last answer is in. Counts the
 # answers that are not 2xx; done() prints one JSON line.
 WRK_SCRIPT = r"""
 -- Globals, not locals: done() reads them through thread:get.
-requests, count, sent, answered, non2xx, verified_call = {}, 0, 0, 0, 0, false
+requests, count, once, sent, answered, non2xx, verified_call = {}, 0, false, 0, 0, 0, false
 first_sent_us, last_answer_us = 0, 0
 local threads = {}
 
 -- wrk's own duration is always its -d (its main thread sleeps that long): the time is taken
 -- here, from the first request to the last answer, with the monotonic clock; and once every
--- signed request is answered, SIGINT to wrk itself ends its sleep (wrk stops and reports).
+-- request of a "once" run is answered, SIGINT to wrk itself ends its sleep (wrk stops).
 local ffi = require("ffi")
 ffi.cdef[[
   typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
@@ -186,7 +192,8 @@ end
 
 function init(args)
   public = wrk.format("GET", "/public")  -- in init: wrk's host is set by then
-  local file = args[1]
+  local file, path = args[1], args[2] or "/public"
+  once = args[3] == "once"
   if file then
     for line in io.lines(file) do
       local tab = line:find("\t", 1, true)
@@ -194,13 +201,13 @@ function init(args)
       headers["Signature-Input"] = line:sub(1, tab - 1)
       headers["Signature"] = line:sub(tab + 1)
       count = count + 1
-      requests[count] = wrk.format("GET", "/signed", headers)
+      requests[count] = wrk.format("GET", path, headers)
     end
   end
 end
 
 function delay()
-  if count > 0 and sent >= count then
+  if once and sent >= count then
     return 60000  -- every signed request is out: hold the connections until the answers are in
   end
   return 0
@@ -217,10 +224,10 @@ function request()
   if sent == 1 then
     first_sent_us = now_us()
   end
-  if sent > count then
-    return public  -- a connection that asked before delay() held it: harmless, answered 200
+  if count == 0 or (once and sent > count) then
+    return public  -- (once) a connection that asked before delay() held it: answered 200
   end
-  return requests[sent]
+  return requests[(sent - 1) % count + 1]
 end
 
 function response(status, headers, body)
@@ -229,7 +236,7 @@ function response(status, headers, body)
   if status < 200 or status > 299 then
     non2xx = non2xx + 1
   end
-  if count > 0 and sent >= count and answered >= sent then
+  if once and sent >= count and answered >= sent then
     wrk.thread:stop()
     ffi.C.kill(ffi.C.getpid(), 2)  -- SIGINT
   end
@@ -242,7 +249,9 @@ function done(summary, latency, requests)
     first = math.min(first, thread:get("first_sent_us"))
     last = math.max(last, thread:get("last_answer_us"))
     non2xx_total = non2xx_total + thread:get("non2xx")
-    count_total = count_total + thread:get("count")
+    if thread:get("once") then
+      count_total = count_total + thread:get("count")
+    end
     answered_total = answered_total + thread:get("answered")
   end
   local errors = summary.errors
@@ -379,7 +388,7 @@ def server_command(server: str, port: int, workers: int) -> list[str]:
                 "--log-level", "warning"]
     return [sys.executable, "-m", "gunicorn", "bench_middleware:wsgi_app()",
             "--pythonpath", str(BENCH_DIR), "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--worker-class", "gthread", "--threads", "1",
+            "--workers", str(workers), "--worker-class", GUNICORN_WORKER_CLASS, "--threads", "1",
             "--keep-alive", "30", "--log-level", "warning"]
 
 
@@ -473,12 +482,14 @@ class WrkRun:
         return self.server_cpu_seconds / self.requests * 1e6
 
 
-def wrk(port: int, *, seconds: float, script: Path, requests_file: Path | None,
-        timeout: float, server_group: int) -> WrkRun:
+def wrk(port: int, *, seconds: float, script: Path, timeout: float, server_group: int,
+        requests_file: Path | None = None, path: str = PUBLIC_PATH, once: bool = False
+        ) -> WrkRun:
+    """One wrk run: GET /public, or the pre-signed requests to ``path`` (``once``: each once)."""
     command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s",
                "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}"]
     if requests_file is not None:
-        command += ["--", str(requests_file)]
+        command += ["--", str(requests_file), path, *(["once"] if once else [])]
     cpu_before = group_cpu_seconds(server_group)
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                             check=False)
@@ -552,6 +563,7 @@ class Result:
     store: str
     public: WrkRun
     public_after: WrkRun
+    public_headers: WrkRun  # /public sent the same signed headers (not verified)
     signed: WrkRun
     verify_us: float
     verify_cpu_us: float
@@ -574,6 +586,12 @@ class Result:
         return self.cost_us / self.verify_us
 
     @property
+    def header_cost_us(self) -> float:
+        """What the server itself spends on the larger signed request (reading, parsing the
+        two extra header fields), not the middleware: 1/rate(public+headers) - 1/rate(public)."""
+        return (1 / self.public_headers.rate - 1 / self.public_rate) * 1e6
+
+    @property
     def cpu_cost_us(self) -> float:
         """The same cost as server CPU per request (robust to other load on the machine)."""
         public_cpu = (self.public.cpu_us + self.public_after.cpu_us) / 2
@@ -585,21 +603,23 @@ class Result:
 
     @property
     def non2xx(self) -> int:
-        runs = (self.public, self.signed, self.public_after)
+        runs = (self.public, self.public_headers, self.signed, self.public_after)
         return sum(run.non2xx + run.socket_errors for run in runs)
 
     def row(self) -> str:
         # The target is for one worker; with two, the wall cost is spread over both cores.
         verdict = "ok" if self.ratio <= TARGET_RATIO else "over"
         return (f"{self.server:8} {self.workers:>2} {self.store:6} {self.public_rate:8.0f} "
-                f"{self.signed.rate:8.0f} {self.cost_us:7.1f} {self.verify_us:7.1f} "
+                f"{self.public_headers.rate:8.0f} {self.signed.rate:8.0f} "
+                f"{self.header_cost_us:6.1f} {self.cost_us:7.1f} {self.verify_us:7.1f} "
                 f"{self.ratio:5.2f}x {verdict:4} {self.cpu_cost_us:7.1f} "
                 f"{self.verify_cpu_us:7.1f} {self.cpu_ratio:5.2f}x {self.non2xx:7d} "
                 f"{self.replays_accepted:>4}/{self.replays_sent:<6d} {self.workers_reached}")
 
 
-HEADER = (f"{'server':8} {'w':>2} {'store':6} {'public/s':>8} {'signed/s':>8} "
-          f"{'cost µs':>7} {'verify':>7} {'ratio':>6} {'':4} {'cpu µs':>7} {'verify':>7} "
+HEADER = (f"{'server':8} {'w':>2} {'store':6} {'public/s':>8} {'+hdrs/s':>8} {'signed/s':>8} "
+          f"{'hdr µs':>6} {'cost µs':>7} {'verify':>7} {'ratio':>6} {'':4} {'cpu µs':>7} "
+          f"{'verify':>7} "
           f"{'ratio':>6} {'non-2xx':>7} replays acc/sent  workers")
 
 
@@ -613,12 +633,14 @@ def run_setup(server: str, workers: int, store: str, *, signed: Sequence[Signed]
     requests_file.write_text("".join(f"{s.signature_input}\t{s.signature}\n" for s in signed))
     bound = 10 * seconds + 60
     with http_server(server, workers, nonces, prefix) as (port, group):
-        public = wrk(port, seconds=seconds, script=script, requests_file=None, timeout=bound,
-                     server_group=group)
-        signed_run = wrk(port, seconds=bound - 30, script=script, requests_file=requests_file,
-                         timeout=bound, server_group=group)
-        public_after = wrk(port, seconds=seconds, script=script, requests_file=None,
-                           timeout=bound, server_group=group)
+        public = wrk(port, seconds=seconds, script=script, timeout=bound, server_group=group)
+        public_headers = wrk(port, seconds=seconds, script=script, timeout=bound,
+                             server_group=group, requests_file=requests_file)
+        signed_run = wrk(port, seconds=bound - 30, script=script, timeout=bound,
+                         server_group=group, requests_file=requests_file, path=SIGNED_PATH,
+                         once=True)
+        public_after = wrk(port, seconds=seconds, script=script, timeout=bound,
+                           server_group=group)
         replayed = signed[:replay_count] if replay_count else signed
         replays_sent, replays_accepted, reached = replays(port, workers, replayed)
     in_process_store = (RedisReplayStore(redis_url, prefix=prefix + "in-process:")
@@ -626,7 +648,8 @@ def run_setup(server: str, workers: int, store: str, *, signed: Sequence[Signed]
     verify_us, verify_cpu_us = in_process_verify_us(
         signed[: min(len(signed), 2000)], in_process_store, port)
     in_process_store.close()
-    return Result(server, workers, store, public, public_after, signed_run, verify_us,
+    return Result(server, workers, store, public, public_after, public_headers, signed_run,
+                  verify_us,
                   verify_cpu_us, replays_sent, replays_accepted, reached)
 
 

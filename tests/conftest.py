@@ -35,7 +35,8 @@ SERVICE_MODULES = frozenset(
 )
 # Modules of end-to-end runs that take seconds per test.
 SLOW_MODULES = frozenset(
-    {"test_conformance", "test_conformance_chain", "test_server_processes", "test_replay_race"}
+    {"test_conformance", "test_conformance_chain", "test_server_processes", "test_replay_race",
+     "test_bench_middleware"}
 )
 
 
