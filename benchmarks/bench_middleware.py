@@ -340,7 +340,9 @@ def redis_server(directory: str) -> Iterator[str]:
         raise SystemExit("redis-server not found: apt-get install -y redis-server")
     port = free_port()
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        # Persistent as a deployment should run it (SPEC.md D74): the Gate then warns nothing.
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+         "--appendfsync", "everysec",
          "--dir", directory, "--logfile", ""],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -624,7 +626,8 @@ HEADER = (f"{'server':8} {'w':>2} {'store':6} {'public/s':>8} {'+hdrs/s':>8} {'s
 
 
 def run_setup(server: str, workers: int, store: str, *, signed: Sequence[Signed], seconds: float,
-              replay_count: int, redis_url: str | None, directory: Path, run_id: str) -> Result:
+              replay_count: int, redis_url: str | None, directory: Path, run_id: str
+              ) -> Result:
     nonces = redis_url if store == "redis" else "memory"
     assert nonces is not None
     prefix = f"erc8128:bench:{run_id}:{server}:{workers}:"
@@ -665,9 +668,11 @@ def _implementations() -> str:
 
 
 def run(*, servers: Sequence[str], setups: Sequence[tuple[int, str]], seconds: float,
-        signed_requests: int, replay_count: int, budget: float,
+        signed_requests: int, replay_count: int, budget: float, rounds: int = 1,
         out: Callable[[str], None] = print) -> list[Result]:
-    """Every (server, setup) run; prints a header line and one row per run."""
+    """Every (server, setup) run, ``rounds`` times (interleaved, so that other load on the
+    machine falls on every setup alike); prints a header line, one row per run and, with
+    several rounds, the median ratios of each setup."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install -y wrk")
     deadline = time.monotonic() + budget
@@ -687,19 +692,33 @@ def run(*, servers: Sequence[str], setups: Sequence[tuple[int, str]], seconds: f
             out(f"pre-signed {len(signed)} GET {SIGNED_PATH} requests ({SIGNERS} signers, "
                 f"distinct nonces) in {time.time() - created:.1f} s")
             out(HEADER)
-            for server in servers:
-                for workers, store in setups:
-                    if time.monotonic() > deadline:
-                        out(f"{server:8} {workers:>2} {store:6} skipped: --budget spent")
-                        continue
-                    if time.time() > created + VALIDITY_SEC - 60:
-                        created = int(time.time())
-                        signed = presign(signed_requests, created)
-                    result = run_setup(server, workers, store, signed=signed, seconds=seconds,
-                                       replay_count=replay_count, redis_url=redis_url,
-                                       directory=directory, run_id=run_id)
-                    results.append(result)
-                    out(result.row())
+            plan = [(round_index, server, workers, store) for round_index in range(rounds)
+                    for server in servers for workers, store in setups]
+            for round_index, server, workers, store in plan:
+                if time.monotonic() > deadline:
+                    out(f"{server:8} {workers:>2} {store:6} skipped: --budget spent")
+                    continue
+                if time.time() > created + VALIDITY_SEC - 60:
+                    created = int(time.time())
+                    signed = presign(signed_requests, created)
+                result = run_setup(server, workers, store, signed=signed, seconds=seconds,
+                                   replay_count=replay_count, redis_url=redis_url,
+                                   directory=directory, run_id=f"{run_id}:{round_index}")
+                results.append(result)
+                out(result.row())
+    if rounds > 1:
+        for server in servers:
+            for workers, store in setups:
+                same = [r for r in results
+                        if (r.server, r.workers, r.store) == (server, workers, store)]
+                if same:
+                    out(f"median of {len(same)}: {server} {workers} {store}: "
+                        f"cost {statistics.median(r.cost_us for r in same):.1f} µs, "
+                        f"verify {statistics.median(r.verify_us for r in same):.1f} µs, "
+                        f"ratio {statistics.median(r.ratio for r in same):.2f}x; "
+                        f"cpu cost {statistics.median(r.cpu_cost_us for r in same):.1f} µs, "
+                        f"verify {statistics.median(r.verify_cpu_us for r in same):.1f} µs, "
+                        f"ratio {statistics.median(r.cpu_ratio for r in same):.2f}x")
     return results
 
 
@@ -724,6 +743,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="pre-signed requests, each sent once per run (8000)")
     parser.add_argument("--replays", type=int, default=2000,
                         help="pre-signed requests sent again to each worker (2000; 0: all)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="runs of every setup, interleaved; medians printed when > 1 (1)")
     parser.add_argument("--budget", type=float, default=280.0,
                         help="seconds after which the remaining runs are skipped (280)")
     args = parser.parse_args(argv)
@@ -733,7 +754,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"expected uvicorn or gunicorn, got {name!r}")
     results = run(servers=servers, setups=args.setups, seconds=args.seconds,
                   signed_requests=args.signed_requests, replay_count=args.replays,
-                  budget=args.budget)
+                  budget=args.budget, rounds=args.rounds)
     failed = [r for r in results if r.non2xx or r.replays_accepted]
     return 1 if failed else 0
 
