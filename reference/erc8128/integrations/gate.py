@@ -66,7 +66,7 @@ class Gate:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # SPEC.md D53: a repeat signer costs a verification against its cached key, not a
     # recovery; never changes a verdict. None turns it off.
-    key_cache: SignerKeyCache | None = field(default_factory=SignerKeyCache)
+    key_cache: SignerKeyCache | None = field(default_factory=SignerKeyCache, compare=False)
     # SPEC.md D74: refuse a replay store that a restart of its backend may empty (a Redis
     # without appendonly, memory) instead of warning.
     require_durable_replay_state: bool = False
