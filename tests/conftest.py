@@ -23,7 +23,9 @@ import pytest
 from redis_server import RedisServer
 
 # Fixtures that start a real service on a loopback port.
-SERVICE_FIXTURES = frozenset({"redis_server", "anvil", "chain"})
+SERVICE_FIXTURES = frozenset(
+    {"redis_server", "redis_off", "redis_aof", "redis_rdb", "anvil", "chain"}
+)
 # Modules whose tests run Node (the pinned @slicekit/erc8128 adapter), npm's solc, or start anvil
 # themselves (not only through a fixture).
 SERVICE_MODULES = frozenset(
@@ -38,7 +40,8 @@ SERVICE_MODULES = frozenset(
 )
 # Modules of end-to-end runs that take seconds per test.
 SLOW_MODULES = frozenset(
-    {"test_conformance", "test_conformance_chain", "test_server_processes", "test_replay_race"}
+    {"test_conformance", "test_conformance_chain", "test_server_processes", "test_replay_race",
+     "test_bench_middleware"}
 )
 
 

@@ -1,8 +1,8 @@
 """A real redis-server on a free loopback port, started and stopped by the tests themselves.
 
-The server runs from the Debian package ``redis-server`` (``scripts/test`` installs it), with no
-persistence, in a temporary directory. A missing binary is a test failure with the install
-command, never a skip.
+The server runs from the Debian package ``redis-server`` (``scripts/test`` installs it), by
+default with no persistence (``persistence`` gives other settings), in a temporary directory.
+A missing binary is a test failure with the install command, never a skip.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class RedisServer:
 
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    persistence: tuple[str, ...] = ("--save", "", "--appendonly", "no")
     directory: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
 
     @property
@@ -62,29 +63,48 @@ class RedisServer:
         last_output = ""
         for _attempt in range(3):  # the free port may be taken between probe and bind
             self.port = free_port()
-            log = Path(self.directory.name) / f"redis-{self.port}.log"
-            self.process = subprocess.Popen(
-                [
-                    binary,
-                    "--port", str(self.port),
-                    "--bind", "127.0.0.1",
-                    "--save", "",
-                    "--appendonly", "no",
-                    "--dir", self.directory.name,
-                    "--logfile", str(log),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            port = self.port
-            if wait_until_ready(
-                self.process, lambda port=port: ping(port), timeout=STARTUP_TIMEOUT, interval=0.02
-            ):
+            last_output = self._launch(binary)
+            if not last_output:
                 return self
-            last_output = log.read_text(errors="replace") if log.exists() else ""
-            self.stop()
         raise RuntimeError(f"redis-server did not answer PING; last log:\n{last_output}")
+
+    def restart(self) -> RedisServer:
+        """Stop this server (SIGTERM: Redis's clean shutdown) and start it again on the same
+        port and directory, with the same persistence settings: what survives is what Redis
+        persisted."""
+        binary = shutil.which("redis-server")
+        assert binary is not None and self.directory is not None
+        self.stop()
+        last_output = self._launch(binary)
+        if last_output:
+            raise RuntimeError(f"redis-server did not restart; last log:\n{last_output}")
+        return self
+
+    def _launch(self, binary: str) -> str:
+        """Start on ``self.port``; "" once it answers PING, else its log (and it is stopped)."""
+        assert self.directory is not None
+        log = Path(self.directory.name) / f"redis-{self.port}.log"
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port", str(self.port),
+                "--bind", "127.0.0.1",
+                *self.persistence,
+                "--dir", self.directory.name,
+                "--logfile", str(log),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        port = self.port
+        if wait_until_ready(
+            self.process, lambda port=port: ping(port), timeout=STARTUP_TIMEOUT, interval=0.02
+        ):
+            return ""
+        output = log.read_text(errors="replace") if log.exists() else "(no log)"
+        self.stop()
+        return output
 
     def stop(self) -> None:
         """Terminate this server's process (by its own handle) and wait for it to exit."""

@@ -31,7 +31,9 @@ from starlette.routing import Route
 from werkzeug.serving import make_server
 
 from erc8128.client import Client, ClientError, Signer
-from erc8128.http.message import Request
+from erc8128.crypto.key_cache import SignerKeyCache
+from erc8128.errors import Erc8128Error
+from erc8128.http.message import Request, request_from_parsed, request_from_wire
 from erc8128.integrations import asgi, wsgi
 from erc8128.integrations.gate import VERIFIED_KEY, Gate
 from erc8128.integrations.httpx_auth import ERC8128Auth as HttpxAuth
@@ -419,3 +421,93 @@ def test_request_target_reconstruction() -> None:
     ) == "/app/caf%C3%A9%20x?q=1"
     assert asgi.request_target({"raw_path": b"/a%2Fb", "query_string": b"x=1"}) == "/a%2Fb?x=1"
     assert asgi.request_target({"path": "/é", "query_string": b""}) == "/%C3%A9"
+
+
+# --------------------------------------------------------------------------------------------
+# The Gate's hot path (SPEC.md D73): the request built once, the signer key cache on.
+# --------------------------------------------------------------------------------------------
+
+PARSED_CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
+    ("GET", "/items?x=1", [("Host", "api.example"), ("X-A", "  padded\t"), ("x-a", "again")]),
+    ("POST", "/a/%2e%2E/b;p?q=%20", [("Content-Type", "application/json"), ("Empty", "")]),
+    ("GET", "https://api.example/abs?y", [("Obs", "caf\xe9")]),
+    ("GET", "https://API.example:443/abs", []),
+    ("GET", "https://other.example/abs", []),  # absolute-form naming another authority
+    ("GET", "*", []),  # asterisk-form
+    ("CONNECT", "api.example:443", []),  # authority-form
+    ("GET", "/frag#x", []),
+    ("GET", "", []),
+    ("GET", "/sp ace", []),
+    ("G(T", "/", []),  # method not a token
+    ("GET", "/", [("Bad Name", "v")]),
+    ("GET", "/", [("X", "a\x00b")]),
+    ("GET", "/", [("X", "a\rb")]),
+    ("GET", "/", [("X", "\u0100")]),  # not a latin-1 octet
+    ("GET", "/", [("X", "a\x7fb")]),
+]
+
+
+@pytest.mark.parametrize(("method", "target", "pairs"), PARSED_CASES)
+def test_request_from_parsed_matches_request_from_wire(
+    method: str, target: str, pairs: list[tuple[str, str]]
+) -> None:
+    """The Gate's builder accepts, refuses and produces exactly what the wire parser does for
+    the same request (when the pairs are what a server would split the lines into)."""
+    def outcome(build: Any) -> object:
+        try:
+            return build()
+        except Erc8128Error as error:
+            return error.reason
+
+    origin = {"scheme": "https", "authority": "api.example"}
+    parsed = outcome(lambda: request_from_parsed(method, target, pairs, b"", **origin))
+    wire = outcome(lambda: request_from_wire(
+        f"{method} {target} HTTP/1.1", [f"{name}: {value}" for name, value in pairs], b"",
+        **origin))
+    if " " in target:
+        # A space cannot be in a request-target on the wire (it splits the request line): the
+        # wire parser names the line, the parsed builder the target; both refuse.
+        assert (wire, parsed) == ("request_line_malformed", "request_target_characters")
+        return
+    assert parsed == wire
+
+
+def test_request_from_parsed_keeps_order_and_repeats() -> None:
+    request = request_from_parsed(
+        "GET", "/p?q", [("B", " 1 "), ("a", "2"), ("B", "3")], None,
+        scheme="https", authority="API.example:443",
+    )
+    assert request.target_uri == "https://api.example/p?q"
+    assert request.headers == (("B", "1"), ("a", "2"), ("B", "3"))
+    assert request.field_lines("b") == ("1", "3")
+
+
+def test_gate_uses_a_key_cache_by_default() -> None:
+    gate = Gate("https://api.example")
+    assert isinstance(gate.key_cache, SignerKeyCache)
+    assert Gate("https://api.example").key_cache is not gate.key_cache  # one per Gate
+    signer = Signer.generate()
+    policy = VerifierPolicy()
+    for _ in range(3):
+        signed = signer.sign(Request("GET", "https://api.example/x"), created=int(time.time()))
+        outcome = gate.check("GET", "/x", list(signed.request.headers), b"", policy)
+        assert isinstance(outcome, Verified)
+    statistics = gate.key_cache.statistics()
+    assert (statistics.misses, statistics.hits) == (1, 2)
+    assert Gate("https://api.example", key_cache=None).key_cache is None
+
+
+def test_gate_resolves_a_fixed_policy_once_and_asks_a_route_policy_each_time() -> None:
+    policy = VerifierPolicy()
+    fixed = Gate("https://api.example", policy=policy)
+    assert fixed.route_policy("GET", "/a") is policy
+    asked: list[tuple[str, str]] = []
+
+    def route(method: str, path: str) -> VerifierPolicy | None:
+        asked.append((method, path))
+        return None if path == "/public" else policy
+
+    routed = Gate("https://api.example", policy=route)
+    assert routed.route_policy("GET", "/public") is None
+    assert routed.route_policy("POST", "/b") is policy
+    assert asked == [("GET", "/public"), ("POST", "/b")]

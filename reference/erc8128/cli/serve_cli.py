@@ -50,6 +50,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-restart-guard", dest="restart_guard", action="store_false",
                         help="keep no restart watermark: a request accepted before a restart "
                         "may be accepted again after it (a warning says so at start)")
+    parser.add_argument("--require-durable-replay-state", action="store_true",
+                        help="refuse to start unless the replay store keeps its marks across a "
+                        "restart of its backend (sqlite:PATH, or Redis with appendonly yes); "
+                        "without it a Redis store that may forget gets a warning (SPEC.md D74)")
     parser.add_argument("--db", default=None,
                         help="SQLite file for projects, agents and the audit log (default: "
                         "memory, lost on restart; a warning says so at start)")
@@ -101,6 +105,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         access_log=None if args.quiet else sys.stderr,
         # Decision D61: on by default, whatever the replay store.
         state_dir=(args.state_dir or default_state_dir()) if args.restart_guard else None,
+        require_durable_replay_state=args.require_durable_replay_state,
     )
 
 
@@ -132,6 +137,12 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, request_stop)
     print(f"erc8128 serve: listening on {server.bound_url} (public URL {server.url})",
           flush=True)
+    durability = server.replay_durability
+    if durability is not None and not durability.durable:
+        # Decision D74: one line, naming the consequence and the two ways out.
+        print(f"erc8128 serve: warning: {durability.warning()} (run Redis with appendonly yes, "
+              f"or refuse to start with --require-durable-replay-state)",
+              file=sys.stderr, flush=True)
     if config.state_dir is None:
         print("erc8128 serve: warning: --no-restart-guard: a request accepted before a restart "
               "may be accepted again after it, inside its validity window", file=sys.stderr,

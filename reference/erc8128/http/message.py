@@ -33,6 +33,7 @@ __all__ = [
     "is_token",
     "path",
     "query",
+    "request_from_parsed",
     "request_from_wire",
     "scheme",
 ]
@@ -481,3 +482,39 @@ def request_from_wire(request_line: str, header_lines: Sequence[str], body: byte
     method, request_target = _parse_request_line(request_line)
     target_uri = _target_uri_from_request_target(request_target, config_scheme, config_authority)
     return Request(method, target_uri, _parse_header_lines(header_lines), body)
+
+
+def request_from_parsed(method: str, request_target: str, fields: Sequence[tuple[str, str]],
+                        body: bytes | None, *, scheme: str, authority: str) -> Request:
+    """Build a :class:`Request` from a request a server has already parsed (the ASGI scope, the
+    WSGI environ): the method, the request-target as received and the field lines as (name,
+    value) pairs decoded as latin-1, in the order the server kept.
+
+    The same checks as :func:`request_from_wire` on each part (method token, visible-ASCII
+    request-target in origin- or absolute-form, field-name token, field-value octets, OWS
+    removed), without joining the pairs into header lines and splitting them again. A server has
+    already unfolded obs-fold (RFC 9112 §5.2) or refused it, so none is expected here.
+    """
+    if not isinstance(method, str) or not is_token(method):
+        raise MessageComponentError("method_not_token", f"expected a token, got {method!r}")
+    if (
+        not isinstance(request_target, str)
+        or request_target == ""
+        or _TARGET_CHARS.fullmatch(request_target) is None
+    ):
+        raise MessageComponentError(
+            "request_target_characters",
+            f"expected a non-empty request-target of visible US-ASCII, got {request_target!r}",
+        )
+    config_scheme = _normalized_scheme(scheme)
+    config_authority = _normalized_split_authority(authority, config_scheme)
+    target_uri = _target_uri_from_request_target(request_target, config_scheme, config_authority)
+    checked: list[tuple[str, str]] = []
+    for field_line in fields:
+        _check_field_line_shape(field_line)
+        name, raw_value = field_line
+        # RFC 9112 §5.1: field-line = field-name ":" OWS field-value OWS
+        value = raw_value.strip(" \t")
+        _check_field_value_octets(value, name)
+        checked.append((name, value))
+    return Request(method, target_uri, tuple(checked), body)

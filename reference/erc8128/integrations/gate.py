@@ -3,10 +3,20 @@ Responses), shared by the WSGI and ASGI middleware.
 
 A :class:`Gate` holds the verifier's trusted configuration (the public URL whose scheme and
 authority every signature must cover, the route policy) and its state (the replay store, the
-account and invalidation states). :meth:`Gate.check` turns what a server received into a
-:class:`~erc8128.http.message.Request`, verifies it at the clock's time, and answers either the
-:class:`~erc8128.protocol.verify.Verified` result or the ERC-8128 §6 refusal built by
-:func:`erc8128.protocol.challenge.failure_response`. The clock is read here, at the edge.
+account and invalidation states, the signer key cache). :meth:`Gate.check` turns what a server
+received into a :class:`~erc8128.http.message.Request`, verifies it at the clock's time, and
+answers either the :class:`~erc8128.protocol.verify.Verified` result or the ERC-8128 §6 refusal
+built by :func:`erc8128.protocol.challenge.failure_response`. The clock is read here, at the
+edge.
+
+The hot path does each thing once (SPEC.md D73): the request is built from the (name, value)
+pairs the server already parsed, never joined into header lines and parsed again; a repeat
+signer is checked against its cached public key (SPEC.md D53, on by default here as in
+``erc8128 serve``); a fixed policy is not looked up per request.
+
+At construction a Redis replay store is asked whether it persists its keys (SPEC.md D74): if
+not, one warning line on the ``erc8128.integrations.gate`` logger names the consequence, or,
+with ``require_durable_replay_state=True``, the Gate refuses to be built.
 
 Restart safety (decision D61, SPEC.md). By default a Gate keeps a restart watermark, one small
 file per public URL in ``state_dir`` (``$XDG_STATE_HOME/erc8128``, else
@@ -20,21 +30,25 @@ restart can be accepted again after it, inside its validity window.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from erc8128.crypto.key_cache import SignerKeyCache
 from erc8128.errors import Erc8128Error, VerificationError
-from erc8128.http.message import request_from_wire
+from erc8128.http.message import request_from_parsed
 from erc8128.http.origin import Origin, parse_origin
 from erc8128.protocol.accounts import AccountState, NoCodeAccountState
 from erc8128.protocol.challenge import HttpResponse, failure_response, problem_response
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.verify import Verified, verify_request
+from erc8128.state.durability import replay_durability, require_durable
 from erc8128.state.invalidation import InvalidationState
 from erc8128.state.nonces.base import ReplayStore
 from erc8128.state.nonces.memory import MemoryReplayStore
+from erc8128.state.nonces.redis import RedisReplayStore
 from erc8128.state.restart_watermark import RestartWatermark, WatermarkError, default_state_dir
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "VERIFIED_KEY", "Gate", "RoutePolicy"]
@@ -45,6 +59,8 @@ DEFAULT_MAX_BODY_BYTES: Final = 1024 * 1024
 
 # A route policy: the policy for (method, path), or None for a route that needs no signature.
 RoutePolicy = Callable[[str, str], VerifierPolicy | None]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,8 +76,16 @@ class Gate:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # D61: where the restart watermark is kept; None: not restart-safe (see the module doc).
     state_dir: str | None = field(default_factory=default_state_dir)
+    # SPEC.md D53: a repeat signer costs a verification against its cached key, not a
+    # recovery; never changes a verdict. None turns it off.
+    key_cache: SignerKeyCache | None = field(default_factory=SignerKeyCache, compare=False)
+    # SPEC.md D74: refuse a replay store that a restart of its backend may empty (a Redis
+    # without appendonly, memory) instead of warning.
+    require_durable_replay_state: bool = False
     origin: Origin = field(init=False, repr=False, compare=False)  # parsed from public_url
     watermark: RestartWatermark | None = field(init=False, repr=False, compare=False)
+    # The policy of every route when ``policy`` is one VerifierPolicy (not a RoutePolicy).
+    _fixed_policy: VerifierPolicy | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # The scheme and authority come from this trusted configuration, never from the
@@ -72,12 +96,31 @@ class Gate:
         object.__setattr__(self, "watermark", None if self.state_dir is None else (
             RestartWatermark.open(self.state_dir, str(self.origin))
         ))
+        fixed = self.policy if isinstance(self.policy, VerifierPolicy) else None
+        object.__setattr__(self, "_fixed_policy", fixed)
+        self._check_replay_durability()
+
+    def _check_replay_durability(self) -> None:
+        """SPEC.md D74: one warning line for a Redis store that may forget, or a refusal."""
+        if self.require_durable_replay_state:
+            require_durable(replay_durability(self.nonces),
+                            how_to_allow="Gate(require_durable_replay_state=False) allows it")
+        elif isinstance(self.nonces, RedisReplayStore):
+            durability = replay_durability(self.nonces)
+            if not durability.durable:
+                _log.warning(
+                    "erc8128 Gate: warning: %s (run Redis with appendonly yes; "
+                    "Gate(require_durable_replay_state=True) refuses to start instead)",
+                    durability.warning(),
+                )
 
     def route_policy(self, method: str, path: str) -> VerifierPolicy | None:
         """The policy that applies to ``method`` ``path``, or None if the route is public."""
-        if isinstance(self.policy, VerifierPolicy):
-            return self.policy
-        return self.policy(method, path)
+        if self._fixed_policy is not None:
+            return self._fixed_policy
+        route = self.policy
+        assert not isinstance(route, VerifierPolicy)  # else _fixed_policy is set
+        return route(method, path)
 
     def check(
         self,
@@ -87,14 +130,14 @@ class Gate:
         body: bytes,
         policy: VerifierPolicy,
     ) -> Verified | HttpResponse:
-        """Verify one received request; the Verified result or the §6 refusal to send."""
+        """Verify one received request; the Verified result or the §6 refusal to send.
+
+        ``header_lines`` are the (name, value) pairs the server parsed, in the order it kept.
+        """
         try:
-            request = request_from_wire(
-                f"{method} {target} HTTP/1.1",
-                [f"{name}: {value}" for name, value in header_lines],
-                body,
-                scheme=self.origin.scheme,
-                authority=self.origin.authority,
+            request = request_from_parsed(
+                method, target, header_lines, body,
+                scheme=self.origin.scheme, authority=self.origin.authority,
             )
         except Erc8128Error as error:
             # A request whose signature inputs cannot even be rebuilt: ERC-8128 §6
@@ -114,6 +157,7 @@ class Gate:
                 accounts=self.accounts,
                 invalidation=self.invalidation,
                 restart_floor=None if watermark is None else watermark.floor,
+                key_cache=self.key_cache,
             )
         except VerificationError as error:
             return failure_response(error, policy=policy, request=request)

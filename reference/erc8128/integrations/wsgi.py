@@ -28,6 +28,7 @@ Usage (Flask)::
 
 from __future__ import annotations
 
+import functools
 import io
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -61,6 +62,7 @@ def request_target(environ: dict[str, Any]) -> str:
     return target
 
 
+@functools.lru_cache(maxsize=256)
 def _header_name(cgi_key: str) -> str:
     """``SIGNATURE_INPUT`` → ``Signature-Input`` (RFC 3875 §4.1.18 meta-variable names)."""
     return "-".join(part.capitalize() for part in cgi_key.split("_"))

@@ -32,6 +32,7 @@ from erc8128.protocol.keyid import ProfileName
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.server.app import App
 from erc8128.server.http import FrontEndLimits, VerifierHTTPServer
+from erc8128.state.durability import ReplayDurability, replay_durability, require_durable
 from erc8128.state.invalidation import MemoryInvalidationState
 from erc8128.state.invalidation_stores import (
     InvalidationStore,
@@ -98,6 +99,9 @@ class ServerConfig:
     # flags. ``erc8128 serve`` gives the user's state directory; None (no watermark) here, for
     # in-process servers whose signers are new.
     state_dir: str | None = None
+    # Decision D74 (SPEC.md): refuse to start on a replay store that a restart of its backend
+    # may empty (Redis without appendonly yes, memory) instead of warning.
+    require_durable_replay_state: bool = False
 
     def accounts(self) -> AccountState:
         """The account-state provider: JSON-RPC when ``rpc`` names nodes, else local no-code.
@@ -207,6 +211,8 @@ class RunningServer:
         self.nonces = nonces
         self.url = url  # the public URL (the origin signatures are bound to)
         self.bound_url = bound_url  # where the socket listens
+        # Decision D74: what a restart of the Redis replay store keeps (None: not Redis).
+        self.replay_durability: ReplayDurability | None = None
         self._thread: threading.Thread | None = None
         self._serving = False  # serve_forever was (or is about to be) entered
         self._stopped = False
@@ -298,7 +304,14 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
     bound_scheme = "https" if context is not None else "http"
     app: App | None = None
     http_server: VerifierHTTPServer | None = None
+    durability: ReplayDurability | None = None
     try:
+        # Decision D74: a Redis store that may forget is named at start, or refused.
+        if config.require_durable_replay_state:
+            require_durable(replay_durability(nonces),
+                            how_to_allow="without --require-durable-replay-state it is allowed")
+        if isinstance(nonces, RedisReplayStore):
+            durability = replay_durability(nonces)
         if config.public_url is not None:
             origin_scheme, origin_authority = public_origin(config.public_url)
         try:
@@ -357,6 +370,7 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
                 close()
         raise
     running = RunningServer(http_server, app, nonces, public_url, bound_url)
+    running.replay_durability = durability
     if in_thread:
         running.start_thread()
     return running

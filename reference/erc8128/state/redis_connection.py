@@ -107,3 +107,20 @@ class RedisBacked:
     @property
     def timeout(self) -> float:
         return self._redis.timeout
+
+    def config_value(self, name: str) -> str:
+        """The Redis server's setting ``name`` (``CONFIG GET``), e.g. ``appendonly``: ``yes``.
+
+        Fails closed like every other call: the store's unavailable error when the command
+        fails, is refused (managed services may rename or disable ``CONFIG``) or names no such
+        setting."""
+        self._redis.check_open()
+        try:
+            reply = self._redis.client.config_get(name)
+        except self._redis.errors as error:
+            raise self._redis.failure(error) from error
+        for key, value in dict(reply).items():
+            key_text = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+            if key_text == name:
+                return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+        raise self._redis.failure(LookupError(f"CONFIG GET {name}: no such setting in {reply!r}"))
