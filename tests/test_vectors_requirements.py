@@ -3,8 +3,8 @@
 - every test names one requirement listed in its file, and every ``profile`` / ``decision``
   quote is a verbatim sentence of the vendored text / SPEC.md (whitespace runs collapsed);
 - every invalid ``verify_request`` vector verifies once its requirement's rules are switched off
-  in the reference verifier (the ablation hook), unless it is flagged ``NotSingleDefect`` and
-  explained (SPEC.md D39);
+  (vectors/ablation.py: the reference verifier's step table without them), unless it is flagged
+  ``NotSingleDefect`` and explained (SPEC.md D39);
 - the high-s vectors are real twins (s' = n - s, v' = 55 - v) of a valid signature;
 - every tcId ever published is still produced with the same meaning, or retired (D40).
 """
@@ -24,8 +24,9 @@ from eth_account.messages import _hash_eip191_message, encode_defunct
 from erc8128.crypto.secp256k1 import N
 from erc8128.errors import Erc8128Error
 from erc8128.http.signature_base import signature_base_for_label
-from erc8128.protocol.verify import _ABLATE, _ablated
+from erc8128.protocol.verify import VERIFICATION_STEPS
 from erc8128_vectors import VECTORS_DIR
+from erc8128_vectors.ablation import without
 from erc8128_vectors.generate import run_verify
 from erc8128_vectors.ids import REGISTRY_NAME, fingerprint
 from erc8128_vectors.requirements import REQUIREMENTS
@@ -114,8 +115,7 @@ def test_invalid_verify_vector_has_a_single_defect(group: dict[str, Any],
     # The vector fails with every rule on (also checked by test_vectors.py) ...
     assert run_verify(test, group["profile"])["result"] == "invalid"
     # ... and verifies with exactly its requirement's rules off.
-    with _ablated(requirement.ablates):
-        outcome = run_verify(test, group["profile"])
+    outcome = run_verify(test, group["profile"], without(requirement.ablates))
     assert outcome["result"] == "valid", outcome.get("reason")
 
 
@@ -125,13 +125,12 @@ def test_most_invalid_verify_vectors_are_proven_single_defect() -> None:
     assert len(flagged) * 5 < len(invalid), (len(flagged), len(invalid))
 
 
-def test_ablation_hook_is_off_by_default_and_names_known_rules() -> None:
-    assert _ABLATE.get() == frozenset()
-    with pytest.raises(ValueError, match="ABLATABLE_RULES"), _ablated(frozenset({"no-such"})):
-        pass
-    with _ablated(frozenset({"low-s"})):
-        assert _ABLATE.get() == frozenset({"low-s"})
-    assert _ABLATE.get() == frozenset()
+def test_skipping_names_known_rules_and_leaves_the_verifier_alone() -> None:
+    with pytest.raises(ValueError, match="RULES"):
+        without({"no-such"})
+    assert without(set()) == VERIFICATION_STEPS
+    assert "nonce-unused" not in without({"nonce-unused"}).names
+    assert "nonce-unused" in VERIFICATION_STEPS.names
 
 
 def _signature(request: dict[str, Any], label: str) -> bytes:

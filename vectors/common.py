@@ -32,7 +32,7 @@ from erc8128.protocol.keyid import ProfileName
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.policy_document import verifier_inputs
 from erc8128.protocol.sign import sign_request
-from erc8128.protocol.verify import Verified, verify_request
+from erc8128.protocol.verify import VerificationSteps, Verified, verify_request
 from erc8128.reasons import REASON_CODES
 from erc8128.state.invalidation import MemoryInvalidationState
 from erc8128.state.nonces.memory import MemoryReplayStore
@@ -588,13 +588,13 @@ _LATE_REASONS: Final = frozenset(
 
 def _verify_once(profile: ProfileName | None, request: Request, now: int, *,
                  policy: Mapping[str, Any], store: MemoryReplayStore,
-                 clock: list[int]) -> JsonObject:
+                 clock: list[int], steps: VerificationSteps | None = None) -> JsonObject:
     verifier_policy, accounts, invalidation = policy_objects(profile, policy)
     clock[0] = now
     try:
         verified: Verified = verify_request(
             request, now=now, nonces=store, policy=verifier_policy, accounts=accounts,
-            invalidation=invalidation,
+            invalidation=invalidation, steps=steps,
         )
     except VerificationError as error:
         outcome: JsonObject = {"result": "invalid", "reason": error.reason,
@@ -636,14 +636,16 @@ def run_verify_steps(profile: ProfileName | None, policy: Mapping[str, Any],
     ]
 
 
-def run_verify(test: Mapping[str, Any], profile: ProfileName | None) -> JsonObject:
-    """The outcome of one ``verify_request.json`` test (its ``prior`` requests run first)."""
+def run_verify(test: Mapping[str, Any], profile: ProfileName | None,
+               steps: VerificationSteps | None = None) -> JsonObject:
+    """The outcome of one ``verify_request.json`` test (its ``prior`` requests run first), by
+    the reference verifier's steps or by ``steps`` (vectors/ablation.py)."""
     store, clock = _fresh_store()
     for prior in test.get("prior", ()):
         _verify_once(profile, request_from_json(prior["request"]), prior["now"],
-                     policy=test["policy"], store=store, clock=clock)
+                     policy=test["policy"], store=store, clock=clock, steps=steps)
     return _verify_once(profile, request_from_json(test["request"]), test["now"],
-                        policy=test["policy"], store=store, clock=clock)
+                        policy=test["policy"], store=store, clock=clock, steps=steps)
 
 
 def run_sign(test: Mapping[str, Any], profile: ProfileName) -> JsonObject:

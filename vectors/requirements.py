@@ -8,9 +8,9 @@ implementation quotes it beside the code that enforces it) or ``decision`` (a nu
 ``SPEC.md``, quoted from it). ``tests/test_vectors_requirements.py`` checks that every
 ``profile`` and ``decision`` quote is a verbatim substring of its source.
 
-``ablates`` names the rules of the reference verifier's ablation hook
-(``erc8128.protocol.verify._ABLATABLE_RULES``) that implement the requirement: an invalid
-``verify_request`` vector naming it must verify once they are switched off (the single-defect
+``ablates`` names the rules of the reference verifier (``vectors/ablation.RULES``, rows of
+``erc8128.protocol.verify.VERIFICATION_STEPS``) that implement the requirement: an invalid
+``verify_request`` vector naming it must verify once they are skipped (the single-defect
 property). An empty ``ablates`` means the rule cannot be switched off alone (the verifier cannot
 go on without it); such vectors carry the flag ``NotSingleDefect`` and an ``explanation``.
 """

@@ -5,10 +5,10 @@ is inside the signature (a signature parameter, a covered field), the request is
 its test key, so that the signature is valid over the request's own signature base and a
 verifier that lacks exactly the rule under test accepts it (SPEC.md D39).
 
-The proof: :func:`prove` verifies the vector again with the rules of its requirement switched off
-in the reference verifier (``erc8128.protocol.verify._ablated``, used only here and in the tests);
-it must be accepted. A vector that cannot have the property carries the flag ``NotSingleDefect`` and
-an ``explanation``.
+The proof: :func:`prove` verifies the vector again with the rules of its requirement skipped
+(vectors/ablation.py: the reference verifier's step table without them); it must be accepted. A
+vector that cannot have the property carries the flag ``NotSingleDefect`` and an
+``explanation``.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from erc8128.http.structured_fields import (
     get_param,
     parse_dictionary,
 )
-from erc8128.protocol.verify import _ablated
+from erc8128.protocol.verify import VerificationSteps
 
+from .ablation import without
 from .requirements import REQUIREMENTS
 
 __all__ = ["NOT_SINGLE_DEFECT", "prove", "resign"]
@@ -141,17 +142,17 @@ def resign(request: Request, keys: Mapping[str, bytes], default_key: bytes) -> R
     return Request(request.method, request.target_uri, tuple(headers), request.body)
 
 
-def prove(requirement: str, run: Callable[[], Mapping[str, Any]], why: str | None = None
-          ) -> str | None:
+def prove(requirement: str, run: Callable[[VerificationSteps], Mapping[str, Any]],
+          why: str | None = None) -> str | None:
     """None when the vector verifies with its requirement's rules switched off (``run`` is the
-    verification); else the explanation why it cannot (``why``: the vector's own, if given)."""
+    verification by a table of steps); else the explanation why it cannot (``why``: the
+    vector's own, if given)."""
     rules = REQUIREMENTS[requirement].ablates
     if not rules:
         reason = why or _WHY_NOT.get(requirement,
                                      "the reference verifier cannot switch this rule off")
         return f"requirement {requirement} cannot be switched off alone: {reason}"
-    with _ablated(rules):
-        outcome = run()
+    outcome = run(without(rules))
     if outcome["result"] == "valid":
         return None
     reason = why or _WHY_STILL.get(requirement, "the vector has a second defect")

@@ -211,7 +211,8 @@ def _vt(comment: str, flags: Sequence[str], profile: ProfileName | None, request
         comment, reason, extra.get("decision")))
     fields["requirement"] = requirement
     if outcome_result == "invalid" and (result or outcome_result) == "invalid":
-        explanation = prove(requirement, lambda: run_verify(inputs, profile), why)
+        explanation = prove(
+            requirement, lambda steps: run_verify(inputs, profile, steps), why)
         if explanation is not None:
             flags.append(NOT_SINGLE_DEFECT)
             fields["explanation"] = explanation

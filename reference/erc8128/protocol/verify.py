@@ -1,14 +1,15 @@
 """ERC-8128 verification: ``verify_request``, steps numbered as in SPEC.md §4 ("Verification").
 
-The flow is one way: signature fields → candidates → per-candidate checks (limits, keyid, time,
-nonce, coverage, content, principal, replay posture) → signature base ``M`` → ``H`` → Universal
-Account verification → atomic nonce consumption. ERC-8128 §3.5: "Limit checks MUST precede
-cryptography, failed candidates MUST NOT consume nonces, and the winning nonce MUST be consumed
-last." Every candidate is checked, and the nonces of all that verify are consumed in one atomic
-step, so a request is accepted at most once whatever its number of signatures (decision D28,
-SPEC.md); after a restart, a signature created at or before the restart watermark (what an
-earlier process may have accepted) is refused before any cryptography (D61); a private Principal
-policy is asked after cryptography (D29).
+The steps are data: :data:`VERIFICATION_STEPS` lists every rule of SPEC.md §4 as a
+:class:`Rule` (its step number, its name, the function that applies it), in step order, and
+``verify_request`` walks that table: steps 1-4 once for the request, 5-17 for every candidate,
+18 once for all of them. ERC-8128 §3.5: "Limit checks MUST precede cryptography, failed
+candidates MUST NOT consume nonces, and the winning nonce MUST be consumed last." Every candidate
+is checked, and the nonces of all that verify are consumed in one atomic step, so a request is
+accepted at most once whatever its number of signatures (decision D28, SPEC.md); after a
+restart, a signature created at or before the restart watermark (what an earlier process may
+have accepted) is refused before any cryptography (D61); a private Principal policy is asked
+after cryptography (D29).
 
 The function is pure apart from the state it is handed: the clock is ``now``, replay state is
 ``nonces``, early-invalidation state is ``invalidation``, chain state is ``accounts``, the
@@ -23,17 +24,14 @@ it.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, replace
-from typing import Final, Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Final, Generic, Literal, TypeVar
 
 # The pure ERC-191 code is erc8128.crypto.personal_sign; accelerate dispatches to it unless a faster
 # backend was selected explicitly (ERC8128_BACKEND or accelerate.use_backend).
 from erc8128.crypto.accelerate import personal_message_hash
 from erc8128.crypto.key_cache import SignerKeyCache
-from erc8128.crypto.secp256k1 import N
 from erc8128.errors import (
     AccountStateUnavailable,
     ContentDigestError,
@@ -58,7 +56,6 @@ from erc8128.http.structured_fields import (
     get_param,
     parse_dictionary,
     serialize_bare_item,
-    serialize_inner_list,
 )
 from erc8128.protocol.accounts import (
     AccountState,
@@ -76,8 +73,14 @@ from erc8128.state.nonces.base import ReplayStore, has_batch_consume, replay_key
 __all__ = [
     "DEFAULT_POLICY",
     "STEP_TITLES",
+    "VERIFICATION_STEPS",
+    "Candidate",
+    "CandidateCheck",
     "Explanation",
+    "MessageCheck",
+    "Rule",
     "TraceStep",
+    "VerificationSteps",
     "Verified",
     "candidate_profile",
     "explain_request",
@@ -86,38 +89,6 @@ __all__ = [
 
 DEFAULT_POLICY: Final = VerifierPolicy()
 _NO_CODE: Final = NoCodeAccountState()
-
-# Ablation hook, for the vector generator and its tests ONLY (never set in production): the
-# names of rules whose check is switched off, so that a single-defect vector can be shown to
-# verify when exactly its rule is missing (vectors/README.md, "Single-defect vectors"). The
-# default is empty; each check below reads it once per candidate and stays as written.
-_ABLATE: Final[ContextVar[frozenset[str]]] = ContextVar("erc8128_ablate", default=frozenset())
-# The rule names this hook can switch off (vectors/generate.py names its requirements after them).
-_ABLATABLE_RULES: Final = frozenset({
-    "field-size-limit", "candidate-limit", "candidate-selection", "component-limit",
-    "parameter-limit", "decoded-signature-limit", "no-alg", "keyid-syntax", "served-chain",
-    "time-integers", "created-nonnegative", "expires-after-created", "validity-max",
-    "not-yet-valid", "not-expired", "nonce-syntax", "content-digest-present", "coverage-always",
-    "coverage-request-bound", "coverage-route", "content-digest-match", "principal-policy",
-    "nonce-required", "replayable-policy", "not-before", "replayable-invalidated", "low-s",
-    "signature-v", "signature-valid", "verification-available", "nonce-unused",
-    "duplicate-components",
-})
-
-
-@contextmanager
-def _ablated(rules: frozenset[str]) -> Iterator[None]:
-    """Switch off ``rules`` (names from _ABLATABLE_RULES) inside the block; generator use only."""
-    unknown = rules - _ABLATABLE_RULES
-    if unknown:
-        raise ValueError(f"expected rule names from _ABLATABLE_RULES, got {sorted(unknown)}")
-    token = _ABLATE.set(rules)
-    try:
-        yield
-    finally:
-        _ABLATE.reset(token)
-
-
 @dataclass(frozen=True)
 class Verified:
     """A verified request: who signed it and exactly what the signature covers."""
@@ -218,13 +189,6 @@ class _Trace:
 
 
 @dataclass(frozen=True)
-class _Candidate:
-    label: str
-    member: Member
-    profile: Profile
-
-
-@dataclass(frozen=True)
 class _Authenticated:
     """A candidate that passed every check before nonce consumption."""
 
@@ -238,6 +202,166 @@ def _fail(
     return VerificationError(reason, message, label=label, detail=detail)
 
 
+# -- the records the steps fill in --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A Signature-Input member recognised at step 4: its label, the member and its profile."""
+
+    label: str
+    member: Member
+    profile: Profile
+
+
+@dataclass(slots=True, eq=False)
+class MessageCheck:
+    """What the whole-message steps (1-4) and nonce consumption (18) read and write for one
+    request: the verifier's inputs, then what each step found, in step order. A working record,
+    not a value: each step fills in the fields it computes."""
+
+    request: Request
+    now: int
+    policy: VerifierPolicy
+    nonces: ReplayStore
+    accounts: AccountState
+    invalidation: InvalidationState | None
+    key_cache: SignerKeyCache | None
+    restart_floor: int | None
+    trace: _Trace | None
+    # The received Content-Digest field lines (steps 10-12).
+    digest_lines: tuple[str, ...] = field(init=False)
+    signature_input: str = field(init=False)  # step 1: the combined Signature-Input field
+    signature: str = field(init=False)  # step 1: the combined Signature field
+    signature_inputs: Dictionary = field(init=False)  # step 3
+    signature_members: dict[str, Member] = field(init=False)  # step 3: Signature, by label
+    candidates: list[Candidate] = field(init=False, default_factory=list)  # step 4
+    # The candidates that passed steps 5-17, by index; step 18 removes those it refuses.
+    passed: list[tuple[int, _Authenticated]] = field(init=False, default_factory=list)
+    failures: dict[int, VerificationError] = field(init=False, default_factory=dict)
+    used_keys: tuple[str, ...] = field(init=False, default=())  # step 18: found already used
+
+    def __post_init__(self) -> None:
+        self.digest_lines = self.request.field_lines("content-digest")
+
+
+@dataclass(slots=True, eq=False)
+class CandidateCheck:
+    """What steps 5-17 read and write for one candidate: who it is, the route's policy and the
+    verifier's inputs, then what each step found (the signature bytes at step 5, the account at
+    7, the time window at 8, the nonce at 9, M at 15, H at 16, the verdict at 17). A working
+    record, not a value: each step fills in the fields it computes."""
+
+    message: MessageCheck
+    label: str
+    member: Member  # as received
+    profile: Profile
+    # The message's inputs, read by most steps.
+    policy: VerifierPolicy = field(init=False)
+    request: Request = field(init=False)
+    now: int = field(init=False)
+    accounts: AccountState = field(init=False)
+    invalidation: InvalidationState | None = field(init=False)
+    key_cache: SignerKeyCache | None = field(init=False)
+    restart_floor: int | None = field(init=False)
+    trace: _Trace | None = field(init=False)
+    inner_list: InnerList = field(init=False)  # step 5: the member, an Inner List
+    params: Parameters = field(init=False)  # step 5: its signature parameters
+    identifiers: list[str] = field(init=False)  # step 5: serialised, in signed order
+    # Step 5: the failure of the first covered component that is not an identifier.
+    component_error: VerificationError | None = field(init=False, default=None)
+    signature: bytes = field(init=False)  # step 5
+    keyid: str = field(init=False)  # step 7
+    account: Account = field(init=False)  # step 7
+    created: int = field(init=False)  # step 8
+    expires: int = field(init=False)  # step 8
+    nonce: str | None = field(init=False)  # step 9; None for a Replayable signature
+    parameterless: frozenset[object] = field(init=False)  # step 11: covered without parameters
+    missing_request_bound: list[str] = field(init=False)  # step 11: Request-Bound, not covered
+    base: str = field(init=False)  # step 15: M
+    message_hash: bytes = field(init=False)  # step 16: H
+    fingerprint: str = field(init=False)  # step 16
+    verdict: AccountVerdict = field(init=False)  # step 17
+
+    def __post_init__(self) -> None:
+        message = self.message
+        self.policy = message.policy
+        self.request = message.request
+        self.now = message.now
+        self.accounts = message.accounts
+        self.invalidation = message.invalidation
+        self.key_cache = message.key_cache
+        self.restart_floor = message.restart_floor
+        self.trace = message.trace
+
+    def fail(self, reason: str, message: str, detail: str | None = None) -> VerificationError:
+        return _fail(reason, f"{self.label}: {message}", self.label, detail)
+
+    @property
+    def mode_eoa(self) -> bool:
+        """Step 17: the candidate asks for EOA verification first, and the route honours it."""
+        mode = get_param(self.params, "mode")
+        # §3.3.5: "A `mode` parameter with any other value or type is ignored."
+        return (
+            self.profile.honors_mode
+            and self.policy.honor_mode_eoa
+            and isinstance(mode, str)
+            and mode == "eoa"
+        )
+
+
+_R = TypeVar("_R", MessageCheck, CandidateCheck)
+
+
+@dataclass(frozen=True)
+class Rule(Generic[_R]):
+    """One rule of SPEC.md §4: the step it belongs to, its name, and the function that applies
+    it to the step's record (raising VerificationError when the request breaks it)."""
+
+    step: int
+    name: str
+    apply: Callable[[_R], None]
+
+
+@dataclass(frozen=True)
+class VerificationSteps:
+    """The verifier's rules as data, each group in SPEC.md §4 order: the whole-message steps
+    (1-4, once per request), the per-candidate steps (5-17, for every candidate) and nonce
+    consumption (18, once for all the candidates that passed 5-17).
+
+    Decision D29: when the route's Principal policy is private, the walk asks it (step 13)
+    after step 17; :meth:`per_candidate_for` gives the order a policy runs.
+    """
+
+    whole_message: tuple[Rule[MessageCheck], ...]
+    per_candidate: tuple[Rule[CandidateCheck], ...]
+    nonce_consumption: tuple[Rule[MessageCheck], ...]
+    _principal_last: tuple[Rule[CandidateCheck], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        principal = tuple(rule for rule in self.per_candidate if rule.step == 13)
+        others = tuple(rule for rule in self.per_candidate if rule.step != 13)
+        object.__setattr__(self, "_principal_last", others + principal)
+
+    def per_candidate_for(self, policy: VerifierPolicy) -> tuple[Rule[CandidateCheck], ...]:
+        """The per-candidate rules in the order ``policy`` runs them (D29)."""
+        return self._principal_last if policy.principal_private else self.per_candidate
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every rule's name, in SPEC.md order."""
+        return tuple(
+            rule.name
+            for group in (self.whole_message, self.per_candidate, self.nonce_consumption)
+            for rule in group
+        )
+
+
+# -- verification ----------------------------------------------------------------------------
+
+
 def verify_request(
     request: Request,
     *,
@@ -248,6 +372,7 @@ def verify_request(
     invalidation: InvalidationState | None = None,
     key_cache: SignerKeyCache | None = None,
     restart_floor: int | None = None,
+    steps: VerificationSteps | None = None,
 ) -> Verified:
     """Verify the ERC-8128 signatures on ``request`` at time ``now``.
 
@@ -260,6 +385,11 @@ def verify_request(
     changes the outcome (erc8128.crypto.key_cache, SPEC.md D53). ``restart_floor`` (optional,
     decision D61) is the restart watermark read at start: a signature created at or before it
     may have been accepted by an earlier process of this verifier and is refused.
+
+    ``steps`` (optional) is the table of rules walked, :data:`VERIFICATION_STEPS` by default.
+    Another table verifies by other rules: the vector generator walks one that lacks a named
+    rule, to show that a vector breaks exactly that rule (vectors/README.md, "Single-defect
+    vectors"); a verifier of ERC-8128 passes none.
     """
     return _verify(
         request,
@@ -271,6 +401,7 @@ def verify_request(
         key_cache=key_cache,
         restart_floor=restart_floor,
         trace=None,
+        steps=VERIFICATION_STEPS if steps is None else steps,
     )
 
 
@@ -301,6 +432,7 @@ def explain_request(
             key_cache=None,
             restart_floor=None,
             trace=trace,
+            steps=VERIFICATION_STEPS,
         )
     except VerificationError as error:
         return Explanation(None, error, tuple(trace.steps))
@@ -318,6 +450,7 @@ def _verify(
     key_cache: SignerKeyCache | None,
     restart_floor: int | None,
     trace: _Trace | None,
+    steps: VerificationSteps,
 ) -> Verified:
     if type(now) is not int:
         raise PolicyError(f"expected now as integer Unix seconds, got {now!r}")
@@ -326,70 +459,106 @@ def _verify(
     if policy.replay == "either" and invalidation is None:
         raise PolicyError("replay='either' needs an early-invalidation state (ERC-8128 §5.2)")
 
+    message = MessageCheck(
+        request, now=now, policy=policy, nonces=nonces, accounts=accounts,
+        invalidation=invalidation, key_cache=key_cache, restart_floor=restart_floor,
+        trace=trace,
+    )
+    # Steps 1-4: a failure here ends verification; no candidate is evaluated.
     try:
-        signature_inputs, signatures = _parse_signature_fields(request, policy, trace)
-        candidates = _recognise_candidates(signature_inputs, policy, trace)
+        if trace is None:
+            for rule in steps.whole_message:
+                rule.apply(message)
+        else:
+            _walk_traced(steps.whole_message, message, trace, None, _MESSAGE_LOOKED_AT)
     except VerificationError as failure:
         if trace is not None:
             trace.fail(failure)
         raise
-    signature_members = dict(signatures)
 
     # Steps 5-17 for EVERY candidate (decision D28): a request is accepted at most once, so
     # the replay keys of all the signatures that verify are consumed together in step 18.
-    failures: dict[int, VerificationError] = {}
-    authenticated: list[tuple[int, _Authenticated]] = []
-    for index, candidate in enumerate(candidates):
+    per_candidate = steps.per_candidate_for(policy)
+    for index, candidate in enumerate(message.candidates):
+        check = CandidateCheck(message, candidate.label, candidate.member, candidate.profile)
         try:
-            authenticated.append(
-                (
-                    index,
-                    _evaluate_candidate(
-                        candidate,
-                        signature_members,
-                        request,
-                        now=now,
-                        policy=policy,
-                        accounts=accounts,
-                        invalidation=invalidation,
-                        restart_floor=restart_floor,
-                        key_cache=key_cache,
-                        trace=trace,
-                    ),
-                )
-            )
+            if trace is None:
+                for candidate_rule in per_candidate:
+                    candidate_rule.apply(check)
+            else:
+                _walk_traced(per_candidate, check, trace, check.label, _CANDIDATE_LOOKED_AT)
         except VerificationError as failure:
             if trace is not None:
                 trace.fail(failure)
-            failures[index] = failure
-    if authenticated:
+            message.failures[index] = failure
+            continue
+        message.passed.append((index, _authenticated(check)))
+
+    if message.passed:
         # Step 18 (SPEC.md §4.18): consume the nonces atomically, last.
-        winner = _consume_nonces(authenticated, nonces, failures)
+        authenticated = tuple(message.passed)
+        for rule in steps.nonce_consumption:
+            rule.apply(message)
         if trace is not None:
             for index, item in authenticated:
                 trace.begin(18, item.verified.label, f"nonce={_shown(item.verified.nonce)}")
-                if index in failures:
-                    trace.fail(failures[index])
-        if winner is not None:
-            return winner
-    raise _select_failure([failures[index] for index in sorted(failures)])
+                if index in message.failures:
+                    trace.fail(message.failures[index])
+        if message.passed:
+            # §3.5 "The first candidate passing all checks and atomically consuming its nonce,
+            # when present, wins": the first in wire order of those still in the running.
+            winner = message.passed[0][1].verified
+            return replace(winner, nonce_consumed=True) if winner.nonce is not None else winner
+    raise _select_failure([message.failures[index] for index in sorted(message.failures)])
 
 
-# Steps 1-3: the signature fields, whole-message checks.
-def _parse_signature_fields(
-    request: Request, policy: VerifierPolicy, trace: _Trace | None
-) -> tuple[Dictionary, Dictionary]:
-    input_lines = request.field_lines("signature-input")
-    signature_lines = request.field_lines("signature")
-    if trace is not None:
-        trace.begin(
-            1, None, f"{len(input_lines)} Signature-Input and {len(signature_lines)} Signature "
-            "field lines",
-        )
-    # Step 1 (SPEC.md §4.1): ERC-8128 §3.5 "A missing field yields `signature_missing`."
-    # Decision D10: a field whose combined value is empty counts as missing.
-    signature_input = ", ".join(input_lines)
-    signature = ", ".join(signature_lines)
+def _walk_traced(
+    rules: tuple[Rule[_R], ...],
+    record: _R,
+    trace: _Trace,
+    label: str | None,
+    looked_at: dict[int, Callable[[_R], str]],
+) -> None:
+    """Apply ``rules`` to ``record``, beginning a traced step where the step number changes."""
+    step = 0
+    for rule in rules:
+        if rule.step != step:
+            step = rule.step
+            trace.begin(step, label, looked_at[step](record))
+        rule.apply(record)
+
+
+def _authenticated(check: CandidateCheck) -> _Authenticated:
+    """A candidate that passed steps 5-17, as the Verified it becomes if it wins."""
+    verified = Verified(
+        profile=check.profile.name,
+        label=check.label,
+        account=check.account,
+        keyid=format_keyid(check.account, check.profile.name),
+        request_bound=not check.missing_request_bound,
+        replayable=check.nonce is None,
+        covered_components=tuple(check.identifiers),
+        created=check.created,
+        expires=check.expires,
+        nonce=check.nonce,
+        signature_base=check.base,
+        message_hash=check.message_hash,
+        fingerprint=check.fingerprint,
+        verification_method=check.verdict.method,
+        code_lookups=check.verdict.code_lookups,
+        nonce_consumed=False,
+    )
+    return _Authenticated(verified, replay_until=check.expires + check.policy.skew_sec)
+
+
+# -- steps 1-4: the signature fields, whole-message rules -----------------------------------------
+
+
+def _fields_present(message: MessageCheck) -> None:
+    """Step 1 (SPEC.md §4.1): ERC-8128 §3.5 "A missing field yields `signature_missing`."
+    Decision D10: a field whose combined value is empty counts as missing."""
+    signature_input = ", ".join(message.request.field_lines("signature-input"))
+    signature = ", ".join(message.request.field_lines("signature"))
     if not signature_input.strip(" \t"):
         raise _fail(
             "signature_missing", "expected a Signature-Input field, got none",
@@ -400,90 +569,87 @@ def _parse_signature_fields(
             "signature_missing", "expected a Signature field, got none",
             detail="the Signature field is missing",
         )
-    # Step 2 (SPEC.md §4.2): field size limits, before parsing (ERC-8128 §3.5 table).
-    limits = policy.limits
-    if trace is not None:
-        trace.begin(
-            2, None, f"Signature-Input {len(signature_input)} bytes, Signature "
-            f"{len(signature)} bytes",
-        )
-    ablate = _ABLATE.get()
+    message.signature_input = signature_input
+    message.signature = signature
+
+
+def _field_size_limit(message: MessageCheck) -> None:
+    """Step 2 (SPEC.md §4.2): field size limits, before parsing (ERC-8128 §3.5 table)."""
+    limits = message.policy.limits
     # Header text is the received octets decoded one to one (latin-1), so characters = bytes.
-    input_size = len(signature_input)
-    if input_size > limits.signature_input_bytes and "field-size-limit" not in ablate:
+    input_size = len(message.signature_input)
+    if input_size > limits.signature_input_bytes:
         raise _fail(
             "signature_too_large",
             f"expected Signature-Input <= {limits.signature_input_bytes} bytes, got {input_size}",
             detail=f"the Signature-Input field exceeds {limits.signature_input_bytes} bytes",
         )
-    signature_size = len(signature)
-    if signature_size > limits.signature_bytes and "field-size-limit" not in ablate:
+    signature_size = len(message.signature)
+    if signature_size > limits.signature_bytes:
         raise _fail(
             "signature_too_large",
             f"expected Signature <= {limits.signature_bytes} bytes, got {signature_size}",
             detail=f"the Signature field exceeds {limits.signature_bytes} bytes",
         )
-    # Step 3 (SPEC.md §4.3): ERC-8128 §3.5 "A Structured Field syntax error in either field
-    # yields the whole-message failure `signature_input_invalid`; no candidate is evaluated."
-    if trace is not None:
-        trace.begin(3, None, "both fields as RFC 9651 Dictionaries")
+
+
+def _parse_fields(message: MessageCheck) -> None:
+    """Step 3 (SPEC.md §4.3): ERC-8128 §3.5 "A Structured Field syntax error in either field
+    yields the whole-message failure `signature_input_invalid`; no candidate is evaluated." """
     try:
-        parsed_input = parse_dictionary(signature_input)
+        signature_inputs = parse_dictionary(message.signature_input)
     except StructuredFieldError as error:
         raise _fail(
             "signature_input_invalid", f"Signature-Input: {error.message}",
             detail="the Signature-Input field is not an RFC 9651 Dictionary",
         ) from None
     try:
-        parsed_signature = parse_dictionary(signature)
+        signatures = parse_dictionary(message.signature)
     except StructuredFieldError as error:
         raise _fail(
             "signature_input_invalid", f"Signature: {error.message}",
             detail="the Signature field is not an RFC 9651 Dictionary",
         ) from None
-    return parsed_input, parsed_signature
+    message.signature_inputs = signature_inputs
+    message.signature_members = dict(signatures)
 
 
-# Step 4: recognising candidates.
-def _recognise_candidates(
-    signature_inputs: Dictionary, policy: VerifierPolicy, trace: _Trace | None
-) -> list[_Candidate]:
+def _select_candidates(message: MessageCheck) -> None:
     """Step 4 (SPEC.md §4.4): candidates in Dictionary wire order.
 
     ERC-8128 §3.5: "Candidates are selected only by the exact last-wins String `tag="erc8128"`
     in `Signature-Input`. They MUST be evaluated in Dictionary wire order." Decision D2: a legacy
     candidate is a member whose last-wins `keyid` is a String in the `erc8128:` namespace.
     """
-    candidates: list[_Candidate] = []
-    for label, member in signature_inputs:
-        profile = candidate_profile(member.params, policy.profiles)
+    profiles = message.policy.profiles
+    for label, member in message.signature_inputs:
+        profile = candidate_profile(member.params, profiles)
         if profile is not None:
-            candidates.append(_Candidate(label, member, profile))
-        elif "candidate-selection" in _ABLATE.get():
-            # Ablation only: a verifier that does not select by tag / keyid namespace.
-            fallback = DRAFT if "draft" in policy.profiles else LEGACY
-            candidates.append(_Candidate(label, member, fallback))
-    if trace is not None:
-        found = ", ".join(f"{c.label} ({c.profile.name})" for c in candidates) or "none"
-        trace.begin(
-            4, None, f"members {', '.join(label for label, _ in signature_inputs)}; "
-            f"candidates {found}"
-        )
-    limit = policy.limits.candidates
-    if len(candidates) > limit and "candidate-limit" not in _ABLATE.get():
+            message.candidates.append(Candidate(label, member, profile))
+
+
+def _candidate_limit(message: MessageCheck) -> None:
+    """Step 4: at most ``limits.candidates`` candidates (ERC-8128 §3.5 table)."""
+    limit = message.policy.limits.candidates
+    if len(message.candidates) > limit:
         raise _fail(
-            "signature_too_large", f"expected <= {limit} candidates, got {len(candidates)}",
+            "signature_too_large",
+            f"expected <= {limit} candidates, got {len(message.candidates)}",
             detail=f"more than {limit} candidate signatures",
         )
-    if not candidates:
+
+
+def _candidates_present(message: MessageCheck) -> None:
+    """Step 4: no candidate yields `no_acceptable_signature`."""
+    if not message.candidates:
+        policy = message.policy
         wanted = " or ".join(PROFILES[name].recognised_by for name in policy.profiles)
         raise _fail(
             "no_acceptable_signature",
             f"expected a Signature-Input member with {wanted}, got none among "
-            f"{[label for label, _ in signature_inputs]}",
+            f"{[label for label, _ in message.signature_inputs]}",
             detail=f"no Signature-Input member is a candidate: none has {wanted}",
         )
-    return candidates
 
 
 def candidate_profile(
@@ -509,384 +675,353 @@ def candidate_profile(
     return None
 
 
-@dataclass(frozen=True)
-class _Check:
-    """What every step of one candidate needs: who it is, the route's policy, and where a
-    failure or a traced step goes."""
-
-    label: str
-    profile: Profile
-    policy: VerifierPolicy
-    ablate: frozenset[str]  # rules switched off (the generator's ablation proof only)
-    trace: _Trace | None
-
-    def fail(self, reason: str, message: str, detail: str | None = None) -> VerificationError:
-        return _fail(reason, f"{self.label}: {message}", self.label, detail)
+# -- step 5: shape and limits -------------------------------------------------------------------
 
 
-def _evaluate_candidate(
-    candidate: _Candidate,
-    signature_members: dict[str, Member],
-    request: Request,
-    *,
-    now: int,
-    policy: VerifierPolicy,
-    accounts: AccountState,
-    invalidation: InvalidationState | None,
-    restart_floor: int | None,
-    key_cache: SignerKeyCache | None,
-    trace: _Trace | None,
-) -> _Authenticated:
-    """Steps 5-17 for one candidate, one function per SPEC.md step; raises VerificationError
-    naming the first rule broken."""
-    check = _Check(candidate.label, candidate.profile, policy, _ABLATE.get(), trace)
-    member, identifiers, signature = _shape_and_limits(check, candidate.member, signature_members)
-    params = member.params
-    _no_alg(check, params)
-    account = _keyid_and_chain(check, params)
-    created, expires = _time_window(check, params, now)
-    nonce = _nonce_syntax(check, params)
-    digest_lines = _content_present(check, request)
-    request_bound = _coverage(check, request, member, identifiers, digest_lines)
-    _content_digest_matches(check, request, digest_lines)
-    if not policy.principal_private:
-        _principal_policy(check, account)
-    replayable = nonce is None
-    _replay_posture(
-        check, account, replayable=replayable, created=created, now=now,
-        restart_floor=restart_floor, invalidation=invalidation,
-    )
-    base = _signature_base(check, request, member, identifiers)
-    message_hash, fingerprint = _message_hash(check, base, account, replayable, invalidation)
-    verdict = _account_verification(
-        check, params, account, message_hash, signature, accounts=accounts, key_cache=key_cache
-    )
-    if policy.principal_private:
-        # Decision D29: the private Principal policy, after cryptography and before any nonce
-        # is consumed ("failed candidates MUST NOT consume nonces", ERC-8128 §3.5).
-        _principal_policy(check, account)
-    verified = Verified(
-        profile=check.profile.name,
-        label=check.label,
-        account=account,
-        keyid=format_keyid(account, check.profile.name),
-        request_bound=request_bound,
-        replayable=replayable,
-        covered_components=tuple(identifiers),
-        created=created,
-        expires=expires,
-        nonce=nonce,
-        signature_base=base,
-        message_hash=message_hash,
-        fingerprint=fingerprint,
-        verification_method=verdict.method,
-        code_lookups=verdict.code_lookups,
-        nonce_consumed=False,
-    )
-    return _Authenticated(verified, replay_until=expires + policy.skew_sec)
-
-
-def _shape_and_limits(
-    check: _Check, member: Member, signature_members: dict[str, Member]
-) -> tuple[InnerList, list[str], bytes]:
-    """Step 5 (SPEC.md §4.5): shape and count limits of the member and its signature; the
-    member, its serialised component identifiers and the signature bytes."""
-    limits, ablate, fail = check.policy.limits, check.ablate, check.fail
-    if check.trace is not None:
-        shape = (
-            f"{len(member.items)} components, {len(member.params)} parameters"
-            if isinstance(member, InnerList)
-            else "an Item"
-        )
-        check.trace.begin(5, check.label, f"the member ({shape}) and its Signature member")
+def _inner_list(check: CandidateCheck) -> None:
+    """Step 5 (SPEC.md §4.5): the member is an Inner List of components."""
+    member = check.member
     if not isinstance(member, InnerList):
-        raise fail(
+        raise check.fail(
             "signature_input_invalid", "expected an Inner List of components, got an Item",
             detail="the Signature-Input member is an Item, not an Inner List of components",
         )
-    if len(member.items) > limits.components and "component-limit" not in ablate:
-        raise fail(
+    check.inner_list = member
+    check.params = member.params
+
+
+def _component_limit(check: CandidateCheck) -> None:
+    """Step 5: at most ``limits.components`` covered components."""
+    limits = check.policy.limits
+    count = len(check.inner_list.items)
+    if count > limits.components:
+        raise check.fail(
             "signature_too_large",
-            f"expected <= {limits.components} covered components, got {len(member.items)}",
+            f"expected <= {limits.components} covered components, got {count}",
             detail=f"more than {limits.components} covered components",
         )
-    if len(member.params) > limits.parameters and "parameter-limit" not in ablate:
-        raise fail(
+
+
+def _parameter_limit(check: CandidateCheck) -> None:
+    """Step 5: at most ``limits.parameters`` signature parameters."""
+    limits = check.policy.limits
+    count = len(check.params)
+    if count > limits.parameters:
+        raise check.fail(
             "signature_too_large",
-            f"expected <= {limits.parameters} signature parameters, got {len(member.params)}",
+            f"expected <= {limits.parameters} signature parameters, got {count}",
             detail=f"more than {limits.parameters} signature parameters",
         )
+
+
+def _component_identifiers(check: CandidateCheck) -> None:
+    """Step 5: the covered components' identifiers, in order, up to the first that is not an
+    sf-string with RFC 9421 §2 syntax. That one's failure waits for the duplicate rule, so that
+    a component covered twice before it is the failure reported (:func:`_malformed_component`)."""
     identifiers: list[str] = []
-    for item in member.items:
+    for item in check.inner_list.items:
         if not isinstance(item.value, str):
-            raise fail(
+            check.component_error = check.fail(
                 "signature_input_invalid", f"expected sf-string components, got {item!r}",
                 detail="a covered component is not an sf-string",
             )
-        identifier = _identifier(item, check.label)
-        # RFC 9421 §2.5: "If the component identifier [...] has already been added to the
-        # signature base [...] the signer or verifier MUST fail."
-        if identifier in identifiers and "duplicate-components" not in ablate:
-            raise fail(
+            break
+        try:
+            identifiers.append(check_component(item))
+        except Erc8128Error as error:
+            check.component_error = check.fail(
+                "signature_input_invalid", error.message,
+                detail=f"a component identifier is invalid ({error.reason})",
+            )
+            break
+    check.identifiers = identifiers
+
+
+def _duplicate_components(check: CandidateCheck) -> None:
+    """Step 5: RFC 9421 §2.5: "If the component identifier [...] has already been added to the
+    signature base [...] the signer or verifier MUST fail." """
+    seen: set[str] = set()
+    for identifier in check.identifiers:
+        if identifier in seen:
+            raise check.fail(
                 "signature_input_invalid", f"component {identifier} is covered twice",
                 detail="a component is covered twice",
             )
-        identifiers.append(identifier)
-    # ERC-8128 §3.5: "A well-formed tagged `Signature-Input` member without a correlated RFC 9421
-    # Byte Sequence in `Signature` yields the candidate failure `signature_input_invalid`".
-    signature_member = signature_members.get(check.label)
+        seen.add(identifier)
+
+
+def _malformed_component(check: CandidateCheck) -> None:
+    """Step 5: the first covered component that is not an identifier (RFC 9421 §2)."""
+    if check.component_error is not None:
+        raise check.component_error
+
+
+def _signature_correlation(check: CandidateCheck) -> None:
+    """Step 5: ERC-8128 §3.5 "A well-formed tagged `Signature-Input` member without a correlated
+    RFC 9421 Byte Sequence in `Signature` yields the candidate failure
+    `signature_input_invalid`"."""
+    signature_member = check.message.signature_members.get(check.label)
     if signature_member is None:
-        raise fail(
+        raise check.fail(
             "signature_input_invalid", "expected a Signature member with the same label",
             detail="no Signature member has the candidate's label",
         )
     if not isinstance(signature_member, Item) or not isinstance(signature_member.value, bytes):
-        raise fail(
+        raise check.fail(
             "signature_input_invalid", "expected the Signature member to be a Byte Sequence",
             detail="the Signature member is not a Byte Sequence",
         )
-    signature = signature_member.value
-    if (
-        len(signature) > limits.decoded_signature_bytes
-        and "decoded-signature-limit" not in ablate
-    ):
-        raise fail(
+    check.signature = signature_member.value
+
+
+def _decoded_signature_limit(check: CandidateCheck) -> None:
+    """Step 5: at most ``limits.decoded_signature_bytes`` signature bytes."""
+    limits = check.policy.limits
+    size = len(check.signature)
+    if size > limits.decoded_signature_bytes:
+        raise check.fail(
             "signature_too_large",
-            f"expected <= {limits.decoded_signature_bytes} signature bytes, got {len(signature)}",
+            f"expected <= {limits.decoded_signature_bytes} signature bytes, got {size}",
             detail=f"the decoded signature exceeds {limits.decoded_signature_bytes} bytes",
         )
-    return member, identifiers, signature
 
 
-def _no_alg(check: _Check, params: Parameters) -> None:
+# -- steps 6-9: alg, keyid, time, nonce ---------------------------------------------------------
+
+
+def _no_alg(check: CandidateCheck) -> None:
     """Step 6 (SPEC.md §4.6): ERC-8128 §3.3.4 "A candidate containing `alg` yields
     `unsupported_algorithm`"."""
-    alg = get_param(params, "alg")
-    if check.trace is not None:
-        check.trace.begin(6, check.label, f"alg={_shown(alg)}")
-    if alg is not None and "no-alg" not in check.ablate:
+    alg = get_param(check.params, "alg")
+    if alg is not None:
         raise check.fail(
             "unsupported_algorithm", f"expected no alg, got alg={alg!r}",
             detail="the signature carries an alg parameter",
         )
 
 
-def _keyid_and_chain(check: _Check, params: Parameters) -> Account:
-    """Step 7 (SPEC.md §4.7): keyid and served chain (ERC-8128 §3.3.1); the signer's account."""
-    policy, fail = check.policy, check.fail
-    keyid_value = get_param(params, "keyid")
-    if check.trace is not None:
-        check.trace.begin(
-            7, check.label, f"keyid={_shown(keyid_value)} ({check.profile.name}); served "
-            f"chains {', '.join(str(c) for c in sorted(policy.served_chains))}",
-        )
+def _keyid_present(check: CandidateCheck) -> None:
+    """Step 7 (SPEC.md §4.7): a String keyid (ERC-8128 §3.3.1)."""
+    keyid_value = get_param(check.params, "keyid")
     if keyid_value is None:
-        raise fail(
+        raise check.fail(
             "invalid_keyid", "expected a keyid parameter, got none",
             detail="the keyid parameter is missing",
         )
     if not isinstance(keyid_value, str):
-        raise fail(
+        raise check.fail(
             "invalid_keyid", f"expected a String keyid, got {keyid_value!r}",
             detail="the keyid parameter is not a String",
         )
+    check.keyid = keyid_value
+
+
+def _keyid_syntax(check: CandidateCheck) -> None:
+    """Step 7: the keyid in the profile's canonical syntax (ERC-8128 §3.3.1); the signer's
+    account."""
     try:
-        account = parse_keyid(keyid_value, check.profile.name)
+        check.account = parse_keyid(check.keyid, check.profile.name)
     except InvalidKeyId as error:
-        lenient = _lenient_keyid(keyid_value) if "keyid-syntax" in check.ablate else None
-        if lenient is None:
-            raise fail(
-                "invalid_keyid", error.message,
-                detail=f"the keyid does not have the {check.profile.name} profile's syntax",
-            ) from None
-        account = lenient
+        raise check.fail(
+            "invalid_keyid", error.message,
+            detail=f"the keyid does not have the {check.profile.name} profile's syntax",
+        ) from None
     if check.trace is not None:
-        check.trace.computed(account.signer_id)
-    # ERC-8128 §3.3.1: "A syntactically valid `keyid` whose chain is not served by the verifier
-    # yields `unsupported_chain`."
-    if account.chain_id not in policy.served_chains and "served-chain" not in check.ablate:
-        raise fail(
+        check.trace.computed(check.account.signer_id)
+
+
+def _served_chain(check: CandidateCheck) -> None:
+    """Step 7: ERC-8128 §3.3.1 "A syntactically valid `keyid` whose chain is not served by the
+    verifier yields `unsupported_chain`."""
+    policy = check.policy
+    chain_id = check.account.chain_id
+    if chain_id not in policy.served_chains:
+        raise check.fail(
             "unsupported_chain",
-            f"expected a chain in {sorted(policy.served_chains)}, got {account.chain_id}",
+            f"expected a chain in {sorted(policy.served_chains)}, got {chain_id}",
             detail="the keyid's chain is not served by this verifier",
         )
-    return account
 
 
-def _time_window(check: _Check, params: Parameters, now: int) -> tuple[int, int]:
-    """Step 8 (SPEC.md §4.8): time; ``(created, expires)``.
+# Step 8 (SPEC.md §4.8): time. ERC-8128 §3.3.2: "Verifiers MUST reject signatures whose `created`
+# or `expires` parameter is missing or is not an Integer, or whose `expires` is not greater than
+# `created`; these conditions yield `invalid_time`."
 
-    ERC-8128 §3.3.2: "Verifiers MUST reject signatures whose `created` or `expires` parameter is
-    missing or is not an Integer, or whose `expires` is not greater than `created`; these
-    conditions yield `invalid_time`."
-    """
-    policy, ablate, fail = check.policy, check.ablate, check.fail
-    created = get_param(params, "created")
-    expires = get_param(params, "expires")
-    if check.trace is not None:
-        check.trace.begin(
-            8, check.label, f"created={_shown(created)} expires={_shown(expires)} now={now} "
-            f"skew={policy.skew_sec} max validity={policy.max_validity_sec}",
-        )
+
+def _time_integers(check: CandidateCheck) -> None:
+    """Step 8: ``created`` and ``expires`` are Integers."""
+    created = get_param(check.params, "created")
+    expires = get_param(check.params, "expires")
     if type(created) is not int:  # `type(...) is int` excludes Booleans
-        if "time-integers" not in ablate:
-            raise fail(
-                "invalid_time", f"expected an Integer created, got {created!r}",
-                detail="created is not an Integer",
-            )
-        created = now  # ablation only: a verifier that ignores a created it cannot read
+        raise check.fail(
+            "invalid_time", f"expected an Integer created, got {created!r}",
+            detail="created is not an Integer",
+        )
     if type(expires) is not int:
-        if "time-integers" not in ablate:
-            raise fail(
-                "invalid_time", f"expected an Integer expires, got {expires!r}",
-                detail="expires is not an Integer",
-            )
-        expires = created + 1  # ablation only
-    # Decision D11: a Unix timestamp before 1970 is structurally invalid.
-    if created < 0 and "created-nonnegative" not in ablate:
-        raise fail(
-            "invalid_time", f"expected created >= 0, got {created}",
+        raise check.fail(
+            "invalid_time", f"expected an Integer expires, got {expires!r}",
+            detail="expires is not an Integer",
+        )
+    check.created = created
+    check.expires = expires
+
+
+def _created_nonnegative(check: CandidateCheck) -> None:
+    """Step 8: decision D11: a Unix timestamp before 1970 is structurally invalid."""
+    if check.created < 0:
+        raise check.fail(
+            "invalid_time", f"expected created >= 0, got {check.created}",
             detail="created is before 1970",
         )
-    if expires <= created and "expires-after-created" not in ablate:
-        raise fail(
-            "invalid_time", f"expected expires > created={created}, got {expires}",
+
+
+def _expires_after_created(check: CandidateCheck) -> None:
+    """Step 8: `expires` greater than `created`."""
+    if check.expires <= check.created:
+        raise check.fail(
+            "invalid_time", f"expected expires > created={check.created}, got {check.expires}",
             detail="expires is not after created",
         )
-    # "a window exceeding it yields `request_validity_too_long`."
-    if expires - created > policy.max_validity_sec and "validity-max" not in ablate:
-        raise fail(
+
+
+def _validity_max(check: CandidateCheck) -> None:
+    """Step 8: "a window exceeding it yields `request_validity_too_long`"."""
+    policy = check.policy
+    window = check.expires - check.created
+    if window > policy.max_validity_sec:
+        raise check.fail(
             "request_validity_too_long",
-            f"expected expires - created <= {policy.max_validity_sec}, got {expires - created}",
+            f"expected expires - created <= {policy.max_validity_sec}, got {window}",
             detail=f"the validity window exceeds the route maximum of {policy.max_validity_sec} s",
         )
-    # "With allowed skew `s`, the request is time-valid exactly when:
-    #  created - s <= now <= expires + s"
-    skew = policy.skew_sec
-    if now < created - skew and "not-yet-valid" not in ablate:
-        raise fail(
+
+
+# "With allowed skew `s`, the request is time-valid exactly when:
+#  created - s <= now <= expires + s"
+
+
+def _not_yet_valid(check: CandidateCheck) -> None:
+    """Step 8: `created - s <= now`."""
+    skew = check.policy.skew_sec
+    if check.now < check.created - skew:
+        raise check.fail(
             "request_not_yet_valid",
-            f"expected now >= created - skew = {created - skew}, got {now}",
+            f"expected now >= created - skew = {check.created - skew}, got {check.now}",
             detail=f"created is later than now plus the allowed skew of {skew} s",
         )
-    if now > expires + skew and "not-expired" not in ablate:
-        raise fail(
-            "request_expired", f"expected now <= expires + skew = {expires + skew}, got {now}",
+
+
+def _not_expired(check: CandidateCheck) -> None:
+    """Step 8: `now <= expires + s`."""
+    skew = check.policy.skew_sec
+    if check.now > check.expires + skew:
+        raise check.fail(
+            "request_expired",
+            f"expected now <= expires + skew = {check.expires + skew}, got {check.now}",
             detail=f"expires plus the allowed skew of {skew} s has passed",
         )
-    return created, expires
 
 
-def _nonce_syntax(check: _Check, params: Parameters) -> str | None:
+def _nonce_syntax(check: CandidateCheck) -> None:
     """Step 9 (SPEC.md §4.9): ERC-8128 §3.1.2 "A present nonce of another Structured Field type,
     containing non-ASCII data, or exceeding 128 ASCII bytes yields `invalid_nonce`."; the nonce,
     or None for a Replayable signature."""
-    ablate, fail, limit = check.ablate, check.fail, check.policy.limits.nonce_bytes
-    nonce = get_param(params, "nonce")
-    if check.trace is not None:
-        check.trace.begin(9, check.label, f"nonce={_shown(nonce)}")
-    if nonce is None:
-        return None
-    if not isinstance(nonce, str):
-        if "nonce-syntax" not in ablate:
-            raise fail(
+    nonce = get_param(check.params, "nonce")
+    if nonce is not None:
+        limit = check.policy.limits.nonce_bytes
+        if not isinstance(nonce, str):
+            raise check.fail(
                 "invalid_nonce", f"expected a String nonce, got {nonce!r}",
                 detail="the nonce is not a String",
             )
-        nonce = _ablated_nonce(nonce)
-    if not nonce.isascii() and "nonce-syntax" not in ablate:
-        raise fail("invalid_nonce", "expected an ASCII nonce", detail="the nonce is not ASCII")
-    if len(nonce) > limit and "nonce-syntax" not in ablate:
-        raise fail(
-            "invalid_nonce", f"expected a nonce <= {limit} bytes, got {len(nonce)}",
-            detail=f"the nonce exceeds {limit} bytes",
-        )
-    return nonce
+        if not nonce.isascii():
+            raise check.fail(
+                "invalid_nonce", "expected an ASCII nonce", detail="the nonce is not ASCII"
+            )
+        if len(nonce) > limit:
+            raise check.fail(
+                "invalid_nonce", f"expected a nonce <= {limit} bytes, got {len(nonce)}",
+                detail=f"the nonce exceeds {limit} bytes",
+            )
+    check.nonce = nonce
 
 
-def _content_present(check: _Check, request: Request) -> tuple[str, ...]:
+# -- steps 10-12: content and coverage ----------------------------------------------------------
+
+
+def _content_digest_present(check: CandidateCheck) -> None:
     """Step 10 (SPEC.md §4.10): ERC-8128 §3.1.3 "A signer sending non-empty content MUST
     generate `Content-Digest` [...] Missing that required field yields
-    `content_digest_required`."; the received Content-Digest field lines."""
-    digest_lines = request.field_lines("content-digest")
-    if check.trace is not None:
-        check.trace.begin(
-            10, check.label, f"{len(request.body or b'')} content bytes, {len(digest_lines)} "
-            f"Content-Digest field lines, route content_digest={check.policy.content_digest}",
-        )
+    `content_digest_required`." """
     if (
-        not digest_lines
-        and (bool(request.body) or check.policy.content_digest == "required")
-        and "content-digest-present" not in check.ablate
+        not check.message.digest_lines
+        and (bool(check.request.body) or check.policy.content_digest == "required")
     ):
         raise check.fail(
             "content_digest_required", "expected a Content-Digest field for the content",
             detail="a Content-Digest field is required and absent",
         )
-    return digest_lines
 
 
-def _coverage(
-    check: _Check,
-    request: Request,
-    member: InnerList,
-    identifiers: list[str],
-    digest_lines: tuple[str, ...],
-) -> bool:
-    """Step 11 (SPEC.md §4.11): coverage (ERC-8128 §3.1.1, §3.4.2); True if Request-Bound."""
-    policy, ablate, fail, profile = check.policy, check.ablate, check.fail, check.profile
-    if check.trace is not None:
-        check.trace.begin(11, check.label, f"covered ({' '.join(identifiers)})")
-    parameterless = {item.value for item in member.items if not item.params}
-    always = profile.always_required_components(
-        has_content_digest=bool(digest_lines),
-        has_content_type=bool(request.field_lines("content-type")),
+def _request_bound_set(check: CandidateCheck) -> None:
+    """Step 11 (SPEC.md §4.11): the components covered without parameters, and the
+    Request-Bound set (computed from the received request, ERC-8128 §3.1.1) not among them."""
+    parameterless = frozenset(item.value for item in check.inner_list.items if not item.params)
+    bound = check.profile.request_bound_components(
+        has_query=query(check.request.target_uri) is not None,
+        has_content=bool(check.request.body),
+    )
+    check.parameterless = parameterless
+    check.missing_request_bound = [name for name in bound if name not in parameterless]
+
+
+def _always_covered(check: CandidateCheck) -> None:
+    """Step 11: the profile's always-required components, each as the exact parameterless
+    identifier (ERC-8128 §3.4.2)."""
+    always = check.profile.always_required_components(
+        has_content_digest=bool(check.message.digest_lines),
+        has_content_type=bool(check.request.field_lines("content-type")),
     )
     for name in always:
-        if name not in parameterless and "coverage-always" not in ablate:
-            raise fail(
-                "insufficient_coverage", f"expected {name!r} among covered {identifiers}",
+        if name not in check.parameterless:
+            raise check.fail(
+                "insufficient_coverage", f"expected {name!r} among covered {check.identifiers}",
                 detail=f"the always-required component {name} is not covered",
             )
-    bound = profile.request_bound_components(
-        has_query=query(request.target_uri) is not None, has_content=bool(request.body)
-    )
-    missing = [name for name in bound if name not in parameterless]
-    # §3.1.1: "A verifier MAY accept it [a Class-Bound signature] only under explicit route
-    # policy." §5.2: an invalidation request "MUST be authenticated with a Request-Bound [...]
-    # signature".
-    if (
-        missing
-        and (not policy.class_bound or policy.invalidation_endpoint)
-        and "coverage-request-bound" not in ablate
-    ):
-        raise fail(
+
+
+def _request_bound_coverage(check: CandidateCheck) -> None:
+    """Step 11: §3.1.1 "A verifier MAY accept it [a Class-Bound signature] only under explicit
+    route policy." §5.2: an invalidation request "MUST be authenticated with a Request-Bound
+    [...] signature"."""
+    policy = check.policy
+    missing = check.missing_request_bound
+    if missing and (not policy.class_bound or policy.invalidation_endpoint):
+        raise check.fail(
             "insufficient_coverage", f"expected Request-Bound coverage, missing {missing}",
             detail=f"the signature is not Request-Bound: {', '.join(missing)} not covered",
         )
-    for required in policy.required_components:
+
+
+def _route_coverage(check: CandidateCheck) -> None:
+    """Step 11: every component the route requires is covered."""
+    for required in check.policy.required_components:
         wanted = _required_identifier(required)
-        if wanted not in identifiers and "coverage-route" not in ablate:
-            raise fail(
-                "insufficient_coverage", f"route requires {wanted}, covered {identifiers}",
+        if wanted not in check.identifiers:
+            raise check.fail(
+                "insufficient_coverage", f"route requires {wanted}, covered {check.identifiers}",
                 detail=f"the route requires {wanted} to be covered",
             )
-    return not missing
 
 
-def _content_digest_matches(
-    check: _Check, request: Request, digest_lines: tuple[str, ...]
-) -> None:
+def _content_digest_matches(check: CandidateCheck) -> None:
     """Step 12 (SPEC.md §4.12): ERC-8128 §3.1.3 "When `Content-Digest` is received, the verifier
     MUST parse the combined field value [...] recompute and match every supported member
     present, and require at least one supported member to be present and match."."""
-    if check.trace is not None:
-        check.trace.begin(
-            12, check.label, f"Content-Digest {', '.join(digest_lines) or '(absent)'}"
-        )
-    if digest_lines and "content-digest-match" not in check.ablate:
+    digest_lines = check.message.digest_lines
+    if digest_lines:
         try:
-            verify_content_digest(request.body or b"", ", ".join(digest_lines))
+            verify_content_digest(check.request.body or b"", ", ".join(digest_lines))
         except ContentDigestError as error:
             raise check.fail(
                 "bad_content_digest", error.message,
@@ -894,98 +1029,105 @@ def _content_digest_matches(
             ) from None
 
 
-def _principal_policy(check: _Check, account: Account) -> None:
+# -- steps 13-14: Principal policy and replay posture -------------------------------------------
+
+
+def _principal_policy(check: CandidateCheck) -> None:
     """Step 13 (SPEC.md §4.13): Principal policy (ERC-8128 §3.2.2). Decision D29: a private
-    Principal policy is asked after step 17 instead, so refusals reveal nothing about it."""
+    Principal policy is asked after step 17 instead, so refusals reveal nothing about it
+    (VerificationSteps.per_candidate_for)."""
     policy = check.policy
-    if check.trace is not None:
-        private = policy.principal_private
-        hook = "none" if policy.principal_allowed is None else (
-            "the route's private hook (D29)" if private else "the route's hook"
-        )
-        after = ", after step 17" if private else ""
-        check.trace.begin(13, check.label, f"{account.signer_id} against {hook}{after}")
-    if (
-        policy.principal_allowed is not None
-        and not policy.principal_allowed(account)
-        and "principal-policy" not in check.ablate
-    ):
+    if policy.principal_allowed is not None and not policy.principal_allowed(check.account):
         raise check.fail(
-            "principal_not_allowed", f"principal policy rejects {account.signer_id}",
+            "principal_not_allowed", f"principal policy rejects {check.account.signer_id}",
             detail="the application's Principal policy does not accept this signer",
         )
 
 
-def _replay_posture(
-    check: _Check,
-    account: Account,
-    *,
-    replayable: bool,
-    created: int,
-    now: int,
-    restart_floor: int | None,
-    invalidation: InvalidationState | None,
-) -> None:
-    """Step 14 (SPEC.md §4.14): replay posture (ERC-8128 §3.1.2, §5.2)."""
-    policy, ablate, fail = check.policy, check.ablate, check.fail
-    if check.trace is not None:
-        posture = "Replayable (no nonce)" if replayable else "Non-Replayable"
-        check.trace.begin(14, check.label, f"{posture}; route replay={policy.replay}")
-    # Decision D61: ERC-8128 §3.1.2 "Verifiers MUST reject a Non-Replayable signature if its
-    # validity window exceeds the period for which replay state can be retained; this yields
-    # `request_validity_too_long`." After a restart, replay state is retained only for
-    # signatures created after the restart watermark; a fresh signature passes at floor + 1.
-    if not replayable and restart_floor is not None and created <= restart_floor:
-        raise _restart_refusal(check, "request_validity_too_long", created, now, restart_floor)
-    if not replayable:
+# Step 14 (SPEC.md §4.14): replay posture (ERC-8128 §3.1.2, §5.2).
+
+
+def _restart_watermark(check: CandidateCheck) -> None:
+    """Step 14: decision D61: ERC-8128 §3.1.2 "Verifiers MUST reject a Non-Replayable signature
+    if its validity window exceeds the period for which replay state can be retained; this
+    yields `request_validity_too_long`." After a restart, replay state is retained only for
+    signatures created after the restart watermark; a fresh signature passes at floor + 1."""
+    restart_floor = check.restart_floor
+    if check.nonce is not None and restart_floor is not None and check.created <= restart_floor:
+        raise _restart_refusal(
+            check, "request_validity_too_long", check.created, check.now, restart_floor
+        )
+
+
+def _nonce_required(check: CandidateCheck) -> None:
+    """Step 14: "When a route requires Non-Replayable authentication, absence of `nonce` yields
+    `nonce_required`." An early-invalidation request must be Non-Replayable (§5.2)."""
+    if check.nonce is not None:
         return
-    if policy.invalidation_endpoint and "nonce-required" not in ablate:
-        raise fail(
+    policy = check.policy
+    if policy.invalidation_endpoint:
+        raise check.fail(
             "nonce_required", "an early-invalidation request must be Non-Replayable",
             detail="an early-invalidation request must carry a nonce (Non-Replayable)",
         )
-    # "When a route requires Non-Replayable authentication, absence of `nonce` yields
-    # `nonce_required`."
-    if policy.replay == "non-replayable" and "nonce-required" not in ablate:
-        raise fail(
+    if policy.replay == "non-replayable":
+        raise check.fail(
             "nonce_required", "expected a nonce: this route is Non-Replayable only",
             detail="this route accepts only Non-Replayable signatures: a nonce is required",
         )
-    # "When a verifier supports Replayable signatures but the route or Principal policy
-    # rejects one, it yields `replayable_not_allowed`."
+
+
+def _replayable_policy(check: CandidateCheck) -> None:
+    """Step 14: "When a verifier supports Replayable signatures but the route or Principal
+    policy rejects one, it yields `replayable_not_allowed`." """
+    policy = check.policy
     if (
-        policy.replayable_allowed is not None
-        and not policy.replayable_allowed(account)
-        and "replayable-policy" not in ablate
+        check.nonce is None
+        and policy.replayable_allowed is not None
+        and not policy.replayable_allowed(check.account)
     ):
-        raise fail(
-            "replayable_not_allowed", f"replayable policy rejects {account.signer_id}",
+        raise check.fail(
+            "replayable_not_allowed", f"replayable policy rejects {check.account.signer_id}",
             detail="this route does not accept Replayable signatures from this signer",
         )
-    # Decision D61: a signer may have invalidated this signature before the restart (ERC-8128
-    # §5.2) in state that forgot it; yields `replayable_not_allowed` as an invalidation would.
-    if restart_floor is not None and created <= restart_floor:
-        raise _restart_refusal(check, "replayable_not_allowed", created, now, restart_floor)
-    # Checked on entry (replay="either" needs a state); absent only under ablation.
-    assert invalidation is not None or "nonce-required" in ablate
+
+
+def _replayable_restart_watermark(check: CandidateCheck) -> None:
+    """Step 14: decision D61: a signer may have invalidated this signature before the restart
+    (ERC-8128 §5.2) in state that forgot it; yields `replayable_not_allowed` as an invalidation
+    would."""
+    restart_floor = check.restart_floor
+    if check.nonce is None and restart_floor is not None and check.created <= restart_floor:
+        raise _restart_refusal(
+            check, "replayable_not_allowed", check.created, check.now, restart_floor
+        )
+
+
+def _not_before(check: CandidateCheck) -> None:
+    """Step 14: a Replayable signature created before its signer's not-before time is refused
+    (ERC-8128 §3.1.2, §5.2). A route without early-invalidation state refuses Replayable
+    signatures (entry check, step 14's nonce rule) and has no not-before time."""
+    invalidation = check.invalidation
+    if check.nonce is not None or invalidation is None:
+        return
     try:
-        not_before = None if invalidation is None else invalidation.not_before(account.signer_id)
+        not_before = invalidation.not_before(check.account.signer_id)
     except InvalidationStateUnavailable as error:
         # A not-before that cannot be read may exist: fail closed with 503, like D12.
-        raise fail(
+        raise check.fail(
             "signature_verification_unavailable", error.message,
             detail="the early-invalidation state did not answer (not-before); retry later",
         ) from None
-    if not_before is not None and created < not_before and "not-before" not in ablate:
-        raise fail(
+    if not_before is not None and check.created < not_before:
+        raise check.fail(
             "replayable_not_allowed",
-            f"expected created >= the signer's not-before {not_before}, got {created}",
+            f"expected created >= the signer's not-before {not_before}, got {check.created}",
             detail="the signer invalidated its signatures created before its not-before time",
         )
 
 
 def _restart_refusal(
-    check: _Check, reason: str, created: int, now: int, restart_floor: int
+    check: CandidateCheck, reason: str, created: int, now: int, restart_floor: int
 ) -> VerificationError:
     """Decision D61: the refusal of a signature at or below the restart watermark; it carries
     the seconds after which a freshly signed request passes (``Retry-After``)."""
@@ -1000,102 +1142,82 @@ def _restart_refusal(
     return error
 
 
-def _signature_base(
-    check: _Check, request: Request, member: InnerList, identifiers: list[str]
-) -> str:
+# -- steps 15-17: M, H, Universal Account verification ------------------------------------------
+
+
+def _signature_base(check: CandidateCheck) -> None:
     """Step 15 (SPEC.md §4.15): the signature base M from the received request, in received
     order (ERC-8128 §4 step 4; RFC 9421 §3.2 step 3)."""
-    if check.trace is not None:
-        check.trace.begin(
-            15, check.label, f"the received request's values for ({' '.join(identifiers)})")
     try:
-        base = signature_base(request, member, checked_identifiers=identifiers)
+        base = signature_base(
+            check.request, check.inner_list, checked_identifiers=check.identifiers
+        )
     except MessageComponentError as error:
-        if "duplicate-components" not in check.ablate or error.reason != "component_duplicate":
-            raise check.fail(
-                "signature_input_invalid", error.message,
-                detail=f"the signature base cannot be built from the request ({error.reason})",
-            ) from None
-        base = _ablated_base_with_repeats(request, member)
+        raise check.fail(
+            "signature_input_invalid", error.message,
+            detail=f"the signature base cannot be built from the request ({error.reason})",
+        ) from None
+    check.base = base
     if check.trace is not None:
         check.trace.computed(base)
-    return base
 
 
-def _message_hash(
-    check: _Check,
-    base: str,
-    account: Account,
-    replayable: bool,
-    invalidation: InvalidationState | None,
-) -> tuple[bytes, str]:
+def _message_hash(check: CandidateCheck) -> None:
     """Step 16 (SPEC.md §4.16): H = keccak256("\\x19Ethereum Signed Message:\\n" || len(M) || M),
-    and the per-signature denial of §5.2; ``(H, fingerprint)``."""
-    if check.trace is not None:
-        check.trace.begin(16, check.label, f"M ({len(base)} bytes)")
-    message_hash = personal_message_hash(base.encode("ascii"))
-    fingerprint = fingerprint_of(message_hash)
+    and the signature's fingerprint."""
+    message_hash = personal_message_hash(check.base.encode("ascii"))
+    check.message_hash = message_hash
+    check.fingerprint = fingerprint_of(message_hash)
     if check.trace is not None:
         check.trace.computed(f"0x{message_hash.hex()}")
-    if replayable and invalidation is not None:
-        try:
-            invalidated = invalidation.is_invalidated(account.signer_id, fingerprint)
-        except InvalidationStateUnavailable as error:
-            # A denial that cannot be read may exist: fail closed with 503, like D12.
-            raise check.fail(
-                "signature_verification_unavailable", error.message,
-                detail="the early-invalidation state did not answer (denials); retry later",
-            ) from None
-        if invalidated and "replayable-invalidated" not in check.ablate:
-            raise check.fail(
-                "replayable_not_allowed", f"signature {fingerprint} was invalidated by its signer",
-                detail="the signer invalidated this signature (by fingerprint)",
-            )
-    return message_hash, fingerprint
 
 
-def _account_verification(
-    check: _Check,
-    params: Parameters,
-    account: Account,
-    message_hash: bytes,
-    signature: bytes,
-    *,
-    accounts: AccountState,
-    key_cache: SignerKeyCache | None,
-) -> AccountVerdict:
-    """Step 17 (SPEC.md §4.17): Universal Account verification (ERC-8128 §4.1)."""
-    ablate, profile, policy = check.ablate, check.profile, check.policy
-    mode = get_param(params, "mode")
-    # §3.3.5: "A `mode` parameter with any other value or type is ignored."
-    mode_eoa = (
-        profile.honors_mode and policy.honor_mode_eoa and isinstance(mode, str) and mode == "eoa"
-    )
-    if check.trace is not None:
-        check.trace.begin(
-            17, check.label, f"H, the {len(signature)}-byte signature, "
-            f"{account.signer_id}{', mode=eoa' if mode_eoa else ''}",
-        )
-    if ablate & {"low-s", "signature-v"}:
-        signature = _ablated_signature(signature, ablate)
+def _not_invalidated(check: CandidateCheck) -> None:
+    """Step 16: the per-signature denial of ERC-8128 §5.2: a Replayable signature whose
+    fingerprint its signer invalidated (decision D9)."""
+    invalidation = check.invalidation
+    if check.nonce is not None or invalidation is None:
+        return
+    fingerprint = check.fingerprint
     try:
-        verdict = verify_account_signature(
-            account, message_hash, signature, mode_eoa=mode_eoa, state=accounts,
-            key_cache=key_cache,
+        invalidated = invalidation.is_invalidated(check.account.signer_id, fingerprint)
+    except InvalidationStateUnavailable as error:
+        # A denial that cannot be read may exist: fail closed with 503, like D12.
+        raise check.fail(
+            "signature_verification_unavailable", error.message,
+            detail="the early-invalidation state did not answer (denials); retry later",
+        ) from None
+    if invalidated:
+        raise check.fail(
+            "replayable_not_allowed", f"signature {fingerprint} was invalidated by its signer",
+            detail="the signer invalidated this signature (by fingerprint)",
+        )
+
+
+def _account_verification(check: CandidateCheck) -> None:
+    """Step 17 (SPEC.md §4.17): Universal Account verification (ERC-8128 §4.1); an account
+    state that cannot answer yields `signature_verification_unavailable`."""
+    try:
+        check.verdict = verify_account_signature(
+            check.account, check.message_hash, check.signature, mode_eoa=check.mode_eoa,
+            state=check.accounts, key_cache=check.key_cache,
         )
     except AccountStateUnavailable as error:
-        if "verification-available" not in ablate:
-            raise check.fail(
-                "signature_verification_unavailable", error.message,
-                detail="the account state (chain RPC) did not answer; retry later",
-            ) from None
-        verdict = AccountVerdict(True, "eoa", 0)  # ablation only: fails open
-    if not verdict.valid and "signature-valid" not in ablate:
+        raise check.fail(
+            "signature_verification_unavailable", error.message,
+            detail="the account state (chain RPC) did not answer; retry later",
+        ) from None
+
+
+def _signature_valid(check: CandidateCheck) -> None:
+    """Step 17: a signature that does not verify for the keyid's account yields
+    `bad_signature`."""
+    verdict = check.verdict
+    if not verdict.valid:
         raise check.fail(
             "bad_signature", verdict.detail or "signature does not verify",
             detail=_bad_signature_detail(verdict),
         )
-    return verdict
 
 
 def _bad_signature_detail(verdict: AccountVerdict) -> str:
@@ -1109,67 +1231,70 @@ def _bad_signature_detail(verdict: AccountVerdict) -> str:
     return "the signature cannot be recovered strictly (ERC-8128 §3.4.3: low s, v 27 or 28)"
 
 
-def _consume_nonces(
-    authenticated: list[tuple[int, _Authenticated]],
-    nonces: ReplayStore,
-    failures: dict[int, VerificationError],
-) -> Verified | None:
-    """Step 18: the replay keys of EVERY candidate that verified, marked in one atomic step.
+# -- step 18: nonce consumption ------------------------------------------------------------------
+
+
+def _consume_nonces(message: MessageCheck) -> None:
+    """Step 18 (SPEC.md §4.18): the replay keys of EVERY candidate that verified, marked in one
+    atomic step.
 
     ERC-8128 §3.1.2: "A verifier MUST atomically mark an unused replay key as used; finding it
     already used yields `nonce_reused`. It MUST retain the mark until the request can no longer
-    be accepted, including allowed clock skew." Decision D28 (SPEC.md): all of them or none.
-    If every key was unused the first verified candidate wins, in wire order (§3.5 "The first
-    candidate passing all checks and atomically consuming its nonce, when present, wins").
-    If one was used the request is a replay of one already accepted: every nonce-bearing
-    candidate fails with `nonce_reused` and nothing is marked; a verified Replayable candidate
-    (which its signer let be reused) still wins. Returns None when nothing won (the failures
-    are in ``failures``).
+    be accepted, including allowed clock skew." Decision D28 (SPEC.md): all of them or none. A
+    replay store that cannot answer fails closed with 503 (D12), and nothing wins.
     """
-    keyed = [(index, item) for index, item in authenticated if item.verified.nonce is not None]
-    if keyed:
-        until_by_key: dict[str, int] = {}
-        for _, item in keyed:
-            verified = item.verified
-            assert verified.nonce is not None
-            key = replay_key(verified.account.signer_id, verified.nonce)
-            # One key twice (one signer, one nonce, two labels or profiles: D4): keep it longest.
-            until_by_key[key] = max(item.replay_until, until_by_key.get(key, item.replay_until))
-        first_label = keyed[0][1].verified.label
-        try:
-            used = _mark_all(nonces, tuple(until_by_key.items()))
-        except ReplayStoreUnavailable as error:
-            # Decision D12: a replay store that cannot answer fails closed with 503.
-            failures[keyed[0][0]] = _fail(
-                "signature_verification_unavailable", error.message, first_label,
-                detail="the replay store did not answer; retry later",
-            )
-            return None
-        if used and "nonce-unused" not in _ABLATE.get():
-            for index, item in keyed:
-                verified = item.verified
-                assert verified.nonce is not None
-                key = replay_key(verified.account.signer_id, verified.nonce)
-                detail = (
-                    "was used"
-                    if key in used
-                    else "is unused, but another signature on this request was used (D28)"
-                )
-                failures[index] = _fail(
-                    "nonce_reused",
-                    f"{verified.label}: nonce {verified.nonce!r} of "
-                    f"{verified.account.signer_id} {detail}",
-                    verified.label,
-                    detail=(
-                        "the nonce was already used"
-                        if key in used
-                        else "another signature on this request was already used (D28)"
-                    ),
-                )
-            replayable = [item for _, item in authenticated if item.verified.nonce is None]
-            return replayable[0].verified if replayable else None
-    winner = authenticated[0][1].verified
-    return replace(winner, nonce_consumed=True) if winner.nonce is not None else winner
+    keyed = [(index, item) for index, item in message.passed if item.verified.nonce is not None]
+    if not keyed:
+        return
+    until_by_key: dict[str, int] = {}
+    for _, item in keyed:
+        verified = item.verified
+        assert verified.nonce is not None
+        key = replay_key(verified.account.signer_id, verified.nonce)
+        # One key twice (one signer, one nonce, two labels or profiles: D4): keep it longest.
+        until_by_key[key] = max(item.replay_until, until_by_key.get(key, item.replay_until))
+    try:
+        message.used_keys = _mark_all(message.nonces, tuple(until_by_key.items()))
+    except ReplayStoreUnavailable as error:
+        # Decision D12: a replay store that cannot answer fails closed with 503.
+        message.failures[keyed[0][0]] = _fail(
+            "signature_verification_unavailable", error.message, keyed[0][1].verified.label,
+            detail="the replay store did not answer; retry later",
+        )
+        message.passed = []
+
+
+def _nonce_unused(message: MessageCheck) -> None:
+    """Step 18: a used key means the request replays one already accepted: every nonce-bearing
+    candidate fails with `nonce_reused` and nothing was marked; a verified Replayable candidate
+    (which its signer let be reused) stays in the running (§3.5 "The first candidate passing
+    all checks and atomically consuming its nonce, when present, wins")."""
+    used = message.used_keys
+    if not used:
+        return
+    for index, item in message.passed:
+        verified = item.verified
+        if verified.nonce is None:
+            continue
+        key = replay_key(verified.account.signer_id, verified.nonce)
+        detail = (
+            "was used"
+            if key in used
+            else "is unused, but another signature on this request was used (D28)"
+        )
+        message.failures[index] = _fail(
+            "nonce_reused",
+            f"{verified.label}: nonce {verified.nonce!r} of "
+            f"{verified.account.signer_id} {detail}",
+            verified.label,
+            detail=(
+                "the nonce was already used"
+                if key in used
+                else "another signature on this request was already used (D28)"
+            ),
+        )
+    message.passed = [(index, item) for index, item in message.passed
+                      if item.verified.nonce is None]
 
 
 def _mark_all(nonces: ReplayStore, entries: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
@@ -1188,54 +1313,159 @@ def _mark_all(nonces: ReplayStore, entries: tuple[tuple[str, int], ...]) -> tupl
     return tuple(used)
 
 
-def _lenient_keyid(keyid: str) -> Account | None:
-    """Ablation only: ``<namespace>:<integer>:[0x|0X]<40 hex digits, any case>``."""
-    parts = keyid.split(":")
-    if len(parts) != 3:
-        return None
-    try:
-        chain_id = int(parts[1])  # as a lax parser reads it: "01", "+1", " 1"
-    except ValueError:
-        return None
-    address = parts[2][2:] if parts[2][:2].lower() == "0x" else parts[2]
-    if len(address) != 40 or not all(c in "0123456789abcdefABCDEF" for c in address):
-        return None
-    return Account(chain_id=chain_id, address="0x" + address.lower())
+# -- the table ----------------------------------------------------------------------------------
+
+# Every rule of SPEC.md §4, in step order. A rule's name is the requirement it enforces where the
+# vectors name one (vectors/requirements.py); tests/test_verify_steps.py checks the order.
+VERIFICATION_STEPS: Final = VerificationSteps(
+    whole_message=(
+        Rule(1, "signature-fields-present", _fields_present),
+        Rule(2, "field-size-limit", _field_size_limit),
+        Rule(3, "sf-syntax", _parse_fields),
+        Rule(4, "candidate-selection", _select_candidates),
+        Rule(4, "candidate-limit", _candidate_limit),
+        Rule(4, "candidates-present", _candidates_present),
+    ),
+    per_candidate=(
+        Rule(5, "inner-list", _inner_list),
+        Rule(5, "component-limit", _component_limit),
+        Rule(5, "parameter-limit", _parameter_limit),
+        Rule(5, "component-identifiers", _component_identifiers),
+        Rule(5, "duplicate-components", _duplicate_components),
+        Rule(5, "component-syntax", _malformed_component),
+        Rule(5, "signature-correlation", _signature_correlation),
+        Rule(5, "decoded-signature-limit", _decoded_signature_limit),
+        Rule(6, "no-alg", _no_alg),
+        Rule(7, "keyid-required", _keyid_present),
+        Rule(7, "keyid-syntax", _keyid_syntax),
+        Rule(7, "served-chain", _served_chain),
+        Rule(8, "time-integers", _time_integers),
+        Rule(8, "created-nonnegative", _created_nonnegative),
+        Rule(8, "expires-after-created", _expires_after_created),
+        Rule(8, "validity-max", _validity_max),
+        Rule(8, "not-yet-valid", _not_yet_valid),
+        Rule(8, "not-expired", _not_expired),
+        Rule(9, "nonce-syntax", _nonce_syntax),
+        Rule(10, "content-digest-present", _content_digest_present),
+        Rule(11, "request-bound-set", _request_bound_set),
+        Rule(11, "coverage-always", _always_covered),
+        Rule(11, "coverage-request-bound", _request_bound_coverage),
+        Rule(11, "coverage-route", _route_coverage),
+        Rule(12, "content-digest-match", _content_digest_matches),
+        Rule(13, "principal-policy", _principal_policy),
+        Rule(14, "restart-watermark", _restart_watermark),
+        Rule(14, "nonce-required", _nonce_required),
+        Rule(14, "replayable-policy", _replayable_policy),
+        Rule(14, "replayable-restart-watermark", _replayable_restart_watermark),
+        Rule(14, "not-before", _not_before),
+        Rule(15, "signature-base", _signature_base),
+        Rule(16, "erc191-hash", _message_hash),
+        Rule(16, "replayable-invalidated", _not_invalidated),
+        Rule(17, "verification-available", _account_verification),
+        Rule(17, "signature-valid", _signature_valid),
+    ),
+    nonce_consumption=(
+        Rule(18, "nonce-consumption", _consume_nonces),
+        Rule(18, "nonce-unused", _nonce_unused),
+    ),
+)
 
 
-def _ablated_base_with_repeats(request: Request, member: InnerList) -> str:
-    """Ablation only: the base a verifier without RFC 9421's duplicate rule builds (one line
-    per covered component, a repeated one repeated)."""
-    unique: list[Item] = []
-    for item in member.items:
-        if component_identifier(item) not in map(component_identifier, unique):
-            unique.append(item)
-    lines = signature_base(request, replace(member, items=tuple(unique))).split("\n")
-    by_identifier = {line.split(": ", 1)[0]: line for line in lines[:-1]}
-    params_line = lines[-1].split(": ", 1)[0] + ": " + serialize_inner_list(member)
-    return "\n".join([*(by_identifier[component_identifier(i)] for i in member.items),
-                      params_line])
+# -- the step trace: what each numbered step looked at -------------------------------------------
 
 
-def _ablated_nonce(nonce: object) -> str:
-    """Ablation only: a verifier that takes any nonce's text as the nonce."""
-    if isinstance(nonce, Token):
-        return nonce.value
-    if isinstance(nonce, bytes):
-        return nonce.hex()
-    return str(nonce)
+def _looked_at_fields(message: MessageCheck) -> str:
+    request = message.request
+    return (
+        f"{len(request.field_lines('signature-input'))} Signature-Input and "
+        f"{len(request.field_lines('signature'))} Signature field lines"
+    )
 
 
-def _ablated_signature(signature: bytes, ablate: frozenset[str]) -> bytes:
-    """Ablation only: a recovery that normalises high s (s' = n - s, v' = 55 - v) or v 0/1."""
-    if len(signature) != 65:
-        return signature
-    s, v = int.from_bytes(signature[32:64], "big"), signature[64]
-    if "signature-v" in ablate and v in (0, 1):
-        v += 27
-    if "low-s" in ablate and N // 2 < s < N and v in (27, 28):
-        s, v = N - s, 55 - v
-    return signature[:32] + s.to_bytes(32, "big") + bytes((v,))
+def _looked_at_candidates(message: MessageCheck) -> str:
+    members = message.signature_inputs
+    profiles = message.policy.profiles
+    found = [
+        f"{label} ({profile.name})"
+        for label, member in members
+        if (profile := candidate_profile(member.params, profiles)) is not None
+    ]
+    return (
+        f"members {', '.join(label for label, _ in members)}; "
+        f"candidates {', '.join(found) or 'none'}"
+    )
+
+
+_MESSAGE_LOOKED_AT: Final[dict[int, Callable[[MessageCheck], str]]] = {
+    1: _looked_at_fields,
+    2: lambda message: (
+        f"Signature-Input {len(message.signature_input)} bytes, Signature "
+        f"{len(message.signature)} bytes"
+    ),
+    3: lambda message: "both fields as RFC 9651 Dictionaries",
+    4: _looked_at_candidates,
+}
+
+
+def _looked_at_shape(check: CandidateCheck) -> str:
+    member = check.member
+    shape = (
+        f"{len(member.items)} components, {len(member.params)} parameters"
+        if isinstance(member, InnerList)
+        else "an Item"
+    )
+    return f"the member ({shape}) and its Signature member"
+
+
+def _looked_at_time(check: CandidateCheck) -> str:
+    policy = check.policy
+    created = get_param(check.params, "created")
+    expires = get_param(check.params, "expires")
+    return (
+        f"created={_shown(created)} expires={_shown(expires)} now={check.now} "
+        f"skew={policy.skew_sec} max validity={policy.max_validity_sec}"
+    )
+
+
+def _looked_at_principal(check: CandidateCheck) -> str:
+    policy = check.policy
+    private = policy.principal_private
+    hook = "none" if policy.principal_allowed is None else (
+        "the route's private hook (D29)" if private else "the route's hook"
+    )
+    after = ", after step 17" if private else ""
+    return f"{check.account.signer_id} against {hook}{after}"
+
+
+_CANDIDATE_LOOKED_AT: Final[dict[int, Callable[[CandidateCheck], str]]] = {
+    5: _looked_at_shape,
+    6: lambda check: f"alg={_shown(get_param(check.params, 'alg'))}",
+    7: lambda check: (
+        f"keyid={_shown(get_param(check.params, 'keyid'))} ({check.profile.name}); served "
+        f"chains {', '.join(str(c) for c in sorted(check.policy.served_chains))}"
+    ),
+    8: _looked_at_time,
+    9: lambda check: f"nonce={_shown(get_param(check.params, 'nonce'))}",
+    10: lambda check: (
+        f"{len(check.request.body or b'')} content bytes, {len(check.message.digest_lines)} "
+        f"Content-Digest field lines, route content_digest={check.policy.content_digest}"
+    ),
+    11: lambda check: f"covered ({' '.join(check.identifiers)})",
+    12: lambda check: (
+        f"Content-Digest {', '.join(check.message.digest_lines) or '(absent)'}"
+    ),
+    13: _looked_at_principal,
+    14: lambda check: (
+        f"{'Replayable (no nonce)' if check.nonce is None else 'Non-Replayable'}; "
+        f"route replay={check.policy.replay}"
+    ),
+    15: lambda check: f"the received request's values for ({' '.join(check.identifiers)})",
+    16: lambda check: f"M ({len(check.base)} bytes)",
+    17: lambda check: (
+        f"H, the {len(check.signature)}-byte signature, "
+        f"{check.account.signer_id}{', mode=eoa' if check.mode_eoa else ''}"
+    ),
+}
 
 
 def _shown(value: object) -> str:
@@ -1248,17 +1478,6 @@ def _shown(value: object) -> str:
         except StructuredFieldError:
             return repr(value)  # a value RFC 9651 cannot write (only in a refused member)
     return type(value).__name__
-
-
-def _identifier(item: Item, label: str) -> str:
-    """Step 5: the identifier's own syntax (RFC 9421 §2), before any value is computed."""
-    try:
-        return check_component(item)
-    except Erc8128Error as error:
-        raise _fail(
-            "signature_input_invalid", f"{label}: {error.message}", label,
-            detail=f"a component identifier is invalid ({error.reason})",
-        ) from None
 
 
 def _required_identifier(required: str) -> str:
