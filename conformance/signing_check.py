@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
+from erc8128.cli.policy_document import verifier_inputs
 from erc8128.crypto.addresses import address_of
 from erc8128.errors import Erc8128Error
 from erc8128.http.message import Request
@@ -43,7 +44,6 @@ from erc8128.http.structured_fields import (
     serialize_item,
 )
 from erc8128.protocol.keyid import ProfileName
-from erc8128.protocol.policy_document import verifier_inputs
 from erc8128.protocol.verify import Verified, verify_request
 from erc8128.state.nonces.memory import MemoryReplayStore
 

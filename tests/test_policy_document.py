@@ -1,4 +1,4 @@
-"""erc8128.protocol.policy_document: the one mapping from a vector's or the adapter's policy object
+"""erc8128.cli.policy_document: the one mapping from a vector's or the adapter's policy object
 to verifier inputs (the generator, the adapter and the tests all use it)."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from erc8128.cli.policy_document import PolicyDocumentError, verifier_inputs
 from erc8128.protocol.keyid import Account
 from erc8128.protocol.policy import VerifierPolicy
-from erc8128.protocol.policy_document import PolicyDocumentError, verifier_inputs
 
 ADDRESS = "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf"
 

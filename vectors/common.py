@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from erc8128._version import __version__
+from erc8128.cli.policy_document import verifier_inputs
 from erc8128.crypto.addresses import address_of
 from erc8128.crypto.personal_sign import personal_message_hash, recover_address, sign_message
 from erc8128.crypto.secp256k1 import N
@@ -30,7 +31,6 @@ from erc8128.http.structured_fields import BareItem, Item, combine_field_lines, 
 from erc8128.protocol.accounts import AccountState
 from erc8128.protocol.keyid import ProfileName
 from erc8128.protocol.policy import VerifierPolicy
-from erc8128.protocol.policy_document import verifier_inputs
 from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import VerificationSteps, Verified, verify_request
 from erc8128.reasons import REASON_CODES
@@ -534,7 +534,7 @@ def _policy(**overrides: Any) -> JsonObject:
 def policy_objects(profile: ProfileName | None, policy: Mapping[str, Any]
                    ) -> tuple[VerifierPolicy, AccountState, MemoryInvalidationState]:
     """The verifier policy, account state and invalidation state a vector's policy describes
-    (erc8128.protocol.policy_document: the one mapping the adapter uses too)."""
+    (erc8128.cli.policy_document: the one mapping the adapter uses too)."""
     profiles: tuple[ProfileName, ...] = (
         (profile,) if profile is not None else tuple(policy["profiles"])
     )

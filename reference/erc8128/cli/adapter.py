@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import IO, Any, Final, TypeVar
 
 from erc8128._version import __version__
+from erc8128.cli.policy_document import PolicyDocumentError, verifier_inputs
 from erc8128.crypto.addresses import address_of, to_checksum_address
 from erc8128.crypto.keccak import keccak256
 from erc8128.crypto.personal_sign import personal_message_hash, recover_address, sign_message
@@ -51,7 +52,6 @@ from erc8128.http.structured_fields import (
 from erc8128.protocol.accounts import AccountState
 from erc8128.protocol.keyid import ProfileName, parse_keyid
 from erc8128.protocol.policy import VerifierPolicy
-from erc8128.protocol.policy_document import PolicyDocumentError, verifier_inputs
 from erc8128.protocol.profiles import get_profile
 from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import Verified, verify_request
@@ -360,7 +360,7 @@ def _policy(
     raw: object, profiles: tuple[ProfileName, ...]
 ) -> tuple[VerifierPolicy, AccountState, MemoryInvalidationState]:
     """Protocol ``policy`` → (VerifierPolicy, account state, early-invalidation state), through
-    the one mapping the vectors use too (erc8128.protocol.policy_document)."""
+    the one mapping the vectors use too (erc8128.cli.policy_document)."""
     try:
         inputs = verifier_inputs(raw, profiles)
     except PolicyDocumentError as error:

@@ -19,7 +19,6 @@ path). A JSON-RPC provider implements the same interface.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
@@ -31,12 +30,10 @@ from erc8128.errors import AccountStateUnavailable, InvalidSignature
 from erc8128.protocol.keyid import Account
 
 __all__ = [
-    "ACCOUNT_STATES",
     "ERC6492_MAGIC_SUFFIX",
     "AccountState",
     "AccountVerdict",
     "NoCodeAccountState",
-    "ScriptedAccountState",
     "UnavailableAccountState",
     "is_erc6492_wrapper",
     "verify_account_signature",
@@ -165,41 +162,3 @@ class UnavailableAccountState:
         raise AccountStateUnavailable("account_state_unavailable", "account-state provider is down")
 
 
-@dataclass(frozen=True)
-class ScriptedAccountState:
-    """Every account has ``code`` and ERC-1271 answers ``erc1271_answer``: a stand-in for a
-    chain, so the order of ERC-8128 §4.1 (code first, no ECDSA fallback) can be tested without
-    one. ERC-6492 cannot be simulated here (unavailable)."""
-
-    code: bytes
-    erc1271_answer: bool
-
-    def get_code(self, account: Account) -> bytes:
-        return self.code
-
-    def erc1271_is_valid(self, account: Account, message_hash: bytes, signature: bytes) -> bool:
-        return self.erc1271_answer
-
-    def erc6492_is_valid(self, account: Account, message_hash: bytes, signature: bytes) -> bool:
-        raise AccountStateUnavailable(
-            "account_state_unavailable", "the scripted chain cannot simulate ERC-6492"
-        )
-
-
-# Some contract code (PUSH1 0x80 PUSH1 0x40 MSTORE), and EIP-7702's delegation indicator
-# 0xef0100 || address.
-_CONTRACT_CODE: Final = bytes.fromhex("6080604052")
-_DELEGATION_INDICATOR: Final = bytes.fromhex("ef0100") + bytes(20)
-
-# The `account_state` values of the conformance adapter protocol and the vectors' policies.
-ACCOUNT_STATES: Final[Mapping[str, AccountState]] = {
-    # "the account-state provider reports no code for every address"
-    "no-code": NoCodeAccountState(),
-    # "the provider fails, so verification that needs it answers
-    # `signature_verification_unavailable`"
-    "unavailable": UnavailableAccountState(),
-    # Extensions, for the vectors flagged NeedsChain only.
-    "erc1271-accepts": ScriptedAccountState(_CONTRACT_CODE, True),
-    "erc1271-rejects": ScriptedAccountState(_CONTRACT_CODE, False),
-    "eip7702-delegated": ScriptedAccountState(_DELEGATION_INDICATOR, False),
-}

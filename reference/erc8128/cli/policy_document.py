@@ -6,7 +6,8 @@ One JSON object describes a route's verifier posture in every ``verify_request.j
 (conformance/README.md, "The adapter protocol"). The vector generator, the adapter and the tests
 all turn it into verifier inputs here, so the three cannot drift apart. Absent fields take
 :class:`~erc8128.protocol.policy.VerifierPolicy`'s defaults; a present field of the wrong type is an
-error, never a default.
+error, never a default. The account states a document names (``account_state``) are here too:
+local stand-ins for a chain that only the vectors and the adapter protocol use.
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
-from erc8128.errors import Erc8128Error
-from erc8128.protocol.accounts import ACCOUNT_STATES, AccountState
+from erc8128.errors import AccountStateUnavailable, Erc8128Error
+from erc8128.protocol.accounts import AccountState, NoCodeAccountState, UnavailableAccountState
 from erc8128.protocol.keyid import Account, ProfileName
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.state.invalidation import MemoryInvalidationState
 from erc8128.state.unix_time import MAX_UNIX_TIME
 
 __all__ = [
+    "ACCOUNT_STATES",
     "INVALIDATED_UNTIL",
     "POLICY_FIELDS",
     "PolicyDocumentError",
+    "ScriptedAccountState",
     "VerifierInputs",
     "verifier_inputs",
 ]
@@ -57,6 +60,46 @@ POLICY_FIELDS: Final = frozenset(
         "principal_private",  # decision D29
     }
 )
+
+
+@dataclass(frozen=True)
+class ScriptedAccountState:
+    """Every account has ``code`` and ERC-1271 answers ``erc1271_answer``: a stand-in for a
+    chain, so the order of ERC-8128 §4.1 (code first, no ECDSA fallback) can be tested without
+    one. ERC-6492 cannot be simulated here (unavailable)."""
+
+    code: bytes
+    erc1271_answer: bool
+
+    def get_code(self, account: Account) -> bytes:
+        return self.code
+
+    def erc1271_is_valid(self, account: Account, message_hash: bytes, signature: bytes) -> bool:
+        return self.erc1271_answer
+
+    def erc6492_is_valid(self, account: Account, message_hash: bytes, signature: bytes) -> bool:
+        raise AccountStateUnavailable(
+            "account_state_unavailable", "the scripted chain cannot simulate ERC-6492"
+        )
+
+
+# Some contract code (PUSH1 0x80 PUSH1 0x40 MSTORE), and EIP-7702's delegation indicator
+# 0xef0100 || address.
+_CONTRACT_CODE: Final = bytes.fromhex("6080604052")
+_DELEGATION_INDICATOR: Final = bytes.fromhex("ef0100") + bytes(20)
+
+# The `account_state` values of the conformance adapter protocol and the vectors' policies.
+ACCOUNT_STATES: Final[Mapping[str, AccountState]] = {
+    # "the account-state provider reports no code for every address"
+    "no-code": NoCodeAccountState(),
+    # "the provider fails, so verification that needs it answers
+    # `signature_verification_unavailable`"
+    "unavailable": UnavailableAccountState(),
+    # Extensions, for the vectors flagged NeedsChain only.
+    "erc1271-accepts": ScriptedAccountState(_CONTRACT_CODE, True),
+    "erc1271-rejects": ScriptedAccountState(_CONTRACT_CODE, False),
+    "eip7702-delegated": ScriptedAccountState(_DELEGATION_INDICATOR, False),
+}
 
 
 class PolicyDocumentError(Erc8128Error):
