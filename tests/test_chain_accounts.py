@@ -21,6 +21,7 @@ import pytest
 from anvil import ANVIL_ACCOUNT_0, Anvil
 from chain_support import (
     artifact,
+    authorization_json,
     create2_address,
     deploy,
     function_selector,
@@ -115,9 +116,9 @@ def chain() -> Iterator[Chain]:
         # One EIP-7702 (type-4) transaction sets all three delegations; each authority signs
         # keccak256(0x05 ‖ rlp([chain_id, address, nonce])) with the repository's own signer.
         authorizations = [
-            sign_authorization(DELEGATED_ACCEPTING_KEY, 1, accepting, 0).as_json(),
-            sign_authorization(DELEGATED_REJECTING_KEY, 1, rejecting, 0).as_json(),
-            sign_authorization(DELEGATED_NO_1271_KEY, 1, factory, 0).as_json(),
+            authorization_json(sign_authorization(DELEGATED_ACCEPTING_KEY, 1, accepting, 0)),
+            authorization_json(sign_authorization(DELEGATED_REJECTING_KEY, 1, rejecting, 0)),
+            authorization_json(sign_authorization(DELEGATED_NO_1271_KEY, 1, factory, 0)),
         ]
         receipt = send(anvil, {"to": ANVIL_ACCOUNT_0, "authorizationList": authorizations})
         assert receipt["type"] == "0x4"
