@@ -9,6 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from erc8128.http.message import Request
+from erc8128_vectors.common import with_field
+
+__all__ = [
+    "ADDRESS", "CASES", "LABEL", "NOW", "POSITIVE", "PRIVATE_KEY", "SIGNATURE_BASE", "field",
+    "positive_request", "with_field", "without",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES: dict[str, Any] = json.loads(
@@ -36,22 +42,6 @@ def without(request: Request, name: str) -> Request:
     return replace(
         request, headers=tuple(h for h in request.headers if h[0].lower() != name.lower())
     )
-
-
-def with_field(request: Request, name: str, value: str) -> Request:
-    """Replace every line of field ``name`` with one line ``value`` (kept in place)."""
-    headers: list[tuple[str, str]] = []
-    done = False
-    for header_name, header_value in request.headers:
-        if header_name.lower() == name.lower():
-            if not done:
-                headers.append((header_name, value))
-                done = True
-            continue
-        headers.append((header_name, header_value))
-    if not done:
-        headers.append((name, value))
-    return replace(request, headers=tuple(headers))
 
 
 def field(request: Request, name: str) -> str:
