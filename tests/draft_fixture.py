@@ -8,12 +8,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from erc8128.errors import VerificationError
 from erc8128.http.message import Request
+from erc8128.protocol.verify import Verified, verify_request
+from erc8128.state.nonces.memory import MemoryReplayStore
 from erc8128_vectors.common import with_field
 
 __all__ = [
     "ADDRESS", "CASES", "LABEL", "NOW", "POSITIVE", "PRIVATE_KEY", "SIGNATURE_BASE", "field",
-    "positive_request", "with_field", "without",
+    "positive_request", "rejects", "store", "verify", "with_field", "without",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,3 +51,23 @@ def without(request: Request, name: str) -> Request:
 
 def field(request: Request, name: str) -> str:
     return ", ".join(request.field_lines(name))
+
+
+def store() -> MemoryReplayStore:
+    """A replay store whose clock is the verifier's (the vectors' clock is in 2023)."""
+    return MemoryReplayStore(clock=lambda: NOW)
+
+
+def verify(request: Request, **kwargs: object) -> Verified:
+    """``verify_request`` at the fixture's ``now`` with a fresh replay store, unless given."""
+    kwargs.setdefault("now", NOW)
+    kwargs.setdefault("nonces", store())
+    return verify_request(request, **kwargs)  # type: ignore[arg-type]
+
+
+def rejects(request: Request, reason: str, **kwargs: object) -> VerificationError:
+    """Assert that ``verify`` refuses ``request`` with ``reason``; the error, for more checks."""
+    with pytest.raises(VerificationError) as info:
+        verify(request, **kwargs)
+    assert info.value.reason == reason, info.value.message
+    return info.value
