@@ -338,12 +338,23 @@ def wrapped_signer(factory: str, calldata: bytes, private_key: bytes) -> Callabl
     return signer
 
 
+def wrapped_request(
+    chain: Chain, wallet: str, salt: bytes, private_key: bytes, nonce: str
+) -> Request:
+    """REQUEST for ``wallet``, signed by ``private_key`` inside an ERC-6492 wrapper whose
+    factory call deploys the owner's wallet at ``salt``."""
+    calldata = deploy_call(address_of(OWNER_KEY), salt)
+    request, _ = sign_request_for(
+        REQUEST, Account(1, wallet), wrapped_signer(chain.factory, calldata, private_key),
+        created=NOW, nonce=nonce,
+    )
+    return request
+
+
 def test_erc6492_counterfactual_wallet_is_accepted_without_code_lookup(chain: Chain) -> None:
     state, counter = provider(chain)
-    calldata = deploy_call(address_of(OWNER_KEY), COUNTERFACTUAL_SALT)
-    request, _ = sign_request_for(
-        REQUEST, Account(1, chain.counterfactual),
-        wrapped_signer(chain.factory, calldata, OWNER_KEY), created=NOW, nonce="6492-1",
+    request = wrapped_request(
+        chain, chain.counterfactual, COUNTERFACTUAL_SALT, OWNER_KEY, "6492-1"
     )
     verified = verify(request, state)
     assert verified.verification_method == "erc6492"
@@ -355,21 +366,15 @@ def test_erc6492_counterfactual_wallet_is_accepted_without_code_lookup(chain: Ch
 
 def test_erc6492_wrapper_for_a_deployed_wallet_is_accepted(chain: Chain) -> None:
     state, counter = provider(chain)
-    calldata = deploy_call(address_of(OWNER_KEY), DEPLOYED_SALT)
-    request, _ = sign_request_for(
-        REQUEST, Account(1, chain.wallet),
-        wrapped_signer(chain.factory, calldata, OWNER_KEY), created=NOW, nonce="6492-2",
-    )
+    request = wrapped_request(chain, chain.wallet, DEPLOYED_SALT, OWNER_KEY, "6492-2")
     assert verify(request, state).verification_method == "erc6492"
     assert counter.methods == ["eth_call"]
 
 
 def test_erc6492_wrapper_with_non_owner_signature_is_bad_signature(chain: Chain) -> None:
     state, counter = provider(chain)
-    calldata = deploy_call(address_of(OWNER_KEY), COUNTERFACTUAL_SALT)
-    request, _ = sign_request_for(
-        REQUEST, Account(1, chain.counterfactual),
-        wrapped_signer(chain.factory, calldata, STRANGER_KEY), created=NOW, nonce="6492-3",
+    request = wrapped_request(
+        chain, chain.counterfactual, COUNTERFACTUAL_SALT, STRANGER_KEY, "6492-3"
     )
     assert rejected(request, state).reason == "bad_signature"
     assert counter.methods == ["eth_call"]
