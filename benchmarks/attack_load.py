@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import signal
 import socket
 import statistics
 import subprocess
@@ -41,7 +40,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from bench_server import listening_port
+from bench_server import listening_port, stop_server
 
 from erc8128.crypto import accelerate
 from erc8128.crypto.accelerate import BackendUnavailable
@@ -284,40 +283,37 @@ def main(argv: list[str] | None = None) -> int:
         phases: list[Phase] = []
         phases.append(_measure("unloaded", port, _legit_requests(args.requests, created, port)))
 
+        def under_load(
+            name: str, load: list[threading.Thread], stop: threading.Event, *, settle: float
+        ) -> Phase:
+            """Start ``load``, let it settle, measure the legitimate requests, stop it."""
+            for thread in load:
+                thread.start()
+            time.sleep(settle)
+            phase = _measure(name, port, _legit_requests(args.requests, created, port))
+            stop.set()
+            for thread in load:
+                thread.join()
+            return phase
+
         stop = threading.Event()
         sent = [0]
         attackers = [threading.Thread(target=_bogus_load, args=(port, bogus, stop, sent))
                      for _ in range(args.attackers)]
-        for thread in attackers:
-            thread.start()
-        time.sleep(1.0)
-        phases.append(_measure("bogus candidates", port,
-                               _legit_requests(args.requests, created, port)))
-        stop.set()
-        for thread in attackers:
-            thread.join()
+        phases.append(under_load("bogus candidates", attackers, stop, settle=1.0))
 
         stop = threading.Event()
         opened = [0]
         slow = threading.Thread(target=_slow_load, args=(port, args.slow, stop, opened))
-        slow.start()
-        time.sleep(3.0)
-        phases.append(_measure("slow clients", port,
-                               _legit_requests(args.requests, created, port)))
-        stop.set()
-        slow.join()
+        phases.append(under_load("slow clients", [slow], stop, settle=3.0))
 
         stop = threading.Event()
         held: Counter[str] = Counter()
         holders = [f"127.0.0.{2 + index}" for index in range(args.hold_addresses)]
         hold = threading.Thread(target=_hold_load,
                                 args=(port, holders, args.hold_per_address, stop, held))
-        hold.start()
-        time.sleep(5.0)  # every connection opened and used once
-        phases.append(_measure("address hold", port,
-                               _legit_requests(args.requests, created, port)))
-        stop.set()
-        hold.join()
+        # settle: every connection opened and used once
+        phases.append(under_load("address hold", [hold], stop, settle=5.0))
 
         stop = threading.Event()
         pasted: Counter[str] = Counter()
@@ -325,14 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         pasters = [threading.Thread(target=_paste_load,
                                     args=(port, f"127.0.0.{20 + index}", paste, stop, pasted))
                    for index in range(args.pasters)]
-        for thread in pasters:
-            thread.start()
-        time.sleep(1.0)
-        phases.append(_measure("costly pastes", port,
-                               _legit_requests(args.requests, created, port)))
-        stop.set()
-        for thread in pasters:
-            thread.join()
+        phases.append(under_load("costly pastes", pasters, stop, settle=1.0))
 
         print(f"attack_load: {args.requests} legitimate signed GET /api/whoami per phase, "
               f"new connection each; {args.attackers} bogus-candidate connections "
@@ -342,11 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         for phase in phases:
             print(phase.line())
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
     return 0
 
 
