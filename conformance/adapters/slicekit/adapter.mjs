@@ -71,6 +71,7 @@ const OPERATIONS = [
 ];
 
 import { THROWN_REASON, VERIFY_REASON, httpStatus } from "./reasons.mjs";
+import { atTime, captureSignatureBase } from "./sdk_calls.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Control flow: typed outcomes thrown by the handlers and turned into one response line.
@@ -181,17 +182,6 @@ function headerList(request) {
   const out = [];
   for (const [name, value] of request.headers) out.push([name, value]);
   return out;
-}
-
-// Run `fn` with Date.now pinned to `seconds` (the SDK's only clock is Date.now).
-async function atTime(seconds, fn) {
-  const realNow = Date.now;
-  Date.now = () => seconds * 1000;
-  try {
-    return await fn();
-  } finally {
-    Date.now = realNow;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -383,38 +373,10 @@ async function opSignatureBase(req) {
   // Signature bytes play no part in the base; a placeholder member for the label (appended, so it
   // wins over any received one) keeps the SDK's Signature-Input/Signature pairing happy.
   const request = fetchRequest(shape, [["signature", `${label}=:AA==:`]]);
-  let base = null;
-  const capture = (bytes) => {
-    if (base === null) base = Buffer.from(bytes).toString("latin1");
-  };
-  const far = Number.MAX_SAFE_INTEGER;
+  let base;
   let result;
   try {
-    result = await atTime(0, () =>
-      verifyRequest({
-        request,
-        verifyMessage: ({ message }) => {
-          capture(Buffer.from(strip0x(message.raw), "hex"));
-          return false;
-        },
-        nonceStore: { consume: async () => true },
-        policy: {
-          label,
-          strictLabel: true,
-          now: () => 0,
-          clockSkewSec: far,
-          maxValiditySec: far,
-          replayable: true,
-          replayableNotBefore: () => null,
-          replayableInvalidated: ({ signatureBase }) => {
-            capture(signatureBase);
-            return true;
-          },
-          classBoundPolicies: [["@authority"]],
-          maxSignatureVerifications: 64,
-        },
-      }),
-    );
+    ({ base, result } = await captureSignatureBase(request, label));
   } catch (err) {
     throw sdkError(err, true);
   }

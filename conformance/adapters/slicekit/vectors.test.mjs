@@ -25,6 +25,7 @@ import { hashMessage, keccak256, recoverAddress, toPrefixedMessage, verifyMessag
 import { privateKeyToAccount } from "viem/accounts";
 
 import { VERIFY_REASON, httpStatus } from "./reasons.mjs";
+import { atTime, captureSignatureBase } from "./sdk_calls.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Loading. vectors/README.md "Schema version": refuse a file of a format this runner does not
@@ -135,17 +136,6 @@ function fetchRequest(shape, extraHeaders = []) {
   const init = { method: shape.method, headers };
   if (shape.body_hex !== null) init.body = bytes(shape.body_hex);
   return new Request(shape.url, init);
-}
-
-// The SDK reads its clock from Date.now: pin it to the vector's time for the call.
-async function atTime(seconds, fn) {
-  const realNow = Date.now;
-  Date.now = () => seconds * 1000;
-  try {
-    return await fn();
-  } finally {
-    Date.now = realNow;
-  }
 }
 
 // The replay store, simulated: the SDK's NonceStore takes a lifetime (ttlSeconds), measured on
@@ -322,38 +312,11 @@ const OPERATIONS = {
   // (keyid not erc8128:, missing created/expires/keyid, coverage without @authority, a digest
   // check) cannot be expressed: the test is skipped at run time, and counted.
   "signature_base.json": async (_group, v) => {
-    let base = null;
-    const capture = (raw) => {
-      if (base === null) base = Buffer.from(raw).toString("latin1");
-    };
-    const far = Number.MAX_SAFE_INTEGER;
+    let base;
     let result;
     try {
-      result = await atTime(0, () =>
-        verifyRequest({
-          request: fetchRequest(v.request, [["signature", `${v.label}=:AA==:`]]),
-          verifyMessage: ({ message }) => {
-            capture(bytes(strip0x(message.raw)));
-            return false;
-          },
-          nonceStore: { consume: async () => true },
-          policy: {
-            label: v.label,
-            strictLabel: true,
-            now: () => 0,
-            clockSkewSec: far,
-            maxValiditySec: far,
-            replayable: true,
-            replayableNotBefore: () => null,
-            replayableInvalidated: ({ signatureBase }) => {
-              capture(signatureBase);
-              return true;
-            },
-            classBoundPolicies: [["@authority"]],
-            maxSignatureVerifications: 64,
-          },
-        }),
-      );
+      ({ base, result } = await captureSignatureBase(
+        fetchRequest(v.request, [["signature", `${v.label}=:AA==:`]]), v.label));
     } catch (error) {
       return { ok: false, reason: "signature_input_invalid", thrown: `${error?.name}: ${error?.code ?? error?.message}` };
     }
