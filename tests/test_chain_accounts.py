@@ -48,6 +48,7 @@ from erc8128.protocol.keyid import Account
 from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import Verified, verify_request
 from erc8128.state.nonces.memory import MemoryReplayStore
+from service_process import running
 
 NOW = 1_800_000_000
 
@@ -96,12 +97,7 @@ def deploy_call(owner: str, salt: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def chain() -> Iterator[Chain]:
-    anvil = Anvil()
-    try:
-        anvil.start()
-    except RuntimeError as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with running(Anvil()) as anvil:
         owner = address_of(OWNER_KEY)
         factory = deploy(anvil, "WalletFactory")
         send(anvil, {"to": factory, "data": "0x" + deploy_call(owner, DEPLOYED_SALT).hex()})
@@ -123,8 +119,6 @@ def chain() -> Iterator[Chain]:
         receipt = send(anvil, {"to": ANVIL_ACCOUNT_0, "authorizationList": authorizations})
         assert receipt["type"] == "0x4"
         yield Chain(anvil, factory, wallet, counterfactual, accepting, rejecting, unprepared)
-    finally:
-        anvil.cleanup()
 
 
 def provider(chain: Chain) -> tuple[RpcAccountState, CountingTransport]:
@@ -489,12 +483,7 @@ def test_node_on_another_chain_fails_the_start_up_check(chain: Chain) -> None:
 
 
 def test_stopped_node_gives_503_and_consumes_no_nonce() -> None:
-    anvil = Anvil()
-    try:
-        anvil.start()
-    except RuntimeError as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with running(Anvil()) as anvil:
         state = RpcAccountState.from_urls(
             {"eip155:1": anvil.url}, connect_timeout=1.0, read_timeout=1.0, total_timeout=2.0
         )
@@ -508,8 +497,6 @@ def test_stopped_node_gives_503_and_consumes_no_nonce() -> None:
         assert info.value.reason == "signature_verification_unavailable"
         assert info.value.status == 503
         assert len(store) == 1  # only the first request's nonce
-    finally:
-        anvil.cleanup()
 
 
 # Measurements: RPC calls per verification and median latency for each account kind.
