@@ -38,6 +38,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench_server import listening_port, stop_server
@@ -151,23 +152,33 @@ def _measure(name: str, port: int, requests: list[bytes]) -> Phase:
     return Phase(name, tuple(latencies), failures)
 
 
-def _bogus_load(port: int, data: bytes, stop: threading.Event, sent: list[int]) -> None:
+def _keep_sending(port: int, source: str, data: bytes, stop: threading.Event, *,
+                  answered: Callable[[int], None], closed: Callable[[], None]) -> None:
+    """Send ``data`` from ``source`` on one keep-alive connection until ``stop``; a connection
+    the server closes is reopened after 50 ms."""
     connection: socket.socket | None = None
     while not stop.is_set():
         try:
             if connection is None:
                 connection = socket.create_connection(("127.0.0.1", port), timeout=30,
-                                                      source_address=("127.0.0.2", 0))
+                                                      source_address=(source, 0))
             connection.sendall(data)
-            _read_status(connection)
-            sent[0] += 1
+            answered(_read_status(connection))
         except OSError:
+            closed()
             if connection is not None:
                 connection.close()
             connection = None
             time.sleep(0.05)
     if connection is not None:
         connection.close()
+
+
+def _bogus_load(port: int, data: bytes, stop: threading.Event, sent: list[int]) -> None:
+    def count(_status: int) -> None:
+        sent[0] += 1
+
+    _keep_sending(port, "127.0.0.2", data, stop, answered=count, closed=lambda: None)
 
 
 def _slow_load(port: int, count: int, stop: threading.Event, opened: list[int]) -> None:
@@ -244,22 +255,13 @@ def _inspector_paste(created: int, port: int) -> bytes:
 
 def _paste_load(port: int, source: str, data: bytes, stop: threading.Event,
                 counts: Counter[str]) -> None:
-    connection: socket.socket | None = None
-    while not stop.is_set():
-        try:
-            if connection is None:
-                connection = socket.create_connection(("127.0.0.1", port), timeout=30,
-                                                      source_address=(source, 0))
-            connection.sendall(data)
-            counts[str(_read_status(connection))] += 1
-        except OSError:
-            counts["closed by the server"] += 1
-            if connection is not None:
-                connection.close()
-            connection = None
-            time.sleep(0.05)
-    if connection is not None:
-        connection.close()
+    def count(status: int) -> None:
+        counts[str(status)] += 1
+
+    def closed() -> None:
+        counts["closed by the server"] += 1
+
+    _keep_sending(port, source, data, stop, answered=count, closed=closed)
 
 
 def main(argv: list[str] | None = None) -> int:
