@@ -71,7 +71,7 @@ const OPERATIONS = [
 ];
 
 import { THROWN_REASON, VERIFY_REASON, httpStatus } from "./reasons.mjs";
-import { atTime, captureSignatureBase } from "./sdk_calls.mjs";
+import { atTime, captureSignatureBase, contentDigestOf } from "./sdk_calls.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Control flow: typed outcomes thrown by the handlers and turned into one response line.
@@ -275,13 +275,8 @@ function opParseKeyid(req) {
   return { chain_id: parsed.chainId, address: parsed.address.toLowerCase() };
 }
 
-// A signer that never signs anything real: used where the SDK's public API only reaches a
-// building block (its Content-Digest code) through signRequest.
-const PLACEHOLDER_SIGNER = {
-  chainId: 1,
-  address: "0x0000000000000000000000000000000000000000",
-  signMessage: async () => "0x00",
-};
+// A keyid that names no real signer: used where the SDK's public API only reaches a building
+// block (its Content-Digest check) through verifyRequest.
 const PLACEHOLDER_KEYID = "erc8128:1:0x0000000000000000000000000000000000000000";
 
 async function opContentDigest(req) {
@@ -290,22 +285,7 @@ async function opContentDigest(req) {
   if (!Array.isArray(algorithms) || algorithms.length !== 1 || algorithms[0] !== "sha-256") {
     throw new Unsupported("the SDK computes sha-256 Content-Digest only");
   }
-  // The SDK exports no digest function; its signRequest computes one (contentDigest "recompute").
-  const signed = await atTime(1, () =>
-    signRequest(
-      new Request("https://content-digest.invalid/", { method: "POST", body }),
-      PLACEHOLDER_SIGNER,
-      {
-        binding: "class-bound",
-        components: ["@authority", "content-digest"],
-        contentDigest: "recompute",
-        replay: "replayable",
-        created: 1,
-        expires: 2,
-      },
-    ),
-  );
-  return { value: signed.headers.get("content-digest") };
+  return { value: await contentDigestOf(body) };
 }
 
 async function opVerifyContentDigest(req) {

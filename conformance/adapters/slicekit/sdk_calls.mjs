@@ -1,8 +1,8 @@
 // Calling @slicekit/erc8128 under the vectors' conditions, shared by adapter.mjs,
 // vectors.test.mjs and bench_verify.mjs: the SDK's clock pinned to a vector's time, and the
-// signature base the SDK builds for a request, captured.
+// Content-Digest and signature base the SDK builds for a request, captured.
 
-import { verifyRequest } from "@slicekit/erc8128";
+import { signRequest, verifyRequest } from "@slicekit/erc8128";
 
 // Run `fn` with Date.now pinned to `seconds` (the SDK's only clock is Date.now).
 export async function atTime(seconds, fn) {
@@ -53,4 +53,21 @@ export async function captureSignatureBase(request, label) {
     }),
   );
   return { base, result };
+}
+
+// The SDK exports no digest function; its signRequest computes one (contentDigest "recompute"),
+// here with a placeholder signer. Returns the Content-Digest value for `body` (bytes).
+export async function contentDigestOf(body) {
+  const signer = { chainId: 1, address: `0x${"00".repeat(20)}`, signMessage: async () => "0x00" };
+  const signed = await atTime(1, () =>
+    signRequest(new Request("https://content-digest.invalid/", { method: "POST", body }), signer, {
+      binding: "class-bound",
+      components: ["@authority", "content-digest"],
+      contentDigest: "recompute",
+      replay: "replayable",
+      created: 1,
+      expires: 2,
+    }),
+  );
+  return signed.headers.get("content-digest");
 }
