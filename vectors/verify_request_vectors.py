@@ -817,7 +817,10 @@ def _draft_rows() -> list[JsonObject]:
 
 
 def _needs_chain() -> list[JsonObject]:
-    """Rows N09 and N10: contract accounts, emulated by ``policy.account_state``."""
+    """Rows N09 and N10: contract accounts, emulated by ``policy.account_state``.
+
+    One vector per row (data: the rows look alike by design; deliberate for the duplicate
+    scan)."""
     base = _signed("draft")
     mode_eoa = base.sign(params={"mode": "eoa"})
     foreign = _set_signature(mode_eoa, base.label, bytes([1] * 64 + [27]))

@@ -424,6 +424,8 @@ async function opSignRequest(req) {
 }
 
 function verifyPolicy(policy, now) {
+  // The policy document's fields, as reference/erc8128/protocol/policy_document.py lists them:
+  // cross-language data, repeated on purpose (deliberate; duplicate scan).
   const known = new Set([
     "skew_sec",
     "max_validity_sec",

@@ -237,7 +237,10 @@ N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 def build_entries(adapter: Adapter) -> list[Json]:
-    """Every deviation: its input, the spec's answer and (filled in by main) the SDK's answer."""
+    """Every deviation: its input, the spec's answer and (filled in by main) the SDK's answer.
+
+    Each deviation is written out as data (a base case and a verify case per rule), so blocks
+    look alike by design (deliberate; duplicate scan)."""
     entries: list[Json] = []
 
     def add(**entry: Any) -> None:

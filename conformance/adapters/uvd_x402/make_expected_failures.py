@@ -70,6 +70,7 @@ _ORDER_SENTENCE: Final = (
     'reconstruction" (a canonical-form difference, not a violation)'
 )
 
+# Data, not code: one row per known failure, so rows look alike (deliberate; duplicate scan).
 RULES: Final[tuple[Rule, ...]] = (
     # parse_keyid
     Rule("keyid", r"leading zero|chain 00|33-digit chain|Arabic-Indic|fullwidth",
