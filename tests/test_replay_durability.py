@@ -178,14 +178,22 @@ def test_with_append_only_file_a_redis_restart_still_refuses(redis_aof: RedisSer
 # --------------------------------------------------------------------------------------------
 
 
+def _gate_warnings(
+    server: RedisServer, caplog: pytest.LogCaptureFixture, *require_durable: bool
+) -> list[str]:
+    """The warnings logged while one Gate per ``require_durable`` value starts on ``server``."""
+    store = RedisReplayStore(server.url)
+    with caplog.at_level(logging.WARNING, logger="erc8128.integrations.gate"):
+        for require in require_durable:
+            Gate(PUBLIC_URL, nonces=store, require_durable_replay_state=require)
+    store.close()
+    return [record.getMessage() for record in caplog.records]
+
+
 def test_gate_warns_once_for_redis_without_persistence(
     redis_off: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = RedisReplayStore(redis_off.url)
-    with caplog.at_level(logging.WARNING, logger="erc8128.integrations.gate"):
-        Gate(PUBLIC_URL, nonces=store)
-    store.close()
-    messages = [record.getMessage() for record in caplog.records]
+    messages = _gate_warnings(redis_off, caplog, False)
     assert len(messages) == 1
     assert "\n" not in messages[0]
     assert CONSEQUENCE in messages[0]
@@ -206,12 +214,7 @@ def test_gate_refuses_redis_without_persistence_when_told(redis_off: RedisServer
 def test_gate_says_nothing_for_durable_redis(
     redis_aof: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = RedisReplayStore(redis_aof.url)
-    with caplog.at_level(logging.WARNING, logger="erc8128.integrations.gate"):
-        Gate(PUBLIC_URL, nonces=store)
-        Gate(PUBLIC_URL, nonces=store, require_durable_replay_state=True)
-    store.close()
-    assert caplog.records == []
+    assert _gate_warnings(redis_aof, caplog, False, True) == []
 
 
 def test_gate_refuses_a_memory_store_when_told() -> None:
