@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import signal
 import socket
 import statistics
 import subprocess
@@ -39,9 +38,10 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench_server import listening_port
+from bench_server import listening_port, stop_server
 
 from erc8128.crypto import accelerate
 from erc8128.crypto.accelerate import BackendUnavailable
@@ -152,23 +152,33 @@ def _measure(name: str, port: int, requests: list[bytes]) -> Phase:
     return Phase(name, tuple(latencies), failures)
 
 
-def _bogus_load(port: int, data: bytes, stop: threading.Event, sent: list[int]) -> None:
+def _keep_sending(port: int, source: str, data: bytes, stop: threading.Event, *,
+                  answered: Callable[[int], None], closed: Callable[[], None]) -> None:
+    """Send ``data`` from ``source`` on one keep-alive connection until ``stop``; a connection
+    the server closes is reopened after 50 ms."""
     connection: socket.socket | None = None
     while not stop.is_set():
         try:
             if connection is None:
                 connection = socket.create_connection(("127.0.0.1", port), timeout=30,
-                                                      source_address=("127.0.0.2", 0))
+                                                      source_address=(source, 0))
             connection.sendall(data)
-            _read_status(connection)
-            sent[0] += 1
+            answered(_read_status(connection))
         except OSError:
+            closed()
             if connection is not None:
                 connection.close()
             connection = None
             time.sleep(0.05)
     if connection is not None:
         connection.close()
+
+
+def _bogus_load(port: int, data: bytes, stop: threading.Event, sent: list[int]) -> None:
+    def count(_status: int) -> None:
+        sent[0] += 1
+
+    _keep_sending(port, "127.0.0.2", data, stop, answered=count, closed=lambda: None)
 
 
 def _slow_load(port: int, count: int, stop: threading.Event, opened: list[int]) -> None:
@@ -245,22 +255,13 @@ def _inspector_paste(created: int, port: int) -> bytes:
 
 def _paste_load(port: int, source: str, data: bytes, stop: threading.Event,
                 counts: Counter[str]) -> None:
-    connection: socket.socket | None = None
-    while not stop.is_set():
-        try:
-            if connection is None:
-                connection = socket.create_connection(("127.0.0.1", port), timeout=30,
-                                                      source_address=(source, 0))
-            connection.sendall(data)
-            counts[str(_read_status(connection))] += 1
-        except OSError:
-            counts["closed by the server"] += 1
-            if connection is not None:
-                connection.close()
-            connection = None
-            time.sleep(0.05)
-    if connection is not None:
-        connection.close()
+    def count(status: int) -> None:
+        counts[str(status)] += 1
+
+    def closed() -> None:
+        counts["closed by the server"] += 1
+
+    _keep_sending(port, source, data, stop, answered=count, closed=closed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -284,40 +285,37 @@ def main(argv: list[str] | None = None) -> int:
         phases: list[Phase] = []
         phases.append(_measure("unloaded", port, _legit_requests(args.requests, created, port)))
 
+        def under_load(
+            name: str, load: list[threading.Thread], stop: threading.Event, *, settle: float
+        ) -> Phase:
+            """Start ``load``, let it settle, measure the legitimate requests, stop it."""
+            for thread in load:
+                thread.start()
+            time.sleep(settle)
+            phase = _measure(name, port, _legit_requests(args.requests, created, port))
+            stop.set()
+            for thread in load:
+                thread.join()
+            return phase
+
         stop = threading.Event()
         sent = [0]
         attackers = [threading.Thread(target=_bogus_load, args=(port, bogus, stop, sent))
                      for _ in range(args.attackers)]
-        for thread in attackers:
-            thread.start()
-        time.sleep(1.0)
-        phases.append(_measure("bogus candidates", port,
-                               _legit_requests(args.requests, created, port)))
-        stop.set()
-        for thread in attackers:
-            thread.join()
+        phases.append(under_load("bogus candidates", attackers, stop, settle=1.0))
 
         stop = threading.Event()
         opened = [0]
         slow = threading.Thread(target=_slow_load, args=(port, args.slow, stop, opened))
-        slow.start()
-        time.sleep(3.0)
-        phases.append(_measure("slow clients", port,
-                               _legit_requests(args.requests, created, port)))
-        stop.set()
-        slow.join()
+        phases.append(under_load("slow clients", [slow], stop, settle=3.0))
 
         stop = threading.Event()
         held: Counter[str] = Counter()
         holders = [f"127.0.0.{2 + index}" for index in range(args.hold_addresses)]
         hold = threading.Thread(target=_hold_load,
                                 args=(port, holders, args.hold_per_address, stop, held))
-        hold.start()
-        time.sleep(5.0)  # every connection opened and used once
-        phases.append(_measure("address hold", port,
-                               _legit_requests(args.requests, created, port)))
-        stop.set()
-        hold.join()
+        # settle: every connection opened and used once
+        phases.append(under_load("address hold", [hold], stop, settle=5.0))
 
         stop = threading.Event()
         pasted: Counter[str] = Counter()
@@ -325,14 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         pasters = [threading.Thread(target=_paste_load,
                                     args=(port, f"127.0.0.{20 + index}", paste, stop, pasted))
                    for index in range(args.pasters)]
-        for thread in pasters:
-            thread.start()
-        time.sleep(1.0)
-        phases.append(_measure("costly pastes", port,
-                               _legit_requests(args.requests, created, port)))
-        stop.set()
-        for thread in pasters:
-            thread.join()
+        phases.append(under_load("costly pastes", pasters, stop, settle=1.0))
 
         print(f"attack_load: {args.requests} legitimate signed GET /api/whoami per phase, "
               f"new connection each; {args.attackers} bogus-candidate connections "
@@ -342,11 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         for phase in phases:
             print(phase.line())
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
     return 0
 
 

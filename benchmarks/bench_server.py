@@ -106,6 +106,15 @@ def listening_port(process: subprocess.Popen[str]) -> int:
     return int(line.split("listening on ", 1)[1].split(" ", 1)[0].rsplit(":", 1)[1])
 
 
+def stop_server(process: subprocess.Popen[str]) -> None:
+    """SIGTERM (the server drains and exits), then SIGKILL if it is not gone within 10 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def run_backend(backend: str, *, seconds: float, clients: int, per_client: int) -> Result:
     process, port = _start(backend)
     try:
@@ -192,11 +201,7 @@ def run_backend(backend: str, *, seconds: float, clients: int, per_client: int) 
             replays_sent=len(sample),
         )
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
 
 
 def main(argv: list[str] | None = None) -> int:

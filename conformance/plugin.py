@@ -112,8 +112,9 @@ class _CaseErrored(Exception):
         self.kind = kind  # the adapter's misbehaviour, e.g. "adapter timeout"
 
 
-class VectorRun:
-    """Session state: the adapter client, what ``hello`` said, every case's outcome."""
+class _SuiteRun:
+    """What a session of either mode holds: its options, every case's outcome and the report's
+    requirement table."""
 
     def __init__(
         self, options: SuiteOptions, outcomes: list[CaseOutcome],
@@ -122,6 +123,16 @@ class VectorRun:
         self.options = options
         self.outcomes = outcomes
         self.requirements = requirements if requirements is not None else {}
+
+
+class VectorRun(_SuiteRun):
+    """Session state: the adapter client, what ``hello`` said, every case's outcome."""
+
+    def __init__(
+        self, options: SuiteOptions, outcomes: list[CaseOutcome],
+        requirements: dict[str, Requirement] | None = None,
+    ) -> None:
+        super().__init__(options, outcomes, requirements)
         self.client: AdapterClient | None = None
         self.hello: dict[str, Any] = {}
         self.hello_failure: str | None = None
@@ -314,7 +325,7 @@ class VectorRun:
         self._record(case, "passed", verdict.note, verdict=verdict)
 
 
-class LiveRun:
+class LiveRun(_SuiteRun):
     """Live-server mode: each check signs fresh requests and judges the server's answers.
 
     The discovery document (ERC-8128 §7) is read once per profile; checks whose expected
@@ -325,11 +336,9 @@ class LiveRun:
         self, options: SuiteOptions, outcomes: list[CaseOutcome],
         requirements: dict[str, Requirement] | None = None,
     ) -> None:
-        self.options = options
-        self.outcomes = outcomes
-        self._contexts: dict[str, LiveContext] = {}
         # The report's requirement table: each live check's rule joins it (grouping.py).
-        self.requirements = requirements if requirements is not None else {}
+        super().__init__(options, outcomes, requirements)
+        self._contexts: dict[str, LiveContext] = {}
 
     def context(self, profile: str) -> LiveContext:
         if profile not in self._contexts:

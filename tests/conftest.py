@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from redis_server import RedisServer
+from service_process import running
 
 # Fixtures that start a real service on a loopback port.
 SERVICE_FIXTURES = frozenset(
@@ -75,12 +76,5 @@ def _own_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """One real redis-server for the session on a free 127.0.0.1 port; fails if not installed."""
-    server = RedisServer()
-    try:
-        server.start()
-    except RuntimeError as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with running(RedisServer()) as server:
         yield server
-    finally:
-        server.cleanup()

@@ -8,7 +8,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from erc8128.errors import VerificationError
 from erc8128.http.message import Request
+from erc8128.protocol.verify import Verified, verify_request
+from erc8128.state.nonces.memory import MemoryReplayStore
+from erc8128_vectors.common import with_field
+
+__all__ = [
+    "ADDRESS", "CASES", "LABEL", "NOW", "POSITIVE", "PRIVATE_KEY", "SIGNATURE_BASE", "field",
+    "positive_request", "rejects", "store", "verify", "with_field", "without",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES: dict[str, Any] = json.loads(
@@ -38,21 +49,25 @@ def without(request: Request, name: str) -> Request:
     )
 
 
-def with_field(request: Request, name: str, value: str) -> Request:
-    """Replace every line of field ``name`` with one line ``value`` (kept in place)."""
-    headers: list[tuple[str, str]] = []
-    done = False
-    for header_name, header_value in request.headers:
-        if header_name.lower() == name.lower():
-            if not done:
-                headers.append((header_name, value))
-                done = True
-            continue
-        headers.append((header_name, header_value))
-    if not done:
-        headers.append((name, value))
-    return replace(request, headers=tuple(headers))
-
-
 def field(request: Request, name: str) -> str:
     return ", ".join(request.field_lines(name))
+
+
+def store() -> MemoryReplayStore:
+    """A replay store whose clock is the verifier's (the vectors' clock is in 2023)."""
+    return MemoryReplayStore(clock=lambda: NOW)
+
+
+def verify(request: Request, **kwargs: object) -> Verified:
+    """``verify_request`` at the fixture's ``now`` with a fresh replay store, unless given."""
+    kwargs.setdefault("now", NOW)
+    kwargs.setdefault("nonces", store())
+    return verify_request(request, **kwargs)  # type: ignore[arg-type]
+
+
+def rejects(request: Request, reason: str, **kwargs: object) -> VerificationError:
+    """Assert that ``verify`` refuses ``request`` with ``reason``; the error, for more checks."""
+    with pytest.raises(VerificationError) as info:
+        verify(request, **kwargs)
+    assert info.value.reason == reason, info.value.message
+    return info.value

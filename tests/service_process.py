@@ -12,6 +12,32 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol, TypeVar
+
+import pytest
+
+
+class Service(Protocol):
+    def start(self) -> object: ...
+
+    def cleanup(self) -> None: ...
+
+
+_S = TypeVar("_S", bound=Service)
+
+
+@contextmanager
+def running(service: _S) -> Iterator[_S]:
+    """``service`` started for the block and cleaned up after it; a service that cannot start
+    (its binary missing, no answer) fails the test with its message and no traceback."""
+    try:
+        service.start()
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield service
+    finally:
+        service.cleanup()
 
 
 def wait_until_ready(

@@ -3,7 +3,6 @@ strict rules as the pure path, selection by name and environment, and no import 
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -30,12 +29,13 @@ from erc8128.crypto.accelerate import (
 from erc8128.crypto.secp256k1 import N
 from erc8128.errors import Erc8128Error, InvalidKey, InvalidSignature
 from test_personal_sign import STRICT_CASES
+from third_party import third_party_json
 
 pytest.importorskip("coincurve", reason="coincurve (the 'fast' extra) is not installed")
 pytest.importorskip("Crypto.Hash.keccak", reason="pycryptodome (the 'fast' extra) is not installed")
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = json.loads((ROOT / "vectors/third_party/erc191/examples.json").read_text("utf-8"))
+EXAMPLES = third_party_json("erc191/examples.json")
 SIGNED = EXAMPLES["signed_examples"]
 HASH_ONLY = EXAMPLES["message_hash_examples"]
 ACCELERATED = ("coincurve", "pycryptodome")

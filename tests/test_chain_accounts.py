@@ -21,6 +21,7 @@ import pytest
 from anvil import ANVIL_ACCOUNT_0, Anvil
 from chain_support import (
     artifact,
+    authorization_json,
     create2_address,
     deploy,
     function_selector,
@@ -47,6 +48,7 @@ from erc8128.protocol.keyid import Account
 from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import Verified, verify_request
 from erc8128.state.nonces.memory import MemoryReplayStore
+from service_process import running
 
 NOW = 1_800_000_000
 
@@ -95,12 +97,7 @@ def deploy_call(owner: str, salt: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def chain() -> Iterator[Chain]:
-    anvil = Anvil()
-    try:
-        anvil.start()
-    except RuntimeError as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with running(Anvil()) as anvil:
         owner = address_of(OWNER_KEY)
         factory = deploy(anvil, "WalletFactory")
         send(anvil, {"to": factory, "data": "0x" + deploy_call(owner, DEPLOYED_SALT).hex()})
@@ -115,15 +112,13 @@ def chain() -> Iterator[Chain]:
         # One EIP-7702 (type-4) transaction sets all three delegations; each authority signs
         # keccak256(0x05 ‖ rlp([chain_id, address, nonce])) with the repository's own signer.
         authorizations = [
-            sign_authorization(DELEGATED_ACCEPTING_KEY, 1, accepting, 0).as_json(),
-            sign_authorization(DELEGATED_REJECTING_KEY, 1, rejecting, 0).as_json(),
-            sign_authorization(DELEGATED_NO_1271_KEY, 1, factory, 0).as_json(),
+            authorization_json(sign_authorization(DELEGATED_ACCEPTING_KEY, 1, accepting, 0)),
+            authorization_json(sign_authorization(DELEGATED_REJECTING_KEY, 1, rejecting, 0)),
+            authorization_json(sign_authorization(DELEGATED_NO_1271_KEY, 1, factory, 0)),
         ]
         receipt = send(anvil, {"to": ANVIL_ACCOUNT_0, "authorizationList": authorizations})
         assert receipt["type"] == "0x4"
         yield Chain(anvil, factory, wallet, counterfactual, accepting, rejecting, unprepared)
-    finally:
-        anvil.cleanup()
 
 
 def provider(chain: Chain) -> tuple[RpcAccountState, CountingTransport]:
@@ -337,12 +332,23 @@ def wrapped_signer(factory: str, calldata: bytes, private_key: bytes) -> Callabl
     return signer
 
 
+def wrapped_request(
+    chain: Chain, wallet: str, salt: bytes, private_key: bytes, nonce: str
+) -> Request:
+    """REQUEST for ``wallet``, signed by ``private_key`` inside an ERC-6492 wrapper whose
+    factory call deploys the owner's wallet at ``salt``."""
+    calldata = deploy_call(address_of(OWNER_KEY), salt)
+    request, _ = sign_request_for(
+        REQUEST, Account(1, wallet), wrapped_signer(chain.factory, calldata, private_key),
+        created=NOW, nonce=nonce,
+    )
+    return request
+
+
 def test_erc6492_counterfactual_wallet_is_accepted_without_code_lookup(chain: Chain) -> None:
     state, counter = provider(chain)
-    calldata = deploy_call(address_of(OWNER_KEY), COUNTERFACTUAL_SALT)
-    request, _ = sign_request_for(
-        REQUEST, Account(1, chain.counterfactual),
-        wrapped_signer(chain.factory, calldata, OWNER_KEY), created=NOW, nonce="6492-1",
+    request = wrapped_request(
+        chain, chain.counterfactual, COUNTERFACTUAL_SALT, OWNER_KEY, "6492-1"
     )
     verified = verify(request, state)
     assert verified.verification_method == "erc6492"
@@ -354,21 +360,15 @@ def test_erc6492_counterfactual_wallet_is_accepted_without_code_lookup(chain: Ch
 
 def test_erc6492_wrapper_for_a_deployed_wallet_is_accepted(chain: Chain) -> None:
     state, counter = provider(chain)
-    calldata = deploy_call(address_of(OWNER_KEY), DEPLOYED_SALT)
-    request, _ = sign_request_for(
-        REQUEST, Account(1, chain.wallet),
-        wrapped_signer(chain.factory, calldata, OWNER_KEY), created=NOW, nonce="6492-2",
-    )
+    request = wrapped_request(chain, chain.wallet, DEPLOYED_SALT, OWNER_KEY, "6492-2")
     assert verify(request, state).verification_method == "erc6492"
     assert counter.methods == ["eth_call"]
 
 
 def test_erc6492_wrapper_with_non_owner_signature_is_bad_signature(chain: Chain) -> None:
     state, counter = provider(chain)
-    calldata = deploy_call(address_of(OWNER_KEY), COUNTERFACTUAL_SALT)
-    request, _ = sign_request_for(
-        REQUEST, Account(1, chain.counterfactual),
-        wrapped_signer(chain.factory, calldata, STRANGER_KEY), created=NOW, nonce="6492-3",
+    request = wrapped_request(
+        chain, chain.counterfactual, COUNTERFACTUAL_SALT, STRANGER_KEY, "6492-3"
     )
     assert rejected(request, state).reason == "bad_signature"
     assert counter.methods == ["eth_call"]
@@ -483,12 +483,7 @@ def test_node_on_another_chain_fails_the_start_up_check(chain: Chain) -> None:
 
 
 def test_stopped_node_gives_503_and_consumes_no_nonce() -> None:
-    anvil = Anvil()
-    try:
-        anvil.start()
-    except RuntimeError as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with running(Anvil()) as anvil:
         state = RpcAccountState.from_urls(
             {"eip155:1": anvil.url}, connect_timeout=1.0, read_timeout=1.0, total_timeout=2.0
         )
@@ -502,8 +497,6 @@ def test_stopped_node_gives_503_and_consumes_no_nonce() -> None:
         assert info.value.reason == "signature_verification_unavailable"
         assert info.value.status == 503
         assert len(store) == 1  # only the first request's nonce
-    finally:
-        anvil.cleanup()
 
 
 # Measurements: RPC calls per verification and median latency for each account kind.

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import json
 import urllib.parse
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,11 +20,9 @@ from erc8128.http.components import (
 )
 from erc8128.http.message import Request, request_from_wire
 from erc8128.http.structured_fields import Item, Token, parse_item
+from third_party import third_party_json
 
-RFC9421 = json.loads(
-    (Path(__file__).resolve().parent.parent / "vectors/third_party/rfc9421/examples.json")
-    .read_text(encoding="utf-8")
-)
+RFC9421 = third_party_json("rfc9421/examples.json")
 
 # RFC 9421 §2.1.1 uses "Example-Dict", an application field known to be a Dictionary.
 RFC_FIELD_TYPES: dict[str, FieldType] = {**STRUCTURED_FIELD_TYPES, "example-dict": "dictionary"}

@@ -12,11 +12,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,7 @@ from erc8128_conformance.expected_failures import (
 )
 from erc8128_conformance.judge import json_equal
 from erc8128_conformance.live import LIVE_ADDRESS, LIVE_PRIVATE_KEY, checks_for
+from local_http import serving
 from service_process import listening_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -504,14 +504,8 @@ class _VerifierHandler(BaseHTTPRequestHandler):
 def _serve(always_ok: bool) -> Iterator[str]:
     handler = type("Handler", (_VerifierHandler,), {"always_ok": always_ok,
                                                     "store": MemoryReplayStore()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as url:
+        yield url
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ from erc8128_conformance.transactions import (
     TransactionError,
     sign_authorization,
 )
+from service_process import running
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAIN_ROW = "live_chain"
@@ -176,15 +177,8 @@ def test_transaction_rejects_a_malformed_address() -> None:
 
 @pytest.fixture(scope="module")
 def anvil() -> Iterator[Anvil]:
-    node = Anvil()
-    try:
-        node.start()
-    except RuntimeError as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with running(Anvil()) as node:
         yield node
-    finally:
-        node.cleanup()
 
 
 def run_suite(

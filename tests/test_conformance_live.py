@@ -10,9 +10,8 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import pytest
 
 from erc8128_conformance.live import LIVE_CHECKS, checks_for, route_policy
 from erc8128_conformance.live_requirements import DECISION, DRAFT, LEGACY
+from local_http import serving
 from service_process import listening_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,14 +186,8 @@ class _AcceptEverything(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def lax_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _AcceptEverything)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_AcceptEverything) as url:
+        yield url
 
 
 _ACCEPTING = re.compile(

@@ -4,8 +4,6 @@ verification rules (supported members all checked, unsupported ignored, one requ
 from __future__ import annotations
 
 import base64
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,11 +18,9 @@ from erc8128.http.content_digest import (
     content_digest,
     verify_content_digest,
 )
+from third_party import third_party_json
 
-RFC9530 = json.loads(
-    (Path(__file__).resolve().parent.parent / "vectors/third_party/rfc9530/examples.json")
-    .read_text("utf-8")
-)
+RFC9530 = third_party_json("rfc9530/examples.json")
 ALL_CASES = [*RFC9530["cases"], *RFC9530["rfc9421_content_digests"]]
 
 

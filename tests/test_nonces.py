@@ -6,11 +6,9 @@ its tests read the server's TIME. Redis is a real redis-server (tests/conftest.p
 
 from __future__ import annotations
 
-import json
 import math
 import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,6 +33,7 @@ from erc8128.state.nonces import (
 )
 from erc8128.state.nonces.base import MAX_UNTIL, is_expired, key_bytes
 from erc8128.state.nonces.sqlite import PURGE_BATCH
+from import_probe import top_level_modules_loaded_by
 from redis_server import RedisServer, free_port
 
 SIGNER = "eip155:1:0x" + "ab" * 20
@@ -589,14 +588,7 @@ def test_redis_without_the_redis_package_fails_closed(monkeypatch: pytest.Monkey
 
 
 def test_importing_the_stores_loads_no_third_party_module() -> None:
-    code = (
-        "import sys, json\n"
-        "before = set(sys.modules)\n"
-        "import erc8128.state.nonces\n"
-        "print(json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - before})))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    loaded = set(json.loads(out.stdout))
+    loaded = top_level_modules_loaded_by("import erc8128.state.nonces")
     assert "redis" not in loaded
     assert "erc8128" in loaded
     foreign = {n for n in loaded if n not in sys.stdlib_module_names and n != "erc8128"}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import erc8128
 from erc8128.cli import main
+from import_probe import top_level_modules_loaded_by
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,15 +19,7 @@ def test_no_runtime_dependencies_declared() -> None:
 
 
 def test_import_loads_only_stdlib_and_erc8128() -> None:
-    code = (
-        "import sys, json\n"
-        "before = set(sys.modules)\n"
-        "import erc8128, erc8128.cli\n"
-        "names = sorted({m.split('.')[0] for m in set(sys.modules) - before})\n"
-        "print(json.dumps(names))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    loaded = set(json.loads(out.stdout))
+    loaded = top_level_modules_loaded_by("import erc8128, erc8128.cli")
     foreign = {
         name
         for name in loaded

@@ -8,8 +8,6 @@ and ecdsa are independent implementations used only by these tests.
 from __future__ import annotations
 
 import hashlib
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,12 +39,9 @@ from erc8128.crypto.secp256k1 import (
 )
 from erc8128.crypto.secp256k1 import multiply_generator as multiply_generator_fast
 from erc8128.errors import Erc8128Error, InvalidKey, InvalidSignature
+from third_party import third_party_json
 
-EXAMPLES = json.loads(
-    (Path(__file__).resolve().parent.parent / "vectors/third_party/erc191/examples.json").read_text(
-        encoding="utf-8"
-    )
-)
+EXAMPLES = third_party_json("erc191/examples.json")
 SIGNED = EXAMPLES["signed_examples"]
 HASH_ONLY = EXAMPLES["message_hash_examples"]
 

@@ -20,7 +20,11 @@ from erc8128.http.message import Request
 from erc8128.integrations.gate import Gate
 from erc8128.protocol.challenge import HttpResponse
 from erc8128.protocol.verify import Verified
-from erc8128.state.durability import ReplayStateNotDurable, replay_durability
+from erc8128.state.durability import (
+    ReplayDurability,
+    ReplayStateNotDurable,
+    replay_durability,
+)
 from erc8128.state.nonces.memory import MemoryReplayStore
 from erc8128.state.nonces.redis import RedisReplayStore
 from erc8128.state.nonces.sqlite import SqliteReplayStore
@@ -76,12 +80,16 @@ def _check(gate: Gate, lines: list[tuple[str, str]]) -> Verified | HttpResponse:
 # --------------------------------------------------------------------------------------------
 
 
-def test_redis_without_persistence_is_named_with_its_consequence(redis_off: RedisServer) -> None:
-    store = RedisReplayStore(redis_off.url)
+def _durability_of(server: RedisServer) -> ReplayDurability:
+    store = RedisReplayStore(server.url)
     try:
-        durability = replay_durability(store)
+        return replay_durability(store)
     finally:
         store.close()
+
+
+def test_redis_without_persistence_is_named_with_its_consequence(redis_off: RedisServer) -> None:
+    durability = _durability_of(redis_off)
     assert durability.durable is False
     assert durability.warning() == (
         f"replay store {redis_off.url}: Redis persistence is off (appendonly no, save ''): "
@@ -91,21 +99,13 @@ def test_redis_without_persistence_is_named_with_its_consequence(redis_off: Redi
 
 
 def test_redis_with_append_only_file_is_durable(redis_aof: RedisServer) -> None:
-    store = RedisReplayStore(redis_aof.url)
-    try:
-        durability = replay_durability(store)
-    finally:
-        store.close()
+    durability = _durability_of(redis_aof)
     assert durability.durable is True
     assert durability.detail == "Redis persistence on (appendonly yes)"
 
 
 def test_redis_with_snapshots_only_is_not_durable(redis_rdb: RedisServer) -> None:
-    store = RedisReplayStore(redis_rdb.url)
-    try:
-        durability = replay_durability(store)
-    finally:
-        store.close()
+    durability = _durability_of(redis_rdb)
     assert durability.durable is False
     assert "RDB snapshots (appendonly no, save '3600 1')" in durability.detail
     assert "since the last snapshot" in durability.consequence
@@ -178,14 +178,22 @@ def test_with_append_only_file_a_redis_restart_still_refuses(redis_aof: RedisSer
 # --------------------------------------------------------------------------------------------
 
 
+def _gate_warnings(
+    server: RedisServer, caplog: pytest.LogCaptureFixture, *require_durable: bool
+) -> list[str]:
+    """The warnings logged while one Gate per ``require_durable`` value starts on ``server``."""
+    store = RedisReplayStore(server.url)
+    with caplog.at_level(logging.WARNING, logger="erc8128.integrations.gate"):
+        for require in require_durable:
+            Gate(PUBLIC_URL, nonces=store, require_durable_replay_state=require)
+    store.close()
+    return [record.getMessage() for record in caplog.records]
+
+
 def test_gate_warns_once_for_redis_without_persistence(
     redis_off: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = RedisReplayStore(redis_off.url)
-    with caplog.at_level(logging.WARNING, logger="erc8128.integrations.gate"):
-        Gate(PUBLIC_URL, nonces=store)
-    store.close()
-    messages = [record.getMessage() for record in caplog.records]
+    messages = _gate_warnings(redis_off, caplog, False)
     assert len(messages) == 1
     assert "\n" not in messages[0]
     assert CONSEQUENCE in messages[0]
@@ -206,12 +214,7 @@ def test_gate_refuses_redis_without_persistence_when_told(redis_off: RedisServer
 def test_gate_says_nothing_for_durable_redis(
     redis_aof: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = RedisReplayStore(redis_aof.url)
-    with caplog.at_level(logging.WARNING, logger="erc8128.integrations.gate"):
-        Gate(PUBLIC_URL, nonces=store)
-        Gate(PUBLIC_URL, nonces=store, require_durable_replay_state=True)
-    store.close()
-    assert caplog.records == []
+    assert _gate_warnings(redis_aof, caplog, False, True) == []
 
 
 def test_gate_refuses_a_memory_store_when_told() -> None:

@@ -529,9 +529,11 @@ def test_hostile_provider_gives_503_and_consumes_no_nonce(name: str) -> None:
     assert verified.verification_method == "eoa"
 
 
-def test_unserved_chain_is_unsupported_with_no_rpc_call() -> None:
+def refusal_for_chain_5(nonce: str, **options: Any) -> VerificationError:
+    """Verify a request signed on chain 5 against a provider for chain 1 only: the refusal,
+    after asserting that the provider's node was never asked."""
     request = Request("GET", "https://api.example/orders?id=7")
-    signed = sign_request(request, KEY, created=NOW, chain_id=5, nonce="n-2").request
+    signed = sign_request(request, KEY, created=NOW, chain_id=5, nonce=nonce).request
     with HostileRpcServer(result("0x")) as server:
         with pytest.raises(VerificationError) as info:
             verify_request(
@@ -539,23 +541,18 @@ def test_unserved_chain_is_unsupported_with_no_rpc_call() -> None:
                 now=NOW,
                 nonces=MemoryReplayStore(clock=lambda: NOW),
                 accounts=provider(server.url),
+                **options,
             )
         assert server.requests == []
-    assert info.value.reason == "unsupported_chain"
-    assert info.value.status == 401
+    return info.value
+
+
+def test_unserved_chain_is_unsupported_with_no_rpc_call() -> None:
+    refusal = refusal_for_chain_5("n-2")
+    assert refusal.reason == "unsupported_chain"
+    assert refusal.status == 401
 
 
 def test_served_chain_without_endpoint_is_503_with_no_rpc_call() -> None:
-    request = Request("GET", "https://api.example/orders?id=7")
-    signed = sign_request(request, KEY, created=NOW, chain_id=5, nonce="n-3").request
-    with HostileRpcServer(result("0x")) as server:
-        with pytest.raises(VerificationError) as info:
-            verify_request(
-                signed,
-                now=NOW,
-                nonces=MemoryReplayStore(clock=lambda: NOW),
-                policy=VerifierPolicy(served_chains=frozenset({1, 5})),
-                accounts=provider(server.url),
-            )
-        assert server.requests == []
-    assert info.value.reason == "signature_verification_unavailable"
+    refusal = refusal_for_chain_5("n-3", policy=VerifierPolicy(served_chains=frozenset({1, 5})))
+    assert refusal.reason == "signature_verification_unavailable"

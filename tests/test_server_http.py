@@ -305,22 +305,6 @@ def test_stop_is_prompt_and_idempotent_even_if_never_served() -> None:
         idle.close()
 
 
-def _fuzz_exchange(port: int, data: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
-        connection.sendall(data)
-        connection.shutdown(socket.SHUT_WR)
-        chunks = []
-        while True:
-            try:
-                chunk = connection.recv(65536)
-            except (ConnectionResetError, TimeoutError):
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
@@ -330,7 +314,7 @@ def _fuzz_exchange(port: int, data: bytes) -> bytes:
 def test_fuzzed_requests_never_crash_the_server(server: RunningServer, line: bytes,
                                                headers: list[bytes]) -> None:
     data = line + b"\r\nHost: x\r\n" + b"\r\n".join(headers) + b"\r\n\r\n"
-    raw = _fuzz_exchange(server.port, data)
+    raw = raw_exchange(server.port, data, timeout=5, half_close=True)
     # Status lines only: a problem body may itself say "HTTP/1.1 or HTTP/1.0".
     statuses = [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", raw)]
     assert statuses or not raw

@@ -104,11 +104,14 @@ def send(bound_url: str, method: str, target: str,
         conn.close()
 
 
-def raw_exchange(port: int, data: bytes, *, timeout: float = 10.0, read_all: bool = True
-                 ) -> bytes:
-    """Send raw bytes, then read until the server closes (or one answer if not read_all)."""
+def raw_exchange(port: int, data: bytes, *, timeout: float = 10.0, read_all: bool = True,
+                 half_close: bool = False) -> bytes:
+    """Send raw bytes (then, if half_close, shut the sending side), then read until the server
+    closes (or one answer if not read_all)."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
         connection.sendall(data)
+        if half_close:
+            connection.shutdown(socket.SHUT_WR)
         chunks = []
         while True:
             try:

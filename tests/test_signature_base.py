@@ -20,9 +20,10 @@ from erc8128.http.components import STRUCTURED_FIELD_TYPES
 from erc8128.http.message import Request, request_from_wire
 from erc8128.http.signature_base import signature_base, signature_base_for_label
 from erc8128.http.structured_fields import InnerList, Item, Token, parse_dictionary, parse_list
+from third_party import third_party_json
 
 ROOT = Path(__file__).resolve().parent.parent
-RFC9421 = json.loads((ROOT / "vectors/third_party/rfc9421/examples.json").read_text("utf-8"))
+RFC9421 = third_party_json("rfc9421/examples.json")
 ERC8128_DRAFT = ROOT / "vectors/third_party/erc8128-draft/test-cases.json"
 SLICE_VECTORS = ROOT / "vectors/third_party/slice-erc8128/conformance-vectors.json"
 

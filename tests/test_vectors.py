@@ -42,6 +42,8 @@ from erc8128_vectors.generate import (
     run_verify_steps,
 )
 
+# The same list as conformance/adapters/slicekit/vectors.test.mjs FILES (cross-language test
+# data, repeated on purpose; deliberate for the duplicate scan).
 FILES = (
     "keccak256.json",
     "erc191_hash.json",

@@ -21,6 +21,9 @@ from draft_fixture import (
     PRIVATE_KEY,
     SIGNATURE_BASE,
     positive_request,
+    rejects,
+    store,
+    verify,
     with_field,
     without,
 )
@@ -29,14 +32,13 @@ from draft_fixture import (
 )
 from erc8128.crypto.accelerate import use_backend
 from erc8128.crypto.personal_sign import personal_message_hash
-from erc8128.errors import AccountStateUnavailable, VerificationError
+from erc8128.errors import AccountStateUnavailable
 from erc8128.http.message import Request
 from erc8128.http.structured_fields import Token
 from erc8128.protocol.accounts import NoCodeAccountState, UnavailableAccountState
 from erc8128.protocol.keyid import Account
 from erc8128.protocol.policy import Limits, VerifierPolicy
 from erc8128.protocol.sign import sign_request
-from erc8128.protocol.verify import Verified, verify_request
 from erc8128.state.invalidation import MemoryInvalidationState
 from erc8128.state.nonces.memory import MemoryReplayStore
 
@@ -54,24 +56,6 @@ def backend(request: pytest.FixtureRequest) -> Iterator[str]:
 PARAMS = POSITIVE["signature_params"]
 COMPONENTS = [c.strip('"') for c in POSITIVE["covered_components"]]
 NONCE = "EjRWeJCrze8BI0VniavN7w"
-
-
-def store() -> MemoryReplayStore:
-    """A replay store whose clock is the verifier's (the vectors' clock is in 2023)."""
-    return MemoryReplayStore(clock=lambda: NOW)
-
-
-def verify(request: Request, **kwargs: object) -> Verified:
-    kwargs.setdefault("now", NOW)
-    kwargs.setdefault("nonces", store())
-    return verify_request(request, **kwargs)  # type: ignore[arg-type]
-
-
-def rejects(request: Request, reason: str, **kwargs: object) -> VerificationError:
-    with pytest.raises(VerificationError) as info:
-        verify(request, **kwargs)
-    assert info.value.reason == reason, info.value.message
-    return info.value
 
 
 def resign(request: Request | None = None, **kwargs: object) -> Request:

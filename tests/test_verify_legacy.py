@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+import draft_fixture
 from draft_fixture import ADDRESS, PRIVATE_KEY, with_field, without
 from draft_fixture import field as field_value
 from erc8128.crypto.secp256k1 import N
@@ -17,7 +18,7 @@ from erc8128.protocol.accounts import UnavailableAccountState
 from erc8128.protocol.keyid import parse_keyid
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.sign import sign_request
-from erc8128.protocol.verify import Verified, verify_request
+from erc8128.protocol.verify import Verified
 from erc8128.state.invalidation import MemoryInvalidationState
 from erc8128.state.nonces.memory import MemoryReplayStore
 
@@ -42,17 +43,13 @@ def signed(request: Request | None = None, **kwargs: object) -> Request:
 
 
 def verify(request: Request, **kwargs: object) -> Verified:
-    kwargs.setdefault("now", NOW)
-    kwargs.setdefault("nonces", MemoryReplayStore(clock=lambda: NOW))
     kwargs.setdefault("policy", LEGACY)
-    return verify_request(request, **kwargs)  # type: ignore[arg-type]
+    return draft_fixture.verify(request, **kwargs)
 
 
 def rejects(request: Request, reason: str, **kwargs: object) -> VerificationError:
-    with pytest.raises(VerificationError) as info:
-        verify(request, **kwargs)
-    assert info.value.reason == reason, info.value.message
-    return info.value
+    kwargs.setdefault("policy", LEGACY)
+    return draft_fixture.rejects(request, reason, **kwargs)
 
 
 def signature_input(request: Request) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from erc8128._version import __version__
+from erc8128.cli.adapter import verified_summary
 from erc8128.cli.policy_document import verifier_inputs
 from erc8128.crypto.addresses import address_of
 from erc8128.crypto.personal_sign import personal_message_hash, recover_address, sign_message
@@ -485,7 +486,7 @@ def _without(request: Request, *names: str) -> Request:
     return replace(request, headers=kept)
 
 
-def _with_field(request: Request, name: str, value: str) -> Request:
+def with_field(request: Request, name: str, value: str) -> Request:
     """Replace every line of field ``name`` by one line ``value`` at the first one's place."""
     headers: list[tuple[str, str]] = []
     done = False
@@ -604,17 +605,7 @@ def _verify_once(profile: ProfileName | None, request: Request, now: int, *,
             outcome.update(_intermediates(request, error.label))
         outcome["content_digest"] = _content_digest_of(request)
         return outcome
-    outcome = {
-        "result": "valid",
-        "address": verified.address,
-        "chain_id": verified.chain_id,
-        "keyid": verified.keyid,
-        "label": verified.label,
-        "replayable": verified.replayable,
-        "request_bound": verified.request_bound,
-        "covered": list(verified.covered_components),
-        "nonce_consumed": verified.nonce_consumed,
-    }
+    outcome = {"result": "valid", **verified_summary(verified)}
     outcome.update(_intermediates(request, verified.label))
     outcome["content_digest"] = _content_digest_of(request)
     return outcome
@@ -708,11 +699,11 @@ def _replace_in_field(request: Request, name: str, old: str, new: str) -> Reques
     value = _field(request, name)
     if old not in value:
         raise Erc8128Error("vector_generation", f"{old!r} not in {name}: {value!r}")
-    return _with_field(request, name, value.replace(old, new, 1))
+    return with_field(request, name, value.replace(old, new, 1))
 
 
 def _set_signature(request: Request, label: str, signature: bytes) -> Request:
-    return _with_field(request, "Signature", f"{label}=:{_b64(signature)}:")
+    return with_field(request, "Signature", f"{label}=:{_b64(signature)}:")
 
 
 # -- the signed requests verify_request.json and replay.json mutate -------------------------

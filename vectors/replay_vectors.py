@@ -33,9 +33,9 @@ from .common import (
     _sign,
     _signed,
     _test,
-    _with_field,
     request_to_json,
     run_verify_steps,
+    with_field,
 )
 
 # -- replay.json ---------------------------------------------------------------------------------
@@ -160,8 +160,8 @@ def _replay_tests(profile: ProfileName) -> list[JsonObject]:
     # first member accepts the replay.
     unused = base.sign(nonce="unused-nonce")
     label = base.label
-    first_unused = _with_field(
-        _with_field(request, "Signature-Input", f"{_field(unused, 'signature-input')}, "
+    first_unused = with_field(
+        with_field(request, "Signature-Input", f"{_field(unused, 'signature-input')}, "
                     f"{_field(request, 'signature-input')}"),
         "Signature", f"{_field(unused, 'signature')}, {_field(request, 'signature')}")
     assert _field(first_unused, "signature-input").startswith(f"{label}=")

@@ -94,6 +94,8 @@ _ERC191: Final = (
     'H = keccak256("\\x19Ethereum Signed Message:\\n" || decimal(byteLength(M)) || M)'
 )
 
+# Data, not code: one entry per normative sentence; entries look alike by design (deliberate;
+# duplicate scan).
 REQUIREMENTS: Final[Mapping[str, Requirement]] = {
     # -- whole message (draft §3.5) --
     "signature-fields-present": _p(

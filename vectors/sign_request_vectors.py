@@ -35,10 +35,10 @@ from .common import (
     _sign,
     _test,
     _unsigned_draft_request,
-    _with_field,
     _without,
     request_to_json,
     run_sign,
+    with_field,
 )
 
 # -- sign_request.json ---------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def _sign_tests(profile: ProfileName) -> list[JsonObject]:
     add("alg as an extra parameter", unsigned, "reserved_parameter", params={"alg": "x"})
     add("nonce as an extra parameter", unsigned, "reserved_parameter", params={"nonce": "x"})
     add("existing Content-Digest that does not match the content",
-        _with_field(unsigned, "Content-Digest", f"sha-256=:{_b64(bytes(32))}:"),
+        with_field(unsigned, "Content-Digest", f"sha-256=:{_b64(bytes(32))}:"),
         "content_digest_mismatch")
     add("private key 0", unsigned, "private_key_range", key=bytes(32))
     add("private key n", unsigned, "private_key_range", key=N.to_bytes(32, "big"))

@@ -71,6 +71,7 @@ const OPERATIONS = [
 ];
 
 import { THROWN_REASON, VERIFY_REASON, httpStatus } from "./reasons.mjs";
+import { atTime, captureSignatureBase, contentDigestOf } from "./sdk_calls.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Control flow: typed outcomes thrown by the handlers and turned into one response line.
@@ -183,17 +184,6 @@ function headerList(request) {
   return out;
 }
 
-// Run `fn` with Date.now pinned to `seconds` (the SDK's only clock is Date.now).
-async function atTime(seconds, fn) {
-  const realNow = Date.now;
-  Date.now = () => seconds * 1000;
-  try {
-    return await fn();
-  } finally {
-    Date.now = realNow;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Replay sessions: the SDK's NonceStore interface over an in-memory Map.
 // A reservation made at `now` with ttlSeconds lives while now' < now + ttlSeconds, measured on
@@ -285,13 +275,8 @@ function opParseKeyid(req) {
   return { chain_id: parsed.chainId, address: parsed.address.toLowerCase() };
 }
 
-// A signer that never signs anything real: used where the SDK's public API only reaches a
-// building block (its Content-Digest code) through signRequest.
-const PLACEHOLDER_SIGNER = {
-  chainId: 1,
-  address: "0x0000000000000000000000000000000000000000",
-  signMessage: async () => "0x00",
-};
+// A keyid that names no real signer: used where the SDK's public API only reaches a building
+// block (its Content-Digest check) through verifyRequest.
 const PLACEHOLDER_KEYID = "erc8128:1:0x0000000000000000000000000000000000000000";
 
 async function opContentDigest(req) {
@@ -300,22 +285,7 @@ async function opContentDigest(req) {
   if (!Array.isArray(algorithms) || algorithms.length !== 1 || algorithms[0] !== "sha-256") {
     throw new Unsupported("the SDK computes sha-256 Content-Digest only");
   }
-  // The SDK exports no digest function; its signRequest computes one (contentDigest "recompute").
-  const signed = await atTime(1, () =>
-    signRequest(
-      new Request("https://content-digest.invalid/", { method: "POST", body }),
-      PLACEHOLDER_SIGNER,
-      {
-        binding: "class-bound",
-        components: ["@authority", "content-digest"],
-        contentDigest: "recompute",
-        replay: "replayable",
-        created: 1,
-        expires: 2,
-      },
-    ),
-  );
-  return { value: signed.headers.get("content-digest") };
+  return { value: await contentDigestOf(body) };
 }
 
 async function opVerifyContentDigest(req) {
@@ -383,38 +353,10 @@ async function opSignatureBase(req) {
   // Signature bytes play no part in the base; a placeholder member for the label (appended, so it
   // wins over any received one) keeps the SDK's Signature-Input/Signature pairing happy.
   const request = fetchRequest(shape, [["signature", `${label}=:AA==:`]]);
-  let base = null;
-  const capture = (bytes) => {
-    if (base === null) base = Buffer.from(bytes).toString("latin1");
-  };
-  const far = Number.MAX_SAFE_INTEGER;
+  let base;
   let result;
   try {
-    result = await atTime(0, () =>
-      verifyRequest({
-        request,
-        verifyMessage: ({ message }) => {
-          capture(Buffer.from(strip0x(message.raw), "hex"));
-          return false;
-        },
-        nonceStore: { consume: async () => true },
-        policy: {
-          label,
-          strictLabel: true,
-          now: () => 0,
-          clockSkewSec: far,
-          maxValiditySec: far,
-          replayable: true,
-          replayableNotBefore: () => null,
-          replayableInvalidated: ({ signatureBase }) => {
-            capture(signatureBase);
-            return true;
-          },
-          classBoundPolicies: [["@authority"]],
-          maxSignatureVerifications: 64,
-        },
-      }),
-    );
+    ({ base, result } = await captureSignatureBase(request, label));
   } catch (err) {
     throw sdkError(err, true);
   }
@@ -482,6 +424,8 @@ async function opSignRequest(req) {
 }
 
 function verifyPolicy(policy, now) {
+  // The policy document's fields, as reference/erc8128/protocol/policy_document.py lists them:
+  // cross-language data, repeated on purpose (deliberate; duplicate scan).
   const known = new Set([
     "skew_sec",
     "max_validity_sec",

@@ -20,6 +20,8 @@ import { signRequest, verifyRequest } from "@slicekit/erc8128";
 import { verifyMessage } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
+import { atTime } from "./sdk_calls.mjs";
+
 const options = JSON.parse(process.argv[2] ?? "{}");
 const count = options.count ?? 300;
 const repeats = options.repeats ?? 5;
@@ -41,16 +43,6 @@ function baseRequest() {
     headers: { "content-type": "application/json" },
     body,
   });
-}
-
-async function atTime(seconds, fn) {
-  const realNow = Date.now;
-  Date.now = () => seconds * 1000;
-  try {
-    return await fn();
-  } finally {
-    Date.now = realNow;
-  }
 }
 
 function nonceStore() {

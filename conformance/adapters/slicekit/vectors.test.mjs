@@ -25,6 +25,7 @@ import { hashMessage, keccak256, recoverAddress, toPrefixedMessage, verifyMessag
 import { privateKeyToAccount } from "viem/accounts";
 
 import { VERIFY_REASON, httpStatus } from "./reasons.mjs";
+import { atTime, captureSignatureBase, contentDigestOf } from "./sdk_calls.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Loading. vectors/README.md "Schema version": refuse a file of a format this runner does not
@@ -33,6 +34,8 @@ import { VERIFY_REASON, httpStatus } from "./reasons.mjs";
 
 const KNOWN_SCHEMA_VERSIONS = [1];
 const VECTORS_DIR = process.env.ERC8128_VECTORS ?? fileURLToPath(new URL("../../../vectors/", import.meta.url));
+// The same list as tests/test_vectors.py FILES: cross-language test data, repeated on purpose
+// (deliberate; duplicate scan) so this runner needs nothing from the Python side.
 const FILES = [
   "keccak256.json",
   "erc191_hash.json",
@@ -135,17 +138,6 @@ function fetchRequest(shape, extraHeaders = []) {
   const init = { method: shape.method, headers };
   if (shape.body_hex !== null) init.body = bytes(shape.body_hex);
   return new Request(shape.url, init);
-}
-
-// The SDK reads its clock from Date.now: pin it to the vector's time for the call.
-async function atTime(seconds, fn) {
-  const realNow = Date.now;
-  Date.now = () => seconds * 1000;
-  try {
-    return await fn();
-  } finally {
-    Date.now = realNow;
-  }
 }
 
 // The replay store, simulated: the SDK's NonceStore takes a lifetime (ttlSeconds), measured on
@@ -278,18 +270,7 @@ const OPERATIONS = {
   "content_digest.json": async (group, v) => {
     const url = "https://content-digest.example/";
     if (group.type === "ContentDigestCreateTest") {
-      const signer = { chainId: 1, address: `0x${"00".repeat(20)}`, signMessage: async () => "0x00" };
-      const signed = await atTime(1, () =>
-        signRequest(new Request(url, { method: "POST", body: bytes(v.body_hex) }), signer, {
-          binding: "class-bound",
-          components: ["@authority", "content-digest"],
-          contentDigest: "recompute",
-          replay: "replayable",
-          created: 1,
-          expires: 2,
-        }),
-      );
-      return { ok: true, value: signed.headers.get("content-digest") };
+      return { ok: true, value: await contentDigestOf(bytes(v.body_hex)) };
     }
     let request;
     try {
@@ -322,38 +303,11 @@ const OPERATIONS = {
   // (keyid not erc8128:, missing created/expires/keyid, coverage without @authority, a digest
   // check) cannot be expressed: the test is skipped at run time, and counted.
   "signature_base.json": async (_group, v) => {
-    let base = null;
-    const capture = (raw) => {
-      if (base === null) base = Buffer.from(raw).toString("latin1");
-    };
-    const far = Number.MAX_SAFE_INTEGER;
+    let base;
     let result;
     try {
-      result = await atTime(0, () =>
-        verifyRequest({
-          request: fetchRequest(v.request, [["signature", `${v.label}=:AA==:`]]),
-          verifyMessage: ({ message }) => {
-            capture(bytes(strip0x(message.raw)));
-            return false;
-          },
-          nonceStore: { consume: async () => true },
-          policy: {
-            label: v.label,
-            strictLabel: true,
-            now: () => 0,
-            clockSkewSec: far,
-            maxValiditySec: far,
-            replayable: true,
-            replayableNotBefore: () => null,
-            replayableInvalidated: ({ signatureBase }) => {
-              capture(signatureBase);
-              return true;
-            },
-            classBoundPolicies: [["@authority"]],
-            maxSignatureVerifications: 64,
-          },
-        }),
-      );
+      ({ base, result } = await captureSignatureBase(
+        fetchRequest(v.request, [["signature", `${v.label}=:AA==:`]]), v.label));
     } catch (error) {
       return { ok: false, reason: "signature_input_invalid", thrown: `${error?.name}: ${error?.code ?? error?.message}` };
     }

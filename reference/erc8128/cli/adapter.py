@@ -66,6 +66,8 @@ __all__ = [
     "answer",
     "answer_line",
     "serve",
+    "verified_json",
+    "verified_summary",
 ]
 
 PROTOCOL_VERSION: Final = 1
@@ -370,7 +372,9 @@ def _policy(
     return inputs.policy, inputs.accounts, inputs.invalidation
 
 
-def _verified_json(verified: Verified) -> dict[str, Any]:
+def verified_summary(verified: Verified) -> dict[str, Any]:
+    """What an accepted verification answers in every form: the fields a ``verify_request``
+    vector's ``valid`` result records (vectors/README.md) and the adapter answers first."""
     return {
         "address": verified.address,
         "chain_id": verified.chain_id,
@@ -381,6 +385,13 @@ def _verified_json(verified: Verified) -> dict[str, Any]:
         # Serialised component identifiers in signed order, e.g. "\"@authority\"".
         "covered": list(verified.covered_components),
         "nonce_consumed": verified.nonce_consumed,
+    }
+
+
+def verified_json(verified: Verified) -> dict[str, Any]:
+    """The adapter's ``verify_request`` answer: the summary, then the verification's details."""
+    return {
+        **verified_summary(verified),
         "profile": verified.profile,
         "created": verified.created,
         "expires": verified.expires,
@@ -413,7 +424,7 @@ def _verify_request(request: dict[str, Any], state: AdapterState) -> dict[str, A
         accounts=accounts,
         invalidation=invalidation,
     )
-    return _verified_json(verified)
+    return verified_json(verified)
 
 
 def _reset_replay_session(request: dict[str, Any], state: AdapterState) -> dict[str, Any]:

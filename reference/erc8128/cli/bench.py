@@ -271,13 +271,17 @@ def run_benchmarks(*, quick: bool) -> list[Row]:
         rows.append(Row(label, tuple(timings), "pycryptodome" if pycryptodome_keccak else None))
 
     backends = [("pure", pure)] + ([("accelerated", accelerated)] if accelerated else [])
-    sign_hash_timings = [
+
+    def against_ecdsa(label: str, timings: list[tuple[str, float]], peer_call: str) -> Row:
+        """The row ``label``: ``timings``, then the ecdsa peer's ``peer_call`` if installed."""
+        if ecdsa_peer is not None:
+            timings.append(("ecdsa", measure(ecdsa_peer[peer_call], quick=quick)))
+        return Row(label, tuple(timings), "ecdsa" if ecdsa_peer else None)
+
+    rows.append(against_ecdsa("sign_hash", [
         (name, measure(partial(backend.sign_hash, PRIVATE_KEY, message_hash), quick=quick))
         for name, backend in backends
-    ]
-    if ecdsa_peer is not None:
-        sign_hash_timings.append(("ecdsa", measure(ecdsa_peer["sign"], quick=quick)))
-    rows.append(Row("sign_hash", tuple(sign_hash_timings), "ecdsa" if ecdsa_peer else None))
+    ], "sign"))
 
     sign_message_timings = [
         (name, measure(partial(backend.sign_message, PRIVATE_KEY, SIGNATURE_BASE), quick=quick))
@@ -285,22 +289,13 @@ def run_benchmarks(*, quick: bool) -> list[Row]:
     ]
     rows.append(Row("sign_message 450 B", tuple(sign_message_timings)))
 
-    recover_timings = [
+    rows.append(against_ecdsa("recover_address", [
         (name, measure(partial(backend.recover_address, message_hash, signature), quick=quick))
         for name, backend in backends
-    ]
-    if ecdsa_peer is not None:
-        recover_timings.append(("ecdsa", measure(ecdsa_peer["recover"], quick=quick)))
-    rows.append(Row("recover_address", tuple(recover_timings), "ecdsa" if ecdsa_peer else None))
-
-    public_key_timings = [
+    ], "recover"))
+    rows.append(against_ecdsa("recover_public_key", [
         ("pure", measure(partial(pure.recover_public_key, message_hash, signature), quick=quick))
-    ]
-    if ecdsa_peer is not None:
-        public_key_timings.append(("ecdsa", measure(ecdsa_peer["recover"], quick=quick)))
-    rows.append(
-        Row("recover_public_key", tuple(public_key_timings), "ecdsa" if ecdsa_peer else None)
-    )
+    ], "recover"))
 
     verify_timings = verify_request_timings(
         count=5 if quick else 200, repeats=1 if quick else 5, profile="draft"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -15,6 +15,7 @@ from erc8128.client.signer import Signer
 from erc8128.client.transport import DEFAULT_TIMEOUT_SEC, Response, signed_fetch
 from erc8128.errors import Erc8128Error
 from erc8128.http.message import ascii_lower
+from erc8128.http.structured_fields import BareItem
 from erc8128.protocol.sign import DEFAULT_LABEL
 
 __all__ = ["MAX_RETRY_AFTER_SEC", "Client", "retry_delay"]
@@ -87,41 +88,36 @@ class Client:
                 header_list.append(("Content-Type", "application/json"))
         url = self.url(target)
 
-        def send() -> Response:
+        def send(
+            label: str,
+            covered: Sequence[str] | None,
+            nonce: str | None = None,
+            params: Mapping[str, BareItem] | None = None,
+        ) -> Response:
             return signed_fetch(
                 url,
                 signer=self.signer,
                 method=method,
                 headers=header_list,
                 body=body,
-                label=self.label,
-                components=components,
+                label=label,
+                components=covered,
+                nonce=nonce,
+                params=params,
                 now=int(self.clock()),
                 timeout=self.timeout,
             )
 
-        response = send()
+        response = send(self.label, components)
         delay = retry_delay(response)
         if delay is not None:
             self.sleep(delay)
-            response = send()
+            response = send(self.label, components)
         wanted = repair_hint(response.status, response.header("accept-signature"))
         if wanted is None:
             return response
         try:
-            return signed_fetch(
-                url,
-                signer=self.signer,
-                method=method,
-                headers=header_list,
-                body=body,
-                label=wanted.label,
-                components=wanted.components,
-                nonce=wanted.nonce,
-                params=dict(wanted.params),
-                now=int(self.clock()),
-                timeout=self.timeout,
-            )
+            return send(wanted.label, wanted.components, wanted.nonce, dict(wanted.params))
         except ClientError:
             raise
         except Erc8128Error:

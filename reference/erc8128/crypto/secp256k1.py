@@ -446,6 +446,8 @@ def _straus(terms: list[_Term]) -> _Jacobian:
     X1, Y1, Z1 = _INFINITY
     previous_position = additions[0][0] if additions else 0
     for position, x2, y2 in additions:
+        # Deliberate copy (duplicate scan): _double's loop written out in place, for speed (see
+        # the docstring); tests/test_secp256k1.py checks both against the reference layer.
         # 2^(previous_position − position)·(X1, Y1, Z1): _double's loop. Doubling O gives Z1 = 0
         # again, so the point at infinity needs no test here.
         for _ in range(previous_position - position):
@@ -464,7 +466,7 @@ def _straus(terms: list[_Term]) -> _Jacobian:
             Y1 = ((t & low) + (t >> 256) * c) % p
             X1 = X3
         previous_position = position
-        # (X1, Y1, Z1) + (x2, y2): _add_affine's body.
+        # (X1, Y1, Z1) + (x2, y2): _add_affine's body (a deliberate copy, like the loop above).
         if Z1 == 0:
             X1, Y1, Z1 = x2, y2, 1
             continue

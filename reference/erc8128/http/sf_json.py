@@ -17,7 +17,8 @@ from __future__ import annotations
 import base64
 import binascii
 import decimal
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from erc8128.errors import StructuredFieldError
 from erc8128.http.structured_fields import (
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 _JSON_FORM = "json_form"
+_Value = TypeVar("_Value")
 
 
 def _bad(expected: str, found: object) -> StructuredFieldError:
@@ -137,13 +139,20 @@ def _pair(obj: Any) -> tuple[Any, Any]:
 def _parameters_from_json(obj: Any) -> Parameters:
     if not isinstance(obj, list):
         raise _bad("a JSON array of parameters", obj)
-    params: list[tuple[str, BareItem]] = []
+    return _keyed_from_json(obj, "parameter", _bare_item_from_json)
+
+
+def _keyed_from_json(
+    obj: list[Any], key_kind: str, value_from_json: Callable[[Any], _Value]
+) -> tuple[tuple[str, _Value], ...]:
+    """Parameters and Dictionary members alike: [key, value] pairs with string keys."""
+    entries: list[tuple[str, _Value]] = []
     for entry in obj:
         key, value = _pair(entry)
         if not isinstance(key, str):
-            raise _bad("a string parameter key", key)
-        params.append((key, _bare_item_from_json(value)))
-    return tuple(params)
+            raise _bad(f"a string {key_kind} key", key)
+        entries.append((key, value_from_json(value)))
+    return tuple(entries)
 
 
 def _item_from_json(obj: Any) -> Item:
@@ -173,11 +182,5 @@ def from_json_form(obj: Any, header_type: HeaderType) -> Item | SFList | Diction
     if header_type == "list":
         return tuple(_member_from_json(member) for member in obj)
     if header_type == "dictionary":
-        entries: list[tuple[str, Member]] = []
-        for entry in obj:
-            key, member = _pair(entry)
-            if not isinstance(key, str):
-                raise _bad("a string dictionary key", key)
-            entries.append((key, _member_from_json(member)))
-        return tuple(entries)
+        return _keyed_from_json(obj, "dictionary", _member_from_json)
     raise _bad("header_type 'item', 'list' or 'dictionary'", header_type)
