@@ -3,8 +3,8 @@
     base (errors, reasons) < crypto < http < state < protocol < chain < client < integrations
     < server < cli
 
-``erc8128/__init__.py`` (the public surface), ``__main__`` and the ``erc8128.nonces``
-compatibility name sit on top and may import anything. The check reads every module's imports
+``erc8128/__init__.py`` (the public surface) and ``__main__`` sit on top and may import
+anything. The check reads every module's imports
 with :mod:`ast` (function-local imports included), so a layer violation cannot hide in a function.
 """
 
@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "reference" / "erc8128"
 ORDER = ("base", "crypto", "http", "state", "protocol", "chain", "client", "integrations",
          "server", "cli")
 BASE = frozenset({"errors", "reasons", "_version"})
-FACADES = frozenset({"erc8128", "erc8128.__main__", "erc8128.nonces"})
+FACADES = frozenset({"erc8128", "erc8128.__main__"})
 
 
 def module_name(path: Path) -> str:
