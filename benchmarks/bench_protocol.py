@@ -47,7 +47,7 @@ def measure(count: int, profile: str, backend: str) -> tuple[float, float]:
         ]
         sign_rate = count / (time.perf_counter() - start)
         policy = VerifierPolicy(profiles=(profile,))  # type: ignore[arg-type]
-        nonces = MemoryReplayStore(clock=lambda: NOW)
+        nonces = MemoryReplayStore()
         start = time.perf_counter()
         for request in signed:
             verify_request(request, now=NOW, nonces=nonces, policy=policy)

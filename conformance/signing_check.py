@@ -193,7 +193,7 @@ def _verify_alone(fields: dict[str, Any], request: dict[str, Any],
         now = fields.get("created")
         return verify_request(
             message, now=now if type(now) is int else 0,
-            nonces=MemoryReplayStore(clock=lambda: now if type(now) is int else 0),
+            nonces=MemoryReplayStore(),
             policy=inputs.policy, accounts=inputs.accounts, invalidation=inputs.invalidation,
         )
     except Erc8128Error as error:

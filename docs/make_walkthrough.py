@@ -160,18 +160,18 @@ class Case:
 class RecordingStore(MemoryReplayStore):
     """The in-memory replay store, keeping a copy of every entry it writes (for the page)."""
 
-    def __init__(self, now: int) -> None:
-        super().__init__(clock=lambda: float(now))
+    def __init__(self) -> None:
+        super().__init__()
         self.written: list[tuple[str, int]] = []
 
-    def consume(self, key: str, until: int) -> bool:
-        fresh = super().consume(key, until)
+    def consume(self, key: str, until: int, *, now: float) -> bool:
+        fresh = super().consume(key, until, now=now)
         if fresh:
             self.written.append((key, until))
         return fresh
 
-    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
-        used = super().consume_all(entries)
+    def consume_all(self, entries: Sequence[tuple[str, int]], *, now: float) -> tuple[str, ...]:
+        used = super().consume_all(entries, now=now)
         if not used:
             self.written.extend(entries)
         return used
@@ -186,7 +186,7 @@ class Run:
 
 
 def run_case(case: Case) -> Run:
-    store = RecordingStore(case.now)
+    store = RecordingStore()
     invalidation = MemoryInvalidationState() if case.replayable_route else None
     for earlier in case.sent_before:
         first = explain_request(earlier, now=case.now, nonces=store, policy=case.policy,

@@ -50,7 +50,7 @@ class CheckThenInsertStore:
     def __init__(self) -> None:
         self._used: dict[str, int] = {}
 
-    def consume(self, key: str, until: int) -> bool:
+    def consume(self, key: str, until: int, *, now: float) -> bool:
         if key in self._used:  # "seen?"
             return False
         time.sleep(0.05)  # the gap a database round trip leaves in a real server
@@ -70,8 +70,8 @@ class PerProfileStore:
     def __init__(self) -> None:
         self._inner = MemoryReplayStore()
 
-    def consume(self, key: str, until: int) -> bool:
-        return self._inner.consume(_PROFILE.get() + "|" + key, until)
+    def consume(self, key: str, until: int, *, now: float) -> bool:
+        return self._inner.consume(_PROFILE.get() + "|" + key, until, now=now)
 
     def close(self) -> None:
         self._inner.close()
@@ -83,16 +83,15 @@ class WinnerOnlyStore:
     def __init__(self) -> None:
         self._inner = MemoryReplayStore()
 
-    def consume(self, key: str, until: int) -> bool:
-        return self._inner.consume(key, until)
+    def consume(self, key: str, until: int, *, now: float) -> bool:
+        return self._inner.consume(key, until, now=now)
 
-    def consume_all(self, entries: tuple[tuple[str, int], ...], *,
-                    window_start: int | None = None) -> tuple[str, ...]:
+    def consume_all(self, entries: tuple[tuple[str, int], ...], *, now: float) -> tuple[str, ...]:
         # The text's rule read alone (draft §3.5 "The first candidate passing all checks and
         # atomically consuming its nonce, when present, wins"): the first key still unused is
         # marked, the others are not.
         for key, until in entries:
-            if self._inner.consume(key, until):
+            if self._inner.consume(key, until, now=now):
                 return ()
         return tuple(key for key, _ in entries)
 

@@ -65,7 +65,7 @@ def reason(request: Request, store: ReplayStore, **kwargs: object) -> str:
 
 
 def test_two_signatures_one_acceptance_and_no_signature_left_to_replay() -> None:
-    store = MemoryReplayStore(clock=lambda: NOW)
+    store = MemoryReplayStore()
     request = two_signatures()
     verified = verify_request(request, now=NOW, nonces=store)
     assert (verified.label, verified.nonce_consumed) == ("a", True)
@@ -76,7 +76,7 @@ def test_two_signatures_one_acceptance_and_no_signature_left_to_replay() -> None
 
 
 def test_a_request_with_a_used_signature_marks_nothing() -> None:
-    store = MemoryReplayStore(clock=lambda: NOW)
+    store = MemoryReplayStore()
     request = two_signatures()
     assert reason(only(request, "a"), store) == "accepted"
     with pytest.raises(VerificationError) as info:
@@ -88,7 +88,7 @@ def test_a_request_with_a_used_signature_marks_nothing() -> None:
 
 
 def test_a_failing_second_signature_consumes_nothing() -> None:
-    store = MemoryReplayStore(clock=lambda: NOW)
+    store = MemoryReplayStore()
     request = two_signatures()
     # b's Signature member replaced by a's bytes: b no longer verifies.
     a_bytes = next(v for n, v in request.headers if n == "Signature" and v.startswith("a="))
@@ -101,7 +101,7 @@ def test_a_failing_second_signature_consumes_nothing() -> None:
 
 
 def test_one_signer_one_nonce_in_both_profiles_is_one_key() -> None:
-    store = MemoryReplayStore(clock=lambda: NOW)
+    store = MemoryReplayStore()
     draft = sign_request(unsigned(), KEY_1, created=NOW - 1, label="d", nonce="same")
     both = sign_request(draft.request, KEY_1, created=NOW - 1, label="l", nonce="same",
                         profile="legacy").request
@@ -112,7 +112,7 @@ def test_one_signer_one_nonce_in_both_profiles_is_one_key() -> None:
 
 
 def test_a_replayable_signature_on_a_replayed_request_still_wins() -> None:
-    store = MemoryReplayStore(clock=lambda: NOW)
+    store = MemoryReplayStore()
     from erc8128.state.invalidation import MemoryInvalidationState  # noqa: PLC0415
 
     policy = VerifierPolicy(replay="either")
@@ -132,10 +132,10 @@ class SequentialOnly:
     """A third-party store without the batch step (only ``consume``)."""
 
     def __init__(self) -> None:
-        self.inner = MemoryReplayStore(clock=lambda: NOW)
+        self.inner = MemoryReplayStore()
 
-    def consume(self, key: str, until: int) -> bool:
-        return self.inner.consume(key, until)
+    def consume(self, key: str, until: int, *, now: float) -> bool:
+        return self.inner.consume(key, until, now=now)
 
     def close(self) -> None:
         self.inner.close()
@@ -181,18 +181,18 @@ def keys(*nonces: str) -> list[str]:
 def test_consume_all_marks_all_or_none(kit: Kit) -> None:
     until = kit.now() + 90
     a, b, c = keys("a", "b", "c")
-    assert kit.store.consume_all([(a, until), (b, until)]) == ()
-    assert kit.store.consume_all([(c, until), (b, until)]) == (b,)
+    assert kit.store.consume_all([(a, until), (b, until)], now=kit.now()) == ()
+    assert kit.store.consume_all([(c, until), (b, until)], now=kit.now()) == (b,)
     # Nothing of the refused batch was marked: c is still free.
-    assert kit.store.consume_all([(c, until)]) == ()
-    assert kit.store.consume_all([(a, until), (b, until), (c, until)]) == (a, b, c)
+    assert kit.store.consume_all([(c, until)], now=kit.now()) == ()
+    assert kit.store.consume_all([(a, until), (b, until), (c, until)], now=kit.now()) == (a, b, c)
 
 
 @pytest.mark.parametrize("entries", [[], "ab", [("k",)], [("k", 10), ("k", 10)], [("k", 0)],
                                      [(1, 10)]])
 def test_consume_all_bad_entries_fail_closed(kit: Kit, entries: object) -> None:
     with pytest.raises(ReplayStoreUnavailable):
-        kit.store.consume_all(entries)  # type: ignore[arg-type]
+        kit.store.consume_all(entries, now=kit.now())  # type: ignore[arg-type]
 
 
 def test_consume_all_races_have_one_winner(kit: Kit) -> None:
@@ -204,7 +204,7 @@ def test_consume_all_races_have_one_winner(kit: Kit) -> None:
 
     def run(batch: list[str]) -> None:
         barrier.wait()
-        used = kit.store.consume_all([(key, until) for key in batch])
+        used = kit.store.consume_all([(key, until) for key in batch], now=kit.now())
         with lock:
             results.append(used)
 

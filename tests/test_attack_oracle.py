@@ -70,14 +70,14 @@ def outcome(request: Request, policy: VerifierPolicy, store: MemoryReplayStore) 
 def test_forged_signatures_tell_members_apart_only_without_private(
     private: bool, outsider_forged: str
 ) -> None:
-    store = MemoryReplayStore(clock=lambda: NOW)
+    store = MemoryReplayStore()
     policy = members_only(private)
     assert outcome(forged(signed(MEMBER_KEY)), policy, store) == "bad_signature"
     assert outcome(forged(signed(OUTSIDER_KEY)), policy, store) == outsider_forged
 
 
 def test_a_refused_principal_consumes_no_nonce_with_private() -> None:
-    store = MemoryReplayStore(clock=lambda: NOW)
+    store = MemoryReplayStore()
     request = signed(OUTSIDER_KEY)
     assert outcome(request, members_only(True), store) == "principal_not_allowed"
     assert len(store) == 0

@@ -86,7 +86,7 @@ class CountingAccounts(NoCodeAccountState):
 
 
 def test_a_signature_at_or_below_the_floor_is_refused_before_cryptography() -> None:
-    store = MemoryReplayStore(clock=lambda: NOW)
+    store = MemoryReplayStore()
     accounts = CountingAccounts()
     request = signed(NOW)
     error = refusal(request, nonces=store, accounts=accounts, restart_floor=NOW)
@@ -108,7 +108,7 @@ def test_a_signature_at_or_below_the_floor_is_refused_before_cryptography() -> N
 
 
 def test_a_signature_above_the_floor_is_accepted_whatever_its_skew() -> None:
-    store = MemoryReplayStore(clock=lambda: NOW)
+    store = MemoryReplayStore()
     assert verify_request(signed(NOW + 1), now=NOW, nonces=store, restart_floor=NOW).nonce_consumed
     # No floor (a first start): nothing is refused, not even a window opened long ago.
     assert verify_request(signed(NOW - 29, nonce="n-2"), now=NOW, nonces=store).nonce_consumed
@@ -116,7 +116,7 @@ def test_a_signature_above_the_floor_is_accepted_whatever_its_skew() -> None:
 
 def test_a_replayable_signature_below_the_floor_is_refused_as_possibly_invalidated() -> None:
     policy = VerifierPolicy(replay="either")
-    nonces = MemoryReplayStore(clock=lambda: NOW)
+    nonces = MemoryReplayStore()
     state = MemoryInvalidationState()
     accounts = CountingAccounts()
     error = refusal(signed(NOW - 1, nonce=None), nonces=nonces, policy=policy,

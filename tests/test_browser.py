@@ -214,7 +214,7 @@ def test_build_tab_round_trip_verifies_in_python(driver: Any, server: RunningSer
                                 authority="api.example")
     created = int(text(driver, "build-values").split("created=")[1].split(";")[0])
     verified = verify_request(request, now=created,
-                              nonces=MemoryReplayStore(clock=lambda: float(created)))
+                              nonces=MemoryReplayStore())
     throwaway = text(driver, "throwaway").rsplit(" ", 1)[1]
     assert verified.address == address_of(bytes.fromhex(throwaway[2:]))
     # ...and the page's own inspector agrees.
@@ -449,7 +449,7 @@ def test_console_request_verifies_with_the_reference_verifier(driver: Any,
                       tuple((n, v) for n, v in signed["headers"]),
                       '{"hello":"wörld"}'.encode())
     verified = verify_request(request, now=1700000001,
-                              nonces=MemoryReplayStore(clock=lambda: 1700000001.0))
+                              nonces=MemoryReplayStore())
     assert verified.address == OWNER
     assert verified.signature_base == base
     assert verified.request_bound and not verified.replayable

@@ -137,7 +137,7 @@ def eoa_request(private_key: bytes, nonce: str, mode: str | None = None) -> Requ
 
 def verify(request: Request, state: RpcAccountState) -> Verified:
     return verify_request(
-        request, now=NOW, nonces=MemoryReplayStore(clock=lambda: NOW), accounts=state
+        request, now=NOW, nonces=MemoryReplayStore(), accounts=state
     )
 
 
@@ -487,7 +487,7 @@ def test_stopped_node_gives_503_and_consumes_no_nonce() -> None:
         state = RpcAccountState.from_urls(
             {"eip155:1": anvil.url}, connect_timeout=1.0, read_timeout=1.0, total_timeout=2.0
         )
-        store = MemoryReplayStore(clock=lambda: NOW)
+        store = MemoryReplayStore()
         first = eoa_request(EOA_KEY, "down-1")
         assert verify_request(first, now=NOW, nonces=store, accounts=state).nonce_consumed
         anvil.stop()

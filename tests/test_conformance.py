@@ -613,7 +613,7 @@ def test_slice_vectors_signature_bases_and_signatures_reproduce() -> None:
 
 def test_slice_direct_vector_is_our_draft_positive_vector() -> None:
     (direct,) = [v for v in _slice_vectors() if v["kind"] == "direct"]
-    store = MemoryReplayStore(clock=lambda: _created(direct) + 1)
+    store = MemoryReplayStore()
     verified = verify_request(_slice_request(direct), now=_created(direct) + 1, nonces=store,
                               policy=VerifierPolicy(profiles=("draft",)))
     assert verified.address == direct["expected"]["principal"]
@@ -637,7 +637,7 @@ def test_slice_delegated_vectors_are_no_erc8128_candidates(profiles: Any) -> Non
     # erc-8128-delegation field that neither ERC-8128 text defines: no candidate is recognised.
     for vector in [v for v in _slice_vectors() if v["kind"] == "delegated"]:
         now = _created(vector) + 1
-        store = MemoryReplayStore(clock=float(now).__float__)
+        store = MemoryReplayStore()
         with pytest.raises(VerificationError) as rejected:
             verify_request(_slice_request(vector), now=now, nonces=store,
                            policy=VerifierPolicy(profiles=profiles))

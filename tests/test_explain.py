@@ -34,7 +34,7 @@ def explain(profile: ProfileName | None, test: dict[str, Any]) -> tuple[Explanat
     outcomes = []
     for run in (explain_request, verify_request):
         policy, accounts, invalidation = policy_objects(profile, test["policy"])
-        store = MemoryReplayStore(clock=lambda: test["now"])
+        store = MemoryReplayStore()
         try:
             outcomes.append(
                 run(
@@ -109,7 +109,7 @@ def test_a_tampered_body_fails_at_step_12() -> None:
 
 def test_a_missing_field_fails_at_step_1_with_no_candidate() -> None:
     request = Request("GET", "https://example.com/", (), None)
-    explanation = explain_request(request, now=NOW, nonces=MemoryReplayStore(clock=lambda: NOW))
+    explanation = explain_request(request, now=NOW, nonces=MemoryReplayStore())
     assert [(s.step, s.verdict, s.reason) for s in explanation.steps] == [
         (1, "fail", "signature_missing")
     ]

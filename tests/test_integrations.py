@@ -40,6 +40,7 @@ from erc8128.integrations.httpx_auth import ERC8128Auth as HttpxAuth
 from erc8128.integrations.requests_auth import ERC8128Auth as RequestsAuth
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.verify import Verified
+from erc8128.state.nonces.memory import MemoryReplayStore
 
 STRICT = VerifierPolicy(required_components=("x-client",))
 
@@ -511,3 +512,26 @@ def test_gate_resolves_a_fixed_policy_once_and_asks_a_route_policy_each_time() -
     assert routed.route_policy("GET", "/public") is None
     assert routed.route_policy("POST", "/b") is policy
     assert asked == [("GET", "/public"), ("POST", "/b")]
+
+
+def test_the_gate_clock_is_the_replay_store_clock(tmp_path: Any) -> None:
+    """Issue 20, one clock per verification: the Gate's ``clock`` decides the verdict, when the
+    replay store forgets a mark and what the restart watermark records. The clock is set far
+    from the wall clock, so a store reading a clock of its own would keep the first mark."""
+    now = [4_000_000_000]
+    gate = Gate("https://api.example", clock=lambda: now[0], state_dir=str(tmp_path))
+    assert isinstance(gate.nonces, MemoryReplayStore)
+    signer = Signer.generate()
+    policy = VerifierPolicy()
+
+    def check_fresh() -> Verified | object:
+        signed = signer.sign(Request("GET", "https://api.example/x"), created=now[0])
+        return gate.check("GET", "/x", list(signed.request.headers), b"", policy)
+
+    assert isinstance(check_fresh(), Verified)
+    assert len(gate.nonces) == 1
+    assert gate.watermark is not None and gate.watermark.reserved == now[0] + 1
+    now[0] += 3600  # past the first signature's expires + skew, by the Gate's clock alone
+    assert isinstance(check_fresh(), Verified)
+    assert len(gate.nonces) == 1  # the first mark expired at the Gate's now
+    assert gate.watermark.reserved == now[0] + 1

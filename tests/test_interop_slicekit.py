@@ -127,7 +127,7 @@ def test_theirs_verify_here(adapter: Adapter, scenario: Scenario) -> None:
     )
     assert "ok" in answer, answer
     received = from_wire(scenario, answer["ok"]["headers"])
-    nonces = MemoryReplayStore(clock=lambda: NOW)
+    nonces = MemoryReplayStore()
     if scenario.theirs_to_ours is None:
         result = verify_request(received, now=NOW, nonces=nonces, policy=LEGACY)
         assert result.address == "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf"
@@ -160,7 +160,7 @@ def test_whitespace_inside_a_covered_value_breaks_interop(adapter: Adapter) -> N
                           now=NOW, policy={}, replay_session="ws")
     assert answer.get("error", {}).get("reason") == "bad_signature", answer
     assert verify_request(signed.request, now=NOW, policy=LEGACY,
-                          nonces=MemoryReplayStore(clock=lambda: NOW)).address
+                          nonces=MemoryReplayStore()).address
 
 
 def test_absent_query_covered_breaks_interop(adapter: Adapter) -> None:

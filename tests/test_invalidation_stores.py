@@ -19,21 +19,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from erc8128.crypto.addresses import address_of
-from erc8128.errors import InvalidationStateUnavailable, VerificationError
+from erc8128.errors import ConfigError, InvalidationStateUnavailable, VerificationError
 from erc8128.http.message import Request
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import verify_request
 from erc8128.server.app import App
-from erc8128.server.lifecycle import ConfigError, ServerConfig, make_invalidation_state
-from erc8128.state.invalidation import MemoryInvalidationState, fingerprint_of
-from erc8128.state.invalidation_stores import (
-    DEFAULT_PREFIX,
-    MAX_TIME,
+from erc8128.server.lifecycle import ServerConfig
+from erc8128.state.backends import make_invalidation_state
+from erc8128.state.invalidation import (
     InvalidationStore,
+    MemoryInvalidationState,
     RedisInvalidationState,
     SqliteInvalidationState,
+    fingerprint_of,
 )
+from erc8128.state.invalidation.base import MAX_TIME
+from erc8128.state.invalidation.redis import DEFAULT_PREFIX
 from erc8128.state.nonces.memory import MemoryReplayStore
 from erc8128.state.nonces.redis import DEFAULT_PREFIX as NONCE_PREFIX
 from redis_server import RedisServer, free_port
@@ -46,6 +48,11 @@ FP2 = fingerprint_of(hashlib.sha3_256(b"two").digest())
 _prefixes = itertools.count()
 
 Factory = Callable[[], InvalidationStore]
+
+
+def _now() -> int:
+    """The writers' ``now`` (the state holds no clock): the real time, as Redis keeps it."""
+    return int(time.time())
 
 
 def _future(seconds: int = 3600) -> int:
@@ -90,11 +97,11 @@ def factory(
 def test_not_before_is_absent_then_raised_never_lowered(factory: Factory) -> None:
     state = factory()
     assert state.not_before(SIGNER) is None
-    state.set_not_before(SIGNER, 1700000100)
+    state.set_not_before(SIGNER, 1700000100, now=_now())
     assert state.not_before(SIGNER) == 1700000100
-    state.set_not_before(SIGNER, 1700000050)
+    state.set_not_before(SIGNER, 1700000050, now=_now())
     assert state.not_before(SIGNER) == 1700000100
-    state.set_not_before(SIGNER, 1700000200)
+    state.set_not_before(SIGNER, 1700000200, now=_now())
     assert state.not_before(SIGNER) == 1700000200
     assert state.not_before(OTHER) is None
 
@@ -102,7 +109,7 @@ def test_not_before_is_absent_then_raised_never_lowered(factory: Factory) -> Non
 def test_signer_denial_applies_to_that_signer_only(factory: Factory) -> None:
     state = factory()
     assert not state.is_invalidated(SIGNER, FP1)
-    state.invalidate(FP1, _future(), signer_id=SIGNER)
+    state.invalidate(FP1, _future(), signer_id=SIGNER, now=_now())
     assert state.is_invalidated(SIGNER, FP1)
     assert not state.is_invalidated(OTHER, FP1)
     assert not state.is_invalidated(SIGNER, FP2)
@@ -110,7 +117,7 @@ def test_signer_denial_applies_to_that_signer_only(factory: Factory) -> None:
 
 def test_any_signer_denial_applies_to_everyone(factory: Factory) -> None:
     state = factory()
-    state.invalidate(FP2, _future())
+    state.invalidate(FP2, _future(), now=_now())
     assert state.is_invalidated(SIGNER, FP2)
     assert state.is_invalidated(OTHER, FP2)
     assert not state.is_invalidated(SIGNER, FP1)
@@ -118,8 +125,8 @@ def test_any_signer_denial_applies_to_everyone(factory: Factory) -> None:
 
 def test_a_second_instance_sees_the_first_ones_writes(factory: Factory) -> None:
     writer, reader = factory(), factory()
-    writer.set_not_before(SIGNER, 1700000123)
-    writer.invalidate(FP1, _future(), signer_id=SIGNER)
+    writer.set_not_before(SIGNER, 1700000123, now=_now())
+    writer.invalidate(FP1, _future(), signer_id=SIGNER, now=_now())
     assert reader.not_before(SIGNER) == 1700000123
     assert reader.is_invalidated(SIGNER, FP1)
     assert not reader.is_invalidated(OTHER, FP1)
@@ -137,7 +144,7 @@ def test_concurrent_raises_keep_the_maximum(factory: Factory) -> None:
             barrier.wait()
             # Each thread sends its share in an order that mixes rises and falls.
             for timestamp in reversed(times[index :: len(instances)]):
-                instances[index].set_not_before(SIGNER, timestamp)
+                instances[index].set_not_before(SIGNER, timestamp, now=_now())
         except BaseException as error:
             errors.append(error)
 
@@ -181,12 +188,12 @@ def test_same_answers_as_the_memory_state(
     for operation, subject, argument in operations:
         if operation == "nb":
             assert isinstance(argument, int)
-            reference.set_not_before(run + subject, argument)
-            state.set_not_before(run + subject, argument)
+            reference.set_not_before(run + subject, argument, now=_now())
+            state.set_not_before(run + subject, argument, now=_now())
         else:
             signer = None if argument is None else run + str(argument)
-            reference.invalidate(fingerprints[subject], until, signer_id=signer)
-            state.invalidate(fingerprints[subject], until, signer_id=signer)
+            reference.invalidate(fingerprints[subject], until, signer_id=signer, now=_now())
+            state.invalidate(fingerprints[subject], until, signer_id=signer, now=_now())
     for signer in (SIGNER, OTHER):
         assert state.not_before(run + signer) == reference.not_before(run + signer)
         for fingerprint in fingerprints.values():
@@ -197,8 +204,8 @@ def test_same_answers_as_the_memory_state(
 # ---- SQLite specifics ---------------------------------------------------------------------------
 def test_sqlite_keeps_denials_through_their_until_second_then_evicts(tmp_path: Path) -> None:
     state = SqliteInvalidationState(str(tmp_path / "s.sqlite"))
-    state.invalidate(FP1, 1700000100, signer_id=SIGNER)
-    state.invalidate(FP2, 1700000101)
+    state.invalidate(FP1, 1700000100, signer_id=SIGNER, now=_now())
+    state.invalidate(FP2, 1700000101, now=_now())
     state.evict_expired(1700000100)
     assert state.is_invalidated(SIGNER, FP1)  # until == now: the signature could still verify
     state.evict_expired(1700000101)
@@ -210,8 +217,8 @@ def test_sqlite_keeps_denials_through_their_until_second_then_evicts(tmp_path: P
 def test_sqlite_denial_is_extended_never_shortened(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite"
     state = SqliteInvalidationState(str(path))
-    state.invalidate(FP1, 1700000200, signer_id=SIGNER)
-    state.invalidate(FP1, 1700000100, signer_id=SIGNER)
+    state.invalidate(FP1, 1700000200, signer_id=SIGNER, now=_now())
+    state.invalidate(FP1, 1700000100, signer_id=SIGNER, now=_now())
     state.close()
     with sqlite3.connect(path) as connection:
         rows = connection.execute(
@@ -224,10 +231,10 @@ def test_sqlite_shares_the_replay_store_file_in_its_own_tables(tmp_path: Path) -
     from erc8128.state.nonces.sqlite import SqliteReplayStore  # noqa: PLC0415
 
     path = str(tmp_path / "shared.sqlite")
-    nonces = SqliteReplayStore(path, clock=lambda: 1700000000.0)
+    nonces = SqliteReplayStore(path)
     state = SqliteInvalidationState(path)
-    assert nonces.consume("k", 1700000060)
-    state.set_not_before(SIGNER, 5)
+    assert nonces.consume("k", 1700000060, now=1700000000)
+    state.set_not_before(SIGNER, 5, now=_now())
     assert len(nonces) == 1
     assert state.not_before(SIGNER) == 5
     nonces.close()
@@ -249,8 +256,8 @@ def test_sqlite_failures_are_typed(tmp_path: Path) -> None:
     calls: list[Callable[[], object]] = [
         lambda: state.not_before(SIGNER),
         lambda: state.is_invalidated(SIGNER, FP1),
-        lambda: state.set_not_before(SIGNER, 1),
-        lambda: state.invalidate(FP1, 1),
+        lambda: state.set_not_before(SIGNER, 1, now=_now()),
+        lambda: state.invalidate(FP1, 1, now=_now()),
     ]
     for call in calls:
         with pytest.raises(InvalidationStateUnavailable, match="closed"):
@@ -265,19 +272,19 @@ def test_redis_denial_expires_at_until_plus_one_and_is_never_shortened(
     state = RedisInvalidationState(redis_server.url, prefix=prefix)
     client = redis.Redis.from_url(redis_server.url)
     until = _future(1000)
-    state.invalidate(FP1, until, signer_id=SIGNER)
+    state.invalidate(FP1, until, signer_id=SIGNER, now=_now())
     key = state.denial_key(FP1, SIGNER)
     assert key == f"{prefix}deny:{SIGNER}:{FP1}".encode()
     assert client.expiretime(key.decode()) == until + 1
-    state.invalidate(FP1, until - 500, signer_id=SIGNER)
+    state.invalidate(FP1, until - 500, signer_id=SIGNER, now=_now())
     assert client.expiretime(key.decode()) == until + 1
-    state.invalidate(FP1, until + 500, signer_id=SIGNER)
+    state.invalidate(FP1, until + 500, signer_id=SIGNER, now=_now())
     assert client.expiretime(key.decode()) == until + 501
     # A denial whose until has passed is gone at once (it can no longer matter).
-    state.invalidate(FP2, int(time.time()) - 10)
+    state.invalidate(FP2, int(time.time()) - 10, now=_now())
     assert not state.is_invalidated(SIGNER, FP2)
     # Not-before has no expiry (-1).
-    state.set_not_before(SIGNER, 7)
+    state.set_not_before(SIGNER, 7, now=_now())
     assert client.expiretime(state.not_before_key(SIGNER).decode()) == -1
     state.close()
     client.close()
@@ -294,8 +301,8 @@ def test_redis_unreachable_fails_closed() -> None:
     calls: list[Callable[[], object]] = [
         lambda: state.not_before(SIGNER),
         lambda: state.is_invalidated(SIGNER, FP1),
-        lambda: state.set_not_before(SIGNER, 1),
-        lambda: state.invalidate(FP1, _future()),
+        lambda: state.set_not_before(SIGNER, 1, now=_now()),
+        lambda: state.invalidate(FP1, _future(), now=_now()),
     ]
     for call in calls:
         with pytest.raises(InvalidationStateUnavailable) as info:
@@ -351,8 +358,21 @@ def test_bad_inputs_raise_typed_errors(
     factory: Factory, method: str, arguments: tuple[object, ...]
 ) -> None:
     state = factory()
+    writes = method in ("set_not_before", "invalidate")
     with pytest.raises(InvalidationStateUnavailable):
-        getattr(state, method)(*arguments)
+        getattr(state, method)(*arguments, **({"now": _now()} if writes else {}))
+
+
+@pytest.mark.parametrize("now", [True, -1, MAX_TIME + 1, 1.5, "1700000000", None])
+@pytest.mark.parametrize("factory", ["sqlite", "redis"], indirect=True)
+def test_a_bad_now_fails_closed_and_writes_nothing(factory: Factory, now: object) -> None:
+    state = factory()
+    with pytest.raises(InvalidationStateUnavailable):
+        state.set_not_before(SIGNER, 1700000100, now=now)  # type: ignore[arg-type]
+    with pytest.raises(InvalidationStateUnavailable):
+        state.invalidate(FP1, _future(), signer_id=SIGNER, now=now)  # type: ignore[arg-type]
+    assert state.not_before(SIGNER) is None
+    assert not state.is_invalidated(SIGNER, FP1)
 
 
 # ---- the server's backend choice ---------------------------------------------------------------
@@ -414,7 +434,7 @@ def test_unreadable_state_refuses_replayable_with_503(broken: str) -> None:
 
 
 def test_unreadable_state_does_not_concern_non_replayable_signatures() -> None:
-    nonces = MemoryReplayStore(clock=lambda: float(NOW))
+    nonces = MemoryReplayStore()
     verified = verify_request(_non_replayable(), now=NOW, policy=POLICY, nonces=nonces,
                               invalidation=_Broken("not_before"))
     assert verified.replayable is False
@@ -447,7 +467,7 @@ def test_shared_sqlite_invalidation_refuses_at_the_other_instance(tmp_path: Path
     request = _replayable()
     verified = verify_request(request, now=NOW, policy=POLICY, nonces=MemoryReplayStore(),
                               invalidation=at_b)
-    at_a.invalidate(verified.fingerprint, NOW + 1000, signer_id=verified.account.signer_id)
+    at_a.invalidate(verified.fingerprint, NOW + 1000, signer_id=verified.account.signer_id, now=NOW)
     with pytest.raises(VerificationError) as info:
         verify_request(request, now=NOW, policy=POLICY, nonces=MemoryReplayStore(),
                        invalidation=at_b)
@@ -456,7 +476,7 @@ def test_shared_sqlite_invalidation_refuses_at_the_other_instance(tmp_path: Path
     fresh_signed = sign_request(fresh, KEY, created=NOW, expires=NOW + 60, replayable=True)
     assert verify_request(fresh_signed.request, now=NOW, policy=POLICY,
                           nonces=MemoryReplayStore(), invalidation=at_b).replayable
-    at_a.set_not_before(verified.account.signer_id, NOW + 1)
+    at_a.set_not_before(verified.account.signer_id, NOW + 1, now=NOW)
     with pytest.raises(VerificationError) as info:
         verify_request(fresh_signed.request, now=NOW, policy=POLICY,
                        nonces=MemoryReplayStore(), invalidation=at_b)
@@ -469,7 +489,7 @@ def test_invalidation_endpoint_answers_503_when_the_state_is_down(tmp_path: Path
     """The signer must not be told its invalidation worked when it was not recorded."""
     state = SqliteInvalidationState(str(tmp_path / "down.sqlite"))
     app = App(public_url="https://api.example", policy=ServerConfig().policy(),
-              nonces=MemoryReplayStore(clock=time.time), invalidation=state)
+              nonces=MemoryReplayStore(), invalidation=state)
     now = int(time.time())
     body = json.dumps({"not_before": now}).encode()
     request = Request("POST", "https://api.example/api/signatures/invalidate",
@@ -491,19 +511,18 @@ def test_not_before_is_forgotten_once_it_can_refuse_nothing(kind: str, tmp_path:
     clock = [1700000000.0]
     state: MemoryInvalidationState | SqliteInvalidationState
     if kind == "memory":
-        state = MemoryInvalidationState(not_before_retention=330, clock=lambda: clock[0])
+        state = MemoryInvalidationState(not_before_retention=330)
     else:
-        state = SqliteInvalidationState(str(tmp_path / "s.sqlite"), not_before_retention=330,
-                                        clock=lambda: clock[0])
-    state.set_not_before(SIGNER, 1700000000)
+        state = SqliteInvalidationState(str(tmp_path / "s.sqlite"), not_before_retention=330)
+    state.set_not_before(SIGNER, 1700000000, now=int(clock[0]))
     state.evict_expired(1700000330)
     assert state.not_before(SIGNER) == 1700000000
     state.evict_expired(1700000331)
     assert state.not_before(SIGNER) is None
     # The writers evict on their own, at most every 60 s.
-    state.set_not_before(SIGNER, 1700000000)
+    state.set_not_before(SIGNER, 1700000000, now=int(clock[0]))
     clock[0] = 1700000400.0
-    state.set_not_before(OTHER, 1700000400)
+    state.set_not_before(OTHER, 1700000400, now=int(clock[0]))
     assert (state.not_before(SIGNER), state.not_before(OTHER)) == (None, 1700000400)
 
 
@@ -519,7 +538,7 @@ def test_a_forgotten_not_before_changes_no_verdict() -> None:
     during = MemoryInvalidationState(not_before={signer: created + 1}, not_before_retention=330)
     during.evict_expired(last)  # t + 330 >= last: the entry still matters and is kept
     with pytest.raises(VerificationError) as refused:
-        verify_request(request, now=last, nonces=MemoryReplayStore(clock=lambda: last),
+        verify_request(request, now=last, nonces=MemoryReplayStore(),
                        policy=policy, invalidation=during)
     assert refused.value.reason == "replayable_not_allowed"
     now = created + 1 + 330 + 1  # the first second at which the entry is gone
@@ -530,7 +549,7 @@ def test_a_forgotten_not_before_changes_no_verdict() -> None:
     reasons = []
     for state in (kept, gone):
         with pytest.raises(VerificationError) as info:
-            verify_request(request, now=now, nonces=MemoryReplayStore(clock=lambda: now),
+            verify_request(request, now=now, nonces=MemoryReplayStore(),
                            policy=policy, invalidation=state)
         reasons.append(info.value.reason)
     assert reasons == ["request_expired", "request_expired"]
@@ -541,12 +560,12 @@ def test_redis_not_before_expires_after_its_retention(redis_server: RedisServer)
                                    not_before_retention=330)
     client = redis.Redis.from_url(redis_server.url)
     t = int(time.time())
-    state.set_not_before(SIGNER, t)
+    state.set_not_before(SIGNER, t, now=_now())
     name = state.not_before_key(SIGNER).decode()
     assert client.expiretime(name) == t + 331
-    state.set_not_before(SIGNER, t + 100)  # raised: the expiry moves with it
+    state.set_not_before(SIGNER, t + 100, now=_now())  # raised: the expiry moves with it
     assert client.expiretime(name) == t + 431
-    state.set_not_before(SIGNER, t)  # never lowered, expiry untouched
+    state.set_not_before(SIGNER, t, now=_now())  # never lowered, expiry untouched
     assert (state.not_before(SIGNER), client.expiretime(name)) == (t + 100, t + 431)
     state.close()
     client.close()

@@ -1,7 +1,8 @@
 """Replay stores: the ERC-8128 §3.1.2 contract for the memory, SQLite and Redis backends.
 
-Time is a fake clock for the memory and SQLite stores; Redis expires keys on its own clock, so
-its tests read the server's TIME. Redis is a real redis-server (tests/conftest.py).
+Time is the ``now`` each call hands in, read from a fake clock for the memory and SQLite stores
+(they hold none of their own); Redis expires keys on its own clock, so its tests read the
+server's TIME. Redis is a real redis-server (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -127,10 +128,10 @@ class Kit:
 def kit(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Kit]:
     if request.param == "memory":
         clock = FakeClock()
-        yield Kit(MemoryReplayStore(clock=clock), lambda: int(clock()))
+        yield Kit(MemoryReplayStore(), lambda: int(clock()))
     elif request.param == "sqlite":
         clock = FakeClock()
-        with SqliteReplayStore(str(tmp_path / "nonces.db"), clock=clock) as store:
+        with SqliteReplayStore(str(tmp_path / "nonces.db")) as store:
             yield Kit(store, lambda: int(clock()))
     else:
         server: RedisServer = request.getfixturevalue("redis_server")
@@ -148,47 +149,58 @@ def test_store_satisfies_protocol(kit: Kit) -> None:
 def test_fresh_key_then_reuse(kit: Kit) -> None:
     until = kit.now() + 90
     key = replay_key(SIGNER, "nonce-1")
-    assert kit.store.consume(key, until) is True
-    assert kit.store.consume(key, until) is False
-    assert kit.store.consume(key, until + 1000) is False
+    assert kit.store.consume(key, until, now=kit.now()) is True
+    assert kit.store.consume(key, until, now=kit.now()) is False
+    assert kit.store.consume(key, until + 1000, now=kit.now()) is False
 
 
 def test_keys_differ_by_signer_and_by_nonce(kit: Kit) -> None:
     until = kit.now() + 90
     other_signer = "eip155:1:0x" + "cd" * 20
-    assert kit.store.consume(replay_key(SIGNER, "n"), until) is True
-    assert kit.store.consume(replay_key(SIGNER, "m"), until) is True
-    assert kit.store.consume(replay_key(other_signer, "n"), until) is True
-    assert kit.store.consume(replay_key("eip155:10:0x" + "ab" * 20, "n"), until) is True
-    assert kit.store.consume(replay_key(SIGNER, "n"), until) is False
-    assert kit.store.consume(replay_key(other_signer, "n"), until) is False
+    assert kit.store.consume(replay_key(SIGNER, "n"), until, now=kit.now()) is True
+    assert kit.store.consume(replay_key(SIGNER, "m"), until, now=kit.now()) is True
+    assert kit.store.consume(replay_key(other_signer, "n"), until, now=kit.now()) is True
+    other_chain = replay_key("eip155:10:0x" + "ab" * 20, "n")
+    assert kit.store.consume(other_chain, until, now=kit.now()) is True
+    assert kit.store.consume(replay_key(SIGNER, "n"), until, now=kit.now()) is False
+    assert kit.store.consume(replay_key(other_signer, "n"), until, now=kit.now()) is False
 
 
 def test_unusual_key_text_round_trips(kit: Kit) -> None:
     until = kit.now() + 90
     keys = ["", "\x00", "é", "\ud800", "\udfff", "a" * 4096, "1:\ud800:\x00"]
-    assert [kit.store.consume(key, until) for key in keys] == [True] * len(keys)
-    assert [kit.store.consume(key, until) for key in keys] == [False] * len(keys)
+    assert [kit.store.consume(key, until, now=kit.now()) for key in keys] == [True] * len(keys)
+    assert [kit.store.consume(key, until, now=kit.now()) for key in keys] == [False] * len(keys)
 
 
 @pytest.mark.parametrize("until", [0, -1, MAX_UNTIL + 1, True, 1.5, "100", None])
 def test_bad_until_fails_closed_and_consumes_nothing(kit: Kit, until: object) -> None:
     key = replay_key(SIGNER, f"bad-until-{until!r}")
     with pytest.raises(ReplayStoreUnavailable):
-        kit.store.consume(key, until)  # type: ignore[arg-type]
-    assert kit.store.consume(key, kit.now() + 90) is True
+        kit.store.consume(key, until, now=kit.now())  # type: ignore[arg-type]
+    assert kit.store.consume(key, kit.now() + 90, now=kit.now()) is True
+
+
+@pytest.mark.parametrize("now", [True, "1700000000", None, math.nan, math.inf])
+def test_bad_now_fails_closed_and_consumes_nothing(kit: Kit, now: object) -> None:
+    key = replay_key(SIGNER, f"bad-now-{now!r}")
+    with pytest.raises(ReplayStoreUnavailable):
+        kit.store.consume(key, kit.now() + 90, now=now)  # type: ignore[arg-type]
+    with pytest.raises(ReplayStoreUnavailable):
+        kit.store.consume_all([(key, kit.now() + 90)], now=now)  # type: ignore[attr-defined]
+    assert kit.store.consume(key, kit.now() + 90, now=kit.now()) is True
 
 
 @pytest.mark.parametrize("key", [b"bytes", 7, None])
 def test_non_str_key_fails_closed(kit: Kit, key: object) -> None:
     with pytest.raises(ReplayStoreUnavailable):
-        kit.store.consume(key, kit.now() + 90)  # type: ignore[arg-type]
+        kit.store.consume(key, kit.now() + 90, now=kit.now())  # type: ignore[arg-type]
 
 
 def test_closed_store_fails_closed(kit: Kit) -> None:
     kit.store.close()
     with pytest.raises(ReplayStoreUnavailable) as caught:
-        kit.store.consume(replay_key(SIGNER, "after-close"), kit.now() + 90)
+        kit.store.consume(replay_key(SIGNER, "after-close"), kit.now() + 90, now=kit.now())
     assert isinstance(caught.value, Erc8128Error)
     assert caught.value.reason == "replay_store_unavailable"
 
@@ -202,9 +214,9 @@ def clocked(
 ) -> Iterator[tuple[ReplayStore, FakeClock]]:
     clock = FakeClock()
     if request.param == "memory":
-        yield MemoryReplayStore(clock=clock), clock
+        yield MemoryReplayStore(), clock
     else:
-        with SqliteReplayStore(str(tmp_path / "nonces.db"), clock=clock) as store:
+        with SqliteReplayStore(str(tmp_path / "nonces.db")) as store:
             yield store, clock
 
 
@@ -214,40 +226,39 @@ def test_mark_is_kept_through_second_until_then_key_is_reusable(
     store, clock = clocked
     key = replay_key(SIGNER, "expiring")
     until = T0 + 90
-    assert store.consume(key, until) is True
+    assert store.consume(key, until, now=clock.now) is True
     clock.now = until
-    assert store.consume(key, until + 90) is False
+    assert store.consume(key, until + 90, now=clock.now) is False
     clock.now = until + 0.999
-    assert store.consume(key, until + 90) is False
+    assert store.consume(key, until + 90, now=clock.now) is False
     clock.now = until + 1
-    assert store.consume(key, until + 90) is True
+    assert store.consume(key, until + 90, now=clock.now) is True
     # the reused key is marked with its new until
     clock.now = until + 90
-    assert store.consume(key, until + 200) is False
+    assert store.consume(key, until + 200, now=clock.now) is False
     clock.now = until + 91
-    assert store.consume(key, until + 200) is True
+    assert store.consume(key, until + 200, now=clock.now) is True
 
 
 def test_expired_marks_do_not_touch_live_ones(clocked: tuple[ReplayStore, FakeClock]) -> None:
     store, clock = clocked
-    assert store.consume("short", T0 + 10) is True
-    assert store.consume("long", T0 + 100) is True
+    assert store.consume("short", T0 + 10, now=clock.now) is True
+    assert store.consume("long", T0 + 100, now=clock.now) is True
     clock.now = T0 + 50
-    assert store.consume("short", T0 + 60) is True
-    assert store.consume("long", T0 + 60) is False
+    assert store.consume("short", T0 + 60, now=clock.now) is True
+    assert store.consume("long", T0 + 60, now=clock.now) is False
 
 
 class ModelStore:
     """The obvious reference: a dict key → until, checked and set in one step."""
 
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
+    def __init__(self) -> None:
         self.marks: dict[str, int] = {}
 
-    def consume(self, key: str, until: int) -> bool:
+    def consume(self, key: str, until: int, *, now: float) -> bool:
         held = self.marks.get(key)
         # live through the whole second `until`, written out here independently of is_expired
-        if held is not None and math.floor(self.clock()) <= held:
+        if held is not None and math.floor(now) <= held:
             return False
         self.marks[key] = until
         return True
@@ -269,20 +280,21 @@ def test_store_agrees_with_reference_model(
     backend: str, operations: list[tuple[str, str, int]]
 ) -> None:
     clock = FakeClock()
-    model = ModelStore(clock)
+    model = ModelStore()
     with tempfile.TemporaryDirectory() as directory:
         store: MemoryReplayStore | SqliteReplayStore
         if backend == "memory":
-            store = MemoryReplayStore(clock=clock)
+            store = MemoryReplayStore()
         else:
-            store = SqliteReplayStore(f"{directory}/n.db", clock=clock, purge_interval=3.0)
+            store = SqliteReplayStore(f"{directory}/n.db", purge_interval=3.0)
         with store:
             for operation, key, amount in operations:
                 if operation == "advance":
                     clock.now += amount / 1000
                     continue
                 until = int(clock.now) + amount
-                assert store.consume(key, until) == model.consume(key, until)
+                now = clock.now
+                assert store.consume(key, until, now=now) == model.consume(key, until, now=now)
                 live = {k for k, u in model.marks.items() if math.floor(clock.now) <= u}
                 if backend == "memory":
                     # memory stays bounded by the live keys: expired ones are popped before
@@ -295,26 +307,26 @@ def test_store_agrees_with_reference_model(
 
 def test_memory_capacity_fails_closed_and_recovers_after_expiry() -> None:
     clock = FakeClock()
-    store = MemoryReplayStore(capacity=3, clock=clock)
+    store = MemoryReplayStore(capacity=3)
     for nonce in ("a", "b", "c"):
-        assert store.consume(nonce, T0 + 10) is True
+        assert store.consume(nonce, T0 + 10, now=clock.now) is True
     with pytest.raises(ReplayStoreUnavailable) as caught:
-        store.consume("d", T0 + 10)
+        store.consume("d", T0 + 10, now=clock.now)
     assert "full" in caught.value.message
-    assert store.consume("a", T0 + 10) is False  # a held key is still answered
+    assert store.consume("a", T0 + 10, now=clock.now) is False  # a held key is still answered
     with pytest.raises(ReplayStoreUnavailable):
-        store.consume("d", T0 + 10)  # refused again, never accepted unchecked
+        store.consume("d", T0 + 10, now=clock.now)  # refused again, never accepted unchecked
     clock.now = T0 + 11
-    assert store.consume("d", T0 + 20) is True
+    assert store.consume("d", T0 + 20, now=clock.now) is True
     assert len(store) == 1
 
 
 def test_memory_stays_bounded_by_live_keys() -> None:
     clock = FakeClock()
-    store = MemoryReplayStore(capacity=100, clock=clock)
+    store = MemoryReplayStore(capacity=100)
     for second in range(2000):
         clock.now = T0 + second
-        assert store.consume(f"n{second}", T0 + second + 30) is True
+        assert store.consume(f"n{second}", T0 + second + 30, now=clock.now) is True
         assert len(store) <= 31
     assert len(store) == 31
 
@@ -329,8 +341,8 @@ def test_memory_store_forgets_on_restart_which_the_watermark_covers() -> None:
     """A restarted memory store lets a replay through by itself; SPEC.md D61 (the restart
     watermark, tests/test_attack_restart.py) is what refuses it."""
     key, until = replay_key(SIGNER, "r"), T0 + 90
-    assert MemoryReplayStore(clock=FakeClock(T0 + 1)).consume(key, until) is True
-    assert MemoryReplayStore(clock=FakeClock(T0 + 6)).consume(key, until) is True
+    assert MemoryReplayStore().consume(key, until, now=T0 + 1) is True
+    assert MemoryReplayStore().consume(key, until, now=T0 + 6) is True
 
 
 # ------------------------------------------------------------------------ SQLite store
@@ -339,12 +351,12 @@ def test_memory_store_forgets_on_restart_which_the_watermark_covers() -> None:
 def test_sqlite_survives_reopening_the_file(tmp_path: Path) -> None:
     clock = FakeClock()
     path = str(tmp_path / "nonces.db")
-    with SqliteReplayStore(path, clock=clock) as store:
-        assert store.consume("k", T0 + 90) is True
-    with SqliteReplayStore(path, clock=clock) as reopened:
-        assert reopened.consume("k", T0 + 90) is False
+    with SqliteReplayStore(path) as store:
+        assert store.consume("k", T0 + 90, now=clock.now) is True
+    with SqliteReplayStore(path) as reopened:
+        assert reopened.consume("k", T0 + 90, now=clock.now) is False
         clock.now = T0 + 91
-        assert reopened.consume("k", T0 + 200) is True
+        assert reopened.consume("k", T0 + 200, now=clock.now) is True
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert raw.execute("SELECT until FROM erc8128_replay_keys").fetchall() == [(T0 + 200,)]
@@ -355,38 +367,38 @@ def test_sqlite_two_stores_on_one_file_share_marks(tmp_path: Path) -> None:
     path = str(tmp_path / "nonces.db")
     with SqliteReplayStore(path) as first, SqliteReplayStore(path) as second:
         until = int(time.time()) + 90
-        assert first.consume("shared", until) is True
-        assert second.consume("shared", until) is False
+        assert first.consume("shared", until, now=time.time()) is True
+        assert second.consume("shared", until, now=time.time()) is False
 
 
 def test_sqlite_purge_deletes_only_expired_rows_in_batches(tmp_path: Path) -> None:
     clock = FakeClock()
     path = str(tmp_path / "nonces.db")
     expired = PURGE_BATCH * 2 + 7
-    with SqliteReplayStore(path, clock=clock, purge_interval=1e9) as store:
+    with SqliteReplayStore(path, purge_interval=1e9) as store:
         with sqlite3.connect(path) as raw:
             raw.executemany(
                 "INSERT INTO erc8128_replay_keys (key, until) VALUES (?, ?)",
                 [(f"old{i}".encode(), T0 - 1) for i in range(expired)],
             )
         raw.close()
-        assert store.consume("live", T0) is True
+        assert store.consume("live", T0, now=clock.now) is True
         assert len(store) == expired + 1
-        assert store.purge_expired() == expired
+        assert store.purge_expired(clock.now) == expired
         assert len(store) == 1
-        assert store.consume("live", T0) is False
+        assert store.consume("live", T0, now=clock.now) is False
 
 
 def test_sqlite_purges_on_its_own_every_interval(tmp_path: Path) -> None:
     clock = FakeClock()
-    with SqliteReplayStore(str(tmp_path / "n.db"), clock=clock, purge_interval=60) as store:
+    with SqliteReplayStore(str(tmp_path / "n.db"), purge_interval=60) as store:
         for i in range(10):
-            assert store.consume(f"k{i}", T0 + 5) is True
+            assert store.consume(f"k{i}", T0 + 5, now=clock.now) is True
         clock.now = T0 + 30
-        assert store.consume("x", T0 + 100) is True
+        assert store.consume("x", T0 + 100, now=clock.now) is True
         assert len(store) == 11  # not yet purged
         clock.now = T0 + 61
-        assert store.consume("y", T0 + 100) is True
+        assert store.consume("y", T0 + 100, now=clock.now) is True
         assert len(store) == 2
 
 
@@ -412,24 +424,25 @@ def test_sqlite_locked_database_times_out_and_fails_closed(tmp_path: Path) -> No
         blocker.execute("BEGIN EXCLUSIVE")
         started = time.monotonic()
         with pytest.raises(ReplayStoreUnavailable) as caught:
-            store.consume("k", int(time.time()) + 90)
+            store.consume("k", int(time.time()) + 90, now=time.time())
         assert time.monotonic() - started < 3
         assert "locked" in caught.value.message
         blocker.execute("ROLLBACK")
         blocker.close()
-        assert store.consume("k", int(time.time()) + 90) is True  # nothing was marked before
+        # nothing was marked before
+        assert store.consume("k", int(time.time()) + 90, now=time.time()) is True
 
 
 def test_sqlite_file_corrupted_between_opens_fails_closed(tmp_path: Path) -> None:
     path = tmp_path / "n.db"
     with SqliteReplayStore(str(path)) as store:
-        assert store.consume("k", int(time.time()) + 90) is True
+        assert store.consume("k", int(time.time()) + 90, now=time.time()) is True
         store.close()
     path.write_bytes(b"\x00garbage" * 1000)
     for sidecar in (tmp_path / "n.db-wal", tmp_path / "n.db-shm"):
         sidecar.unlink(missing_ok=True)
     with pytest.raises(ReplayStoreUnavailable):
-        SqliteReplayStore(str(path)).consume("k", int(time.time()) + 90)
+        SqliteReplayStore(str(path)).consume("k", int(time.time()) + 90, now=time.time())
 
 
 # ------------------------------------------------------------------------- Redis store
@@ -449,13 +462,13 @@ def test_redis_marks_with_absolute_expiry_after_second_until(
     until = server_now + 100
     with RedisReplayStore(redis_server.url, prefix="exat:") as store:
         key = replay_key(SIGNER, "exat")
-        assert store.consume(key, until) is True
+        assert store.consume(key, until, now=server_now) is True
         name = store.redis_key(key)
         assert name == b"exat:" + key.encode()
         assert raw_redis.get(name) == b"1"
         assert raw_redis.expiretime(name.decode()) == until + 1
         assert 0 < raw_redis.ttl(name) <= 101
-        assert store.consume(key, until + 500) is False
+        assert store.consume(key, until + 500, now=server_now) is False
         assert raw_redis.expiretime(name.decode()) == until + 1  # a refused consume changes nothing
 
 
@@ -465,9 +478,9 @@ def test_redis_key_past_its_until_is_reusable(
     server_now = int(raw_redis.time()[0])
     with RedisReplayStore(redis_server.url) as store:
         key = replay_key(SIGNER, "past")
-        assert store.consume(key, server_now - 2) is True
+        assert store.consume(key, server_now - 2, now=server_now) is True
         assert raw_redis.exists(store.redis_key(key)) == 0
-        assert store.consume(key, server_now - 2) is True
+        assert store.consume(key, server_now - 2, now=server_now) is True
 
 
 def test_redis_key_expires_in_real_time(
@@ -476,13 +489,13 @@ def test_redis_key_expires_in_real_time(
     server_now = int(raw_redis.time()[0])
     with RedisReplayStore(redis_server.url) as store:
         key = replay_key(SIGNER, "soon")
-        assert store.consume(key, server_now) is True
-        assert store.consume(key, server_now) is False
+        assert store.consume(key, server_now, now=server_now) is True
+        assert store.consume(key, server_now, now=server_now) is False
         # The mark goes at the start of second until + 1 (EXAT until + 1); Redis's clock for a
         # command is a snapshot, so wait until that second has surely begun.
         while int(raw_redis.time()[0]) <= server_now + 1:
             time.sleep(0.05)
-        assert store.consume(key, server_now + 100) is True
+        assert store.consume(key, server_now + 100, now=int(raw_redis.time()[0])) is True
 
 
 def test_redis_prefix_is_configurable(redis_server: RedisServer, raw_redis: redis_py.Redis) -> None:
@@ -491,9 +504,9 @@ def test_redis_prefix_is_configurable(redis_server: RedisServer, raw_redis: redi
         RedisReplayStore(redis_server.url, prefix="app-a:") as first,
         RedisReplayStore(redis_server.url, prefix="app-b:") as second,
     ):
-        assert first.consume("k", until) is True
-        assert second.consume("k", until) is True
-        assert first.consume("k", until) is False
+        assert first.consume("k", until, now=time.time()) is True
+        assert second.consume("k", until, now=time.time()) is True
+        assert first.consume("k", until, now=time.time()) is False
     assert raw_redis.exists(b"app-a:k", b"app-b:k") == 2
     default = RedisReplayStore(redis_server.url)
     assert default.redis_key("k") == b"erc8128:nonce:k"
@@ -505,11 +518,11 @@ def test_redis_stopped_server_fails_closed() -> None:
     try:
         store = RedisReplayStore(server.url, timeout=0.5)
         until = int(time.time()) + 90
-        assert store.consume("k", until) is True
+        assert store.consume("k", until, now=time.time()) is True
         server.stop()
         started = time.monotonic()
         with pytest.raises(ReplayStoreUnavailable) as caught:
-            store.consume("k2", until)
+            store.consume("k2", until, now=time.time())
         assert time.monotonic() - started < 3
         assert caught.value.reason == "replay_store_unavailable"
     finally:
@@ -519,7 +532,7 @@ def test_redis_stopped_server_fails_closed() -> None:
 def test_redis_nothing_listening_fails_closed() -> None:
     store = RedisReplayStore(f"redis://127.0.0.1:{free_port()}/0", timeout=0.5)
     with pytest.raises(ReplayStoreUnavailable):
-        store.consume("k", int(time.time()) + 90)
+        store.consume("k", int(time.time()) + 90, now=time.time())
 
 
 def test_redis_silent_server_times_out_and_fails_closed() -> None:
@@ -544,7 +557,7 @@ def test_redis_silent_server_times_out_and_fails_closed() -> None:
         store = RedisReplayStore(f"redis://127.0.0.1:{port}/0", timeout=0.3)
         started = time.monotonic()
         with pytest.raises(ReplayStoreUnavailable) as caught:
-            store.consume("k", int(time.time()) + 90)
+            store.consume("k", int(time.time()) + 90, now=time.time())
         assert time.monotonic() - started < 3
         assert "Timeout" in caught.value.message
     finally:
@@ -563,7 +576,7 @@ def test_redis_refusing_writes_fails_closed() -> None:
         admin.replicaof("127.0.0.1", free_port())
         store = RedisReplayStore(server.url, timeout=0.5)
         with pytest.raises(ReplayStoreUnavailable) as caught:
-            store.consume("k", int(time.time()) + 90)
+            store.consume("k", int(time.time()) + 90, now=time.time())
         assert "READONLY" in caught.value.message or "ReadOnly" in caught.value.message
         admin.close()
         store.close()

@@ -59,7 +59,7 @@ def race(
             wait()
             answer: bool | str
             try:
-                answer = store.consume(key, until)
+                answer = store.consume(key, until, now=time.time())
             except ReplayStoreUnavailable as error:
                 answer = error.message
             with lock:
@@ -88,7 +88,7 @@ class CheckThenInsertStore:
     def __init__(self) -> None:
         self.used: set[str] = set()
 
-    def consume(self, key: str, until: int) -> bool:
+    def consume(self, key: str, until: int, *, now: float) -> bool:
         if key in self.used:
             return False
         time.sleep(0.01)  # the gap between check and insert that a race slips through
@@ -114,7 +114,7 @@ class CheckThenInsertSqlite:
         self.path = path
         self.local = threading.local()
 
-    def consume(self, key: str, until: int) -> bool:
+    def consume(self, key: str, until: int, *, now: float) -> bool:
         connection = getattr(self.local, "connection", None)
         if connection is None:
             connection = sqlite3.connect(self.path, isolation_level=None, timeout=5)
@@ -141,7 +141,7 @@ class CheckThenInsertRedis:
         self.client = redis_py.Redis.from_url(url)
         self.prefix = prefix
 
-    def consume(self, key: str, until: int) -> bool:
+    def consume(self, key: str, until: int, *, now: float) -> bool:
         if self.client.exists(self.prefix + key):
             return False
         self.client.set(self.prefix + key, b"1", exat=until)

@@ -161,7 +161,7 @@ def test_build_signs_with_the_test_key_and_the_result_verifies() -> None:
     request = request_from_wire(lines[0], lines[1:], body.encode(), scheme="https",
                                 authority="api.example")
     verified = verify_request(request, now=1700000001,
-                              nonces=MemoryReplayStore(clock=lambda: 1700000001.0))
+                              nonces=MemoryReplayStore())
     assert verified.signature_base == built["signature_base"]
     assert "0x" + verified.message_hash.hex() == built["message_hash"]
     assert built["signature"] == built["r"] + built["s"][2:] + f"{built['v']:02x}"

@@ -246,10 +246,20 @@ def test_nothing_a_paste_contains_reaches_the_access_log_or_replay_state() -> No
                                              headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=10) as answer:
                 assert json.loads(answer.read())["verdict"] == "verified"
-            paste = parse_paste(text)
+        # After every inspection, each pasted signature is still unused at the server. Several
+        # files are one capture in several formats: each signature is verified (and so used)
+        # once, at its capture's now.
+        verified_signatures: set[tuple[str, ...]] = set()
+        for name in sorted(EXPECTED):
+            paste = parse_paste((PASTES / name).read_text())
             inspection = inspect_paste(paste, now=ORIGIN[name]["now"], policy=VerifierPolicy())
+            signature = inspection.request.field_lines("signature")
+            if signature in verified_signatures:
+                continue
+            verified_signatures.add(signature)
             verify_request(inspection.request, now=ORIGIN[name]["now"], nonces=app.nonces,
                            policy=VerifierPolicy(profiles=inspection.profiles))
+        assert len(verified_signatures) == 6
         # The access line is written after the answer is sent: wait for the last one.
         deadline = time.monotonic() + 5
         while (log.getvalue().count("/api/inspect 200 -") < len(EXPECTED)

@@ -107,8 +107,8 @@ class Cause:
 
 
 def _full_store() -> dict[str, object]:
-    store = MemoryReplayStore(clock=lambda: NOW, capacity=1)
-    store.consume("other", NOW + 100)
+    store = MemoryReplayStore(capacity=1)
+    store.consume("other", NOW + 100, now=NOW)
     return {"nonces": store}
 
 
@@ -161,7 +161,7 @@ CAUSES = [
 
 @pytest.mark.parametrize("cause", CAUSES, ids=[cause.name for cause in CAUSES])
 def test_the_detail_sent_names_the_cause(cause: Cause) -> None:
-    options: dict[str, object] = {"now": NOW, "nonces": MemoryReplayStore(clock=lambda: NOW)}
+    options: dict[str, object] = {"now": NOW, "nonces": MemoryReplayStore()}
     options.update(cause.options())
     with pytest.raises(VerificationError) as info:
         verify_request(cause.request(), **options)  # type: ignore[arg-type]

@@ -515,7 +515,7 @@ def _signed(mode: str | None = None) -> Request:
     "name", ["silent server", "malformed JSON", "huge body with Content-Length"]
 )
 def test_hostile_provider_gives_503_and_consumes_no_nonce(name: str) -> None:
-    store = MemoryReplayStore(clock=lambda: NOW)
+    store = MemoryReplayStore()
     request = _signed()
     with HostileRpcServer(HOSTILE[name]) as server, pytest.raises(VerificationError) as info:
         verify_request(request, now=NOW, nonces=store, accounts=provider(server.url))
@@ -539,7 +539,7 @@ def refusal_for_chain_5(nonce: str, **options: Any) -> VerificationError:
             verify_request(
                 signed,
                 now=NOW,
-                nonces=MemoryReplayStore(clock=lambda: NOW),
+                nonces=MemoryReplayStore(),
                 accounts=provider(server.url),
                 **options,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import io
 import json
@@ -16,6 +17,7 @@ from erc8128.protocol.challenge import problem_response
 from erc8128.server import RunningServer, ServerConfig, start_server
 from erc8128.server.app import ROUTES, Handled
 from erc8128.state.invalidation import fingerprint_of
+from erc8128.state.nonces.memory import MemoryReplayStore
 from test_server_support import Agent, Reply, send, send_request
 
 OWNER = Agent("owner")
@@ -496,3 +498,27 @@ def test_legacy_profile_server() -> None:
 def test_problem_response_shape_is_shared() -> None:
     response = problem_response(404, "not_found", "x")
     assert json.loads(response.body)["title"] == "Not Found"
+
+
+def test_the_server_clock_is_the_replay_store_clock(tmp_path: Any) -> None:
+    """Issue 20, one clock per verification: ``start_server(clock=...)`` drives the HTTP front
+    (its Date header and the verdict's ``now``), the replay store's expiry and the restart
+    watermark. The clock is set far from the wall clock, so a store reading a clock of its own
+    would keep the first mark."""
+    clock = Clock()
+    clock.now = 4_000_000_000.0
+    config = ServerConfig(port=0, state_dir=str(tmp_path), access_log=io.StringIO())
+    with start_server(config, clock=clock) as server:
+        first = AGENT.sign(server.url, "GET", "/api/whoami", created=int(clock.now))
+        reply = send_request(server.bound_url, first.request)
+        assert reply.status == 200, reply.body
+        assert reply.header("Date") == email.utils.formatdate(clock.now, usegmt=True)
+        assert isinstance(server.nonces, MemoryReplayStore)
+        assert len(server.nonces) == 1
+        assert server.app.watermark is not None
+        assert server.app.watermark.reserved == int(clock.now) + 1
+        clock.now += 3600  # past the first signature's expires + skew, by the server's clock
+        second = AGENT.sign(server.url, "GET", "/api/whoami", created=int(clock.now))
+        assert send_request(server.bound_url, second.request).status == 200
+        assert len(server.nonces) == 1  # the first mark expired at the server's now
+        assert server.app.watermark.reserved == int(clock.now) + 1

@@ -25,7 +25,7 @@ SIGNATURE = field(positive_request(), "signature")
 
 def outcome(request: Request) -> tuple[str, int]:
     """(reason or 'ok', keys consumed)."""
-    nonces = MemoryReplayStore(clock=lambda: NOW)
+    nonces = MemoryReplayStore()
     try:
         verify_request(request, now=NOW, nonces=nonces)
     except VerificationError as error:
@@ -130,12 +130,12 @@ def test_many_signatures_on_one_request_each_verify() -> None:
     first = sign_request(base, PRIVATE_KEY, created=1700000000, nonce="a", label="one")
     other_key = bytes.fromhex("00" * 31 + "02")
     second = sign_request(first.request, other_key, created=1700000000, nonce="b", label="two")
-    result = verify_request(second.request, now=NOW, nonces=MemoryReplayStore(clock=lambda: NOW))
+    result = verify_request(second.request, now=NOW, nonces=MemoryReplayStore())
     assert (result.label, result.address) == ("one", ADDRESS)
     broken = with_field(second.request, "Signature",
                         "one=:" + base64.b64encode(bytes(65)).decode() + ":, "
                         + field(second.request, "signature").split(", ")[1])
-    result = verify_request(broken, now=NOW, nonces=MemoryReplayStore(clock=lambda: NOW))
+    result = verify_request(broken, now=NOW, nonces=MemoryReplayStore())
     assert result.label == "two"
     assert result.address != ADDRESS
 

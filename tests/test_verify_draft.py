@@ -460,7 +460,7 @@ def test_every_row_of_the_table_has_a_test() -> None:
 def test_restart_floor_refuses_what_an_earlier_process_may_have_accepted() -> None:
     # Decision D61: "request_validity_too_long" (401, sign again after Retry-After), decided
     # before cryptography and before the nonce.
-    store = MemoryReplayStore(clock=lambda: NOW)
+    store = MemoryReplayStore()
     error = rejects(positive_request(), "request_validity_too_long", nonces=store,
                     restart_floor=NOW)
     assert error.status == 401 and error.retry_after == 1
@@ -471,7 +471,7 @@ def test_restart_floor_refuses_what_an_earlier_process_may_have_accepted() -> No
 
 
 def test_replay_store_full_fails_closed() -> None:
-    full = MemoryReplayStore(clock=lambda: NOW, capacity=1)
+    full = MemoryReplayStore(capacity=1)
     assert verify(resign(nonce="one"), nonces=full).nonce_consumed
     rejects(resign(nonce="two"), "signature_verification_unavailable", nonces=full)
 
@@ -481,9 +481,9 @@ def test_a_signer_can_deny_its_own_replayable_signature_but_not_anothers() -> No
     policy = VerifierPolicy(replay="either")
     state = MemoryInvalidationState()
     first = verify(request, policy=policy, invalidation=state)
-    state.invalidate(first.fingerprint, NOW + 100, signer_id="eip155:1:0x" + "11" * 20)
+    state.invalidate(first.fingerprint, NOW + 100, signer_id="eip155:1:0x" + "11" * 20, now=NOW)
     assert verify(request, policy=policy, invalidation=state).replayable  # someone else: no effect
-    state.invalidate(first.fingerprint, NOW + 100, signer_id=first.account.signer_id)
+    state.invalidate(first.fingerprint, NOW + 100, signer_id=first.account.signer_id, now=NOW)
     rejects(request, "replayable_not_allowed", policy=policy, invalidation=state)
 
 

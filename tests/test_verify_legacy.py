@@ -107,7 +107,7 @@ def test_legacy_and_draft_do_not_cross() -> None:
 
 
 def test_one_nonce_is_single_use_across_profiles() -> None:
-    nonces = MemoryReplayStore(clock=lambda: NOW)
+    nonces = MemoryReplayStore()
     assert verify(signed(nonce="shared"), policy=BOTH, nonces=nonces).nonce_consumed
     rejects(signed(profile="draft", nonce="shared"), "nonce_reused", policy=BOTH, nonces=nonces)
 
@@ -190,7 +190,7 @@ def test_replay_postures() -> None:
     either = replace(LEGACY, replay="either", replayable_allowed=lambda account: False)
     rejects(replayable, "replayable_not_allowed", policy=either,
             invalidation=MemoryInvalidationState())
-    nonces = MemoryReplayStore(clock=lambda: NOW)
+    nonces = MemoryReplayStore()
     verify(signed(), nonces=nonces)
     rejects(signed(), "nonce_reused", nonces=nonces)
 

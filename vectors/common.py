@@ -613,7 +613,7 @@ def _verify_once(profile: ProfileName | None, request: Request, now: int, *,
 
 def _fresh_store() -> tuple[MemoryReplayStore, list[int]]:
     clock = [NOW]
-    return MemoryReplayStore(clock=lambda: clock[0]), clock
+    return MemoryReplayStore(), clock
 
 
 def run_verify_steps(profile: ProfileName | None, policy: Mapping[str, Any],

@@ -16,6 +16,7 @@ from erc8128.reasons import REASON_CONDITIONS, http_status
 
 __all__ = [
     "AccountStateUnavailable",
+    "ConfigError",
     "ContentDigestError",
     "Erc8128Error",
     "InvalidAddress",
@@ -44,6 +45,11 @@ class Erc8128Error(ValueError):
         super().__init__(f"{reason}: {message}")
         self.reason = reason
         self.message = message
+
+
+class ConfigError(Erc8128Error):
+    """A verifier configuration that cannot be served (bad URL, state backend, TLS files...),
+    found before serving: one line of message, never a traceback or a late 500 (decision D38)."""
 
 
 class InvalidKey(Erc8128Error):

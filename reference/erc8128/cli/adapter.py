@@ -85,32 +85,11 @@ class _Unsupported(Exception):
     """An operation or field value this implementation does not offer."""
 
 
-class _SessionClock:
-    """The clock of one replay session: the ``now`` of the request being verified."""
-
-    def __init__(self) -> None:
-        self.now = 0
-
-    def __call__(self) -> float:
-        return float(self.now)
-
-
-@dataclass
-class _ReplaySession:
-    clock: _SessionClock
-    store: MemoryReplayStore
-
-
-def _new_session() -> _ReplaySession:
-    clock = _SessionClock()
-    return _ReplaySession(clock, MemoryReplayStore(clock=clock))
-
-
 @dataclass
 class AdapterState:
     """The only state kept between requests: the replay sessions, by name."""
 
-    sessions: dict[str, _ReplaySession] = field(default_factory=dict)
+    sessions: dict[str, MemoryReplayStore] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,17 +388,16 @@ def _verify_request(request: dict[str, Any], state: AdapterState) -> dict[str, A
     policy, accounts, invalidation = _policy(request.get("policy"), profiles)
     session_name = request.get("replay_session")
     if session_name is None:
-        session = _new_session()  # no session: a fresh replay store for this call only
+        nonces = MemoryReplayStore()  # no session: a fresh replay store for this call only
     elif isinstance(session_name, str):
-        session = state.sessions.setdefault(session_name, _new_session())
+        nonces = state.sessions.setdefault(session_name, MemoryReplayStore())
     else:
         raise _BadRequest(f"replay_session: expected a string, got {type(session_name).__name__}")
-    # The memory store expires marks by its own clock: give it this request's `now`.
-    session.clock.now = now
+    # The store expires marks at the `now` the verifier hands it: this request's.
     verified = verify_request(
         message,
         now=now,
-        nonces=session.store,
+        nonces=nonces,
         policy=policy,
         accounts=accounts,
         invalidation=invalidation,

@@ -208,10 +208,10 @@ def time_verify_request(
     cpus: list[float] = []
     use_backend(_BACKEND_OF[backend_name])
     try:
-        verify_request(requests[0], now=now, nonces=MemoryReplayStore(clock=lambda: now),
+        verify_request(requests[0], now=now, nonces=MemoryReplayStore(),
                        policy=policy)  # warm-up: lazy tables, imports
         for _ in range(repeats):
-            nonces = MemoryReplayStore(clock=lambda: now)
+            nonces = MemoryReplayStore()
             cache = SignerKeyCache() if cache_flag == "cache" else None
             wall_start = time.perf_counter()
             cpu_start = time.process_time()

@@ -7,7 +7,8 @@ account and invalidation states, the signer key cache). :meth:`Gate.check` turns
 received into a :class:`~erc8128.http.message.Request`, verifies it at the clock's time, and
 answers either the :class:`~erc8128.protocol.verify.Verified` result or the ERC-8128 §6 refusal
 built by :func:`erc8128.protocol.challenge.failure_response`. The clock is read here, at the
-edge.
+edge, once per request: that ``now`` decides the verdict and, handed on by the verifier, the
+replay store's expiry (no store holds a clock of its own).
 
 The hot path does each thing once (SPEC.md D73): the request is built from the (name, value)
 pairs the server already parsed, never joined into header lines and parsed again; a repeat

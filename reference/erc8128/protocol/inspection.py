@@ -172,7 +172,7 @@ def inspect_paste(
         request = first if index == 0 else request_from_wire(
             raw.request_line, raw.header_lines, raw.body, scheme=scheme, authority=authority)
         # Decision D57: a fresh replay store and invalidation state for every attempt.
-        nonces = MemoryReplayStore(clock=lambda: float(now))
+        nonces = MemoryReplayStore()
         invalidation = MemoryInvalidationState()
         explanation: Explanation | None = None
         for _ in range(runs):

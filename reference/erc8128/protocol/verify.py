@@ -1254,7 +1254,9 @@ def _consume_nonces(message: MessageCheck) -> None:
         # One key twice (one signer, one nonce, two labels or profiles: D4): keep it longest.
         until_by_key[key] = max(item.replay_until, until_by_key.get(key, item.replay_until))
     try:
-        message.used_keys = _mark_all(message.nonces, tuple(until_by_key.items()))
+        message.used_keys = _mark_all(
+            message.nonces, tuple(until_by_key.items()), now=message.now
+        )
     except ReplayStoreUnavailable as error:
         # Decision D12: a replay store that cannot answer fails closed with 503.
         message.failures[keyed[0][0]] = _fail(
@@ -1297,18 +1299,21 @@ def _nonce_unused(message: MessageCheck) -> None:
                       if item.verified.nonce is None]
 
 
-def _mark_all(nonces: ReplayStore, entries: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
-    """Mark every ``(key, until)`` or none; return the keys found already used."""
+def _mark_all(
+    nonces: ReplayStore, entries: tuple[tuple[str, int], ...], *, now: int
+) -> tuple[str, ...]:
+    """Mark every ``(key, until)`` or none, at the verifier's ``now`` (the store's only clock);
+    return the keys found already used."""
     if has_batch_consume(nonces):
-        return nonces.consume_all(entries)
+        return nonces.consume_all(entries, now=now)
     if len(entries) == 1:
         ((key, until),) = entries
-        return () if nonces.consume(key, until) else (key,)
+        return () if nonces.consume(key, until, now=now) else (key,)
     # A store without the batch step: one key at a time, in sorted order. At most once still
     # holds (a used key refuses the request); keys marked before a used one stay marked.
     used: list[str] = []
     for key, until in sorted(entries):
-        if not nonces.consume(key, until):
+        if not nonces.consume(key, until, now=now):
             used.append(key)
     return tuple(used)
 

@@ -13,11 +13,12 @@ verified (``principal_private``, decision D29), so a forged signature cannot tel
 member. A verified signer's refusal says its status in plain words, and a known agent's
 (pending, denied, revoked) is written to the project's audit log as ``refused`` (D35).
 The early-invalidation route (ERC-8128 §5.2) writes the shared early-invalidation state
-(memory, SQLite or Redis: see :mod:`erc8128.state.invalidation_stores`).
+(memory, SQLite or Redis: see :mod:`erc8128.state.invalidation`).
 
 State lives in SQLite (standard library): in memory unless a path is given. Each state change
 and its audit entry are written in ONE transaction, so the database is never half-written. The
-clock (``now``) and the randomness (``randbytes``) are parameters.
+clock (``now``) and the randomness (``randbytes``) are parameters: one ``now`` per request,
+handed on to the verifier, the replay store and the invalidation state.
 
 This module ties the parts together; each concept has its own module:
 
@@ -77,8 +78,8 @@ from erc8128.server.routes import (
     match,
 )
 from erc8128.server.storage import AUDIT_PRUNE_EVERY, AUDIT_RETAINED, Storage
-from erc8128.state.invalidation import MemoryInvalidationState
-from erc8128.state.invalidation_stores import InvalidationStore
+from erc8128.state.invalidation.base import InvalidationStore
+from erc8128.state.invalidation.memory import MemoryInvalidationState
 from erc8128.state.nonces.base import ReplayStore
 from erc8128.state.restart_watermark import RestartWatermark, WatermarkError
 

@@ -25,24 +25,18 @@ from typing import Final, TextIO
 
 from erc8128.chain.rpc import RpcAccountState
 from erc8128.crypto import accelerate
-from erc8128.errors import Erc8128Error
+from erc8128.errors import ConfigError, Erc8128Error
 from erc8128.http.origin import InvalidOrigin, parse_origin
 from erc8128.protocol.accounts import AccountState, NoCodeAccountState
 from erc8128.protocol.keyid import ProfileName
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.server.app import App
 from erc8128.server.http import FrontEndLimits, VerifierHTTPServer
+from erc8128.state.backends import make_invalidation_state, make_replay_store
 from erc8128.state.durability import ReplayDurability, replay_durability, require_durable
-from erc8128.state.invalidation import MemoryInvalidationState
-from erc8128.state.invalidation_stores import (
-    InvalidationStore,
-    RedisInvalidationState,
-    SqliteInvalidationState,
-)
+from erc8128.state.invalidation.base import InvalidationStore
 from erc8128.state.nonces.base import ReplayStore
-from erc8128.state.nonces.memory import MemoryReplayStore
 from erc8128.state.nonces.redis import RedisReplayStore
-from erc8128.state.nonces.sqlite import SqliteReplayStore
 from erc8128.state.restart_watermark import RestartWatermark
 
 __all__ = [
@@ -52,18 +46,12 @@ __all__ = [
     "RunningServer",
     "ServerConfig",
     "check_config",
-    "make_invalidation_state",
-    "make_replay_store",
     "public_origin",
     "start_server",
 ]
 
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8128
-
-
-class ConfigError(Erc8128Error):
-    """A server configuration that cannot be served (bad URL, store spec, TLS files...)."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +61,8 @@ class ServerConfig:
     ``public_url`` is the trusted origin (scheme + authority) of every effective target URI;
     None means ``http://<host>:<bound port>``. ``nonces`` is ``memory``, ``sqlite:PATH`` or a
     ``redis://`` / ``rediss://`` URL; the early-invalidation state (ERC-8128 §5.2) is kept on
-    the same backend (:func:`make_invalidation_state`). ``db`` is the app's SQLite file (None:
-    in memory).
+    the same backend (:mod:`erc8128.state.backends`). ``db`` is the app's SQLite file (None: in
+    memory).
     """
 
     host: str = DEFAULT_HOST
@@ -140,49 +128,6 @@ def public_origin(public_url: str) -> tuple[str, str]:
     except InvalidOrigin as error:
         raise ConfigError("public_url_invalid", f"--public-url: {error.message}") from None
     return origin.scheme, origin.authority
-
-
-def make_replay_store(spec: str) -> ReplayStore:
-    """``memory``, ``sqlite:PATH`` or ``redis://host:port/db`` as a replay store.
-
-    SQLite and Redis keep their marks across a restart of the server (Redis as far as it
-    persists them); the restart watermark (D61) covers a memory store.
-    """
-    if spec == "memory":
-        return MemoryReplayStore()
-    if spec.startswith("sqlite:"):
-        file_path = spec[len("sqlite:") :]
-        if not file_path:
-            raise ConfigError("nonces_invalid", "expected sqlite:PATH, got an empty path")
-        return SqliteReplayStore(file_path)
-    if spec.startswith(("redis://", "rediss://", "unix://")):
-        return RedisReplayStore(spec)
-    raise ConfigError(
-        "nonces_invalid", f"expected memory, sqlite:PATH or redis://..., got {spec!r}"
-    )
-
-
-def make_invalidation_state(
-    spec: str, *, not_before_retention: int | None = None
-) -> InvalidationStore:
-    """The early-invalidation state (ERC-8128 §5.2) on the same backend as ``--nonces spec``.
-
-    ERC-8128 §5.1: "Replay state MUST be shared across concurrent verifier instances." A
-    signer's invalidation must reach every instance that shares the replay state, so it is kept
-    beside it: memory, its own tables in the SQLite file, or its own key prefix in Redis.
-    """
-    if spec == "memory":
-        return MemoryInvalidationState(not_before_retention=not_before_retention)
-    if spec.startswith("sqlite:"):
-        file_path = spec[len("sqlite:") :]
-        if not file_path:
-            raise ConfigError("nonces_invalid", "expected sqlite:PATH, got an empty path")
-        return SqliteInvalidationState(file_path, not_before_retention=not_before_retention)
-    if spec.startswith(("redis://", "rediss://", "unix://")):
-        return RedisInvalidationState(spec, not_before_retention=not_before_retention)
-    raise ConfigError(
-        "nonces_invalid", f"expected memory, sqlite:PATH or redis://..., got {spec!r}"
-    )
 
 
 def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
@@ -293,7 +238,10 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
     """Bind, build the state and (by default) serve in a daemon thread.
 
     ``config.port = 0`` binds a free port; the returned ``url`` is the public URL (the bound
-    address unless ``config.public_url`` says otherwise).
+    address unless ``config.public_url`` says otherwise). ``clock`` is the server's one clock:
+    the HTTP front end reads it once per request, and that ``now`` decides the verdict, the
+    replay store's and the invalidation state's expiry, and so what the restart watermark
+    records (issue 20: no state holds a clock of its own).
     """
     check_config(config)
     policy = config.policy()

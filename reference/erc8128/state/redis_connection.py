@@ -1,7 +1,7 @@
 """A Redis connection for the state verifiers share across hosts, failing closed.
 
 The replay store (``nonces/redis.py``) and the early-invalidation state
-(``invalidation_stores.py``) both talk to Redis the same way: the ``redis`` PyPI package is
+(``invalidation/redis.py``) both talk to Redis the same way: the ``redis`` PyPI package is
 imported only when a connection is made (``pip install 'erc8128[redis]'``), so ``erc8128`` itself
 stays standard-library only; the client never retries on its own (a retried write whose first
 attempt reached the server would be answered as if it had not); and every connection, timeout
@@ -107,6 +107,10 @@ class RedisBacked:
     @property
     def timeout(self) -> float:
         return self._redis.timeout
+
+    def close(self) -> None:
+        """Close the connection pool; later calls fail closed."""
+        self._redis.close()
 
     def config_value(self, name: str) -> str:
         """The Redis server's setting ``name`` (``CONFIG GET``), e.g. ``appendonly``: ``yes``.

@@ -1,10 +1,12 @@
 """Pooled autocommit connections to one SQLite file, for the state verifiers share on a machine.
 
 The replay store (``nonces/sqlite.py``) and the early-invalidation state
-(``invalidation_stores.py``) both keep their rows in an SQLite file that several processes open.
+(``invalidation/sqlite.py``) both keep their rows in an SQLite file that several processes open.
 This module is what they have in common: the file checks, WAL mode and the schema on open, one
 connection per concurrently calling thread, and fail-closed error handling: every
 ``sqlite3.Error`` becomes the caller's own "unavailable" error, never a verdict.
+:class:`SqliteBacked` is the base of both stores (as ``RedisBacked`` is of the Redis ones): the
+pool and its settings, in one place.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TypeVar
 
 from erc8128.errors import Erc8128Error
 
-__all__ = ["SqlitePool"]
+__all__ = ["SqliteBacked", "SqlitePool"]
 
 T = TypeVar("T")
 
@@ -115,3 +117,37 @@ class SqlitePool:
             f"sqlite {self._what} {self.path!r}: expected a usable database, got "
             f"{type(error).__name__}: {error}"
         )
+
+
+class SqliteBacked:
+    """A store on one :class:`SqlitePool` (the replay store and the invalidation state): the
+    pool, its settings, and ``close``."""
+
+    _pool: SqlitePool
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        schema: Sequence[str],
+        unavailable: Callable[[str], Erc8128Error],
+        what: str,
+        busy_timeout: float = 5.0,
+    ) -> None:
+        # A private in-memory database is neither shared nor restart-proof: the pool refuses it
+        # (the memory stores are for that).
+        self._pool = SqlitePool(
+            path, schema=schema, unavailable=unavailable, what=what, busy_timeout=busy_timeout
+        )
+
+    @property
+    def path(self) -> str:
+        return self._pool.path
+
+    @property
+    def busy_timeout(self) -> float:
+        return self._pool.busy_timeout
+
+    def close(self) -> None:
+        """Close the idle connections now and busy ones as they come back."""
+        self._pool.close()

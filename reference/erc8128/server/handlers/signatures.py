@@ -61,7 +61,7 @@ def invalidate(app: App, call: Call) -> Handled:
     try:
         if not_before is not None:
             # ERC-8128 §5.2: "per-`keyid` not-before timestamps"; never lowered.
-            app.invalidation.set_not_before(signer_id, not_before)
+            app.invalidation.set_not_before(signer_id, not_before, now=call.now)
         if isinstance(fingerprint, str):
             evict_expired_denials(app, call.now)
             # A Replayable signature verifies at most until created + max validity + skew,
@@ -73,6 +73,7 @@ def invalidate(app: App, call: Call) -> Handled:
                 fingerprint,
                 call.now + skew + app.policy.max_validity_sec + skew,
                 signer_id=signer_id,
+                now=call.now,
             )
             invalidated.append(fingerprint)
         document = {"not_before": app.invalidation.not_before(signer_id),
@@ -88,7 +89,7 @@ def evict_expired_denials(app: App, now: int) -> None:
     signature could last verify), so expired ones are deleted, at most every
     EVICT_EVERY_SEC, by the endpoint that adds them: the state stays bounded by the rate of
     verified invalidation requests times their lifetime. Every store in
-    erc8128.state.invalidation_stores has ``evict_expired``; another may lack it."""
+    erc8128.state.invalidation has ``evict_expired``; another may lack it."""
     evict = getattr(app.invalidation, "evict_expired", None)
     if not callable(evict):
         return

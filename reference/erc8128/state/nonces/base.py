@@ -9,6 +9,8 @@ This module holds what every store shares: the :class:`ReplayStore` protocol (on
 operation, :meth:`ReplayStore.consume`), the injective :func:`replay_key` encoding with its
 inverse :func:`parse_replay_key`, and the argument checks every store applies before touching
 its backend. The verifier computes ``until = expires + skew``; the store only keeps the mark.
+A store holds no clock: the verifier hands it ``now``, the same ``now`` that decides the rest of
+the verdict (issue 20: one clock per verification).
 
 A store that cannot answer safely raises :class:`~erc8128.errors.ReplayStoreUnavailable`
 (mapped by the verifier to 503 ``signature_verification_unavailable``). It never returns
@@ -33,6 +35,7 @@ __all__ = [
     "ReplayStoreContext",
     "check_entries",
     "check_key",
+    "check_now",
     "check_until",
     "has_batch_consume",
     "is_expired",
@@ -109,6 +112,15 @@ def check_until(until: object) -> int:
     return until
 
 
+def check_now(now: object) -> float:
+    """Return ``now`` if it is a finite unix time (int or float, not bool); fail closed."""
+    if isinstance(now, bool) or not isinstance(now, (int, float)):
+        raise ReplayStoreUnavailable(f"now: expected a unix time, got {type(now).__name__}")
+    if not math.isfinite(now):
+        raise ReplayStoreUnavailable(f"now: expected a finite unix time, got {now}")
+    return now
+
+
 def is_expired(until: int, now: float) -> bool:
     """Whether a mark kept "until ``until``" may be forgotten at clock time ``now``.
 
@@ -139,13 +151,14 @@ class ReplayStore(Protocol):
     ERC-8128 §5.1: "Replay state MUST be shared across concurrent verifier instances.").
     """
 
-    def consume(self, key: str, until: int) -> bool:
+    def consume(self, key: str, until: int, *, now: float) -> bool:
         """Atomically mark ``key`` used and keep it at least until unix time ``until``.
 
         Returns ``True`` if the key was unused (it is now marked), ``False`` if it was already
         marked (the verifier answers ``nonce_reused``). The mark covers the whole second
         ``until``: it is live while ``floor(now) <= until`` (see :func:`is_expired`), and a key
-        whose mark has expired is unused again. Raises
+        whose mark has expired is unused again. ``now`` is the verifier's clock for this
+        request (the store has none of its own). Raises
         :class:`~erc8128.errors.ReplayStoreUnavailable` when the store cannot answer safely;
         never returns ``True`` without having recorded the key.
         """
@@ -165,8 +178,9 @@ class BatchReplayStore(Protocol):
     to have the same request accepted a second time.
     """
 
-    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
-        """Atomically mark every ``(key, until)`` of ``entries`` used, or none of them.
+    def consume_all(self, entries: Sequence[tuple[str, int]], *, now: float) -> tuple[str, ...]:
+        """Atomically mark every ``(key, until)`` of ``entries`` used, or none of them, at the
+        verifier's ``now``.
 
         Returns ``()`` when every key was unused (all are now marked), else the keys that were
         already marked, in the order given (and nothing was marked). Raises

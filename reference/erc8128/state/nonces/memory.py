@@ -6,9 +6,10 @@ accepted, including allowed clock skew."
 
 One lock makes the check and the insertion one step. Each key is kept in a dict (key → until)
 and in a min-heap of ``(until, key)``; every ``consume`` first pops the heap entries whose
-``until`` has passed, so memory is bounded by the keys still live. When ``capacity`` live keys
-are held, a fresh key is refused with :class:`~erc8128.errors.ReplayStoreUnavailable` (HTTP
-503): the store never accepts a key it could not record.
+``until`` has passed at the verifier's ``now``, so memory is bounded by the keys still live.
+When ``capacity`` live keys are held, a fresh key is refused with
+:class:`~erc8128.errors.ReplayStoreUnavailable` (HTTP 503): the store never accepts a key it
+could not record.
 
 Restart safety. This store lives in one process's memory, so a restart forgets every key
 consumed before it. A verifier that restarts refuses every signature created at or before its
@@ -21,14 +22,14 @@ from __future__ import annotations
 
 import heapq
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from erc8128.errors import ReplayStoreUnavailable
 from erc8128.state.nonces.base import (
     ReplayStoreContext,
     check_entries,
     check_key,
+    check_now,
     check_until,
     is_expired,
 )
@@ -44,17 +45,12 @@ class MemoryReplayStore(ReplayStoreContext):
 
     capacity: int
 
-    def __init__(
-        self,
-        capacity: int = DEFAULT_CAPACITY,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         if isinstance(capacity, bool) or not isinstance(capacity, int):
             raise ReplayStoreUnavailable(f"capacity: expected int, got {type(capacity).__name__}")
         if capacity < 1:
             raise ReplayStoreUnavailable(f"capacity: expected at least 1, got {capacity}")
         self.capacity = capacity
-        self._clock = clock
         self._lock = threading.Lock()
         self._until_by_key: dict[str, int] = {}
         self._expiry_heap: list[tuple[int, str]] = []
@@ -65,14 +61,14 @@ class MemoryReplayStore(ReplayStoreContext):
         with self._lock:
             return len(self._until_by_key)
 
-    def consume(self, key: str, until: int) -> bool:
+    def consume(self, key: str, until: int, *, now: float) -> bool:
         """Atomically mark ``key`` used until ``until``; ``True`` if it was unused."""
         key = check_key(key)
         until = check_until(until)
+        now = check_now(now)
         with self._lock:
             if self._closed:
                 raise ReplayStoreUnavailable("memory replay store: expected open, got closed")
-            now = self._clock()
             self._evict_expired(now)
             # ERC-8128 §3.1.2: "finding it already used yields `nonce_reused`"
             if key in self._until_by_key:
@@ -87,14 +83,15 @@ class MemoryReplayStore(ReplayStoreContext):
             heapq.heappush(self._expiry_heap, (until, key))
             return True
 
-    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
+    def consume_all(self, entries: Sequence[tuple[str, int]], *, now: float) -> tuple[str, ...]:
         """Mark every ``(key, until)`` used, or none: ``()`` if all were unused, else the keys
         already marked (decision D28, SPEC.md)."""
         checked = check_entries(entries)
+        now = check_now(now)
         with self._lock:
             if self._closed:
                 raise ReplayStoreUnavailable("memory replay store: expected open, got closed")
-            self._evict_expired(self._clock())
+            self._evict_expired(now)
             used = tuple(key for key, _ in checked if key in self._until_by_key)
             if used:
                 return used

@@ -8,8 +8,9 @@ only if it is absent and gives it an absolute expiry (a unix time; ``EXAT`` need
 later). Redis answers ``OK`` to exactly one of any number of concurrent calls for a key and nil
 to the others. It deletes the key itself at the start of second ``until + 1``, so the mark
 covers the whole second ``until``, in which a verifier comparing whole seconds still accepts the
-request. The store therefore needs no clock of its own: expiry follows the Redis server's
-clock, which must be kept in sync (NTP) with the verifiers' clocks.
+request. The store therefore reads no clock: the verifier's ``now`` is checked like every
+argument, and expiry follows the Redis server's clock, which must be kept in sync (NTP) with the
+verifiers' clocks.
 
 Failures fail closed. Connection, timeout and protocol errors become
 :class:`~erc8128.errors.ReplayStoreUnavailable`, and the client does not retry on its own: a
@@ -30,6 +31,7 @@ from erc8128.state.nonces.base import (
     ReplayStoreContext,
     check_entries,
     check_key,
+    check_now,
     check_until,
     key_bytes,
 )
@@ -78,10 +80,11 @@ class RedisReplayStore(RedisBacked, ReplayStoreContext):
         )
         self._consume_all = self._redis.client.register_script(_CONSUME_ALL_SCRIPT)
 
-    def consume(self, key: str, until: int) -> bool:
+    def consume(self, key: str, until: int, *, now: float) -> bool:
         """Atomically mark ``key`` used until ``until``; ``True`` if it was unused."""
         name = self.redis_key(key)
         until = check_until(until)
+        check_now(now)  # Redis expires the mark itself, at ``until + 1`` by its own clock
         self._redis.check_open()
         try:
             # ERC-8128 §3.1.2: "A verifier MUST atomically mark an unused replay key as used;
@@ -96,9 +99,10 @@ class RedisReplayStore(RedisBacked, ReplayStoreContext):
             return False
         raise ReplayStoreUnavailable(f"redis SET NX: expected OK or nil, got {reply!r}")
 
-    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
+    def consume_all(self, entries: Sequence[tuple[str, int]], *, now: float) -> tuple[str, ...]:
         """Mark every ``(key, until)`` used, or none, in one Lua script (decision D28)."""
         checked = check_entries(entries)
+        check_now(now)  # Redis expires the marks itself, at ``until + 1`` by its own clock
         names = [self.redis_key(key) for key, _ in checked]
         self._redis.check_open()
         try:
@@ -114,7 +118,3 @@ class RedisReplayStore(RedisBacked, ReplayStoreContext):
     def redis_key(self, key: str) -> bytes:
         """The Redis key under which ``key`` is marked (for operators and tests)."""
         return key_bytes(self.prefix) + key_bytes(check_key(key))
-
-    def close(self) -> None:
-        """Close the connection pool; later ``consume`` calls fail closed."""
-        self._redis.close()

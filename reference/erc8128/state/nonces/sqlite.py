@@ -8,13 +8,14 @@ restart can be replayed after it.
 Atomicity comes from SQLite itself: the replay key is the table's primary key and one statement
 inserts it or, if the row present has expired, takes it over,
 ``INSERT ... ON CONFLICT(key) DO UPDATE SET until = excluded.until WHERE until < :second``
-(``second`` is the clock rounded down: a mark covers the whole second ``until``). SQLite
-serialises writers on the database, so exactly one of many concurrent statements for the same
-key changes a row; ``changes()`` (``cursor.rowcount``) tells the caller which. There is no
+(``second`` is the verifier's ``now`` rounded down: a mark covers the whole second ``until``).
+SQLite serialises writers on the database, so exactly one of many concurrent statements for the
+same key changes a row; ``changes()`` (``cursor.rowcount``) tells the caller which. There is no
 separate read. The file runs in WAL mode, connections wait up to ``busy_timeout`` seconds for
 the write lock and then fail closed, and ``synchronous`` stays at SQLite's default ``FULL`` so a
 committed mark survives a power cut. Expired rows are deleted in small batches at most once
-every ``purge_interval`` seconds (they are harmless meanwhile: the upsert reuses them).
+every ``purge_interval`` seconds of the verifiers' ``now`` (they are harmless meanwhile: the
+upsert reuses them).
 
 Connections come from a small pool (one per concurrently calling thread, reused), so threads
 do not share a connection. Any ``sqlite3`` error becomes
@@ -25,18 +26,19 @@ from __future__ import annotations
 
 import math
 import sqlite3
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from erc8128.errors import ReplayStoreUnavailable
+from erc8128.state.housekeeping import Periodic
 from erc8128.state.nonces.base import (
     ReplayStoreContext,
     check_entries,
     check_key,
+    check_now,
     check_until,
     key_bytes,
 )
-from erc8128.state.sqlite_pool import SqlitePool
+from erc8128.state.sqlite_pool import SqliteBacked
 
 __all__ = ["PURGE_BATCH", "SqliteReplayStore"]
 
@@ -66,49 +68,38 @@ _PURGE = (
     f"(SELECT key FROM {_TABLE} WHERE until < :second LIMIT {PURGE_BATCH})"
 )
 
-class SqliteReplayStore(ReplayStoreContext):
+
+class SqliteReplayStore(SqliteBacked, ReplayStoreContext):
     """:class:`~erc8128.state.nonces.base.ReplayStore` in an SQLite file, shared across processes.
     """
-
-    purge_interval: float
 
     def __init__(
         self,
         path: str,
-        clock: Callable[[], float] = time.time,
         *,
         busy_timeout: float = 5.0,
         purge_interval: float = 60.0,
     ) -> None:
-        # A private in-memory database is neither shared nor restart-proof: the pool refuses it
-        # (use MemoryReplayStore for that).
-        self._pool = SqlitePool(
+        super().__init__(
             path,
             schema=_SCHEMA,
             unavailable=ReplayStoreUnavailable,
             what="replay store",
             busy_timeout=busy_timeout,
         )
-        self.purge_interval = purge_interval
-        self._clock = clock
-        self._next_purge = clock() + purge_interval
+        self._purge = Periodic(purge_interval)
 
     @property
-    def path(self) -> str:
-        return self._pool.path
+    def purge_interval(self) -> float:
+        return self._purge.interval
 
-    @property
-    def busy_timeout(self) -> float:
-        return self._pool.busy_timeout
-
-    def consume(self, key: str, until: int) -> bool:
+    def consume(self, key: str, until: int, *, now: float) -> bool:
         """Atomically mark ``key`` used until ``until``; ``True`` if it was unused."""
         key = check_key(key)
         until = check_until(until)
-        now = self._clock()
-        if now >= self._next_purge:
-            self._next_purge = now + self.purge_interval
-            self.purge_expired()
+        now = check_now(now)
+        if self._purge.due(now):
+            self.purge_expired(now)
         # A row is live while floor(now) <= until (base.is_expired): compare whole seconds.
         parameters = {"key": key_bytes(key), "until": until, "second": math.floor(now)}
         changed: int = self._pool.run(
@@ -120,7 +111,7 @@ class SqliteReplayStore(ReplayStoreContext):
             raise ReplayStoreUnavailable(f"sqlite upsert: expected 0 or 1 change, got {changed}")
         return changed == 1
 
-    def consume_all(self, entries: Sequence[tuple[str, int]]) -> tuple[str, ...]:
+    def consume_all(self, entries: Sequence[tuple[str, int]], *, now: float) -> tuple[str, ...]:
         """Mark every ``(key, until)`` used, or none, in ONE transaction (decision D28).
 
         ``BEGIN IMMEDIATE`` takes the database's write lock first, so no other writer runs
@@ -128,8 +119,7 @@ class SqliteReplayStore(ReplayStoreContext):
         the keys found are returned. ``()``: every key was unused and all are now marked.
         """
         checked = check_entries(entries)
-        now = self._clock()
-        second = math.floor(now)
+        second = math.floor(check_now(now))
 
         def transaction(connection: sqlite3.Connection) -> tuple[str, ...]:
             connection.execute("BEGIN IMMEDIATE")
@@ -152,9 +142,9 @@ class SqliteReplayStore(ReplayStoreContext):
 
         return self._pool.run(transaction)
 
-    def purge_expired(self) -> int:
-        """Delete every row whose ``until`` is before the clock; return how many went."""
-        parameters = {"second": math.floor(self._clock())}
+    def purge_expired(self, now: float) -> int:
+        """Delete every row whose mark has expired at ``now``; return how many went."""
+        parameters = {"second": math.floor(check_now(now))}
 
         def purge(connection: sqlite3.Connection) -> int:
             deleted = 0
@@ -172,7 +162,3 @@ class SqliteReplayStore(ReplayStoreContext):
             lambda connection: connection.execute(f"SELECT count(*) FROM {_TABLE}").fetchone()
         )
         return int(count)
-
-    def close(self) -> None:
-        """Close the idle connections now and busy ones as they come back."""
-        self._pool.close()
