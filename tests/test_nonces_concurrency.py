@@ -125,6 +125,7 @@ class CheckThenInsertSqlite:
         ).fetchall()  # fetch all: the read ends here, before the write
         if found:
             return False
+        time.sleep(0.01)  # the gap a race slips through (without it, a loaded machine may not race)
         connection.execute(
             "INSERT OR REPLACE INTO erc8128_replay_keys VALUES (?, ?)", (key.encode(), until)
         )
@@ -144,6 +145,7 @@ class CheckThenInsertRedis:
     def consume(self, key: str, until: int, *, now: float) -> bool:
         if self.client.exists(self.prefix + key):
             return False
+        time.sleep(0.01)  # the gap a race slips through (without it, a loaded machine may not race)
         self.client.set(self.prefix + key, b"1", exat=until)
         return True
 
