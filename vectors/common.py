@@ -589,9 +589,8 @@ _LATE_REASONS: Final = frozenset(
 
 def _verify_once(profile: ProfileName | None, request: Request, now: int, *,
                  policy: Mapping[str, Any], store: MemoryReplayStore,
-                 clock: list[int], steps: VerificationSteps | None = None) -> JsonObject:
+                 steps: VerificationSteps | None = None) -> JsonObject:
     verifier_policy, accounts, invalidation = policy_objects(profile, policy)
-    clock[0] = now
     try:
         verified: Verified = verify_request(
             request, now=now, nonces=store, policy=verifier_policy, accounts=accounts,
@@ -611,18 +610,13 @@ def _verify_once(profile: ProfileName | None, request: Request, now: int, *,
     return outcome
 
 
-def _fresh_store() -> tuple[MemoryReplayStore, list[int]]:
-    clock = [NOW]
-    return MemoryReplayStore(), clock
-
-
 def run_verify_steps(profile: ProfileName | None, policy: Mapping[str, Any],
                      steps: Sequence[Mapping[str, Any]]) -> list[JsonObject]:
     """Verify each step's request at its ``now`` against ONE fresh replay state, in order."""
-    store, clock = _fresh_store()
+    store = MemoryReplayStore()
     return [
         _verify_once(profile, request_from_json(step["request"]), step["now"],
-                     policy=step.get("policy", policy), store=store, clock=clock)
+                     policy=step.get("policy", policy), store=store)
         for step in steps
     ]
 
@@ -631,12 +625,12 @@ def run_verify(test: Mapping[str, Any], profile: ProfileName | None,
                steps: VerificationSteps | None = None) -> JsonObject:
     """The outcome of one ``verify_request.json`` test (its ``prior`` requests run first), by
     the reference verifier's steps or by ``steps`` (vectors/ablation.py)."""
-    store, clock = _fresh_store()
+    store = MemoryReplayStore()
     for prior in test.get("prior", ()):
         _verify_once(profile, request_from_json(prior["request"]), prior["now"],
-                     policy=test["policy"], store=store, clock=clock, steps=steps)
+                     policy=test["policy"], store=store, steps=steps)
     return _verify_once(profile, request_from_json(test["request"]), test["now"],
-                        policy=test["policy"], store=store, clock=clock, steps=steps)
+                        policy=test["policy"], store=store, steps=steps)
 
 
 def run_sign(test: Mapping[str, Any], profile: ProfileName) -> JsonObject:
