@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -352,45 +353,62 @@ def _bash_words(text: str) -> list[str]:
             word.append(text[i + 1 : end])
             i = end + 1
         elif text.startswith("$'", i):
-            i += 2
-            while i < len(text) and text[i] != "'":
-                if text[i] == "\\" and i + 1 < len(text):
-                    escape = text[i + 1]
-                    if escape in ("u", "x"):
-                        size = 4 if escape == "u" else 2
-                        digits = re.match(f"[0-9A-Fa-f]{{1,{size}}}", text[i + 2 :])
-                        if digits:
-                            word.append(chr(int(digits.group(), 16)))
-                            i += 2 + len(digits.group())
-                            continue
-                    word.append(_ANSI_C.get(escape, "\\" + escape))
-                    i += 2
-                else:
-                    word.append(text[i])
-                    i += 1
-            if i >= len(text):
-                raise PasteError("curl_quote_unclosed", "expected a closing ' in the command")
-            i += 1
+            quoted, i = _quoted(text, i + 2, "'", _ansi_c_escape)
+            word.append(quoted)
         elif c == '"':
-            i += 1
-            while i < len(text) and text[i] != '"':
-                if text[i] == "\\" and text[i + 1 : i + 2] in ('"', "\\", "$", "`"):
-                    word.append(text[i + 1])
-                    i += 2
-                elif text[i] == "\\" and text[i + 1 : i + 2] == "\n":
-                    i += 2
-                else:
-                    word.append(text[i])
-                    i += 1
-            if i >= len(text):
-                raise PasteError("curl_quote_unclosed", 'expected a closing " in the command')
-            i += 1
+            quoted, i = _quoted(text, i + 1, '"', _double_quote_escape)
+            word.append(quoted)
         else:
             word.append(c)
             i += 1
     if word is not None:
         words.append("".join(word))
     return words
+
+
+def _quoted(
+    text: str, start: int, close: str, unescape: Callable[[str, int], tuple[str, int]]
+) -> tuple[str, int]:
+    """The text of a quoted span that opens just before ``start`` and ends at ``close``, and the
+    index after its closing quote; ``unescape(text, i)`` reads the backslash escape at ``i`` as
+    (its text, its length), the one rule in which bash's quoting styles differ."""
+    out: list[str] = []
+    i = start
+    while i < len(text) and text[i] != close:
+        if text[i] == "\\":
+            unescaped, length = unescape(text, i)
+            out.append(unescaped)
+            i += length
+        else:
+            out.append(text[i])
+            i += 1
+    if i >= len(text):
+        raise PasteError("curl_quote_unclosed", f"expected a closing {close} in the command")
+    return "".join(out), i + 1
+
+
+def _ansi_c_escape(text: str, i: int) -> tuple[str, int]:
+    """A backslash escape inside $'...': \\uHHHH, \\xHH and the C escapes of ``_ANSI_C``; an unknown
+    one stays as written."""
+    if i + 1 >= len(text):
+        return "\\", 1
+    escape = text[i + 1]
+    if escape in ("u", "x"):
+        size = 4 if escape == "u" else 2
+        digits = re.match(f"[0-9A-Fa-f]{{1,{size}}}", text[i + 2 :])
+        if digits:
+            return chr(int(digits.group(), 16)), 2 + len(digits.group())
+    return _ANSI_C.get(escape, "\\" + escape), 2
+
+
+def _double_quote_escape(text: str, i: int) -> tuple[str, int]:
+    """A backslash inside "...": it escapes only " \\ $ and `, and a backslash-newline continues
+    the line; before anything else it is a literal backslash."""
+    if text[i + 1 : i + 2] in ('"', "\\", "$", "`"):
+        return text[i + 1], 2
+    if text[i + 1 : i + 2] == "\n":
+        return "", 2
+    return "\\", 1
 
 
 def _cmd_words(text: str) -> list[str]:
