@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import IO, Any, Final, TypeVar
 
 from erc8128._version import __version__
+from erc8128.cli.command import add_command
 from erc8128.cli.policy_document import PolicyDocumentError, verifier_inputs
 from erc8128.crypto.addresses import address_of, to_checksum_address
 from erc8128.crypto.keccak import keccak256
@@ -539,15 +540,14 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> int:
 
 
 def add_parser(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "adapter",
-        help="speak the conformance adapter protocol (JSON lines on stdin/stdout)",
+    add_command(
+        subparsers, "adapter", run,
+        summary="speak the conformance adapter protocol (JSON lines on stdin/stdout)",
         description=(
             "Answer conformance adapter protocol requests (one JSON object per line on stdin) "
             "with this implementation, one JSON response per line on stdout."
         ),
     )
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

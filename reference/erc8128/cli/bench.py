@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from erc8128.cli.command import add_command, run_alone
 from erc8128.crypto import keccak, personal_sign
 from erc8128.crypto.accelerate import Backend, BackendUnavailable, load_backend, use_backend
 from erc8128.crypto.key_cache import SignerKeyCache
@@ -371,18 +372,15 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick", action="store_true", help="few iterations (for tests); rough numbers"
     )
-    parser.set_defaults(func=run)
 
 
 def add_parser(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "bench", help="time the crypto core on this machine and compare with installed peers"
-    )
-    _configure(parser)
+    _configure(add_command(
+        subparsers, "bench", run,
+        summary="time the crypto core on this machine and compare with installed peers",
+    ))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of benchmarks/bench_crypto.py (same options as ``erc8128 bench``)."""
-    parser = argparse.ArgumentParser(prog="bench_crypto", description=__doc__)
-    _configure(parser)
-    return run(parser.parse_args(argv))
+    return run_alone("bench_crypto", __doc__, _configure, run, argv)

@@ -16,15 +16,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from erc8128.cli.command import add_command
 from erc8128.cli.options import PROFILE_CHOICES, add_tested_profiles
 
 __all__ = ["PROFILE_CHOICES", "add_parser", "run"]
 
 
 def add_parser(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "conformance",
-        help="run the ERC-8128 conformance suite against an adapter or a live server",
+    parser = add_command(
+        subparsers, "conformance", run,
+        summary="run the ERC-8128 conformance suite against an adapter or a live server",
         description=(
             "Run the ERC-8128 conformance suite. --adapter runs the JSON vectors through an "
             "adapter process (JSON lines on stdin/stdout); --target checks a live server."
@@ -66,7 +67,6 @@ def add_parser(subparsers: Any) -> None:
                         help="also write the grouped report as a static HTML page")
     parser.add_argument("--vectors", metavar="DIR", type=Path,
                         help="vectors folder (default: the installed erc8128_vectors)")
-    parser.set_defaults(func=run)
 
 
 def _install_command() -> str:

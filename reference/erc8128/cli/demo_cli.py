@@ -16,6 +16,7 @@ import sys
 from dataclasses import replace
 from typing import Any, TextIO
 
+from erc8128.cli.command import add_command
 from erc8128.client import Client, Response, Signer, bootstrap, send_request
 from erc8128.http.content_digest import content_digest
 from erc8128.http.message import Request
@@ -146,13 +147,12 @@ def run_demo(out: TextIO) -> int:
 
 
 def add_parser(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "demo",
-        help="run the whole story against a local server: join, sign, replay, tamper",
+    add_command(
+        subparsers, "demo", run,
+        summary="run the whole story against a local server: join, sign, replay, tamper",
         description="Start the demo server on a free port, onboard an agent with an invite, "
         "make signed calls, and show a replayed and a tampered request refused.",
     )
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

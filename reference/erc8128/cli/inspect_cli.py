@@ -16,6 +16,7 @@ import time
 from typing import Any, TextIO
 
 from erc8128.chain.rpc import RpcAccountState
+from erc8128.cli.command import add_command
 from erc8128.cli.options import add_rpc, add_served_chains
 from erc8128.crypto.personal_sign import recover_address
 from erc8128.errors import Erc8128Error
@@ -161,9 +162,9 @@ def _signatures(request: Request) -> dict[str, bytes]:
 
 
 def add_parser(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "inspect",
-        help="explain, step by step, how a raw HTTP request verifies",
+    parser = add_command(
+        subparsers, "inspect", run,
+        summary="explain, step by step, how a raw HTTP request verifies",
         description="Read a signed request (FILE or - for stdin) and explain its ERC-8128 "
         "verification: fields, candidates, signature base, hash, recovered address, verdict. "
         "Formats: " + ", ".join(FORMATS.values()) + ".",
@@ -179,7 +180,6 @@ def add_parser(subparsers: Any) -> None:
                         "member's keyid form and tag)")
     add_served_chains(parser)
     add_rpc(parser)
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import argparse
 import os
 from typing import Any
 
+from erc8128.cli.command import add_command
 from erc8128.cli.options import add_signer_chain, add_signer_profile
 from erc8128.client import ClientError, Signer, format_private_key
 
@@ -39,9 +40,9 @@ def write_key_file(path: str, signer: Signer) -> None:
 
 
 def add_parser(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "keygen",
-        help="generate an agent key; print its address and keyid",
+    parser = add_command(
+        subparsers, "keygen", run,
+        summary="generate an agent key; print its address and keyid",
         description="Generate a secp256k1 key. The key goes to --out (mode 0600, never "
         "overwritten) and is printed only with --show-private-key.",
     )
@@ -51,7 +52,6 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--show-private-key", action="store_true", help="also print the private key (secret!)"
     )
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

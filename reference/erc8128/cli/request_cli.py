@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Any
 
+from erc8128.cli.command import add_command
 from erc8128.cli.options import add_signer_chain, add_signer_profile
 from erc8128.client import DEFAULT_KEY_ENV, Client, ClientError, Signer
 from erc8128.http.message import Request
@@ -74,17 +75,16 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parser(subparsers: Any) -> None:
-    request_parser: argparse.ArgumentParser = subparsers.add_parser(
-        "request",
-        help="send one ERC-8128 signed HTTP request (curl-like)",
+    request_parser = add_command(
+        subparsers, "request", run_request,
+        summary="send one ERC-8128 signed HTTP request (curl-like)",
         description="Sign and send a request; print the response body. A 401 with "
         "Accept-Signature is retried once as the server asks (ERC-8128 §6).",
     )
     _add_common(request_parser)
-    request_parser.set_defaults(func=run_request)
-    sign_parser: argparse.ArgumentParser = subparsers.add_parser(
-        "sign",
-        help="print the headers a signature would add to a request (--full: the whole request)",
+    sign_parser = add_command(
+        subparsers, "sign", run_sign,
+        summary="print the headers a signature would add to a request (--full: the whole request)",
         description="Sign a request without sending it; print the header lines to add, or with "
         "--full the whole request ready to paste.",
     )
@@ -95,7 +95,6 @@ def add_parser(subparsers: Any) -> None:
                              help="print the whole signed request (request line, Host, every "
                              "header, content) ready to paste into erc8128 inspect or the "
                              "inspector page")
-    sign_parser.set_defaults(func=run_sign)
 
 
 def _explain_signed(signed: SignedRequest, unsigned_count: int) -> None:

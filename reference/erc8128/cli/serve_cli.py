@@ -15,6 +15,7 @@ from types import FrameType
 from typing import Any
 
 from erc8128.chain.rpc import RpcAccountState
+from erc8128.cli.command import add_command, run_alone
 from erc8128.cli.options import PROFILE_CHOICES, add_rpc, add_served_chains, add_verifier_profiles
 from erc8128.crypto import accelerate
 from erc8128.errors import Erc8128Error
@@ -70,7 +71,6 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", default="ERC-8128 demo server",
                         help="name in the discovery document")
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
-    parser.set_defaults(func=run)
 
 
 def _rpc_pairs(values: list[str] | None) -> tuple[tuple[str, str], ...]:
@@ -164,13 +164,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def add_parser(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "serve", help="run the ERC-8128 demo server (verifier, onboarding app, discovery)"
-    )
-    _configure(parser)
+    _configure(add_command(
+        subparsers, "serve", run,
+        summary="run the ERC-8128 demo server (verifier, onboarding app, discovery)",
+    ))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="erc8128 serve", description=__doc__)
-    _configure(parser)
-    return run(parser.parse_args(argv))
+    return run_alone("erc8128 serve", __doc__, _configure, run, argv)
