@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {SignatureRecovery} from "./SignatureRecovery.sol";
+import {Erc1271} from "./Erc1271.sol";
 
 /// @title An ERC-1271 implementation for an EIP-7702-delegated EOA.
 /// @notice Under EIP-7702 this code runs in the context of the delegating EOA, so
@@ -10,27 +10,16 @@ import {SignatureRecovery} from "./SignatureRecovery.sol";
 ///         deployment accepts and another always rejects (the ERC-8128 §4.1 step 3 "MUST NOT
 ///         fall back to ECDSA" test).
 contract Erc7702Delegate {
-    bytes4 internal constant MAGIC_VALUE = 0x1626ba7e;
-    bytes4 internal constant INVALID_VALUE = 0xffffffff;
-
     bool public immutable acceptsOwnKey;
 
     constructor(bool acceptsOwnKey_) {
         acceptsOwnKey = acceptsOwnKey_;
     }
 
-    function isValidSignature(bytes32 hash, bytes calldata signature)
-        external
-        view
-        returns (bytes4)
-    {
+    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
         if (!acceptsOwnKey) {
-            return INVALID_VALUE;
+            return Erc1271.INVALID_VALUE;
         }
-        address signer = SignatureRecovery.recover(hash, signature);
-        if (signer != address(0) && signer == address(this)) {
-            return MAGIC_VALUE;
-        }
-        return INVALID_VALUE;
+        return Erc1271.answer(hash, signature, address(this));
     }
 }

@@ -1,16 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {SignatureRecovery} from "./SignatureRecovery.sol";
+import {Erc1271} from "./Erc1271.sol";
 
 /// @title An ERC-1271 wallet that is deployed but not ready until a `prepare` call sets its owner.
 /// @notice The ERC-6492 "deployed but not ready to verify" case: the signer wraps its signature
 ///         with (prepareTo, prepareData) = (this wallet, prepare(owner)). Test-only: anyone may
 ///         prepare an unprepared wallet.
 contract PreparableWallet {
-    bytes4 internal constant MAGIC_VALUE = 0x1626ba7e;
-    bytes4 internal constant INVALID_VALUE = 0xffffffff;
-
     address public owner;
 
     function prepare(address owner_) external {
@@ -18,15 +15,7 @@ contract PreparableWallet {
         owner = owner_;
     }
 
-    function isValidSignature(bytes32 hash, bytes calldata signature)
-        external
-        view
-        returns (bytes4)
-    {
-        address signer = SignatureRecovery.recover(hash, signature);
-        if (signer != address(0) && signer == owner) {
-            return MAGIC_VALUE;
-        }
-        return INVALID_VALUE;
+    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
+        return Erc1271.answer(hash, signature, owner);
     }
 }
