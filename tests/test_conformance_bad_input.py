@@ -16,6 +16,7 @@ from erc8128.crypto.keccak import keccak256
 from erc8128_conformance.adapter_client import MAX_LINE_BYTES, AdapterClient, AdapterFailure
 from erc8128_conformance.cases import Step
 from erc8128_conformance.judge import judge_step
+from fake_adapter import fake_adapter
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -178,24 +179,21 @@ def test_without_jsonschema_the_suite_refuses_to_run(tmp_path: Path) -> None:
     assert f"{sys.executable} -m pip install -e '{ROOT}[conformance]'" in run.stderr
 
 
-SLOW_STEPS = textwrap.dedent('''
-    import json, sys, time
-    for line in sys.stdin:
-        request = json.loads(line)
-        seq, op = request["seq"], request["op"]
-        if op == "hello":
-            ok = {"implementation": {"name": "slow", "version": "1", "language": "python"},
-                  "operations": ["hello", "verify_request", "reset_replay_session"],
-                  "profiles": ["draft"], "capabilities": []}
-        elif op == "reset_replay_session":
-            ok = {}
-        else:  # each step answers in 0.8 s: under --timeout, but not 3 of them
-            time.sleep(0.8)
-            ok = {"address": "0x" + "00" * 20, "chain_id": 1, "keyid": "k", "label": "eth",
-                  "replayable": False, "request_bound": True, "covered": [],
-                  "nonce_consumed": True}
-        sys.stdout.write(json.dumps({"seq": seq, "ok": ok}) + "\\n"); sys.stdout.flush()
-''')
+SLOW_STEPS = fake_adapter(
+    {"implementation": {"name": "slow", "version": "1", "language": "python"},
+     "operations": ["hello", "verify_request", "reset_replay_session"],
+     "profiles": ["draft"], "capabilities": []},
+    """
+    if op == "reset_replay_session":
+        response = {"seq": seq, "ok": {}}
+    else:  # each step answers in 0.8 s: under --timeout, but not 3 of them
+        time.sleep(0.8)
+        response = {"seq": seq, "ok": {
+            "address": "0x" + "00" * 20, "chain_id": 1, "keyid": "k", "label": "eth",
+            "replayable": False, "request_bound": True, "covered": [], "nonce_consumed": True}}
+    """,
+    imports="import time",
+)
 
 
 def test_the_timeout_is_per_case_not_per_step(tmp_path: Path) -> None:

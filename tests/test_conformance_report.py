@@ -9,7 +9,6 @@ import html
 import json
 import subprocess
 import sys
-import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -21,30 +20,26 @@ from erc8128.crypto.keccak import keccak256
 from erc8128_conformance.cases import Requirement, load_requirements, vector_set_hash
 from erc8128_conformance.grouping import format_first_screen, summarize
 from erc8128_conformance.report import CaseOutcome
+from fake_adapter import fake_adapter
 
 ROOT = Path(__file__).resolve().parents[1]
 
-FAKE = textwrap.dedent('''
-    import json, sys
-    from erc8128.crypto.keccak import keccak256
-    for line in sys.stdin:
-        request = json.loads(line)
-        seq, op = request["seq"], request["op"]
-        if op == "hello":
-            ok = {"implementation": {"name": "<b>fake</b>", "version": "9", "language": "py"},
-                  "operations": ["hello", "keccak256", "verify_request"],
-                  "profiles": ["draft"], "capabilities": [],
-                  "posture": {"replay_store": "memory", "accepts": "request-bound only"}}
-            response = {"seq": seq, "ok": ok}
-        elif op == "keccak256":
-            data = request["data_hex"]
-            digest = "00" * 32 if data.startswith("bb") else keccak256(bytes.fromhex(data)).hex()
-            response = {"seq": seq, "ok": {"digest_hex": digest}}
-        else:  # every verify_request: rejected as a replay, with the SDK's own status
-            response = {"seq": seq, "error": {"reason": "nonce_reused", "status": 409,
-                        "message": "<script>alert(1)</script>"}}
-        sys.stdout.write(json.dumps(response) + "\\n"); sys.stdout.flush()
-''')
+FAKE = fake_adapter(
+    {"implementation": {"name": "<b>fake</b>", "version": "9", "language": "py"},
+     "operations": ["hello", "keccak256", "verify_request"],
+     "profiles": ["draft"], "capabilities": [],
+     "posture": {"replay_store": "memory", "accepts": "request-bound only"}},
+    """
+    if op == "keccak256":
+        data = request["data_hex"]
+        digest = "00" * 32 if data.startswith("bb") else keccak256(bytes.fromhex(data)).hex()
+        response = {"seq": seq, "ok": {"digest_hex": digest}}
+    else:  # every verify_request: rejected as a replay, with the SDK's own status
+        response = {"seq": seq, "error": {"reason": "nonce_reused", "status": 409,
+                    "message": "<script>alert(1)</script>"}}
+    """,
+    imports="from erc8128.crypto.keccak import keccak256",
+)
 
 REQUIREMENTS = {
     "keccak-padding": {"kind": "rfc", "ref": "FIPS 202 §5.1", "level": "MUST",
