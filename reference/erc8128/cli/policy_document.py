@@ -39,6 +39,8 @@ _T = TypeVar("_T")
 # gives no end time, so the denial outlives every window (9999-12-31T23:59:59Z).
 INVALIDATED_UNTIL: Final = MAX_UNIX_TIME
 
+# The policy document's fields (conformance/README.md). conformance/adapters/slicekit/adapter.mjs
+# lists them again: cross-language data, repeated on purpose (deliberate; duplicate scan).
 POLICY_FIELDS: Final = frozenset(
     {
         "skew_sec",
