@@ -917,3 +917,40 @@ def test_signature_input_fast_path_leaves_the_limit_to_the_general_path() -> Non
     with pytest.raises(StructuredFieldError) as raised:
         parse_dictionary(field, max_length=len(field) - 1)
     assert raised.value.reason == "field_too_long"
+
+
+_parameter_values = st.one_of(
+    bare_items, st.sampled_from(["a\"b", "a\\b", "é", "\x7f", 10**15, -(10**15), 1.5, None]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(keys, st.sampled_from(["K", "", "1a", "a b"])),
+                          _parameter_values), max_size=5))
+def test_plain_parameter_serialisation_agrees_with_the_general_path(
+    pairs: list[tuple[str, Any]],
+) -> None:
+    # Issue 19: serialize_parameters' shortcut for String and Integer values writes what the
+    # general steps write, and leaves every other value (and every error) to them.
+    params = tuple(pairs)
+    try:
+        expected: object = structured_fields._serialize_parameters(params)
+    except StructuredFieldError as error:
+        expected = ("error", error.reason, error.message)
+    plain = structured_fields._serialize_plain_parameters(params)
+    if plain is not None:
+        assert plain == expected
+    try:
+        got: object = serialize_parameters(params)
+    except StructuredFieldError as error:
+        got = ("error", error.reason, error.message)
+    assert got == expected
+    common = len({key for key, _ in pairs}) == len(pairs) and all(
+        re.fullmatch(r"[a-z*][a-z0-9_\-.*]*", key)
+        and (
+            (type(value) is int and abs(value) <= MAX_INTEGER)
+            or (type(value) is str and re.fullmatch(r'[ !#-\[\]-~]*', value))
+        )
+        for key, value in pairs
+    )
+    assert (plain is not None) == common

@@ -927,6 +927,15 @@ def serialize_inner_list(inner: InnerList) -> str:
 
 def serialize_parameters(params: Parameters) -> str:
     """RFC 9651 §4.1.1.2 Serializing Parameters (keys must be unique: Parameters are a map)."""
+    plain = _serialize_plain_parameters(params)
+    if plain is not None:
+        return plain
+    return _serialize_parameters(params)
+
+
+def _serialize_parameters(params: Parameters) -> str:
+    """serialize_parameters step by step, for every value type: the reference for
+    _serialize_plain_parameters."""
     output: list[str] = []
     for param_key, param_value in _map_entries(params, "parameter"):
         output.append(";")
@@ -935,6 +944,33 @@ def serialize_parameters(params: Parameters) -> str:
         if param_value is not True:
             output.append("=")
             output.append(serialize_bare_item(param_value))
+    return "".join(output)
+
+
+def _serialize_plain_parameters(params: Parameters) -> str | None:
+    """The common case of signature parameters, without the general path's checks one by one:
+    a tuple of (key, value) pairs with unique keys that match the key syntax, each value a
+    String of printable ASCII without escapes or an Integer in range; or None. The text is
+    what the general path writes for them (RFC 9651 §4.1.1.2, §4.1.4, §4.1.6)."""
+    if type(params) is not tuple:
+        return None
+    output: list[str] = []
+    seen: set[str] = set()
+    for entry in params:
+        if type(entry) is not tuple or len(entry) != 2:
+            return None
+        key, value = entry
+        if type(key) is not str or key in seen or _KEY_PATTERN.fullmatch(key) is None:
+            return None
+        seen.add(key)
+        if type(value) is str:
+            if _UNESCAPED_RUN.fullmatch(value) is None:
+                return None
+            output.append(f';{key}="{value}"')
+        elif type(value) is int and MIN_INTEGER <= value <= MAX_INTEGER:
+            output.append(f";{key}={value}")
+        else:
+            return None
     return "".join(output)
 
 
