@@ -610,6 +610,13 @@ class Result:
         return (1 / self.public_headers.rate - 1 / self.public_rate) * 1e6
 
     @property
+    def header_cpu_us(self) -> float:
+        """header_cost_us as server CPU per request: the server's own work on the signed
+        headers (gunicorn parses them in Python), which cpu_cost_us includes."""
+        public_cpu = (self.public.cpu_us + self.public_after.cpu_us) / 2
+        return self.public_headers.cpu_us - public_cpu
+
+    @property
     def cpu_cost_us(self) -> float:
         """The same cost as server CPU per request (robust to other load on the machine)."""
         public_cpu = (self.public.cpu_us + self.public_after.cpu_us) / 2
@@ -738,7 +745,9 @@ def run(*, servers: Sequence[str], setups: Sequence[tuple[int, str]], seconds: f
                         f"ratio {statistics.median(r.ratio for r in same):.2f}x; "
                         f"cpu cost {statistics.median(r.cpu_cost_us for r in same):.1f} µs, "
                         f"verify {statistics.median(r.verify_cpu_us for r in same):.1f} µs, "
-                        f"ratio {statistics.median(r.cpu_ratio for r in same):.2f}x")
+                        f"ratio {statistics.median(r.cpu_ratio for r in same):.2f}x; "
+                        f"server's own cpu on the signed headers "
+                        f"{statistics.median(r.header_cpu_us for r in same):.1f} µs")
     return results
 
 

@@ -5,18 +5,20 @@ Run: python benchmarks/bench_verify.py [--count 300] [--repeats 5] [--profiles d
 
 The request is a POST with a JSON body (Content-Type, Content-Digest, a query, a nonce), signed
 before the timed phase, so only verification is timed. erc8128's side is erc8128.cli.bench.
-verify_request_timings; the peer is conformance/adapters/slicekit/bench_verify.mjs, started as a
-subprocess of this run twice (before and after the Python side, to average out load that
-changes during the run) and timing the SDK's verifyRequest with viem's verifyMessage on the same
-request shape. The SDK implements the February text, i.e. our "legacy" profile; the draft rows
-are compared with the same peer figure.
+time_verify_request; the peer is conformance/adapters/slicekit/bench_verify.mjs, timing the SDK's
+verifyRequest with viem's verifyMessage on the same request shape. The SDK implements the
+February text, i.e. our "legacy" profile; the draft rows are compared with the same peer figure.
 
-Every figure is a median over repeats of ``count`` verifications, as wall-clock time and as
-process CPU time (Python: time.process_time; Node: process.cpuUsage, which includes its helper
-threads). On a shared machine wall-clock time includes time spent waiting for a core, so the
-CPU-time ratio is the steadier one; both are printed.
+The run is interleaved in rounds so that load from other processes on a shared machine falls on
+both sides alike: each of the ``repeats`` rounds runs the peer (a Node subprocess: its JIT
+warm-up round, then one measured round of ``count`` verifications), then one repeat of every
+Python configuration of every profile; one more peer run closes the last round. Every figure is
+the median over its rounds, as wall-clock time and as process CPU time (Python:
+time.process_time; Node: process.cpuUsage, which includes its helper threads). On a shared
+machine wall-clock time includes time spent waiting for a core, so the CPU-time ratio is the
+steadier one; both are printed.
 
-Targets (issue 14): pure >= 1.5x the peer's rate; accelerated >= 15x.
+Targets (issue 19 item 5): pure >= 1.5x the peer's rate; accelerated >= 15x.
 """
 
 from __future__ import annotations
@@ -31,12 +33,20 @@ import subprocess
 from pathlib import Path
 from typing import Any, cast
 
-from erc8128.cli.bench import VERIFY_CREATED, VerifyTiming, verify_request_timings
+from erc8128.cli.bench import (
+    VERIFY_CONFIGURATIONS,
+    VERIFY_CREATED,
+    VerifyTiming,
+    signed_requests,
+    time_verify_request,
+)
+from erc8128.crypto.accelerate import BackendUnavailable, load_backend
 from erc8128.protocol.keyid import ProfileName
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = ROOT / "conformance/adapters/slicekit/bench_verify.mjs"
 TARGETS = {"pure": 1.5, "accelerated": 15.0}
+BACKENDS = {"pure": "pure", "accelerated": "coincurve"}  # as erc8128.cli.bench selects them
 
 
 def run_peer(count: int, repeats: int) -> dict[str, Any] | None:
@@ -48,6 +58,14 @@ def run_peer(count: int, repeats: int) -> dict[str, Any] | None:
         ["node", str(PEER), options], capture_output=True, text=True, check=True, timeout=900
     )
     return cast(dict[str, Any], json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def _installed(configuration: str) -> bool:
+    try:
+        load_backend(BACKENDS[configuration.partition("+")[0]])
+    except BackendUnavailable:
+        return False
+    return True
 
 
 def _ratio(peer_seconds: float, ours_seconds: float) -> float:
@@ -68,14 +86,29 @@ def main(argv: list[str] | None = None) -> int:
         f"median of {args.repeats} x {args.count}; Python {platform.python_version()}, "
         f"{os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
-    peer_runs = [run_peer(args.count, args.repeats)]
-    rows: list[tuple[ProfileName, VerifyTiming]] = []
-    for profile in profiles:
-        for timing in verify_request_timings(
-            count=args.count, repeats=args.repeats, profile=profile
-        ):
-            rows.append((profile, timing))
-    peer_runs.append(run_peer(args.count, args.repeats))
+    # Rounds (see the module docstring): peer, every Python configuration, peer, ...
+    requests = {profile: signed_requests(args.count, profile) for profile in profiles}
+    configurations = [
+        configuration for configuration in VERIFY_CONFIGURATIONS if _installed(configuration)
+    ]
+    peer_runs = []
+    walls: dict[tuple[ProfileName, str], list[float]] = {}
+    cpus: dict[tuple[ProfileName, str], list[float]] = {}
+    for _ in range(args.repeats):
+        peer_runs.append(run_peer(args.count, 1))
+        for profile in profiles:
+            for configuration in configurations:
+                timing = time_verify_request(
+                    requests[profile], profile, configuration, repeats=1
+                )
+                walls.setdefault((profile, configuration), []).extend(timing.wall_seconds)
+                cpus.setdefault((profile, configuration), []).extend(timing.cpu_seconds)
+    peer_runs.append(run_peer(args.count, 1))
+    rows = [
+        (profile, VerifyTiming(configuration, tuple(walls[profile, configuration]),
+                               tuple(cpus[profile, configuration])))
+        for profile, configuration in walls
+    ]
 
     peer_wall = peer_cpu = None
     if all(run is not None for run in peer_runs):

@@ -487,3 +487,57 @@ def test_field_value_is_safe_ascii_or_a_typed_error(values: list[str]) -> None:
     assert all(0x20 <= ord(c) <= 0x7E or c == "\t" for c in value)
     if not any("\r" in v or "\n" in v for v in values):
         assert value == ", ".join(v.strip(" \t") for v in values)
+
+
+# -- the parameterless fast path of identified_component_value against _component_value ---------
+
+_URI_TEXT = st.text(alphabet=st.sampled_from(list("aZ0/?&=.:%@[]#-+ \t~")), max_size=12)
+_PLAIN_COMPONENTS = (
+    "@method", "@target-uri", "@authority", "@scheme", "@request-target", "@path", "@query",
+    "@query-param", "x-a", "x-b", "content-type",
+)
+# Field values with what RFC 9421 §2.1 strips, unfolds or refuses: SP / HTAB at either end, an
+# obs-fold, a bare LF or CR, a control character, non-ASCII.
+_FIELD_TEXT = st.one_of(
+    _VALUE_TEXT,
+    st.lists(st.sampled_from(["a", "b c", " ", "\t", "\r\n ", "\n\t", "\n", "\r", "\x00", "é"]),
+             max_size=6).map("".join),
+)
+
+
+def _outcome(compute: Any, *args: Any, **kwargs: Any) -> object:
+    try:
+        return compute(*args, **kwargs)
+    except MessageComponentError as error:
+        return ("error", error.reason, error.message)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scheme_=st.sampled_from(["https", "HTTP", "ftp", "http"]),
+    authority_=_URI_TEXT,
+    rest=_URI_TEXT,
+    values=st.lists(st.tuples(st.sampled_from(["X-A", "x-a", "X-B"]), _FIELD_TEXT), max_size=3),
+)
+def test_parameterless_fast_path_agrees_with_the_reference(
+    scheme_: str, authority_: str, rest: str, values: list[tuple[str, str]]
+) -> None:
+    # Issue 19: identified_component_value answers a component without parameters on its own
+    # path (remembered target-URI values, one check of the joined field lines); the value or
+    # the error is _component_value's, the reference for every component.
+    from erc8128.http import components  # noqa: PLC0415 - a private name, this test only
+
+    try:
+        request = Request("GET", f"{scheme_}://{authority_}{rest}", tuple(values))
+    except MessageComponentError:
+        return  # a target URI the Request refuses has no components
+    for name in _PLAIN_COMPONENTS:
+        component = Item(name)
+        identifier = components.check_component(component)
+        fast = _outcome(components.identified_component_value, request, component, identifier,
+                        checked=True)
+        again = _outcome(components.identified_component_value, request, component, identifier,
+                         checked=True)
+        reference = _outcome(components._component_value, request, component, identifier,
+                             STRUCTURED_FIELD_TYPES)
+        assert fast == reference == again, name

@@ -32,6 +32,7 @@ from erc8128.crypto.keccak import (
     derive_round_constants,
     keccak256,
     keccak256_reference,
+    keccak256_reusing_first_block,
     keccak_f1600,
     keccak_f1600_reference,
 )
@@ -43,7 +44,11 @@ KAT_FILES = ("ShortMsgKAT_256.txt", "LongMsgKAT_256.txt")
 HashFunction = Callable[[bytes | bytearray | memoryview], bytes]
 Permutation = Callable[[list[int]], list[int]]
 
-HASHES: dict[str, HashFunction] = {"fast": keccak256, "reference": keccak256_reference}
+HASHES: dict[str, HashFunction] = {
+    "fast": keccak256,
+    "reference": keccak256_reference,
+    "reusing_first_block": keccak256_reusing_first_block,
+}
 PERMUTATIONS: dict[str, Permutation] = {
     "fast": keccak_f1600,
     "reference": keccak_f1600_reference,
@@ -169,6 +174,27 @@ def test_fast_path_matches_pycryptodome(message: bytes) -> None:
 @given(message=MESSAGES)
 def test_reference_matches_pycryptodome(message: bytes) -> None:
     assert keccak256_reference(message) == pycryptodome_keccak256(message)
+
+
+@settings(max_examples=100, deadline=None)
+@given(first_block=st.binary(min_size=RATE_BYTES, max_size=RATE_BYTES),
+       tails=st.lists(st.binary(max_size=300), min_size=1, max_size=4))
+def test_reusing_the_first_block_matches_pycryptodome(first_block: bytes, tails: list[bytes]
+                                                      ) -> None:
+    # Messages that share a first block: the second and later ones start from the remembered
+    # state (a hit), and still hash as pycryptodome does.
+    for tail in tails:
+        message = first_block + tail
+        assert keccak256_reusing_first_block(message) == pycryptodome_keccak256(message)
+
+
+def test_the_first_block_cache_is_bounded() -> None:
+    from erc8128.crypto import keccak as keccak_module  # noqa: PLC0415 - a private name
+
+    for index in range(keccak_module.FIRST_BLOCK_CACHE_SIZE + 10):
+        keccak256_reusing_first_block(index.to_bytes(2, "big") * 100)
+    info = keccak_module._first_block_absorbed.cache_info()
+    assert info.currsize == keccak_module.FIRST_BLOCK_CACHE_SIZE
 
 
 # --- the padding byte: Keccak 0x01, not SHA-3's 0x06 ----------------------------------------

@@ -820,3 +820,137 @@ def test_single_byte_sequence_fast_path_agrees_with_the_general_parser(field: st
     except StructuredFieldError as error:
         got = ("error", error.message)
     assert got == expected
+
+
+# -- the Signature-Input shortcut: "label=(...);params" members give what the general path gives --
+
+# Pieces of Signature-Input-like text: the common shape and its near misses (escapes, SP inside
+# the parentheses, parameters on items, tokens, Booleans, Decimals, 16-digit and zero-led
+# Integers, OWS around commas, a trailing comma, repeated keys, non-ASCII).
+_SIGNATURE_INPUT_PIECES = st.sampled_from(
+    [
+        "sig=", "eth=", "a=", "*x.1-_=", "Sig=", "sig", "(", ")", '"@method"', '"@path"',
+        '"content-digest"', '""', '"a\\"b"', '"a\\\\"', " ", "  ", "\t", ";created=1700000000",
+        ";expires=1700000060", ";created=-0", ";created=007", ";created=1234567890123456",
+        ";created=1.5", ";created=", ';nonce="n0"', ';keyid="eip155:1:0xab"', ';tag="erc8128"',
+        ";tag=erc8128", ";flag", ";k=?1", ";k=:aGk=:", ';nonce="x\\"y"', '"@query";sf',
+        ", ", ",", " ,\t", ",  ", ";created=1;created=2", "é", '"\u00e9"', "\x7f",
+    ]
+)
+
+
+def _general_dictionary(field: str, *, reject: bool = False) -> object:
+    """parse_dictionary's result by the general RFC 9651 path alone, or its error."""
+    tracker = structured_fields._KeyTracker(reject=reject)
+    try:
+        return typed(structured_fields._parse_structured_field(
+            field, structured_fields._parse_dictionary, tracker, None))
+    except StructuredFieldError as error:
+        return ("error", error.reason, error.message, error.offset)
+
+
+def _plain_signature_input(
+    members_: list[tuple[str, list[str], list[tuple[str, str | int]]]],
+) -> str:
+    return ", ".join(
+        f"{label}=(" + " ".join(f'"{name}"' for name in names) + ")"
+        + "".join(f";{key}={serialize_bare_item(value)}" for key, value in params)
+        for label, names, params in members_
+    )
+
+
+_plain_names = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E, exclude_characters='"\\'),
+    max_size=12,
+)
+_plain_members = st.lists(
+    st.tuples(
+        keys,
+        st.lists(_plain_names, max_size=8),
+        st.lists(st.tuples(keys, st.one_of(integers, _plain_names)), max_size=6),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(
+    st.lists(_SIGNATURE_INPUT_PIECES, max_size=12).map("".join),
+    _plain_members.map(_plain_signature_input),
+))
+def test_signature_input_fast_path_agrees_with_the_general_parser(field: str) -> None:
+    # Issue 19: the shortcut answers only for the common shape and gives the general path's
+    # Dictionary; every other text (errors included) is left to the general path.
+    fast = structured_fields._plain_inner_list_members(field, None)
+    if fast is not None:
+        assert typed(fast) == _general_dictionary(field)
+    for reject in (False, True):
+        try:
+            got: object = typed(parse_dictionary(field, reject_duplicates=reject))
+        except StructuredFieldError as error:
+            got = ("error", error.reason, error.message, error.offset)
+        assert got == _general_dictionary(field, reject=reject)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_plain_members)
+def test_signature_input_fast_path_takes_the_common_shape(
+    members_: list[tuple[str, list[str], list[tuple[str, str | int]]]],
+) -> None:
+    field = _plain_signature_input(members_)
+    labels = [label for label, _, _ in members_]
+    unique = len(set(labels)) == len(labels) and all(
+        len({key for key, _ in params}) == len(params) for _, _, params in members_
+    )
+    fast = structured_fields._plain_inner_list_members(field, None)
+    # Repeated keys are the general path's (last wins, or duplicate_key when rejected).
+    assert (fast is not None) == unique
+    if fast is not None:
+        assert typed(fast) == _general_dictionary(field)
+        assert serialize_dictionary(fast) == field
+
+
+def test_signature_input_fast_path_leaves_the_limit_to_the_general_path() -> None:
+    field = 'sig=("@method");created=1'
+    assert structured_fields._plain_inner_list_members(field, len(field) - 1) is None
+    with pytest.raises(StructuredFieldError) as raised:
+        parse_dictionary(field, max_length=len(field) - 1)
+    assert raised.value.reason == "field_too_long"
+
+
+_parameter_values = st.one_of(
+    bare_items, st.sampled_from(["a\"b", "a\\b", "é", "\x7f", 10**15, -(10**15), 1.5, None]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(keys, st.sampled_from(["K", "", "1a", "a b"])),
+                          _parameter_values), max_size=5))
+def test_plain_parameter_serialisation_agrees_with_the_general_path(
+    pairs: list[tuple[str, Any]],
+) -> None:
+    # Issue 19: serialize_parameters' shortcut for String and Integer values writes what the
+    # general steps write, and leaves every other value (and every error) to them.
+    params = tuple(pairs)
+    try:
+        expected: object = structured_fields._serialize_parameters(params)
+    except StructuredFieldError as error:
+        expected = ("error", error.reason, error.message)
+    plain = structured_fields._serialize_plain_parameters(params)
+    if plain is not None:
+        assert plain == expected
+    try:
+        got: object = serialize_parameters(params)
+    except StructuredFieldError as error:
+        got = ("error", error.reason, error.message)
+    assert got == expected
+    common = len({key for key, _ in pairs}) == len(pairs) and all(
+        re.fullmatch(r"[a-z*][a-z0-9_\-.*]*", key)
+        and (
+            (type(value) is int and abs(value) <= MAX_INTEGER)
+            or (type(value) is str and re.fullmatch(r'[ !#-\[\]-~]*', value))
+        )
+        for key, value in pairs
+    )
+    assert (plain is not None) == common

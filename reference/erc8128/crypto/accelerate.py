@@ -74,10 +74,16 @@ class Backend:
     # return this key (same InvalidSignature as recover_public_key for a malformed signature).
     prepare_public_key: Callable[[bytes], object] = personal_sign.prepare_public_key
     signed_by: Callable[[object, bytes, bytes], bool] = personal_sign.signed_by
+    # Keccak-256 for the ERC-191 hash H of a signature base, when it differs from keccak256:
+    # the pure backend's remembers the state after the first block (erc8128.crypto.keccak).
+    message_keccak256: Callable[[bytes], bytes] | None = None
 
     def personal_message_hash(self, message: bytes) -> bytes:
         """ERC-191 version 0x45 hash of ``message`` (see erc8128.crypto.personal_sign)."""
-        return self.keccak256(personal_sign.prefixed_message(message))
+        prefixed = personal_sign.prefixed_message(message)
+        if self.message_keccak256 is not None:
+            return self.message_keccak256(prefixed)
+        return self.keccak256(prefixed)
 
     def sign_message(self, private_key: bytes, message: bytes) -> bytes:
         """The 65-byte ERC-191 ``personal_sign`` signature of ``message``."""
@@ -258,6 +264,7 @@ def load_backend(name: str) -> Backend:
             pure_keccak.keccak256,
             personal_sign.sign_hash,
             personal_sign.recover_public_key,
+            message_keccak256=pure_keccak.keccak256_reusing_first_block,
         )
     if name == "pycryptodome":
         return Backend(

@@ -48,12 +48,14 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
+from functools import lru_cache
 
 from erc8128.errors import KeccakInputError
 
 __all__ = [
     "COMPLEMENTED_LANES",
     "DIGEST_BYTES",
+    "FIRST_BLOCK_CACHE_SIZE",
     "KECCAK_PADDING_BYTE",
     "LANE_BITS",
     "RATE_BYTES",
@@ -66,6 +68,7 @@ __all__ = [
     "derive_round_constants",
     "keccak256",
     "keccak256_reference",
+    "keccak256_reusing_first_block",
     "keccak_f1600",
     "keccak_f1600_reference",
 ]
@@ -532,7 +535,12 @@ def keccak256(data: bytes | bytearray | memoryview) -> bytes:
     a whole number of bytes is the byte 0x01, zero bytes, and the byte 0x80 (one byte 0x81
     when a single byte is left in the block).
     """
-    message = _as_bytes(data)
+    padded = _padded(_as_bytes(data))
+    return _squeeze(_absorb([0] * STATE_LANES, padded, 0))
+
+
+def _padded(message: bytes) -> bytes:
+    """The message followed by pad10*1 up to a whole number of 136-byte blocks."""
     # FIPS 202 Algorithm 9: pad10*1 fills the message up to the next multiple of the rate,
     # with at least the two 1 bits, so 1 to 136 bytes are added.
     fill = RATE_BYTES - len(message) % RATE_BYTES
@@ -540,13 +548,50 @@ def keccak256(data: bytes | bytearray | memoryview) -> bytes:
         padding = bytes((KECCAK_PADDING_BYTE | FINAL_PADDING_BYTE,))
     else:
         padding = bytes((KECCAK_PADDING_BYTE,)) + bytes(fill - 2) + bytes((FINAL_PADDING_BYTE,))
-    padded = message + padding
-    state = [0] * STATE_LANES
-    for offset in range(0, len(padded), RATE_BYTES):
+    return message + padding
+
+
+def _absorb(state: list[int], padded: bytes, start: int) -> list[int]:
+    """The state after absorbing the blocks of ``padded`` from byte ``start`` on."""
+    for offset in range(start, len(padded), RATE_BYTES):
         # FIPS 202 Algorithm 8 step 6: "let S = f(S ⊕ (P_i || 0^c))"; the block's 17 lanes
         # are read little-endian, the 8 capacity lanes are left as they are.
         block = _BLOCK.unpack_from(padded, offset)
         absorbed = [lane ^ word for lane, word in zip(state, block, strict=False)]
         state = _permute(absorbed + state[RATE_LANES:])
-    # Steps 8-9: the digest is the first 256 bits of the state, 4 lanes, little-endian.
+    return state
+
+
+def _squeeze(state: list[int]) -> bytes:
+    # FIPS 202 Algorithm 8 steps 8-9: the digest is the first 256 bits of the state, 4 lanes,
+    # little-endian.
     return _DIGEST.pack(*state[: DIGEST_BYTES // 8])
+
+
+# How many different first blocks keccak256_reusing_first_block remembers (least recently used
+# forgotten first); each is 25 lanes, about 1.3 KB.
+FIRST_BLOCK_CACHE_SIZE = 256
+
+
+@lru_cache(maxsize=FIRST_BLOCK_CACHE_SIZE)
+def _first_block_absorbed(block: bytes) -> tuple[int, ...]:
+    """f(P_0 || 0^c): the sponge state after its first block, from the zero state."""
+    return tuple(_absorb([0] * STATE_LANES, block, 0))
+
+
+def keccak256_reusing_first_block(data: bytes | bytearray | memoryview) -> bytes:
+    """:func:`keccak256`, with the state after the first 136-byte block remembered.
+
+    For ERC-191 hashes of signature bases: the first block is the prefix
+    "\\x19Ethereum Signed Message:\\n" and byteLength(M), then the first 107 bytes of M (for M
+    of 100 to 999 bytes), which are the same on every request of one client to one route of
+    the same length (the derived components come first), so its permutation is done once per
+    such block instead of once per request. A message of one block or less is hashed as by
+    keccak256. The state is a function of the block alone; only public data (signature bases)
+    should be hashed here, since whether a block was remembered shows in the time taken.
+    """
+    padded = _padded(_as_bytes(data))
+    if len(padded) == RATE_BYTES:
+        return _squeeze(_absorb([0] * STATE_LANES, padded, 0))
+    state = list(_first_block_absorbed(padded[:RATE_BYTES]))
+    return _squeeze(_absorb(state, padded, RATE_BYTES))

@@ -10,7 +10,7 @@ recovery accepts only what §3.4.3 allows and says which rule a rejected signatu
 from __future__ import annotations
 
 from erc8128.crypto.addresses import address_of_public_key
-from erc8128.crypto.keccak import keccak256
+from erc8128.crypto.keccak import keccak256_reusing_first_block
 from erc8128.crypto.secp256k1 import (
     N,
     PrecomputedKey,
@@ -56,8 +56,11 @@ def prefixed_message(message: bytes) -> bytes:
 
 
 def personal_message_hash(message: bytes) -> bytes:
-    """H = keccak256(0x19 ‖ "Ethereum Signed Message:" ‖ LF ‖ decimal byte length ‖ message)."""
-    return keccak256(prefixed_message(message))
+    """H = keccak256(0x19 ‖ "Ethereum Signed Message:" ‖ LF ‖ decimal byte length ‖ message).
+
+    The message is a signature base (public), so the Keccak state after its first block is
+    remembered (erc8128.crypto.keccak.keccak256_reusing_first_block)."""
+    return keccak256_reusing_first_block(prefixed_message(message))
 
 
 def check_hash(message_hash: bytes) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Final, Literal
 
@@ -32,6 +33,7 @@ from erc8128.http.structured_fields import (
     BareItem,
     InnerList,
     Item,
+    Parameters,
     combine_field_lines,
     parse_dictionary,
     parse_item,
@@ -381,11 +383,20 @@ def _query_param_value(request_query: str | None, name: str, identifier: str) ->
 
 def _derived_component_value(request: Request, component: Item, name: str,
                              identifier: str) -> str:
-    target_uri = request.target_uri
     if name == "@method":
         # RFC 9421 §2.2.1: "no transformation to the input method value's case is performed"
         value = request.method
-    elif name == "@target-uri":
+        # RFC 9421 §2.5: derived-component-value = *( VCHAR / SP )
+        _check_base_safe(value, identifier, allow_htab=False)
+        return value
+    return _target_uri_component_value(request.target_uri, component.params, name, identifier)
+
+
+def _target_uri_component_value(target_uri: str, params: Parameters, name: str,
+                                identifier: str) -> str:
+    """Every derived component but @method: a function of the target URI (and of the
+    ``name`` parameter for @query-param)."""
+    if name == "@target-uri":
         # RFC 9421 §2.2.2: "The component value is the target URI of the request [HTTP],
         # assembled from all available URI components, including the authority."
         request_query = query(target_uri)
@@ -407,7 +418,7 @@ def _derived_component_value(request: Request, component: Item, name: str,
         # component value is the leading ? character alone: ?"
         value = "?" + (query(target_uri) or "")
     else:
-        query_name = next((value for key, value in component.params if key == "name"), None)
+        query_name = next((value for key, value in params if key == "name"), None)
         # RFC 9421 §2.2.8: the component "MUST" carry the name parameter (paraphrase).
         if query_name is None:
             raise MessageComponentError(
@@ -542,7 +553,54 @@ def identified_component_value(request: Request, component: Item, identifier: st
         )
     if not checked:
         _check_component_syntax(component, identifier)
+    if not component.params:
+        # The common case (every component of an ERC-8128 request as its signers write it):
+        # no parameters, so no sf / key / bs / name to apply. The same values and errors as
+        # _component_value, which stays the reference for every other component.
+        name = component.value
+        assert isinstance(name, str)  # checked by check_component
+        if name.startswith("@"):
+            if name == "@method":
+                value = request.method
+                _check_base_safe(value, identifier, allow_htab=False)
+                return value
+            if name != "@query-param":
+                return _plain_derived_value(request.target_uri, name, identifier)
+        else:
+            return _plain_field_value(request, name, identifier)
     return _component_value(request, component, identifier, structured_fields)
+
+
+@lru_cache(maxsize=1024)
+def _plain_derived_value(target_uri: str, name: str, identifier: str) -> str:
+    """A parameterless derived component of the target URI (@target-uri, @authority, @scheme,
+    @request-target, @path, @query): a pure function of the text, remembered for the last few
+    target URIs (errors are not remembered: they are raised again)."""
+    return _target_uri_component_value(target_uri, (), name, identifier)
+
+
+def _plain_field_value(request: Request, name: str, identifier: str) -> str:
+    """RFC 9421 §2.1 for a field component without parameters: field_values, then the lines
+    checked and joined as _field_component_value does."""
+    lines = request.field_lines(name)
+    if not lines:
+        # RFC 9421 §2.5: "If the field cannot be found in the message [...] produce an error."
+        raise MessageComponentError(
+            "component_absent", f"expected the request to have a {name!r} field, got none"
+        )
+    # RFC 9421 §2.1: "Strip leading and trailing whitespace from each item in the list." and
+    # "Remove any obsolete line folding within the line" (an obs-fold needs an LF).
+    values = [
+        _OBS_FOLD.sub(" ", line.strip(" \t")) if "\n" in line else line.strip(" \t")
+        for line in lines
+    ]
+    # RFC 9421 §2.1: "Concatenate the list of values together with a single comma (",") and a
+    # single space (" ") between each item."
+    value = ", ".join(values)
+    if _BASE_SAFE_WITH_HTAB.fullmatch(value) is None:
+        for line_value in values:  # the first bad character, named as the reference names it
+            _check_base_safe(line_value, identifier, allow_htab=True)
+    return value
 
 
 def _component_value(request: Request, component: Item, identifier: str,

@@ -176,6 +176,22 @@ _PLAIN_PARAMETER = re.compile(
 )
 # A Dictionary's first member key, "=" and the ":" opening a Byte Sequence (RFC 9651 §4.2.2).
 _BYTE_SEQUENCE_MEMBER = re.compile(r"([a-z*][a-z0-9_\-.*]*)=:")
+# The common shape of a Signature-Input member (RFC 9421 §4.1), as one match: key "=" an Inner
+# List of Strings without escapes or Parameters, one SP apart, then Parameters whose values are
+# Strings without escapes or Integers of at most 15 digits. Group 1 is the key, group 2 the
+# items' text, group 3 the Parameters' text. What follows the match is checked by the caller.
+_PLAIN_INNER_LIST_MEMBER = re.compile(
+    r'([a-z*][a-z0-9_\-.*]*)=\('
+    r'((?:"[\x20\x21\x23-\x5b\x5d-\x7e]*"(?: "[\x20\x21\x23-\x5b\x5d-\x7e]*")*)?)\)'
+    r'((?:;[a-z*][a-z0-9_\-.*]*=(?:"[\x20\x21\x23-\x5b\x5d-\x7e]*"|-?[0-9]{1,15}))*)'
+)
+# The Strings of group 2 and the Parameters of group 3 above, one match each.
+_PLAIN_STRING_CONTENT = re.compile(r'"([\x20\x21\x23-\x5b\x5d-\x7e]*)"')
+_PLAIN_PARAMETERS = re.compile(
+    r';([a-z*][a-z0-9_\-.*]*)=(?:"([\x20\x21\x23-\x5b\x5d-\x7e]*)"|(-?[0-9]{1,15}))'
+)
+# RFC 9651 §4.2.2: OWS "," OWS between Dictionary members.
+_MEMBER_SEPARATOR = re.compile(r"[ \t]*,[ \t]*")
 # RFC 9651 §4.1.6: a serialisable String has only %x20-7E.
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 # RFC 9651 §4.2.7: ALPHA, DIGIT, "+", "/" and "=".
@@ -732,6 +748,9 @@ def parse_dictionary(
     single = _single_byte_sequence_member(field, max_length)
     if single is not None:
         return single
+    plain = _plain_inner_list_members(field, max_length)
+    if plain is not None:
+        return plain
     keys = _KeyTracker(reject=reject_duplicates)
     return _parse_structured_field(field, _parse_dictionary, keys, max_length)
 
@@ -757,6 +776,65 @@ def _single_byte_sequence_member(field: str, max_length: int | None) -> Dictiona
     if end != len(field):
         return None
     return ((key.group(1), Item(value, ())),)
+
+
+def _plain_inner_list_members(field: str, max_length: int | None) -> Dictionary | None:
+    """The common case of Signature-Input, without the general parser's step functions: one or
+    more ``key=("name" ...);param=value...`` members (see _PLAIN_INNER_LIST_MEMBER) separated by
+    OWS "," OWS, no SP before the first or after the last, no key twice; or None.
+
+    What is returned is what the general path returns for the same text (issue 19; the
+    property tests in tests/test_structured_fields.py compare the two). Anything else, every
+    malformed value and every repeated key included, returns None, so the general path parses
+    it, applies its last-wins or reject rule and reports its own error."""
+    if type(field) is not str:
+        return None
+    end = len(field)
+    if max_length is not None and end > max_length:
+        return None
+    members: dict[str, Member] = {}
+    index = 0
+    while True:
+        member = _PLAIN_INNER_LIST_MEMBER.match(field, index)
+        if member is None:
+            return None
+        key, items_text, params_text = member.groups()
+        if key in members:
+            return None
+        parameters: dict[str, BareItem] = {}
+        for param_key, string, integer in _PLAIN_PARAMETERS.findall(params_text):
+            if param_key in parameters:
+                return None
+            # findall gives "" for the group that did not take part: an Integer has digits.
+            parameters[param_key] = int(integer) if integer else string
+        members[key] = InnerList(_plain_items(items_text), tuple(parameters.items()))
+        index = member.end()
+        if index == end:
+            return tuple(members.items())
+        separator = _MEMBER_SEPARATOR.match(field, index)
+        # RFC 9651 §4.2.2: an Integer followed by a digit or ".", a trailing comma, SP at the
+        # end: all of them are the general path's to parse or to reject.
+        if separator is None or separator.end() == end:
+            return None
+        index = separator.end()
+
+
+def _plain_items(items_text: str) -> tuple[Item, ...]:
+    """The Items of an Inner List written as ``"name" "name" ...`` (Strings without escapes or
+    Parameters), remembered by their text: a verifier sees the same covered components on
+    request after request, and Items are immutable."""
+    known = _PLAIN_ITEMS.get(items_text)
+    if known is not None:
+        return known
+    items = tuple(Item(name, ()) for name in _PLAIN_STRING_CONTENT.findall(items_text))
+    if len(_PLAIN_ITEMS) < _MAX_PLAIN_ITEMS:
+        _PLAIN_ITEMS[items_text] = items
+    return items
+
+
+# _plain_items' results by text. Bounded: texts past the bound are parsed every time.
+_PLAIN_ITEMS: dict[str, tuple[Item, ...]] = {}
+_MAX_PLAIN_ITEMS = 256
 
 
 def combine_field_lines(lines: Sequence[str]) -> str:
@@ -849,6 +927,15 @@ def serialize_inner_list(inner: InnerList) -> str:
 
 def serialize_parameters(params: Parameters) -> str:
     """RFC 9651 §4.1.1.2 Serializing Parameters (keys must be unique: Parameters are a map)."""
+    plain = _serialize_plain_parameters(params)
+    if plain is not None:
+        return plain
+    return _serialize_parameters(params)
+
+
+def _serialize_parameters(params: Parameters) -> str:
+    """serialize_parameters step by step, for every value type: the reference for
+    _serialize_plain_parameters."""
     output: list[str] = []
     for param_key, param_value in _map_entries(params, "parameter"):
         output.append(";")
@@ -857,6 +944,33 @@ def serialize_parameters(params: Parameters) -> str:
         if param_value is not True:
             output.append("=")
             output.append(serialize_bare_item(param_value))
+    return "".join(output)
+
+
+def _serialize_plain_parameters(params: Parameters) -> str | None:
+    """The common case of signature parameters, without the general path's checks one by one:
+    a tuple of (key, value) pairs with unique keys that match the key syntax, each value a
+    String of printable ASCII without escapes or an Integer in range; or None. The text is
+    what the general path writes for them (RFC 9651 §4.1.1.2, §4.1.4, §4.1.6)."""
+    if type(params) is not tuple:
+        return None
+    output: list[str] = []
+    seen: set[str] = set()
+    for entry in params:
+        if type(entry) is not tuple or len(entry) != 2:
+            return None
+        key, value = entry
+        if type(key) is not str or key in seen or _KEY_PATTERN.fullmatch(key) is None:
+            return None
+        seen.add(key)
+        if type(value) is str:
+            if _UNESCAPED_RUN.fullmatch(value) is None:
+                return None
+            output.append(f';{key}="{value}"')
+        elif type(value) is int and MIN_INTEGER <= value <= MAX_INTEGER:
+            output.append(f";{key}={value}")
+        else:
+            return None
     return "".join(output)
 
 
