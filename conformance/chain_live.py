@@ -43,8 +43,9 @@ from erc8128.http.message import Request
 from erc8128.protocol.keyid import Account
 from erc8128.protocol.sign import new_nonce, sign_request
 from erc8128_conformance.account_signing import sign_request_as
-from erc8128_conformance.live import VALIDITY_SEC, HttpAnswer, LiveTarget, send
-from erc8128_conformance.live import _expect_rejection as expect_rejection
+from erc8128_conformance.live_answers import expect_rejection
+from erc8128_conformance.live_signing import VALIDITY_SEC
+from erc8128_conformance.live_transport import HttpAnswer, LiveTarget, send
 from erc8128_conformance.transactions import (
     FeeMarketTransaction,
     SetCodeTransaction,
