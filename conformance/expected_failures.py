@@ -9,6 +9,13 @@ The list is checked both ways: a listed case that passes fails the run ("expecte
 passes"), and so does a failure that is not listed. An id that names no case at all is an error
 of the list itself.
 
+Every adapter keeps its lists in one layout (``adapters/expected_failures_writer.py``):
+
+- ``adapters/<adapter>-expected-failures.json``: the vectors through the adapter;
+- ``adapters/<adapter>-live-expected-failures.json``: live mode against the SDK's server;
+- ``adapters/<adapter>-native-expected-failures.json``: a native runner's own additions;
+- ``adapters/<adapter>/make_expected_failures.py``: the script that writes the first.
+
 Every entry must explain itself (SPEC.md D48): an ``id`` of the form ``<vectors file>/<tcId>``
 and a ``reason`` and ``spec_sentence`` that are real text. A placeholder ("see report", "TODO",
 "TBD", "...", a single word) is refused: a list of placeholders would turn every failure into a
@@ -85,7 +92,7 @@ def load_expected_failures(path: Path) -> dict[str, ExpectedFailure]:
                 )
         deviation = entry.get("deviation")
         if deviation is not None and not isinstance(deviation, str):
-            raise ExpectedFailuresError(f"{where}: expected deviation to be a string")
+            raise ExpectedFailuresError(f"{where}: expected 'deviation' to be a string")
         if entry["id"] in by_id:
             raise ExpectedFailuresError(f"{where}: id {entry['id']!r} is listed twice")
         by_id[entry["id"]] = ExpectedFailure(

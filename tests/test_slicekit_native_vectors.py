@@ -1,6 +1,6 @@
 """The native JavaScript runner (conformance/adapters/slicekit/vectors.test.mjs): the vectors run
 with ``node --test`` straight against the pinned @slicekit/erc8128, skipping by tag, with every
-expected deviation listed and shown; a vector file of an unknown schema version is refused."""
+expected failure listed and shown; a vector file of an unknown schema version is refused."""
 
 from __future__ import annotations
 
@@ -28,19 +28,19 @@ def _node(*args: str, env_vectors: Path | None = None) -> subprocess.CompletedPr
                           timeout=300, env=env, check=False)
 
 
-def test_slicekit_native_run_passes_and_shows_its_deviations() -> None:
+def test_slicekit_native_run_passes_and_shows_its_expected_failures() -> None:
     run = _node("--test")
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     total = sum(len(group["tests"]) for source in VECTORS.glob("*.json")
                 if source.name != "published_ids.json"
                 for group in json.loads(source.read_text("utf-8")).get("testGroups", ()))
     summary = re.search(rf"slicekit native vectors: {total} tests, (\d+) run natively "
-                        r"\((\d+) conform, (\d+) expected deviations\), (\d+) skipped", run.stdout)
+                        r"\((\d+) conform, (\d+) expected failures\), (\d+) skipped", run.stdout)
     assert summary, run.stdout[:2000]
     ran, conform, deviations, skipped = map(int, summary.groups())
     assert ran + skipped == total and conform + deviations == ran
     assert ran >= 429  # before this runner, an SDK author mapped 276 by hand (issue 22)
-    shown = re.findall(r"^# expected deviation (\S+) ", run.stdout, re.MULTILINE)
+    shown = re.findall(r"^# expected failure (\S+) ", run.stdout, re.MULTILINE)
     assert len(shown) == deviations and "replay/28" in shown  # D28, listed and shown
     assert re.search(r"^# fail 0$", run.stdout, re.MULTILINE)
 

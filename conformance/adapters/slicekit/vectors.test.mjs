@@ -8,12 +8,13 @@
 // the replay store, calls the SDK and compares. Read vectors/README.md for every field. To run
 // the vectors against another JavaScript SDK, copy this file and change the section "The
 // implementation under test" (the calls) and SKIP_TAGS (what your SDK cannot express): the rest
-// (loading, skipping by tag, judging, expected deviations) stays. README.md "Run the vectors
+// (loading, skipping by tag, judging, expected failures) stays. README.md "Run the vectors
 // natively" walks through it.
 //
-// Expected deviations are listed, not hidden: a test whose id is in
-// ../slicekit-expected-failures.json or native-expected-deviations.json passes while the SDK
-// still deviates, printing the deviation, and FAILS once the SDK conforms (the entry is stale).
+// Expected failures are listed, not hidden: a test whose id is in
+// ../slicekit-expected-failures.json or ../slicekit-native-expected-failures.json passes while
+// the SDK still fails it, printing what differs, and FAILS once the SDK conforms (the entry is
+// stale).
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -64,11 +65,11 @@ function load(name) {
 
 const DOCUMENTS = Object.fromEntries(FILES.map((name) => [name, load(name)]));
 
-function expectedDeviations() {
+function expectedFailures() {
   const here = (file) => fileURLToPath(new URL(file, import.meta.url));
   const entries = [
     ...JSON.parse(readFileSync(here("../slicekit-expected-failures.json"), "utf8")),
-    ...JSON.parse(readFileSync(here("native-expected-deviations.json"), "utf8")),
+    ...JSON.parse(readFileSync(here("../slicekit-native-expected-failures.json"), "utf8")),
   ];
   // An entry {"id", "conforms_natively": "why"} withdraws an adapter-only entry for this runner.
   const map = new Map();
@@ -78,7 +79,7 @@ function expectedDeviations() {
   }
   return map;
 }
-const DEVIATIONS = expectedDeviations();
+const EXPECTED_FAILURES = expectedFailures();
 
 // ---------------------------------------------------------------------------------------------
 // What the SDK cannot express: skipped by tag (vectors/README.md "Tags"), each with its reason.
@@ -446,7 +447,7 @@ function judge(file, group, vector, got) {
 // One node:test test per vector test; a summary line at the end.
 // ---------------------------------------------------------------------------------------------
 
-const counts = { total: 0, run: 0, passed: 0, deviations: 0, skipped: 0 };
+const counts = { total: 0, run: 0, passed: 0, expectedFailures: 0, skipped: 0 };
 const skippedBy = new Map();
 
 for (const file of FILES) {
@@ -472,15 +473,15 @@ for (const file of FILES) {
           return;
         }
         const problems = judge(file, group, vector, got);
-        const deviation = DEVIATIONS.get(id);
-        if (deviation === undefined) {
+        const expected = EXPECTED_FAILURES.get(id);
+        if (expected === undefined) {
           assert.deepEqual(problems, [], `${id}: ${problems.join("; ")}`);
           counts.passed += 1;
           return;
         }
-        assert.notDeepEqual(problems, [], `${id} is listed as an expected deviation (${deviation.deviation ?? deviation.reason}) but now conforms: remove the entry`);
-        counts.deviations += 1;
-        t.diagnostic(`expected deviation ${id} (${deviation.deviation ?? "listed"}): ${problems.join("; ")}`);
+        assert.notDeepEqual(problems, [], `${id} is listed as an expected failure (${expected.deviation ?? expected.reason}) but now conforms: remove the entry`);
+        counts.expectedFailures += 1;
+        t.diagnostic(`expected failure ${id} (${expected.deviation ?? "listed"}): ${problems.join("; ")}`);
       });
     }
   }
@@ -488,7 +489,7 @@ for (const file of FILES) {
 
 after(() => {
   const lines = [
-    `slicekit native vectors: ${counts.total} tests, ${counts.run} run natively (${counts.passed} conform, ${counts.deviations} expected deviations), ${counts.skipped} skipped`,
+    `slicekit native vectors: ${counts.total} tests, ${counts.run} run natively (${counts.passed} conform, ${counts.expectedFailures} expected failures), ${counts.skipped} skipped`,
     ...[...skippedBy].sort((a, b) => b[1] - a[1]).map(([why, n]) => `  skipped ${n}: ${why}`),
   ];
   for (const line of lines) process.stdout.write(`${line}\n`);

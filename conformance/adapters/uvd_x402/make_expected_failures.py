@@ -2,7 +2,8 @@
 
 Runs ``erc8128 conformance`` through ``adapter.py`` (profile legacy) with ``--report-json`` and
 gives each failed case the reason and spec sentence of the first rule below that matches it
-(vectors file, test comment, the SDK's own code). A failure no rule explains stops the script
+(vectors file, test comment, the SDK's own code), as ``../expected_failures_writer.py`` does
+for every adapter. A failure no rule explains stops the script
 (exit 1) and is printed, so the list holds only understood failures; the reasons were written
 after reading the SDK's source (``uvd_x402_sdk/erc8128/core.py``, ``verifier.py``,
 ``signer.py`` of 0.101.0).
@@ -13,22 +14,18 @@ after reading the SDK's source (``uvd_x402_sdk/erc8128/core.py``, ``verifier.py`
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 HERE: Final = Path(__file__).resolve().parent
-ROOT: Final = HERE.parents[2]
 sys.path.insert(0, str(HERE.parent))
 
-from make_slicekit_expected_failures import (  # noqa: E402
+from expected_failures_writer import (  # noqa: E402
     Rule,
-    _accepted,
-    _sdk,
-    write_entries,
+    sdk_reason,
+    was_accepted,
+    write_expected_failures,
 )
 
 OUTPUT: Final = HERE.parent / "uvd_x402-expected-failures.json"
@@ -122,7 +119,7 @@ RULES: Final[tuple[Rule, ...]] = (
          "+ skew, where the SDK's window has already ended (stale when expires <= now - skew, "
          "one second early): refused as signature_stale before the replay check",
          f'{DRAFT} §3.3.2: "the request is time-valid exactly when: created - s <= now <= '
-         'expires + s" (SPEC.md D5)', observed=_sdk("signature_stale")),
+         'expires + s" (SPEC.md D5)', observed=sdk_reason("signature_stale")),
     Rule("replay", r"second candidate wins", "the SDK verifies one member only (label eth, else "
          "the first): when it fails, a second valid candidate is never tried",
          f'{DRAFT} §4.2: "A failing candidate never masks a later successful candidate." '
@@ -132,85 +129,85 @@ RULES: Final[tuple[Rule, ...]] = (
          "a missing or blank Signature field is signature_invalid (mapped to bad_signature, "
          "401), not signature_missing: refused, with another code",
          f'{DRAFT} §3.5: "A missing field yields `signature_missing`." ({_D1}; SPEC.md D10)',
-         observed=_sdk("signature_invalid")),
+         observed=sdk_reason("signature_invalid")),
     Rule("verify_request", r"Signature-Input field removed|both signature fields removed|"
          r"Signature-Input present with an empty value",
          "a missing or empty Signature-Input is signature_input_invalid (400), not "
          "signature_missing (401): refused, with another code and status",
          f'{DRAFT} §3.5: "A missing field yields `signature_missing`." ({_D1}; SPEC.md D10)',
-         observed=_sdk("signature_input_invalid")),
+         observed=sdk_reason("signature_input_invalid")),
     Rule("verify_request", r"Signature is not an sf Dictionary|Signature member is a String|"
          r"Signature member under another label",
          "a Signature member it cannot decode or find is signature_invalid (bad_signature, "
          "401), not signature_input_invalid (400)",
          f'{DRAFT} §3.5: "A well-formed tagged `Signature-Input` member without a correlated '
          'RFC 9421 Byte Sequence in `Signature` yields the candidate failure '
-         f'`signature_input_invalid`" ({_D1})', observed=_sdk("signature_invalid")),
+         f'`signature_input_invalid`" ({_D1})', observed=sdk_reason("signature_invalid")),
     Rule("verify_request", r"component covered twice|a 400 code keeps its status",
          "a component listed twice is not refused: the SDK builds its base and the signature "
          "check fails (wallet_mismatch, bad_signature 401) instead of signature_input_invalid",
          'RFC 9421 §2.5: "If the component identifier (including its parameters) has already '
          'been added to the signature base, produce an error."',
-         observed=_sdk("wallet_mismatch")),
+         observed=sdk_reason("wallet_mismatch")),
     Rule("verify_request", r"covered field absent|covered header removed after signing",
          "a covered field the request lacks is not an error: the SDK builds a base without its "
          "value and the signature check fails (bad_signature)",
          'SPEC.md D18: "A covered component the request lacks is `signature_input_invalid`, '
-         'never an empty value."', observed=_sdk("wallet_mismatch")),
+         'never an empty value."', observed=sdk_reason("wallet_mismatch")),
     Rule("verify_request", r"made non-ASCII after signing|CR LF injected",
          "a covered value with a control or non-ASCII character goes into the base: the "
          "signature check fails (bad_signature) instead of signature_input_invalid",
          'SPEC.md D19: "A component value with a control or non-ASCII character is an error, '
-         'never stripped"', observed=_sdk("wallet_mismatch")),
+         'never stripped"', observed=sdk_reason("wallet_mismatch")),
     Rule("verify_request", r"Signature-Input over 16 KiB", "the SDK has no field size limit: a "
-         "Signature-Input over 16 KiB verifies", _LIMITS, observed=_accepted),
+         "Signature-Input over 16 KiB verifies", _LIMITS, observed=was_accepted),
     Rule("verify_request", r"9 candidates|33 covered components|17 signature parameters|"
          r"decoded signature member of 8193", "the SDK has no count or size limits: the request "
          "is refused later, by the signature check (bad_signature), not signature_too_large",
          _LIMITS),
     Rule("verify_request", r"keyid in the eip155 namespace|keyid removed|keyid namespace in "
          r"uppercase|legacy-only verifier, draft signature", _SELECTS_ONE, _CANDIDATES,
-         observed=_sdk("signature_input_invalid")),
+         observed=sdk_reason("signature_input_invalid")),
     Rule("verify_request", r"keyid is a Token", "a Token keyid (no quotes) is read as the "
          "keyid and the request verifies: the parser does not check the parameter's type",
-         _CANDIDATES, observed=_accepted),
+         _CANDIDATES, observed=was_accepted),
     Rule("verify_request", r"chain with a leading zero", "chain id 01 passes KEYID_RE (\\d+) "
          "and is read as chain 1: the request verifies",
          'SPEC.md D3: "Chain ids: 1 to 32 ASCII digits (CAIP-2\'s reference limit), no leading '
-         'zero, in both profiles"', observed=_accepted),
+         'zero, in both profiles"', observed=was_accepted),
     Rule("verify_request", r"39 hex digits|0X prefix|empty chain", "a keyid outside KEYID_RE "
          "is a parse error (signature_input_invalid, 400), not invalid_keyid (401): refused, "
          "with another code and status", f'{FEB} §3.3.1: "`keyid` MUST identify an Ethereum '
          f'account with explicit chain context:" ({_D1})',
-         observed=_sdk("signature_input_invalid")),
+         observed=sdk_reason("signature_input_invalid")),
     Rule("verify_request", r"33-digit chain", "no chain id length limit: a 33-digit chain id "
          "passes KEYID_RE and, when the policy serves it, the request verifies",
          'SPEC.md D3: "Chain ids: 1 to 32 ASCII digits (CAIP-2\'s reference limit)"'),
     Rule("verify_request", r"component covered twice, signed over the base with the repeated",
          "a component listed twice is accepted: the SDK puts its line into the base twice",
          'RFC 9421 §2.5: "If the component identifier (including its parameters) has already '
-         'been added to the signature base, produce an error."', observed=_accepted),
+         'been added to the signature base, produce an error."', observed=was_accepted),
     Rule("verify_request", r"negative created", "created=-1 is not refused: only the window "
          "against now is checked, and the re-signed request verifies",
-         'SPEC.md D11: "A negative `created` is `invalid_time`."', observed=_accepted),
+         'SPEC.md D11: "A negative `created` is `invalid_time`."', observed=was_accepted),
     Rule("verify_request", r"high-s twin", "eth-account's Account.recover_message recovers "
          "from the high-s twin (no low-s check), so it verifies",
          f'{DRAFT} §3.4.3: "Compact, DER, high-`s`, EIP-155 transaction, and 0/1-`v` encodings '
          'are invalid." (SPEC.md D14: "Legacy requires the draft\'s strict 65-byte low-s '
-         'signature encoding.")', observed=_accepted),
+         'signature encoding.")', observed=was_accepted),
     Rule("verify_request", r"v = 0/1", "eth-account accepts v = 0/1 as well as 27/28",
          f'{DRAFT} §3.4.3: "Compact, DER, high-`s`, EIP-155 transaction, and 0/1-`v` encodings '
-         'are invalid." (SPEC.md D14)', observed=_accepted),
+         'are invalid." (SPEC.md D14)', observed=was_accepted),
     Rule("verify_request", r"created removed|created is a (String|Boolean|Decimal)|expires "
          r"removed", "created/expires missing or not an Integer is a parse error "
          "(signature_input_invalid, 400), not invalid_time (401): refused, with another code "
-         "and status", _TIME_SENTENCE, observed=_sdk("signature_input_invalid")),
+         "and status", _TIME_SENTENCE, observed=sdk_reason("signature_input_invalid")),
     Rule("verify_request", r"valid: now = expires \+ skew|D5: valid at now = expires \+ skew",
          "the SDK's window ends one second early: expires <= now - skew is stale, so "
          "now = expires + skew is refused",
          f'{DRAFT} §3.3.2: "the request is time-valid exactly when: created - s <= now <= '
-         'expires + s" (SPEC.md D5)', observed=_sdk("signature_stale")),
-    Rule("verify_request", r"", _STALE, _TIME_SENTENCE, observed=_sdk("signature_stale")),
+         'expires + s" (SPEC.md D5)', observed=sdk_reason("signature_stale")),
+    Rule("verify_request", r"", _STALE, _TIME_SENTENCE, observed=sdk_reason("signature_stale")),
     Rule("verify_request", r"nonce is an? (Token|Integer|Byte Sequence)", "a nonce of another "
          "type is not refused as invalid_nonce: the request fails the signature check "
          "(bad_signature)",
@@ -219,12 +216,12 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("verify_request", r"nonce of 129 bytes", "the SDK has no nonce size limit: a "
          "129-byte nonce verifies",
          f'{DRAFT} §3.1.2: "The nonce MUST be ASCII and no more than 128 bytes." (SPEC.md D16)',
-         observed=_accepted),
+         observed=was_accepted),
     Rule("verify_request", r"content-digest not covered although there is content",
          "the SDK checks digest coverage first and answers content_digest_required where the "
          "reference answers insufficient_coverage: refused, with another code",
          f'{FEB} §3.1.1: "If the request contains an HTTP message body, the signature MUST also '
-         f'cover:" ({_D1})', observed=_sdk("content_digest_required")),
+         f'cover:" ({_D1})', observed=sdk_reason("content_digest_required")),
     Rule("verify_request", r"ERC-6492-wrapped", "no ERC-6492 support: a wrapped signature "
          "fails EOA recovery (bad_signature) where a verifier that cannot simulate it answers "
          "signature_verification_unavailable",
@@ -233,52 +230,28 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("verify_request", r"target with an empty query, @query not covered", "urlsplit drops "
          "a bare '?', so the SDK sees no query and does not require @query",
          'SPEC.md D7: "Legacy: \\"the request contains a query component\\" means the target '
-         'has a `?` (even an empty query)"', observed=_accepted),
+         'has a `?` (even an empty query)"', observed=was_accepted),
     Rule("verify_request", r"method changed to lowercase", "the SDK upper-cases @method: a "
          "lower-case post verifies against a signature over POST",
          'RFC 9421 §2.2.1: "The @method derived component refers to the HTTP method of a '
          "request message. The component value is canonicalized by taking the value of the "
-         'method as a string. Note that the method name is case sensitive"', observed=_accepted),
+         'method as a string. Note that the method name is case sensitive"', observed=was_accepted),
     Rule("verify_request", r"sha-512 member added", "only a Content-Digest that is exactly one "
          "sha-256 member is accepted (CONTENT_DIGEST_RE): a second member is "
          "content_digest_invalid before the signature is checked",
          f'{DRAFT} §3.1.3: "recompute and match every supported member present, and require at '
          'least one supported member to be present and match"',
-         observed=_sdk("content_digest_invalid")),
+         observed=sdk_reason("content_digest_invalid")),
     Rule("verify_request", r"extra spaces between covered components", "params_raw is kept "
          "verbatim: @signature-params repeats the received text with its extra spaces, so the "
          "base differs from the signed one",
          'RFC 9421 §2.3: the value of "@signature-params" is the serialisation of the '
-         "signature parameters (RFC 9651 canonical form)", observed=_sdk("wallet_mismatch")),
+         "signature parameters (RFC 9651 canonical form)", observed=sdk_reason("wallet_mismatch")),
 )
 
 
-def classify(outcome: dict[str, Any]) -> Rule | None:
-    """The first rule explaining a failed case."""
-    return next((rule for rule in RULES if rule.matches(outcome)), None)
-
-
 def main() -> int:
-    with tempfile.TemporaryDirectory() as directory:
-        report_path = Path(directory) / "report.json"
-        subprocess.run(
-            [sys.executable, "-m", "erc8128", "conformance", "--adapter",
-             f"{sys.executable} {HERE / 'adapter.py'}", "--profile", "legacy",
-             "--report-json", str(report_path)],
-            cwd=ROOT, check=False, stdout=subprocess.DEVNULL,
-        )
-        report = json.loads(report_path.read_text(encoding="utf-8"))
-    failures = [o for o in report["outcomes"] if o["outcome"] in ("failed", "xfail")]
-    errored = [o for o in report["outcomes"] if o["outcome"] == "errored"]
-    entries, unexplained = [], []
-    for outcome in failures:
-        rule = classify(outcome)
-        if rule is None:
-            unexplained.append(outcome)
-            continue
-        entries.append({"id": outcome["id"], "reason": rule.reason,
-                        "spec_sentence": rule.spec_sentence})
-    return write_entries(entries, errored + unexplained, OUTPUT, indent=1)
+    return write_expected_failures(f"{sys.executable} {HERE / 'adapter.py'}", RULES, OUTPUT)
 
 
 if __name__ == "__main__":
