@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from erc8128_conformance.cases import Requirement
+from erc8128_conformance.judge import CheckKind, FailedCheck
 from erc8128_conformance.levels import LEVELS, Level, failure_level, run_fails_on
 from erc8128_conformance.report import CaseOutcome
 
@@ -101,7 +102,7 @@ class RootCause:
     failed: int  # failing now (not listed)
     declared: int  # listed in --expected-failures (xfail)
     case_ids: tuple[str, ...]  # every case of this root cause, in run order
-    why: str  # the first case's reason
+    why: str  # the first case's reason: the field that differs, expected and got
     title: str = ""  # the cause as a sentence ("" : the key says it)
 
     @property
@@ -197,36 +198,61 @@ def _expected_reason(outcome: CaseOutcome) -> str | None:
     return reason if isinstance(reason, str) else None
 
 
+def _cause_check(outcome: CaseOutcome, group: str) -> FailedCheck | None:
+    """The check that failed, when it names the root cause (None: the case's rule does)."""
+    check = outcome.check
+    if check is None:
+        return None
+    if group == "errored" or outcome.mismatch in ("reason", "output") or (
+            check.kind is CheckKind.REFUSED):
+        return check
+    return None
+
+
 def _cause_key(outcome: CaseOutcome, group: str) -> str:
     """The check that failed."""
+    check = _cause_check(outcome, group)
+    if check is not None:
+        return check.key
     if group == "errored":
-        return outcome.check or "adapter error"
-    if outcome.check and (outcome.mismatch in ("reason", "output")
-                          or outcome.check.startswith("refused-")):
-        return outcome.check
+        return "adapter error"
     if outcome.requirement:
         return outcome.requirement
     reason = _expected_reason(outcome)
     return f"{outcome.row} → {reason}" if reason is not None else f"{outcome.row} (valid)"
 
 
-def _title(key: str, members: Sequence[CaseOutcome], every_refusal: bool) -> str:
-    if key.startswith("answered-"):
-        code = key.removeprefix("answered-") or "(no code)"
+def _title(check: FailedCheck | None, members: Sequence[CaseOutcome], every_refusal: bool
+           ) -> str:
+    if check is None:
+        return ""
+    if check.kind is CheckKind.ANSWERED:
+        code = check.code or "(no code)"
         if every_refusal:
             return f"every refusal was answered `{code}`"
         wanted = sorted({r for r in map(_expected_reason, members) if r is not None})
         return (f"refusals answered `{code}` where another code or status is due "
                 f"({', '.join(wanted[:4])}{', ...' if len(wanted) > 4 else ''})")
-    if key.startswith("refused-"):
-        return f"requests it must accept were refused with `{key.removeprefix('refused-')}`"
-    if key.startswith("signer-"):
-        check = key.removeprefix("signer-")
-        if check.startswith("verifier-"):
-            return (f"the reference verifier refuses what the signer signed: "
-                    f"`{check.removeprefix('verifier-')}`")
-        return _SIGNER_CHECKS.get(check, f"signer check {check}")
+    if check.kind is CheckKind.REFUSED:
+        return f"requests it must accept were refused with `{check.code}`"
+    if check.kind is CheckKind.SIGNER:
+        if check.code:
+            return f"the reference verifier refuses what the signer signed: `{check.code}`"
+        return _SIGNER_CHECKS.get(check.name, f"signer check {check.name}")
     return ""
+
+
+# A reason without a differing field (an error message) is shown up to this many characters.
+_WHY_LIMIT: Final = 300
+
+
+def _why(outcome: CaseOutcome) -> str:
+    """The first screen's ``why``: the field that differs (the judge's ``differs``), else the
+    first line of the reason, marked where it is cut."""
+    if outcome.differs:
+        return outcome.differs
+    line = (outcome.why or outcome.message).split("\n", 1)[0]
+    return line if len(line) <= _WHY_LIMIT else f"{line[:_WHY_LIMIT]}... ({len(line)} characters)"
 
 
 def _plural(count: int, group: str) -> str:
@@ -332,8 +358,8 @@ def summarize(
             sum(o.outcome != "xfail" for o in members),
             sum(o.outcome == "xfail" for o in members),
             tuple(o.case_id for o in members),
-            (members[0].why or members[0].message).split("\n", 1)[0][:300],
-            _title(key, members, every_refusal and group == "reason"),
+            _why(members[0]),
+            _title(_cause_check(members[0], group), members, every_refusal and group == "reason"),
         ))
     # What fails now comes before what is already declared; then the most severe group.
     root_causes.sort(
@@ -391,7 +417,7 @@ def _cause_line(number: int, cause: RootCause) -> list[str]:
         quote = requirement.quote if len(requirement.quote) <= 110 else (
             requirement.quote[:107] + "...")
         lines.append(f"    rule: \"{quote}\"")
-    lines.append(f"    why:  {cause.why[:150]}")
+    lines.append(f"    why:  {cause.why}")
     return lines
 
 

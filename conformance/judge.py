@@ -12,10 +12,12 @@
 - ``unsupported`` answers are "not supported", never passed.
 
 Every answer, whatever the mode, is judged into one typed :class:`StepVerdict`: vector answers
-here (:func:`judge_step`), a live server's answers through :func:`judge_answer` (the small
-stable API live mode calls), signed requests through ``signing_check.py``. A failure names the
-check that failed (``check``) and the reason code answered (``answered``), so the report never
-classifies a failure by the words of its message.
+here (:func:`judge_step`), a live server's accept/refuse answers through :func:`judge_answer`
+and its problems (:class:`Finding`) through :func:`judge_findings`, signed requests through
+``signing_check.py``. A failure says what kind of wrong it is (``mismatch``), names the check
+that failed (:class:`FailedCheck`, typed by :class:`CheckKind`) and the reason code answered
+(``answered``), and shows the field that differs (``differs``), so the report never classifies
+a failure by the words of its message.
 
 Comparisons are type-exact (JSON ``true`` is not ``1``, ``1.0`` is not ``1``).
 """
@@ -24,26 +26,37 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
-from erc8128.crypto.addresses import address_of
 from erc8128.crypto.personal_sign import recover_address
 from erc8128.errors import Erc8128Error
 from erc8128_conformance.adapter_client import Response
 from erc8128_conformance.cases import Step
-from erc8128_conformance.signing_check import FIXED_BYTES_FLAGS, check_signed_request
+from erc8128_conformance.signing_check import (
+    FIXED_BYTES_FLAGS,
+    SigningCheck,
+    address_of_key,
+    check_signed_request,
+)
 
 __all__ = [
     "ADAPTER_REASONS",
+    "REASON_ONLY",
     "Answer",
+    "CheckKind",
+    "FailedCheck",
+    "Finding",
     "Mismatch",
     "Status",
     "StepVerdict",
     "json_equal",
     "judge_answer",
+    "judge_findings",
     "judge_step",
 ]
 
@@ -59,6 +72,36 @@ ADAPTER_REASONS: Final = frozenset(
 )
 
 
+class CheckKind(enum.Enum):
+    """What kind of check failed (the report's root cause is the check, not the case's rule)."""
+
+    REFUSED = "refused"  # a request it must accept was refused (code: the refusal's)
+    ANSWERED = "answered"  # a right refusal with another reason code or status (code: answered)
+    SIGNER = "signer"  # a check of what a signer signed (signing_check.py; name: the check)
+    ADAPTER = "adapter"  # the adapter's own error code where a verdict was due (code: that code)
+    ERRORED = "errored"  # the adapter or the server misbehaved (name: how, e.g. adapter timeout)
+
+
+@dataclass(frozen=True)
+class FailedCheck:
+    """The check that failed: its kind, its name (signer and errored checks) and the reason
+    code involved (the refusal, the code answered, the reference verifier's refusal)."""
+
+    kind: CheckKind
+    name: str = ""
+    code: str = ""
+
+    @property
+    def key(self) -> str:
+        """The stable word that names it in reports (``answered-bad_signature``,
+        ``signer-parameter-keyid``, ``signer-verifier-bad_content_digest``, ``adapter timeout``)."""
+        if self.kind is CheckKind.ERRORED:
+            return self.name
+        if self.kind is CheckKind.SIGNER:
+            return "-".join(("signer", self.name, *((self.code,) if self.code else ())))
+        return f"{self.kind.value}-{self.code}"
+
+
 @dataclass(frozen=True)
 class StepVerdict:
     status: Status
@@ -66,10 +109,49 @@ class StepVerdict:
     note: str = ""  # passed, with a remark (e.g. another reason code for a non-verify op)
     mismatch: Mismatch = ""  # failed: what kind of wrong
     canonical: str = ""  # sign_request passed: how the bytes differ from the reference's
-    check: str = ""  # failed: the check that failed (a stable word; "" : the case's rule)
+    failed_check: FailedCheck | None = None  # failed: the check that failed (None: the rule's)
     answered: str = ""  # the reason code the implementation answered ("" : it accepted)
     rule: str = ""  # failed: the requirement id of the failed check, when not the case's
     acceptable: str = ""  # passed with the text's outcome instead of this decision (e.g. "D5")
+    differs: str = ""  # failed: the field that differs, expected and got, on one line
+    lines: tuple[str, ...] = ()  # failed (live): every problem, one line each
+
+    @property
+    def check(self) -> str:
+        """The failed check's stable word ("" : the case's own rule)."""
+        return self.failed_check.key if self.failed_check is not None else ""
+
+
+# The label of a live problem whose request was refused, with another code or status (the
+# report's "reason code or status only" group); display only, the kind is Finding.mismatch.
+REASON_ONLY: Final = "reason/status only: "
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem with a live server's answers: what kind of wrong it is (``outcome``: the
+    accept/refuse decision; ``reason``: refused, with another code, status or response form),
+    the line that says it, and the field that differs (default: the line)."""
+
+    mismatch: Literal["outcome", "reason"]
+    text: str
+    field: str = ""
+
+    @property
+    def line(self) -> str:
+        return (REASON_ONLY if self.mismatch == "reason" else "") + self.text
+
+
+def judge_findings(findings: Sequence[Finding]) -> StepVerdict:
+    """The verdict on a live check's findings: passed when there are none; a reason-only
+    failure when every finding is one (the request was refused each time), else an outcome
+    failure."""
+    if not findings:
+        return StepVerdict("passed")
+    lines = tuple(finding.line for finding in findings)
+    reason_only = all(finding.mismatch == "reason" for finding in findings)
+    return StepVerdict("failed", "; ".join(lines), mismatch="reason" if reason_only else "outcome",
+                       differs=findings[0].field or findings[0].text, lines=lines)
 
 
 @dataclass(frozen=True)
@@ -113,12 +195,13 @@ def judge_answer(
 def _judge_answer(answer: Answer, accept: bool, reason: str | None, status: int | None
                   ) -> StepVerdict:
     if accept and not answer.accepted:
-        return StepVerdict("failed", f"expected acceptance, got refusal {answer.reason!r}",
-                           mismatch="outcome", check=f"refused-{answer.reason or 'unknown'}",
-                           answered=answer.reason)
+        message = f"expected acceptance, got refusal {answer.reason!r}"
+        return StepVerdict("failed", message, mismatch="outcome", failed_check=FailedCheck(
+            CheckKind.REFUSED, code=answer.reason or "unknown"), answered=answer.reason,
+            differs=f"result: {message}")
     if not accept and answer.accepted:
-        return StepVerdict("failed", f"expected refusal {reason!r}, got acceptance",
-                           mismatch="outcome")
+        message = f"expected refusal {reason!r}, got acceptance"
+        return StepVerdict("failed", message, mismatch="outcome", differs=f"result: {message}")
     if not accept:
         problems = []
         if reason is not None and answer.reason != reason:
@@ -127,8 +210,9 @@ def _judge_answer(answer: Answer, accept: bool, reason: str | None, status: int 
             problems.append(f"status: expected {status}, got {answer.status}")
         if problems:
             return StepVerdict("failed", "rejected as expected, but " + "; ".join(problems),
-                               mismatch="reason", check=f"answered-{answer.reason}",
-                               answered=answer.reason)
+                               mismatch="reason", failed_check=FailedCheck(
+                                   CheckKind.ANSWERED, code=answer.reason),
+                               answered=answer.reason, differs="; ".join(problems))
         return StepVerdict("passed", answered=answer.reason)
     return StepVerdict("passed")
 
@@ -202,6 +286,73 @@ def _compare_outputs(
     return problems
 
 
+# How much of a long value the "differs" line shows around the first character that differs.
+_EXCERPT: Final = 60
+
+
+def _excerpt(text: str, at: int) -> str:
+    """``text`` shown from a little before ``at`` (its first differing character)."""
+    if len(text) <= _EXCERPT:
+        return _show(text)
+    start = max(0, min(at - 20, len(text) - _EXCERPT))
+    end = start + _EXCERPT
+    return (("..." if start else "") + _show(text[start:end]) + ("..." if end < len(text) else "")
+            + f" (differs at character {at + 1} of {len(text)})")
+
+
+def _common_prefix(left: str, right: str) -> int:
+    size = min(len(left), len(right))
+    return next((i for i in range(size) if left[i] != right[i]), size)
+
+
+def _brief(value: Any) -> str:
+    text = _show(value)
+    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + f"... ({len(text)} characters)"
+
+
+def first_difference(expected: Any, got: Any, path: str) -> str:
+    """Where two JSON values first differ, on one line: ``path: expected X, got Y``, following
+    objects and lists down to the first differing member and showing a long string from its
+    first differing character (the first screen's ``why``)."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        for key in [*expected, *(k for k in got if k not in expected)]:
+            if key not in got:
+                return f"{path}.{key}: expected {_brief(expected[key])}, got nothing"
+            if key not in expected:
+                return f"{path}.{key}: expected nothing, got {_brief(got[key])}"
+            if not json_equal(expected[key], got[key]):
+                return first_difference(expected[key], got[key], f"{path}.{key}")
+    if isinstance(expected, list) and isinstance(got, list):
+        for index, (left, right) in enumerate(zip(expected, got, strict=False)):
+            if not json_equal(left, right):
+                return first_difference(left, right, f"{path}[{index}]")
+        if len(expected) != len(got):
+            return f"{path}: expected {len(expected)} entries, got {len(got)}"
+    if isinstance(expected, str) and isinstance(got, str):
+        at = _common_prefix(expected, got)
+        return f"{path}: expected {_excerpt(expected, at)}, got {_excerpt(got, at)}"
+    return f"{path}: expected {_brief(expected)}, got {_brief(got)}"
+
+
+def _output_difference(expected: dict[str, Any], got: dict[str, Any],
+                       skip: frozenset[str] = frozenset()) -> str:
+    """The first output field that differs (as :func:`_compare_outputs` compares them)."""
+    for key, value in expected.items():
+        if key in skip:
+            continue
+        if key not in got:
+            return f"{key}: expected {_brief(value)}, got nothing"
+        if key == "covered":
+            want, have = _canonical_covered(value), _canonical_covered(got[key])
+        elif key == "headers":
+            want, have = _field_map(value), _field_map(got[key])
+        else:
+            want, have = value, got[key]
+        if not json_equal(want, have):
+            return first_difference(want, have, key)
+    return ""
+
+
 def _recovers_to(message_hash_hex: str, signature_hex: object, address: str) -> bool:
     """Whether a (non-deterministic) signature recovers to ``address`` (our strict recovery)."""
     if not isinstance(signature_hex, str):
@@ -246,7 +397,7 @@ def _randomised_signature_problems(step: Step, got: dict[str, Any]) -> list[str]
         return [f"signature_hex {_show(got.get('signature_hex'))} does not recover to {address}"]
     if step.op == "sign_request":
         hash_hex = step.intermediates.get("message_hash_hex")
-        address = _address_of_key(step)
+        address = address_of_key(step.fields)
         if not isinstance(hash_hex, str) or address is None:
             return None
         want, have = _field_map(step.expected.get("headers")), _field_map(got.get("headers"))
@@ -277,16 +428,6 @@ def _randomised_signature_problems(step: Step, got: dict[str, Any]) -> list[str]
     return None
 
 
-def _address_of_key(step: Step) -> str | None:
-    key = step.fields.get("private_key_hex")
-    if not isinstance(key, str):
-        return None
-    try:
-        return address_of(bytes.fromhex(key))
-    except (Erc8128Error, ValueError):
-        return None
-
-
 def _judge_valid(
     step: Step, response: Response, deterministic: bool, flags: tuple[str, ...] = ()
 ) -> StepVerdict:
@@ -295,9 +436,11 @@ def _judge_valid(
         answered = reason if isinstance(reason, str) else ""
         return StepVerdict(
             "failed", f"expected success, got error {_show(response.body)}", mismatch="outcome",
-            check=f"refused-{answered or 'unknown'}", answered=answered,
+            failed_check=FailedCheck(CheckKind.REFUSED, code=answered or "unknown"),
+            answered=answered, differs=f"result: expected success, got error {_brief(reason)}",
         )
     problems = None if deterministic else _randomised_signature_problems(step, response.body)
+    randomised = problems is not None
     if problems is None:
         problems = _compare_outputs(step.expected, response.body)
     if step.op == "sign_request":
@@ -307,7 +450,9 @@ def _judge_valid(
             )
         return _judge_signed(step, response, problems, flags)
     if problems:
-        return StepVerdict("failed", "; ".join(problems), mismatch="output")
+        differs = problems[0] if randomised else _output_difference(step.expected, response.body)
+        return StepVerdict("failed", "; ".join(problems), mismatch="output",
+                           differs=differs or problems[0])
     return StepVerdict("passed")
 
 
@@ -335,7 +480,7 @@ def _judge_signed(
         profile = step.fields.get("profile")
         return StepVerdict(
             "failed", "; ".join(check.messages), mismatch="output",
-            check=f"signer-{check.problems[0].check}",
+            failed_check=_signer_check(check), differs=check.messages[0],
             rule=check.rule(profile if isinstance(profile, str) else "") or "",
         )
     if not byte_problems:
@@ -343,11 +488,29 @@ def _judge_signed(
     canonical = "; ".join(byte_problems)
     fixed = sorted(FIXED_BYTES_FLAGS & set(flags))
     if fixed:
+        headers = _field_map(step.expected.get("headers")), _field_map(
+            response.body.get("headers"))
         return StepVerdict(
             "failed", f"the signed request verifies, but the text fixes these bytes "
             f"(flag {', '.join(fixed)}): {canonical}", mismatch="canonical",
+            differs=first_difference(*headers, "headers"),
         )
     return StepVerdict("passed", note="verifies; canonical form differs", canonical=canonical)
+
+
+def _signer_check(check: SigningCheck) -> FailedCheck:
+    """The first signing check that failed (the reference verifier's refusal as its code)."""
+    problem = check.problems[0]
+    return FailedCheck(CheckKind.SIGNER, problem.check, problem.reason)
+
+
+def _reason_difference(expected: dict[str, Any], got: dict[str, Any]) -> str:
+    """A right refusal's code and status, each that differs (``reason: expected X, got Y``)."""
+    return "; ".join(
+        f"{key}: expected {_brief(expected[key])}, got {_brief(got.get(key))}"
+        for key in ("reason", "status") if key in expected and not json_equal(expected[key],
+                                                                              got.get(key))
+    ) or _output_difference(expected, got, frozenset({"detail"}))
 
 
 def _judge_invalid(step: Step, response: Response, reason_checked: bool) -> StepVerdict:
@@ -356,13 +519,17 @@ def _judge_invalid(step: Step, response: Response, reason_checked: bool) -> Step
             "failed",
             f"expected error {_show(step.expected)}, got success {_show(response.body)}",
             mismatch="outcome",
+            differs=f"result: expected error {_brief(step.expected.get('reason'))}, got success",
         )
     reason = response.body.get("reason")
     answered = reason if isinstance(reason, str) else ""
     if reason in ADAPTER_REASONS:
         return StepVerdict(
             "failed", f"expected the implementation to reject the input, got adapter error "
-            f"{_show(response.body)}", mismatch="outcome", check=f"adapter-{reason}",
+            f"{_show(response.body)}", mismatch="outcome",
+            failed_check=FailedCheck(CheckKind.ADAPTER, code=answered),
+            differs=f"result: expected the implementation's refusal, got adapter error "
+                    f"{_brief(reason)}",
         )
     if reason_checked:
         problems = _compare_outputs(step.expected, response.body, frozenset({"detail"}))
@@ -370,7 +537,8 @@ def _judge_invalid(step: Step, response: Response, reason_checked: bool) -> Step
             # The decision (reject) is right; the stable code or the HTTP status is not.
             return StepVerdict(
                 "failed", "rejected as expected, but " + "; ".join(problems), mismatch="reason",
-                check=f"answered-{answered}", answered=answered,
+                failed_check=FailedCheck(CheckKind.ANSWERED, code=answered), answered=answered,
+                differs=_reason_difference(step.expected, response.body),
             )
         return StepVerdict("passed", answered=answered)
     want = step.expected.get("reason")
@@ -385,20 +553,24 @@ def _judge_text_outcome(step: Step, response: Response, reason_checked: bool) ->
     text = step.text_outcome or {}
     if text.get("result") == "valid":
         if response.kind != "ok":
-            return StepVerdict("failed", "not the text's outcome either", mismatch="outcome")
+            return StepVerdict("failed", "not the text's outcome either", mismatch="outcome",
+                               differs="result: expected success (the text's outcome), got "
+                                       f"error {_brief(response.body.get('reason'))}")
         if step.op == "sign_request":
             # Accepted instead of refused: what was signed must still be right (its own
             # keyid, created and expires, verified by the reference verifier).
             check = check_signed_request(step.fields, response.body, None)
             if check.problems:
                 return StepVerdict("failed", "; ".join(check.messages), mismatch="output",
-                                   check=f"signer-{check.problems[0].check}")
+                                   failed_check=_signer_check(check),
+                                   differs=check.messages[0])
             return StepVerdict("passed")
         outputs = {key: value for key, value in text.items()
                    if key not in ("result", "requirement", "why")}
         problems = _compare_outputs(outputs, response.body)
         if problems:
-            return StepVerdict("failed", "; ".join(problems), mismatch="output")
+            return StepVerdict("failed", "; ".join(problems), mismatch="output",
+                               differs=_output_difference(outputs, response.body) or problems[0])
         return StepVerdict("passed")
     expected = {key: text[key] for key in ("reason", "status") if key in text}
     return _judge_invalid(replace(step, result="invalid", expected=expected), response,

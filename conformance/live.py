@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from erc8128_conformance.live_answers import REASON_ONLY
+from erc8128_conformance.judge import REASON_ONLY, StepVerdict, judge_findings
 from erc8128_conformance.live_components import (
     check_authority_not_covered,
     check_class_bound,
@@ -174,14 +174,24 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LiveCheck:
-    """One live check: its rule per profile (a profile without one does not run it)."""
+    """One live check: the function that runs it (its typed findings) and its rule per profile
+    (a profile without one does not run it)."""
 
     name: str
-    run: CheckFunction
+    function: CheckFunction
     requirements: Mapping[str, Requirement] = field(default_factory=dict)
 
     def requirement(self, profile: str) -> Requirement | None:
         return self.requirements.get(profile)
+
+    def judge(self, ctx: LiveContext) -> StepVerdict:
+        """Run the check and judge its findings into the one typed verdict (raises
+        CheckNotApplicable, RateLimited, OSError when it cannot be judged)."""
+        return judge_findings(self.function(ctx))
+
+    def run(self, ctx: LiveContext) -> list[str]:
+        """Run the check: its problems, one line each (empty when it passed)."""
+        return list(self.judge(ctx).lines)
 
 
 def _both(draft: str, legacy: str) -> dict[str, Requirement]:

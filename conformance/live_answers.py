@@ -4,22 +4,29 @@ ERC-8128 §6: "When a response body is sent, it SHOULD use RFC 9457 `application
 and MUST include the same stable code in a `reason` extension." A refusal is judged by its
 status, its ``WWW-Authenticate`` challenge and its problem body; an acceptance by its 2xx and,
 for a JSON answer naming the caller, the signer it names.
+
+The accept/refuse decision is the judge's (:func:`erc8128_conformance.judge.judge_answer`, the
+rules vector answers are judged by); each problem is a typed
+:class:`~erc8128_conformance.judge.Finding` (``outcome``: the decision is wrong; ``reason``: the
+request was refused, with another code, status or response form), never a string to classify.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Final
+from typing import Literal
 
+from erc8128_conformance.judge import Answer, Finding, judge_answer
 from erc8128_conformance.live_signing import LIVE_ADDRESS
 from erc8128_conformance.live_transport import CHALLENGE_ERROR, HttpAnswer
 
 __all__ = [
-    "REASON_ONLY",
     "accepted",
     "accepted_or_rejected",
+    "answer_of",
     "expect_rejection",
+    "failed",
     "refused",
     "rejected",
     "status_of",
@@ -69,23 +76,37 @@ def status_of(reason: str) -> int:
     return 401
 
 
-# A problem of a request that was refused, but with another code or status (the report's
-# "reason code or status only" group).
-REASON_ONLY: Final = "reason/status only: "
+def answer_of(answer: HttpAnswer) -> Answer:
+    """An HTTP answer as the judge sees it: accepted (2xx), or refused with its reason code and
+    status."""
+    return Answer(200 <= answer.status < 300, answer.reason() or "", answer.status)
 
 
-def rejected(answer: HttpAnswer, reason: str, what: str = "") -> list[str]:
+def failed(text: str, field: str = "") -> list[Finding]:
+    """One problem with the accept/refuse decision (or a check that cannot proceed)."""
+    return [Finding("outcome", text, field)]
+
+
+def rejected(answer: HttpAnswer, reason: str, what: str = "") -> list[Finding]:
+    """The request must be refused with ``reason``, its status and the §6 response form."""
+    verdict = judge_answer(answer_of(answer), accept=False, reason=reason,
+                           status=status_of(reason))
     problems = expect_rejection(answer, status_of(reason), reason)
+    # Accepted: the decision is wrong; refused: only the code, the status or the form is.
+    mismatch: Literal["outcome", "reason"] = (
+        "outcome" if verdict.mismatch == "outcome" else "reason")
     prefix = f"{what}: " if what else ""
-    if not 200 <= answer.status < 300:
-        prefix = REASON_ONLY + prefix
-    return [f"{prefix}{p} ({answer.summary()})" for p in problems]
+    return [Finding(mismatch, f"{prefix}{p} ({answer.summary()})", f"{prefix}{p}")
+            for p in problems]
 
 
 def accepted(answer: HttpAnswer, what: str = "a valid signed request",
-             signer: str = LIVE_ADDRESS) -> list[str]:
-    if not 200 <= answer.status < 300:
-        return [f"{what}: expected 2xx, got {answer.summary()}"]
+             signer: str = LIVE_ADDRESS) -> list[Finding]:
+    """The request must be accepted (and a JSON answer naming the caller name the signer)."""
+    if judge_answer(answer_of(answer), accept=True).status == "failed":
+        return failed(f"{what}: expected 2xx, got {answer.summary()}",
+                      f"{what}: status: expected 2xx, got {answer.status}"
+                      + (f" ({answer.reason()})" if answer.reason() else ""))
     # A JSON answer that names the caller must name the signer (as /api/whoami does).
     try:
         document = json.loads(answer.body)
@@ -93,20 +114,22 @@ def accepted(answer: HttpAnswer, what: str = "a valid signed request",
         return []
     address = document.get("address") if isinstance(document, dict) else None
     if isinstance(address, str) and address.lower() != signer:
-        return [f"{what}: the answer names {address}, expected the signer {signer}"]
+        return failed(f"{what}: the answer names {address}, expected the signer {signer}")
     return []
 
 
-def refused(answer: HttpAnswer, what: str) -> list[str]:
+def refused(answer: HttpAnswer, what: str) -> list[Finding]:
     """Not accepted: any 4xx (a router may refuse before the verifier does) or 501 (RFC 9110
     §15.6.2: "the appropriate response when the server does not recognize the request method");
     a 2xx accepted a signature for another request, another 5xx is a crash, not a refusal."""
     if 400 <= answer.status < 500 or answer.status == 501:
         return []
-    return [f"{what}: expected a 4xx refusal (or 501), got {answer.summary()}"]
+    return failed(f"{what}: expected a 4xx refusal (or 501), got {answer.summary()}",
+                  f"{what}: status: expected a 4xx refusal (or 501), got {answer.status}")
 
 
-def accepted_or_rejected(answer: HttpAnswer, reasons: Sequence[str], what: str) -> list[str]:
+def accepted_or_rejected(answer: HttpAnswer, reasons: Sequence[str], what: str
+                         ) -> list[Finding]:
     """Either outcome is conforming (the route's policy decides), but nothing else."""
     if 200 <= answer.status < 300:
         return accepted(answer, what)
@@ -114,6 +137,6 @@ def accepted_or_rejected(answer: HttpAnswer, reasons: Sequence[str], what: str) 
     if got in reasons:
         return rejected(answer, got, what)
     # Refused, but with another code: reason-only.
-    return [f"{REASON_ONLY}{what}: expected 2xx or a rejection with {list(reasons)}, got "
-            f"{answer.summary()}"]
-
+    return [Finding("reason", f"{what}: expected 2xx or a rejection with {list(reasons)}, got "
+                    f"{answer.summary()}", f"{what}: reason: expected 2xx or one of "
+                    f"{list(reasons)}, got {got!r} (HTTP {answer.status})")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from erc8128.crypto.accelerate import personal_message_hash, sign_hash
 from erc8128.http.signature_base import signature_base
 from erc8128.http.structured_fields import InnerList, serialize_inner_list
+from erc8128_conformance.judge import Finding
 from erc8128_conformance.live_answers import accepted, accepted_or_rejected, rejected
 from erc8128_conformance.live_context import LiveContext
 from erc8128_conformance.live_signing import (
@@ -30,13 +31,13 @@ __all__ = [
 ]
 
 
-def check_authority_not_covered(ctx: LiveContext) -> list[str]:
+def check_authority_not_covered(ctx: LiveContext) -> list[Finding]:
     components = without(default_components(ctx, ctx.target.path), "@authority")
     request = valid_request(ctx, components=components)
     return rejected(send(ctx.target, request), "insufficient_coverage")
 
 
-def check_class_bound(ctx: LiveContext) -> list[str]:
+def check_class_bound(ctx: LiveContext) -> list[Finding]:
     # Only @authority (and @scheme in the draft): a Class-Bound signature. Conforming answers:
     # accepted under the route's policy, or insufficient_coverage.
     components = [c for c in default_components(ctx, ctx.target.path)
@@ -46,7 +47,7 @@ def check_class_bound(ctx: LiveContext) -> list[str]:
                                 f"a Class-Bound signature covering {components}")
 
 
-def check_duplicated_component(ctx: LiveContext) -> list[str]:
+def check_duplicated_component(ctx: LiveContext) -> list[Finding]:
     # RFC 9421 §2.5: "If the component identifier (including its parameters) has already been
     # added to the signature base, produce an error." The signer writes "@method" twice and signs
     # the base a verifier without that rule would build.
@@ -67,7 +68,7 @@ def check_duplicated_component(ctx: LiveContext) -> list[str]:
                     f"{first} covered twice")
 
 
-def check_field_value_trimmed(ctx: LiveContext) -> list[str]:
+def check_field_value_trimmed(ctx: LiveContext) -> list[Finding]:
     # RFC 9421 §2.1: "Strip leading and trailing whitespace from each item in the list." The
     # signer covers x-conformance with its trimmed value; the wire line carries spaces around it.
     components = [*default_components(ctx, ctx.target.path), "x-conformance"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from erc8128.http.content_digest import content_digest
 from erc8128.http.message import Request
 from erc8128.protocol.profiles import get_profile
+from erc8128_conformance.judge import Finding
 from erc8128_conformance.live_answers import accepted, accepted_or_rejected, rejected
 from erc8128_conformance.live_context import LiveContext
 from erc8128_conformance.live_signing import POST_BODY, post_request, without
@@ -26,12 +27,12 @@ __all__ = [
 ]
 
 
-def check_post_valid(ctx: LiveContext) -> list[str]:
+def check_post_valid(ctx: LiveContext) -> list[Finding]:
     return accepted(send(ctx.target, post_request(ctx).request),
                     f"POST {ctx.post_path} with a JSON body")
 
 
-def check_post_no_digest(ctx: LiveContext) -> list[str]:
+def check_post_no_digest(ctx: LiveContext) -> list[Finding]:
     components = without(
         get_profile(ctx.profile).signing_components(
             has_query=False, has_content=True, has_content_digest=False, has_content_type=True),
@@ -42,7 +43,7 @@ def check_post_no_digest(ctx: LiveContext) -> list[str]:
                     "a body without Content-Digest")
 
 
-def check_post_wrong_digest(ctx: LiveContext) -> list[str]:
+def check_post_wrong_digest(ctx: LiveContext) -> list[Finding]:
     wrong = content_digest(POST_BODY + b" ")
     forged = post_request(ctx, headers=(("Content-Type", "application/json"),
                                         ("Content-Digest", wrong)))
@@ -50,7 +51,7 @@ def check_post_wrong_digest(ctx: LiveContext) -> list[str]:
                     "a covered Content-Digest of other bytes")
 
 
-def check_post_body_changed(ctx: LiveContext) -> list[str]:
+def check_post_body_changed(ctx: LiveContext) -> list[Finding]:
     forged = post_request(ctx)
     changed = POST_BODY.replace(b"conformance", b"conformanc3")
     request = Request(forged.request.method, forged.request.target_uri, forged.request.headers,
@@ -64,31 +65,31 @@ def _post_with_digest(ctx: LiveContext, digest: str) -> Request:
                                       ("Content-Digest", digest))).request
 
 
-def check_post_sha256_and_sha512(ctx: LiveContext) -> list[str]:
+def check_post_sha256_and_sha512(ctx: LiveContext) -> list[Finding]:
     digest = content_digest(POST_BODY, ("sha-256", "sha-512"))
     return accepted(send(ctx.target, _post_with_digest(ctx, digest)),
                     "Content-Digest with valid sha-256 and sha-512 members")
 
 
-def check_post_sha512_only(ctx: LiveContext) -> list[str]:
+def check_post_sha512_only(ctx: LiveContext) -> list[Finding]:
     digest = content_digest(POST_BODY, ("sha-512",))
     return accepted_or_rejected(send(ctx.target, _post_with_digest(ctx, digest)),
                                 ("bad_content_digest",), "Content-Digest with sha-512 only")
 
 
-def check_post_unknown_algorithm_ignored(ctx: LiveContext) -> list[str]:
+def check_post_unknown_algorithm_ignored(ctx: LiveContext) -> list[Finding]:
     digest = content_digest(POST_BODY) + ", crc32c=:AAAAAA==:"
     return accepted(send(ctx.target, _post_with_digest(ctx, digest)),
                     "a valid sha-256 member beside an unsupported crc32c member")
 
 
-def check_post_digest_uppercase_key(ctx: LiveContext) -> list[str]:
+def check_post_digest_uppercase_key(ctx: LiveContext) -> list[Finding]:
     digest = content_digest(POST_BODY).replace("sha-256", "SHA-256")
     return rejected(send(ctx.target, _post_with_digest(ctx, digest)), "bad_content_digest",
                     "Content-Digest: SHA-256=... (not a Structured Field key)")
 
 
-def check_post_digest_not_covered(ctx: LiveContext) -> list[str]:
+def check_post_digest_not_covered(ctx: LiveContext) -> list[Finding]:
     components = without(
         get_profile(ctx.profile).signing_components(
             has_query=False, has_content=True, has_content_digest=True, has_content_type=True),
@@ -102,7 +103,7 @@ def check_post_digest_not_covered(ctx: LiveContext) -> list[str]:
                                 "content-digest received, not covered")
 
 
-def check_post_content_type_not_covered(ctx: LiveContext) -> list[str]:
+def check_post_content_type_not_covered(ctx: LiveContext) -> list[Finding]:
     components = without(
         get_profile(ctx.profile).signing_components(
             has_query=False, has_content=True, has_content_digest=True, has_content_type=True),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from erc8128.protocol.keyid import ProfileName
+from erc8128_conformance.judge import Finding
 from erc8128_conformance.live_transport import LiveTarget, route_policy
 
 __all__ = [
@@ -55,4 +56,5 @@ class LiveContext:
         return self.post_path
 
 
-CheckFunction = Callable[[LiveContext], list[str]]
+# A check: its typed findings against this server (none when it passed).
+CheckFunction = Callable[[LiveContext], list[Finding]]

@@ -13,7 +13,8 @@ from typing import Any
 
 from erc8128.crypto.addresses import address_of
 from erc8128.state.invalidation import fingerprint_of
-from erc8128_conformance.live_answers import accepted, rejected
+from erc8128_conformance.judge import Finding
+from erc8128_conformance.live_answers import accepted, failed, rejected
 from erc8128_conformance.live_context import CheckNotApplicable, LiveContext
 from erc8128_conformance.live_signing import Forged, forge, unix_now
 from erc8128_conformance.live_transport import send
@@ -43,7 +44,7 @@ def _invalidation_endpoint(ctx: LiveContext) -> str:
 
 
 def _invalidated_replay(ctx: LiveContext, document: Callable[[Forged, int], dict[str, Any]],
-                        what: str) -> list[str]:
+                        what: str) -> list[Finding]:
     # ERC-8128 §5.2: "verifiers that accept Replayable signatures MUST implement one or more
     # early invalidation mechanisms that can be triggered by the signer." A one-off signer, so
     # the invalidation touches no other check.
@@ -68,17 +69,17 @@ def _invalidated_replay(ctx: LiveContext, document: Callable[[Forged, int], dict
         )
     again = send(ctx.target, replayable.request)
     if 200 <= again.status < 300:
-        return [f"early invalidation ignored: a Replayable request accepted again after the "
-                f"signer's {what} (POST {endpoint} {body.decode()} answered {answer.status}): "
-                f"{again.summary()}"]
+        why = (f"early invalidation ignored: a Replayable request accepted again after the "
+               f"signer's {what} (POST {endpoint} {body.decode()} answered {answer.status})")
+        return failed(f"{why}: {again.summary()}", f"{why}: HTTP {again.status}")
     return rejected(again, "replayable_not_allowed", f"the Replayable request after {what}")
 
 
-def check_invalidation_not_before(ctx: LiveContext) -> list[str]:
+def check_invalidation_not_before(ctx: LiveContext) -> list[Finding]:
     return _invalidated_replay(ctx, lambda forged, now: {"not_before": now}, "not-before")
 
 
-def check_invalidation_fingerprint(ctx: LiveContext) -> list[str]:
+def check_invalidation_fingerprint(ctx: LiveContext) -> list[Finding]:
     return _invalidated_replay(
         ctx, lambda forged, now: {"fingerprint": fingerprint_of(forged.message_hash)},
         "per-signature denial")

@@ -8,6 +8,7 @@ import re
 
 from erc8128.http.message import Request
 from erc8128.http.structured_fields import BareItem
+from erc8128_conformance.judge import Finding
 from erc8128_conformance.live_answers import accepted, rejected
 from erc8128_conformance.live_context import LiveContext
 from erc8128_conformance.live_signing import (
@@ -30,15 +31,15 @@ __all__ = [
 ]
 
 
-def check_other_label(ctx: LiveContext) -> list[str]:
+def check_other_label(ctx: LiveContext) -> list[Finding]:
     return accepted(send(ctx.target, valid_request(ctx, label="sig1")), "label sig1")
 
 
-def check_star_label(ctx: LiveContext) -> list[str]:
+def check_star_label(ctx: LiveContext) -> list[Finding]:
     return accepted(send(ctx.target, valid_request(ctx, label="*sig")), "label *sig")
 
 
-def check_failing_then_valid_member(ctx: LiveContext) -> list[str]:
+def check_failing_then_valid_member(ctx: LiveContext) -> list[Finding]:
     bad = forge(ctx, label="first")
     good = forge(ctx, label="second")
     wrong = foreign_signature(bad)
@@ -52,7 +53,7 @@ def check_failing_then_valid_member(ctx: LiveContext) -> list[str]:
     return accepted(send(ctx.target, request), "a wrong first member, then a valid second one")
 
 
-def check_duplicate_label_last_wins(ctx: LiveContext) -> list[str]:
+def check_duplicate_label_last_wins(ctx: LiveContext) -> list[Finding]:
     # Two field lines, both labelled eth: the first member valid, the last (which wins) a copy
     # with a changed nonce, so the surviving member does not match the signature.
     forged = forge(ctx)
@@ -68,7 +69,7 @@ def check_duplicate_label_last_wins(ctx: LiveContext) -> list[str]:
                     "label eth twice, the last member changed")
 
 
-def check_too_many_candidates(ctx: LiveContext) -> list[str]:
+def check_too_many_candidates(ctx: LiveContext) -> list[Finding]:
     members = [forge(ctx, label=f"s{index}") for index in range(9)]
     headers = (
         ("Host", ctx.target.authority),
@@ -80,7 +81,7 @@ def check_too_many_candidates(ctx: LiveContext) -> list[str]:
     return rejected(send(ctx.target, request), "signature_too_large", "nine candidates")
 
 
-def check_signature_input_too_large(ctx: LiveContext) -> list[str]:
+def check_signature_input_too_large(ctx: LiveContext) -> list[Finding]:
     # An extra String parameter of 17000 characters: over the 16 KiB field limit.
     def pad(params: list[tuple[str, BareItem]]) -> list[tuple[str, BareItem]]:
         return [*params, ("pad", "p" * 17000)]
@@ -93,7 +94,7 @@ def check_signature_input_too_large(ctx: LiveContext) -> list[str]:
     return rejected(answer, "signature_too_large", "a Signature-Input of over 16 KiB")
 
 
-def check_too_many_parameters(ctx: LiveContext) -> list[str]:
+def check_too_many_parameters(ctx: LiveContext) -> list[Finding]:
     def more(params: list[tuple[str, BareItem]]) -> list[tuple[str, BareItem]]:
         return [*params, *((f"x{index}", index) for index in range(17 - len(params)))]
 
@@ -101,7 +102,7 @@ def check_too_many_parameters(ctx: LiveContext) -> list[str]:
                     "17 signature parameters")
 
 
-def check_duplicate_label_last_valid(ctx: LiveContext) -> list[str]:
+def check_duplicate_label_last_valid(ctx: LiveContext) -> list[Finding]:
     # The converse of duplicate_label_last_wins: the first member changed, the last (which wins)
     # the valid one, so a verifier keeping the first occurrence refuses it.
     forged = forge(ctx)

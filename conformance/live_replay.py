@@ -16,7 +16,8 @@ from erc8128.http.structured_fields import BareItem, Token
 from erc8128.protocol.keyid import ProfileName
 from erc8128.protocol.profiles import get_profile
 from erc8128.protocol.sign import new_nonce
-from erc8128_conformance.live_answers import accepted, accepted_or_rejected, rejected
+from erc8128_conformance.judge import Finding
+from erc8128_conformance.live_answers import accepted, accepted_or_rejected, failed, rejected
 from erc8128_conformance.live_context import CheckNotApplicable, LiveContext
 from erc8128_conformance.live_signing import (
     LIVE_ADDRESS,
@@ -66,15 +67,15 @@ RACE_COPIES: Final = 8
 RACE_ROUNDS: Final = 3
 
 
-def check_replay(ctx: LiveContext) -> list[str]:
+def check_replay(ctx: LiveContext) -> list[Finding]:
     request = valid_request(ctx)
     first = send(ctx.target, request)
     if not 200 <= first.status < 300:
-        return [f"first send: expected 2xx, got {first.summary()}"]
+        return failed(f"first send: expected 2xx, got {first.summary()}")
     return rejected(send(ctx.target, request), "nonce_reused", "the same request again")
 
 
-def check_replay_after_expiry_within_skew(ctx: LiveContext) -> list[str]:
+def check_replay_after_expiry_within_skew(ctx: LiveContext) -> list[Finding]:
     # Expired 10 s ago, still accepted inside a 30 s skew: its nonce must be kept until
     # expires + skew, so the second send inside the skew is a replay.
     now = unix_now()
@@ -87,17 +88,17 @@ def check_replay_after_expiry_within_skew(ctx: LiveContext) -> list[str]:
     return rejected(send(ctx.target, request), "nonce_reused", "the same request again")
 
 
-def check_nonce_reused_other_request(ctx: LiveContext) -> list[str]:
+def check_nonce_reused_other_request(ctx: LiveContext) -> list[Finding]:
     nonce = new_nonce()
     first = send(ctx.target, valid_request(ctx, nonce=nonce, target=ctx.target.path + "?n=1"))
     if not 200 <= first.status < 300:
-        return [f"first request: expected 2xx, got {first.summary()}"]
+        return failed(f"first request: expected 2xx, got {first.summary()}")
     second = valid_request(ctx, nonce=nonce, target=ctx.target.path + "?n=2")
     return rejected(send(ctx.target, second), "nonce_reused",
                     "another request signed with the same keyid and nonce")
 
 
-def check_failed_candidate_keeps_nonce(ctx: LiveContext) -> list[str]:
+def check_failed_candidate_keeps_nonce(ctx: LiveContext) -> list[Finding]:
     nonce = new_nonce()
     forged = forge(ctx, nonce=nonce)
     bad = foreign_signature(forged)
@@ -108,20 +109,20 @@ def check_failed_candidate_keeps_nonce(ctx: LiveContext) -> list[str]:
     return problems + accepted(second, "a valid request with the nonce of a failed one")
 
 
-def check_replay_key_canonical(ctx: LiveContext) -> list[str]:
+def check_replay_key_canonical(ctx: LiveContext) -> list[Finding]:
     # Legacy keyids are case-insensitive: the same account and nonce with an upper-case
     # address is the same replay key.
     nonce = new_nonce()
     first = send(ctx.target, valid_request(ctx, nonce=nonce))
     if not 200 <= first.status < 300:
-        return [f"first request: expected 2xx, got {first.summary()}"]
+        return failed(f"first request: expected 2xx, got {first.summary()}")
     upper = f"erc8128:{ctx.target.chain_id}:0x{LIVE_ADDRESS[2:].upper()}"
     second = valid_request(ctx, nonce=nonce, keyid=upper, target=ctx.target.path + "?n=2")
     return rejected(send(ctx.target, second), "nonce_reused",
                     "the same nonce under the same account spelled in upper case")
 
 
-def check_empty_nonce_single_use(ctx: LiveContext) -> list[str]:
+def check_empty_nonce_single_use(ctx: LiveContext) -> list[Finding]:
     # A one-off key: the replay key (signer, "") would otherwise stay spent between runs.
     key = secrets.token_bytes(32)
     request = valid_request(ctx, nonce="", key=key)
@@ -132,18 +133,18 @@ def check_empty_nonce_single_use(ctx: LiveContext) -> list[str]:
     return rejected(send(ctx.target, request), "nonce_reused", 'nonce="" again')
 
 
-def check_nonce_too_long(ctx: LiveContext) -> list[str]:
+def check_nonce_too_long(ctx: LiveContext) -> list[Finding]:
     return rejected(send(ctx.target, valid_request(ctx, nonce="n" * 129)), "invalid_nonce")
 
 
-def check_nonce_token(ctx: LiveContext) -> list[str]:
+def check_nonce_token(ctx: LiveContext) -> list[Finding]:
     def as_token(params: list[tuple[str, BareItem]]) -> list[tuple[str, BareItem]]:
         return [(k, Token("n" + str(v)) if k == "nonce" else v) for k, v in params]
 
     return rejected(send(ctx.target, valid_request(ctx, edit_params=as_token)), "invalid_nonce")
 
 
-def check_replayable(ctx: LiveContext) -> list[str]:
+def check_replayable(ctx: LiveContext) -> list[Finding]:
     answer = send(ctx.target, valid_request(ctx, replayable=True))
     policy = ctx.get_policy()
     replay = policy.get("replay") if policy is not None else None
@@ -157,11 +158,11 @@ def check_replayable(ctx: LiveContext) -> list[str]:
                                 f"{ctx.discovery_note})")
 
 
-def _race(ctx: LiveContext, make: Callable[[], Request], what: str) -> list[str]:
+def _race(ctx: LiveContext, make: Callable[[], Request], what: str) -> list[Finding]:
     """RACE_ROUNDS rounds of RACE_COPIES concurrent copies of one fresh signed request."""
     connects: list[str | None] = [None, *ctx.instances]
     spread = f" spread over {len(connects)} instances" if len(connects) > 1 else ""
-    problems: list[str] = []
+    problems: list[Finding] = []
     round_number, limited = 0, 0
     while round_number < RACE_ROUNDS:
         request = make()
@@ -186,25 +187,25 @@ def _race(ctx: LiveContext, make: Callable[[], Request], what: str) -> list[str]
         seen = f"answers: {statuses or 'none'}" + (f"; {len(errors)} without an answer "
                                                   f"({errors[0]})" if errors else "")
         if wins > 1:
-            problems.append(
+            problems.extend(failed(
                 f"replay race: {wins} of {RACE_COPIES} concurrent copies accepted, at most one "
                 f"may be (a check-then-insert replay store, or instances not sharing one): "
                 f"{what}, round {round_number}{spread} ({seen})"
-            )
+            ))
         elif wins == 0 and not errors:
-            problems.append(f"replay race: none of {RACE_COPIES} concurrent copies of a valid "
-                            f"signed {what} was accepted (round {round_number}; exactly one "
-                            f"must be): {seen}")
+            problems.extend(failed(f"replay race: none of {RACE_COPIES} concurrent copies of a "
+                                   f"valid signed {what} was accepted (round {round_number}; "
+                                   f"exactly one must be): {seen}"))
         elif wins == 0:
             raise OSError(f"replay race round {round_number}: {seen}")
     return problems
 
 
-def check_replay_race_get(ctx: LiveContext) -> list[str]:
+def check_replay_race_get(ctx: LiveContext) -> list[Finding]:
     return _race(ctx, lambda: valid_request(ctx), f"GET {ctx.target.path}")
 
 
-def check_replay_race_post(ctx: LiveContext) -> list[str]:
+def check_replay_race_post(ctx: LiveContext) -> list[Finding]:
     path = ctx.need_post()
     return _race(ctx, lambda: post_request(ctx).request, f"POST {path}")
 
@@ -219,7 +220,7 @@ def _two_signatures(ctx: LiveContext, first: Forged, second: Forged) -> Request:
     return Request("GET", ctx.target.url, headers, None)
 
 
-def check_multi_signature_replay(ctx: LiveContext) -> list[str]:
+def check_multi_signature_replay(ctx: LiveContext) -> list[Finding]:
     # Decision D28: "A request is accepted at most once, whatever the number of its
     # signatures": the replay of a request with two valid signatures (two nonces) is refused.
     request = _two_signatures(ctx, forge(ctx, label="a"), forge(ctx, label="b"))
@@ -229,13 +230,14 @@ def check_multi_signature_replay(ctx: LiveContext) -> list[str]:
         return problems
     again = send(ctx.target, request)
     if 200 <= again.status < 300:
-        return ["multi-signature replay: a request with two valid signatures accepted twice "
-                "(only the winning signature's nonce consumed; D28 consumes every verified "
-                f"candidate's nonce): {again.summary()}"]
+        why = ("multi-signature replay: a request with two valid signatures accepted twice "
+               "(only the winning signature's nonce consumed; D28 consumes every verified "
+               "candidate's nonce)")
+        return failed(f"{why}: {again.summary()}", f"{why}: HTTP {again.status}")
     return rejected(again, "nonce_reused", "the same two-signature request again")
 
 
-def check_replay_key_across_profiles(ctx: LiveContext) -> list[str]:
+def check_replay_key_across_profiles(ctx: LiveContext) -> list[Finding]:
     # Decision D4: "The replay key uses the canonical CAIP-10 signer id in both profiles, so one
     # nonce cannot be spent once per profile."
     if set(ctx.run_profiles) != {"draft", "legacy"}:
@@ -259,7 +261,8 @@ def check_replay_key_across_profiles(ctx: LiveContext) -> list[str]:
     what = (f"the same signer and nonce under the {other_profile} keyid form "
             f"({get_profile(other_profile).keyid_prefix}:{ctx.target.chain_id}:...)")
     if 200 <= second.status < 300:
-        return [f"replay key per profile: {what} was accepted after the nonce was spent under "
-                f"the {ctx.profile} form: {second.summary()}"]
+        why = (f"replay key per profile: {what} was accepted after the nonce was spent under "
+               f"the {ctx.profile} form")
+        return failed(f"{why}: {second.summary()}", f"{why}: HTTP {second.status}")
     return rejected(second, "nonce_reused", what)
 

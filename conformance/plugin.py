@@ -33,11 +33,10 @@ from erc8128_conformance.cases import (
 from erc8128_conformance.expected_failures import ExpectedFailure
 from erc8128_conformance.grouping import Summary, format_first_screen, summarize
 from erc8128_conformance.html_report import render_html
-from erc8128_conformance.judge import StepVerdict, judge_step
+from erc8128_conformance.judge import CheckKind, FailedCheck, StepVerdict, judge_step
 from erc8128_conformance.live import (
     LIVE_ADDRESS,
     LIVE_CHECKS,
-    REASON_ONLY,
     CheckNotApplicable,
     LiveContext,
     LiveTarget,
@@ -248,7 +247,7 @@ class VectorRun(_SuiteRun):
     def _record(
         self, case: Case, outcome: Outcome, message: str = "",
         details: dict[str, Any] | None = None, verdict: StepVerdict | None = None, *,
-        check: str = "",
+        errored: str = "",
     ) -> None:
         details = dict(details or {})
         # The rule of the check that failed, when it is not the case's own (signing_check);
@@ -271,9 +270,11 @@ class VectorRun(_SuiteRun):
             why=verdict.message if verdict is not None and outcome != "passed" else "",
             profiles=case.profiles,
             rule=self.requirements.get(rule_id) if rule_id else None,
-            check=check or (verdict.check if verdict is not None else ""),
+            check=(FailedCheck(CheckKind.ERRORED, errored) if errored
+                   else verdict.failed_check if verdict is not None else None),
             answered=verdict.answered if verdict is not None else "",
             acceptable=acceptable,
+            differs=verdict.differs if verdict is not None and outcome != "passed" else "",
         ))
 
     @staticmethod
@@ -291,7 +292,7 @@ class VectorRun(_SuiteRun):
         """Run one case and end the pytest test with its outcome."""
         expected_failure = self.options.expected_failures.get(case.case_id)
         if self.hello_failure is not None:
-            self._record(case, "errored", self.hello_failure, check="adapter hello")
+            self._record(case, "errored", self.hello_failure, errored="adapter hello")
             pytest.fail(f"adapter hello failed: {self.hello_failure}", pytrace=False)
         skip = self._skip_reason(case)
         if skip is not None:
@@ -300,7 +301,7 @@ class VectorRun(_SuiteRun):
         try:
             verdict, index, response = self._run_steps(case)
         except _CaseErrored as errored:
-            self._record(case, "errored", errored.message, check=errored.kind)
+            self._record(case, "errored", errored.message, errored=errored.kind)
             pytest.fail(
                 f"{case.case_id}: errored (adapter misbehaved)\n{errored.message}", pytrace=False
             )
@@ -379,7 +380,7 @@ class LiveRun(_SuiteRun):
         expected_failure = self.options.expected_failures.get(case_id)
         level = f" [{requirement.level} {requirement.ref}]" if requirement is not None else ""
         try:
-            problems = check.run(ctx)
+            verdict = check.judge(ctx)
         except CheckNotApplicable as why:
             self.outcomes.append(outcome(case_id, "live", "not_supported", str(why), details))
             pytest.skip(f"not supported: {why}")
@@ -395,21 +396,19 @@ class LiveRun(_SuiteRun):
             message = f"{case_id}: the check failed to run: {type(error).__name__}: {error}"
             self.outcomes.append(outcome(case_id, "live", "errored", message, details))
             pytest.fail(message, pytrace=False)
-        if problems and all(p.startswith(REASON_ONLY) for p in problems):
-            # Refused, with another code or status: the report's "reason code or status only".
-            outcome = functools.partial(outcome, mismatch="reason")
-        if problems:
+        if verdict.status == "failed":
+            # The judge's typed verdict: "reason" when every request was refused, with another
+            # code or status (the report's "reason code or status only").
+            outcome = functools.partial(outcome, mismatch=verdict.mismatch, why=verdict.message,
+                                        differs=verdict.differs)
             message = (f"{case_id}{level} ({ctx.target.url}, signer {LIVE_ADDRESS}):\n"
-                       + "\n".join(problems))
+                       + "\n".join(verdict.lines))
             if expected_failure is not None:
                 self.outcomes.append(
-                    outcome(case_id, "live", "xfail", expected_failure.reason, details,
-                            why="; ".join(problems))
+                    outcome(case_id, "live", "xfail", expected_failure.reason, details)
                 )
                 pytest.xfail(f"expected failure: {expected_failure.reason}")
-            self.outcomes.append(
-                outcome(case_id, "live", "failed", message, details, why="; ".join(problems))
-            )
+            self.outcomes.append(outcome(case_id, "live", "failed", message, details))
             pytest.fail(message, pytrace=False)
         if expected_failure is not None:
             message = (f"{case_id}: listed as an expected failure ({expected_failure.reason}) "

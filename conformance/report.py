@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from erc8128_conformance.cases import Requirement
+from erc8128_conformance.judge import FailedCheck
 
 __all__ = ["COLUMNS", "CaseOutcome", "Outcome", "format_table", "is_success"]
 
@@ -55,10 +56,12 @@ class CaseOutcome:
     # The rule itself, resolved for the case's profile (live checks of both profiles share ids:
     # the report never looks a rule up by id alone when it has this).
     rule: Requirement | None = None
-    check: str = ""  # failed / xfail: the check that failed (grouping.py's root cause)
+    # failed / xfail / errored: the check that failed (grouping.py's root cause; None: the rule)
+    check: FailedCheck | None = None
     answered: str = ""  # the reason code the implementation answered ("" : it accepted)
     # passed: the answer was the text's outcome, not our decision (the decision's id, e.g. D5)
     acceptable: str = ""
+    differs: str = ""  # failed / xfail: the field that differs, expected and got (one line)
 
     @property
     def profile(self) -> str:
@@ -67,10 +70,12 @@ class CaseOutcome:
 
     def to_json(self) -> dict[str, Any]:
         extra: dict[str, Any] = {}
-        for key in ("requirement", "mismatch", "canonical", "why", "check", "answered",
-                    "acceptable"):
+        for key in ("requirement", "mismatch", "canonical", "why", "answered", "acceptable",
+                    "differs"):
             if getattr(self, key):
                 extra[key] = getattr(self, key)
+        if self.check is not None:
+            extra["check"] = self.check.key
         if self.rule is not None:
             extra["rule"] = self.rule.to_json()  # the requirement resolved for its profile
         return {

@@ -47,7 +47,14 @@ from erc8128.protocol.keyid import ProfileName
 from erc8128.protocol.verify import Verified, verify_request
 from erc8128.state.nonces.memory import MemoryReplayStore
 
-__all__ = ["CHECK_RULES", "FIXED_BYTES_FLAGS", "Problem", "SigningCheck", "check_signed_request"]
+__all__ = [
+    "CHECK_RULES",
+    "FIXED_BYTES_FLAGS",
+    "Problem",
+    "SigningCheck",
+    "address_of_key",
+    "check_signed_request",
+]
 
 # Flags of sign_request cases whose exact bytes the text fixes (canonical form required).
 FIXED_BYTES_FLAGS: Final = frozenset({"DraftVector", "FixedBytes"})
@@ -60,10 +67,17 @@ _DEFAULT_MAX_VALIDITY_SEC: Final = 300
 @dataclass(frozen=True)
 class Problem:
     """One check that failed: ``check`` names it (a stable word, the report's root cause),
-    ``message`` says expected and got."""
+    ``message`` says expected and got; ``reason`` is the reference verifier's refusal (check
+    ``verifier``)."""
 
     check: str
     message: str
+    reason: str = ""
+
+    @property
+    def key(self) -> str:
+        """The check and, for the verifier's refusal, its code (``verifier-bad_signature``)."""
+        return f"{self.check}-{self.reason}" if self.reason else self.check
 
 
 # The rule each check enforces, per profile (the requirement ids of vectors/requirements.py,
@@ -109,7 +123,7 @@ class SigningCheck:
     def rule(self, profile: str) -> str | None:
         """The requirement id of the first failed check, for ``profile`` (None: the case's)."""
         for problem in self.problems:
-            rule = CHECK_RULES.get(problem.check, {}).get(profile)
+            rule = CHECK_RULES.get(problem.key, {}).get(profile)
             if rule is not None:
                 return rule
         return None
@@ -264,7 +278,7 @@ def check_signed_request(
     have_params, have_covered = _params(member), _covered(member)
     # 3. The keyid names the signer's own account (§3.3.1: "`keyid` MUST identify an Ethereum
     # account"; a keyid naming another account makes the signature someone else's claim).
-    signer = _signer(fields)
+    signer = address_of_key(fields)
     keyid = have_params.get("keyid", "").strip('"')
     if signer is not None and keyid and keyid.rsplit(":", 1)[-1].lower() != signer.lower():
         problems.append(Problem("parameter-keyid", f"keyid {keyid} names another account "
@@ -302,9 +316,9 @@ def check_signed_request(
     ]
     verified = _verify_alone(fields, request, only_new)
     if isinstance(verified, Erc8128Error):
-        problems.append(Problem(f"verifier-{verified.reason}", (
+        problems.append(Problem("verifier", (
             f"the reference verifier rejects the signed request: {verified.reason}: "
-            f"{verified.message}")[:400]))
+            f"{verified.message}")[:400], verified.reason))
         return SigningCheck(tuple(problems))
     if signer is not None and verified.address != signer:
         problems.append(Problem("principal", f"verified principal {verified.address}, expected "
@@ -312,7 +326,9 @@ def check_signed_request(
     return SigningCheck(tuple(problems))
 
 
-def _signer(fields: dict[str, Any]) -> str | None:
+def address_of_key(fields: dict[str, Any]) -> str | None:
+    """The signer's address: the account of the case's ``private_key_hex`` (None: no valid
+    key)."""
     key = fields.get("private_key_hex")
     if not isinstance(key, str):
         return None

@@ -18,7 +18,13 @@ from erc8128_conformance.adapter_client import Response
 from erc8128_conformance.cases import Case, Requirement, load_cases, load_requirements
 from erc8128_conformance.compatibility import level_group
 from erc8128_conformance.grouping import group_of, summarize
-from erc8128_conformance.judge import Answer, judge_answer, judge_step
+from erc8128_conformance.judge import (
+    Answer,
+    CheckKind,
+    FailedCheck,
+    judge_answer,
+    judge_step,
+)
 from erc8128_conformance.levels import failure_level
 from erc8128_conformance.report import CaseOutcome
 from erc8128_vectors import VECTORS_DIR
@@ -196,7 +202,8 @@ def test_failure_level_reads_the_profile_under_test() -> None:
 
 def _refused(case_id: str, expected: str, answered: str) -> CaseOutcome:
     return CaseOutcome(case_id, "verify_request", "failed", requirement=f"rule-{expected}",
-                       mismatch="reason", check=f"answered-{answered}", answered=answered,
+                       mismatch="reason", check=FailedCheck(CheckKind.ANSWERED, code=answered),
+                       answered=answered,
                        details={"expected": {"result": "invalid", "reason": expected}},
                        profiles=("draft",))
 
@@ -215,7 +222,8 @@ def test_one_systematic_refusal_is_one_root_cause() -> None:
 def test_a_valid_request_refused_names_the_refusal_not_the_cases_rule() -> None:
     outcomes = [
         CaseOutcome(f"verify_request/{n}", "verify_request", "failed", requirement=rule,
-                    mismatch="outcome", check="refused-insufficient_coverage",
+                    mismatch="outcome",
+                    check=FailedCheck(CheckKind.REFUSED, code="insufficient_coverage"),
                     answered="insufficient_coverage", profiles=("draft",))
         for n, rule in enumerate(["request-bound-accepted", "clock-skew", "mode-eoa"])
     ]
