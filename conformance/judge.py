@@ -54,6 +54,7 @@ __all__ = [
     "Mismatch",
     "Status",
     "StepVerdict",
+    "first_difference",
     "json_equal",
     "judge_answer",
     "judge_findings",
@@ -296,8 +297,7 @@ def _excerpt(text: str, at: int) -> str:
         return _show(text)
     start = max(0, min(at - 20, len(text) - _EXCERPT))
     end = start + _EXCERPT
-    return (("..." if start else "") + _show(text[start:end]) + ("..." if end < len(text) else "")
-            + f" (differs at character {at + 1} of {len(text)})")
+    return ("..." if start else "") + _show(text[start:end]) + ("..." if end < len(text) else "")
 
 
 def _common_prefix(left: str, right: str) -> int:
@@ -330,7 +330,9 @@ def first_difference(expected: Any, got: Any, path: str) -> str:
             return f"{path}: expected {len(expected)} entries, got {len(got)}"
     if isinstance(expected, str) and isinstance(got, str):
         at = _common_prefix(expected, got)
-        return f"{path}: expected {_excerpt(expected, at)}, got {_excerpt(got, at)}"
+        where = (f" (they differ from character {at + 1})"
+                 if max(len(expected), len(got)) > _EXCERPT else "")
+        return f"{path}: expected {_excerpt(expected, at)}, got {_excerpt(got, at)}{where}"
     return f"{path}: expected {_brief(expected)}, got {_brief(got)}"
 
 

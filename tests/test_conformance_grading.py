@@ -17,11 +17,12 @@ from erc8128.protocol.sign import sign_request
 from erc8128_conformance.adapter_client import Response
 from erc8128_conformance.cases import Case, Requirement, load_cases, load_requirements
 from erc8128_conformance.compatibility import level_group
-from erc8128_conformance.grouping import group_of, summarize
+from erc8128_conformance.grouping import format_first_screen, group_of, summarize
 from erc8128_conformance.judge import (
     Answer,
     CheckKind,
     FailedCheck,
+    first_difference,
     judge_answer,
     judge_step,
 )
@@ -360,3 +361,35 @@ def test_a_verifier_reading_the_first_of_a_repeated_label_is_caught(profile: str
                  and c.profiles == (profile,)]
     assert judge_step(replay.steps[1], accepted, reason_checked=True, deterministic=True,
                       strict=False).status == "failed"
+
+
+# -- 10. the first screen's why: the field that differs ------------------------------------------
+
+
+def test_a_difference_is_followed_down_to_the_field_and_the_character() -> None:
+    long = "a" * 200
+    line = first_difference({"headers": [["host", "x"], ["signature-input", long + "1"]]},
+                            {"headers": [["host", "x"], ["signature-input", long + "2"]]},
+                            "output")
+    assert line == (f'output.headers[1][1]: expected ..."{"a" * 59}1", got ..."{"a" * 59}2" '
+                    "(they differ from character 201)")
+
+
+def test_a_refusal_with_another_code_shows_the_code_not_the_message() -> None:
+    case = next(c for c in CASES.values() if c.op == "verify_request" and c.reason_checked
+                and c.steps[0].expected.get("reason") == "request_expired")
+    answer = Response("error", {"reason": "bad_signature", "status": 401,
+                                "detail": "a long detail " * 30}, {})
+    verdict = judge_step(case.steps[0], answer, reason_checked=True, deterministic=True,
+                         strict=False)
+    assert verdict.mismatch == "reason"
+    assert verdict.differs == 'reason: expected "request_expired", got "bad_signature"'
+
+
+def test_the_first_screen_shows_the_differing_field_whole() -> None:
+    differs = "headers.signature-input: expected " + "y" * 150 + ", got something else"
+    outcome = CaseOutcome("sign_request/1", "sign_request", "failed", requirement="rule",
+                          mismatch="output", why="; ".join([differs] * 3), differs=differs,
+                          profiles=("draft",))
+    screen = format_first_screen(summarize([outcome], {}), [])
+    assert f"    why:  {differs}\n" in screen + "\n"

@@ -119,6 +119,15 @@ def test_failures_are_grouped_by_level_and_root_cause(tmp_path: Path) -> None:
     assert replay["outcome"] == "failed"
     assert replay["mismatch"] == "reason"
     assert "status: expected 401, got 409" in replay["why"]
+    # The field that differs, on its own (the first screen's why line).
+    assert replay["differs"] == "status: expected 401, got 409"
+    # One shape in both modes: an outcome's requirement is the id, the rule is the report's
+    # entry under that id (tests/test_conformance_live.py asserts the same of live outcomes).
+    for outcome in report["outcomes"]:
+        if "requirement" in outcome:
+            assert isinstance(outcome["requirement"], str), outcome
+            if "rule" in outcome:
+                assert outcome["rule"] == report["requirements"][outcome["requirement"]]
     # Each failure names its rule, with the sentence, beside input / expected / got.
     assert ('rule:     keccak-padding (FIPS 202 §5.1, MUST): "the pad10*1 rule with the 0x01 '
             'domain byte"') in run.stdout
