@@ -200,15 +200,13 @@ def field_values(request: Request, name: str) -> tuple[str, ...]:
         raise MessageComponentError(
             "component_absent", f"expected the request to have a {name!r} field, got none"
         )
-    values: list[str] = []
-    for line in lines:
-        # RFC 9421 §2.1: "Strip leading and trailing whitespace from each item in the list."
-        trimmed = line.strip(" \t")
-        # RFC 9421 §2.1: "Remove any obsolete line folding within the line, and replace it
-        # with a single space (" ")"
-        unfolded = _OBS_FOLD.sub(" ", trimmed)
-        values.append(unfolded)
-    return tuple(values)
+    # RFC 9421 §2.1: "Strip leading and trailing whitespace from each item in the list." and
+    # "Remove any obsolete line folding within the line, and replace it with a single space
+    # (" ")" (an obs-fold needs an LF, so a line without one is only trimmed).
+    return tuple(
+        _OBS_FOLD.sub(" ", line.strip(" \t")) if "\n" in line else line.strip(" \t")
+        for line in lines
+    )
 
 
 def _octets(value: str, identifier: str) -> bytes:
@@ -582,18 +580,7 @@ def _plain_derived_value(target_uri: str, name: str, identifier: str) -> str:
 def _plain_field_value(request: Request, name: str, identifier: str) -> str:
     """RFC 9421 §2.1 for a field component without parameters: field_values, then the lines
     checked and joined as _field_component_value does."""
-    lines = request.field_lines(name)
-    if not lines:
-        # RFC 9421 §2.5: "If the field cannot be found in the message [...] produce an error."
-        raise MessageComponentError(
-            "component_absent", f"expected the request to have a {name!r} field, got none"
-        )
-    # RFC 9421 §2.1: "Strip leading and trailing whitespace from each item in the list." and
-    # "Remove any obsolete line folding within the line" (an obs-fold needs an LF).
-    values = [
-        _OBS_FOLD.sub(" ", line.strip(" \t")) if "\n" in line else line.strip(" \t")
-        for line in lines
-    ]
+    values = field_values(request, name)
     # RFC 9421 §2.1: "Concatenate the list of values together with a single comma (",") and a
     # single space (" ") between each item."
     value = ", ".join(values)
