@@ -30,8 +30,8 @@ import pytest
 
 from erc8128.cli.serve_cli import _configure, config_from_args
 from erc8128.client.api_client import Client, retry_delay
+from erc8128.client.errors import Response
 from erc8128.client.signer import Signer
-from erc8128.client.transport import Response
 from erc8128.errors import VerificationError
 from erc8128.http.message import Request
 from erc8128.integrations.gate import Gate

@@ -6,6 +6,9 @@
 ``erc8128/__init__.py`` (the public surface) and ``__main__`` sit on top and may import
 anything. The check reads every module's imports
 with :mod:`ast` (function-local imports included), so a layer violation cannot hide in a function.
+
+Within a layer, the same graph has no circle: no module imports, however indirectly, a module
+that imports it (``TYPE_CHECKING`` and function-level imports count).
 """
 
 from __future__ import annotations
@@ -83,3 +86,49 @@ def test_imports_go_down_the_layers(path: Path) -> None:
             f"{name} (layer {own}) imports {target} (layer {theirs}): expected a layer at or "
             f"below {own}"
         )
+
+
+def import_graph() -> dict[str, frozenset[str]]:
+    """Each package module and the package modules it imports (module or function level)."""
+    names = {module_name(path): path for path in MODULES}
+    return {
+        name: frozenset(target for target in imported(path) if target in names and target != name)
+        for name, path in names.items()
+    }
+
+
+def find_circle(graph: dict[str, frozenset[str]]) -> list[str] | None:
+    """One import circle (first module repeated at the end), or None: a depth-first search."""
+    done: set[str] = set()
+    for start in sorted(graph):
+        if start in done:
+            continue
+        trail: list[str] = [start]
+        on_trail = {start}
+        pending = [iter(sorted(graph[start]))]
+        while pending:
+            target = next(pending[-1], None)
+            if target is None:
+                pending.pop()
+                done.add(trail[-1])
+                on_trail.discard(trail.pop())
+            elif target in on_trail:
+                return [*trail[trail.index(target):], target]
+            elif target not in done:
+                trail.append(target)
+                on_trail.add(target)
+                pending.append(iter(sorted(graph[target])))
+    return None
+
+
+def test_find_circle_finds_one() -> None:
+    graph = {"a": frozenset({"b"}), "b": frozenset({"c"}), "c": frozenset({"a"}),
+             "d": frozenset({"a"})}
+    assert find_circle(graph) == ["a", "b", "c", "a"]
+    acyclic = {"a": frozenset({"b"}), "b": frozenset(), "c": frozenset({"a", "b"})}
+    assert find_circle(acyclic) is None
+
+
+def test_the_import_graph_has_no_circle() -> None:
+    circle = find_circle(import_graph())
+    assert circle is None, "import circle: " + " -> ".join(circle or [])

@@ -27,10 +27,10 @@ from erc8128.client.accept_signature import (
 from erc8128.client.api_client import Client
 from erc8128.client.discovery import Discovery, discover
 from erc8128.client.enrolment import Enrollment, bootstrap, redeem_invite, request_access
-from erc8128.client.errors import ClientError
+from erc8128.client.errors import ClientError, Response
 from erc8128.client.keys import DEFAULT_KEY_ENV, format_private_key, parse_private_key
 from erc8128.client.signer import Signer
-from erc8128.client.transport import Response, send_request, signed_fetch
+from erc8128.client.transport import send_request, signed_fetch
 
 __all__ = [
     "DEFAULT_KEY_ENV",

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from erc8128.client.accept_signature import repair_hint
-from erc8128.client.errors import ClientError
+from erc8128.client.errors import ClientError, Response
 from erc8128.client.signer import Signer
-from erc8128.client.transport import DEFAULT_TIMEOUT_SEC, Response, signed_fetch
+from erc8128.client.transport import DEFAULT_TIMEOUT_SEC, signed_fetch
 from erc8128.errors import Erc8128Error
 from erc8128.http.message import ascii_lower
 from erc8128.http.structured_fields import BareItem

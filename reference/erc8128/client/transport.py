@@ -8,24 +8,19 @@ signature is bound to one target URI). Only the standard library is used.
 from __future__ import annotations
 
 import http.client
-import json
-import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
-from erc8128.client.errors import ClientError
+from erc8128.client.errors import ClientError, Response
 from erc8128.client.signer import Signer
-from erc8128.http.bounded_json import check_depth
-from erc8128.http.message import Request, ascii_lower, authority, path, query, scheme
+from erc8128.http.message import Request, authority, path, query, scheme
 from erc8128.http.structured_fields import BareItem
-from erc8128.protocol.sign import DEFAULT_LABEL, SignedRequest
+from erc8128.protocol.sign import DEFAULT_LABEL
 
 __all__ = [
     "DEFAULT_TIMEOUT_SEC",
     "MAX_RESPONSE_BYTES",
-    "Response",
     "fetch_public",
     "json_object",
     "send_request",
@@ -38,79 +33,6 @@ DEFAULT_TIMEOUT_SEC: Final = 10.0
 
 # A response body larger than this is refused rather than read into memory.
 MAX_RESPONSE_BYTES: Final = 16 * 1024 * 1024
-
-
-def parse_json(body: bytes) -> Any:
-    """A server's JSON body, its nesting bounded first (bounded_json); ValueError if not JSON."""
-    text = body.decode("utf-8")
-    check_depth(text)
-    return json.loads(text)
-
-
-@dataclass(frozen=True)
-class Response:
-    """An HTTP response: status, header field lines in wire order, body bytes."""
-
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    signed: SignedRequest | None = None  # the signed request that produced it, when signed
-
-    def header(self, name: str) -> str | None:
-        """The combined value of every field line named ``name``, or ``None``."""
-        wanted = ascii_lower(name)
-        values = [value for key, value in self.headers if ascii_lower(key) == wanted]
-        return ", ".join(values) if values else None
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-    def json(self) -> Any:
-        """The body parsed as JSON; :class:`ClientError` ``invalid_response`` if it is not."""
-        try:
-            return parse_json(self.body)
-        except ValueError as error:
-            raise ClientError(
-                "invalid_response",
-                f"expected a JSON body from HTTP {self.status}, got {error}",
-                status=self.status,
-                response=self,
-            ) from None
-
-    @property
-    def reason(self) -> str | None:
-        """The stable failure code the server gave, if any (ERC-8128 §6)."""
-        content_type = self.header("content-type") or ""
-        if "json" in content_type:
-            try:
-                problem = parse_json(self.body)
-            except ValueError:
-                problem = None
-            # ERC-8128 §6: a problem body "MUST include the same stable code in a `reason`
-            # extension".
-            if isinstance(problem, dict) and isinstance(problem.get("reason"), str):
-                return str(problem["reason"])
-        challenge = self.header("www-authenticate") or ""
-        found = re.search(r'\berror="([^"\\]*)"', challenge)
-        return found.group(1) if found else None
-
-    def raise_for_status(self) -> Response:
-        """This response if 2xx; otherwise :class:`ClientError` carrying the server's reason."""
-        if self.ok:
-            return self
-        reason = self.reason or f"http_{self.status}"
-        detail = ""
-        try:
-            problem = parse_json(self.body)
-            if isinstance(problem, dict):
-                detail = str(problem.get("detail") or problem.get("title") or "")
-        except ValueError:
-            detail = self.body[:200].decode("utf-8", "replace")
-        raise ClientError(
-            reason, f"expected a 2xx answer, got HTTP {self.status}: {detail}".rstrip(": "),
-            status=self.status, response=self,
-        )
 
 
 def json_object(response: Response, what: str) -> dict[str, Any]:

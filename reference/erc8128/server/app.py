@@ -25,6 +25,8 @@ This module ties the parts together; each concept has its own module:
 - :mod:`erc8128.server.routes`: the one route table (each route names its handler) and matching.
 - :mod:`erc8128.server.calls`: what a handler receives and returns (Call, Handled, AppError).
 - :mod:`erc8128.server.inputs`: JSON content, query parameters and identifier syntax.
+- :mod:`erc8128.server.limits`: the bounds on pages, quotas, records and invites (D35, D36).
+- :mod:`erc8128.server.context`: what a handler may use of the app (:class:`App` provides it).
 - :mod:`erc8128.server.storage`: the tables and their queries (projects, agents, invites, audit).
 - :mod:`erc8128.server.handlers`: the handlers, one module per resource.
 """
@@ -57,16 +59,7 @@ from erc8128.server.calls import (
     refusal_response,
 )
 from erc8128.server.database import AppStoreUnavailable
-from erc8128.server.handlers.agents import AGENT_STATUSES
-from erc8128.server.handlers.audit import MAX_AUDIT_ENTRIES
-from erc8128.server.handlers.invites import MAX_INVITE_SECONDS, MAX_INVITE_USES
-from erc8128.server.handlers.projects import (
-    DEFAULT_PROJECTS_PAGE,
-    MAX_PROJECTS_PAGE,
-    MAX_PROJECTS_PER_OWNER,
-)
-from erc8128.server.handlers.signatures import EVICT_EVERY_SEC
-from erc8128.server.inputs import MAX_JSON_INTEGER, MAX_JSON_INTEGER_CHARS, MAX_NAME_CHARS
+from erc8128.server.limits import MAX_REFUSALS
 from erc8128.server.pages import Pages
 from erc8128.server.routes import (
     INVALIDATE_PATH,
@@ -77,29 +70,15 @@ from erc8128.server.routes import (
     SignedHandler,
     match,
 )
-from erc8128.server.storage import AUDIT_PRUNE_EVERY, AUDIT_RETAINED, Storage
+from erc8128.server.storage import Storage
 from erc8128.state.invalidation.base import InvalidationStore
 from erc8128.state.invalidation.memory import MemoryInvalidationState
 from erc8128.state.nonces.base import ReplayStore
 from erc8128.state.restart_watermark import RestartWatermark, WatermarkError
 
 __all__ = [
-    "AGENT_STATUSES",
-    "AUDIT_PRUNE_EVERY",
-    "AUDIT_RETAINED",
     "CHARGED_REASONS",
-    "DEFAULT_PROJECTS_PAGE",
-    "EVICT_EVERY_SEC",
     "INVALIDATE_PATH",
-    "MAX_AUDIT_ENTRIES",
-    "MAX_INVITE_SECONDS",
-    "MAX_INVITE_USES",
-    "MAX_JSON_INTEGER",
-    "MAX_JSON_INTEGER_CHARS",
-    "MAX_NAME_CHARS",
-    "MAX_PROJECTS_PAGE",
-    "MAX_PROJECTS_PER_OWNER",
-    "MAX_REFUSALS",
     "ROUTES",
     "App",
     "AppError",
@@ -109,9 +88,6 @@ __all__ = [
     "json_response",
 ]
 
-# Decision D35: refusals before verification go to a server-level ring of MAX_REFUSALS records
-# (the project audit log, erc8128.server.storage, holds verified requests only).
-MAX_REFUSALS: Final = 1000
 # The detail of a verified signer's principal_not_allowed, by its agent status in the project
 # (issue 18: "Application Principal policy rejects the Account" told a pending agent nothing).
 _PRINCIPAL_DETAILS: Final[dict[str | None, str]] = {

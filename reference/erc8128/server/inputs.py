@@ -16,6 +16,7 @@ from erc8128.http.bounded_json import MAX_JSON_INTEGER_CHARS, InvalidJson, parse
 from erc8128.http.message import Request, ascii_lower
 from erc8128.http.message import query as query_of
 from erc8128.server.calls import AppError
+from erc8128.server.limits import MAX_NAME_CHARS
 
 __all__ = [
     "ADDRESS",
@@ -23,7 +24,6 @@ __all__ = [
     "INVITE_CODE",
     "MAX_JSON_INTEGER",
     "MAX_JSON_INTEGER_CHARS",
-    "MAX_NAME_CHARS",
     "PROJECT_ID",
     "boolean",
     "integer",
@@ -33,7 +33,6 @@ __all__ = [
     "query_parameters",
 ]
 
-MAX_NAME_CHARS: Final = 100
 # ERC-8128 §7: "Numeric values MUST be JSON integers in the interoperable range"
 MAX_JSON_INTEGER: Final = 9007199254740991
 

@@ -11,16 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal
 
 from erc8128.http.message import Request
 from erc8128.protocol.discovery import WELL_KNOWN_PATH
 from erc8128.server.calls import Call, Handled
+from erc8128.server.context import AppContext
 from erc8128.server.handlers import agents, audit, invites, projects, signatures
 from erc8128.server.inputs import ADDRESS, INVITE_CODE, PROJECT_ID
-
-if TYPE_CHECKING:
-    from erc8128.server.app import App
 
 __all__ = [
     "INVALIDATE_PATH",
@@ -37,8 +35,8 @@ INVALIDATE_PATH: Final = "/api/signatures/invalidate"
 Auth = Literal["public", "signed", "whoami", "owner", "agent", "invalidate"]
 # A public route answers the request itself; every other route's handler runs only after the
 # signature verified (and, for "owner", after the owner check).
-PublicHandler = Callable[["App", Request], Handled]
-SignedHandler = Callable[["App", Call], Handled]
+PublicHandler = Callable[[AppContext, Request], Handled]
+SignedHandler = Callable[[AppContext, Call], Handled]
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ class Route:
         return self.pattern[: self.pattern.index("{")] + "*"
 
 
-def _discovery(app: App, request: Request) -> Handled:
+def _discovery(app: AppContext, request: Request) -> Handled:
     """The ERC-8128 §7 discovery document, built once by the app."""
     return Handled(app.discovery)
 

@@ -13,15 +13,13 @@ from typing import Any, Final
 from erc8128.http.message import Request, path
 from erc8128.server.calls import Call
 from erc8128.server.database import AppDatabase
+from erc8128.server.limits import AUDIT_PRUNE_EVERY, AUDIT_RETAINED
 
-__all__ = ["AUDIT_PRUNE_EVERY", "AUDIT_RETAINED", "SCHEMA", "Storage", "outcome"]
+__all__ = ["SCHEMA", "Storage", "outcome"]
 
 # Decision D35: the project audit log holds verified requests only (refusals of known agents
-# by the Principal policy included, as `refused`); a project keeps its latest
-# AUDIT_RETAINED entries (older ones are pruned every AUDIT_PRUNE_EVERY inserts, so at most
-# AUDIT_RETAINED + AUDIT_PRUNE_EVERY are kept).
-AUDIT_RETAINED: Final = 10_000
-AUDIT_PRUNE_EVERY: Final = 256
+# by the Principal policy included, as `refused`); its retention bounds are in
+# erc8128.server.limits.
 
 SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS projects (

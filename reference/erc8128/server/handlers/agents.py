@@ -4,20 +4,18 @@ the project's echo route (its Principal check is the verifier's, see ``App.agent
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from erc8128.http.message import path
 from erc8128.server.calls import AppError, Call, Handled, json_response
-
-if TYPE_CHECKING:
-    from erc8128.server.app import App
+from erc8128.server.context import AppContext
 
 __all__ = ["AGENT_STATUSES", "approve", "deny", "echo", "list_agents", "revoke"]
 
 AGENT_STATUSES: Final = ("pending", "approved", "denied", "revoked")
 
 
-def list_agents(app: App, call: Call) -> Handled:
+def list_agents(app: AppContext, call: Call) -> Handled:
     with app.storage.transaction() as cursor:
         rows = cursor.execute(
             "SELECT address, name, status, created_at FROM agents WHERE project_id = ? "
@@ -31,19 +29,19 @@ def list_agents(app: App, call: Call) -> Handled:
     return Handled(json_response(200, {"agents": agents}), agent=call.agent)
 
 
-def approve(app: App, call: Call) -> Handled:
+def approve(app: AppContext, call: Call) -> Handled:
     return _set_status(app, call, "approved")
 
 
-def deny(app: App, call: Call) -> Handled:
+def deny(app: AppContext, call: Call) -> Handled:
     return _set_status(app, call, "denied")
 
 
-def revoke(app: App, call: Call) -> Handled:
+def revoke(app: AppContext, call: Call) -> Handled:
     return _set_status(app, call, "revoked")
 
 
-def _set_status(app: App, call: Call, status: str) -> Handled:
+def _set_status(app: AppContext, call: Call, status: str) -> Handled:
     project_id = call.owned_project["id"]
     address = call.bound["address"]
     with app.storage.transaction() as cursor:
@@ -58,7 +56,7 @@ def _set_status(app: App, call: Call, status: str) -> Handled:
     return Handled(json_response(200, {"agent": record}), agent=call.agent)
 
 
-def echo(app: App, call: Call) -> Handled:
+def echo(app: AppContext, call: Call) -> Handled:
     document = {
         "agent": call.agent,
         "project_id": call.owned_project["id"],

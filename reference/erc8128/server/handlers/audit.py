@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
-
 from erc8128.server.calls import Call, Handled, json_response
+from erc8128.server.context import AppContext
 from erc8128.server.inputs import MAX_JSON_INTEGER, query_integer, query_parameters
+from erc8128.server.limits import MAX_AUDIT_ENTRIES
 
-if TYPE_CHECKING:
-    from erc8128.server.app import App
+__all__ = ["list_audit"]
 
-__all__ = ["MAX_AUDIT_ENTRIES", "list_audit"]
-
-# Decision D35: a page of the audit log has at most MAX_AUDIT_ENTRIES entries.
-MAX_AUDIT_ENTRIES: Final = 1000
-
-
-def list_audit(app: App, call: Call) -> Handled:
+def list_audit(app: AppContext, call: Call) -> Handled:
     """A page of the project's audit log, oldest first (D35): the latest ``limit`` entries
     (1..MAX_AUDIT_ENTRIES, default MAX_AUDIT_ENTRIES) whose id is below ``before``; the
     answer's ``next_before`` fetches the page before it (null: none left)."""

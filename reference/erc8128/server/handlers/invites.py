@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Final
 
 from erc8128.server.calls import AppError, Call, Handled, json_response
+from erc8128.server.context import AppContext
 from erc8128.server.inputs import integer, json_object, name
+from erc8128.server.limits import MAX_INVITE_SECONDS, MAX_INVITE_USES
 
-if TYPE_CHECKING:
-    from erc8128.server.app import App
+__all__ = ["create_invite", "redeem_invite"]
 
-__all__ = ["MAX_INVITE_SECONDS", "MAX_INVITE_USES", "create_invite", "redeem_invite"]
-
-MAX_INVITE_USES: Final = 1_000_000
-MAX_INVITE_SECONDS: Final = 30 * 24 * 3600
-
-
-def create_invite(app: App, call: Call) -> Handled:
+def create_invite(app: AppContext, call: Call) -> Handled:
     project = call.owned_project
     body = json_object(call.request)
     uses = integer(body, "uses", 1, MAX_INVITE_USES)
@@ -35,7 +29,7 @@ def create_invite(app: App, call: Call) -> Handled:
     return Handled(json_response(201, document), agent=call.agent)
 
 
-def redeem_invite(app: App, call: Call) -> Handled:
+def redeem_invite(app: AppContext, call: Call) -> Handled:
     project = call.owned_project
     code = call.bound["code"]
     body = json_object(call.request)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
-
 from erc8128.http.message import Request
 from erc8128.protocol.challenge import HttpResponse
 from erc8128.server.calls import AppError, Call, Handled, json_response, refusal_response
+from erc8128.server.context import AppContext
 from erc8128.server.inputs import (
     PROJECT_ID,
     boolean,
@@ -15,26 +14,19 @@ from erc8128.server.inputs import (
     query_integer,
     query_parameters,
 )
-
-if TYPE_CHECKING:
-    from erc8128.server.app import App
+from erc8128.server.limits import (
+    DEFAULT_PROJECTS_PAGE,
+    MAX_PROJECTS_PAGE,
+    MAX_PROJECTS_PER_OWNER,
+)
 
 __all__ = [
-    "DEFAULT_PROJECTS_PAGE",
-    "MAX_PROJECTS_PAGE",
-    "MAX_PROJECTS_PER_OWNER",
     "create_project",
     "list_projects",
     "request_access",
 ]
 
-# Decision D36: projects per owner; a page of the public list.
-MAX_PROJECTS_PER_OWNER: Final = 100
-MAX_PROJECTS_PAGE: Final = 1000
-DEFAULT_PROJECTS_PAGE: Final = 100
-
-
-def list_projects(app: App, request: Request) -> Handled:
+def list_projects(app: AppContext, request: Request) -> Handled:
     """The public project list; a malformed query is refused with 400 (no signature needed)."""
     try:
         return Handled(_projects_page(app, request))
@@ -42,7 +34,7 @@ def list_projects(app: App, request: Request) -> Handled:
         return Handled(refusal_response(error), error.reason)
 
 
-def _projects_page(app: App, request: Request) -> HttpResponse:
+def _projects_page(app: AppContext, request: Request) -> HttpResponse:
     """A page of public projects in creation order (D36): ``?after=<project id>`` continues
     after that project, ``limit`` is 1..MAX_PROJECTS_PAGE (DEFAULT_PROJECTS_PAGE)."""
     parameters = query_parameters(request, ("after", "limit"))
@@ -69,7 +61,7 @@ def _projects_page(app: App, request: Request) -> HttpResponse:
     return json_response(200, {"projects": projects, "next_after": next_after})
 
 
-def create_project(app: App, call: Call) -> Handled:
+def create_project(app: AppContext, call: Call) -> Handled:
     body = json_object(call.request)
     project_name = name(body)
     auto_approve = boolean(body, "auto_approve", default=False)
@@ -96,7 +88,7 @@ def create_project(app: App, call: Call) -> Handled:
     return Handled(json_response(201, document), agent=call.agent)
 
 
-def request_access(app: App, call: Call) -> Handled:
+def request_access(app: AppContext, call: Call) -> Handled:
     project = call.owned_project
     body = json_object(call.request)
     agent_name = name(body)

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
-
 from erc8128.errors import InvalidationStateUnavailable
 from erc8128.server.calls import AppError, Call, Handled, json_response
+from erc8128.server.context import AppContext
 from erc8128.server.inputs import FINGERPRINT, MAX_JSON_INTEGER, integer, json_object
+from erc8128.server.limits import EVICT_EVERY_SEC
 
-if TYPE_CHECKING:
-    from erc8128.server.app import App
-
-__all__ = ["EVICT_EVERY_SEC", "evict_expired_denials", "invalidate", "whoami"]
-
-# Decision D36: expired per-signature denials are deleted at most this often (seconds), when the
-# invalidation endpoint writes a new one.
-EVICT_EVERY_SEC: Final = 60
+__all__ = ["evict_expired_denials", "invalidate", "whoami"]
 
 
 def _unquoted(identifier: str) -> str:
@@ -27,7 +20,7 @@ def _unquoted(identifier: str) -> str:
     return identifier
 
 
-def whoami(app: App, call: Call) -> Handled:
+def whoami(app: AppContext, call: Call) -> Handled:
     verified = call.verified
     document = {
         "address": verified.address,
@@ -42,7 +35,7 @@ def whoami(app: App, call: Call) -> Handled:
     return Handled(json_response(200, document), agent=call.agent)
 
 
-def invalidate(app: App, call: Call) -> Handled:
+def invalidate(app: AppContext, call: Call) -> Handled:
     body = json_object(call.request)
     if "not_before" not in body and "fingerprint" not in body:
         raise AppError("invalid_field", "expected 'not_before' and/or 'fingerprint'",
@@ -84,7 +77,7 @@ def invalidate(app: App, call: Call) -> Handled:
     return Handled(json_response(200, document), agent=call.agent)
 
 
-def evict_expired_denials(app: App, now: int) -> None:
+def evict_expired_denials(app: AppContext, now: int) -> None:
     """D36: a denial outlives the signature it denies by nothing (``until`` is when that
     signature could last verify), so expired ones are deleted, at most every
     EVICT_EVERY_SEC, by the endpoint that adds them: the state stays bounded by the rate of
