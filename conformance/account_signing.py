@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from erc8128.crypto.personal_sign import personal_message_hash
+from erc8128.http.components import parse_component
 from erc8128.http.message import Request
 from erc8128.http.signature_base import signature_base
 from erc8128.http.structured_fields import (
@@ -25,7 +26,7 @@ from erc8128.http.structured_fields import (
 )
 from erc8128.protocol.keyid import Account, ProfileName, format_keyid
 from erc8128.protocol.profiles import get_profile
-from erc8128.protocol.sign import DEFAULT_LABEL, parse_component
+from erc8128.protocol.sign import DEFAULT_LABEL
 
 __all__ = ["AccountSignedRequest", "sign_request_as"]
 

@@ -17,6 +17,7 @@ from erc8128.http.components import (
     component_identifier,
     component_value,
     field_values,
+    parse_component,
 )
 from erc8128.http.message import Request, request_from_wire
 from erc8128.http.structured_fields import Item, Token, parse_item
@@ -541,3 +542,18 @@ def test_parameterless_fast_path_agrees_with_the_reference(
         reference = _outcome(components._component_value, request, component, identifier,
                              STRUCTURED_FIELD_TYPES)
         assert fast == reference == again, name
+
+
+def test_parse_component_reads_the_policy_forms() -> None:
+    assert parse_component("content-type") == Item("content-type")
+    assert parse_component('"@query-param";name="a"') == Item("@query-param", (("name", "a"),))
+
+
+@pytest.mark.parametrize("identifier", ['"unterminated', "\"@path\";=", "\"a\" x"])
+def test_parse_component_refuses_a_malformed_identifier(identifier: str) -> None:
+    # Read on the verify path too (a route's required components): a component error, not a
+    # signing error, with the reason the challenge and the signer report.
+    with pytest.raises(MessageComponentError) as raised:
+        parse_component(identifier)
+    assert raised.value.reason == "component_invalid"
+

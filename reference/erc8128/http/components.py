@@ -53,6 +53,7 @@ __all__ = [
     "component_value",
     "field_values",
     "identified_component_value",
+    "parse_component",
 ]
 
 FieldType = Literal["item", "list", "dictionary"]
@@ -133,6 +134,25 @@ def _check_base_safe(value: str, identifier: str, *, allow_htab: bool) -> None:
             f"expected only US-ASCII in the value of {identifier}, got {character!r} at "
             f"index {index}",
         )
+
+
+def parse_component(identifier: str) -> Item:
+    """A component identifier as written in policy and APIs: ``@path``, ``content-type`` or the
+    full serialised form ``"@query-param";name="a"``. Read on both paths: the signer's covered
+    components and a verifier route's required ones."""
+    if identifier.startswith('"'):
+        try:
+            item = parse_item(identifier)
+        except StructuredFieldError as error:
+            raise MessageComponentError(
+                "component_invalid", f"component {identifier!r}: {error}"
+            ) from None
+        if not isinstance(item.value, str):
+            raise MessageComponentError(
+                "component_invalid", f"expected an sf-string, got {identifier!r}"
+            )
+        return item
+    return Item(identifier)
 
 
 def component_identifier(component: Item) -> str:

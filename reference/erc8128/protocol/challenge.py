@@ -22,6 +22,7 @@ from http import HTTPStatus
 from typing import Final
 
 from erc8128.errors import Erc8128Error, VerificationError
+from erc8128.http.components import parse_component
 from erc8128.http.message import Request, query
 from erc8128.http.structured_fields import (
     BareItem,
@@ -33,7 +34,7 @@ from erc8128.http.structured_fields import (
 from erc8128.protocol.keyid import PROFILE_NAMES, ProfileName
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.profiles import get_profile
-from erc8128.protocol.sign import DEFAULT_LABEL, parse_component
+from erc8128.protocol.sign import DEFAULT_LABEL
 from erc8128.reasons import REASON_CONDITIONS, http_status
 
 __all__ = [

@@ -21,16 +21,14 @@ from typing import Final
 from erc8128.crypto.accelerate import personal_message_hash, sign_hash
 from erc8128.crypto.addresses import address_of
 from erc8128.errors import Erc8128Error
+from erc8128.http.components import parse_component
 from erc8128.http.content_digest import content_digest, verify_content_digest
 from erc8128.http.message import Request, query
 from erc8128.http.signature_base import signature_base
 from erc8128.http.structured_fields import (
     BareItem,
     InnerList,
-    Item,
-    StructuredFieldError,
     parse_dictionary,
-    parse_item,
     serialize_bare_item,
     serialize_inner_list,
 )
@@ -43,7 +41,6 @@ __all__ = [
     "SignedRequest",
     "SigningError",
     "new_nonce",
-    "parse_component",
     "sign_request",
 ]
 
@@ -83,20 +80,6 @@ class SignedRequest:
 def new_nonce(randbytes: Callable[[int], bytes] = secrets.token_bytes) -> str:
     """A fresh nonce: 16 random bytes (128 bits) in unpadded base64url (22 ASCII characters)."""
     return base64.urlsafe_b64encode(randbytes(NONCE_ENTROPY_BYTES)).rstrip(b"=").decode("ascii")
-
-
-def parse_component(identifier: str) -> Item:
-    """A component identifier as written in policy and APIs: ``@path``, ``content-type`` or the
-    full serialised form ``"@query-param";name="a"``."""
-    if identifier.startswith('"'):
-        try:
-            item = parse_item(identifier)
-        except StructuredFieldError as error:
-            raise SigningError("component_invalid", f"component {identifier!r}: {error}") from None
-        if not isinstance(item.value, str):
-            raise SigningError("component_invalid", f"expected an sf-string, got {identifier!r}")
-        return item
-    return Item(identifier)
 
 
 def sign_request(

@@ -42,7 +42,7 @@ from erc8128.errors import (
     StructuredFieldError,
     VerificationError,
 )
-from erc8128.http.components import check_component, component_identifier
+from erc8128.http.components import check_component, component_identifier, parse_component
 from erc8128.http.content_digest import verify_content_digest
 from erc8128.http.message import Request, query
 from erc8128.http.signature_base import signature_base
@@ -66,7 +66,6 @@ from erc8128.protocol.accounts import (
 from erc8128.protocol.keyid import Account, InvalidKeyId, ProfileName, format_keyid, parse_keyid
 from erc8128.protocol.policy import PolicyError, VerifierPolicy
 from erc8128.protocol.profiles import DRAFT, LEGACY, PROFILES, Profile
-from erc8128.protocol.sign import parse_component
 from erc8128.state.invalidation import InvalidationState, fingerprint_of
 from erc8128.state.nonces.base import ReplayStore, has_batch_consume, replay_key
 
