@@ -14,7 +14,6 @@ from erc8128.protocol.challenge import (
     accept_signature,
     exact_components,
     failure_response,
-    forbidden_response,
     problem_response,
 )
 from erc8128.protocol.policy import VerifierPolicy
@@ -107,7 +106,8 @@ def test_explicit_route_components_are_used_verbatim() -> None:
 
 
 def test_forbidden_and_problem_responses() -> None:
-    forbidden = forbidden_response("not the owner")
+    # The app's 403 (erc8128.server.calls.refusal_response of AppError("forbidden", ...)).
+    forbidden = problem_response(403, "forbidden", "not the owner")
     assert forbidden.status == 403
     assert json.loads(forbidden.body)["reason"] == "forbidden"
     assert forbidden.field_lines("www-authenticate") == ()

@@ -45,7 +45,6 @@ __all__ = [
     "accept_signature",
     "exact_components",
     "failure_response",
-    "forbidden_response",
     "problem_response",
     "public_detail",
     "www_authenticate",
@@ -121,15 +120,6 @@ def problem_response(
         ),
         body=body,
     )
-
-
-def forbidden_response(detail: str) -> HttpResponse:
-    """403 ``forbidden``: authorization denied AFTER the signature verified.
-
-    ERC-8128 §6: "HTTP 403 is reserved for application authorization denied after a Request
-    Signature has verified. A verifier MUST NOT return 403 for a signature-layer failure".
-    """
-    return problem_response(403, "forbidden", detail)
 
 
 def www_authenticate(reason: str, served_chains: Iterable[int] | None = None) -> str:
