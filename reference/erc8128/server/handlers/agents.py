@@ -4,16 +4,12 @@ the project's echo route (its Principal check is the verifier's, see ``App.agent
 from __future__ import annotations
 
 import hashlib
-from typing import Final
 
 from erc8128.http.message import path
 from erc8128.server.calls import AppError, Call, Handled, json_response
 from erc8128.server.context import AppContext
 
-__all__ = ["AGENT_STATUSES", "approve", "deny", "echo", "list_agents", "revoke"]
-
-AGENT_STATUSES: Final = ("pending", "approved", "denied", "revoked")
-
+__all__ = ["approve", "deny", "echo", "list_agents", "revoke"]
 
 def list_agents(app: AppContext, call: Call) -> Handled:
     with app.storage.transaction() as cursor:
