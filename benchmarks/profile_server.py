@@ -32,17 +32,18 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 STAGES = (
     # (label, module, attribute path): indentation shows nesting.
-    ("handle_one_request", "erc8128.server.http", "RequestHandler.handle_one_request"),
-    ("  read request (socket, head, body)", "erc8128.server.http", "RequestHandler._read_request"),
-    ("    request_from_wire", "erc8128.server.http", "request_from_wire"),
+    ("handle_one_request", "erc8128.server.frontend", "RequestHandler.handle_one_request"),
+    ("  read request (socket, head, body)", "erc8128.server.frontend",
+     "RequestHandler._read_request"),
+    ("    request_from_wire", "erc8128.server.frontend", "request_from_wire"),
     ("  App.handle", "erc8128.server.app", "App.handle"),
     ("    verify_request", "erc8128.server.app", "verify_request"),
     ("    Storage.project (SELECT)", "erc8128.server.storage", "Storage.project"),
     ("    Storage.agent_status (Principal hook)", "erc8128.server.storage",
      "Storage.agent_status"),
     ("    echo (audit INSERT + COMMIT)", "erc8128.server.handlers.agents", "echo"),
-    ("  answer (serialise, write)", "erc8128.server.http", "RequestHandler._answer"),
-    ("  access log line", "erc8128.server.http", "RequestHandler._log_line"),
+    ("  answer (serialise, write)", "erc8128.server.frontend", "RequestHandler._answer"),
+    ("  access log line", "erc8128.server.frontend", "RequestHandler._log_line"),
 )
 
 

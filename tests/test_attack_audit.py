@@ -13,7 +13,7 @@ import pytest
 from erc8128.server import RunningServer, ServerConfig, start_server
 from erc8128.server import app as app_module
 from erc8128.server import storage as storage_module
-from erc8128.server.http import FrontEndLimits
+from erc8128.server.frontend import FrontEndLimits
 from test_server_support import Agent, Reply, send_request
 
 OWNER = Agent("audit owner")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from erc8128.server import RunningServer, ServerConfig, start_server
-from erc8128.server.http import FrontEndLimits
+from erc8128.server.frontend import FrontEndLimits
 
 ATTACKERS = [f"127.0.0.{host}" for host in range(2, 10)]  # 8 addresses
 LEGITIMATE = "127.0.0.10"

@@ -21,7 +21,7 @@ from erc8128.http.message import Request
 from erc8128.protocol.sign import sign_request
 from erc8128.server import RunningServer, ServerConfig, start_server
 from erc8128.server.budget import ConnectionCounter, FailureBudget
-from erc8128.server.http import FrontEndLimits
+from erc8128.server.frontend import FrontEndLimits
 from test_server_support import Agent, send, send_request, status_of
 
 LEGIT = Agent("frontend legit")

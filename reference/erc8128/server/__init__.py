@@ -11,7 +11,7 @@ the ERC-8128 §7 discovery document, on the standard library's ``http.server``.
 - :mod:`erc8128.server.storage`: projects, agents, invites and the audit log in SQLite.
 - :mod:`erc8128.server.calls`, :mod:`erc8128.server.inputs`: what a handler receives and
   returns; JSON content, query parameters and identifier syntax.
-- :mod:`erc8128.server.http`: the hardened threaded HTTP/1.1 front end.
+- :mod:`erc8128.server.frontend`: the hardened threaded HTTP/1.1 front end.
 - :mod:`erc8128.server.lifecycle`: :class:`ServerConfig`, :func:`start_server`,
   :class:`RunningServer` (``.url``, ``.stop()``), used by ``erc8128 serve`` and ``erc8128 demo``.
 """

@@ -31,7 +31,7 @@ from erc8128.protocol.accounts import AccountState, NoCodeAccountState
 from erc8128.protocol.keyid import ProfileName
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.server.app import App
-from erc8128.server.http import FrontEndLimits, VerifierHTTPServer
+from erc8128.server.frontend import FrontEndLimits, VerifierHTTPServer
 from erc8128.state.backends import make_invalidation_state, make_replay_store
 from erc8128.state.durability import ReplayDurability, replay_durability, require_durable
 from erc8128.state.invalidation.base import InvalidationStore

@@ -615,7 +615,7 @@ def _digests(request: Request) -> list[dict[str, Any]]:
 
 
 def _check_header_section(raw: RawRequest) -> None:
-    """The front end's limits (erc8128.server.http.FrontEndLimits) on the pasted request."""
+    """The front end's limits (erc8128.server.frontend.FrontEndLimits) on the pasted request."""
     if len(raw.request_line) > 8 * 1024:
         raise _BadInput("request_line_too_long", "expected a request line <= 8192 bytes",
                         status=400)

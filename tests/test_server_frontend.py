@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from erc8128.server import RunningServer, ServerConfig, start_server
-from erc8128.server.http import FrontEndLimits, escape_for_log
+from erc8128.server.frontend import FrontEndLimits, escape_for_log
 from test_server_support import Agent, raw_exchange, send, send_request, status_of
 
 AGENT = Agent("http-agent")
