@@ -1,9 +1,10 @@
 """A real anvil (Foundry's local Ethereum node) on a free loopback port, for the chain tests.
 
 The binary comes from the npm package ``@foundry-rs/anvil``, pinned exactly in
-``chain/package.json`` / ``chain/package-lock.json`` (``npm ci --prefix chain`` installs it; the
-platform binary ships inside ``@foundry-rs/anvil-<os>-<arch>``). ``ERC8128_ANVIL`` may name
-another binary. A missing binary is a test failure with the install command, never a skip.
+``tools/anvil/package.json`` / ``tools/anvil/package-lock.json`` (``npm ci --prefix tools/anvil``
+installs it; the platform binary ships inside ``@foundry-rs/anvil-<os>-<arch>``).
+``ERC8128_ANVIL`` may name another binary. A missing binary is a test failure with the install
+command, never a skip.
 
 anvil runs with ``--chain-id 1 --hardfork prague`` (EIP-7702 type-4 transactions) and mines
 every transaction at once; its ten default accounts are unlocked and funded, so contracts are
@@ -55,7 +56,7 @@ def anvil_binary() -> str:
         return configured
     system = platform.system().lower()
     arch = _ARCH.get(platform.machine().lower(), platform.machine().lower())
-    packaged = ROOT / f"chain/node_modules/@foundry-rs/anvil-{system}-{arch}/bin/anvil"
+    packaged = ROOT / f"tools/anvil/node_modules/@foundry-rs/anvil-{system}-{arch}/bin/anvil"
     if packaged.is_file():
         return str(packaged)
     on_path = shutil.which("anvil")
@@ -63,7 +64,7 @@ def anvil_binary() -> str:
         return on_path
     raise RuntimeError(
         f"anvil not found at {packaged}: install the pinned npm package with "
-        "`npm ci --prefix chain --no-audit --no-fund` (scripts/test does this)"
+        "`npm ci --prefix tools/anvil --no-audit --no-fund` (scripts/test does this)"
     )
 
 

@@ -67,7 +67,7 @@ def test_recompiling_reproduces_the_artifacts() -> None:
 
 @pytest.mark.parametrize(
     ("folder", "package", "version"),
-    [("contracts", "solc", "0.8.37"), ("chain", "@foundry-rs/anvil", "1.7.1")],
+    [("contracts", "solc", "0.8.37"), ("tools/anvil", "@foundry-rs/anvil", "1.7.1")],
 )
 def test_npm_pins_are_exact(folder: str, package: str, version: str) -> None:
     manifest = json.loads((ROOT / folder / "package.json").read_text())
