@@ -14,7 +14,10 @@ imports only from the layers before it (tests/test_layers.py checks this):
   httpx), ``server`` (the demo server) and ``cli``.
 
 SPEC.md numbers the signing and verification steps; the code carries the same numbers. This
-module re-exports what most readers need; everything else is imported from its layer.
+module is the public surface: what an integrator needs to sign, verify, answer a failure and
+keep replay and invalidation state (docs/API.md, "The package's public surface"). The other
+documented entry points are ``erc8128.client``, ``erc8128.server``, ``erc8128.state.nonces``,
+the ``erc8128.integrations`` modules and ``erc8128.cli``; every other module is implementation.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from erc8128.crypto.keccak import keccak256
 from erc8128.crypto.personal_sign import personal_message_hash, recover_address, sign_message
 from erc8128.errors import Erc8128Error, VerificationError
 from erc8128.http.message import Request, request_from_wire
+from erc8128.protocol.accounts import AccountState, NoCodeAccountState
+from erc8128.protocol.challenge import HttpResponse, failure_response, problem_response
 from erc8128.protocol.keyid import Account, parse_keyid
 from erc8128.protocol.policy import VerifierPolicy
-from erc8128.protocol.sign import SignedRequest, sign_request
+from erc8128.protocol.sign import SignedRequest, SigningError, sign_request
 from erc8128.protocol.verify import (
     Explanation,
     TraceStep,
@@ -35,15 +40,27 @@ from erc8128.protocol.verify import (
     explain_request,
     verify_request,
 )
+from erc8128.reasons import REASON_CODES, http_status
+from erc8128.state.invalidation import InvalidationState, MemoryInvalidationState
+from erc8128.state.nonces.base import ReplayStore
 from erc8128.state.nonces.memory import MemoryReplayStore
 
+# docs/API.md "The package's public surface" describes each name (tests/test_public_surface.py).
 __all__ = [
+    "REASON_CODES",
     "Account",
+    "AccountState",
     "Erc8128Error",
     "Explanation",
+    "HttpResponse",
+    "InvalidationState",
+    "MemoryInvalidationState",
     "MemoryReplayStore",
+    "NoCodeAccountState",
+    "ReplayStore",
     "Request",
     "SignedRequest",
+    "SigningError",
     "TraceStep",
     "VerificationError",
     "Verified",
@@ -51,9 +68,12 @@ __all__ = [
     "__version__",
     "address_of",
     "explain_request",
+    "failure_response",
+    "http_status",
     "keccak256",
     "parse_keyid",
     "personal_message_hash",
+    "problem_response",
     "recover_address",
     "request_from_wire",
     "sign_message",
