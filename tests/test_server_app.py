@@ -15,7 +15,8 @@ import pytest
 
 from erc8128.protocol.challenge import problem_response
 from erc8128.server import RunningServer, ServerConfig, start_server
-from erc8128.server.app import ROUTES, Handled
+from erc8128.server.calls import Handled
+from erc8128.server.routes import ROUTES
 from erc8128.state.invalidation import fingerprint_of
 from erc8128.state.nonces.memory import MemoryReplayStore
 from test_server_support import Agent, Reply, send, send_request

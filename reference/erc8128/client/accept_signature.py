@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from erc8128.client.errors import ClientError
+from erc8128.errors import StructuredFieldError
 from erc8128.http.structured_fields import (
     BareItem,
     InnerList,
-    StructuredFieldError,
     parse_dictionary,
     serialize_item,
 )

@@ -49,13 +49,12 @@ from erc8128.protocol.discovery import ProtectedRoute, discovery_document, disco
 from erc8128.protocol.keyid import Account
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.verify import verify_request
-from erc8128.server.budget import CHARGED_REASONS, charged_failures
+from erc8128.server.budget import charged_failures
 from erc8128.server.calls import (
     AppError,
     Call,
     Handled,
     Refusal,
-    json_response,
     refusal_response,
 )
 from erc8128.server.database import AppStoreUnavailable
@@ -77,7 +76,6 @@ from erc8128.state.nonces.base import ReplayStore
 from erc8128.state.restart_watermark import RestartWatermark, WatermarkError
 
 __all__ = [
-    "CHARGED_REASONS",
     "INVALIDATE_PATH",
     "ROUTES",
     "App",
@@ -85,7 +83,6 @@ __all__ = [
     "Handled",
     "Refusal",
     "Route",
-    "json_response",
 ]
 
 # The detail of a verified signer's principal_not_allowed, by its agent status in the project

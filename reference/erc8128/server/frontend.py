@@ -37,8 +37,9 @@ from typing import Any, Final, TextIO
 from erc8128.errors import Erc8128Error, MessageComponentError
 from erc8128.http.message import Request, ascii_lower, authority, request_from_wire
 from erc8128.protocol.challenge import HttpResponse, problem_response
-from erc8128.server.app import App, Handled
+from erc8128.server.app import App
 from erc8128.server.budget import ConnectionCounter, FailureBudget, client_key
+from erc8128.server.calls import Handled
 
 __all__ = [
     "FrontEndLimits",

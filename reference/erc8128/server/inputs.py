@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from erc8128.http.bounded_json import MAX_JSON_INTEGER_CHARS, InvalidJson, parse_json
+from erc8128.http.bounded_json import InvalidJson, parse_json
 from erc8128.http.message import Request, ascii_lower
 from erc8128.http.message import query as query_of
 from erc8128.server.calls import AppError
@@ -23,7 +23,6 @@ __all__ = [
     "FINGERPRINT",
     "INVITE_CODE",
     "MAX_JSON_INTEGER",
-    "MAX_JSON_INTEGER_CHARS",
     "PROJECT_ID",
     "boolean",
     "integer",
