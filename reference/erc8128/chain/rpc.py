@@ -19,31 +19,21 @@ What each call does:
   wrapper's call (ERC-6492's "prepare" case). Nothing is deployed or changed on chain.
   ERC-8128 §4.1 step 1: "An invalid wrapper MUST NOT fall back."
 
-Revert versus unavailable (decision): an ``eth_call`` that the node executed and the EVM
-reverted (JSON-RPC error code 3, or -32000 with "execution reverted") is a definitive *invalid*:
-ERC-1271 wallets commonly revert on signatures they reject, and the chain has answered. Every
-other failure — connect or read timeout, refused or reset connection, non-200 status, oversized
-or malformed JSON, a result of the wrong type, any other JSON-RPC error (including out-of-gas
-reported as a server error) — raises :class:`~erc8128.errors.AccountStateUnavailable`, which the
-verifier turns into 503 ``signature_verification_unavailable`` with no nonce consumed. ERC-8128
-§4: "A state-provider or RPC failure preventing classification or verification yields
-`signature_verification_unavailable`, not `bad_signature`." Nothing falls back: a failed call is
-never retried on another node or answered by local recovery.
+Revert versus unavailable: SPEC.md D22. An EVM revert is the chain's answer, *invalid*; every
+other failure raises :class:`~erc8128.errors.AccountStateUnavailable` (503
+``signature_verification_unavailable``, no nonce consumed). ERC-8128 §4: "A state-provider or
+RPC failure preventing classification or verification yields
+`signature_verification_unavailable`, not `bad_signature`." Nothing falls back to another node
+or to local recovery.
 
-Chains: ERC-8128 §3.3.1 "The chain ID selects the state used for ERC-6492 and ERC-1271
-verification; a verifier MUST NOT query another chain." The provider holds one endpoint per
-chain id; a keyid on a chain the policy does not serve never reaches the provider (the verifier
-answers ``unsupported_chain`` first), and an account on a chain the provider has no endpoint for
-raises ``AccountStateUnavailable`` before any network I/O. :meth:`RpcAccountState.check_chain_ids`
-confirms at start-up that each node reports the chain id it is configured for.
+Chains: SPEC.md D24, one endpoint per chain id (ERC-8128 §3.3.1 "a verifier MUST NOT query
+another chain"); :meth:`RpcAccountState.check_chain_ids` confirms at start-up that each node
+reports the chain id it is configured for.
 
-Caching: none. Every call reads the configured block (``latest`` by default). ERC-8128 "Account
-classification": "verification follows the Account's current implementation", and "the key of
-an EIP-7702-delegated Account can change or clear its delegation onchain at any time"; §5.3:
-"For SCAs, changes in contract state MAY invalidate previously issued signatures". A deployment
-that adds a cache in front of this provider must key it by the canonical Signer ID (§3.3.1
-"Verifiers MUST use this canonical form for cache and replay keys") and accept that a cached
-answer lags the chain by its lifetime.
+Caching: none, SPEC.md D23; every call reads the configured block (``latest`` by default). A
+deployment that adds a cache in front of this provider must key it by the canonical Signer ID
+(§3.3.1 "Verifiers MUST use this canonical form for cache and replay keys") and accept that a
+cached answer lags the chain by its lifetime.
 """
 
 from __future__ import annotations

@@ -19,14 +19,10 @@ At construction a Redis replay store is asked whether it persists its keys (SPEC
 not, one warning line on the ``erc8128.integrations.gate`` logger names the consequence, or,
 with ``require_durable_replay_state=True``, the Gate refuses to be built.
 
-Restart safety (decision D61, SPEC.md). By default a Gate keeps a restart watermark, one small
-file per public URL in ``state_dir`` (``$XDG_STATE_HOME/erc8128``, else
-``~/.local/state/erc8128``), and refuses after a restart every signature created at or before
-what an earlier process may have accepted (with ``Retry-After``; a fresh signature passes a
-second or two later). So nothing accepted before a restart is accepted after it, even with the
-default in-memory replay store. Processes serving one public URL may share the directory.
-``state_dir=None`` turns it off: then, with a memory replay store, a request accepted before a
-restart can be accepted again after it, inside its validity window.
+Restart safety: SPEC.md D61. By default a Gate keeps the restart watermark in ``state_dir``
+(``$XDG_STATE_HOME/erc8128``, else ``~/.local/state/erc8128``); ``state_dir=None`` turns it
+off, and then, with a memory replay store, a request accepted before a restart can be accepted
+again after it, inside its validity window.
 """
 
 from __future__ import annotations

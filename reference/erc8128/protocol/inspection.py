@@ -2,16 +2,8 @@
 verify_request's own step trace (:func:`erc8128.protocol.verify.explain_request`).
 
 Shared by ``erc8128 inspect`` and the inspector page's ``POST /api/inspect`` so that both say
-the same thing about the same paste (decisions D65-D67, SPEC.md §6):
-
-- The origin: the caller's public URL when given; else the scheme and authority the paste said
-  (a URL, ``:scheme``/``:authority``, curl's TLS line, the signed ``@scheme``/``@authority``,
-  ``Host``); a scheme the paste did not say is assumed https, and when the signature then fails,
-  http is tried and the answer says which one verified.
-- The profile: detected from each Signature-Input member's ``tag`` and ``keyid`` form, unless
-  the caller forces one.
-- State: every attempt runs against a fresh replay store and a fresh early-invalidation state
-  (decision D57): nothing pasted reaches the server's own replay state.
+the same thing about the same paste. Which origin: SPEC.md D66; which profile: D67; a fresh
+replay store and early-invalidation state for every attempt: D57.
 """
 
 from __future__ import annotations

@@ -8,13 +8,9 @@ bucket), and an exhausted budget is answered 429 before anything is parsed or re
 number of connections one address may hold open is capped too, so that slow clients from one
 address cannot take every connection slot.
 
-Decision D34 (SPEC.md): the client is its IP address as the socket sees it (behind a proxy,
-every client is the proxy: run one budget per proxy or configure the proxy's own limits). The
-table of addresses is bounded; when full, the least recently charged address is forgotten.
-
-Decision D77: an IPv6 client is its /64 (:func:`client_key`): one subscriber or host is routinely
-given a whole /64 (RFC 6177, RFC 7934), so per-address limits keyed on the full address would be
-multiplied by 2^64 for anyone holding one.
+Who a client is, and why the table of addresses is bounded: SPEC.md D34 (the socket's address;
+behind a proxy, the proxy). An IPv6 client is its /64 (:func:`client_key`): SPEC.md D77. Full
+text of both: docs/decisions-tooling.md.
 """
 
 from __future__ import annotations
