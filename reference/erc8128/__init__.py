@@ -17,7 +17,8 @@ SPEC.md numbers the signing and verification steps; the code carries the same nu
 module is the public surface: what an integrator needs to sign, verify, answer a failure and
 keep replay and invalidation state (docs/API.md, "The package's public surface"). The other
 documented entry points are ``erc8128.client``, ``erc8128.server``, ``erc8128.state.nonces``,
-the ``erc8128.integrations`` modules and ``erc8128.cli``; every other module is implementation.
+``erc8128.state.invalidation``, the ``erc8128.integrations`` modules and ``erc8128.cli``; every
+other module is implementation.
 """
 
 from __future__ import annotations
