@@ -15,7 +15,8 @@ from erc8128.chain.jsonrpc import RpcConfigError
 from erc8128.chain.rpc import RpcAccountState
 from erc8128.cli import build_parser, main
 from erc8128.cli.serve_cli import config_from_args
-from erc8128.server.lifecycle import ConfigError, ServerConfig, start_server
+from erc8128.errors import ConfigError
+from erc8128.server.lifecycle import ServerConfig, start_server
 from test_server_support import Agent, send, send_request
 
 

@@ -18,11 +18,10 @@ from erc8128.chain.rpc import RpcAccountState
 from erc8128.cli.command import add_command, run_alone
 from erc8128.cli.options import PROFILE_CHOICES, add_rpc, add_served_chains, add_verifier_profiles
 from erc8128.crypto import accelerate
-from erc8128.errors import Erc8128Error
+from erc8128.errors import ConfigError, Erc8128Error
 from erc8128.server.lifecycle import (
     DEFAULT_HOST,
     DEFAULT_PORT,
-    ConfigError,
     ServerConfig,
     start_server,
 )
