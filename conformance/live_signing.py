@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from erc8128.crypto.accelerate import personal_message_hash, sign_hash
 from erc8128.crypto.addresses import address_of
+from erc8128.http.components import parse_component
 from erc8128.http.content_digest import content_digest
 from erc8128.http.message import Request
 from erc8128.http.signature_base import signature_base
@@ -28,7 +29,7 @@ from erc8128.http.structured_fields import (
 )
 from erc8128.protocol.keyid import ProfileName
 from erc8128.protocol.profiles import get_profile
-from erc8128.protocol.sign import new_nonce, parse_component
+from erc8128.protocol.sign import new_nonce
 from erc8128_conformance.live_context import LiveContext
 
 __all__ = [
