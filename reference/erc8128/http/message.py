@@ -241,8 +241,9 @@ class Request:
     target_uri: str
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
-    # The field names lowercased once, in header order, for field_lines (not part of the value).
-    _lowercase_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    # Every field line's value under its lowercased name, in wire order, built once for
+    # field_lines (the verifier asks for six names per request; not part of the value).
+    _values_by_name: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.method, str):
@@ -263,8 +264,7 @@ class Request:
             )
         for field_line in self.headers:
             _check_field_line_shape(field_line)
-        lowercase_names = tuple(ascii_lower(name) for name, _ in self.headers)
-        object.__setattr__(self, "_lowercase_names", lowercase_names)
+        object.__setattr__(self, "_values_by_name", _values_by_name(self.headers))
         if self.body is not None and not isinstance(self.body, bytes):
             raise MessageComponentError(
                 "body_type", f"expected body as bytes or None, got {type(self.body).__name__}"
@@ -280,18 +280,25 @@ class Request:
             wanted = ascii_lower(name)
             if len(_FIELD_NAMES_LOWERED) < _MAX_FIELD_NAMES_LOWERED:
                 _FIELD_NAMES_LOWERED[name] = wanted
-        lowercase_names = self._lowercase_names
-        if wanted not in lowercase_names:  # the common answer for optional fields: none
-            return ()
-        return tuple(
-            value
-            for lowercase_name, (_, value) in zip(lowercase_names, self.headers, strict=True)
-            if lowercase_name == wanted
-        )
+        return self._values_by_name.get(wanted, ())
 
     def with_header(self, name: str, value: str) -> Request:
         """A copy of this request with the field line ``name: value`` appended at the end."""
         return Request(self.method, self.target_uri, (*self.headers, (name, value)), self.body)
+
+
+def _values_by_name(headers: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, ...]]:
+    """The values of ``headers`` grouped by lowercased field name, each group in wire order
+    (RFC 9421 §2.1 combines a field's lines in the order received)."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in headers:
+        lowered = _FIELD_NAMES_LOWERED.get(name) or ascii_lower(name)
+        values = grouped.get(lowered)
+        if values is None:
+            grouped[lowered] = [value]
+        else:
+            values.append(value)
+    return {lowered: tuple(values) for lowered, values in grouped.items()}
 
 
 # Field names already checked (tokens) and lowercased by field_lines: the verifier asks for the
