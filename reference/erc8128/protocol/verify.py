@@ -507,8 +507,19 @@ def _verify(
             # §3.5 "The first candidate passing all checks and atomically consuming its nonce,
             # when present, wins": the first in wire order of those still in the running.
             winner = message.passed[0][1].verified
-            return replace(winner, nonce_consumed=True) if winner.nonce is not None else winner
+            return _with_nonce_consumed(winner) if winner.nonce is not None else winner
     raise _select_failure([message.failures[index] for index in sorted(message.failures)])
+
+
+def _with_nonce_consumed(verified: Verified) -> Verified:
+    """``dataclasses.replace(verified, nonce_consumed=True)``, the reference, without its
+    per-field introspection (about 8 µs a request under the middleware, issue 19): a copy of
+    the frozen value's fields with the one field set. Verified has no ``__post_init__`` for
+    ``replace`` to run."""
+    consumed = object.__new__(Verified)
+    consumed.__dict__.update(verified.__dict__)
+    consumed.__dict__["nonce_consumed"] = True
+    return consumed
 
 
 def _walk_traced(
