@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import io
 import json
 import socket
 import subprocess
@@ -535,3 +536,35 @@ def test_the_gate_clock_is_the_replay_store_clock(tmp_path: Any) -> None:
     assert isinstance(check_fresh(), Verified)
     assert len(gate.nonces) == 1  # the first mark expired at the Gate's now
     assert gate.watermark.reserved == now[0] + 1
+
+
+def test_wsgi_app_reads_only_the_signed_content(tmp_path: Any) -> None:
+    """Without content, a server that marks its input terminated hands the app its own (empty)
+    stream; without that mark, the app reads the empty content that was signed, never bytes
+    the server's stream may still hold (unsigned content)."""
+    signer = Signer.generate()
+    seen: list[tuple[object, bytes]] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        stream = environ["wsgi.input"]
+        seen.append((stream, stream.read()))
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+
+    middleware = wsgi.ERC8128Middleware(app, Gate("https://api.example",
+                                                  state_dir=str(tmp_path)))
+    for terminated, held in ((True, b""), (False, b"unsigned")):
+        signed = signer.sign(Request("GET", "https://api.example/x"), created=int(time.time()))
+        server_stream = io.BytesIO(held)
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": "/x", "RAW_URI": "/x",
+            "wsgi.input": server_stream, "wsgi.input_terminated": terminated,
+        }
+        for name, value in signed.request.headers:
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        statuses: list[str] = []
+        middleware(environ, lambda status, headers, into=statuses: into.append(status))
+        assert statuses == ["200 OK"]
+        stream, read = seen[-1]
+        assert read == b""
+        assert (stream is server_stream) is terminated

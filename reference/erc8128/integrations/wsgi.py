@@ -73,13 +73,15 @@ def wsgi_header_lines(environ: dict[str, Any]) -> list[tuple[str, str]]:
     ``CONTENT_LENGTH``); repeated lines arrive already combined with ", "."""
     lines: list[tuple[str, str]] = []
     for key, value in environ.items():
-        if not isinstance(value, str):
-            continue
         if key.startswith("HTTP_"):
-            lines.append((_header_name(key[5:]), value))
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            if isinstance(value, str):
+                lines.append((_header_name(key[5:]), value))
+        elif key in _CONTENT_KEYS and value and isinstance(value, str):
             lines.append((_header_name(key), value))
     return lines
+
+
+_CONTENT_KEYS = frozenset(("CONTENT_TYPE", "CONTENT_LENGTH"))
 
 
 def _content_length(environ: dict[str, Any]) -> int | None:
@@ -115,8 +117,11 @@ class ERC8128Middleware:
         body = self._read_body(environ)
         if body is None:
             return _send(self.gate.too_large(), start_response)
-        # The app reads the same content the signature covered.
-        environ["wsgi.input"] = io.BytesIO(body)
+        if body or not environ.get("wsgi.input_terminated"):
+            # The app reads the same content the signature covered. A server that marks its
+            # input terminated (gunicorn, werkzeug) ends the stream with the content: when
+            # there is none, the app may read the stream itself and finds it empty, as signed.
+            environ["wsgi.input"] = io.BytesIO(body)
         outcome = self.gate.check(
             method, request_target(environ), wsgi_header_lines(environ), body, policy
         )
