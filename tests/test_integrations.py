@@ -568,3 +568,21 @@ def test_wsgi_app_reads_only_the_signed_content(tmp_path: Any) -> None:
         stream, read = seen[-1]
         assert read == b""
         assert (stream is server_stream) is terminated
+
+
+def test_request_from_parsed_is_the_request_its_parts_make() -> None:
+    """request_from_parsed builds the Request without __post_init__'s second pass over the
+    field lines: the value, its field lines by any name and its refusals are Request's own."""
+    pairs = [("Host", "a"), ("signature-INPUT", "x"), ("B", "1"), ("b", "2")]
+    request = request_from_parsed("GET", "/p", pairs, b"{}", scheme="https",
+                                  authority="api.example")
+    reference = Request("GET", "https://api.example/p", tuple(pairs), b"{}")
+    assert request == reference
+    for name in ("host", "Signature-Input", "B", "content-type"):
+        assert request.field_lines(name) == reference.field_lines(name)
+    assert request.field_lines("b") == ("1", "2")
+    assert request.with_header("C", "3").field_lines("c") == ("3",)
+    with pytest.raises(Erc8128Error) as refused:
+        request_from_parsed("GET", "/p", pairs, "text", scheme="https",  # type: ignore[arg-type]
+                            authority="api.example")
+    assert refused.value.reason == "body_type"

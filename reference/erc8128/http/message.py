@@ -524,4 +524,22 @@ def request_from_parsed(method: str, request_target: str, fields: Sequence[tuple
         value = raw_value.strip(" \t")
         _check_field_value_octets(value, name)
         checked.append((name, value))
-    return Request(method, target_uri, tuple(checked), body)
+    if body is not None and not isinstance(body, bytes):
+        raise MessageComponentError(
+            "body_type", f"expected body as bytes or None, got {type(body).__name__}"
+        )
+    return _request_of_checked_parts(method, target_uri, tuple(checked), body)
+
+
+def _request_of_checked_parts(method: str, target_uri: str, headers: tuple[tuple[str, str], ...],
+                              body: bytes | None) -> Request:
+    """``Request(method, target_uri, headers, body)`` for parts already checked one by one
+    (method token, field lines, body type): what ``__post_init__`` would check again is not,
+    the target URI still is (issue 19: the middleware builds each request once)."""
+    uri_scheme, uri_authority, _, _ = _split_target_uri(target_uri)
+    _normalized_split_authority(uri_authority, uri_scheme)
+    request = object.__new__(Request)
+    for name, value in (("method", method), ("target_uri", target_uri), ("headers", headers),
+                        ("body", body), ("_values_by_name", _values_by_name(headers))):
+        object.__setattr__(request, name, value)
+    return request
