@@ -22,7 +22,9 @@ What runs, for each server and setup (workers : replay store):
   not the middleware's); then ``/signed`` with a Lua script that sends each of the pre-signed
   GET requests exactly once (distinct nonces, 8 signer keys, created = signing time, expires =
   created + 300 s: the default policy's maximum window) and stops when the last answer is in;
-  then ``/public`` again; every status is counted (non-2xx must be 0);
+  then ``/spin`` with the signed headers for ``--seconds``: the control, the bare app after
+  spinning as much thread CPU time as ``verify_request`` took in-process just before (no
+  middleware); then ``/public`` again; every status is counted (non-2xx must be 0);
 * replays: every pre-signed request is sent again over one keep-alive connection to EACH
   worker (so with 2 workers every request reaches a worker other than the one that accepted
   it); every answer must be a refusal: "replays accepted" must be 0;
@@ -35,8 +37,12 @@ What runs, for each server and setup (workers : replay store):
 Printed per run: public, public + signed headers and signed req/s, the header cost, the
 middleware cost per request 1/rate(signed) - 1/rate(public) in µs, the in-process
 verify_request time in µs, their ratio (target <= 1.25x), the same cost, time and ratio as CPU
-time, non-2xx and replays accepted. The machine is a shared 2-core box: wrk, the server, Redis and
-this script share the cores, so the figures are rough; the ratio compares figures of one run.
+time, the control's ratios ("floor": its cost over the CPU time it spins, wall and CPU: what a
+middleware costing nothing beyond verify_request would show under this server, the server's
+own per-request overhead on a route that slow), non-2xx and replays accepted. Every route runs
+in the same server process with the same flags. The machine is a shared 2-core box: wrk, the
+server, Redis and this script share the cores, so the figures are rough; the ratio compares
+figures of one run.
 
 The whole script stops by itself: every wait has a timeout and ``--budget`` seconds bound the
 run (the remaining setups are skipped, and said so, once it is spent).
@@ -68,10 +74,11 @@ from erc8128.crypto import accelerate
 from erc8128.crypto.key_cache import SignerKeyCache
 from erc8128.http.message import Request
 from erc8128.integrations import asgi, wsgi
+from erc8128.integrations import gate as gate_module
 from erc8128.integrations.gate import Gate
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.sign import sign_request
-from erc8128.protocol.verify import verify_request
+from erc8128.protocol.verify import Verified, verify_request
 from erc8128.state.nonces.base import ReplayStore
 from erc8128.state.nonces.memory import MemoryReplayStore
 from erc8128.state.nonces.redis import RedisReplayStore
@@ -82,6 +89,12 @@ BENCH_DIR = Path(__file__).resolve().parent
 PUBLIC_URL = "https://api.bench.test"
 PUBLIC_PATH = "/public"
 SIGNED_PATH = "/signed"
+# The control route: the bare app after spinning the in-process verify_request CPU time. What a
+# middleware with no cost of its own beyond verify_request would cost under the same server.
+SPIN_PATH = "/spin"
+# A worker's verify_request CPU time so far: "count cpu_seconds" (the Gate's calls, timed in the
+# worker while it serves the signed run: the same requests, the same moment, the same load).
+VERIFY_STATS_PATH = "/verify-stats"
 SIGNERS = 8
 VALIDITY_SEC = 300  # VerifierPolicy().max_validity_sec
 TARGET_RATIO = 1.25
@@ -94,6 +107,7 @@ PREFIX_VARIABLE = "ERC8128_BENCH_PREFIX"  # the Redis key prefix of one run
 # The restart watermark's directory of one run (SPEC.md D61): each run is a new deployment of
 # the same public URL, whose pre-signed requests an earlier run's watermark would refuse.
 STATE_DIR_VARIABLE = "ERC8128_BENCH_STATE_DIR"
+SPIN_VARIABLE = "ERC8128_BENCH_SPIN_US"  # the control route's CPU time per request, µs
 BACKEND = "coincurve"
 GUNICORN_WORKER_CLASS = os.environ.get("ERC8128_BENCH_GUNICORN_WORKER", "gthread")
 
@@ -108,8 +122,34 @@ def _replay_store(spec: str, prefix: str) -> ReplayStore:
     return RedisReplayStore(spec, prefix=prefix)
 
 
+# [calls, thread CPU seconds] of verify_request in this worker process.
+_VERIFY_CPU: list[float] = [0, 0.0]
+
+
+def _time_the_gates_verify_request() -> None:
+    """Wrap the Gate's verify_request (in this server process only) in a thread-CPU clock:
+    two clock reads per request, which the middleware's measured cost then includes."""
+    original = gate_module.verify_request
+
+    def timed(*args: Any, **kwargs: Any) -> Verified:
+        began = time.thread_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            _VERIFY_CPU[1] += time.thread_time() - began
+            _VERIFY_CPU[0] += 1
+
+    if getattr(original, "__name__", "") != "timed":
+        gate_module.verify_request = timed  # type: ignore[assignment]
+
+
+def _verify_stats() -> bytes:
+    return f"{_VERIFY_CPU[0]:.0f} {_VERIFY_CPU[1]:.9f}".encode()
+
+
 def _gate_from_environment() -> Gate:
     accelerate.use_backend(BACKEND)
+    _time_the_gates_verify_request()
     nonces = _replay_store(os.environ.get(NONCES_VARIABLE, "memory"),
                            os.environ.get(PREFIX_VARIABLE, "erc8128:bench:"))
     return Gate(PUBLIC_URL, nonces=nonces, state_dir=os.environ[STATE_DIR_VARIABLE])
@@ -118,6 +158,17 @@ def _gate_from_environment() -> Gate:
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+def _spin_seconds() -> float:
+    return float(os.environ.get(SPIN_VARIABLE, "0")) / 1e6
+
+
+def spin(seconds: float) -> None:
+    """Burn ``seconds`` of this thread's CPU time (the control route's stand-in for verify)."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
 
 
 async def bare_asgi(scope: Scope, receive: Receive, send: Send) -> None:
@@ -131,10 +182,20 @@ async def bare_asgi(scope: Scope, receive: Receive, send: Send) -> None:
 def asgi_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """``uvicorn --factory bench_middleware:asgi_app``: /public bare, the rest guarded."""
     guarded = asgi.ERC8128Middleware(bare_asgi, _gate_from_environment())
+    spin_seconds = _spin_seconds()
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("path") == PUBLIC_PATH:
             await bare_asgi(scope, receive, send)
+        elif scope.get("path") == SPIN_PATH:
+            spin(spin_seconds)
+            await bare_asgi(scope, receive, send)
+        elif scope.get("path") == VERIFY_STATS_PATH:
+            stats = _verify_stats()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-length", str(len(stats)).encode()),
+                                    (b"x-worker", str(os.getpid()).encode())]})
+            await send({"type": "http.response.body", "body": stats})
         else:
             await guarded(scope, receive, send)
 
@@ -150,10 +211,19 @@ def bare_wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> It
 def wsgi_app() -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
     """``gunicorn 'bench_middleware:wsgi_app()'``: /public bare, the rest guarded."""
     guarded = wsgi.ERC8128Middleware(bare_wsgi, _gate_from_environment())
+    spin_seconds = _spin_seconds()
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == PUBLIC_PATH:
             return bare_wsgi(environ, start_response)
+        if environ.get("PATH_INFO") == SPIN_PATH:
+            spin(spin_seconds)
+            return bare_wsgi(environ, start_response)
+        if environ.get("PATH_INFO") == VERIFY_STATS_PATH:
+            stats = _verify_stats()
+            start_response("200 OK", [("Content-Length", str(len(stats))),
+                                      (WORKER_HEADER, str(os.getpid()))])
+            return [stats]
         return guarded(environ, start_response)
 
     return app
@@ -398,13 +468,14 @@ def server_command(server: str, port: int, workers: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def http_server(server: str, workers: int, nonces: str, prefix: str
+def http_server(server: str, workers: int, nonces: str, prefix: str, spin_us: float = 0.0
                 ) -> Iterator[tuple[int, int]]:
     """(port, process group) of a server on a free port, ready when every worker answered."""
     for _attempt in range(3):  # the probed port may be taken before the server binds it
         state_dir = tempfile.mkdtemp(prefix="erc8128-bench-state-")
         environment = dict(os.environ, **{NONCES_VARIABLE: nonces, PREFIX_VARIABLE: prefix,
-                                          STATE_DIR_VARIABLE: state_dir})
+                                          STATE_DIR_VARIABLE: state_dir,
+                                          SPIN_VARIABLE: f"{spin_us:.1f}"})
         port = free_port()
         process = subprocess.Popen(server_command(server, port, workers), env=environment,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -515,6 +586,20 @@ def wrk(port: int, *, seconds: float, script: Path, timeout: float, server_group
                   figures["socket_errors"], cpu)
 
 
+def worker_verify_cpu(port: int, workers: int) -> tuple[int, float]:
+    """(calls, CPU seconds) of verify_request so far, summed over the server's workers."""
+    calls, seconds = 0, 0.0
+    for connection in _workers(port, workers).values():
+        try:
+            connection.request("GET", VERIFY_STATS_PATH)
+            text = connection.getresponse().read().decode()
+        finally:
+            connection.close()
+        count, cpu = text.split()
+        calls, seconds = calls + int(count), seconds + float(cpu)
+    return calls, seconds
+
+
 def replays(port: int, workers: int, signed: Sequence[Signed]) -> tuple[int, int, int]:
     """Send each of ``signed`` again to each worker: (sent, accepted, workers reached)."""
     connections = _workers(port, workers)
@@ -583,6 +668,9 @@ class Result:
     public_after: WrkRun
     public_headers: WrkRun  # /public sent the same signed headers (not verified)
     signed: WrkRun
+    control: WrkRun  # /spin with the signed headers: the bare app after spin_us of CPU
+    spin_us: float
+    worker_verify_cpu_us: float  # verify_request in the worker during the signed run, CPU µs
     verify_us: float
     verify_cpu_us: float
     replays_sent: int
@@ -627,8 +715,24 @@ class Result:
         return self.cpu_cost_us / self.verify_cpu_us
 
     @property
+    def worker_cpu_ratio(self) -> float:
+        """cpu_cost_us over the worker's own verify_request CPU time on the same requests."""
+        return self.cpu_cost_us / self.worker_verify_cpu_us
+
+    @property
+    def control_ratio(self) -> float:
+        """The control route's cost over the CPU time it spins: the ratio a middleware that
+        costs nothing beyond verify_request would show under this server (its floor)."""
+        return (1 / self.control.rate - 1 / self.public_rate) * 1e6 / self.spin_us
+
+    @property
+    def control_cpu_ratio(self) -> float:
+        public_cpu = (self.public.cpu_us + self.public_after.cpu_us) / 2
+        return (self.control.cpu_us - public_cpu) / self.spin_us
+
+    @property
     def non2xx(self) -> int:
-        runs = (self.public, self.public_headers, self.signed, self.public_after)
+        runs = (self.public, self.public_headers, self.signed, self.control, self.public_after)
         return sum(run.non2xx + run.socket_errors for run in runs)
 
     def row(self) -> str:
@@ -638,14 +742,17 @@ class Result:
                 f"{self.public_headers.rate:8.0f} {self.signed.rate:8.0f} "
                 f"{self.header_cost_us:6.1f} {self.cost_us:7.1f} {self.verify_us:7.1f} "
                 f"{self.ratio:5.2f}x {verdict:4} {self.cpu_cost_us:7.1f} "
-                f"{self.verify_cpu_us:7.1f} {self.cpu_ratio:5.2f}x {self.non2xx:7d} "
+                f"{self.verify_cpu_us:7.1f} {self.cpu_ratio:5.2f}x "
+                f"{self.worker_verify_cpu_us:7.1f} {self.worker_cpu_ratio:5.2f}x "
+                f"{self.control_ratio:5.2f}x {self.control_cpu_ratio:5.2f}x {self.non2xx:7d} "
                 f"{self.replays_accepted:>4}/{self.replays_sent:<6d} {self.workers_reached}")
 
 
 HEADER = (f"{'server':8} {'w':>2} {'store':6} {'public/s':>8} {'+hdrs/s':>8} {'signed/s':>8} "
           f"{'hdr µs':>6} {'cost µs':>7} {'verify':>7} {'ratio':>6} {'':4} {'cpu µs':>7} "
           f"{'verify':>7} "
-          f"{'ratio':>6} {'non-2xx':>7} replays acc/sent  workers")
+          f"{'ratio':>6} {'wverify':>7} {'wratio':>6} {'floor':>6} {'cpu fl':>6} {'non-2xx':>7} "
+          f"replays acc/sent  workers")
 
 
 def run_setup(server: str, workers: int, store: str, *, signed: Sequence[Signed], seconds: float,
@@ -664,13 +771,19 @@ def run_setup(server: str, workers: int, store: str, *, signed: Sequence[Signed]
     sample = signed[: min(len(signed), 2000)]
     half = len(sample) // 2
     verify_before = _verify_in_process(sample[:half], store, redis_url, prefix + "before:", 0)
-    with http_server(server, workers, nonces, prefix) as (port, group):
+    with http_server(server, workers, nonces, prefix, verify_before[1]) as (port, group):
         public = wrk(port, seconds=seconds, script=script, timeout=bound, server_group=group)
         public_headers = wrk(port, seconds=seconds, script=script, timeout=bound,
                              server_group=group, requests_file=requests_file)
+        calls_before, verify_cpu_before = worker_verify_cpu(port, workers)
         signed_run = wrk(port, seconds=bound - 30, script=script, timeout=bound,
                          server_group=group, requests_file=requests_file, path=SIGNED_PATH,
                          once=True)
+        calls_after, verify_cpu_after = worker_verify_cpu(port, workers)
+        calls = max(1, calls_after - calls_before)
+        worker_verify_cpu_us = (verify_cpu_after - verify_cpu_before) / calls * 1e6
+        control = wrk(port, seconds=seconds, script=script, timeout=bound, server_group=group,
+                      requests_file=requests_file, path=SPIN_PATH)
         public_after = wrk(port, seconds=seconds, script=script, timeout=bound,
                            server_group=group)
         replayed = signed[:replay_count] if replay_count else signed
@@ -679,7 +792,7 @@ def run_setup(server: str, workers: int, store: str, *, signed: Sequence[Signed]
     verify_us = (verify_before[0] + verify_after[0]) / 2
     verify_cpu_us = (verify_before[1] + verify_after[1]) / 2
     return Result(server, workers, store, public, public_after, public_headers, signed_run,
-                  verify_us,
+                  control, verify_before[1], worker_verify_cpu_us, verify_us,
                   verify_cpu_us, replays_sent, replays_accepted, reached)
 
 
@@ -746,6 +859,12 @@ def run(*, servers: Sequence[str], setups: Sequence[tuple[int, str]], seconds: f
                         f"cpu cost {statistics.median(r.cpu_cost_us for r in same):.1f} µs, "
                         f"verify {statistics.median(r.verify_cpu_us for r in same):.1f} µs, "
                         f"ratio {statistics.median(r.cpu_ratio for r in same):.2f}x; "
+                        f"worker's verify cpu "
+                        f"{statistics.median(r.worker_verify_cpu_us for r in same):.1f} µs, "
+                        f"ratio {statistics.median(r.worker_cpu_ratio for r in same):.2f}x; "
+                        f"floor (the spin control) "
+                        f"{statistics.median(r.control_ratio for r in same):.2f}x, cpu "
+                        f"{statistics.median(r.control_cpu_ratio for r in same):.2f}x; "
                         f"server's own cpu on the signed headers "
                         f"{statistics.median(r.header_cpu_us for r in same):.1f} µs")
     return results
