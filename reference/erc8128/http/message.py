@@ -289,21 +289,25 @@ class Request:
 
 def _values_by_name(headers: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, ...]]:
     """The values of ``headers`` grouped by lowercased field name, each group in wire order
-    (RFC 9421 §2.1 combines a field's lines in the order received)."""
-    grouped: dict[str, list[str]] = {}
+    (RFC 9421 §2.1 combines a field's lines in the order received). The names are tokens."""
+    grouped: dict[str, tuple[str, ...]] = {}
     for name, value in headers:
-        lowered = _FIELD_NAMES_LOWERED.get(name) or ascii_lower(name)
+        lowered = _RECEIVED_NAMES_LOWERED.get(name)
+        if lowered is None:
+            lowered = ascii_lower(name)
+            if len(_RECEIVED_NAMES_LOWERED) < _MAX_FIELD_NAMES_LOWERED:
+                _RECEIVED_NAMES_LOWERED[name] = lowered
         values = grouped.get(lowered)
-        if values is None:
-            grouped[lowered] = [value]
-        else:
-            values.append(value)
-    return {lowered: tuple(values) for lowered, values in grouped.items()}
+        grouped[lowered] = (value,) if values is None else (*values, value)
+    return grouped
 
 
 # Field names already checked (tokens) and lowercased by field_lines: the verifier asks for the
 # same few names on every request. Bounded: names past the bound are checked every time.
 _FIELD_NAMES_LOWERED: dict[str, str] = {}
+# The same for the names of received field lines (checked by then), kept apart: names a client
+# sends cannot crowd out the verifier's own. Bounded alike.
+_RECEIVED_NAMES_LOWERED: dict[str, str] = {}
 _MAX_FIELD_NAMES_LOWERED: Final = 256
 
 
@@ -539,7 +543,6 @@ def _request_of_checked_parts(method: str, target_uri: str, headers: tuple[tuple
     uri_scheme, uri_authority, _, _ = _split_target_uri(target_uri)
     _normalized_split_authority(uri_authority, uri_scheme)
     request = object.__new__(Request)
-    for name, value in (("method", method), ("target_uri", target_uri), ("headers", headers),
-                        ("body", body), ("_values_by_name", _values_by_name(headers))):
-        object.__setattr__(request, name, value)
+    request.__dict__.update(method=method, target_uri=target_uri, headers=headers, body=body,
+                            _values_by_name=_values_by_name(headers))
     return request
