@@ -26,8 +26,6 @@ p95 and maximum latency of the 200s in milliseconds. The attackers use other loo
 (Linux routes all of 127/8 to the loopback interface), as distinct hosts would.
 """
 
-from __future__ import annotations
-
 import argparse
 import contextlib
 import json

@@ -3,8 +3,6 @@
 Usage: python3 benchmarks/bench_crypto.py [--quick]
 """
 
-from __future__ import annotations
-
 import sys
 
 from erc8128.cli.bench import main

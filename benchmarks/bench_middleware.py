@@ -48,8 +48,6 @@ The whole script stops by itself: every wait has a timeout and ``--budget`` seco
 run (the remaining setups are skipped, and said so, once it is spent).
 """
 
-from __future__ import annotations
-
 import argparse
 import contextlib
 import http.client

@@ -7,8 +7,6 @@ is measured through its JSON-lines adapter, so its figures include one pipe roun
 the script also times the adapter's `hello` to show that overhead.
 """
 
-from __future__ import annotations
-
 import argparse
 import json
 import statistics

@@ -14,8 +14,6 @@ sent again (must be 0).
 Targets on a 2-core machine: >= 400 verified req/s pure, >= 1,000 with coincurve.
 """
 
-from __future__ import annotations
-
 import argparse
 import contextlib
 import http.client

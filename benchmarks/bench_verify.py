@@ -21,8 +21,6 @@ steadier one; both are printed.
 Targets (issue 19 item 5): pure >= 1.5x the peer's rate; accelerated >= 15x.
 """
 
-from __future__ import annotations
-
 import argparse
 import json
 import os

@@ -14,8 +14,6 @@ The timers wrap the server's functions from the outside (this script only); noth
 erc8128.server is changed. They cost a few microseconds per stage.
 """
 
-from __future__ import annotations
-
 import argparse
 import json
 import os

@@ -9,8 +9,6 @@ the same parts and in the same order: the profile's default (Request-Bound) comp
 len(M) || M)") to the signature bytes sent in ``Signature``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
 

@@ -17,8 +17,6 @@ too: ``sf_parse`` of ``raw`` (``must_fail`` → invalid, ``can_fail`` → accept
 ``sf_serialize`` of ``expected`` back to ``canonical``.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from collections.abc import Iterator, Sequence

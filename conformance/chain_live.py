@@ -17,8 +17,6 @@ The default funder is anvil's first dev account, whose private key is public (th
 ... junk" mnemonic): it holds dev-chain ether only and must never hold anything of value.
 """
 
-from __future__ import annotations
-
 import json
 import time
 import urllib.parse

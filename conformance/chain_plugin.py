@@ -8,8 +8,6 @@ session fixture ``chain_run`` of ``suite_chain.py``); when that fails every chai
 *errored* with the reason.
 """
 
-from __future__ import annotations
-
 from typing import Final, Literal, NoReturn
 
 import pytest

@@ -23,8 +23,6 @@ answer. After the table, the signer × verifier interop matrix (``interop.py``).
 (``tests/test_compatibility.py``).
 """
 
-from __future__ import annotations
-
 import argparse
 import importlib.metadata
 import json

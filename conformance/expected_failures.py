@@ -22,8 +22,6 @@ and a ``reason`` and ``spec_sentence`` that are real text. A placeholder ("see r
 "declared deviation" without saying anything.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from dataclasses import dataclass

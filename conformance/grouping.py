@@ -34,8 +34,6 @@ decision, not the text's", with the text's sentence and our reason, whether or n
 took the text's outcome.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final

@@ -7,8 +7,6 @@ and ``got`` in a ``<details>`` element (it opens without JavaScript), and the si
 whose canonical form differs. Every text from the vectors or the adapter is HTML-escaped.
 """
 
-from __future__ import annotations
-
 import html
 import json
 from collections.abc import Sequence

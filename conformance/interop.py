@@ -12,8 +12,6 @@ deviation that explains it: the verifier's when this project's verifier accepts 
 otherwise the signer's.
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager

@@ -22,8 +22,6 @@ a failure by the words of its message.
 Comparisons are type-exact (JSON ``true`` is not ``1``, ``1.0`` is not ``1``).
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 import enum

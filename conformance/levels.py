@@ -17,8 +17,6 @@ A failure is graded by the text of the profile under test:
 - ``errored``: the adapter (or the server) broke the protocol.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 

@@ -27,8 +27,6 @@ that cannot run against this server (no ``--post-path``, no discovery document w
 expected answer depends on route policy) is reported as not supported, never as passed.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final

@@ -11,8 +11,6 @@ rules vector answers are judged by); each problem is a typed
 request was refused, with another code, status or response form), never a string to classify.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from typing import Literal

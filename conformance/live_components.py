@@ -2,8 +2,6 @@
 Class-Bound signatures, duplicated component identifiers and trimmed field values.
 """
 
-from __future__ import annotations
-
 from erc8128.crypto.accelerate import personal_message_hash, sign_hash
 from erc8128.http.signature_base import signature_base
 from erc8128.http.structured_fields import InnerList, serialize_inner_list

@@ -2,8 +2,6 @@
 ``Content-Digest``.
 """
 
-from __future__ import annotations
-
 from erc8128.http.content_digest import content_digest
 from erc8128.http.message import Request
 from erc8128.protocol.profiles import get_profile

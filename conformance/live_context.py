@@ -3,8 +3,6 @@ discovery document and the route policy it gives; and the one way a check says i
 judged against this server (:class:`CheckNotApplicable`, reported as not supported).
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any

@@ -3,8 +3,6 @@ per-signature denial, posted to the discovery document's ``invalidation_endpoint
 the replay of a Replayable signature.
 """
 
-from __future__ import annotations
-
 import json
 import secrets
 import urllib.parse

@@ -2,8 +2,6 @@
 labels, a failing member beside a valid one, repeated labels (last wins) and the size limits.
 """
 
-from __future__ import annotations
-
 import re
 
 from erc8128.http.message import Request

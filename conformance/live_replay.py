@@ -3,8 +3,6 @@ race, the replay key (canonical, across profiles), multi-signature requests and 
 Replayable policy.
 """
 
-from __future__ import annotations
-
 import secrets
 import time
 from collections.abc import Callable

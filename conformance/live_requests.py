@@ -2,8 +2,6 @@
 RFC 9421 §2.2): query, path and method.
 """
 
-from __future__ import annotations
-
 from erc8128.http.message import Request
 from erc8128_conformance.judge import Finding
 from erc8128_conformance.live_answers import accepted, failed, refused, rejected

@@ -11,8 +11,6 @@ Quotes are copied from ``vectors/third_party/erc8128-draft/erc-8128-362f1a9.md``
 ``tests/test_conformance_live.py`` checks that every profile quote occurs in its text.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Final, Literal
 

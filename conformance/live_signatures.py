@@ -3,8 +3,6 @@
 §3.3, §3.4.3).
 """
 
-from __future__ import annotations
-
 import base64
 import re
 from collections.abc import Callable

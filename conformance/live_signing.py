@@ -6,8 +6,6 @@ base, ERC-191 hash, RFC 6979 signing), times relative to the clock now and fresh
 parameters). The header helpers change a signed request after signing.
 """
 
-from __future__ import annotations
-
 import base64
 import time
 from collections.abc import Callable, Sequence

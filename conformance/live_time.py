@@ -2,8 +2,6 @@
 validity (ERC-8128 §3.3.2).
 """
 
-from __future__ import annotations
-
 from erc8128.http.structured_fields import BareItem
 from erc8128_conformance.judge import Finding
 from erc8128_conformance.live_answers import accepted, rejected

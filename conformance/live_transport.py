@@ -7,8 +7,6 @@ copies of one request together for the replay race (ERC-8128 draft, Test Cases: 
 MUST test a replay race by submitting the positive request concurrently").
 """
 
-from __future__ import annotations
-
 import contextlib
 import http.client
 import json

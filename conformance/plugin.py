@@ -8,8 +8,6 @@ grouped report (``grouping.py``: header, honest verdict, what to fix first, the 
 and the per-operation table at the end; ``--report-json`` and ``--html`` write the same.
 """
 
-from __future__ import annotations
-
 import functools
 import json
 import time

@@ -7,8 +7,6 @@ run); ``not supported`` (the adapter answered ``unsupported``: never counted as 
 ``skipped`` (never sent: the adapter's ``hello`` does not list the operation or the profile).
 """
 
-from __future__ import annotations
-
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field

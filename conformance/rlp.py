@@ -4,8 +4,6 @@ The suite signs its own EIP-1559 and EIP-7702 transactions (``transactions.py``)
 lists of byte strings and integers. Only encoding is needed.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import Final
 

@@ -1,7 +1,5 @@
 """Run the suite programmatically: ``pytest.main`` over the suite modules with the plugin."""
 
-from __future__ import annotations
-
 import os
 from collections.abc import Sequence
 from pathlib import Path

@@ -25,8 +25,6 @@ Only a case whose bytes the text itself fixes (flag ``DraftVector``: the draft's
 or ``FixedBytes``) fails on a canonical-form difference.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Any, Final
 

@@ -4,8 +4,6 @@ Run through ``erc8128 conformance --target URL --chain-rpc RPC_URL``; not collec
 project's own tests.
 """
 
-from __future__ import annotations
-
 import pytest
 
 from erc8128_conformance.chain_plugin import CHAIN_RUN_KEY, ChainLiveRun

@@ -3,8 +3,6 @@
 Run through ``erc8128 conformance --target URL``; not collected by the project's own tests.
 """
 
-from __future__ import annotations
-
 from erc8128_conformance.plugin import LiveRun, live_run
 
 __all__ = ["live_run", "test_live"]

@@ -3,8 +3,6 @@
 Run through ``erc8128 conformance --adapter CMD``; not collected by the project's own tests.
 """
 
-from __future__ import annotations
-
 from erc8128_conformance.cases import Case
 from erc8128_conformance.plugin import VectorRun, vector_run
 

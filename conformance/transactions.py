@@ -13,8 +13,6 @@ a funded key it is given, so it needs no unlocked node account: it builds the tr
   signed by its authority over ``keccak256(MAGIC || rlp([chain_id, address, nonce]))``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final

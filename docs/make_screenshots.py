@@ -9,8 +9,6 @@ EIP-1193 provider whose personal_sign is the reference implementation, with a de
 (sha256("screenshot owner"): never use it).
 """
 
-from __future__ import annotations
-
 import hashlib
 import time
 from collections.abc import Callable

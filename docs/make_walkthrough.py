@@ -18,8 +18,6 @@ trace.
 The keys are public test keys (0x…01 is the draft's fixture key): never use them for anything.
 """
 
-from __future__ import annotations
-
 import argparse
 import base64
 import html

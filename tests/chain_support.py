@@ -8,8 +8,6 @@ account); tests/test_chain_contracts.py cross-checks the authorizations against 
 tests/test_conformance_chain.py the RLP against pyrlp.
 """
 
-from __future__ import annotations
-
 import json
 import time
 from collections.abc import Callable, Sequence

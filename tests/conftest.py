@@ -9,8 +9,6 @@ Two markers sort the tests into the lanes ``./scripts/test`` runs:
 ``./scripts/test --fast`` runs ``-m "not services and not slow"``; the full run takes everything.
 """
 
-from __future__ import annotations
-
 import atexit
 import os
 import shutil

@@ -1,8 +1,6 @@
 """The ERC-8128 draft's own test fixture (vectors/third_party/erc8128-draft/test-cases.json),
 as request values the tests mutate row by row."""
 
-from __future__ import annotations
-
 import json
 from dataclasses import replace
 from pathlib import Path

@@ -2,8 +2,6 @@
 protocol (conformance/README.md: one JSON request per line on stdin, one JSON response per line
 on stdout), answer ``hello`` as told and every other operation as the test needs."""
 
-from __future__ import annotations
-
 import textwrap
 from typing import Any
 

@@ -18,8 +18,6 @@ cause (tests/test_conformance_live_faults.py):
 - ``none``: no fault (the control).
 """
 
-from __future__ import annotations
-
 import argparse
 import contextvars
 import functools

@@ -1,7 +1,5 @@
 """What an import statement loads, measured in a fresh interpreter."""
 
-from __future__ import annotations
-
 import json
 import subprocess
 import sys

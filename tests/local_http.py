@@ -1,7 +1,5 @@
 """A stdlib request handler served on a loopback port for the length of a test."""
 
-from __future__ import annotations
-
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -4,8 +4,6 @@ Each service class starts its binary on a free loopback port, waits until the se
 its own probe, and stops the process by its own handle (never by name or port).
 """
 
-from __future__ import annotations
-
 import re
 import subprocess
 import time

@@ -1,8 +1,6 @@
 """Accelerated backends (erc8128.crypto.accelerate): the same ERC-191 examples, properties and
 strict rules as the pure path, selection by name and environment, and no import unless selected."""
 
-from __future__ import annotations
-
 import re
 import subprocess
 import sys

@@ -2,8 +2,6 @@
 contract (typed errors, never a crash, stdout protocol lines only), injected time and replay
 sessions, and every response valid against conformance/schema/adapter-protocol.schema.json."""
 
-from __future__ import annotations
-
 import base64
 import hashlib
 import json

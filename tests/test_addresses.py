@@ -2,8 +2,6 @@
 cross-checks, and the strict parser against the inputs that ``int(text, 16)`` and ``str.isdigit``
 accept."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import pytest

@@ -2,8 +2,6 @@
 D37): huge JSON integers, the per-owner project quota, the paged public project list, the
 eviction of expired early-invalidation denials."""
 
-from __future__ import annotations
-
 import sqlite3
 import time
 from collections.abc import Iterator

@@ -2,8 +2,6 @@
 never write to a project's audit log; they go to a bounded server-level record; the owner pages
 through the whole retained log; retention is bounded per project."""
 
-from __future__ import annotations
-
 import http.client
 from collections.abc import Iterator
 from typing import Any

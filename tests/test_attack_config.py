@@ -2,8 +2,6 @@
 with ONE line on stderr and no traceback, before serving; a good configuration starts and warns
 once that memory-only app state is lost on restart."""
 
-from __future__ import annotations
-
 import os
 import socket
 import subprocess

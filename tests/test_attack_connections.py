@@ -4,8 +4,6 @@
 256 slots: a legitimate client from a ninth address was answered 503 connection_limit 20 times
 out of 20. Now a full server closes an idle connection of the address holding the most."""
 
-from __future__ import annotations
-
 import http.client
 import time
 from collections.abc import Iterator

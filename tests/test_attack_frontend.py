@@ -6,8 +6,6 @@ Attackers connect from 127.0.0.2 (Linux routes all of 127/8 to the loopback inte
 legitimate client from 127.0.0.1, as distinct hosts would. Every test is bounded in time.
 """
 
-from __future__ import annotations
-
 import contextlib
 import json
 import socket

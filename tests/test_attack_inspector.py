@@ -2,8 +2,6 @@
 (issue 19, findings 2-4; decision D79): no JSON makes them answer 500, the inspector's failed
 recoveries are charged to the per-address failure budget, and every answer carries nosniff."""
 
-from __future__ import annotations
-
 import base64
 import contextlib
 import json

@@ -7,8 +7,6 @@ again alone. Before this decision the replay of a two-signature POST created a s
 (the first candidate failed `nonce_reused`, the second won).
 """
 
-from __future__ import annotations
-
 import threading
 import time
 from collections.abc import Callable, Iterator

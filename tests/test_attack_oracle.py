@@ -7,8 +7,6 @@ asks the Principal policy after cryptography (and still before the nonce is cons
 app uses it on its registered-agent routes.
 """
 
-from __future__ import annotations
-
 import base64
 from collections.abc import Iterator
 

@@ -15,8 +15,6 @@ The earlier guard (D27) refused every signature whose window opened before the s
 a larger ``--skew`` (both reproduced in issue 18).
 """
 
-from __future__ import annotations
-
 import argparse
 import json
 import os

@@ -3,8 +3,6 @@ full disk are 503 with Retry-After and a problem body, never 500; a lock held el
 before the nonce is consumed; no process-wide lock stalls unrelated requests meanwhile. The disk
 is filled with RLIMIT_FSIZE in a child process (the test process keeps its own limits)."""
 
-from __future__ import annotations
-
 import sqlite3
 import subprocess
 import sys

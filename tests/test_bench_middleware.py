@@ -3,8 +3,6 @@ redis-server accept each pre-signed request once (every one is then sent again t
 and refused) and answer every request 2xx (SPEC.md D75). The figures of so short a run are
 rough; only their presence and the correctness counts are asserted."""
 
-from __future__ import annotations
-
 import re
 import shutil
 import subprocess

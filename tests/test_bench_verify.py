@@ -1,8 +1,6 @@
 """benchmarks/bench_verify.py: one run prints every configuration and, with the Node peer
 installed, its figure, the ratios and a verdict per target (tiny counts: numbers are rough)."""
 
-from __future__ import annotations
-
 import re
 import shutil
 import subprocess

@@ -1,7 +1,5 @@
 """Deep JSON is refused before json.loads, even where the recursion limit was raised."""
 
-from __future__ import annotations
-
 import contextlib
 import json
 import sys

@@ -8,8 +8,6 @@ every owner action below is a request whose signature base the page's JavaScript
 reference verifier in the server accepted byte for byte.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import os

@@ -8,8 +8,6 @@ lookup and otherwise falls back to Universal Account verification". Each of thos
 below; every RPC call the provider makes is counted by method.
 """
 
-from __future__ import annotations
-
 import statistics
 import time
 from collections.abc import Callable, Iterator

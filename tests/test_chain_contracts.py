@@ -11,8 +11,6 @@
   tests/test_conformance_chain.py.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import shutil

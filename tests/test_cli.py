@@ -5,8 +5,6 @@ verified by erc8128.protocol.verify; ``request`` runs against the demo server on
 ``inspect`` runs on the ERC-8128 draft's own positive vector (vectors/third_party/erc8128-draft).
 """
 
-from __future__ import annotations
-
 import base64
 import hashlib
 import io

@@ -5,8 +5,6 @@ and is verified by erc8128.protocol.verify behind the demo server's HTTP API. Ad
 cross-checked with eth-account (an independent implementation).
 """
 
-from __future__ import annotations
-
 import http.client
 import io
 import json

@@ -1,7 +1,5 @@
 """The budgets' client key: IPv4 as is, IPv6 by its /64 (decision D77)."""
 
-from __future__ import annotations
-
 import pytest
 
 from erc8128.server.budget import client_key

@@ -2,8 +2,6 @@
 the generator writes today (every implementation run again: Node and the pinned uvd-x402-sdk
 needed, as for ./scripts/test)."""
 
-from __future__ import annotations
-
 import importlib.util
 import shutil
 import subprocess

@@ -1,7 +1,5 @@
 """RFC 9421 §2 request components: the RFC's own examples, then every edge the RFC defines."""
 
-from __future__ import annotations
-
 import base64
 import urllib.parse
 from typing import Any

@@ -4,8 +4,6 @@ mode against a stdlib server and ``erc8128 serve``, the two CI gates (our adapte
 failures, the slicekit adapter with exactly its listed deviations), and the slice team's own
 conformance vectors through our verifier."""
 
-from __future__ import annotations
-
 import json
 import re
 import shutil

@@ -1,8 +1,6 @@
 """Adapters that crash, hang, lie or close early: each misbehaviour errors that one case, within
 the per-case timeout, and the next call gets a fresh adapter (issue 10, "Bad input")."""
 
-from __future__ import annotations
-
 import json
 import subprocess
 import sys

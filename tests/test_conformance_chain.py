@@ -8,8 +8,6 @@ provider): the cases whose outcome needs the chain must fail. The RLP encoder an
 transactions are cross-checked against the independent ``rlp`` and eth-account libraries.
 """
 
-from __future__ import annotations
-
 import json
 import time
 from collections.abc import Iterator

@@ -3,8 +3,6 @@ each false or misleading verdict the issue names, reproduced on the shipped vect
 judge, then the one level function, root causes by the check that failed, acceptable decisions
 and the tiered verdict."""
 
-from __future__ import annotations
-
 import json
 import re
 from dataclasses import replace

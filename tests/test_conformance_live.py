@@ -3,8 +3,6 @@ its source, our own ``erc8128 serve`` passes every check in both profiles, a ser
 everything fails every check that expects a refusal, and the ERC-8128 §7 route selection the
 policy-dependent checks rely on."""
 
-from __future__ import annotations
-
 import json
 import re
 import shutil

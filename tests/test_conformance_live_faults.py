@@ -6,8 +6,6 @@ and the run goes on.
 
 Before these checks, live mode passed every one of these servers (issue 21)."""
 
-from __future__ import annotations
-
 import json
 import socket
 import subprocess

@@ -3,8 +3,6 @@ root causes with counts and examples, the honest verdict, the header (declared p
 version, vector-set hash), ``--report-json`` and ``--html``. Runs on small fixture vectors and a
 fake adapter, so it does not depend on the shipped vectors' requirement data."""
 
-from __future__ import annotations
-
 import html
 import json
 import subprocess

@@ -2,8 +2,6 @@
 output under the case's policy and it covers what the profile requires; equal bytes are the
 "canonical form", required only where the text fixes the bytes (the draft's positive vector)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Any
 

@@ -1,8 +1,6 @@
 """RFC 9530 Content-Digest: the RFC's values recreated and verified, and the ERC-8128 §3.1.3
 verification rules (supported members all checked, unsupported ignored, one required)."""
 
-from __future__ import annotations
-
 import base64
 from typing import Any
 

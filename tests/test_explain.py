@@ -5,8 +5,6 @@ for its steps. These tests check that the trace agrees with the verdict on every
 that each numbered step is reported where it ran.
 """
 
-from __future__ import annotations
-
 import json
 from typing import Any
 

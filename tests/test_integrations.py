@@ -6,8 +6,6 @@ socket (werkzeug / uvicorn in a thread). Refusals are checked for the ERC-8128 Â
 status, ``WWW-Authenticate``, ``Accept-Signature`` and the problem body's ``reason``.
 """
 
-from __future__ import annotations
-
 import asyncio
 import http.client
 import io

@@ -4,8 +4,6 @@ otherwise; a profile a party does not offer is "not offered". Runs the reference
 tiny stand-in adapter that refuses every request (the three real SDKs run in
 tests/test_compatibility.py, which checks docs/compatibility.md is current)."""
 
-from __future__ import annotations
-
 import sys
 import textwrap
 from pathlib import Path

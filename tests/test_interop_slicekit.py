@@ -4,8 +4,6 @@ bytes when both sides sign the same base (RFC 6979). Where the SDK deviates from
 text, the scenario names the entry of `conformance/adapters/slicekit/deviations.json` that
 explains it, so a change in the SDK's behaviour fails this test."""
 
-from __future__ import annotations
-
 import json
 import subprocess
 from collections.abc import Iterator

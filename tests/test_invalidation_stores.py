@@ -2,8 +2,6 @@
 memory, SQLite and Redis states, sharing between instances, atomic raising, and fail-closed
 verification when the state cannot answer."""
 
-from __future__ import annotations
-
 import hashlib
 import itertools
 import json

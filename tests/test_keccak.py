@@ -5,8 +5,6 @@ Both the fast path (``keccak256``, ``keccak_f1600``) and the spec-transcribed re
 (``keccak256_reference``, ``keccak_f1600_reference``) run against the same vectors.
 """
 
-from __future__ import annotations
-
 import array
 import hashlib
 import re

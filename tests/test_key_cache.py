@@ -7,8 +7,6 @@ warm run must actually hit. Then the cache's own rules: the bound, the LRU order
 an address that did not recover, entries of another backend ignored.
 """
 
-from __future__ import annotations
-
 import functools
 import json
 from collections.abc import Iterator

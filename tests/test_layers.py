@@ -11,8 +11,6 @@ Within a layer, the same graph has no circle: no module imports, however indirec
 that imports it (``TYPE_CHECKING`` and function-level imports count).
 """
 
-from __future__ import annotations
-
 import ast
 from pathlib import Path
 

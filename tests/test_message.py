@@ -1,7 +1,5 @@
 """The request model and request_from_wire: nothing normalised, malformed input rejected by rule."""
 
-from __future__ import annotations
-
 import dataclasses
 
 import pytest

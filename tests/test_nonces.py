@@ -5,8 +5,6 @@ Time is the ``now`` each call hands in, read from a fake clock for the memory an
 server's TIME. Redis is a real redis-server (tests/conftest.py).
 """
 
-from __future__ import annotations
-
 import math
 import socket
 import sqlite3

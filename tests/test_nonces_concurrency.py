@@ -8,8 +8,6 @@ Deliberately non-atomic check-then-insert stores (in memory, on the same SQLite 
 Redis) show that the harness does catch the race it looks for.
 """
 
-from __future__ import annotations
-
 import multiprocessing
 import sqlite3
 import threading

@@ -1,7 +1,5 @@
 """erc8128.http.origin: the trusted public URL, parsed once and strictly, for every verifier."""
 
-from __future__ import annotations
-
 import pytest
 
 from erc8128.http.origin import InvalidOrigin, Origin, parse_origin

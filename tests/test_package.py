@@ -1,7 +1,5 @@
 """The package installs with no runtime dependencies and imports only the standard library."""
 
-from __future__ import annotations
-
 import sys
 import tomllib
 from pathlib import Path

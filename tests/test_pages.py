@@ -1,8 +1,6 @@
 """The inspector's and console's server side (erc8128.server.pages), without a browser: the
 examples, POST /api/inspect and /api/build, their limits, and the pages' security headers."""
 
-from __future__ import annotations
-
 import json
 import tomllib
 from fnmatch import fnmatch

@@ -7,8 +7,6 @@ that time). Every paste must come out VERIFIED with no profile and no public URL
 ``erc8128 inspect`` and from ``POST /api/inspect``.
 """
 
-from __future__ import annotations
-
 import importlib.util
 import io
 import json

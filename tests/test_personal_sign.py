@@ -5,8 +5,6 @@ The examples are vendored in vectors/third_party/erc191/ (see PROVENANCE.md ther
 and ecdsa are independent implementations used only by these tests.
 """
 
-from __future__ import annotations
-
 import hashlib
 from typing import Any
 

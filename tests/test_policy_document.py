@@ -1,8 +1,6 @@
 """erc8128.cli.policy_document: the one mapping from a vector's or the adapter's policy object
 to verifier inputs (the generator, the adapter and the tests all use it)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import pytest

@@ -1,8 +1,6 @@
 """The package's public surface is deliberate: ``erc8128.__all__`` holds what an integrator needs,
 and docs/API.md ("The package's public surface") describes every exported name."""
 
-from __future__ import annotations
-
 import re
 from pathlib import Path
 

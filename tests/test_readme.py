@@ -1,7 +1,5 @@
 """The README stays true: its two set-up commands and its tour run as written."""
 
-from __future__ import annotations
-
 import re
 import subprocess
 import sys

@@ -9,8 +9,6 @@ detail, distinct within its reason, built only from policy values and stable cod
 of causes run through ``verify_request`` and ``failure_response`` asserting the detail sent.
 """
 
-from __future__ import annotations
-
 import ast
 import json
 from collections import defaultdict

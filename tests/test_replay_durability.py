@@ -5,8 +5,6 @@ The warning's claim is shown, not assumed: with persistence off, a request accep
 Redis restart is accepted again after it; with ``appendonly yes`` it is refused.
 """
 
-from __future__ import annotations
-
 import logging
 import subprocess
 import sys

@@ -2,8 +2,6 @@
 positive request authenticates)". The draft's positive request is verified from 32 threads
 against each store, and from several processes for the stores shared between processes."""
 
-from __future__ import annotations
-
 import json
 import subprocess
 import sys

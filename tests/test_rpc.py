@@ -3,8 +3,6 @@ configuration, the chain guard (no call to a chain the provider is not configure
 hostile local server (huge, malformed, wrong-typed, slow or silent answers → unavailable, within
 the timeouts, never accepted; full requests → 503 with the nonce not consumed)."""
 
-from __future__ import annotations
-
 import json
 import shutil
 import socket

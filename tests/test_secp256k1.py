@@ -5,8 +5,6 @@ Independent cross-checks: the ``ecdsa`` package (point arithmetic, RFC 6979 nonc
 verification) and ``eth_keys`` (public keys). They are used here only, never at runtime.
 """
 
-from __future__ import annotations
-
 import hashlib
 import itertools
 from typing import Any

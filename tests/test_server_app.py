@@ -1,7 +1,5 @@
 """The demo server's HTTP API over real loopback HTTP: every endpoint and every app refusal."""
 
-from __future__ import annotations
-
 import email.utils
 import hashlib
 import io

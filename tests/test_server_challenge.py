@@ -1,7 +1,5 @@
 """ERC-8128 §6 failure responses built by erc8128.protocol.challenge (pure, no sockets)."""
 
-from __future__ import annotations
-
 import json
 
 import http_sf  # independent RFC 9651 parser, tests only

@@ -1,7 +1,5 @@
 """ERC-8128 §7 discovery document built by erc8128.protocol.discovery (pure), and the 503 path."""
 
-from __future__ import annotations
-
 import json
 
 import jsonschema  # tests only: an independent check of the document's shape

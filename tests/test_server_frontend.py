@@ -1,7 +1,5 @@
 """The demo server's HTTP/1.1 front end over raw sockets: limits, framing, Host, timeouts."""
 
-from __future__ import annotations
-
 import contextlib
 import io
 import re

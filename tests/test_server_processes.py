@@ -1,8 +1,6 @@
 """``erc8128 serve`` as real processes: two servers sharing one redis-server refuse each
 other's replays; SIGTERM shuts down cleanly; no key material in any output; TLS."""
 
-from __future__ import annotations
-
 import shutil
 import signal
 import ssl

@@ -2,8 +2,6 @@
 advertises the served chains; a node on the wrong chain or a served chain without a node is a
 configuration error at start-up, never a silent local fallback."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from pathlib import Path
 

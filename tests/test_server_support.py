@@ -1,7 +1,5 @@
 """Helpers for the demo-server tests: keys, signed requests, loopback HTTP (no tests here)."""
 
-from __future__ import annotations
-
 import hashlib
 import http.client
 import json

@@ -1,8 +1,6 @@
 """RFC 9421 §2.5 signature bases: the RFC's bases, re-verified with an independent library, the
 ERC-8128 example requests, and the base's error rules."""
 
-from __future__ import annotations
-
 import base64
 import json
 from pathlib import Path

@@ -6,8 +6,6 @@ hashlib). Every entry of ``deviations.json`` is replayed: the SDK must still beh
 so an SDK upgrade that changes behaviour fails here and the file must be regenerated.
 """
 
-from __future__ import annotations
-
 import base64
 import hashlib
 import json

@@ -2,8 +2,6 @@
 with ``node --test`` straight against the pinned @slicekit/erc8128, skipping by tag, with every
 expected failure listed and shown; a vector file of an unknown schema version is refused."""
 
-from __future__ import annotations
-
 import json
 import re
 import shutil

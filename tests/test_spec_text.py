@@ -1,8 +1,6 @@
 """SPEC.md as a learner's text (issue 22): every section reference says whose section it is,
 every decision number ever taken is still there, and the walkthrough numbers the steps of §4."""
 
-from __future__ import annotations
-
 import re
 from pathlib import Path
 

@@ -8,8 +8,6 @@ StructuredFieldError; ``can_fail`` may fail or give ``expected``; on success the
 ``expected`` to ``canonical[0]``, or must fail.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 import decimal

@@ -2,8 +2,6 @@
 adapter protocol, and the suite with its expected-failures list passes (exactly the listed,
 explained failures)."""
 
-from __future__ import annotations
-
 import importlib.util
 import json
 import re

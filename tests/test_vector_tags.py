@@ -1,8 +1,6 @@
 """Vector tags and the schema version (vectors/tags.py, vectors/README.md "Tags"): a runner
 skips precisely by tag, reads big chain ids as strings and refuses an unknown format."""
 
-from __future__ import annotations
-
 import json
 from typing import Any
 

@@ -7,8 +7,6 @@ A behaviour change in erc8128 makes the run-back tests fail until the vectors ar
 with ``python -m erc8128_vectors.generate``; ``--check`` is run here too.
 """
 
-from __future__ import annotations
-
 import base64
 import functools
 import hashlib

@@ -9,8 +9,6 @@
 - every tcId ever published is still produced with the same meaning, or retired (D40).
 """
 
-from __future__ import annotations
-
 import base64
 import json
 import re

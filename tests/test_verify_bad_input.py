@@ -1,8 +1,6 @@
 """Bad input to verify_request: every hostile field gets a stable reason code, nothing is consumed,
 and no exception but VerificationError escapes (property tests over arbitrary field text)."""
 
-from __future__ import annotations
-
 import base64
 from dataclasses import replace
 

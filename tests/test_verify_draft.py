@@ -4,8 +4,6 @@ every row of the Negative and classification table (test-cases.json N01-N28), ea
 Rows N09/N10 need contract state; here an in-process fake provider plays the chain so the
 order of ERC-8128 §4.1 is tested exactly (the real-chain tests use anvil)."""
 
-from __future__ import annotations
-
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace

@@ -1,8 +1,6 @@
 """The legacy profile (February text, keyid `erc8128:`): the draft's matrix replayed with
 requests we sign, plus the rules where the two texts differ (SPEC.md "Decisions")."""
 
-from __future__ import annotations
-
 import base64
 from dataclasses import replace
 

@@ -7,8 +7,6 @@ R.x = r + n (recovery ids 2 and 3), high s, the wrong parity of v, and a key tha
 the signature recovers to.
 """
 
-from __future__ import annotations
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -6,8 +6,6 @@ skipped, unless it is flagged ``NotSingleDefect``; then the reason its explanati
 still the answer (SPEC.md D39).
 """
 
-from __future__ import annotations
-
 import json
 import re
 from typing import Any

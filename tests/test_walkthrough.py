@@ -2,8 +2,6 @@
 implementation by docs/make_walkthrough.py, current, in agreement with the draft's own vector,
 served at /walkthrough, and refusing a draft test-case file of another schema version."""
 
-from __future__ import annotations
-
 import json
 import re
 import subprocess

@@ -10,8 +10,6 @@ raised while decoding). ``acceptable`` does not occur in these files; the test a
 so a future file that has such cases cannot pass silently.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from collections.abc import Callable

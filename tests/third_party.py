@@ -1,7 +1,5 @@
 """The vendored third-party vectors in vectors/third_party/ (provenance: each PROVENANCE.md)."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Any

@@ -1,7 +1,5 @@
 """ERC-8128 test vectors as package data: ``erc8128_vectors.VECTORS_DIR`` holds the JSON files."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 __all__ = ["VECTORS_DIR"]

@@ -13,8 +13,6 @@ are rules of strict recovery (ERC-8128 §3.4.3), not rows of the table: a verifi
 normalises the signature before step 17.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Final

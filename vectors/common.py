@@ -9,8 +9,6 @@ state), which map a vector's inputs onto the reference implementation exactly as
 runner maps them onto the implementation under test (see ``vectors/README.md``).
 """
 
-from __future__ import annotations
-
 import base64
 import json
 from collections.abc import Callable, Mapping, Sequence

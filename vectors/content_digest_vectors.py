@@ -3,8 +3,6 @@ ERC-8128 §3.1.3: every supported member present must match, at least one must b
 RFC 9651 §4.2 dictionary parsing).
 """
 
-from __future__ import annotations
-
 import hashlib
 
 from erc8128.errors import Erc8128Error

@@ -3,8 +3,6 @@ personal-message hash (version 0x45), RFC 6979 signing and signature recovery wi
 ERC-8128 §3.4.3 (65 bytes, r and s ranges, low-s, v of 27 or 28).
 """
 
-from __future__ import annotations
-
 from typing import Final
 
 from erc8128.crypto.addresses import address_of

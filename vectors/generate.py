@@ -19,8 +19,6 @@ runners of ``common``; this module runs them in a fixed order, writes or checks 
 README counts, and re-exports the names runners and tests import from here.
 """
 
-from __future__ import annotations
-
 import argparse
 import difflib
 import sys

@@ -15,8 +15,6 @@ Conformance case ids (``<file stem>/<tcId>``) and expected-failures files theref
 across releases (vectors/README.md, "Compatibility policy").
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from collections.abc import Mapping, Sequence

@@ -3,8 +3,6 @@ SHA3-256's 0x06) around the 136-byte rate, the hash under the ERC-191 message ha
 §3.4 (its tests name the requirement ``erc191-hash``).
 """
 
-from __future__ import annotations
-
 from typing import Final
 
 from erc8128.crypto.keccak import keccak256

@@ -3,8 +3,6 @@ lowercase hex>``, ERC-8128 §3.3.1; legacy ``erc8128:...``, case-insensitive hex
 decision D3 on chain ids.
 """
 
-from __future__ import annotations
-
 from erc8128.errors import Erc8128Error
 from erc8128.protocol.keyid import parse_keyid
 

@@ -13,8 +13,6 @@ writes a file.
   (``principal_not_allowed``) still consumes no nonce.
 """
 
-from __future__ import annotations
-
 import base64
 from collections.abc import Callable, Sequence
 from typing import Any, Final

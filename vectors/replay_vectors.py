@@ -3,8 +3,6 @@
 acceptance per signature across profiles, vectors/one_acceptance.py).
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Final

@@ -15,8 +15,6 @@ property). An empty ``ablates`` means the rule cannot be switched off alone (the
 go on without it); such vectors carry the flag ``NotSingleDefect`` and an ``explanation``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal

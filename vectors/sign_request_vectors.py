@@ -2,8 +2,6 @@
 ERC-8128 §3.1 coverage, §3.3 parameters, §3.4 signing) and the requests a signer refuses.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final

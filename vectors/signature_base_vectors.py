@@ -3,8 +3,6 @@ with the derived components of RFC 9421 §2.2, the field rules of §2.1, and the
 (SPEC.md §7).
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import Final
 

@@ -11,8 +11,6 @@ vector that cannot have the property carries the flag ``NotSingleDefect`` and an
 ``explanation``.
 """
 
-from __future__ import annotations
-
 import base64
 import re
 from collections.abc import Callable, Mapping

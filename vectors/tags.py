@@ -18,8 +18,6 @@ Chain ids are also given as decimal strings (``chain_ids``), so a reader whose J
 IEEE doubles never has to parse the big ones.
 """
 
-from __future__ import annotations
-
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping

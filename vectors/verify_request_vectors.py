@@ -3,8 +3,6 @@
 draft's positive vector), with the requirement each test exercises.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final

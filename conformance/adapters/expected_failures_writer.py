@@ -16,8 +16,6 @@ must read it and add a rule, so a list holds exactly the failures that are under
 list is written the same way: a JSON list, one-space indentation, UTF-8 text.
 """
 
-from __future__ import annotations
-
 import json
 import re
 import subprocess

@@ -21,8 +21,6 @@ documented entry points are ``erc8128.client``, ``erc8128.server``, ``erc8128.st
 other module is implementation.
 """
 
-from __future__ import annotations
-
 from erc8128._version import __version__
 from erc8128.crypto.addresses import address_of, to_checksum_address
 from erc8128.crypto.keccak import keccak256

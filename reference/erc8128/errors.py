@@ -14,22 +14,6 @@ from __future__ import annotations
 
 from erc8128.reasons import REASON_CONDITIONS, http_status
 
-__all__ = [
-    "AccountStateUnavailable",
-    "ConfigError",
-    "ContentDigestError",
-    "Erc8128Error",
-    "InvalidAddress",
-    "InvalidKey",
-    "InvalidSignature",
-    "InvalidationStateUnavailable",
-    "KeccakInputError",
-    "MessageComponentError",
-    "ReplayStoreUnavailable",
-    "StructuredFieldError",
-    "VerificationError",
-]
-
 
 class Erc8128Error(ValueError):
     """Base of every error raised on purpose by this package.

@@ -8,16 +8,7 @@ Both profiles use these codes: the February text (``legacy``) defines none, so i
 text's (SPEC.md, decision D1).
 """
 
-from __future__ import annotations
-
 from typing import Final, Literal
-
-__all__ = [
-    "REASON_CODES",
-    "REASON_CONDITIONS",
-    "ReasonCode",
-    "http_status",
-]
 
 ReasonCode = Literal[
     "signature_missing",

@@ -12,8 +12,6 @@ holds while every key they name is present in the response with that value. When
 list of requests they run in order and the last response is the one compared.
 """
 
-from __future__ import annotations
-
 import base64
 import hashlib
 import json

@@ -12,8 +12,6 @@ list passes (no unexpected failure, no listed case passing).
     python3 conformance/adapters/slicekit/make_expected_failures.py
 """
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path

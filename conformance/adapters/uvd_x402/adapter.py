@@ -20,8 +20,6 @@ The SDK's own codes are mapped to the 21 stable codes of ERC-8128 §6 (SPEC.md D
 code is kept in ``sdk_reason`` and its HTTP status in ``sdk_status``.
 """
 
-from __future__ import annotations
-
 import asyncio
 import importlib.metadata
 import json

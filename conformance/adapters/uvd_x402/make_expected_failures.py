@@ -12,8 +12,6 @@ after reading the SDK's source (``uvd_x402_sdk/erc8128/core.py``, ``verifier.py`
     .venv/bin/python conformance/adapters/uvd_x402/make_expected_failures.py
 """
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Final

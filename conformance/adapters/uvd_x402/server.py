@@ -15,8 +15,6 @@ ERC-8128 §6 answer (the §6 code mapped from the SDK's, its status, the challen
 problem+json body with the SDK's own code and status beside).
 """
 
-from __future__ import annotations
-
 import argparse
 import asyncio
 import contextlib

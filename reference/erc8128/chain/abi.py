@@ -12,28 +12,12 @@ right-padded with zeros to a multiple of 32.
   followed by the 32-byte magic suffix ``0x6492…6492``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from erc8128.errors import Erc8128Error
 from erc8128.protocol.accounts import ERC6492_MAGIC_SUFFIX
-
-__all__ = [
-    "ERC1271_MAGIC_VALUE",
-    "ERC1271_SELECTOR",
-    "WORD_BYTES",
-    "AbiEncodingError",
-    "Word",
-    "address_word",
-    "bytes32_word",
-    "encode_arguments",
-    "encode_erc6492_wrapper",
-    "encode_is_valid_signature",
-    "uint256_word",
-]
 
 WORD_BYTES: Final = 32
 # ERC-1271: "bytes4(keccak256("isValidSignature(bytes32,bytes)")" = 0x1626ba7e.

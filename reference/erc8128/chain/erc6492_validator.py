@@ -11,11 +11,7 @@ after the wrapper's call (ERC-6492's "prepare" case). ERC-8128 §4.1 step 1: "An
 MUST NOT fall back." The contract has no ECDSA path.
 """
 
-from __future__ import annotations
-
 from typing import Final
-
-__all__ = ["VALIDATOR_CREATION_CODE"]
 
 VALIDATOR_CREATION_CODE: Final = bytes.fromhex(
     "608060405234801561000f575f5ffd5b5060405161049438038061049483398101604081905261002e916103"

@@ -28,8 +28,6 @@ a local resolver where that matters.
 This module is the I/O edge: it reads the monotonic clock for its deadline and nothing else.
 """
 
-from __future__ import annotations
-
 import http.client
 import io
 import json
@@ -43,18 +41,6 @@ from urllib.parse import urlsplit
 
 from erc8128.errors import AccountStateUnavailable, Erc8128Error
 from erc8128.http.bounded_json import MAX_JSON_DEPTH, nesting_depth
-
-__all__ = [
-    "DEFAULT_MAX_RESPONSE_BYTES",
-    "MAX_JSON_DEPTH",
-    "ExecutionReverted",
-    "JsonRpcEndpoint",
-    "JsonValue",
-    "RpcConfigError",
-    "RpcUnavailable",
-    "decode_hex_data",
-    "rpc_call",
-]
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 

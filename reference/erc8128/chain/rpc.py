@@ -65,13 +65,6 @@ from erc8128.crypto.addresses import parse_address
 from erc8128.errors import AccountStateUnavailable
 from erc8128.protocol.keyid import Account
 
-__all__ = [
-    "BlockTag",
-    "RpcAccountState",
-    "RpcTransport",
-    "erc6492_validation_call",
-]
-
 RpcTransport = Callable[[JsonRpcEndpoint, str, list[JsonValue]], object]
 
 # The block parameter of eth_getCode / eth_call: a tag, not a number, so every verification

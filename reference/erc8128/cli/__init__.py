@@ -4,8 +4,6 @@ A sub-command module provides ``add_parser(subparsers)``, which adds its parser 
 ``func`` (a callable taking the parsed namespace and returning the exit status).
 """
 
-from __future__ import annotations
-
 import argparse
 import importlib
 import sys

@@ -14,8 +14,6 @@ whose clock is the ``now`` of the request being verified, ``sign_request`` with 
 signs a Replayable request (no nonce is drawn), and stdout carries protocol lines only.
 """
 
-from __future__ import annotations
-
 import argparse
 import json
 import sys
@@ -58,18 +56,6 @@ from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import Verified, verify_request
 from erc8128.state.invalidation import MemoryInvalidationState
 from erc8128.state.nonces.memory import MemoryReplayStore
-
-__all__ = [
-    "OPERATIONS",
-    "PROTOCOL_VERSION",
-    "AdapterState",
-    "add_parser",
-    "answer",
-    "answer_line",
-    "serve",
-    "verified_json",
-    "verified_summary",
-]
 
 PROTOCOL_VERSION: Final = 1
 

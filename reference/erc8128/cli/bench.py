@@ -21,8 +21,6 @@ benchmarks/bench_verify.py prints the same measurement for both profiles beside
 ``@slicekit/erc8128`` verifying in-process, with the ratios.
 """
 
-from __future__ import annotations
-
 import argparse
 import hashlib
 import platform
@@ -44,23 +42,6 @@ from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import verify_request
 from erc8128.state.nonces.memory import MemoryReplayStore
-
-__all__ = [
-    "SIGNATURE_BASE",
-    "TARGETS",
-    "VERIFY_CONFIGURATIONS",
-    "Row",
-    "VerifyTiming",
-    "add_parser",
-    "format_row",
-    "main",
-    "measure",
-    "run",
-    "run_benchmarks",
-    "signed_requests",
-    "time_verify_request",
-    "verify_request_timings",
-]
 
 PRIVATE_KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
 BLOCK = bytes(range(136))

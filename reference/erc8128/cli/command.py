@@ -4,13 +4,9 @@ benchmarks/bench_crypto.py, ``serve`` under the profiler) the same options on a 
 own.
 """
 
-from __future__ import annotations
-
 import argparse
 from collections.abc import Callable, Sequence
 from typing import Any
-
-__all__ = ["Run", "add_command", "run_alone"]
 
 # A sub-command's body: the parsed options in, the exit status out.
 Run = Callable[[argparse.Namespace], int]

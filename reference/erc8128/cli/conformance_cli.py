@@ -7,8 +7,6 @@ pytest, which is imported only here, when the command runs: the reference implem
 to the standard library.
 """
 
-from __future__ import annotations
-
 import argparse
 import importlib
 import re
@@ -18,8 +16,6 @@ from typing import Any
 
 from erc8128.cli.command import add_command
 from erc8128.cli.options import PROFILE_CHOICES, add_tested_profiles
-
-__all__ = ["PROFILE_CHOICES", "add_parser", "run"]
 
 
 def add_parser(subparsers: Any) -> None:

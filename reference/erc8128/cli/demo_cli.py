@@ -8,8 +8,6 @@ then shows two refusals with their ERC-8128 §6 reasons: a replayed request (``n
 had the expected outcome (1 otherwise).
 """
 
-from __future__ import annotations
-
 import argparse
 import json
 import sys
@@ -21,8 +19,6 @@ from erc8128.client import Client, Response, Signer, bootstrap, send_request
 from erc8128.http.content_digest import content_digest
 from erc8128.http.message import Request
 from erc8128.server import ServerConfig, start_server
-
-__all__ = ["add_parser", "run", "run_demo"]
 
 
 class _Transcript:

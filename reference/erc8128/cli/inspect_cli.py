@@ -8,8 +8,6 @@ re-implements a step, so what is printed and what is decided cannot diverge. The
 r, s, v and the address they recover.
 """
 
-from __future__ import annotations
-
 import argparse
 import sys
 import time
@@ -29,8 +27,6 @@ from erc8128.protocol.accounts import AccountState
 from erc8128.protocol.inspection import ProfileChoice, inspect_paste
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.verify import TraceStep
-
-__all__ = ["add_parser", "explain", "run"]
 
 
 def _print_steps(

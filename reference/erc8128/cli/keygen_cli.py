@@ -5,8 +5,6 @@ only from the first byte, and an existing file is never overwritten. The key is 
 explicit request (``--show-private-key``); the address and keyid are public and always printed.
 """
 
-from __future__ import annotations
-
 import argparse
 import os
 from typing import Any
@@ -14,8 +12,6 @@ from typing import Any
 from erc8128.cli.command import add_command
 from erc8128.cli.options import add_signer_chain, add_signer_profile
 from erc8128.client import ClientError, Signer, format_private_key
-
-__all__ = ["add_parser", "run", "write_key_file"]
 
 KEY_FILE_MODE = 0o600
 

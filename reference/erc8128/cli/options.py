@@ -7,22 +7,10 @@ conformance suite tests one profile or both. ``--chain`` and ``--chain-id`` are 
 the same option everywhere.
 """
 
-from __future__ import annotations
-
 import argparse
 from typing import Final
 
 from erc8128.protocol.keyid import ProfileName
-
-__all__ = [
-    "PROFILE_CHOICES",
-    "add_rpc",
-    "add_served_chains",
-    "add_signer_chain",
-    "add_signer_profile",
-    "add_tested_profiles",
-    "add_verifier_profiles",
-]
 
 # What each --profile value selects, for commands that accept one profile or both.
 PROFILE_CHOICES: Final[dict[str, tuple[ProfileName, ...]]] = {

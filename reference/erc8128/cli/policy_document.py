@@ -10,8 +10,6 @@ error, never a default. The account states a document names (``account_state``) 
 local stand-ins for a chain that only the vectors and the adapter protocol use.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
@@ -22,16 +20,6 @@ from erc8128.protocol.keyid import Account, ProfileName
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.state.invalidation import MemoryInvalidationState
 from erc8128.state.unix_time import MAX_UNIX_TIME
-
-__all__ = [
-    "ACCOUNT_STATES",
-    "INVALIDATED_UNTIL",
-    "POLICY_FIELDS",
-    "PolicyDocumentError",
-    "ScriptedAccountState",
-    "VerifierInputs",
-    "verifier_inputs",
-]
 
 _T = TypeVar("_T")
 

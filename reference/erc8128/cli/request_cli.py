@@ -5,8 +5,6 @@ The key comes from ``--key-file`` or the ``ERC8128_PRIVATE_KEY`` environment var
 from an argument (argument lists are visible to other users of the machine).
 """
 
-from __future__ import annotations
-
 import argparse
 import sys
 import time
@@ -18,8 +16,6 @@ from erc8128.client import DEFAULT_KEY_ENV, Client, ClientError, Signer
 from erc8128.http.message import Request
 from erc8128.protocol.sign import DEFAULT_LABEL, SignedRequest
 from erc8128.server.pages import raw_request_text
-
-__all__ = ["add_parser", "parse_header_option", "run_request", "run_sign"]
 
 
 def parse_header_option(text: str) -> tuple[str, str]:

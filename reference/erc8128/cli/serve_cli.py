@@ -4,8 +4,6 @@ Prints the listening URL on start; SIGTERM and Ctrl-C shut it down cleanly (open
 are closed, the replay store and the database are closed). See docs/API.md for the routes.
 """
 
-from __future__ import annotations
-
 import argparse
 import signal
 import sys
@@ -26,8 +24,6 @@ from erc8128.server.lifecycle import (
     start_server,
 )
 from erc8128.state.restart_watermark import default_state_dir
-
-__all__ = ["add_parser", "config_from_args", "main", "run"]
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:

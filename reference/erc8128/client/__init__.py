@@ -16,8 +16,6 @@ signed), :mod:`~erc8128.client.accept_signature` (RFC 9421 §5.1 repair hints),
 surface: import from ``erc8128.client``.
 """
 
-from __future__ import annotations
-
 from erc8128.client.accept_signature import (
     SIGNATURE_FIELDS,
     AcceptSignature,

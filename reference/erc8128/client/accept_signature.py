@@ -1,8 +1,6 @@
 """RFC 9421 §5.1 ``Accept-Signature``: what a verifier asks a repaired retry to sign (ERC-8128 §6).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Final
 
@@ -14,9 +12,6 @@ from erc8128.http.structured_fields import (
     parse_dictionary,
     serialize_item,
 )
-
-__all__ = ["SIGNATURE_FIELDS", "AcceptSignature", "parse_accept_signature", "repair_hint"]
-
 
 # Parameters the signer sets itself; an Accept-Signature member's value for them is not copied.
 _SIGNER_PARAMS: Final = frozenset({"created", "expires", "nonce", "keyid", "tag", "alg"})

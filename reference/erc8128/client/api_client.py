@@ -1,8 +1,6 @@
 """Signed calls to one server, repaired once from its ``Accept-Signature`` challenge, and signed
 again once after a ``Retry-After`` refusal (a restarted verifier, SPEC.md D61)."""
 
-from __future__ import annotations
-
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -17,8 +15,6 @@ from erc8128.errors import Erc8128Error
 from erc8128.http.message import ascii_lower
 from erc8128.http.structured_fields import BareItem
 from erc8128.protocol.sign import DEFAULT_LABEL
-
-__all__ = ["MAX_RETRY_AFTER_SEC", "Client", "retry_delay"]
 
 # The longest Retry-After the client waits out by itself before its one retry; a longer one is
 # returned to the caller as is.

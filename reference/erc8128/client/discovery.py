@@ -1,17 +1,12 @@
 """What a server publishes without authentication: ERC-8128 §7's discovery document and the demo
 server's project list."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from erc8128.client.errors import ClientError
 from erc8128.client.transport import DEFAULT_TIMEOUT_SEC, fetch_public, json_object
-
-__all__ = ["MAX_DISCOVERY_BYTES", "Discovery", "discover"]
-
 
 # ERC-8128 §7: "A client MUST enforce a response limit no greater than 65,536 decoded octets,
 # stop reading when the limit is crossed, and reject the document before parsing it."

@@ -2,8 +2,6 @@
 (README, "The demo server's HTTP API"). The key never leaves the process: the server learns only
 the address, from the signature."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +12,6 @@ from erc8128.client.errors import ClientError
 from erc8128.client.signer import Signer
 from erc8128.client.transport import DEFAULT_TIMEOUT_SEC, json_object
 from erc8128.protocol.keyid import ProfileName
-
-__all__ = ["Enrollment", "bootstrap", "redeem_invite", "request_access"]
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,6 @@ from erc8128.http.bounded_json import check_depth
 from erc8128.http.message import ascii_lower
 from erc8128.protocol.sign import SignedRequest
 
-__all__ = ["ClientError", "Response"]
-
 
 class ClientError(Erc8128Error):
     """A request the client could not complete: transport failure, or a server rejection.

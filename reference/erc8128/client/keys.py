@@ -1,15 +1,10 @@
 """A private key in text form: the one line ``erc8128 keygen`` writes and ``--key-file`` reads."""
 
-from __future__ import annotations
-
 import re
 from typing import Final
 
 from erc8128.client.errors import ClientError
 from erc8128.crypto.secp256k1 import private_key_scalar
-
-__all__ = ["DEFAULT_KEY_ENV", "format_private_key", "parse_private_key"]
-
 
 DEFAULT_KEY_ENV: Final = "ERC8128_PRIVATE_KEY"
 

@@ -19,8 +19,6 @@ from erc8128.http.structured_fields import BareItem
 from erc8128.protocol.keyid import PROFILE_NAMES, Account, ProfileName, format_keyid
 from erc8128.protocol.sign import DEFAULT_LABEL, DEFAULT_VALIDITY_SEC, SignedRequest, sign_request
 
-__all__ = ["Signer"]
-
 
 @dataclass(frozen=True)
 class Signer:

@@ -5,8 +5,6 @@ signed (the draft profile requires it covered whenever it is sent) and follows r
 signature is bound to one target URI). Only the standard library is used.
 """
 
-from __future__ import annotations
-
 import http.client
 import time
 from collections.abc import Mapping, Sequence
@@ -17,16 +15,6 @@ from erc8128.client.signer import Signer
 from erc8128.http.message import Request, authority, path, query, scheme
 from erc8128.http.structured_fields import BareItem
 from erc8128.protocol.sign import DEFAULT_LABEL
-
-__all__ = [
-    "DEFAULT_TIMEOUT_SEC",
-    "MAX_RESPONSE_BYTES",
-    "fetch_public",
-    "json_object",
-    "send_request",
-    "signed_fetch",
-]
-
 
 DEFAULT_TIMEOUT_SEC: Final = 10.0
 

@@ -18,8 +18,6 @@ call :func:`use_backend`, or set the environment variable ``ERC8128_BACKEND``; t
 functions (``sign_message``, ``recover_address``, ...) use :func:`selected_backend`.
 """
 
-from __future__ import annotations
-
 import ctypes
 import importlib
 import os
@@ -32,23 +30,6 @@ from erc8128.crypto import keccak as pure_keccak
 from erc8128.crypto import personal_sign
 from erc8128.crypto.secp256k1 import private_key_scalar
 from erc8128.errors import Erc8128Error, InvalidSignature
-
-__all__ = [
-    "BACKEND_NAMES",
-    "ENVIRONMENT_VARIABLE",
-    "Backend",
-    "BackendUnavailable",
-    "backend_from_environment",
-    "keccak256",
-    "load_backend",
-    "personal_message_hash",
-    "recover_address",
-    "recover_public_key",
-    "selected_backend",
-    "sign_hash",
-    "sign_message",
-    "use_backend",
-]
 
 BACKEND_NAMES = ("pure", "pycryptodome", "coincurve")
 ENVIRONMENT_VARIABLE = "ERC8128_BACKEND"

@@ -7,19 +7,9 @@ to and from the EIP-55 mixed-case checksum form, and parses address text strictl
 ``int(text, 16)`` and ``str.isdigit`` would let through).
 """
 
-from __future__ import annotations
-
 from erc8128.crypto.keccak import keccak256
 from erc8128.crypto.secp256k1 import decode_public_key, derive_public_key, encode_public_key
 from erc8128.errors import InvalidAddress
-
-__all__ = [
-    "address_of",
-    "address_of_public_key",
-    "is_checksum_address",
-    "parse_address",
-    "to_checksum_address",
-]
 
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _ADDRESS_HEX_LENGTH = 40

@@ -44,35 +44,11 @@ Lanes are 64-bit integers ``w = 64``, bytes enter and leave them little-endian (
 lane at column ``x``, row ``y`` has index ``x + 5*y`` in the flat state.
 """
 
-from __future__ import annotations
-
 import struct
 from collections.abc import Sequence
 from functools import lru_cache
 
 from erc8128.errors import KeccakInputError
-
-__all__ = [
-    "COMPLEMENTED_LANES",
-    "DIGEST_BYTES",
-    "FIRST_BLOCK_CACHE_SIZE",
-    "KECCAK_PADDING_BYTE",
-    "LANE_BITS",
-    "RATE_BYTES",
-    "ROTATION_OFFSETS",
-    "ROUNDS",
-    "ROUND_CONSTANTS",
-    "SHA3_PADDING_BYTE",
-    "KeccakInputError",  # defined in erc8128.errors, re-exported for callers of this module
-    "derive_rotation_offsets",
-    "derive_round_constants",
-    "keccak256",
-    "keccak256_reference",
-    "keccak256_reusing_first_block",
-    "keccak_f1600",
-    "keccak_f1600_reference",
-]
-
 
 # FIPS 202 §3.1: "b = 25w"; Keccak-f[1600] has b = 1600, so w = 64 bits per lane.
 LANE_BITS = 64

@@ -29,16 +29,12 @@ key_cache=cache)``. It is safe to share between threads: a lock guards the dicti
 the cryptography.
 """
 
-from __future__ import annotations
-
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from erc8128.crypto.accelerate import Backend
 from erc8128.errors import Erc8128Error
-
-__all__ = ["DEFAULT_CAPACITY", "CacheStatistics", "KeyCacheError", "SignerKeyCache"]
 
 # With the pure backend an entry holds 2 × 32 affine points of the key's table (about 10 KB of
 # Python ints); 1024 signers are then about 10 MB.

@@ -7,8 +7,6 @@ Signatures are the 65 bytes r ‖ s ‖ v. Signing is RFC 6979 deterministic and
 recovery accepts only what §3.4.3 allows and says which rule a rejected signature broke.
 """
 
-from __future__ import annotations
-
 from erc8128.crypto.addresses import address_of_public_key
 from erc8128.crypto.keccak import keccak256_reusing_first_block
 from erc8128.crypto.secp256k1 import (
@@ -23,21 +21,6 @@ from erc8128.crypto.secp256k1 import (
     verify_recoverable,
 )
 from erc8128.errors import InvalidKey, InvalidSignature
-
-__all__ = [
-    "PERSONAL_MESSAGE_PREFIX",
-    "check_hash",
-    "decode_signature",
-    "encode_signature",
-    "personal_message_hash",
-    "prefixed_message",
-    "prepare_public_key",
-    "recover_address",
-    "recover_public_key",
-    "sign_hash",
-    "sign_message",
-    "signed_by",
-]
 
 # ERC-191: "0x19 <0x45 (E)> <thereum Signed Message:\n" + len(message)> <data to sign>".
 PERSONAL_MESSAGE_PREFIX = b"\x19Ethereum Signed Message:\n"

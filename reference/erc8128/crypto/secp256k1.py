@@ -24,8 +24,6 @@ Data crosses the module boundary as ``bytes`` (keys, hashes) or ``int`` (the sca
 points are :class:`AffinePoint` values, with ``None`` for the point at infinity.
 """
 
-from __future__ import annotations
-
 import hashlib
 import hmac
 from collections.abc import Iterator, Sequence
@@ -33,38 +31,6 @@ from dataclasses import dataclass
 from functools import cache
 
 from erc8128.errors import InvalidKey, InvalidSignature
-
-__all__ = [
-    "BETA",
-    "LAMBDA",
-    "A",
-    "AffinePoint",
-    "B",
-    "G",
-    "N",
-    "P",
-    "PrecomputedKey",
-    "RecoverableSignature",
-    "bits2int",
-    "decode_public_key",
-    "derive_public_key",
-    "encode_public_key",
-    "glv_split",
-    "is_on_curve",
-    "multiply",
-    "multiply_generator",
-    "multiply_two",
-    "precompute_key",
-    "private_key_scalar",
-    "recover",
-    "reference_add",
-    "reference_multiply",
-    "rfc6979_nonces",
-    "sign",
-    "verify",
-    "verify_recoverable",
-    "wnaf",
-]
 
 
 @dataclass(frozen=True)

@@ -16,24 +16,12 @@ surrogate)" -- such a string cannot be encoded as UTF-8 later (``UnicodeEncodeEr
 refused here (decision D79).
 """
 
-from __future__ import annotations
-
 import json
 import re
 from itertools import accumulate
 from typing import Any, Final
 
 from erc8128.errors import Erc8128Error
-
-__all__ = [
-    "MAX_JSON_DEPTH",
-    "MAX_JSON_INTEGER_CHARS",
-    "InvalidJson",
-    "JsonTooDeep",
-    "check_depth",
-    "nesting_depth",
-    "parse_json",
-]
 
 MAX_JSON_DEPTH: Final = 32
 # Decision D37: a JSON integer literal longer than this is refused before int() sees it.

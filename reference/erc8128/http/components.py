@@ -18,8 +18,6 @@ line structure must not be forgeable. HTAB may appear inside an HTTP field value
 includes HTAB); derived component values are ``*( VCHAR / SP )``.
 """
 
-from __future__ import annotations
-
 import base64
 import re
 from collections.abc import Mapping
@@ -43,18 +41,6 @@ from erc8128.http.structured_fields import (
     serialize_item,
     serialize_list,
 )
-
-__all__ = [
-    "DERIVED_COMPONENTS",
-    "STRUCTURED_FIELD_TYPES",
-    "FieldType",
-    "check_component",
-    "component_identifier",
-    "component_value",
-    "field_values",
-    "identified_component_value",
-    "parse_component",
-]
 
 FieldType = Literal["item", "list", "dictionary"]
 

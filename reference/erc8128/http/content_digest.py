@@ -5,8 +5,6 @@ algorithm is unsupported and ignored when verifying. The field is an RFC 9651 Di
 keys are algorithm names and whose members are Byte Sequences (RFC 9530 §2).
 """
 
-from __future__ import annotations
-
 import hashlib
 import hmac
 from collections.abc import Callable, Sequence
@@ -20,13 +18,6 @@ from erc8128.http.structured_fields import (
     parse_dictionary,
     serialize_dictionary,
 )
-
-__all__ = [
-    "DIGEST_LENGTHS",
-    "SUPPORTED_ALGORITHMS",
-    "content_digest",
-    "verify_content_digest",
-]
 
 _HASHES: MappingProxyType[str, Callable[[bytes], bytes]] = MappingProxyType(
     {

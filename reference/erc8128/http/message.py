@@ -25,19 +25,6 @@ from typing import Final
 
 from erc8128.errors import MessageComponentError
 
-__all__ = [
-    "DEFAULT_PORTS",
-    "Request",
-    "ascii_lower",
-    "authority",
-    "is_token",
-    "path",
-    "query",
-    "request_from_parsed",
-    "request_from_wire",
-    "scheme",
-]
-
 # RFC 9110 §4.2.1 / §4.2.2: the default ports of the "http" and "https" URI schemes.
 DEFAULT_PORTS: dict[str, str] = {"http": "80", "https": "443"}
 

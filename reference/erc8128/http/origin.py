@@ -7,14 +7,10 @@ verifier in this package (``erc8128 serve``, :class:`~erc8128.integrations.gate.
 it here, once, strictly: a path, a query or a fragment is an error, never silently dropped.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 from erc8128.errors import Erc8128Error
 from erc8128.http.message import authority, path, query, scheme
-
-__all__ = ["InvalidOrigin", "Origin", "parse_origin"]
 
 
 class InvalidOrigin(Erc8128Error):

@@ -34,16 +34,6 @@ from typing import Any, Final
 from erc8128.errors import Erc8128Error
 from erc8128.http.raw_request import RawRequest
 
-__all__ = [
-    "FORMATS",
-    "HarEntryRequired",
-    "HarEntrySummary",
-    "Paste",
-    "PasteError",
-    "as_text",
-    "parse_paste",
-]
-
 # Every format, as named in messages (the one message for an unknown paste names them all).
 FORMATS: Final[dict[str, str]] = {
     "http1": "raw HTTP/1.1 request",

@@ -5,13 +5,9 @@ build the :class:`~erc8128.http.message.Request` a verifier sees with
 :func:`~erc8128.http.message.request_from_wire` and the trusted origin.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 from erc8128.errors import Erc8128Error
-
-__all__ = ["RawRequest", "RawRequestError", "parse_raw_request"]
 
 
 class RawRequestError(Erc8128Error):

@@ -12,8 +12,6 @@ Decimal itself when the JSON was loaded with ``parse_float=decimal.Decimal``), s
 means 0.0015 and not the nearest binary fraction. The conformance adapter speaks this form.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 import decimal
@@ -34,11 +32,6 @@ from erc8128.http.structured_fields import (
     SFList,
     Token,
 )
-
-__all__ = [
-    "from_json_form",
-    "to_json_form",
-]
 
 _JSON_FORM = "json_form"
 _Value = TypeVar("_Value")

@@ -7,8 +7,6 @@ joined by LF, then the ``"@signature-params"`` line, with no trailing newline.
 :func:`signature_base_for_label` reads the member for a label from the request itself.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 
 from erc8128.errors import MessageComponentError, StructuredFieldError
@@ -27,12 +25,6 @@ from erc8128.http.structured_fields import (
     serialize_inner_list,
     serialize_parameters,
 )
-
-__all__ = [
-    "SIGNATURE_PARAMS_IDENTIFIER",
-    "signature_base",
-    "signature_base_for_label",
-]
 
 # RFC 9421 §2.3: signature-params-line = DQUOTE "@signature-params" DQUOTE ":" SP inner-list
 SIGNATURE_PARAMS_IDENTIFIER = '"@signature-params"'

@@ -34,8 +34,6 @@ subclass), :class:`Token`, :class:`Date` and :class:`DisplayString` the rest. Pa
 Dictionaries are tuples of ``(key, value)`` pairs in received order, keys unique.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 import decimal
@@ -45,39 +43,6 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias, TypeVar
 
 from erc8128.errors import StructuredFieldError
-
-__all__ = [
-    "MAX_DECIMAL_FRACTION_DIGITS",
-    "MAX_DECIMAL_INTEGER_DIGITS",
-    "MAX_INTEGER",
-    "MAX_INTEGER_DIGITS",
-    "MIN_INTEGER",
-    "BareItem",
-    "Date",
-    "Dictionary",
-    "DisplayString",
-    "HeaderType",
-    "InnerList",
-    "Item",
-    "Member",
-    "Parameters",
-    "SFList",
-    "StructuredFieldError",
-    "Token",
-    "combine_field_lines",
-    "duplicate_keys",
-    "get_param",
-    "parse_dictionary",
-    "parse_field",
-    "parse_item",
-    "parse_list",
-    "serialize_bare_item",
-    "serialize_dictionary",
-    "serialize_inner_list",
-    "serialize_item",
-    "serialize_list",
-    "serialize_parameters",
-]
 
 # RFC 9651 §3.3.1: "Integers have a range of -999,999,999,999,999 to 999,999,999,999,999
 # inclusive (i.e., up to fifteen digits, signed)"

@@ -12,6 +12,4 @@ Each integration lives in its own module and imports its third-party library onl
 - :mod:`erc8128.integrations.gate`: the verification step both middlewares share
 """
 
-from __future__ import annotations
-
 __all__: list[str] = []

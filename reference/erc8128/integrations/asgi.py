@@ -19,8 +19,6 @@ Usage (Starlette, FastAPI)::
     # in an endpoint: request.scope["erc8128.verified"].address
 """
 
-from __future__ import annotations
-
 import urllib.parse
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any

@@ -25,8 +25,6 @@ off, and then, with a memory replay store, a request accepted before a restart c
 again after it, inside its validity window.
 """
 
-from __future__ import annotations
-
 import logging
 import time
 from collections.abc import Callable, Sequence

@@ -6,8 +6,6 @@ asks. ERC-8128 §6: "A retry MUST use the advertised label and cover exactly the
 identifiers in the listed order". The same generator flow serves ``httpx.AsyncClient``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Generator, Sequence
 
 import httpx

@@ -7,8 +7,6 @@ as the challenge asks. ERC-8128 §6: "A retry MUST use the advertised label and 
 listed component identifiers in the listed order".
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import Any
 

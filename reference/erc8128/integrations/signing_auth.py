@@ -6,16 +6,12 @@ Each library's auth class removes any earlier signature fields, describes its re
 a fresh nonce, a 60-second window, the profile's Request-Bound components).
 """
 
-from __future__ import annotations
-
 import time
 from collections.abc import Callable, Sequence
 
 from erc8128.client import Signer
 from erc8128.http.message import Request
 from erc8128.protocol.sign import DEFAULT_LABEL
-
-__all__ = ["SigningAuth"]
 
 
 class SigningAuth:

@@ -26,8 +26,6 @@ Usage (Flask)::
     # in a view: flask.request.environ["erc8128.verified"].address
 """
 
-from __future__ import annotations
-
 import functools
 import io
 import urllib.parse

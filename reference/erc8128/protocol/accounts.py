@@ -17,8 +17,6 @@ no network call) and :class:`UnavailableAccountState` (every lookup fails, for t
 path). A JSON-RPC provider implements the same interface.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
@@ -28,16 +26,6 @@ from erc8128.crypto.accelerate import recover_address, selected_backend
 from erc8128.crypto.key_cache import SignerKeyCache
 from erc8128.errors import AccountStateUnavailable, InvalidSignature
 from erc8128.protocol.keyid import Account
-
-__all__ = [
-    "ERC6492_MAGIC_SUFFIX",
-    "AccountState",
-    "AccountVerdict",
-    "NoCodeAccountState",
-    "UnavailableAccountState",
-    "is_erc6492_wrapper",
-    "verify_account_signature",
-]
 
 # ERC-6492: a wrapped signature ends with the 32-byte magic value 0x6492...6492.
 ERC6492_MAGIC_SUFFIX: Final = bytes.fromhex("6492" * 16)

@@ -13,8 +13,6 @@ response messages to indicate that supplying credentials (or different credentia
 the response."
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,19 +34,6 @@ from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.profiles import get_profile
 from erc8128.protocol.sign import DEFAULT_LABEL
 from erc8128.reasons import REASON_CONDITIONS, http_status
-
-__all__ = [
-    "AUTH_SCHEME",
-    "PROBLEM_CONTENT_TYPE",
-    "ChallengeError",
-    "HttpResponse",
-    "accept_signature",
-    "exact_components",
-    "failure_response",
-    "problem_response",
-    "public_detail",
-    "www_authenticate",
-]
 
 # ERC-8128 §6: "senders SHOULD use `ERC8128` as the preferred capitalization."
 AUTH_SCHEME: Final = "ERC8128"

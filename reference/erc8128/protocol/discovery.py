@@ -5,8 +5,6 @@ to signature verification." The server builds it from the same :class:`VerifierP
 its routes verify with, so the advertisement cannot drift from what is enforced.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,15 +14,6 @@ from erc8128.errors import Erc8128Error
 from erc8128.http.message import is_token
 from erc8128.protocol.challenge import HttpResponse
 from erc8128.protocol.policy import VerifierPolicy
-
-__all__ = [
-    "MAX_DOCUMENT_BYTES",
-    "WELL_KNOWN_PATH",
-    "DiscoveryError",
-    "ProtectedRoute",
-    "discovery_document",
-    "discovery_response",
-]
 
 # ERC-8128 §7: "An HTTPS origin MAY publish a discovery document for this profile at
 # `/.well-known/erc8128`"

@@ -6,8 +6,6 @@ the same thing about the same paste. Which origin: SPEC.md D66; which profile: D
 replay store and early-invalidation state for every attempt: D57.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Final, Literal
@@ -23,14 +21,6 @@ from erc8128.protocol.profiles import DRAFT, LEGACY
 from erc8128.protocol.verify import Explanation, explain_request
 from erc8128.state.invalidation import MemoryInvalidationState
 from erc8128.state.nonces.memory import MemoryReplayStore
-
-__all__ = [
-    "Attempt",
-    "Inspection",
-    "ProfileChoice",
-    "detect_profiles",
-    "inspect_paste",
-]
 
 ProfileChoice = Literal["auto", "draft", "legacy", "both"]
 _FORCED: Final[dict[str, tuple[ProfileName, ...]]] = {

@@ -8,22 +8,11 @@ before a final newline, ``int()`` accepts ``+``, ``_`` and surrounding spaces. T
 use explicit ASCII classes with ``re.fullmatch``.
 """
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
 from erc8128.errors import Erc8128Error
-
-__all__ = [
-    "PROFILE_NAMES",
-    "Account",
-    "InvalidKeyId",
-    "ProfileName",
-    "format_keyid",
-    "parse_keyid",
-]
 
 ProfileName = Literal["draft", "legacy"]
 # Both profile names, the newest text first (the one a verifier prefers when it accepts both).

@@ -6,23 +6,12 @@ default limits of §3.5. A policy is a frozen value; state (nonces, invalidation
 :func:`erc8128.protocol.verify.verify_request` separately.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from erc8128.errors import Erc8128Error
 from erc8128.protocol.keyid import PROFILE_NAMES, Account, ProfileName
-
-__all__ = [
-    "BASELINE_VALIDITY_FLOOR_SEC",
-    "DEFAULT_SKEW_SEC",
-    "Limits",
-    "PolicyError",
-    "ReplayPolicy",
-    "VerifierPolicy",
-]
 
 DEFAULT_SKEW_SEC: Final = 30
 # ERC-8128 §3.3.2: "As the interoperability floor, a baseline route MUST accept validity windows

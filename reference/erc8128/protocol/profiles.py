@@ -7,21 +7,11 @@ Where the February text is silent, ``legacy`` takes the newest text's rule; each
 is numbered in SPEC.md ("Decisions") and pinned by a vector.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Final
 
 from erc8128.errors import Erc8128Error
 from erc8128.protocol.keyid import ProfileName
-
-__all__ = [
-    "DRAFT",
-    "LEGACY",
-    "PROFILES",
-    "Profile",
-    "get_profile",
-]
 
 # ERC-8128 §2: "A Request Signature has exactly the RFC 9421 String `tag="erc8128"`."
 DRAFT_TAG: Final = "erc8128"

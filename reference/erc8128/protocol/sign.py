@@ -7,8 +7,6 @@ its inputs (RFC 6979); the only randomness is the nonce, drawn from ``secrets`` 
 caller passes none.
 """
 
-from __future__ import annotations
-
 import base64
 import re
 import secrets
@@ -34,15 +32,6 @@ from erc8128.http.structured_fields import (
 )
 from erc8128.protocol.keyid import Account, ProfileName, format_keyid
 from erc8128.protocol.profiles import get_profile
-
-__all__ = [
-    "DEFAULT_LABEL",
-    "DEFAULT_VALIDITY_SEC",
-    "SignedRequest",
-    "SigningError",
-    "new_nonce",
-    "sign_request",
-]
 
 DEFAULT_LABEL: Final = "eth"
 # ERC-8128 §3.3.2: "a baseline route MUST accept validity windows up to 60 seconds, so a signer

@@ -21,8 +21,6 @@ inspect`` and the browser inspector print that trace; nothing re-implements a st
 it.
 """
 
-from __future__ import annotations
-
 import decimal
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -68,23 +66,6 @@ from erc8128.protocol.policy import PolicyError, VerifierPolicy
 from erc8128.protocol.profiles import DRAFT, LEGACY, PROFILES, Profile
 from erc8128.state.invalidation import InvalidationState, fingerprint_of
 from erc8128.state.nonces.base import ReplayStore, has_batch_consume, replay_key
-
-__all__ = [
-    "DEFAULT_POLICY",
-    "STEP_TITLES",
-    "VERIFICATION_STEPS",
-    "Candidate",
-    "CandidateCheck",
-    "Explanation",
-    "MessageCheck",
-    "Rule",
-    "TraceStep",
-    "VerificationSteps",
-    "Verified",
-    "candidate_profile",
-    "explain_request",
-    "verify_request",
-]
 
 DEFAULT_POLICY: Final = VerifierPolicy()
 _NO_CODE: Final = NoCodeAccountState()

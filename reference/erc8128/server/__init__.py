@@ -16,8 +16,6 @@ the ERC-8128 §7 discovery document, on the standard library's ``http.server``.
   :class:`RunningServer` (``.url``, ``.stop()``), used by ``erc8128 serve`` and ``erc8128 demo``.
 """
 
-from __future__ import annotations
-
 from erc8128.server.lifecycle import RunningServer, ServerConfig, start_server
 
 __all__ = ["RunningServer", "ServerConfig", "start_server"]

@@ -31,8 +31,6 @@ This module ties the parts together; each concept has its own module:
 - :mod:`erc8128.server.handlers`: the handlers, one module per resource.
 """
 
-from __future__ import annotations
-
 import secrets
 import threading
 from collections import deque
@@ -74,16 +72,6 @@ from erc8128.state.invalidation.base import InvalidationStore
 from erc8128.state.invalidation.memory import MemoryInvalidationState
 from erc8128.state.nonces.base import ReplayStore
 from erc8128.state.restart_watermark import RestartWatermark, WatermarkError
-
-__all__ = [
-    "INVALIDATE_PATH",
-    "ROUTES",
-    "App",
-    "AppError",
-    "Handled",
-    "Refusal",
-    "Route",
-]
 
 # The detail of a verified signer's principal_not_allowed, by its agent status in the project
 # (issue 18: "Application Principal policy rejects the Account" told a pending agent nothing).

@@ -13,8 +13,6 @@ behind a proxy, the proxy). An IPv6 client is its /64 (:func:`client_key`): SPEC
 text of both: docs/decisions-tooling.md.
 """
 
-from __future__ import annotations
-
 import ipaddress
 import threading
 import time
@@ -24,9 +22,6 @@ from dataclasses import dataclass
 from typing import Final
 
 from erc8128.errors import VerificationError
-
-__all__ = ["CHARGED_REASONS", "IPV6_PREFIX", "ConnectionCounter", "FailureBudget",
-           "charged_failures", "client_key"]
 
 # D77: IPv6 clients are grouped by this prefix length.
 IPV6_PREFIX: Final = 64

@@ -7,8 +7,6 @@ authorization denied after a Request Signature has verified"); :class:`Refusal` 
 server-level record of a request refused before any signature verified (decision D35).
 """
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +15,6 @@ from erc8128.errors import Erc8128Error
 from erc8128.http.message import Request
 from erc8128.protocol.challenge import HttpResponse, problem_response
 from erc8128.protocol.verify import Verified
-
-__all__ = ["AppError", "Call", "Handled", "Refusal", "json_response", "refusal_response"]
 
 
 class AppError(Erc8128Error):

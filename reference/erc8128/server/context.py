@@ -5,8 +5,6 @@ A handler names this protocol rather than :class:`erc8128.server.app.App`, which
 handlers: the app satisfies it structurally, and the import graph keeps no circle.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Protocol
 
@@ -14,8 +12,6 @@ from erc8128.protocol.challenge import HttpResponse
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.server.storage import Storage
 from erc8128.state.invalidation.base import InvalidationStore
-
-__all__ = ["AppContext"]
 
 
 class AppContext(Protocol):

@@ -11,8 +11,6 @@ when another writer holds the lock past the busy timeout (SQLITE_BUSY / SQLITE_L
 both with 503 and ``Retry-After``, never 500.
 """
 
-from __future__ import annotations
-
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -20,8 +18,6 @@ from contextlib import contextmanager, suppress
 from typing import Any, Final
 
 from erc8128.errors import Erc8128Error
-
-__all__ = ["BUSY_TIMEOUT_SEC", "AppDatabase", "AppStoreUnavailable"]
 
 BUSY_TIMEOUT_SEC: Final = 2.0
 _BUSY_ERRORS: Final = ("SQLITE_BUSY", "SQLITE_LOCKED")

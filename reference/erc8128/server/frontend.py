@@ -17,8 +17,6 @@ is unfolded to one space (RFC 9112 §5.2 allows either that or 400); chunked bod
 with 501; keep-alive is HTTP/1.1's default and HTTP/1.0 connections are closed after one answer.
 """
 
-from __future__ import annotations
-
 import contextlib
 import email.utils
 import io
@@ -40,14 +38,6 @@ from erc8128.protocol.challenge import HttpResponse, problem_response
 from erc8128.server.app import App
 from erc8128.server.budget import ConnectionCounter, FailureBudget, client_key
 from erc8128.server.calls import Handled
-
-__all__ = [
-    "FrontEndLimits",
-    "FrontEndRefusal",
-    "RequestHandler",
-    "VerifierHTTPServer",
-    "escape_for_log",
-]
 
 _CONTENT_LENGTH: Final = re.compile(r"[0-9]{1,16}")
 _LINE_END: Final = re.compile(rb"\r?\n\Z")

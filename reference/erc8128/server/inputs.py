@@ -7,8 +7,6 @@ Python exception: duplicate members, non-finite numbers and over-long integer li
 :func:`erc8128.http.bounded_json.parse_json`.
 """
 
-from __future__ import annotations
-
 import re
 from typing import Any, Final
 
@@ -17,20 +15,6 @@ from erc8128.http.message import Request, ascii_lower
 from erc8128.http.message import query as query_of
 from erc8128.server.calls import AppError
 from erc8128.server.limits import MAX_NAME_CHARS
-
-__all__ = [
-    "ADDRESS",
-    "FINGERPRINT",
-    "INVITE_CODE",
-    "MAX_JSON_INTEGER",
-    "PROJECT_ID",
-    "boolean",
-    "integer",
-    "json_object",
-    "name",
-    "query_integer",
-    "query_parameters",
-]
 
 # ERC-8128 §7: "Numeric values MUST be JSON integers in the interoperable range"
 MAX_JSON_INTEGER: Final = 9007199254740991

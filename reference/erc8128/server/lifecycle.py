@@ -39,17 +39,6 @@ from erc8128.state.nonces.base import ReplayStore
 from erc8128.state.nonces.redis import RedisReplayStore
 from erc8128.state.restart_watermark import RestartWatermark
 
-__all__ = [
-    "DEFAULT_HOST",
-    "DEFAULT_PORT",
-    "ConfigError",
-    "RunningServer",
-    "ServerConfig",
-    "check_config",
-    "public_origin",
-    "start_server",
-]
-
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8128
 

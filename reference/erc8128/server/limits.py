@@ -1,23 +1,7 @@
 """The demo server's bounds, in one place: what a page, a quota, a record or an invite may hold
 (SPEC.md D35, D36). The handlers, the storage and the app import them from here."""
 
-from __future__ import annotations
-
 from typing import Final
-
-__all__ = [
-    "AUDIT_PRUNE_EVERY",
-    "AUDIT_RETAINED",
-    "DEFAULT_PROJECTS_PAGE",
-    "EVICT_EVERY_SEC",
-    "MAX_AUDIT_ENTRIES",
-    "MAX_INVITE_SECONDS",
-    "MAX_INVITE_USES",
-    "MAX_NAME_CHARS",
-    "MAX_PROJECTS_PAGE",
-    "MAX_PROJECTS_PER_OWNER",
-    "MAX_REFUSALS",
-]
 
 # D35: refusals before verification go to a server-level ring of MAX_REFUSALS records (the
 # project audit log, erc8128.server.storage, holds verified requests only).

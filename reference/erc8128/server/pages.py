@@ -14,8 +14,6 @@ read or written (decision D57). ``POST /api/build`` signs a request with the ref
 throwaway key the page generated (decision D58). Both have size limits and a per-client rate limit.
 """
 
-from __future__ import annotations
-
 import datetime
 import json
 import threading
@@ -51,15 +49,6 @@ from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import candidate_profile
 from erc8128.server.budget import charged_failures
 from erc8128.server.spec_page import render_spec, spec_text
-
-__all__ = [
-    "CONTENT_SECURITY_POLICY",
-    "MAX_RAW_REQUEST_BYTES",
-    "TEST_PRIVATE_KEY",
-    "Pages",
-    "examples",
-    "raw_request_text",
-]
 
 # Decision D60: scripts, styles and fetches only from this origin; nothing inline, no frames,
 # no forms posting elsewhere, no <base>. The pages need nothing more.

@@ -6,8 +6,6 @@ under its own :class:`~erc8128.protocol.policy.VerifierPolicy`). A path is match
 received; each ``{name}`` segment must have its identifier's syntax.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,16 +17,6 @@ from erc8128.server.calls import Call, Handled
 from erc8128.server.context import AppContext
 from erc8128.server.handlers import agents, audit, invites, projects, signatures
 from erc8128.server.inputs import ADDRESS, INVITE_CODE, PROJECT_ID
-
-__all__ = [
-    "INVALIDATE_PATH",
-    "ROUTES",
-    "Auth",
-    "PublicHandler",
-    "Route",
-    "SignedHandler",
-    "match",
-]
 
 INVALIDATE_PATH: Final = "/api/signatures/invalidate"
 

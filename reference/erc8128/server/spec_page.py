@@ -6,15 +6,11 @@ numbered verification steps of §4, ``#DN`` for decision DN of §6. Everything e
 text: headings, paragraphs, list items and code blocks; inline Markdown is left as written.
 """
 
-from __future__ import annotations
-
 import html
 import re
 from importlib.resources import files
 from pathlib import Path
 from typing import Final
-
-__all__ = ["render_spec", "spec_text"]
 
 _SECTION: Final = re.compile(r"(#{1,3}) (?:(\d+)\. )?(.*)")
 _STEP: Final = re.compile(r"(\d+)\. (.*)")

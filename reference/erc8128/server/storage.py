@@ -5,8 +5,6 @@ path is given. Each state change and its audit entry are written in ONE transact
 database is never half-written.
 """
 
-from __future__ import annotations
-
 import sqlite3
 from typing import Any, Final
 
@@ -14,8 +12,6 @@ from erc8128.http.message import Request, path
 from erc8128.server.calls import Call
 from erc8128.server.database import AppDatabase
 from erc8128.server.limits import AUDIT_PRUNE_EVERY, AUDIT_RETAINED
-
-__all__ = ["SCHEMA", "Storage", "outcome"]
 
 # Decision D35: the project audit log holds verified requests only (refusals of known agents
 # by the Principal policy included, as `refused`); its retention bounds are in

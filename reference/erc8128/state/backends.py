@@ -7,8 +7,6 @@ reach every instance that shares the replay state, so it is kept beside it: memo
 tables in the SQLite file, or its own key prefix in Redis.
 """
 
-from __future__ import annotations
-
 from erc8128.errors import ConfigError
 from erc8128.state.invalidation.base import InvalidationStore
 from erc8128.state.invalidation.memory import MemoryInvalidationState
@@ -18,8 +16,6 @@ from erc8128.state.nonces.base import ReplayStore
 from erc8128.state.nonces.memory import MemoryReplayStore
 from erc8128.state.nonces.redis import RedisReplayStore
 from erc8128.state.nonces.sqlite import SqliteReplayStore
-
-__all__ = ["make_invalidation_state", "make_replay_store"]
 
 _SQLITE = "sqlite:"
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")

@@ -21,16 +21,12 @@ warning line or refuse to start (``--require-durable-replay-state``,
 ``require_durable_replay_state=True``).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 from erc8128.errors import Erc8128Error, ReplayStoreUnavailable
 from erc8128.state.nonces.memory import MemoryReplayStore
 from erc8128.state.nonces.redis import RedisReplayStore
 from erc8128.state.nonces.sqlite import SqliteReplayStore
-
-__all__ = ["ReplayDurability", "ReplayStateNotDurable", "replay_durability", "require_durable"]
 
 # What a lost mark does, in the words of the warning.
 _CONSEQUENCE = "a request accepted before {event} is accepted again until it expires"

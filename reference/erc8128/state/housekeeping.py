@@ -5,10 +5,6 @@ delete what has expired receives ``now`` from its caller, the verifier or the en
 writes, and a :class:`Periodic` says whether the housekeeping is due at that ``now``.
 """
 
-from __future__ import annotations
-
-__all__ = ["Periodic"]
-
 
 class Periodic:
     """Work due at most once every ``interval`` seconds of the callers' ``now``.

@@ -18,8 +18,6 @@ from erc8128.errors import Erc8128Error
 if TYPE_CHECKING:
     import redis as redis_py
 
-__all__ = ["RedisBacked", "RedisConnection"]
-
 
 class RedisConnection:
     """A client for ``url`` whose failures raise ``unavailable(message)``; ``what`` names the

@@ -35,14 +35,6 @@ from typing import Final
 from erc8128.errors import Erc8128Error
 from erc8128.state.unix_time import MAX_UNIX_TIME
 
-__all__ = [
-    "DEFAULT_HEADROOM_SEC",
-    "RestartWatermark",
-    "WatermarkError",
-    "default_state_dir",
-    "watermark_path",
-]
-
 DEFAULT_HEADROOM_SEC: Final = 1
 """How far past ``created`` a reservation reaches: one write per second of traffic at most, and
 at most about this long (plus one second) before a restarted verifier accepts a fresh request."""

@@ -9,16 +9,12 @@ connection per concurrently calling thread, and fail-closed error handling: ever
 pool and its settings, in one place.
 """
 
-from __future__ import annotations
-
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from erc8128.errors import Erc8128Error
-
-__all__ = ["SqliteBacked", "SqlitePool"]
 
 T = TypeVar("T")
 

@@ -6,11 +6,7 @@ caller passes, no state keeps a time past the last second of year 9999 (the larg
 year of RFC 3339 timestamps): a larger one is an error, never a promise the store cannot keep.
 """
 
-from __future__ import annotations
-
 from typing import Final
-
-__all__ = ["MAX_UNIX_TIME"]
 
 # 9999-12-31T23:59:59Z
 MAX_UNIX_TIME: Final = 253_402_300_799

@@ -27,8 +27,6 @@ command and the Unix time it was signed at (the tests verify at that time).
   below, which follow DevTools' documented output (quoting rules in their docstrings).
 """
 
-from __future__ import annotations
-
 import base64
 import datetime
 import hashlib

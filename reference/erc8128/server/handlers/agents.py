@@ -1,15 +1,12 @@
 """Agents: the owner lists them and approves, denies or revokes one; an approved agent calls
 the project's echo route (its Principal check is the verifier's, see ``App.agent_policy``)."""
 
-from __future__ import annotations
-
 import hashlib
 
 from erc8128.http.message import path
 from erc8128.server.calls import AppError, Call, Handled, json_response
 from erc8128.server.context import AppContext
 
-__all__ = ["approve", "deny", "echo", "list_agents", "revoke"]
 
 def list_agents(app: AppContext, call: Call) -> Handled:
     with app.storage.transaction() as cursor:

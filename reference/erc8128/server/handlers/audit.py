@@ -1,13 +1,10 @@
 """The project audit log (decision D35): a page of it, for the owner."""
 
-from __future__ import annotations
-
 from erc8128.server.calls import Call, Handled, json_response
 from erc8128.server.context import AppContext
 from erc8128.server.inputs import MAX_JSON_INTEGER, query_integer, query_parameters
 from erc8128.server.limits import MAX_AUDIT_ENTRIES
 
-__all__ = ["list_audit"]
 
 def list_audit(app: AppContext, call: Call) -> Handled:
     """A page of the project's audit log, oldest first (D35): the latest ``limit`` entries

@@ -1,7 +1,5 @@
 """Invites: the owner creates one; an agent redeems it and is approved at once."""
 
-from __future__ import annotations
-
 import base64
 
 from erc8128.server.calls import AppError, Call, Handled, json_response
@@ -9,7 +7,6 @@ from erc8128.server.context import AppContext
 from erc8128.server.inputs import integer, json_object, name
 from erc8128.server.limits import MAX_INVITE_SECONDS, MAX_INVITE_USES
 
-__all__ = ["create_invite", "redeem_invite"]
 
 def create_invite(app: AppContext, call: Call) -> Handled:
     project = call.owned_project

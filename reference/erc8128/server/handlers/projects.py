@@ -1,7 +1,5 @@
 """Projects: the public list (no signature), creation, and an agent's access request."""
 
-from __future__ import annotations
-
 from erc8128.http.message import Request
 from erc8128.protocol.challenge import HttpResponse
 from erc8128.server.calls import AppError, Call, Handled, json_response, refusal_response
@@ -20,11 +18,6 @@ from erc8128.server.limits import (
     MAX_PROJECTS_PER_OWNER,
 )
 
-__all__ = [
-    "create_project",
-    "list_projects",
-    "request_access",
-]
 
 def list_projects(app: AppContext, request: Request) -> Handled:
     """The public project list; a malformed query is refused with 400 (no signature needed)."""

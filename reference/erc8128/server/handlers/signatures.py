@@ -1,14 +1,10 @@
 """``/api/whoami`` and the early-invalidation endpoint (ERC-8128 §5.2)."""
 
-from __future__ import annotations
-
 from erc8128.errors import InvalidationStateUnavailable
 from erc8128.server.calls import AppError, Call, Handled, json_response
 from erc8128.server.context import AppContext
 from erc8128.server.inputs import FINGERPRINT, MAX_JSON_INTEGER, integer, json_object
 from erc8128.server.limits import EVICT_EVERY_SEC
-
-__all__ = ["evict_expired_denials", "invalidate", "whoami"]
 
 
 def _unquoted(identifier: str) -> str:

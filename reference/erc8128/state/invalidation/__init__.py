@@ -12,8 +12,6 @@ per-signature denials by fingerprint (``H``, :func:`fingerprint_of`).
   imported only when a state is made).
 """
 
-from __future__ import annotations
-
 from erc8128.state.invalidation.base import (
     InvalidationState,
     InvalidationStore,

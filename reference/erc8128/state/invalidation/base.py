@@ -29,24 +29,11 @@ before touching their backend; a value they cannot store raises
 :class:`~erc8128.errors.InvalidationStateUnavailable`.
 """
 
-from __future__ import annotations
-
 import re
 from typing import Final, Protocol
 
 from erc8128.errors import InvalidationStateUnavailable
 from erc8128.state.unix_time import MAX_UNIX_TIME
-
-__all__ = [
-    "ANY_SIGNER",
-    "MAX_TIME",
-    "InvalidationState",
-    "InvalidationStore",
-    "check_fingerprint",
-    "check_signer_id",
-    "check_time",
-    "fingerprint_of",
-]
 
 MAX_TIME = MAX_UNIX_TIME
 """Largest accepted unix time: 9999-12-31T23:59:59Z, inside every backend's integer range."""

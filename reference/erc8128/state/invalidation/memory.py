@@ -6,15 +6,11 @@ invalidation mechanisms that can be triggered by the signer." The semantics ever
 are in :mod:`erc8128.state.invalidation.base`.
 """
 
-from __future__ import annotations
-
 import math
 import threading
 
 from erc8128.state.housekeeping import Periodic
 from erc8128.state.invalidation.base import ANY_SIGNER
-
-__all__ = ["MemoryInvalidationState"]
 
 
 class MemoryInvalidationState:

@@ -17,8 +17,6 @@ cannot be stored raises :class:`~erc8128.errors.InvalidationStateUnavailable`, w
 signature.
 """
 
-from __future__ import annotations
-
 import re
 
 from erc8128.errors import InvalidationStateUnavailable
@@ -29,8 +27,6 @@ from erc8128.state.invalidation.base import (
     check_time,
 )
 from erc8128.state.redis_connection import RedisBacked, RedisConnection
-
-__all__ = ["DEFAULT_PREFIX", "RedisInvalidationState"]
 
 DEFAULT_PREFIX = "erc8128:invalidation:"
 """Redis key prefix; distinct from the replay store's ``erc8128:nonce:``."""

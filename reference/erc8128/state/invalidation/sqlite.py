@@ -21,8 +21,6 @@ raises :class:`~erc8128.errors.InvalidationStateUnavailable`, which ``verify_req
 ``signature_verification_unavailable`` (503) for a Replayable signature.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Mapping
 
@@ -35,8 +33,6 @@ from erc8128.state.invalidation.base import (
     check_time,
 )
 from erc8128.state.sqlite_pool import SqliteBacked
-
-__all__ = ["SqliteInvalidationState"]
 
 _NOT_BEFORE_TABLE = "erc8128_invalidation_not_before"
 _DENIAL_TABLE = "erc8128_invalidation_denials"

@@ -11,8 +11,6 @@ already used yields `nonce_reused`." Every store here implements
   only when a store is made).
 """
 
-from __future__ import annotations
-
 from erc8128.state.nonces.base import ReplayStore, parse_replay_key, replay_key
 from erc8128.state.nonces.memory import MemoryReplayStore
 from erc8128.state.nonces.redis import RedisReplayStore

@@ -17,8 +17,6 @@ A store that cannot answer safely raises :class:`~erc8128.errors.ReplayStoreUnav
 ``True`` without having atomically recorded the key: the stores fail closed.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Sequence
 from types import TracebackType
@@ -26,23 +24,6 @@ from typing import Protocol, Self, TypeGuard, runtime_checkable
 
 from erc8128.errors import ReplayStoreUnavailable
 from erc8128.state.unix_time import MAX_UNIX_TIME
-
-__all__ = [
-    "MAX_UNTIL",
-    "MIN_UNTIL",
-    "BatchReplayStore",
-    "ReplayStore",
-    "ReplayStoreContext",
-    "check_entries",
-    "check_key",
-    "check_now",
-    "check_until",
-    "has_batch_consume",
-    "is_expired",
-    "key_bytes",
-    "parse_replay_key",
-    "replay_key",
-]
 
 MIN_UNTIL = 1
 """Smallest accepted ``until``: a positive unix time (Redis rejects ``EXAT 0``)."""

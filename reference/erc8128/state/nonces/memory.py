@@ -18,8 +18,6 @@ before the restart is not accepted after it whatever the store; a fleet of verif
 a shared store (SQLite or Redis).
 """
 
-from __future__ import annotations
-
 import heapq
 import threading
 from collections.abc import Sequence
@@ -33,8 +31,6 @@ from erc8128.state.nonces.base import (
     check_until,
     is_expired,
 )
-
-__all__ = ["DEFAULT_CAPACITY", "MemoryReplayStore"]
 
 DEFAULT_CAPACITY = 1_000_000
 """Default bound on live keys: about 11 000 fresh requests/s kept for 60 s validity + 30 s skew."""

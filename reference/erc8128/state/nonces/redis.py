@@ -22,8 +22,6 @@ The ``redis`` PyPI package (``pip install 'erc8128[redis]'``) is imported when a
 never at package import, so ``erc8128`` itself stays standard-library only.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 
 from erc8128.errors import ReplayStoreUnavailable
@@ -36,8 +34,6 @@ from erc8128.state.nonces.base import (
     key_bytes,
 )
 from erc8128.state.redis_connection import RedisBacked, RedisConnection
-
-__all__ = ["DEFAULT_PREFIX", "DEFAULT_URL", "RedisReplayStore"]
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_PREFIX = "erc8128:nonce:"

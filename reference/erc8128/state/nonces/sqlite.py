@@ -22,8 +22,6 @@ do not share a connection. Any ``sqlite3`` error becomes
 :class:`~erc8128.errors.ReplayStoreUnavailable`.
 """
 
-from __future__ import annotations
-
 import math
 import sqlite3
 from collections.abc import Sequence
@@ -39,8 +37,6 @@ from erc8128.state.nonces.base import (
     key_bytes,
 )
 from erc8128.state.sqlite_pool import SqliteBacked
-
-__all__ = ["PURGE_BATCH", "SqliteReplayStore"]
 
 PURGE_BATCH = 1000
 """Rows deleted per purge statement, so no purge holds the write lock for long."""
