@@ -20,7 +20,7 @@ suite writes one; otherwise :func:`level_group` computes them from each case's r
 answer. After the table, the signer × verifier interop matrix (``interop.py``). Written by
 ``python -m erc8128_conformance.compatibility`` (Node and the pinned
 ``uvd-x402-sdk`` needed, as for ``./scripts/test``); ``--check`` compares instead of writing
-(``tests/test_compatibility.py``).
+(``tests/conformance/test_compatibility.py``).
 """
 
 import argparse
@@ -306,7 +306,7 @@ def render(results: Sequence[RowResult], interop: Sequence[str] = ()) -> str:
         "# Compatibility matrix",
         "",
         "<!-- Written by `python -m erc8128_conformance.compatibility`; "
-        "tests/test_compatibility.py checks it is current. Do not edit by hand. -->",
+        "tests/conformance/test_compatibility.py checks it is current. Do not edit by hand. -->",
         "",
         "Every implementation the project runs, through the same vectors (an adapter) or the "
         "same live checks (a server built on it), one column per requirement group "

@@ -8,7 +8,7 @@ the draft's §6 makes those codes the only conforming answers.
 
 Quotes are copied from ``vectors/third_party/erc8128-draft/erc-8128-362f1a9.md`` (draft),
 ``vectors/third_party/erc8128-published/erc-8128-9f6cf39.md`` (legacy) and SPEC.md;
-``tests/test_conformance_live.py`` checks that every profile quote occurs in its text.
+``tests/conformance/test_live.py`` checks that every profile quote occurs in its text.
 """
 
 from dataclasses import dataclass

@@ -640,7 +640,7 @@ def document(vector_file: Path) -> list[Block]:
 
 # ---- rendering ---------------------------------------------------------------------------------
 NOTICE: Final = ("Written by `python docs/make_walkthrough.py` from the reference implementation; "
-                 "tests/test_walkthrough.py checks it is current. Do not edit by hand.")
+                 "tests/docs/test_walkthrough.py checks it is current. Do not edit by hand.")
 
 
 def markdown(blocks: Sequence[Block]) -> str:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from redis_server import RedisServer
-from service_process import running
+from tests.support.redis_server import RedisServer
+from tests.support.service_process import running
 
 # Fixtures that start a real service on a loopback port.
 SERVICE_FIXTURES = frozenset(
@@ -29,18 +29,23 @@ SERVICE_FIXTURES = frozenset(
 # themselves (not only through a fixture).
 SERVICE_MODULES = frozenset(
     {
-        "test_slicekit_adapter",
-        "test_interop_slicekit",
-        "test_chain_contracts",
-        "test_chain_accounts",
-        "test_server_rpc",
-        "test_browser",  # drives Debian chromium through chromedriver (Selenium)
+        "tests.conformance.test_slicekit_adapter",
+        "tests.conformance.test_interop_slicekit",
+        "tests.chain.test_contracts",
+        "tests.chain.test_accounts",
+        "tests.server.test_serve_rpc",
+        "tests.end_to_end.test_browser",  # drives Debian chromium through chromedriver (Selenium)
     }
 )
 # Modules of end-to-end runs that take seconds per test.
 SLOW_MODULES = frozenset(
-    {"test_conformance", "test_conformance_chain", "test_server_processes", "test_replay_race",
-     "test_bench_middleware"}
+    {
+        "tests.conformance.test_suite",
+        "tests.conformance.test_chain_live",
+        "tests.end_to_end.test_serve_processes",
+        "tests.state.test_replay_race",
+        "tests.benchmarks.test_bench_middleware",
+    }
 )
 
 
@@ -48,7 +53,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         module = ""
         if isinstance(item, pytest.Function):
-            module = item.module.__name__.rpartition(".")[2]
+            module = item.module.__name__
         fixtures = set(getattr(item, "fixturenames", ()))
         named = item.name.lower()  # parametrised backends: test_x[redis], test_y[slicekit]
         service_named = "slicekit" in named or "redis" in named

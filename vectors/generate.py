@@ -1,7 +1,7 @@
 """Generate the ERC-8128 JSON test vectors (Wycheproof layout) and their JSON Schemas.
 
 Every expected value is computed by the reference implementation in ``reference/erc8128``;
-``tests/test_vectors.py`` re-checks them against independent libraries. The output is
+``tests/vectors/test_vectors.py`` re-checks them against independent libraries. The output is
 deterministic: fixed keys, fixed times (the draft's verifier clock ``now = 1700000001``), explicit
 nonces, RFC 6979 signatures, ``json.dumps(indent=2, ensure_ascii=True)`` with insertion order.
 

@@ -5,7 +5,7 @@ every test names one of them in ``requirement`` (vectors/README.md, "Requirement
 says whose rule it is: ``profile`` (the ERC-8128 draft or the February text, quoted from the
 vendored copies in ``vectors/third_party/``), ``rfc`` (an RFC sentence as the reference
 implementation quotes it beside the code that enforces it) or ``decision`` (a numbered decision of
-``SPEC.md``, quoted from it). ``tests/test_vectors_requirements.py`` checks that every
+``SPEC.md``, quoted from it). ``tests/vectors/test_requirements.py`` checks that every
 ``profile`` and ``decision`` quote is a verbatim substring of its source.
 
 ``ablates`` names the rules of the reference verifier (``vectors/ablation.RULES``, rows of

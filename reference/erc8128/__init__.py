@@ -1,7 +1,7 @@
 """ERC-8128, Signed HTTP Requests with Ethereum: the reference implementation.
 
 Everything here runs on the Python standard library alone. The package is layered; each layer
-imports only from the layers before it (tests/test_layers.py checks this):
+imports only from the layers before it (tests/package/test_layers.py checks this):
 
 - ``crypto``: ``keccak`` → ``secp256k1`` → ``personal_sign`` (ERC-191) → ``addresses``;
 - ``http``: ``structured_fields`` (RFC 9651) → ``message`` → ``components`` →
@@ -44,7 +44,8 @@ from erc8128.state.invalidation import InvalidationState, MemoryInvalidationStat
 from erc8128.state.nonces.base import ReplayStore
 from erc8128.state.nonces.memory import MemoryReplayStore
 
-# docs/API.md "The package's public surface" describes each name (tests/test_public_surface.py).
+# docs/API.md "The package's public surface" describes each name
+# (tests/package/test_public_surface.py).
 __all__ = [
     "REASON_CODES",
     "Account",

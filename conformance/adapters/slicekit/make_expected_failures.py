@@ -5,7 +5,7 @@ legacy) with ``--report-json``, then gives each failed case the reason and spec 
 first rule below that matches it (by vectors file, test comment and the answer observed), as
 ``../expected_failures_writer.py`` does for every adapter. A failure no rule explains stops the
 script (exit 1) and is printed: a person must read it and add a rule. So the list stays exactly
-the failures that are understood, and ``tests/test_conformance.py`` checks that a run with the
+the failures that are understood, and ``tests/conformance/test_suite.py`` checks that a run with the
 list passes (no unexpected failure, no listed case passing).
 
     npm ci --prefix conformance/adapters/slicekit

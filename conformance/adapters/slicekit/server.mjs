@@ -1,6 +1,6 @@
 // A live ERC-8128 server built the way the SDK's README shows: node:http, a fetch Request per
 // incoming request, @slicekit/erc8128 verifyRequest with viem's verifyMessage and an in-memory
-// NonceStore. The conformance suite's live mode runs against it (tests/test_conformance_live.py):
+// NonceStore. The conformance suite's live mode runs against it (tests/conformance/test_live.py):
 //
 //   node conformance/adapters/slicekit/server.mjs --port 0
 //   erc8128 conformance --target http://127.0.0.1:PORT --profile legacy --post-path /api/echo

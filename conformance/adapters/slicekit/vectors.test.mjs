@@ -35,7 +35,7 @@ import { atTime, captureSignatureBase, contentDigestOf } from "./sdk_calls.mjs";
 
 const KNOWN_SCHEMA_VERSIONS = [1];
 const VECTORS_DIR = process.env.ERC8128_VECTORS ?? fileURLToPath(new URL("../../../vectors/", import.meta.url));
-// The same list as tests/test_vectors.py FILES: cross-language test data, repeated on purpose
+// The same list as tests/vectors/test_vectors.py FILES: cross-language test data, repeated on purpose
 // (deliberate; duplicate scan) so this runner needs nothing from the Python side.
 const FILES = [
   "keccak256.json",

@@ -108,7 +108,7 @@ def _raw_keccak256(keccak_module: Any, reference: Callable[[bytes], bytes]
     digest, destroy), or None when pycryptodome uses another binding (cffi) or its C API is not
     the one expected. ``keccak_module.new(digest_bits=256, data=data).digest()`` (``reference``)
     does the same through two Python objects and their ctypes wrappers: about 10 µs against 3
-    (issue 19). Both are tested against the same vectors (tests/test_accelerate.py); the
+    (issue 19). Both are tested against the same vectors (tests/crypto/test_accelerate.py); the
     digest of b"" is checked here before this path is used."""
     library = getattr(keccak_module, "_raw_keccak_lib", None)
     if not isinstance(library, ctypes.CDLL):

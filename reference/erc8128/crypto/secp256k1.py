@@ -413,7 +413,7 @@ def _straus(terms: list[_Term]) -> _Jacobian:
     previous_position = additions[0][0] if additions else 0
     for position, x2, y2 in additions:
         # Deliberate copy (duplicate scan): _double's loop written out in place, for speed (see
-        # the docstring); tests/test_secp256k1.py checks both against the reference layer.
+        # the docstring); tests/crypto/test_secp256k1.py checks both against the reference layer.
         # 2^(previous_position − position)·(X1, Y1, Z1): _double's loop. Doubling O gives Z1 = 0
         # again, so the point at infinity needs no test here.
         for _ in range(previous_position - position):

@@ -121,7 +121,7 @@ _END = "end of input"
 
 # The same character classes as compiled regular expressions, for the hot loops: a run of
 # allowed characters is found by one C-level match instead of a Python test per character.
-# Each pattern is the frozenset above, spelled out (tests/test_structured_fields.py compares
+# Each pattern is the frozenset above, spelled out (tests/http/test_structured_fields.py compares
 # them over all 256 octets); the loops that report an error stay as they were.
 # RFC 9651 §3.1.2: key = ( lcalpha / "*" ) *( lcalpha / DIGIT / "_" / "-" / "." / "*" )
 _KEY_PATTERN = re.compile(r"[a-z*][a-z0-9_\-.*]*")
@@ -749,7 +749,7 @@ def _plain_inner_list_members(field: str, max_length: int | None) -> Dictionary 
     OWS "," OWS, no SP before the first or after the last, no key twice; or None.
 
     What is returned is what the general path returns for the same text (issue 19; the
-    property tests in tests/test_structured_fields.py compare the two). Anything else, every
+    property tests in tests/http/test_structured_fields.py compare the two). Anything else, every
     malformed value and every repeated key included, returns None, so the general path parses
     it, applies its last-wins or reject rule and reports its own error."""
     if type(field) is not str:

@@ -1312,7 +1312,7 @@ def _mark_all(
 # -- the table ----------------------------------------------------------------------------------
 
 # Every rule of SPEC.md §4, in step order. A rule's name is the requirement it enforces where the
-# vectors name one (vectors/requirements.py); tests/test_verify_steps.py checks the order.
+# vectors name one (vectors/requirements.py); tests/protocol/test_verify_steps.py checks the order.
 VERIFICATION_STEPS: Final = VerificationSteps(
     whole_message=(
         Rule(1, "signature-fields-present", _fields_present),

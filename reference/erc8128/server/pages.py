@@ -154,7 +154,7 @@ def raw_request_text(request: Request) -> str:
 def examples() -> tuple[Example, ...]:
     """The inspector's examples, all signed here with the public test key (deterministic:
     RFC 6979 signatures, fixed nonces and times). The first is the ERC-8128 draft's positive
-    vector byte for byte (tests/test_pages.py compares it with the draft's fixture)."""
+    vector byte for byte (tests/server/test_pages.py compares it with the draft's fixture)."""
     now = 1700000001
     created = 1700000000
     origin = "https://api.example"

@@ -1,0 +1,1 @@
+"""Attacks found by the reviews, reproduced over loopback."""

@@ -1,0 +1,1 @@
+"""The benchmarks under benchmarks/, run short."""

@@ -1,0 +1,1 @@
+"""Tests of erc8128.cli: the command line and the conformance adapter."""

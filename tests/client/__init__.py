@@ -1,0 +1,1 @@
+"""Tests of erc8128.client: the agent client against the demo server."""

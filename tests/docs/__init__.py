@@ -1,0 +1,1 @@
+"""README.md, SPEC.md and docs/ stay true to the code."""

@@ -1,0 +1,1 @@
+"""Whole processes (erc8128 serve) and a real browser."""

@@ -1,0 +1,314 @@
+"""The one paste parser (erc8128/http/paste.py) and the inspection built on it
+(erc8128/protocol/inspection.py), on genuinely signed requests captured from real tools.
+
+tests/data/pastes/ holds the captures; tests/data/pastes/capture.py made them (its docstring
+and origin.json say which tool printed each file and when it was signed: the tests verify at
+that time). Every paste must come out VERIFIED with no profile and no public URL given, from
+``erc8128 inspect`` and from ``POST /api/inspect``.
+"""
+
+import importlib.util
+import io
+import json
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from erc8128.cli import main
+from erc8128.http.message import Request
+from erc8128.http.paste import (
+    FORMATS,
+    HarEntryRequired,
+    PasteError,
+    _bash_words,
+    _cmd_words,
+    parse_paste,
+)
+from erc8128.http.raw_request import parse_raw_request
+from erc8128.protocol.inspection import inspect_paste
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.verify import verify_request
+from erc8128.server import ServerConfig, start_server
+from erc8128.server.app import App
+from erc8128.server.pages import Pages
+
+PASTES = Path(__file__).parents[1] / "data" / "pastes"
+ORIGIN: dict[str, dict[str, Any]] = json.loads((PASTES / "origin.json").read_text())
+
+# file: (format, scheme, where the scheme came from (substring), profile)
+EXPECTED = {
+    "raw_ours_https.http": ("http1", None, "assumed", "draft"),
+    "slicekit_legacy.http": ("http1", None, "assumed", "legacy"),
+    "curl_v_http.txt": ("curl-trace", "http", "no TLS handshake", "draft"),
+    "curl_v_https.txt": ("curl-trace", "https", "TLS line", "draft"),
+    "curl_hand_cleaned_http.txt": ("http1", None, "assumed", "draft"),
+    "erc8128_request_v.txt": ("erc8128-verbose", "http", "signed @scheme", "draft"),
+    "chrome_curl_bash.txt": ("curl-bash", "http", "URL in the curl command", "draft"),
+    "chrome_curl_cmd.txt": ("curl-cmd", "http", "URL in the curl command", "draft"),
+    "chrome_h2_headers.txt": ("header-list", "http", ":scheme", "draft"),
+    "chrome_har_entry.json": ("har-entry", "http", "request.url", "draft"),
+    "chrome_har_file.har": ("har", "http", "request.url", "draft"),
+}
+
+
+def _capture_module() -> Any:
+    spec = importlib.util.spec_from_file_location("capture", PASTES / "capture.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_capture_is_listed() -> None:
+    assert sorted(ORIGIN) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_format_is_detected_with_its_origin(name: str) -> None:
+    form, scheme, scheme_from, _ = EXPECTED[name]
+    paste = parse_paste((PASTES / name).read_bytes())
+    assert paste.format == form
+    assert paste.scheme == scheme
+    assert paste.raw.request_line.endswith(" HTTP/1.1")
+    assert paste.raw.header("host") is not None
+    inspection = inspect_paste(paste, now=ORIGIN[name]["now"], policy=VerifierPolicy())
+    assert scheme_from in inspection.scheme_from
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_capture_verifies_with_no_profile_or_public_url(name: str) -> None:
+    _, _, _, profile = EXPECTED[name]
+    paste = parse_paste((PASTES / name).read_bytes())
+    inspection = inspect_paste(paste, now=ORIGIN[name]["now"], policy=VerifierPolicy())
+    verified = inspection.explanation.verified
+    assert verified is not None, inspection.explanation.error
+    assert verified.profile == profile
+    assert inspection.profiles == (profile,)
+
+
+def test_an_assumed_scheme_that_fails_is_retried_and_the_answer_says_so() -> None:
+    name = "curl_hand_cleaned_http.txt"
+    paste = parse_paste((PASTES / name).read_bytes())
+    inspection = inspect_paste(paste, now=ORIGIN[name]["now"], policy=VerifierPolicy())
+    assert [(a.scheme, a.verified, a.reason) for a in inspection.attempts] == [
+        ("https", False, "bad_signature"), ("http", True, None)]
+    assert inspection.scheme_note == ("the paste does not say the scheme: https failed "
+                                      "(bad_signature), http verified")
+
+
+def test_a_legacy_request_is_judged_as_legacy_unless_a_profile_is_forced() -> None:
+    name = "slicekit_legacy.http"
+    paste = parse_paste((PASTES / name).read_bytes())
+    now = ORIGIN[name]["now"]
+    auto = inspect_paste(paste, now=now, policy=VerifierPolicy())
+    assert auto.member_profiles == (("eth", 'legacy signature (keyid "erc8128:...", no tag)'),)
+    forced = inspect_paste(paste, now=now, policy=VerifierPolicy(), profile="draft")
+    assert forced.explanation.error is not None
+    assert forced.explanation.error.reason == "no_acceptable_signature"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_cli_inspect_verifies_each_capture(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["inspect", str(PASTES / name), "--now", str(ORIGIN[name]["now"])])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert f"VERIFIED ({EXPECTED[name][3]} signature)" in out
+    assert "DIFFERS" not in out
+
+
+def _api(document: dict[str, Any]) -> dict[str, Any]:
+    pages = Pages(policy=VerifierPolicy())
+    body = json.dumps(document).encode()
+    request = Request("POST", "http://127.0.0.1/api/inspect",
+                      (("Content-Type", "application/json"),), body)
+    response = pages.handle(request, now=ORIGIN["raw_ours_https.http"]["now"], client="t")
+    assert response is not None
+    answer: dict[str, Any] = json.loads(response.body)
+    return answer
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_api_inspect_verifies_each_capture(name: str) -> None:
+    text = (PASTES / name).read_text()
+    answer = _api({"raw": text, "now": ORIGIN[name]["now"]})
+    assert answer["verdict"] == "verified", answer.get("message")
+    assert answer["format"] == EXPECTED[name][0]
+    assert answer["winner_profile"] == EXPECTED[name][3]
+    member = answer["members"][0]
+    assert member["address_match"] is True
+
+
+def test_slicekit_signed_request_in_every_format_verifies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The slicekit capture rewritten in each DevTools/curl form (capture.py's writers): the
+    signature is the SDK's, the wrapping is each format's. Verified by inspect_paste, by
+    ``erc8128 inspect`` and by ``POST /api/inspect``, with no profile and no public URL."""
+    capture = _capture_module()
+    name = "slicekit_legacy.http"
+    raw = parse_raw_request((PASTES / name).read_bytes())
+    method, target, _ = raw.request_line.split(" ")
+    host = raw.header("host")
+    url = f"http://{host}{target}"
+    headers = [tuple(line.split(": ", 1)) for line in raw.header_lines]
+    data = raw.body.decode()
+    record = {"request": {"method": method, "url": url, "postData": data},
+              "headers": dict(headers), "wallTime": 1.0, "response": None}
+    forms = {
+        "curl-bash": capture.copy_as_curl(method, url, headers, data, "posix"),
+        "curl-cmd": capture.copy_as_curl(method, url, headers, data, "win"),
+        "header-list": capture.h2_header_list(record) + "\n" + data,
+        "har-entry": json.dumps(capture.har_entry(record)),
+    }
+    for form, text in forms.items():
+        paste = parse_paste(text)
+        assert paste.format == form
+        inspection = inspect_paste(paste, now=ORIGIN[name]["now"], policy=VerifierPolicy())
+        verified = inspection.explanation.verified
+        assert verified is not None and verified.profile == "legacy", (form, inspection)
+        path = tmp_path / f"{form}.txt"
+        path.write_text(text)
+        now = str(ORIGIN[name]["now"])
+        assert main(["inspect", str(path), "--now", now]) == 0, form
+        assert "VERIFIED (legacy signature)" in capsys.readouterr().out
+        answer = _api({"raw": text, "now": ORIGIN[name]["now"]})
+        assert (answer["verdict"], answer["format"]) == ("verified", form)
+
+
+def test_a_paste_in_no_format_gets_one_message_naming_every_format() -> None:
+    with pytest.raises(PasteError) as caught:
+        parse_paste("* signature base (RFC 9421 §2.5), but nothing else\nhello")
+    assert caught.value.reason == "paste_format_unknown"
+    for title in FORMATS.values():
+        assert title in caught.value.message
+    assert '"* signature base (RFC 9421 §2.5), but nothing else"' in caught.value.message
+
+
+def test_a_har_file_with_several_signed_entries_asks_for_a_choice() -> None:
+    har = json.loads((PASTES / "chrome_har_file.har").read_text())
+    entries = har["log"]["entries"]
+    signed = next(e for e in entries if any(h["name"] == "Signature" for h in
+                                            e["request"]["headers"]))
+    har["log"]["entries"] = [*entries, signed]
+    with pytest.raises(HarEntryRequired) as caught:
+        parse_paste(json.dumps(har))
+    assert [e.signed for e in caught.value.entries].count(True) == 2
+    chosen = parse_paste(json.dumps(har), entry=len(entries))
+    assert chosen.entry == len(entries)
+    answer = _api({"raw": json.dumps(har), "now": ORIGIN["chrome_har_file.har"]["now"]})
+    assert answer["verdict"] == "choose_entry"
+    assert len(answer["entries"]) == len(entries) + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("curl 'a b' -H $'x: it\\'s \\u0021' \\\n  --data-raw \"q\\\"\"",
+         ["curl", "a b", "-H", "x: it's !", "--data-raw", 'q"']),
+    ],
+)
+def test_bash_quoting(text: str, words: list[str]) -> None:
+    assert _bash_words(text) == words
+
+
+def test_cmd_quoting_round_trips_devtools_escapes() -> None:
+    capture = _capture_module()
+    for value in ['{"a":"b"}', "100% ok", "a\\b\\\"c", 'x^y', "line1\nline2", "&|<>!"]:
+        assert _cmd_words("curl " + capture.cmd_quote(value)) == ["curl", value], value
+
+
+def test_stdin_paste_is_read_as_text(monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    data = (PASTES / "erc8128_request_v.txt").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    status = main(["inspect", "-", "--now", str(ORIGIN["erc8128_request_v.txt"]["now"])])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "read as: erc8128 request -v output" in out
+
+
+def test_nothing_a_paste_contains_reaches_the_access_log_or_replay_state() -> None:
+    """D67: every paste format (one per file here) inspected over real HTTP; the server's access
+    log never holds a byte of it and each pasted request's nonce stays unused at the server."""
+    log = io.StringIO()
+    with start_server(ServerConfig(port=0, access_log=log)) as server:
+        app: App = server.app
+        for name in sorted(EXPECTED):
+            text = (PASTES / name).read_text()
+            document = json.dumps({"raw": text, "now": ORIGIN[name]["now"]}).encode()
+            request = urllib.request.Request(server.url + "/api/inspect", data=document,
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert json.loads(answer.read())["verdict"] == "verified"
+        # After every inspection, each pasted signature is still unused at the server. Several
+        # files are one capture in several formats: each signature is verified (and so used)
+        # once, at its capture's now.
+        verified_signatures: set[tuple[str, ...]] = set()
+        for name in sorted(EXPECTED):
+            paste = parse_paste((PASTES / name).read_text())
+            inspection = inspect_paste(paste, now=ORIGIN[name]["now"], policy=VerifierPolicy())
+            signature = inspection.request.field_lines("signature")
+            if signature in verified_signatures:
+                continue
+            verified_signatures.add(signature)
+            verify_request(inspection.request, now=ORIGIN[name]["now"], nonces=app.nonces,
+                           policy=VerifierPolicy(profiles=inspection.profiles))
+        assert len(verified_signatures) == 6
+        # The access line is written after the answer is sent: wait for the last one.
+        deadline = time.monotonic() + 5
+        while (log.getvalue().count("/api/inspect 200 -") < len(EXPECTED)
+               and time.monotonic() < deadline):
+            time.sleep(0.01)
+        written = log.getvalue()
+    assert written.count("/api/inspect 200 -") == len(EXPECTED)
+    for marker in ("Signature", "eth=", "sha-256", "0xdda1d91f", "curl", "keyid"):
+        assert marker not in written, marker
+
+
+def test_non_ascii_text_is_shown_as_pasted_never_as_mojibake() -> None:
+    """The issue saw "Â§2.5": UTF-8 read as latin-1 on the way back to the person."""
+    raw = "GET / HTTP/1.1\nHost: a.example\nX-Note: RFC 9421 §2.5\n\n"
+    answer = _api({"raw": raw, "now": 1})
+    assert ["X-Note", "RFC 9421 §2.5"] in answer["headers"]
+    assert "Â" not in json.dumps(answer, ensure_ascii=False)
+
+
+def test_cli_lists_har_entries_when_a_choice_is_needed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    har = json.loads((PASTES / "chrome_har_file.har").read_text())
+    entries = har["log"]["entries"]
+    signed = next(i for i, e in enumerate(entries)
+                  if any(h["name"] == "Signature" for h in e["request"]["headers"]))
+    har["log"]["entries"] = [*entries, entries[signed]]
+    path = tmp_path / "two.har"
+    path.write_text(json.dumps(har))
+    now = str(ORIGIN["chrome_har_file.har"]["now"])
+    assert main(["inspect", str(path), "--now", now]) == 2
+    err = capsys.readouterr().err
+    assert "har_entry_required" in err and "choose one with --entry N" in err
+    assert f"  {len(entries)}: POST http://" in err and "(signed)" in err
+    assert main(["inspect", str(path), "--now", now, "--entry", str(len(entries))]) == 0
+    assert f"HAR entry {len(entries)} of {len(entries) + 1}" in capsys.readouterr().out
+
+
+def test_browser_request_lines_with_http2_or_absolute_targets_say_their_origin() -> None:
+    """Firefox's "Copy Request Headers" writes an HTTP/2 request line; a proxy log writes an
+    absolute-form target (RFC 9112 §3.2.2): both are raw requests whose line says enough."""
+    paste = parse_paste("POST /x?y=1 HTTP/2\nHost: api.example\n\n")
+    assert (paste.format, paste.raw.request_line) == ("http1", "POST /x?y=1 HTTP/2.0")
+    paste = parse_paste("GET http://api.example:8080/x HTTP/1.1\nHost: api.example:8080\n\n")
+    assert (paste.scheme, paste.authority) == ("http", "api.example:8080")
+    assert paste.raw.request_line == "GET /x HTTP/1.1"
+
+
+def test_a_trace_without_its_content_says_so() -> None:
+    trace = "> POST /x HTTP/1.1\n> Host: a\n> Content-Length: 17\n>\n< HTTP/1.1 200 OK\n"
+    with pytest.raises(PasteError) as caught:
+        parse_paste(trace)
+    assert caught.value.reason == "content_missing"
+    assert "17 content bytes" in caught.value.message

@@ -1,0 +1,1 @@
+"""Tests of erc8128.integrations: WSGI/ASGI middleware, HTTP-client auth."""

@@ -1,0 +1,1 @@
+"""The distribution: no runtime dependencies, the layer rule."""

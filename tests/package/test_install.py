@@ -1,0 +1,57 @@
+"""The package installs with no runtime dependencies and imports only the standard library."""
+
+import sys
+import tomllib
+from pathlib import Path
+
+import erc8128
+from erc8128.cli import main
+from tests.support.import_probe import top_level_modules_loaded_by
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_no_runtime_dependencies_declared() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["dependencies"] == []
+
+
+def test_import_loads_only_stdlib_and_erc8128() -> None:
+    loaded = top_level_modules_loaded_by("import erc8128, erc8128.cli")
+    foreign = {
+        name
+        for name in loaded
+        if name not in sys.stdlib_module_names and name != "erc8128" and not name.startswith("_")
+    }
+    assert foreign == set(), f"non-stdlib modules imported at runtime: {sorted(foreign)}"
+
+
+def test_version_matches_pyproject() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert erc8128.__version__ == project["version"]
+
+
+def test_cli_version(capsys: object) -> None:
+    try:
+        main(["--version"])
+    except SystemExit as exit_:
+        assert exit_.code == 0
+    else:  # pragma: no cover - argparse always exits on --version
+        raise AssertionError("--version did not exit")
+
+
+def test_every_package_folder_is_listed_in_pyproject() -> None:
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(ROOT / "reference").parts)
+        for init in (ROOT / "reference").rglob("__init__.py")
+    }
+    found |= {"erc8128_conformance", "erc8128_vectors"}
+    found |= {
+        "erc8128_conformance." + ".".join(init.parent.relative_to(ROOT / "conformance").parts)
+        for init in (ROOT / "conformance").rglob("__init__.py")
+        if init.parent != ROOT / "conformance" and "node_modules" not in init.parts
+    }
+    assert found == listed

@@ -1,0 +1,1 @@
+"""Tests of erc8128.protocol: verification, challenges, discovery."""

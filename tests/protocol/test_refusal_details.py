@@ -1,0 +1,177 @@
+"""Issue 18 item 2, decision D62: every refusal's ``detail`` names its actual cause.
+
+No two causes of one reason code share a detail text (the restart watermark's
+``request_validity_too_long`` is not "The route maximum is exceeded"), and no detail echoes a
+received value (ERC-8128 §6: "Failure details MUST NOT expose contract revert data, private
+policy, or sensitive content"): the expected/got message with the received values stays on the
+server. Two tests: every raising site of ``protocol/verify.py`` read as source (each gives a
+detail, distinct within its reason, built only from policy values and stable codes), and a table
+of causes run through ``verify_request`` and ``failure_response`` asserting the detail sent.
+"""
+
+import ast
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from erc8128.errors import InvalidationStateUnavailable, VerificationError
+from erc8128.http.message import Request
+from erc8128.protocol import verify
+from erc8128.protocol.accounts import UnavailableAccountState
+from erc8128.protocol.challenge import failure_response
+from erc8128.protocol.policy import VerifierPolicy
+from erc8128.protocol.sign import sign_request
+from erc8128.protocol.verify import verify_request
+from erc8128.state.invalidation import MemoryInvalidationState
+from erc8128.state.nonces.memory import MemoryReplayStore
+from tests.support.draft_fixture import NOW, PRIVATE_KEY, positive_request, with_field, without
+
+VERIFY_SOURCE = Path(verify.__file__).read_text(encoding="utf-8")
+# The names a detail may interpolate: the route's policy and limits, profile-defined component
+# sets, stable sub-error codes and the verifier's own restart watermark; never a received value.
+ALLOWED_NAMES = frozenset({
+    "limits", "policy", "skew", "limit", "wanted", "name", "missing", "error", "check",
+    "restart_floor", "key", "used", "verdict",
+})
+
+
+def _raising_calls() -> list[tuple[int, str, ast.expr | None]]:
+    calls: list[tuple[int, str, ast.expr | None]] = []
+    for node in ast.walk(ast.parse(VERIFY_SOURCE)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name not in ("fail", "_fail") or not node.args:
+            continue
+        reason = node.args[0]
+        if not isinstance(reason, ast.Constant) or not isinstance(reason.value, str):
+            continue  # the helpers' own pass-through of a reason variable
+        detail = next((k.value for k in node.keywords if k.arg == "detail"), None)
+        calls.append((node.lineno, reason.value, detail))
+    return calls
+
+
+def test_every_raising_site_names_its_cause_once_per_reason() -> None:
+    calls = _raising_calls()
+    assert len(calls) >= 45
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for line, reason, detail in calls:
+        assert detail is not None, f"verify.py:{line} ({reason}) gives no detail"
+        text = ast.unparse(detail)
+        assert text not in by_reason[reason], f"verify.py:{line}: {reason} detail shared"
+        by_reason[reason].append(text)
+        used = {n.id for n in ast.walk(detail) if isinstance(n, ast.Name)}
+        used -= {"_bad_signature_detail"}
+        assert used <= ALLOWED_NAMES, f"verify.py:{line}: detail reads {used - ALLOWED_NAMES}"
+
+
+# --------------------------------------------------------------------- causes, end to end
+
+NONCE = "EjRWeJCrze8BI0VniavN7w"
+
+
+def resign(**kwargs: object) -> Request:
+    base = without(without(positive_request(), "signature-input"), "signature")
+    options: dict[str, object] = {"created": 1700000000, "expires": 1700000060, "nonce": NONCE}
+    options.update(kwargs)
+    return sign_request(base, PRIVATE_KEY, **options).request  # type: ignore[arg-type]
+
+
+def edited(old: str, new: str) -> Request:
+    """The signed request with its Signature-Input text changed (the signer refuses to)."""
+    request = resign()
+    text = request.field_lines("signature-input")[0]
+    assert old in text
+    return with_field(request, "signature-input", text.replace(old, new))
+
+
+class DownInvalidation(MemoryInvalidationState):
+    def not_before(self, signer_id: str) -> int | None:
+        raise InvalidationStateUnavailable("redis://10.0.0.5:6379 timed out")
+
+
+@dataclass(frozen=True)
+class Cause:
+    name: str
+    reason: str
+    detail: str
+    request: Callable[[], Request]
+    options: Callable[[], dict[str, object]] = dict
+
+
+def _full_store() -> dict[str, object]:
+    store = MemoryReplayStore(capacity=1)
+    store.consume("other", NOW + 100, now=NOW)
+    return {"nonces": store}
+
+
+REPLAYABLE = {"policy": VerifierPolicy(replay="either")}
+
+CAUSES = [
+    Cause("no Signature-Input", "signature_missing", "the Signature-Input field is missing",
+          lambda: without(positive_request(), "signature-input")),
+    Cause("no Signature", "signature_missing", "the Signature field is missing",
+          lambda: without(positive_request(), "signature")),
+    Cause("route maximum", "request_validity_too_long",
+          "the validity window exceeds the route maximum of 300 s",
+          lambda: resign(expires=1700000000 + 301)),
+    Cause("restart watermark", "request_validity_too_long",
+          "the verifier restarted: signatures created at or before 1700000000 are refused (one "
+          "may have been accepted before the restart); sign again after Retry-After",
+          resign, lambda: {"restart_floor": 1700000000}),
+    Cause("not an Integer", "invalid_time", "created is not an Integer",
+          lambda: edited("created=1700000000", 'created="x"')),
+    Cause("expires first", "invalid_time", "expires is not after created",
+          lambda: edited("expires=1700000060", "expires=1700000000")),
+    Cause("nonce on this route", "nonce_required",
+          "this route accepts only Non-Replayable signatures: a nonce is required",
+          lambda: resign(nonce=None, replayable=True)),
+    Cause("replayable restart", "replayable_not_allowed",
+          "the verifier restarted: signatures created at or before 1700000000 are refused (one "
+          "may have been accepted before the restart); sign again after Retry-After",
+          lambda: resign(nonce=None, replayable=True),
+          lambda: {**REPLAYABLE, "invalidation": MemoryInvalidationState(),
+                   "restart_floor": 1700000000}),
+    Cause("not-before", "replayable_not_allowed",
+          "the signer invalidated its signatures created before its not-before time",
+          lambda: resign(nonce=None, replayable=True),
+          lambda: {**REPLAYABLE, "invalidation": MemoryInvalidationState(
+              not_before={"eip155:1:0x7e5f4552091a69125d5dfcb7b8c2659029395bdf": 1700000001})}),
+    Cause("replay store full", "signature_verification_unavailable",
+          "the replay store did not answer; retry later", resign, _full_store),
+    Cause("invalidation state down", "signature_verification_unavailable",
+          "the early-invalidation state did not answer (not-before); retry later",
+          lambda: resign(nonce=None, replayable=True),
+          lambda: {**REPLAYABLE, "invalidation": DownInvalidation()}),
+    Cause("chain down", "signature_verification_unavailable",
+          "the account state (chain RPC) did not answer; retry later",
+          resign, lambda: {"accounts": UnavailableAccountState()}),
+    Cause("wrong address", "bad_signature",
+          "the signature recovers another address than the keyid's",
+          lambda: with_field(resign(), "content-type", "text/plain")),
+]
+
+
+@pytest.mark.parametrize("cause", CAUSES, ids=[cause.name for cause in CAUSES])
+def test_the_detail_sent_names_the_cause(cause: Cause) -> None:
+    options: dict[str, object] = {"now": NOW, "nonces": MemoryReplayStore()}
+    options.update(cause.options())
+    with pytest.raises(VerificationError) as info:
+        verify_request(cause.request(), **options)  # type: ignore[arg-type]
+    error = info.value
+    assert error.reason == cause.reason, error.message
+    policy = options.get("policy", VerifierPolicy())
+    assert isinstance(policy, VerifierPolicy)
+    problem = json.loads(failure_response(error, policy=policy).body)
+    assert problem["detail"] == cause.detail
+    assert "10.0.0.5" not in problem["detail"]  # a backend's internals stay on the server
+
+
+def test_no_two_causes_in_the_table_share_a_detail_within_a_reason() -> None:
+    seen = {(cause.reason, cause.detail) for cause in CAUSES}
+    assert len(seen) == len(CAUSES)

@@ -1,0 +1,1 @@
+"""Helpers the tests import: real services, fixtures, clients (no tests)."""

@@ -1,0 +1,1 @@
+"""Tests of erc8128_vectors: schemas, tags, requirements, independent checks."""
