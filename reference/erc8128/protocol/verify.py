@@ -892,7 +892,7 @@ def _validity_max(check: CandidateCheck) -> None:
 
 
 def _not_yet_valid(check: CandidateCheck) -> None:
-    """Step 8: `created - s <= now`."""
+    """Step 8: `created - s <= now`; a signature dated in the future beyond the skew is refused."""
     skew = check.policy.skew_sec
     if check.now < check.created - skew:
         raise check.fail(
