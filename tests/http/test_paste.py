@@ -10,6 +10,7 @@ that time). Every paste must come out VERIFIED with no profile and no public URL
 import importlib.util
 import io
 import json
+import re
 import sys
 import time
 import urllib.request
@@ -118,6 +119,21 @@ def test_cli_inspect_verifies_each_capture(name: str, capsys: pytest.CaptureFixt
     assert status == 0, out
     assert f"VERIFIED ({EXPECTED[name][3]} signature)" in out
     assert "DIFFERS" not in out
+
+
+@pytest.mark.parametrize(("late", "reason"), [(3600, "request_expired"),
+                                              (-3600, "request_not_yet_valid")])
+def test_cli_inspect_of_an_old_capture_names_the_now_that_checks_the_rest(
+    late: int, reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "raw_ours_https.http"
+    assert main(["inspect", str(PASTES / name), "--now", str(ORIGIN[name]["now"] + late)]) == 1
+    out = capsys.readouterr().out
+    assert f"REJECTED: {reason}" in out
+    hint = re.search(r"run again with --now (\d+)", out)
+    assert hint is not None, out
+    assert main(["inspect", str(PASTES / name), "--now", hint.group(1)]) == 0
+    assert "VERIFIED" in capsys.readouterr().out
 
 
 def _api(document: dict[str, Any]) -> dict[str, Any]:

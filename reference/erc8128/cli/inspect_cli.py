@@ -9,6 +9,7 @@ r, s, v and the address they recover.
 """
 
 import argparse
+import re
 import sys
 import time
 from typing import Any, TextIO
@@ -131,6 +132,11 @@ def explain(
         for failure in error.candidate_failures:
             print(f"    candidate {failure.label!r}: {failure.reason}: {failure.message}",
                   file=out)
+        if error.reason in ("request_expired", "request_not_yet_valid"):
+            created = _created_of(explanation.steps)
+            if created is not None:
+                print("    a capture read at another time than it was signed: to check the rest "
+                      f"of it, run again with --now {created}", file=out)
         return False
     assert verified is not None
     binding = "request-bound" if verified.request_bound else "class-bound"
@@ -141,6 +147,16 @@ def explain(
           f"({verified.code_lookups} code lookup(s))", file=out)
     print(f"    {binding}, {replay}; nonce consumed: {verified.nonce_consumed}", file=out)
     return True
+
+
+def _created_of(steps: tuple[TraceStep, ...]) -> str | None:
+    """The ``created`` time the failing step 8 read (its looked-at text), if it names one."""
+    for step in steps:
+        if step.step == 8 and step.verdict == "fail":
+            found = re.search(r"\bcreated=(\d+)", step.looked_at)
+            if found is not None:
+                return found.group(1)
+    return None
 
 
 def _signatures(request: Request) -> dict[str, bytes]:
