@@ -9,12 +9,10 @@ again alone. Before this decision the replay of a two-signature POST created a s
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis as redis_py
 
 from erc8128.errors import ReplayStoreUnavailable, VerificationError
 from erc8128.http.message import Request
@@ -22,10 +20,11 @@ from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import verify_request
 from erc8128.server import ServerConfig, start_server
-from erc8128.state.nonces import MemoryReplayStore, RedisReplayStore, SqliteReplayStore, replay_key
+from erc8128.state.nonces import MemoryReplayStore, RedisReplayStore, replay_key
 from erc8128.state.nonces.base import BatchReplayStore, ReplayStore
 from tests.support.demo_client import Agent, send, send_request
 from tests.support.redis_server import RedisServer
+from tests.support.replay_kit import STORE_KINDS, Kit, store_kit
 
 NOW = 1700000001
 KEY_1 = (1).to_bytes(32, "big")
@@ -150,26 +149,9 @@ def test_a_store_without_the_batch_step_still_accepts_once() -> None:
 # ----------------------------------------------------------- the batch step of each store
 
 
-@dataclass
-class Kit:
-    store: BatchReplayStore
-    now: Callable[[], int]
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+@pytest.fixture(params=STORE_KINDS)
 def kit(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Kit]:
-    if request.param == "memory":
-        yield Kit(MemoryReplayStore(), lambda: int(time.time()))
-    elif request.param == "sqlite":
-        with SqliteReplayStore(str(tmp_path / "nonces.db")) as store:
-            yield Kit(store, lambda: int(time.time()))
-    else:
-        server: RedisServer = request.getfixturevalue("redis_server")
-        prefix = f"test:{request.node.name}:{time.monotonic_ns()}:"
-        raw = redis_py.Redis.from_url(server.url)
-        with RedisReplayStore(server.url, prefix=prefix) as store:
-            yield Kit(store, lambda: int(raw.time()[0]))
-        raw.close()
+    yield from store_kit(request, tmp_path, time.time)
 
 
 def keys(*nonces: str) -> list[str]:

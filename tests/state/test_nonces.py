@@ -12,8 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +33,7 @@ from erc8128.state.nonces.base import MAX_UNTIL, is_expired, key_bytes
 from erc8128.state.nonces.sqlite import PURGE_BATCH
 from tests.support.import_probe import top_level_modules_loaded_by
 from tests.support.redis_server import RedisServer, free_port
+from tests.support.replay_kit import STORE_KINDS, Kit, store_kit
 
 SIGNER = "eip155:1:0x" + "ab" * 20
 T0 = 1_700_000_000
@@ -114,30 +114,9 @@ def test_expiry_covers_the_whole_second_until() -> None:
 # ------------------------------------------------------------- the contract, all stores
 
 
-@dataclass
-class Kit:
-    """A store under test and how to read its notion of now."""
-
-    store: ReplayStore
-    now: Callable[[], int]
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+@pytest.fixture(params=STORE_KINDS)
 def kit(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Kit]:
-    if request.param == "memory":
-        clock = FakeClock()
-        yield Kit(MemoryReplayStore(), lambda: int(clock()))
-    elif request.param == "sqlite":
-        clock = FakeClock()
-        with SqliteReplayStore(str(tmp_path / "nonces.db")) as store:
-            yield Kit(store, lambda: int(clock()))
-    else:
-        server: RedisServer = request.getfixturevalue("redis_server")
-        prefix = f"test:{request.node.name}:{time.monotonic_ns()}:"
-        raw = redis_py.Redis.from_url(server.url)
-        with RedisReplayStore(server.url, prefix=prefix) as store:
-            yield Kit(store, lambda: int(raw.time()[0]))
-        raw.close()
+    yield from store_kit(request, tmp_path, FakeClock())
 
 
 def test_store_satisfies_protocol(kit: Kit) -> None:
