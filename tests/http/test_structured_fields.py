@@ -28,21 +28,10 @@ try:  # mnot's http-sf: an independent RFC 9651 implementation, a test-only cros
     import http_sf  # type: ignore[import-not-found, unused-ignore]
 except ImportError:  # pragma: no cover
     http_sf = None
-from erc8128.http import structured_fields
+from erc8128.http import structured_fields as sf
 from erc8128.http.sf_json import from_json_form, to_json_form
 from erc8128.http.structured_fields import (
     MAX_INTEGER,
-    BareItem,
-    Date,
-    Dictionary,
-    DisplayString,
-    HeaderType,
-    InnerList,
-    Item,
-    Member,
-    Parameters,
-    SFList,
-    Token,
     combine_field_lines,
     duplicate_keys,
     get_param,
@@ -93,18 +82,18 @@ SERIALISE_CASES = _cases(SERIALISE_FILES)
 
 def typed(value: object) -> object:
     """A comparison key that keeps bool, int, Decimal and str apart (True == 1 in Python)."""
-    if isinstance(value, Item):
+    if isinstance(value, sf.Item):
         return ("item", typed(value.value), typed(value.params))
-    if isinstance(value, InnerList):
+    if isinstance(value, sf.InnerList):
         return ("inner", tuple(typed(item) for item in value.items), typed(value.params))
     if isinstance(value, tuple):
         return ("seq", tuple(typed(entry) for entry in value))
     return (type(value).__name__, value)
 
 
-def _serialise(value: Item | SFList | Dictionary, header_type: str) -> str:
+def _serialise(value: sf.Item | sf.SFList | sf.Dictionary, header_type: str) -> str:
     if header_type == "item":
-        assert isinstance(value, Item)
+        assert isinstance(value, sf.Item)
         return serialize_item(value)
     if header_type == "list":
         return serialize_list(value)  # type: ignore[arg-type]
@@ -147,7 +136,7 @@ def test_vendored_copy_matches_provenance() -> None:
 
 @pytest.mark.parametrize("case", PARSE_CASES)
 def test_parse_case(case: dict[str, Any]) -> None:
-    header_type: HeaderType = case["header_type"]
+    header_type: sf.HeaderType = case["header_type"]
     raw: list[str] = case["raw"]
     if case.get("must_fail"):
         with pytest.raises(StructuredFieldError):
@@ -169,7 +158,7 @@ def test_parse_case(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", SERIALISE_CASES)
 def test_serialise_case(case: dict[str, Any]) -> None:
-    header_type: HeaderType = case["header_type"]
+    header_type: sf.HeaderType = case["header_type"]
     value = from_json_form(case["expected"], header_type)
     if case.get("must_fail"):
         with pytest.raises(StructuredFieldError):
@@ -210,7 +199,7 @@ def test_can_fail_decisions_are_the_documented_ones() -> None:
 
 def test_duplicate_dictionary_key_is_last_wins_at_first_position() -> None:
     parsed = parse_dictionary("a=1, b=2, a=3")
-    assert typed(parsed) == typed((("a", Item(3)), ("b", Item(2))))
+    assert typed(parsed) == typed((("a", sf.Item(3)), ("b", sf.Item(2))))
 
 
 def test_duplicate_parameter_key_is_last_wins_at_first_position() -> None:
@@ -229,7 +218,7 @@ def test_duplicate_parameter_key_is_last_wins_at_first_position() -> None:
         ("list", '("@a";p;p)', 8),
     ],
 )
-def test_reject_duplicates(header_type: HeaderType, field: str, offset: int) -> None:
+def test_reject_duplicates(header_type: sf.HeaderType, field: str, offset: int) -> None:
     parse = {"item": parse_item, "list": parse_list, "dictionary": parse_dictionary}[header_type]
     parse(field)  # last-wins parse succeeds
     with pytest.raises(StructuredFieldError) as raised:
@@ -247,7 +236,7 @@ def test_same_key_in_different_scopes_is_not_a_duplicate() -> None:
 
 
 def test_get_param() -> None:
-    params: Parameters = (("created", 1700000000), ("keyid", "erc8128:1:0xabc"))
+    params: sf.Parameters = (("created", 1700000000), ("keyid", "erc8128:1:0xabc"))
     assert get_param(params, "created") == 1700000000
     assert get_param(params, "keyid") == "erc8128:1:0xabc"
     assert get_param(params, "expires") is None
@@ -279,7 +268,7 @@ def test_unknown_header_type() -> None:
 
 
 def test_max_length() -> None:
-    assert parse_list("a, b", max_length=4) == (Item(Token("a")), Item(Token("b")))
+    assert parse_list("a, b", max_length=4) == (sf.Item(sf.Token("a")), sf.Item(sf.Token("b")))
     with pytest.raises(StructuredFieldError) as raised:
         parse_list("a, b", max_length=3)
     assert raised.value.reason == "field_too_long"
@@ -362,14 +351,14 @@ def test_decimal_serialisation(value: decimal.Decimal, text: str) -> None:
         decimal.Decimal("sNaN"),
         MAX_INTEGER + 1,
         -MAX_INTEGER - 1,
-        Date(MAX_INTEGER + 1),
-        Date(True),
+        sf.Date(MAX_INTEGER + 1),
+        sf.Date(True),
         "\x7f",
         "é",
-        Token(""),
-        Token("1a"),
-        Token("a b"),
-        DisplayString("\ud800"),
+        sf.Token(""),
+        sf.Token("1a"),
+        sf.Token("a b"),
+        sf.DisplayString("\ud800"),
         1.5,
         None,
         bytearray(b"x"),
@@ -404,28 +393,30 @@ def test_decimal_serialisation_ignores_the_callers_decimal_context() -> None:
 def test_serialise_parameters_rejects(value: Any) -> None:
     with pytest.raises(StructuredFieldError):
         serialize_parameters(value)
-    as_dictionary = tuple((entry[0], Item(1)) for entry in value if len(entry) == 2)
+    as_dictionary = tuple((entry[0], sf.Item(1)) for entry in value if len(entry) == 2)
     if isinstance(value, str) or len(as_dictionary) == len(value):
         with pytest.raises(StructuredFieldError):
             serialize_dictionary(as_dictionary if as_dictionary else value)
 
 
 def test_serialise_rejects_wrong_shapes() -> None:
-    for bad in [(1,), (Item(1), "x"), "x", None]:
+    for bad in [(1,), (sf.Item(1), "x"), "x", None]:
         with pytest.raises(StructuredFieldError):
             serialize_list(bad)  # type: ignore[arg-type]
     with pytest.raises(StructuredFieldError):
-        serialize_inner_list(Item(1))  # type: ignore[arg-type]
+        serialize_inner_list(sf.Item(1))  # type: ignore[arg-type]
     with pytest.raises(StructuredFieldError):
-        serialize_inner_list(InnerList((InnerList(()),)))  # type: ignore[arg-type]
+        serialize_inner_list(sf.InnerList((sf.InnerList(()),)))  # type: ignore[arg-type]
     with pytest.raises(StructuredFieldError):
-        serialize_item(InnerList(()))  # type: ignore[arg-type]
+        serialize_item(sf.InnerList(()))  # type: ignore[arg-type]
     with pytest.raises(StructuredFieldError):
         serialize_dictionary((("a", 1),))  # type: ignore[arg-type]
 
 
 def test_dictionary_boolean_true_members() -> None:
-    dictionary: Dictionary = (("a", Item(True)), ("b", Item(True, (("q", 1),))), ("c", Item(False)))
+    dictionary: sf.Dictionary = (
+        ("a", sf.Item(True)), ("b", sf.Item(True, (("q", 1),))), ("c", sf.Item(False))
+    )
     assert serialize_dictionary(dictionary) == "a, b;q=1, c=?0"
     assert typed(parse_dictionary("a, b;q=1, c=?0")) == typed(dictionary)
 
@@ -437,7 +428,7 @@ def test_signature_input_shape() -> None:
     )
     ((label, member),) = parse_dictionary(field, reject_duplicates=True)
     assert label == "eth"
-    assert isinstance(member, InnerList)
+    assert isinstance(member, sf.InnerList)
     assert [item.value for item in member.items] == [
         "@method",
         "@authority",
@@ -524,19 +515,19 @@ decimals = st.builds(
 ).filter(lambda d: abs(d) < 10**12)
 strings = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20)
 tokens = st.builds(
-    lambda first, rest: Token(first + rest),
+    lambda first, rest: sf.Token(first + rest),
     st.sampled_from(_LCALPHA + _LCALPHA.upper() + "*"),
     st.text(alphabet=_TCHAR + ":/", max_size=10),
 )
-bare_items: st.SearchStrategy[BareItem] = st.one_of(
+bare_items: st.SearchStrategy[sf.BareItem] = st.one_of(
     integers,
     decimals,
     strings,
     tokens,
     st.binary(max_size=20),
     st.booleans(),
-    st.builds(Date, integers),
-    st.builds(DisplayString, st.text(max_size=10)),
+    st.builds(sf.Date, integers),
+    st.builds(sf.DisplayString, st.text(max_size=10)),
 )
 
 
@@ -545,9 +536,9 @@ def _unique(pairs: list[tuple[str, Any]]) -> tuple[tuple[str, Any], ...]:
 
 
 parameters = st.lists(st.tuples(keys, bare_items), max_size=3).map(_unique)
-items = st.builds(Item, bare_items, parameters)
-inner_lists = st.builds(InnerList, st.lists(items, max_size=3).map(tuple), parameters)
-members: st.SearchStrategy[Member] = st.one_of(items, inner_lists)
+items = st.builds(sf.Item, bare_items, parameters)
+inner_lists = st.builds(sf.InnerList, st.lists(items, max_size=3).map(tuple), parameters)
+members: st.SearchStrategy[sf.Member] = st.one_of(items, inner_lists)
 sf_lists = st.lists(members, max_size=4).map(tuple)
 dictionaries = st.lists(st.tuples(keys, members), max_size=4).map(_unique)
 
@@ -559,7 +550,7 @@ def _canonical(value: Any) -> Any:
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(items)
-def test_item_round_trip(item: Item) -> None:
+def test_item_round_trip(item: sf.Item) -> None:
     text = serialize_item(item)
     parsed = parse_item(text, reject_duplicates=True)
     assert _canonical(parsed) == _canonical(item)
@@ -568,7 +559,7 @@ def test_item_round_trip(item: Item) -> None:
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(sf_lists)
-def test_list_round_trip(members_: SFList) -> None:
+def test_list_round_trip(members_: sf.SFList) -> None:
     text = serialize_list(members_)
     parsed = parse_list(text, reject_duplicates=True)
     assert _canonical(parsed) == _canonical(members_)
@@ -577,7 +568,7 @@ def test_list_round_trip(members_: SFList) -> None:
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(dictionaries)
-def test_dictionary_round_trip(dictionary: Dictionary) -> None:
+def test_dictionary_round_trip(dictionary: sf.Dictionary) -> None:
     text = serialize_dictionary(dictionary)
     parsed = parse_dictionary(text, reject_duplicates=True)
     assert _canonical(parsed) == _canonical(dictionary)
@@ -586,7 +577,7 @@ def test_dictionary_round_trip(dictionary: Dictionary) -> None:
 
 @settings(max_examples=100)
 @given(sf_lists)
-def test_json_form_round_trip(members_: SFList) -> None:
+def test_json_form_round_trip(members_: sf.SFList) -> None:
     assert typed(from_json_form(to_json_form(members_), "list")) == typed(members_)
     json.dumps(to_json_form(members_))
 
@@ -633,7 +624,7 @@ def test_arbitrary_latin1_bytes_raise_only_structured_field_error(data: bytes) -
 @settings(max_examples=100)
 @given(dictionaries, st.integers(min_value=0, max_value=200))
 def test_mutated_serialisations_raise_only_structured_field_error(
-    dictionary: Dictionary, cut: int
+    dictionary: sf.Dictionary, cut: int
 ) -> None:
     text = serialize_dictionary(dictionary)
     _only_structured_field_errors(text[:cut])
@@ -760,8 +751,6 @@ def test_byte_sequence_matches_strict_base64(content: str) -> None:
 
 
 def test_compiled_character_classes_match_the_frozensets() -> None:
-    from erc8128.http import structured_fields as sf  # noqa: PLC0415 - private names, this test only
-
     octets = [chr(code) for code in range(256)] + ["\u212a", "\u0131", "\uff10"]
     for char in octets:
         assert (sf._KEY_PATTERN.fullmatch(char) is not None) == (char in sf._KEY_FIRST)
@@ -782,8 +771,6 @@ def test_compiled_character_classes_match_the_frozensets() -> None:
      "123456789012.123", "0.0", "-", "1a", "12;a=1", "007"],
 )
 def test_short_integer_fast_path_agrees_with_the_loop(text: str) -> None:
-    from erc8128.http import structured_fields as sf  # noqa: PLC0415 - private names, this test only
-
     def slow(value: str) -> Any:
         original = sf._SHORT_INTEGER
         sf._SHORT_INTEGER = re.compile(r"(?!)")  # never matches: the loop alone
@@ -807,10 +794,10 @@ def test_short_integer_fast_path_agrees_with_the_loop(text: str) -> None:
 def test_single_byte_sequence_fast_path_agrees_with_the_general_parser(field: str) -> None:
     # Issue 19: parse_dictionary's shortcut for "key=:base64:" gives what the RFC 9651 path
     # gives, and leaves every error to it.
-    general = structured_fields._KeyTracker(reject=False)
+    general = sf._KeyTracker(reject=False)
     try:
-        expected: object = structured_fields._parse_structured_field(
-            field, structured_fields._parse_dictionary, general, None)
+        expected: object = sf._parse_structured_field(
+            field, sf._parse_dictionary, general, None)
     except StructuredFieldError as error:
         expected = ("error", error.message)
     try:
@@ -839,10 +826,10 @@ _SIGNATURE_INPUT_PIECES = st.sampled_from(
 
 def _general_dictionary(field: str, *, reject: bool = False) -> object:
     """parse_dictionary's result by the general RFC 9651 path alone, or its error."""
-    tracker = structured_fields._KeyTracker(reject=reject)
+    tracker = sf._KeyTracker(reject=reject)
     try:
-        return typed(structured_fields._parse_structured_field(
-            field, structured_fields._parse_dictionary, tracker, None))
+        return typed(sf._parse_structured_field(
+            field, sf._parse_dictionary, tracker, None))
     except StructuredFieldError as error:
         return ("error", error.reason, error.message, error.offset)
 
@@ -880,7 +867,7 @@ _plain_members = st.lists(
 def test_signature_input_fast_path_agrees_with_the_general_parser(field: str) -> None:
     # Issue 19: the shortcut answers only for the common shape and gives the general path's
     # Dictionary; every other text (errors included) is left to the general path.
-    fast = structured_fields._plain_inner_list_members(field, None)
+    fast = sf._plain_inner_list_members(field, None)
     if fast is not None:
         assert typed(fast) == _general_dictionary(field)
     for reject in (False, True):
@@ -901,7 +888,7 @@ def test_signature_input_fast_path_takes_the_common_shape(
     unique = len(set(labels)) == len(labels) and all(
         len({key for key, _ in params}) == len(params) for _, _, params in members_
     )
-    fast = structured_fields._plain_inner_list_members(field, None)
+    fast = sf._plain_inner_list_members(field, None)
     # Repeated keys are the general path's (last wins, or duplicate_key when rejected).
     assert (fast is not None) == unique
     if fast is not None:
@@ -911,7 +898,7 @@ def test_signature_input_fast_path_takes_the_common_shape(
 
 def test_signature_input_fast_path_leaves_the_limit_to_the_general_path() -> None:
     field = 'sig=("@method");created=1'
-    assert structured_fields._plain_inner_list_members(field, len(field) - 1) is None
+    assert sf._plain_inner_list_members(field, len(field) - 1) is None
     with pytest.raises(StructuredFieldError) as raised:
         parse_dictionary(field, max_length=len(field) - 1)
     assert raised.value.reason == "field_too_long"
@@ -932,10 +919,10 @@ def test_plain_parameter_serialisation_agrees_with_the_general_path(
     # general steps write, and leaves every other value (and every error) to them.
     params = tuple(pairs)
     try:
-        expected: object = structured_fields._serialize_parameters(params)
+        expected: object = sf._serialize_parameters(params)
     except StructuredFieldError as error:
         expected = ("error", error.reason, error.message)
-    plain = structured_fields._serialize_plain_parameters(params)
+    plain = sf._serialize_plain_parameters(params)
     if plain is not None:
         assert plain == expected
     try:
