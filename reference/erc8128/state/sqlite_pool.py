@@ -121,20 +121,10 @@ class SqliteBacked:
 
     _pool: SqlitePool
 
-    def __init__(
-        self,
-        path: str,
-        *,
-        schema: Sequence[str],
-        unavailable: Callable[[str], Erc8128Error],
-        what: str,
-        busy_timeout: float = 5.0,
-    ) -> None:
-        # A private in-memory database is neither shared nor restart-proof: the pool refuses it
-        # (the memory stores are for that).
-        self._pool = SqlitePool(
-            path, schema=schema, unavailable=unavailable, what=what, busy_timeout=busy_timeout
-        )
+    def __init__(self, pool: SqlitePool) -> None:
+        # The pool has refused a private in-memory database, which is neither shared nor
+        # restart-proof (the memory stores are for that).
+        self._pool = pool
 
     @property
     def path(self) -> str:

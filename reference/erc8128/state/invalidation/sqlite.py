@@ -32,7 +32,7 @@ from erc8128.state.invalidation.base import (
     check_signer_id,
     check_time,
 )
-from erc8128.state.sqlite_pool import SqliteBacked
+from erc8128.state.sqlite_pool import SqliteBacked, SqlitePool
 
 _NOT_BEFORE_TABLE = "erc8128_invalidation_not_before"
 _DENIAL_TABLE = "erc8128_invalidation_denials"
@@ -98,11 +98,13 @@ class SqliteInvalidationState(SqliteBacked):
         evict_interval: float = 60.0,
     ) -> None:
         super().__init__(
-            path,
-            schema=_SCHEMA,
-            unavailable=InvalidationStateUnavailable,
-            what="invalidation state",
-            busy_timeout=busy_timeout,
+            SqlitePool(
+                path,
+                schema=_SCHEMA,
+                unavailable=InvalidationStateUnavailable,
+                what="invalidation state",
+                busy_timeout=busy_timeout,
+            )
         )
         # Bounded state: see MemoryInvalidationState (the writers evict at most every
         # evict_interval seconds of their now; evict_expired does it at once).

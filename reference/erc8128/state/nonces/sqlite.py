@@ -36,7 +36,7 @@ from erc8128.state.nonces.base import (
     check_until,
     key_bytes,
 )
-from erc8128.state.sqlite_pool import SqliteBacked
+from erc8128.state.sqlite_pool import SqliteBacked, SqlitePool
 
 PURGE_BATCH = 1000
 """Rows deleted per purge statement, so no purge holds the write lock for long."""
@@ -77,11 +77,13 @@ class SqliteReplayStore(SqliteBacked, ReplayStoreContext):
         purge_interval: float = 60.0,
     ) -> None:
         super().__init__(
-            path,
-            schema=_SCHEMA,
-            unavailable=ReplayStoreUnavailable,
-            what="replay store",
-            busy_timeout=busy_timeout,
+            SqlitePool(
+                path,
+                schema=_SCHEMA,
+                unavailable=ReplayStoreUnavailable,
+                what="replay store",
+                busy_timeout=busy_timeout,
+            )
         )
         self._purge = Periodic(purge_interval)
 
