@@ -102,6 +102,12 @@ def check_now(now: object) -> float:
     return now
 
 
+def check_consume(key: object, until: object, now: object) -> tuple[str, int, float]:
+    """The arguments of :meth:`ReplayStore.consume` checked in order, key, until, now (each as
+    :func:`check_key`, :func:`check_until`, :func:`check_now`; fail closed)."""
+    return check_key(key), check_until(until), check_now(now)
+
+
 def is_expired(until: int, now: float) -> bool:
     """Whether a mark kept "until ``until``" may be forgotten at clock time ``now``.
 

@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from erc8128.errors import ReplayStoreUnavailable
 from erc8128.state.nonces.base import (
     ReplayStoreContext,
+    check_consume,
     check_entries,
     check_key,
     check_now,
-    check_until,
     key_bytes,
 )
 from erc8128.state.redis_connection import RedisBacked, RedisConnection
@@ -78,9 +78,10 @@ class RedisReplayStore(RedisBacked, ReplayStoreContext):
 
     def consume(self, key: str, until: int, *, now: float) -> bool:
         """Atomically mark ``key`` used until ``until``; ``True`` if it was unused."""
+        # The now is checked only: Redis expires the mark itself, at ``until + 1`` by its own
+        # clock.
+        key, until, _ = check_consume(key, until, now)
         name = self.redis_key(key)
-        until = check_until(until)
-        check_now(now)  # Redis expires the mark itself, at ``until + 1`` by its own clock
         self._redis.check_open()
         try:
             # ERC-8128 §3.1.2: "A verifier MUST atomically mark an unused replay key as used;

@@ -30,10 +30,9 @@ from erc8128.errors import ReplayStoreUnavailable
 from erc8128.state.housekeeping import Periodic
 from erc8128.state.nonces.base import (
     ReplayStoreContext,
+    check_consume,
     check_entries,
-    check_key,
     check_now,
-    check_until,
     key_bytes,
 )
 from erc8128.state.sqlite_pool import SqliteBacked, SqlitePool
@@ -93,9 +92,7 @@ class SqliteReplayStore(SqliteBacked, ReplayStoreContext):
 
     def consume(self, key: str, until: int, *, now: float) -> bool:
         """Atomically mark ``key`` used until ``until``; ``True`` if it was unused."""
-        key = check_key(key)
-        until = check_until(until)
-        now = check_now(now)
+        key, until, now = check_consume(key, until, now)
         if self._purge.due(now):
             self.purge_expired(now)
         # A row is live while floor(now) <= until (base.is_expired): compare whole seconds.
