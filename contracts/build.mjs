@@ -92,11 +92,7 @@ after the wrapper's call (ERC-6492's "prepare" case). ERC-8128 §4.1 step 1: "An
 MUST NOT fall back." The contract has no ECDSA path.
 """
 
-from __future__ import annotations
-
 from typing import Final
-
-__all__ = ["VALIDATOR_CREATION_CODE"]
 
 VALIDATOR_CREATION_CODE: Final = bytes.fromhex(
 ${lines.join("\n")}
