@@ -9,7 +9,7 @@ from erc8128_conformance.judge import Finding
 from erc8128_conformance.live_answers import accepted, accepted_or_rejected, rejected
 from erc8128_conformance.live_context import LiveContext
 from erc8128_conformance.live_signing import POST_BODY, post_request, without
-from erc8128_conformance.live_transport import send
+from erc8128_conformance.live_transport import HttpAnswer, send
 
 __all__ = [
     "check_post_body_changed",
@@ -87,13 +87,19 @@ def check_post_digest_uppercase_key(ctx: LiveContext) -> list[Finding]:
                     "Content-Digest: SHA-256=... (not a Structured Field key)")
 
 
-def check_post_digest_not_covered(ctx: LiveContext) -> list[Finding]:
+def _post_not_covering(ctx: LiveContext, field: str) -> HttpAnswer:
+    """A POST with content, Content-Digest and Content-Type whose signature leaves ``field``
+    out of the components the profile would cover."""
     components = without(
         get_profile(ctx.profile).signing_components(
             has_query=False, has_content=True, has_content_digest=True, has_content_type=True),
-        "content-digest",
+        field,
     )
-    answer = send(ctx.target, post_request(ctx, components=components).request)
+    return send(ctx.target, post_request(ctx, components=components).request)
+
+
+def check_post_digest_not_covered(ctx: LiveContext) -> list[Finding]:
+    answer = _post_not_covering(ctx, "content-digest")
     if ctx.profile == "draft":
         return rejected(answer, "insufficient_coverage", "content-digest received, not covered")
     # Legacy: leaving content-digest out makes the signature Class-Bound (route policy).
@@ -102,11 +108,6 @@ def check_post_digest_not_covered(ctx: LiveContext) -> list[Finding]:
 
 
 def check_post_content_type_not_covered(ctx: LiveContext) -> list[Finding]:
-    components = without(
-        get_profile(ctx.profile).signing_components(
-            has_query=False, has_content=True, has_content_digest=True, has_content_type=True),
-        "content-type",
-    )
-    answer = send(ctx.target, post_request(ctx, components=components).request)
+    answer = _post_not_covering(ctx, "content-type")
     return rejected(answer, "insufficient_coverage", "content-type received, not covered")
 

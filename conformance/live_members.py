@@ -51,18 +51,25 @@ def check_failing_then_valid_member(ctx: LiveContext) -> list[Finding]:
     return accepted(send(ctx.target, request), "a wrong first member, then a valid second one")
 
 
+def _label_eth_twice(ctx: LiveContext, *, valid_last: bool) -> Request:
+    """Two Signature-Input field lines, both labelled eth: one member valid, the other a copy
+    with a changed nonce; ``valid_last`` says which of the two comes last (and so wins)."""
+    forged = forge(ctx)
+    changed = re.sub(r'nonce="([^"]*)"', r'nonce="\1x"', forged.member)
+    first, last = (changed, forged.member) if valid_last else (forged.member, changed)
+    headers = (
+        ("Host", ctx.target.authority),
+        ("Signature-Input", f"eth={first}"),
+        ("Signature-Input", f"eth={last}"),
+        ("Signature", signature_field("eth", forged.signature)),
+    )
+    return Request("GET", ctx.target.url, headers, None)
+
+
 def check_duplicate_label_last_wins(ctx: LiveContext) -> list[Finding]:
     # Two field lines, both labelled eth: the first member valid, the last (which wins) a copy
     # with a changed nonce, so the surviving member does not match the signature.
-    forged = forge(ctx)
-    changed = re.sub(r'nonce="([^"]*)"', r'nonce="\1x"', forged.member)
-    headers = (
-        ("Host", ctx.target.authority),
-        ("Signature-Input", f"eth={forged.member}"),
-        ("Signature-Input", f"eth={changed}"),
-        ("Signature", signature_field("eth", forged.signature)),
-    )
-    request = Request("GET", ctx.target.url, headers, None)
+    request = _label_eth_twice(ctx, valid_last=False)
     return rejected(send(ctx.target, request), "bad_signature",
                     "label eth twice, the last member changed")
 
@@ -103,14 +110,6 @@ def check_too_many_parameters(ctx: LiveContext) -> list[Finding]:
 def check_duplicate_label_last_valid(ctx: LiveContext) -> list[Finding]:
     # The converse of duplicate_label_last_wins: the first member changed, the last (which wins)
     # the valid one, so a verifier keeping the first occurrence refuses it.
-    forged = forge(ctx)
-    changed = re.sub(r'nonce="([^"]*)"', r'nonce="\1x"', forged.member)
-    headers = (
-        ("Host", ctx.target.authority),
-        ("Signature-Input", f"eth={changed}"),
-        ("Signature-Input", f"eth={forged.member}"),
-        ("Signature", signature_field("eth", forged.signature)),
-    )
-    request = Request("GET", ctx.target.url, headers, None)
+    request = _label_eth_twice(ctx, valid_last=True)
     return accepted(send(ctx.target, request), "label eth twice, the last member the valid one")
 
