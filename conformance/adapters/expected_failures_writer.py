@@ -26,10 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-__all__ = ["ROOT", "Rule", "dump_expected_failures", "sdk_reason", "was_accepted",
-           "write_expected_failures"]
+__all__ = ["DRAFT", "FEB", "ROOT", "Rule", "dump_expected_failures", "sdk_reason",
+           "was_accepted", "write_expected_failures"]
 
 ROOT: Final = Path(__file__).resolve().parents[2]
+
+# How every adapter's rules cite the two ERC-8128 texts in their spec sentences.
+FEB: Final = "ERC-8128 (Feb. 9f6cf39)"
+DRAFT: Final = "ERC-8128 (draft 362f1a9)"
 
 
 @dataclass(frozen=True)

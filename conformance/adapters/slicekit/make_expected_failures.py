@@ -21,6 +21,8 @@ HERE: Final = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from expected_failures_writer import (  # noqa: E402
+    DRAFT,
+    FEB,
     Rule,
     sdk_reason,
     was_accepted,
@@ -31,9 +33,6 @@ __all__ = ["RULES", "main"]
 
 OUTPUT: Final = HERE.parent / "slicekit-expected-failures.json"
 ADAPTER: Final = "node conformance/adapters/slicekit/adapter.mjs"
-
-FEB: Final = "ERC-8128 (Feb. 9f6cf39)"
-DRAFT: Final = "ERC-8128 (draft 362f1a9)"
 
 
 _VIEM_THROWS: Final = (
@@ -74,7 +73,16 @@ _COMPONENT_PARAMS: Final = (
     'implementation must understand for HTTP fields; §2.2.8: "@query-param" with its "name" '
     "parameter"
 )
+_EMPTY_NONCE_ABSENT: Final = (
+    'nonce="" is treated as absent (a Replayable signature), which the non-replayable policy '
+    "rejects"
+)
+_EMPTY_NONCE_SENTENCE: Final = (
+    f'{DRAFT} §3.1.2: "The nonce MUST be ASCII and no more than 128 bytes." (SPEC.md D16: "" is '
+    "a present nonce)"
+)
 
+# deliberate: data table (duplicate scan): one row per known failure, so rows look alike.
 RULES: Final[tuple[Rule, ...]] = (
     # -- content_digest.json -----------------------------------------------------------------
     Rule("content_digest", r"", "the SDK accepts only a Content-Digest that is exactly one "
@@ -119,16 +127,10 @@ RULES: Final[tuple[Rule, ...]] = (
          'SPEC.md D28: "A request is accepted at most once, whatever the number of its '
          f'signatures."; {DRAFT} §3.5: "The first candidate passing all checks and atomically '
          'consuming its nonce, when present, wins."', None, was_accepted),
-    Rule("replay", r'empty nonce ""', 'nonce="" is treated as absent (a Replayable signature), '
-         "which the non-replayable policy rejects",
-         f'{DRAFT} §3.1.2: "The nonce MUST be ASCII and no more than 128 bytes." (SPEC.md D16: '
-         '"" is a present nonce)', "empty-nonce-treated-as-absent",
-         sdk_reason("replayable_not_allowed")),
-    Rule("verify_request", r'empty nonce ""', 'nonce="" is treated as absent (a Replayable '
-         "signature), which the non-replayable policy rejects",
-         f'{DRAFT} §3.1.2: "The nonce MUST be ASCII and no more than 128 bytes." (SPEC.md D16: '
-         '"" is a present nonce)', "empty-nonce-treated-as-absent",
-         sdk_reason("replayable_not_allowed")),
+    Rule("replay", r'empty nonce ""', _EMPTY_NONCE_ABSENT, _EMPTY_NONCE_SENTENCE,
+         "empty-nonce-treated-as-absent", sdk_reason("replayable_not_allowed")),
+    Rule("verify_request", r'empty nonce ""', _EMPTY_NONCE_ABSENT, _EMPTY_NONCE_SENTENCE,
+         "empty-nonce-treated-as-absent", sdk_reason("replayable_not_allowed")),
     # -- sign_request.json ---------------------------------------------------------------------
     Rule("sign_request", r"empty query", 'a target with an empty query ("?") is signed '
          "without @query", f'{FEB} §3.1.1: "If the request contains a query component, the '
@@ -138,8 +140,7 @@ RULES: Final[tuple[Rule, ...]] = (
          'signature MUST also cover: content-digest" (SPEC.md D7: empty content is no body, so '
          "nothing is added)"),
     Rule("sign_request", r"empty nonce", 'nonce="" is dropped when signing: the request becomes '
-         "Replayable", f'{DRAFT} §3.1.2: "The nonce MUST be ASCII and no more than 128 bytes." '
-         '(SPEC.md D16: "" is a present nonce)', "sign-empty-nonce-dropped"),
+         "Replayable", _EMPTY_NONCE_SENTENCE, "sign-empty-nonce-dropped"),
     Rule("sign_request", r"@query-param", "@query-param is looked up as a header name; fetch "
          "throws a TypeError out of signRequest", _COMPONENT_PARAMS, None,
          sdk_reason("TypeError")),

@@ -20,6 +20,8 @@ HERE: Final = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from expected_failures_writer import (  # noqa: E402
+    DRAFT,
+    FEB,
     Rule,
     sdk_reason,
     was_accepted,
@@ -27,9 +29,6 @@ from expected_failures_writer import (  # noqa: E402
 )
 
 OUTPUT: Final = HERE.parent / "uvd_x402-expected-failures.json"
-
-FEB: Final = "ERC-8128 (Feb. 9f6cf39)"
-DRAFT: Final = "ERC-8128 (draft 362f1a9)"
 
 _D1: Final = ('SPEC.md D1: "Legacy uses the draft\'s 21 reason codes and statuses (the February '
               'text defines none)."')
@@ -64,15 +63,33 @@ _ORDER_SENTENCE: Final = (
     'component and parameter order received in `Signature-Input` governs signature-base '
     'reconstruction" (a canonical-form difference, not a violation)'
 )
+_CHAIN_IDS: Final = (
+    'SPEC.md D3: "Chain ids: 1 to 32 ASCII digits (CAIP-2\'s reference limit), no leading zero, '
+    'in both profiles"'
+)
+_REPEATED_COMPONENT: Final = (
+    'RFC 9421 §2.5: "If the component identifier (including its parameters) has already been '
+    'added to the signature base, produce an error."'
+)
+_EMPTY_QUERY: Final = (
+    'SPEC.md D7: "Legacy: \\"the request contains a query component\\" means the target has a '
+    '`?` (even an empty query)"'
+)
+_TIME_VALID: Final = (
+    f'{DRAFT} §3.3.2: "the request is time-valid exactly when: created - s <= now <= expires + '
+    's" (SPEC.md D5)'
+)
+_MISSING_FIELD: Final = (
+    f'{DRAFT} §3.5: "A missing field yields `signature_missing`." ({_D1}; SPEC.md D10)'
+)
 
-# Data, not code: one row per known failure, so rows look alike (deliberate; duplicate scan).
+# deliberate: data table (duplicate scan): one row per known failure, so rows look alike.
 RULES: Final[tuple[Rule, ...]] = (
     # parse_keyid
     Rule("keyid", r"leading zero|chain 00|33-digit chain|Arabic-Indic|fullwidth",
          r"KEYID_RE is ^erc8128:(\d+):(0x[0-9A-Fa-f]{40})$: Python's \d accepts leading zeros, "
          "any length and non-ASCII Unicode digits",
-         'SPEC.md D3: "Chain ids: 1 to 32 ASCII digits (CAIP-2\'s reference limit), no leading '
-         'zero, in both profiles"'),
+         _CHAIN_IDS),
     Rule("keyid", r"trailing newline", "KEYID_RE ends in $, which also matches before a final "
          "newline, so 'erc8128:1:0x...\\n' parses",
          f'{FEB} §3.3.1: "`<address>` is a 20-byte Ethereum address encoded as `0x` + 40 hex '
@@ -80,8 +97,7 @@ RULES: Final[tuple[Rule, ...]] = (
     # sign_request
     Rule("sign_request", r"empty query", "urlsplit drops a bare '?', so a target with an empty "
          "query is signed without @query (and in the SDK's own component order)",
-         'SPEC.md D7: "Legacy: \\"the request contains a query component\\" means the target '
-         'has a `?` (even an empty query)"'),
+         _EMPTY_QUERY),
     Rule("sign_request", r"empty content", "Content-Digest rule body-present: empty content "
          "(body b\"\") gets a Content-Digest and a covered content-digest",
          'SPEC.md D7: "\\"contains an HTTP message body\\" means non-empty content."'),
@@ -116,8 +132,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("replay", r"mark is kept until expires \+ skew", "the replay arrives at now = expires "
          "+ skew, where the SDK's window has already ended (stale when expires <= now - skew, "
          "one second early): refused as signature_stale before the replay check",
-         f'{DRAFT} §3.3.2: "the request is time-valid exactly when: created - s <= now <= '
-         'expires + s" (SPEC.md D5)', observed=sdk_reason("signature_stale")),
+         _TIME_VALID, observed=sdk_reason("signature_stale")),
     Rule("replay", r"second candidate wins", "the SDK verifies one member only (label eth, else "
          "the first): when it fails, a second valid candidate is never tried",
          f'{DRAFT} §4.2: "A failing candidate never masks a later successful candidate." '
@@ -126,13 +141,13 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("verify_request", r"Signature field removed|Signature field of whitespace",
          "a missing or blank Signature field is signature_invalid (mapped to bad_signature, "
          "401), not signature_missing: refused, with another code",
-         f'{DRAFT} §3.5: "A missing field yields `signature_missing`." ({_D1}; SPEC.md D10)',
+         _MISSING_FIELD,
          observed=sdk_reason("signature_invalid")),
     Rule("verify_request", r"Signature-Input field removed|both signature fields removed|"
          r"Signature-Input present with an empty value",
          "a missing or empty Signature-Input is signature_input_invalid (400), not "
          "signature_missing (401): refused, with another code and status",
-         f'{DRAFT} §3.5: "A missing field yields `signature_missing`." ({_D1}; SPEC.md D10)',
+         _MISSING_FIELD,
          observed=sdk_reason("signature_input_invalid")),
     Rule("verify_request", r"Signature is not an sf Dictionary|Signature member is a String|"
          r"Signature member under another label",
@@ -144,8 +159,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("verify_request", r"component covered twice|a 400 code keeps its status",
          "a component listed twice is not refused: the SDK builds its base and the signature "
          "check fails (wallet_mismatch, bad_signature 401) instead of signature_input_invalid",
-         'RFC 9421 §2.5: "If the component identifier (including its parameters) has already '
-         'been added to the signature base, produce an error."',
+         _REPEATED_COMPONENT,
          observed=sdk_reason("wallet_mismatch")),
     Rule("verify_request", r"covered field absent|covered header removed after signing",
          "a covered field the request lacks is not an error: the SDK builds a base without its "
@@ -171,8 +185,7 @@ RULES: Final[tuple[Rule, ...]] = (
          _CANDIDATES, observed=was_accepted),
     Rule("verify_request", r"chain with a leading zero", "chain id 01 passes KEYID_RE (\\d+) "
          "and is read as chain 1: the request verifies",
-         'SPEC.md D3: "Chain ids: 1 to 32 ASCII digits (CAIP-2\'s reference limit), no leading '
-         'zero, in both profiles"', observed=was_accepted),
+         _CHAIN_IDS, observed=was_accepted),
     Rule("verify_request", r"39 hex digits|0X prefix|empty chain", "a keyid outside KEYID_RE "
          "is a parse error (signature_input_invalid, 400), not invalid_keyid (401): refused, "
          "with another code and status", f'{FEB} §3.3.1: "`keyid` MUST identify an Ethereum '
@@ -183,8 +196,7 @@ RULES: Final[tuple[Rule, ...]] = (
          'SPEC.md D3: "Chain ids: 1 to 32 ASCII digits (CAIP-2\'s reference limit)"'),
     Rule("verify_request", r"component covered twice, signed over the base with the repeated",
          "a component listed twice is accepted: the SDK puts its line into the base twice",
-         'RFC 9421 §2.5: "If the component identifier (including its parameters) has already '
-         'been added to the signature base, produce an error."', observed=was_accepted),
+         _REPEATED_COMPONENT, observed=was_accepted),
     Rule("verify_request", r"negative created", "created=-1 is not refused: only the window "
          "against now is checked, and the re-signed request verifies",
          'SPEC.md D11: "A negative `created` is `invalid_time`."', observed=was_accepted),
@@ -203,8 +215,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("verify_request", r"valid: now = expires \+ skew|D5: valid at now = expires \+ skew",
          "the SDK's window ends one second early: expires <= now - skew is stale, so "
          "now = expires + skew is refused",
-         f'{DRAFT} §3.3.2: "the request is time-valid exactly when: created - s <= now <= '
-         'expires + s" (SPEC.md D5)', observed=sdk_reason("signature_stale")),
+         _TIME_VALID, observed=sdk_reason("signature_stale")),
     Rule("verify_request", r"", _STALE, _TIME_SENTENCE, observed=sdk_reason("signature_stale")),
     Rule("verify_request", r"nonce is an? (Token|Integer|Byte Sequence)", "a nonce of another "
          "type is not refused as invalid_nonce: the request fails the signature check "
@@ -227,8 +238,7 @@ RULES: Final[tuple[Rule, ...]] = (
          'verification yields `signature_verification_unavailable`, not `bad_signature`."'),
     Rule("verify_request", r"target with an empty query, @query not covered", "urlsplit drops "
          "a bare '?', so the SDK sees no query and does not require @query",
-         'SPEC.md D7: "Legacy: \\"the request contains a query component\\" means the target '
-         'has a `?` (even an empty query)"', observed=was_accepted),
+         _EMPTY_QUERY, observed=was_accepted),
     Rule("verify_request", r"method changed to lowercase", "the SDK upper-cases @method: a "
          "lower-case post verifies against a signature over POST",
          'RFC 9421 §2.2.1: "The @method derived component refers to the HTTP method of a '
