@@ -236,55 +236,51 @@ def build_entries(adapter: Adapter) -> list[Json]:
 
     host = "api.example"
 
+    def add_base_and_verify(name: str, catalogue: str, method: str,
+                            lines: list[tuple[str, str]], *, headers: list[list[str]],
+                            session: str, reasons: tuple[str, str], spec_sentence: str) -> None:
+        """A ``<name>-base`` entry (the RFC 9421 base of a request covering ``lines``) and a
+        ``<name>-verify`` entry (that request signed over the RFC base), as one deviation."""
+        url = f"https://{host}/items"
+        p = params([component for component, _ in lines])
+        rfc = base_of(lines, p)
+        shape = request(method, url, [*headers, ["signature-input", f"eth={p}"]])
+        add(id=f"{name}-base", catalogue=catalogue, operation="signature_base",
+            input={"op": "signature_base", "request": shape, "label": "eth"},
+            expected={"ok": {"base": rfc}},
+            reason=reasons[0],
+            spec_sentence=spec_sentence)
+        add(id=f"{name}-verify", catalogue=catalogue, operation="verify_request",
+            input=verify(signed_request(method, url, headers, p, rfc), session),
+            expected=ACCEPTED,
+            reason=reasons[1],
+            spec_sentence=spec_sentence)
+
     # -- @query absent --------------------------------------------------------------------------
-    covered = ["@authority", "@method", "@path", "@query"]
-    p = params(covered)
-    rfc = base_of([("@authority", host), ("@method", "GET"), ("@path", "/items"),
-                   ("@query", "?")], p)
-    shape = request("GET", f"https://{host}/items", [["signature-input", f"eth={p}"]])
-    add(id="query-absent-base", catalogue="CC-20", operation="signature_base",
-        input={"op": "signature_base", "request": shape, "label": "eth"},
-        expected={"ok": {"base": rfc}},
-        reason="@query is the empty string when the URL has no query; RFC 9421 says '?'",
-        spec_sentence=RFC_2_2_7)
-    add(id="query-absent-verify", catalogue="CC-20", operation="verify_request",
-        input=verify(signed_request("GET", f"https://{host}/items", [], p, rfc), "query-absent"),
-        expected=ACCEPTED,
-        reason="a signature over the RFC base ('\"@query\": ?') is rejected",
+    add_base_and_verify(
+        "query-absent", "CC-20", "GET",
+        [("@authority", host), ("@method", "GET"), ("@path", "/items"), ("@query", "?")],
+        headers=[], session="query-absent",
+        reasons=("@query is the empty string when the URL has no query; RFC 9421 says '?'",
+                 "a signature over the RFC base ('\"@query\": ?') is rejected"),
         spec_sentence=RFC_2_2_7)
 
     # -- @method case ---------------------------------------------------------------------------
-    covered = ["@authority", "@method", "@path"]
-    p = params(covered)
-    rfc = base_of([("@authority", host), ("@method", "patch"), ("@path", "/items")], p)
-    shape = request("patch", f"https://{host}/items", [["signature-input", f"eth={p}"]])
-    add(id="method-uppercased-base", catalogue="CC-13", operation="signature_base",
-        input={"op": "signature_base", "request": shape, "label": "eth"},
-        expected={"ok": {"base": rfc}},
-        reason="@method is upper-cased (fetch itself keeps 'patch'; the SDK calls toUpperCase)",
-        spec_sentence=RFC_2_2_1)
-    add(id="method-uppercased-verify", catalogue="CC-13", operation="verify_request",
-        input=verify(signed_request("patch", f"https://{host}/items", [], p, rfc), "method"),
-        expected=ACCEPTED,
-        reason="a signature over '\"@method\": patch' is rejected",
+    add_base_and_verify(
+        "method-uppercased", "CC-13", "patch",
+        [("@authority", host), ("@method", "patch"), ("@path", "/items")],
+        headers=[], session="method",
+        reasons=("@method is upper-cased (fetch itself keeps 'patch'; the SDK calls toUpperCase)",
+                 "a signature over '\"@method\": patch' is rejected"),
         spec_sentence=RFC_2_2_1)
 
     # -- internal whitespace of field values -----------------------------------------------------
-    covered = ["@authority", "@method", "@path", "x-note"]
-    p = params(covered)
-    rfc = base_of([("@authority", host), ("@method", "GET"), ("@path", "/items"),
-                   ("x-note", "a  b\t c")], p)
-    headers = [["x-note", "a  b\t c"]]
-    shape = request("GET", f"https://{host}/items", [*headers, ["signature-input", f"eth={p}"]])
-    add(id="field-whitespace-collapsed-base", catalogue="CC-09", operation="signature_base",
-        input={"op": "signature_base", "request": shape, "label": "eth"},
-        expected={"ok": {"base": rfc}},
-        reason="runs of SP/HTAB inside a covered field value are collapsed to one SP",
-        spec_sentence=RFC_2_1)
-    add(id="field-whitespace-collapsed-verify", catalogue="CC-09", operation="verify_request",
-        input=verify(signed_request("GET", f"https://{host}/items", headers, p, rfc), "ws"),
-        expected=ACCEPTED,
-        reason="a signature over the value with its internal whitespace kept is rejected",
+    add_base_and_verify(
+        "field-whitespace-collapsed", "CC-09", "GET",
+        [("@authority", host), ("@method", "GET"), ("@path", "/items"), ("x-note", "a  b\t c")],
+        headers=[["x-note", "a  b\t c"]], session="ws",
+        reasons=("runs of SP/HTAB inside a covered field value are collapsed to one SP",
+                 "a signature over the value with its internal whitespace kept is rejected"),
         spec_sentence=RFC_2_1)
 
     # -- @signature-params copied from the wire --------------------------------------------------
