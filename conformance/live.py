@@ -214,6 +214,8 @@ def _lookup(rid: str) -> Requirement:
 
 # ---- the registry ------------------------------------------------------------------------------
 
+# deliberate: data table (duplicate scan): one row per check (name, function, the rule it
+# tests per profile), so rows look alike by design.
 LIVE_CHECKS: Final[dict[str, LiveCheck]] = {check.name: check for check in (
     # Baseline and whole-message failures
     LiveCheck("valid_request_200", check_valid,

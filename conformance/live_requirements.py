@@ -51,6 +51,8 @@ def _decision(rid: str, number: int, quote: str) -> Requirement:
     return Requirement(rid, "decision", f"SPEC.md D{number}", "DECISION", quote)
 
 
+# deliberate: data table (duplicate scan): DRAFT, LEGACY, DECISION and RFC below hold one row
+# per requirement with its verbatim quote, so their rows look alike by design.
 DRAFT: Final[dict[str, Requirement]] = {r.id: r for r in (
     _draft("replay-race", "3.1.2", "MUST",
            "A separate check followed by insertion is non-conforming."),
