@@ -19,7 +19,6 @@ from erc8128.protocol.accounts import NoCodeAccountState, UnavailableAccountStat
 from erc8128.protocol.keyid import Account
 from erc8128.protocol.policy import Limits, VerifierPolicy
 from erc8128.protocol.sign import sign_request
-from erc8128.protocol.verify import _with_nonce_consumed
 from erc8128.state.invalidation import MemoryInvalidationState
 from erc8128.state.nonces.memory import MemoryReplayStore
 from tests.support.draft_fixture import (
@@ -94,15 +93,6 @@ class FakeChain:
 
 # -- the positive vector -----------------------------------------------------------------------
 
-
-def test_nonce_consumed_copy_equals_dataclasses_replace() -> None:
-    """The winner is returned through _with_nonce_consumed; dataclasses.replace is its reference."""
-    result = verify(positive_request(), nonces=store())
-    unconsumed = replace(result, nonce_consumed=False)
-    copied = _with_nonce_consumed(unconsumed)
-    assert copied == replace(unconsumed, nonce_consumed=True) == result
-    assert copied is not unconsumed and unconsumed.nonce_consumed is False
-    assert vars(copied) == vars(result)
 
 def test_positive_vector_verifies_with_every_intermediate_value() -> None:
     nonces = store()

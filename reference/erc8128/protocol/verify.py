@@ -168,14 +168,6 @@ class _Trace:
             )
 
 
-@dataclass(frozen=True)
-class _Authenticated:
-    """A candidate that passed every check before nonce consumption."""
-
-    verified: Verified
-    replay_until: int  # expires + skew: the replay mark must live this long
-
-
 def _fail(
     reason: str, message: str, label: str | None = None, detail: str | None = None
 ) -> VerificationError:
@@ -217,7 +209,7 @@ class MessageCheck:
     signature_members: dict[str, Member] = field(init=False)  # step 3: Signature, by label
     candidates: list[Candidate] = field(init=False, default_factory=list)  # step 4
     # The candidates that passed steps 5-17, by index; step 18 removes those it refuses.
-    passed: list[tuple[int, _Authenticated]] = field(init=False, default_factory=list)
+    passed: list[tuple[int, "CandidateCheck"]] = field(init=False, default_factory=list)
     failures: dict[int, VerificationError] = field(init=False, default_factory=dict)
     used_keys: tuple[str, ...] = field(init=False, default=())  # step 18: found already used
 
@@ -472,7 +464,7 @@ def _verify(
                 trace.fail(failure)
             message.failures[index] = failure
             continue
-        message.passed.append((index, _authenticated(check)))
+        message.passed.append((index, check))
 
     if message.passed:
         # Step 18 (SPEC.md §4.18): consume the nonces atomically, last.
@@ -480,27 +472,16 @@ def _verify(
         for rule in steps.nonce_consumption:
             rule.apply(message)
         if trace is not None:
-            for index, item in authenticated:
-                trace.begin(18, item.verified.label, f"nonce={_shown(item.verified.nonce)}")
+            for index, passed in authenticated:
+                trace.begin(18, passed.label, f"nonce={_shown(passed.nonce)}")
                 if index in message.failures:
                     trace.fail(message.failures[index])
         if message.passed:
             # §3.5 "The first candidate passing all checks and atomically consuming its nonce,
-            # when present, wins": the first in wire order of those still in the running.
-            winner = message.passed[0][1].verified
-            return _with_nonce_consumed(winner) if winner.nonce is not None else winner
+            # when present, wins": the first in wire order of those still in the running (its
+            # nonce, if it has one, was consumed at step 18).
+            return _verified(message.passed[0][1])
     raise _select_failure([message.failures[index] for index in sorted(message.failures)])
-
-
-def _with_nonce_consumed(verified: Verified) -> Verified:
-    """``dataclasses.replace(verified, nonce_consumed=True)``, the reference, without its
-    per-field introspection (about 8 µs a request under the middleware, issue 19): a copy of
-    the frozen value's fields with the one field set. Verified has no ``__post_init__`` for
-    ``replace`` to run."""
-    consumed = object.__new__(Verified)
-    consumed.__dict__.update(verified.__dict__)
-    consumed.__dict__["nonce_consumed"] = True
-    return consumed
 
 
 def _walk_traced(
@@ -519,9 +500,10 @@ def _walk_traced(
         rule.apply(record)
 
 
-def _authenticated(check: CandidateCheck) -> _Authenticated:
-    """A candidate that passed steps 5-17, as the Verified it becomes if it wins."""
-    verified = Verified(
+def _verified(check: CandidateCheck) -> Verified:
+    """The winner, a candidate that passed steps 5-18, as the value verify_request returns
+    (built once, for the winner only)."""
+    return Verified(
         profile=check.profile.name,
         label=check.label,
         account=check.account,
@@ -537,9 +519,8 @@ def _authenticated(check: CandidateCheck) -> _Authenticated:
         fingerprint=check.fingerprint,
         verification_method=check.verdict.method,
         code_lookups=check.verdict.code_lookups,
-        nonce_consumed=False,
+        nonce_consumed=check.nonce is not None,
     )
-    return _Authenticated(verified, replay_until=check.expires + check.policy.skew_sec)
 
 
 # -- steps 1-4: the signature fields, whole-message rules -----------------------------------------
@@ -1234,16 +1215,17 @@ def _consume_nonces(message: MessageCheck) -> None:
     be accepted, including allowed clock skew." Decision D28 (SPEC.md): all of them or none. A
     replay store that cannot answer fails closed with 503 (D12), and nothing wins.
     """
-    keyed = [(index, item) for index, item in message.passed if item.verified.nonce is not None]
+    keyed = [(index, check) for index, check in message.passed if check.nonce is not None]
     if not keyed:
         return
     until_by_key: dict[str, int] = {}
-    for _, item in keyed:
-        verified = item.verified
-        assert verified.nonce is not None
-        key = replay_key(verified.account.signer_id, verified.nonce)
-        # One key twice (one signer, one nonce, two labels or profiles: D4): keep it longest.
-        until_by_key[key] = max(item.replay_until, until_by_key.get(key, item.replay_until))
+    for _, check in keyed:
+        assert check.nonce is not None
+        key = replay_key(check.account.signer_id, check.nonce)
+        # The mark lives until expires + skew; one key twice (one signer, one nonce, two labels
+        # or profiles: D4) keeps the longest.
+        until = check.expires + check.policy.skew_sec
+        until_by_key[key] = max(until, until_by_key.get(key, until))
     try:
         message.used_keys = _mark_all(
             message.nonces, tuple(until_by_key.items()), now=message.now
@@ -1251,7 +1233,7 @@ def _consume_nonces(message: MessageCheck) -> None:
     except ReplayStoreUnavailable as error:
         # Decision D12: a replay store that cannot answer fails closed with 503.
         message.failures[keyed[0][0]] = _fail(
-            "signature_verification_unavailable", error.message, keyed[0][1].verified.label,
+            "signature_verification_unavailable", error.message, keyed[0][1].label,
             detail="the replay store did not answer; retry later",
         )
         message.passed = []
@@ -1265,11 +1247,10 @@ def _nonce_unused(message: MessageCheck) -> None:
     used = message.used_keys
     if not used:
         return
-    for index, item in message.passed:
-        verified = item.verified
-        if verified.nonce is None:
+    for index, check in message.passed:
+        if check.nonce is None:
             continue
-        key = replay_key(verified.account.signer_id, verified.nonce)
+        key = replay_key(check.account.signer_id, check.nonce)
         detail = (
             "was used"
             if key in used
@@ -1277,17 +1258,16 @@ def _nonce_unused(message: MessageCheck) -> None:
         )
         message.failures[index] = _fail(
             "nonce_reused",
-            f"{verified.label}: nonce {verified.nonce!r} of "
-            f"{verified.account.signer_id} {detail}",
-            verified.label,
+            f"{check.label}: nonce {check.nonce!r} of {check.account.signer_id} {detail}",
+            check.label,
             detail=(
                 "the nonce was already used"
                 if key in used
                 else "another signature on this request was already used (D28)"
             ),
         )
-    message.passed = [(index, item) for index, item in message.passed
-                      if item.verified.nonce is None]
+    message.passed = [(index, check) for index, check in message.passed
+                      if check.nonce is None]
 
 
 def _mark_all(
