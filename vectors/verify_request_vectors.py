@@ -1006,7 +1006,7 @@ _VERIFY_NOTES: Final = {
     "are those of acceptance).",
     NOT_SINGLE_DEFECT: "The single-defect property (a verifier lacking exactly the rule named "
     "by `requirement` accepts the vector) cannot hold or is not shown by the reference "
-    "verifier's ablation hook; field `explanation` says why.",
+    "verifier's steps without that rule (vectors/ablation.py); field `explanation` says why.",
 }
 
 _VERIFY_HEADER: Final = [
