@@ -498,7 +498,7 @@ def _ready(port: int, workers: int) -> bool:
         return False
 
 
-def _workers(port: int, workers: int, attempts: int = 64
+def _workers(port: int, workers: int, attempts: int = 256
              ) -> dict[str, http.client.HTTPConnection]:
     """One open keep-alive connection to each worker process (found by its X-Worker answer)."""
     found: dict[str, http.client.HTTPConnection] = {}
@@ -512,6 +512,9 @@ def _workers(port: int, workers: int, attempts: int = 64
             found[worker] = connection
         else:
             spare.append(connection)  # kept open meanwhile, so the next lands elsewhere
+            # A worker that has just answered often wins the next accept too (gunicorn's
+            # workers race for the listening socket): a pause lets every worker wait again.
+            time.sleep(0.01)
     for connection in spare:
         connection.close()
     return found
