@@ -472,6 +472,27 @@ def test_request_from_parsed_matches_request_from_wire(
     assert parsed == wire
 
 
+@pytest.mark.parametrize(("pairs", "reason"), [
+    ([("X", "a\nb")], "bare_cr_or_lf"),  # LF joins the values in the all-at-once check
+    ([("X", "v"), ("Y", "a\nb"), ("Z", "w")], "bare_cr_or_lf"),
+    ([("X\nY", "v")], "field_name_not_token"),  # LF joins the names
+    ([("X", "v"), ("", "w")], "field_name_not_token"),
+    ([("X", "v"), ["Y", "w"]], "headers_type"),  # a list, not a (name, value) tuple
+    ([("X", "v"), ("Y", "w", "extra")], "headers_type"),
+    ([("X", "v"), ("Y", b"w")], "headers_type"),
+    ([("X", "v"), (b"Y", "w")], "headers_type"),
+])
+def test_request_from_parsed_names_the_bad_line_among_good_ones(
+    pairs: list[Any], reason: str
+) -> None:
+    """request_from_parsed checks all lines at once, then one by one when that fails: a bad
+    line among good ones (or one carrying the separator of the joined check) is refused with
+    the reason the line-by-line check gives."""
+    with pytest.raises(Erc8128Error) as refused:
+        request_from_parsed("GET", "/", pairs, b"", scheme="https", authority="api.example")
+    assert refused.value.reason == reason
+
+
 def test_request_from_parsed_keeps_order_and_repeats() -> None:
     request = request_from_parsed(
         "GET", "/p?q", [("B", " 1 "), ("a", "2"), ("B", "3")], None,

@@ -90,9 +90,10 @@ class ERC8128Middleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        # ASGI 3.0: header names and values are byte strings (latin-1 text, RFC 9110 §5.5).
         header_lines = [
-            (bytes(name).decode("latin-1"), bytes(value).decode("latin-1"))
-            for name, value in scope.get("headers", [])
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in scope.get("headers", ())
         ]
         outcome = self.gate.check(method, request_target(scope), header_lines, body, policy)
         if isinstance(outcome, HttpResponse):
