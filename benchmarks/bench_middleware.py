@@ -1,7 +1,8 @@
 """Cost of the ERC-8128 middleware under real servers: wrk against uvicorn (ASGI) and gunicorn
 (WSGI), a bare app's route against the same app's route behind ``ERC8128Middleware``.
 
-Run: python benchmarks/bench_middleware.py [--seconds 2] [--servers uvicorn,gunicorn]
+Run: python benchmarks/bench_middleware.py [--seconds 2]
+         [--servers uvicorn,gunicorn-sync,gunicorn]
          [--setups 1:memory,1:redis,2:redis] [--signed-requests 8000] [--budget 280]
 
 Needs Debian's ``wrk`` and ``redis-server`` (``apt-get install -y wrk redis-server``) and the
@@ -9,9 +10,13 @@ Needs Debian's ``wrk`` and ``redis-server`` (``apt-get install -y wrk redis-serv
 
 What runs, for each server and setup (workers : replay store):
 
-* one server process on a free loopback port (``uvicorn --workers W`` with uvloop/httptools when
-  installed, or ``gunicorn --workers W -k gthread --threads 1``: keep-alive like uvicorn, one
-  request at a time per worker), serving the module-level app of this file. ``/public`` goes
+* one server process on a free loopback port, serving the module-level app of this file:
+  ``uvicorn`` (``--workers W``, uvloop/httptools when installed); ``gunicorn-sync``
+  (``gunicorn --workers W``, gunicorn's default sync worker: one request per connection, the
+  server closes it after the answer); ``gunicorn`` (``-k gthread --threads 1``: keep-alive like
+  uvicorn, one request at a time per worker; the gthread worker's main thread takes the GIL
+  from the request thread while it polls its connections, so any slow route costs it more than
+  its own time: the "floor" column shows how much). ``/public`` goes
   straight to the bare app (no middleware code at all); every other path goes through
   ``ERC8128Middleware`` with a ``Gate`` built as users build it: the default policy (draft
   profile, Request-Bound, Non-Replayable, 30 s skew) and the replay store of the setup
@@ -32,7 +37,9 @@ What runs, for each server and setup (workers : replay store):
   server received them (same headers, the same kind of replay store, the Gate's default signer
   key cache), coincurve backend.
 
-``ERC8128_BENCH_GUNICORN_WORKER=sync`` runs gunicorn's sync workers instead (no keep-alive).
+Replays need a connection held open to each worker; sync workers close every connection, so
+``gunicorn-sync`` runs only the 1-worker setups (the others are skipped, and said so); the
+2-worker replay check runs under uvicorn and gunicorn gthread.
 
 Printed per run: public, public + signed headers and signed req/s, the header cost, the
 middleware cost per request 1/rate(signed) - 1/rate(public) in µs, the in-process
@@ -66,7 +73,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapp
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from erc8128.crypto import accelerate
 from erc8128.crypto.key_cache import SignerKeyCache
@@ -107,7 +114,11 @@ PREFIX_VARIABLE = "ERC8128_BENCH_PREFIX"  # the Redis key prefix of one run
 STATE_DIR_VARIABLE = "ERC8128_BENCH_STATE_DIR"
 SPIN_VARIABLE = "ERC8128_BENCH_SPIN_US"  # the control route's CPU time per request, µs
 BACKEND = "coincurve"
-GUNICORN_WORKER_CLASS = os.environ.get("ERC8128_BENCH_GUNICORN_WORKER", "gthread")
+# The --servers names: the WSGI ones are gunicorn with one of its worker classes.
+SERVERS: Final = ("uvicorn", "gunicorn-sync", "gunicorn")
+GUNICORN_WORKERS: Final = {"gunicorn-sync": ["--worker-class", "sync"],
+                           "gunicorn": ["--worker-class", "gthread", "--threads", "1",
+                                        "--keep-alive", "30"]}
 
 
 # ------------------------------------------------------------------------------------------
@@ -461,8 +472,7 @@ def server_command(server: str, port: int, workers: int) -> list[str]:
                 "--log-level", "warning"]
     return [sys.executable, "-m", "gunicorn", "bench_middleware:wsgi_app()",
             "--pythonpath", str(BENCH_DIR), "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--worker-class", GUNICORN_WORKER_CLASS, "--threads", "1",
-            "--keep-alive", "30", "--log-level", "warning"]
+            "--workers", str(workers), *GUNICORN_WORKERS[server], "--log-level", "warning"]
 
 
 @contextlib.contextmanager
@@ -739,7 +749,7 @@ class Result:
     def row(self) -> str:
         # The target is for one worker; with two, the wall cost is spread over both cores.
         verdict = "ok" if self.ratio <= TARGET_RATIO else "over"
-        return (f"{self.server:8} {self.workers:>2} {self.store:6} {self.public_rate:8.0f} "
+        return (f"{self.server:13} {self.workers:>2} {self.store:6} {self.public_rate:8.0f} "
                 f"{self.public_headers.rate:8.0f} {self.signed.rate:8.0f} "
                 f"{self.header_cost_us:6.1f} {self.cost_us:7.1f} {self.verify_us:7.1f} "
                 f"{self.ratio:5.2f}x {verdict:4} {self.cpu_cost_us:7.1f} "
@@ -749,7 +759,7 @@ class Result:
                 f"{self.replays_accepted:>4}/{self.replays_sent:<6d} {self.workers_reached}")
 
 
-HEADER = (f"{'server':8} {'w':>2} {'store':6} {'public/s':>8} {'+hdrs/s':>8} {'signed/s':>8} "
+HEADER = (f"{'server':13} {'w':>2} {'store':6} {'public/s':>8} {'+hdrs/s':>8} {'signed/s':>8} "
           f"{'hdr µs':>6} {'cost µs':>7} {'verify':>7} {'ratio':>6} {'':4} {'cpu µs':>7} "
           f"{'verify':>7} "
           f"{'ratio':>6} {'wverify':>7} {'wratio':>6} {'floor':>6} {'cpu fl':>6} {'non-2xx':>7} "
@@ -837,7 +847,11 @@ def run(*, servers: Sequence[str], setups: Sequence[tuple[int, str]], seconds: f
                     for server in servers for workers, store in setups]
             for round_index, server, workers, store in plan:
                 if time.monotonic() > deadline:
-                    out(f"{server:8} {workers:>2} {store:6} skipped: --budget spent")
+                    out(f"{server:13} {workers:>2} {store:6} skipped: --budget spent")
+                    continue
+                if server == "gunicorn-sync" and workers > 1:
+                    out(f"{server:13} {workers:>2} {store:6} skipped: sync workers close each "
+                        "connection, so no replay can be sent to a chosen worker")
                     continue
                 if time.time() > created + VALIDITY_SEC - 60:
                     created = int(time.time())
@@ -885,7 +899,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=2.0,
                         help="length of each public run (2)")
-    parser.add_argument("--servers", default="uvicorn,gunicorn")
+    parser.add_argument("--servers", default=",".join(SERVERS),
+                        help=f"some of {','.join(SERVERS)} (all)")
     parser.add_argument("--setups", type=_setups, default=_setups("1:memory,1:redis,2:redis"),
                         help="workers:store pairs (1:memory,1:redis,2:redis)")
     parser.add_argument("--signed-requests", type=int, default=8000,
@@ -899,8 +914,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     servers = [name for name in args.servers.split(",") if name]
     for name in servers:
-        if name not in ("uvicorn", "gunicorn"):
-            parser.error(f"expected uvicorn or gunicorn, got {name!r}")
+        if name not in SERVERS:
+            parser.error(f"expected some of {', '.join(SERVERS)}, got {name!r}")
     results = run(servers=servers, setups=args.setups, seconds=args.seconds,
                   signed_requests=args.signed_requests, replay_count=args.replays,
                   budget=args.budget, rounds=args.rounds)

@@ -20,8 +20,8 @@ def test_two_workers_sharing_redis_accept_each_signed_request_once() -> None:
         assert shutil.which(binary), f"{binary} not found: apt-get install -y {package}"
     result = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks/bench_middleware.py"), "--seconds", "1",
-         "--setups", "2:redis", "--signed-requests", "400", "--replays", "0",
-         "--budget", "200"],
+         "--servers", "uvicorn,gunicorn", "--setups", "2:redis", "--signed-requests", "400",
+         "--replays", "0", "--budget", "200"],
         capture_output=True, text=True, timeout=400, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
