@@ -589,6 +589,38 @@ def test_wsgi_app_reads_only_the_signed_content(tmp_path: Any) -> None:
         assert (stream is server_stream) is terminated
 
 
+def test_wsgi_reads_the_stream_only_when_the_request_has_content(tmp_path: Any) -> None:
+    """RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no
+    content, so the middleware verifies it without reading the server's stream; a chunked one
+    (no Content-Length) is read to its end and its content is what the signature covers."""
+    signer = Signer.generate()
+    middleware = wsgi.ERC8128Middleware(
+        lambda environ, start_response: start_response("200 OK", []) or [b""],
+        Gate("https://api.example", state_dir=str(tmp_path)))
+
+    class Stream(io.BytesIO):
+        reads = 0
+
+        def read(self, size: int | None = -1) -> bytes:
+            Stream.reads += 1
+            return super().read(size)
+
+    for method, content, extra in (("GET", b"", {}),
+                                   ("POST", b"{}", {"HTTP_TRANSFER_ENCODING": "chunked"})):
+        Stream.reads = 0
+        signed = signer.sign(Request(method, "https://api.example/x", (), content or None),
+                             created=int(time.time()))
+        environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": "/x", "RAW_URI": "/x",
+                                   "wsgi.input": Stream(content), "wsgi.input_terminated": True,
+                                   **extra}
+        for name, value in signed.request.headers:
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        statuses: list[str] = []
+        middleware(environ, lambda status, headers, into=statuses: into.append(status))
+        assert statuses == ["200 OK"], (method, statuses)
+        assert Stream.reads == (1 if content else 0), method
+
+
 def test_request_from_parsed_is_the_request_its_parts_make() -> None:
     """request_from_parsed builds the Request without __post_init__'s second pass over the
     field lines: the value, its field lines by any name and its refusals are Request's own."""

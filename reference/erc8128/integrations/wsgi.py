@@ -135,6 +135,10 @@ class ERC8128Middleware:
         when the server marks it ``wsgi.input_terminated`` (werkzeug, gunicorn do).
         """
         limit = self.gate.max_body_bytes
+        if not environ.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in environ:
+            # RFC 9112 §6.3: "If this is a request message and none of the above are true,
+            # then the message body length is zero (no message body is present)."
+            return b""
         stream = environ["wsgi.input"]
         if not environ.get("CONTENT_LENGTH") and environ.get("wsgi.input_terminated"):
             body = bytes(stream.read(limit + 1))
