@@ -169,6 +169,7 @@ def test_sign_without_key_is_a_typed_error(
     status, _out, err = run(capsys, "sign", "https://api.example/")
     assert status == 2
     assert "private_key_missing" in err
+    assert "erc8128 keygen --out agent.key" in err  # where a key comes from
     assert "Traceback" not in err
 
 

@@ -328,3 +328,46 @@ def test_a_trace_without_its_content_says_so() -> None:
         parse_paste(trace)
     assert caught.value.reason == "content_missing"
     assert "17 content bytes" in caught.value.message
+
+
+def _replayed_trace(reason: str) -> str:
+    """curl_v_http.txt with the answer a replay of it gets: 401 and the ERC-8128 challenge."""
+    text = (PASTES / "curl_v_http.txt").read_text()
+    head, _, _ = text.partition("< HTTP/1.1 200 OK")
+    return (head + "< HTTP/1.1 401 Unauthorized\n"
+            f'< WWW-Authenticate: ERC8128 error="{reason}"\n< Content-Length: 0\n< \n')
+
+
+def test_the_answer_a_paste_shows_is_read_with_its_challenge_reason() -> None:
+    """A -v trace and a HAR entry carry the server's answer (status, and the reason code of a
+    WWW-Authenticate: ERC8128 challenge, SPEC.md §5); a raw request carries none."""
+    assert (parse_paste(_replayed_trace("nonce_reused")).answer_status,
+            parse_paste(_replayed_trace("nonce_reused")).answer_reason) == (401, "nonce_reused")
+    ours = parse_paste((PASTES / "curl_v_http.txt").read_bytes())
+    assert (ours.answer_status, ours.answer_reason) == (200, None)
+    har = parse_paste((PASTES / "chrome_har_entry.json").read_bytes())
+    assert har.answer_status == json.loads(
+        (PASTES / "chrome_har_entry.json").read_text())["response"]["status"]
+    raw = parse_paste((PASTES / "raw_ours_https.http").read_bytes())
+    assert (raw.answer_status, raw.answer_reason) == (None, None)
+
+
+@pytest.mark.parametrize(("reason", "why"), [
+    ("nonce_reused", "this inspection starts with a fresh replay store"),
+    ("request_expired", "the server judged at its clock when the request arrived"),
+    ("keyid_chain_unsupported", "the server's configuration differs from this run's"),
+])
+def test_cli_inspect_says_why_the_servers_refusal_differs(
+    reason: str, why: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A developer pastes the -v trace of a request the server refused: the inspector, with a
+    fresh replay store and its own clock, verifies it, and says so beside the server's answer
+    (read from stdin: no FILE argument)."""
+    name = "curl_v_http.txt"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(
+        _replayed_trace(reason).encode())))
+    assert main(["inspect", "--now", str(ORIGIN[name]["now"])]) == 0
+    out = capsys.readouterr().out
+    assert "VERIFIED" in out
+    assert f"the server answered: 401 {reason}" in out
+    assert "the verdicts differ: " in out and why in out

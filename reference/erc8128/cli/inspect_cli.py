@@ -137,6 +137,7 @@ def explain(
             if created is not None:
                 print("    a capture read at another time than it was signed: to check the rest "
                       f"of it, run again with --now {created}", file=out)
+        _print_server_answer(out, paste, error.reason)
         return False
     assert verified is not None
     binding = "request-bound" if verified.request_bound else "class-bound"
@@ -146,7 +147,36 @@ def explain(
     print(f"    account verification: {verified.verification_method} "
           f"({verified.code_lookups} code lookup(s))", file=out)
     print(f"    {binding}, {replay}; nonce consumed: {verified.nonce_consumed}", file=out)
+    _print_server_answer(out, paste, None)
     return True
+
+
+def _print_server_answer(out: TextIO, paste: Paste, refused: str | None) -> None:
+    """What the server answered, when the paste shows it, and why this verdict may differ."""
+    status = paste.answer_status
+    if status is None:
+        return
+    said = f"{status} {paste.answer_reason}" if paste.answer_reason else str(status)
+    print(f"    the server answered: {said}", file=out)
+    if paste.answer_reason is None or paste.answer_reason == refused:
+        if 200 <= status <= 299 and refused in ("request_expired", "request_not_yet_valid"):
+            print("    the server accepted it at its clock when the request arrived", file=out)
+        elif 200 <= status <= 299 and refused is not None:
+            print("    the server accepted what this inspection refuses: its public URL, "
+                  "profile, chains or clock differ from this run's (see --public-url, --profile, "
+                  "--chain, --now)", file=out)
+        return
+    if paste.answer_reason == "nonce_reused":
+        why = ("a nonce is refused as reused only by the verifier that saw it first (step 18); "
+               "this inspection starts with a fresh replay store, so a replayed capture passes "
+               "here")
+    elif paste.answer_reason in ("request_expired", "request_not_yet_valid"):
+        why = ("the server judged at its clock when the request arrived; this inspection at "
+               "--now (default: now)")
+    else:
+        why = ("the server's configuration differs from this run's: its public URL, profile, "
+               "chains or route policy (see --public-url, --profile, --chain)")
+    print(f"    the verdicts differ: {why}", file=out)
 
 
 def _created_of(steps: tuple[TraceStep, ...]) -> str | None:
@@ -177,12 +207,13 @@ def add_parser(subparsers: Any) -> None:
     parser = add_command(
         subparsers, "inspect", run,
         summary="explain, step by step, how a raw HTTP request verifies",
-        description="Read a signed request (FILE or - for stdin) and explain its ERC-8128 "
+        description="Read a signed request (FILE, or stdin without one) and explain its ERC-8128 "
         "verification: fields, candidates, signature base, hash, recovered address, verdict. "
         "Formats: " + ", ".join(FORMATS.values()) + ".",
     )
-    parser.add_argument("file", metavar="FILE", help="the request in any of the formats above, "
-                        "or - for stdin")
+    parser.add_argument("file", metavar="FILE", nargs="?", default="-",
+                        help="the request in any of the formats above, or - for stdin "
+                        "(the default: paste, then Ctrl-D)")
     parser.add_argument("--public-url", help="trusted scheme://authority (default: what the "
                         "paste says; an unsaid scheme is tried as https, then http)")
     parser.add_argument("--entry", type=int, help="the HAR entry to inspect (0-based)")
@@ -196,6 +227,9 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.file == "-":
+        if sys.stdin.isatty():
+            print("erc8128 inspect: reading the request from stdin: paste it, then Ctrl-D",
+                  file=sys.stderr)
         data = sys.stdin.buffer.read()
     else:
         try:

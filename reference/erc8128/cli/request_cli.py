@@ -6,6 +6,7 @@ from an argument (argument lists are visible to other users of the machine).
 """
 
 import argparse
+import os
 import sys
 import time
 from typing import Any
@@ -44,6 +45,14 @@ def _read_data(data: str | None) -> bytes | None:
 def _signer(args: argparse.Namespace) -> Signer:
     if args.key_file is not None:
         return Signer.from_key_file(args.key_file, chain_id=args.chain_id, profile=args.profile)
+    if DEFAULT_KEY_ENV not in os.environ:
+        # A newcomer's first command: say where a key comes from, not only that none was found.
+        raise ClientError(
+            "private_key_missing",
+            f"expected a signing key: --key-file FILE or the environment variable "
+            f"{DEFAULT_KEY_ENV}, got neither (make one: erc8128 keygen --out agent.key, then "
+            f"--key-file agent.key)",
+        )
     return Signer.from_env(DEFAULT_KEY_ENV, chain_id=args.chain_id, profile=args.profile)
 
 

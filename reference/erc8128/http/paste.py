@@ -88,6 +88,10 @@ class Paste:
     entries: tuple[HarEntrySummary, ...] = ()
     entry: int | None = None  # the HAR entry used
     notes: tuple[str, ...] = field(default=())
+    # The server's answer when the paste shows one (a -v trace, a HAR entry): its status and,
+    # from WWW-Authenticate: ERC8128 error="..." (SPEC.md §5), the reason code it refused with.
+    answer_status: int | None = None
+    answer_reason: str | None = None
 
     @property
     def format_title(self) -> str:
@@ -208,8 +212,33 @@ def _parse_http1(text: str) -> Paste:
 
 
 # ---- curl -v and erc8128 request -v -----------------------------------------------------------
+# The status line of an answer in a -v trace ("HTTP/1.1 401 Unauthorized", "HTTP 200") and the
+# reason code of an ERC-8128 challenge (SPEC.md §5: WWW-Authenticate: ERC8128 error="...").
+_ANSWER_STATUS = re.compile(r"HTTP(?:/[0-9.]+)? ([1-5][0-9][0-9])\b")
+_CHALLENGE_REASON = re.compile(r'(?i)www-authenticate:\s*erc8128\b.*?\berror="([a-z_]+)"')
+
+
+def _answer(lines: list[str]) -> tuple[int | None, str | None]:
+    """The first answer's status and challenge reason from its lines (headers as 'Name: v')."""
+    status: int | None = None
+    reason: str | None = None
+    for line in lines:
+        if status is None:
+            found = _ANSWER_STATUS.match(line)
+            if found is not None:
+                status = int(found.group(1))
+            continue
+        if line.strip() == "":
+            break
+        challenge = _CHALLENGE_REASON.match(line)
+        if challenge is not None and reason is None:
+            reason = challenge.group(1)
+    return status, reason
+
+
 def _parse_trace(lines: list[str]) -> Paste:
     request: list[str] = []
+    answer: list[str] = []
     scheme = scheme_from = authority = authority_from = None
     ours = False
     tls_line: str | None = None
@@ -227,6 +256,9 @@ def _parse_trace(lines: list[str]) -> Paste:
                 ended = bool(request)
                 continue
             request.append(content)
+            continue
+        if line.startswith("<") and ended:
+            answer.append(line[2:] if line.startswith("< ") else line[1:])
             continue
         if tls_line is None and _TLS_LINE.match(line):
             tls_line = line
@@ -263,9 +295,11 @@ def _parse_trace(lines: list[str]) -> Paste:
             f"expected the {length} content bytes, got none: a -v trace does not print the "
             f"content it sent; paste the request as raw HTTP with its content instead",
         )
+    answer_status, answer_reason = _answer(answer)
     return Paste("erc8128-verbose" if ours else "curl-trace",
                  RawRequest(request_line, tuple(headers), b""),
-                 scheme, scheme_from, authority, authority_from)
+                 scheme, scheme_from, authority, authority_from,
+                 answer_status=answer_status, answer_reason=answer_reason)
 
 
 # ---- HTTP/2 and HTTP/3 header lists -----------------------------------------------------------
@@ -614,6 +648,21 @@ def _har_request(entry: dict[str, Any], form: str) -> Paste:
         body = post["text"].encode("utf-8")
     if body and _header(lines, "content-length") is None:
         lines.append(f"Content-Length: {len(body)}")
+    answer_status, answer_reason = _har_answer(entry.get("response"))
     return Paste(form, RawRequest(f"{method} {target or '/'} HTTP/1.1", tuple(lines), body),
                  scheme.lower(), "the entry's request.url", authority,
-                 "the entry's request.url")
+                 "the entry's request.url", answer_status=answer_status,
+                 answer_reason=answer_reason)
+
+
+def _har_answer(response: object) -> tuple[int | None, str | None]:
+    """A HAR entry's response status (0 or absent: none was received) and challenge reason."""
+    if not isinstance(response, dict):
+        return None, None
+    status = response.get("status")
+    headers = response.get("headers")
+    lines = [f"{header.get('name')}: {header.get('value')}" for header in headers
+             if isinstance(header, dict)] if isinstance(headers, list) else []
+    if type(status) is not int or not 100 <= status <= 599:
+        return None, None
+    return _answer([f"HTTP {status}", *lines])
