@@ -26,7 +26,16 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 from erc8128.errors import Erc8128Error, MessageComponentError, StructuredFieldError
-from erc8128.http.message import Request, ascii_lower, authority, is_token, path, query, scheme
+from erc8128.http.message import (
+    Request,
+    ascii_lower,
+    authority,
+    first_non_field_octet,
+    is_token,
+    path,
+    query,
+    scheme,
+)
 from erc8128.http.structured_fields import (
     BareItem,
     InnerList,
@@ -89,11 +98,10 @@ _HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
 
 _FIELD_PARAMETERS = frozenset({"sf", "key", "bs", "req", "tr"})
 
-# The characters _check_base_safe and _octets accept, compiled: when a whole value matches, the
-# per-character loops (which name the first bad character) are skipped.
+# The characters _check_base_safe accepts, compiled: when a whole value matches, the
+# per-character loop (which names the first bad character) is skipped.
 _BASE_SAFE = re.compile(r"[\x20-\x7e]*")
 _BASE_SAFE_WITH_HTAB = re.compile(r"[\t\x20-\x7e]*")
-_FIELD_LINE_OCTETS = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 _FLAG_PARAMETERS = frozenset({"sf", "bs", "req", "tr"})
 
 
@@ -216,23 +224,22 @@ def field_values(request: Request, name: str) -> tuple[str, ...]:
 
 
 def _octets(value: str, identifier: str) -> bytes:
-    if _FIELD_LINE_OCTETS.fullmatch(value) is not None:
+    """The field line's octets (RFC 9110 §5.5 field-value: HTAB, SP, VCHAR, obs-text)."""
+    index = first_non_field_octet(value)
+    if index is None:
         return value.encode("latin-1")
-    for index, character in enumerate(value):
-        code = ord(character)
-        if (code < 0x20 and character != "\t") or code == 0x7F:
-            raise MessageComponentError(
-                "component_value_control_character",
-                f"expected no control character in a field line of {identifier}, "
-                f"got {character!r} at index {index}",
-            )
-        if code > 0xFF:
-            raise MessageComponentError(
-                "component_value_not_octets",
-                f"expected latin-1 decoded octets in a field line of {identifier}, "
-                f"got {character!r} at index {index}",
-            )
-    return value.encode("latin-1")
+    character = value[index]
+    if ord(character) > 0xFF:
+        raise MessageComponentError(
+            "component_value_not_octets",
+            f"expected latin-1 decoded octets in a field line of {identifier}, "
+            f"got {character!r} at index {index}",
+        )
+    raise MessageComponentError(
+        "component_value_control_character",
+        f"expected no control character in a field line of {identifier}, "
+        f"got {character!r} at index {index}",
+    )
 
 
 def _structured_value(values: tuple[str, ...], field_type: FieldType, identifier: str,
