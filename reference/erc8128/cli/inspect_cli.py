@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from erc8128.chain.rpc import RpcAccountState
 from erc8128.cli.command import add_command
-from erc8128.cli.options import add_rpc, add_served_chains
+from erc8128.cli.options import add_rpc, add_served_chains, rpc_pairs, served_chain_ids
 from erc8128.crypto.personal_sign import recover_address
 from erc8128.errors import Erc8128Error
 from erc8128.http.message import Request
@@ -238,15 +238,11 @@ def run(args: argparse.Namespace) -> int:
         except OSError as error:
             raise RawRequestError("file_unreadable", f"expected {args.file}, got {error}") from None
     now = int(time.time()) if args.now is None else args.now
-    rpc: dict[str, str] = {}
-    for value in args.rpc or ():
-        chain, separator, url = value.partition("=")
-        if not separator or not url:
-            raise RawRequestError("rpc_invalid", f"expected eip155:<id>=<url>, got {value!r}")
-        rpc[chain] = url
+    rpc = dict(rpc_pairs(args.rpc))
     accounts = RpcAccountState.from_urls(rpc) if rpc else None
-    served = frozenset(args.chains) if args.chains else (
-        accounts.chain_ids if accounts is not None else frozenset({1}))
+    served = frozenset(
+        served_chain_ids(args.chains, accounts.chain_ids if accounts is not None else ())
+    )
     try:
         paste = parse_paste(data, entry=args.entry)
     except HarEntryRequired as error:

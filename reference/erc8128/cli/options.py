@@ -1,5 +1,5 @@
 """The options several commands share, each defined once: ``--profile``, ``--chain`` /
-``--chain-id`` and ``--rpc``.
+``--chain-id`` and ``--rpc``, and how a verifier reads its served chains from them.
 
 A verifier (``serve``, ``inspect``) accepts one profile or both and serves a set of chains; a
 signer (``keygen``, ``request``, ``sign``) signs under one profile for one chain; the
@@ -8,8 +8,10 @@ the same option everywhere.
 """
 
 import argparse
+from collections.abc import Iterable, Sequence
 from typing import Final
 
+from erc8128.errors import ConfigError
 from erc8128.protocol.keyid import ProfileName
 
 # What each --profile value selects, for commands that accept one profile or both.
@@ -60,3 +62,22 @@ def add_rpc(parser: argparse.ArgumentParser) -> None:
                         help="JSON-RPC node of a served chain, repeatable: verify smart "
                         "accounts (ERC-1271, ERC-6492, EIP-7702) on that chain; without it "
                         "every account is treated as code-free")
+
+
+def rpc_pairs(values: Sequence[str] | None) -> tuple[tuple[str, str], ...]:
+    """The ``--rpc`` values as (CAIP-2 chain, url) pairs, in the order given."""
+    pairs: list[tuple[str, str]] = []
+    for value in values or ():
+        chain, separator, url = value.partition("=")
+        if not separator or not url:
+            raise ConfigError("rpc_invalid", f"expected --rpc eip155:<id>=<url>, got {value!r}")
+        pairs.append((chain, url))
+    return tuple(pairs)
+
+
+def served_chain_ids(chains: Sequence[int] | None, rpc_chain_ids: Iterable[int]) -> tuple[int, ...]:
+    """A verifier's served chains: ``--chain`` when given, else every chain with an ``--rpc``
+    node, else chain 1."""
+    if chains:
+        return tuple(chains)
+    return tuple(sorted(rpc_chain_ids)) or (1,)

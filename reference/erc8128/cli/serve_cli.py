@@ -14,9 +14,16 @@ from typing import Any
 
 from erc8128.chain.rpc import RpcAccountState
 from erc8128.cli.command import add_command, run_alone
-from erc8128.cli.options import PROFILE_CHOICES, add_rpc, add_served_chains, add_verifier_profiles
+from erc8128.cli.options import (
+    PROFILE_CHOICES,
+    add_rpc,
+    add_served_chains,
+    add_verifier_profiles,
+    rpc_pairs,
+    served_chain_ids,
+)
 from erc8128.crypto import accelerate
-from erc8128.errors import ConfigError, Erc8128Error
+from erc8128.errors import Erc8128Error
 from erc8128.server.lifecycle import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -68,21 +75,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
 
 
-def _rpc_pairs(values: list[str] | None) -> tuple[tuple[str, str], ...]:
-    pairs: list[tuple[str, str]] = []
-    for value in values or ():
-        chain, separator, url = value.partition("=")
-        if not separator or not url:
-            raise ConfigError("rpc_invalid", f"expected --rpc eip155:<id>=<url>, got {value!r}")
-        pairs.append((chain, url))
-    return tuple(pairs)
-
-
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     profiles: tuple[Any, ...] = PROFILE_CHOICES[args.profile]
-    rpc = _rpc_pairs(args.rpc)
-    # Served chains: --chain when given, else every chain with an --rpc node, else chain 1.
-    rpc_chains = tuple(sorted(RpcAccountState.from_urls(dict(rpc)).chain_ids)) if rpc else ()
+    rpc = rpc_pairs(args.rpc)
+    rpc_chain_ids = RpcAccountState.from_urls(dict(rpc)).chain_ids if rpc else frozenset()
     return ServerConfig(
         host=args.host,
         port=args.port,
@@ -94,7 +90,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         tls_key=args.tls_key,
         max_validity_sec=args.max_validity,
         skew_sec=args.skew,
-        chains=tuple(args.chains) if args.chains else (rpc_chains or (1,)),
+        chains=served_chain_ids(args.chains, rpc_chain_ids),
         rpc=rpc,
         name=args.name,
         access_log=None if args.quiet else sys.stderr,
