@@ -15,6 +15,7 @@ import json
 from collections.abc import Sequence
 from typing import Literal
 
+from erc8128.reasons import http_status
 from erc8128_conformance.judge import Answer, Finding, judge_answer
 from erc8128_conformance.live_signing import LIVE_ADDRESS
 from erc8128_conformance.live_transport import CHALLENGE_ERROR, HttpAnswer
@@ -27,7 +28,6 @@ __all__ = [
     "failed",
     "refused",
     "rejected",
-    "status_of",
 ]
 
 
@@ -63,17 +63,6 @@ def expect_rejection(answer: HttpAnswer, status: int, reason: str) -> list[str]:
     return problems
 
 
-def status_of(reason: str) -> int:
-    # ERC-8128 §6: "`signature_input_invalid` and `signature_too_large` use HTTP 400.
-    # `signature_verification_unavailable` uses HTTP 503 [...] Every other failure below [...]
-    # uses HTTP 401."
-    if reason in ("signature_input_invalid", "signature_too_large"):
-        return 400
-    if reason == "signature_verification_unavailable":
-        return 503
-    return 401
-
-
 def answer_of(answer: HttpAnswer) -> Answer:
     """An HTTP answer as the judge sees it: accepted (2xx), or refused with its reason code and
     status."""
@@ -87,9 +76,12 @@ def failed(text: str, field: str = "") -> list[Finding]:
 
 def rejected(answer: HttpAnswer, reason: str, what: str = "") -> list[Finding]:
     """The request must be refused with ``reason``, its status and the §6 response form."""
-    verdict = judge_answer(answer_of(answer), accept=False, reason=reason,
-                           status=status_of(reason))
-    problems = expect_rejection(answer, status_of(reason), reason)
+    # ERC-8128 §6: "`signature_input_invalid` and `signature_too_large` use HTTP 400.
+    # `signature_verification_unavailable` uses HTTP 503 [...] Every other failure below [...]
+    # uses HTTP 401." (every reason a check names is one of §6's codes)
+    status = http_status(reason)
+    verdict = judge_answer(answer_of(answer), accept=False, reason=reason, status=status)
+    problems = expect_rejection(answer, status, reason)
     # Accepted: the decision is wrong; refused: only the code, the status or the form is.
     mismatch: Literal["outcome", "reason"] = (
         "outcome" if verdict.mismatch == "outcome" else "reason")
