@@ -25,11 +25,16 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from erc8128.crypto import accelerate
 from erc8128.crypto.accelerate import BackendUnavailable
 from erc8128.http.message import Request
 from erc8128.protocol.sign import sign_request
+
+# The repository root, for the demo server's client the tests use (tests/support/demo_client.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.demo_client import send_request
 
 PUBLIC_URL = "http://bench.test"
 TARGETS = {"pure": 400.0, "coincurve": 1000.0}
@@ -71,18 +76,6 @@ def _signed(key: bytes, method: str, target: str, body: object | None, created: 
     return sign_request(request, key, created=created).request
 
 
-def _send(connection: http.client.HTTPConnection, request: Request) -> tuple[int, bytes]:
-    target = "/" + request.target_uri.split("://", 1)[1].split("/", 1)[1]
-    connection.putrequest(request.method, target, skip_accept_encoding=True)
-    for name, value in request.headers:
-        connection.putheader(name, value)
-    if request.body is not None:
-        connection.putheader("Content-Length", str(len(request.body)))
-    connection.endheaders(request.body)
-    response = connection.getresponse()
-    return response.status, response.read()
-
-
 def _start(backend: str) -> tuple[subprocess.Popen[str], int]:
     environment = dict(os.environ, ERC8128_BACKEND=backend)
     process = subprocess.Popen(
@@ -115,18 +108,20 @@ def stop_server(process: subprocess.Popen[str]) -> None:
 
 def run_backend(backend: str, *, seconds: float, clients: int, per_client: int) -> Result:
     process, port = _start(backend)
+    bound_url = f"http://127.0.0.1:{port}"
     try:
         created = int(time.time())
         setup = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        status, body = _send(setup, _signed(_key(10_000), "POST", "/api/projects",
-                                            {"name": "bench", "auto_approve": True}, created))
-        assert status == 201, body
-        project_id = json.loads(body)["id"]
+        reply = send_request(bound_url, _signed(_key(10_000), "POST", "/api/projects",
+                                                {"name": "bench", "auto_approve": True},
+                                                created), connection=setup)
+        assert reply.status == 201, reply.body
+        project_id = reply.json()["id"]
         for client in range(clients):
-            status, body = _send(setup, _signed(
+            reply = send_request(bound_url, _signed(
                 _key(client), "POST", f"/api/projects/{project_id}/request-access",
-                {"name": f"client-{client}"}, created))
-            assert status == 201, body
+                {"name": f"client-{client}"}, created), connection=setup)
+            assert reply.status == 201, reply.body
         setup.close()
 
         # Pre-sign everything before the timed phase.
@@ -152,7 +147,7 @@ def run_backend(backend: str, *, seconds: float, clients: int, per_client: int) 
                     break
                 started = time.perf_counter()
                 try:
-                    status, _ = _send(connection, request)
+                    status = send_request(bound_url, request, connection=connection).status
                 except (OSError, http.client.HTTPException):
                     errors[client] += 1
                     connection.close()
@@ -184,7 +179,8 @@ def run_backend(backend: str, *, seconds: float, clients: int, per_client: int) 
         replays_accepted = 0
         for replayed in sample:
             try:
-                replays_accepted += _send(replay_connection, replayed)[0] == 200
+                replays_accepted += send_request(bound_url, replayed,
+                                                 connection=replay_connection).status == 200
             except (OSError, http.client.HTTPException):
                 replay_connection.close()
                 replay_connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
