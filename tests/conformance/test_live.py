@@ -29,11 +29,17 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def conformance(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "erc8128", "conformance", *args],
-        capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False,
+def live_mode(url: str, tmp_path: Path, *args: str
+              ) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """``erc8128 conformance --target url *args`` with its JSON report in ``tmp_path``: the run
+    and the report's path (read it once the run's exit status is checked)."""
+    report = tmp_path / "report.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "erc8128", "conformance", "--target", url, *args,
+         "--report-json", str(report)],
+        capture_output=True, text=True, timeout=300, cwd=ROOT, check=False,
     )
+    return run, report
 
 
 def outcomes(report: Path) -> dict[str, dict[str, Any]]:
@@ -108,9 +114,8 @@ def serve_url() -> Iterator[str]:
 @pytest.mark.slow
 def test_erc8128_serve_passes_every_check_in_both_profiles(serve_url: str,
                                                            tmp_path: Path) -> None:
-    report = tmp_path / "report.json"
-    run = conformance("--target", serve_url, "--profile", "both", "--post-path", "/api/projects",
-                      "--report-json", str(report))
+    run, report = live_mode(serve_url, tmp_path, "--profile", "both", "--post-path",
+                            "/api/projects")
     assert run.returncode == 0, run.stdout[-6000:]
     results = outcomes(report)
     table = json.loads(report.read_text(encoding="utf-8"))["requirements"]
@@ -138,8 +143,7 @@ def test_erc8128_serve_passes_every_check_in_both_profiles(serve_url: str,
 @pytest.mark.slow
 def test_without_a_post_path_the_content_checks_are_not_supported(serve_url: str,
                                                                    tmp_path: Path) -> None:
-    report = tmp_path / "report.json"
-    run = conformance("--target", serve_url, "--profile", "draft", "--report-json", str(report))
+    run, report = live_mode(serve_url, tmp_path, "--profile", "draft")
     assert run.returncode == 0, run.stdout[-4000:]
     results = outcomes(report)
     unsupported = {i for i, o in results.items() if o["outcome"] == "not_supported"}
@@ -197,9 +201,7 @@ _ACCEPTING = re.compile(
 @pytest.mark.parametrize("profile", ["draft", "legacy"])
 def test_a_server_that_accepts_everything_fails_every_refusal(lax_url: str, tmp_path: Path,
                                                               profile: str) -> None:
-    report = tmp_path / "report.json"
-    run = conformance("--target", lax_url, "--profile", profile, "--post-path", "/api/echo",
-                      "--report-json", str(report))
+    run, report = live_mode(lax_url, tmp_path, "--profile", profile, "--post-path", "/api/echo")
     assert run.returncode == 1
     results = outcomes(report)
     for check in checks_for(profile):
@@ -238,10 +240,8 @@ def slicekit_url() -> Iterator[str]:
 @pytest.mark.slow
 def test_slicekit_server_fails_exactly_its_listed_live_deviations(slicekit_url: str,
                                                                   tmp_path: Path) -> None:
-    report = tmp_path / "report.json"
-    run = conformance("--target", slicekit_url, "--profile", "legacy", "--post-path", "/api/echo",
-                      "--expected-failures", str(SLICEKIT_LIVE_EXPECTED),
-                      "--report-json", str(report))
+    run, report = live_mode(slicekit_url, tmp_path, "--profile", "legacy", "--post-path",
+                            "/api/echo", "--expected-failures", str(SLICEKIT_LIVE_EXPECTED))
     assert run.returncode == 0, run.stdout[-8000:]
     listed = json.loads(SLICEKIT_LIVE_EXPECTED.read_text(encoding="utf-8"))
     results = outcomes(report)
