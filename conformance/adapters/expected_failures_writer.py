@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-__all__ = ["DRAFT", "FEB", "ROOT", "Rule", "dump_expected_failures", "sdk_reason",
+__all__ = ["DIGEST_EVERY_MEMBER", "DRAFT", "DUPLICATE_COMPONENT", "FEB", "METHOD_CASE", "ROOT",
+           "SIGNATURE_PARAMS_SERIALISED", "Rule", "dump_expected_failures", "sdk_reason",
            "was_accepted", "write_expected_failures"]
 
 ROOT: Final = Path(__file__).resolve().parents[2]
@@ -34,6 +35,25 @@ ROOT: Final = Path(__file__).resolve().parents[2]
 # How every adapter's rules cite the two ERC-8128 texts in their spec sentences.
 FEB: Final = "ERC-8128 (Feb. 9f6cf39)"
 DRAFT: Final = "ERC-8128 (draft 362f1a9)"
+
+# Spec sentences more than one adapter's rules cite, word for word.
+DUPLICATE_COMPONENT: Final = (
+    'RFC 9421 §2.5: "If the component identifier (including its parameters) has already been '
+    'added to the signature base, produce an error."'
+)
+METHOD_CASE: Final = (
+    'RFC 9421 §2.2.1: "The @method derived component refers to the HTTP method of a request '
+    "message. The component value is canonicalized by taking the value of the method as a "
+    'string. Note that the method name is case sensitive"'
+)
+DIGEST_EVERY_MEMBER: Final = (
+    f'{DRAFT} §3.1.3: "recompute and match every supported member present, and require at '
+    'least one supported member to be present and match"'
+)
+SIGNATURE_PARAMS_SERIALISED: Final = (
+    'RFC 9421 §2.3: the value of "@signature-params" is the serialisation of the signature '
+    "parameters (RFC 9651 canonical form)"
+)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,12 @@ HERE: Final = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from expected_failures_writer import (  # noqa: E402
+    DIGEST_EVERY_MEMBER,
     DRAFT,
+    DUPLICATE_COMPONENT,
     FEB,
+    METHOD_CASE,
+    SIGNATURE_PARAMS_SERIALISED,
     Rule,
     sdk_reason,
     was_accepted,
@@ -66,10 +70,6 @@ _ORDER_SENTENCE: Final = (
 _CHAIN_IDS: Final = (
     'SPEC.md D3: "Chain ids: 1 to 32 ASCII digits (CAIP-2\'s reference limit), no leading zero, '
     'in both profiles"'
-)
-_REPEATED_COMPONENT: Final = (
-    'RFC 9421 §2.5: "If the component identifier (including its parameters) has already been '
-    'added to the signature base, produce an error."'
 )
 _EMPTY_QUERY: Final = (
     'SPEC.md D7: "Legacy: \\"the request contains a query component\\" means the target has a '
@@ -159,7 +159,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("verify_request", r"component covered twice|a 400 code keeps its status",
          "a component listed twice is not refused: the SDK builds its base and the signature "
          "check fails (wallet_mismatch, bad_signature 401) instead of signature_input_invalid",
-         _REPEATED_COMPONENT,
+         DUPLICATE_COMPONENT,
          observed=sdk_reason("wallet_mismatch")),
     Rule("verify_request", r"covered field absent|covered header removed after signing",
          "a covered field the request lacks is not an error: the SDK builds a base without its "
@@ -196,7 +196,7 @@ RULES: Final[tuple[Rule, ...]] = (
          'SPEC.md D3: "Chain ids: 1 to 32 ASCII digits (CAIP-2\'s reference limit)"'),
     Rule("verify_request", r"component covered twice, signed over the base with the repeated",
          "a component listed twice is accepted: the SDK puts its line into the base twice",
-         _REPEATED_COMPONENT, observed=was_accepted),
+         DUPLICATE_COMPONENT, observed=was_accepted),
     Rule("verify_request", r"negative created", "created=-1 is not refused: only the window "
          "against now is checked, and the re-signed request verifies",
          'SPEC.md D11: "A negative `created` is `invalid_time`."', observed=was_accepted),
@@ -241,20 +241,15 @@ RULES: Final[tuple[Rule, ...]] = (
          _EMPTY_QUERY, observed=was_accepted),
     Rule("verify_request", r"method changed to lowercase", "the SDK upper-cases @method: a "
          "lower-case post verifies against a signature over POST",
-         'RFC 9421 §2.2.1: "The @method derived component refers to the HTTP method of a '
-         "request message. The component value is canonicalized by taking the value of the "
-         'method as a string. Note that the method name is case sensitive"', observed=was_accepted),
+         METHOD_CASE, observed=was_accepted),
     Rule("verify_request", r"sha-512 member added", "only a Content-Digest that is exactly one "
          "sha-256 member is accepted (CONTENT_DIGEST_RE): a second member is "
          "content_digest_invalid before the signature is checked",
-         f'{DRAFT} §3.1.3: "recompute and match every supported member present, and require at '
-         'least one supported member to be present and match"',
-         observed=sdk_reason("content_digest_invalid")),
+         DIGEST_EVERY_MEMBER, observed=sdk_reason("content_digest_invalid")),
     Rule("verify_request", r"extra spaces between covered components", "params_raw is kept "
          "verbatim: @signature-params repeats the received text with its extra spaces, so the "
          "base differs from the signed one",
-         'RFC 9421 §2.3: the value of "@signature-params" is the serialisation of the '
-         "signature parameters (RFC 9651 canonical form)", observed=sdk_reason("wallet_mismatch")),
+         SIGNATURE_PARAMS_SERIALISED, observed=sdk_reason("wallet_mismatch")),
 )
 
 
