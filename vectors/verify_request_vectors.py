@@ -598,6 +598,7 @@ def _mutations(base: _Signed) -> list[JsonObject]:
     # The February text covers neither @scheme nor content-type: changing them keeps a legacy
     # signature valid (a property of that profile, shown rather than hidden).
     uncovered_in_legacy = "valid" if profile == "legacy" else None
+    # Data: one change a row (rows look alike by design; deliberate for the duplicate scan).
     changes: list[tuple[str, Request, str | None]] = [
         ("method POST changed to PUT", replace(request, method="PUT"), None),
         ("method changed to lowercase post", replace(request, method="post"), None),
@@ -816,30 +817,27 @@ def _draft_rows() -> list[JsonObject]:
 
 
 def _needs_chain() -> list[JsonObject]:
-    """Rows N09 and N10: contract accounts, emulated by ``policy.account_state``.
-
-    One vector per row (data: the rows look alike by design; deliberate for the duplicate
-    scan)."""
+    """Rows N09 and N10: contract accounts, emulated by ``policy.account_state``."""
     base = _signed("draft")
     mode_eoa = base.sign(params={"mode": "eoa"})
     foreign = _set_signature(mode_eoa, base.label, bytes([1] * 64 + [27]))
-    flags = ["DraftRow", "NeedsChain"]
+    # (draft row, comment, request, expected outcome, policy.account_state)
+    rows = [
+        ("N09", 'ERC-1271 account, mode="eoa", a signature only the contract accepts', foreign,
+         "valid", "erc1271-accepts"),
+        ("N09", 'ERC-1271 account, mode="eoa", the contract rejects: no ECDSA fallback',
+         foreign, "bad_signature", "erc1271-rejects"),
+        ("N09", "ERC-1271 account that rejects, valid EOA signature without mode: no fallback",
+         base.request, "bad_signature", "erc1271-rejects"),
+        ("N10", 'EIP-7702 delegated EOA, mode="eoa", re-signed: local recovery wins', mode_eoa,
+         "valid", "eip7702-delegated"),
+        ("N10", "EIP-7702 delegated EOA without mode: ERC-1271 rejects, no fallback",
+         base.request, "bad_signature", "eip7702-delegated"),
+    ]
     return [
-        _vt("N09: ERC-1271 account, mode=\"eoa\", a signature only the contract accepts",
-            flags, "draft", foreign, expect="valid", draftRow="N09",
-            policy=_policy(account_state="erc1271-accepts")),
-        _vt("N09: ERC-1271 account, mode=\"eoa\", the contract rejects: no ECDSA fallback",
-            flags, "draft", foreign, expect="bad_signature", draftRow="N09",
-            policy=_policy(account_state="erc1271-rejects")),
-        _vt("N09: ERC-1271 account that rejects, valid EOA signature without mode: no fallback",
-            flags, "draft", base.request, expect="bad_signature", draftRow="N09",
-            policy=_policy(account_state="erc1271-rejects")),
-        _vt("N10: EIP-7702 delegated EOA, mode=\"eoa\", re-signed: local recovery wins",
-            flags, "draft", mode_eoa, expect="valid", draftRow="N10",
-            policy=_policy(account_state="eip7702-delegated")),
-        _vt("N10: EIP-7702 delegated EOA without mode: ERC-1271 rejects, no fallback",
-            flags, "draft", base.request, expect="bad_signature", draftRow="N10",
-            policy=_policy(account_state="eip7702-delegated")),
+        *(_vt(f"{row}: {comment}", ["DraftRow", "NeedsChain"], "draft", request, expect=expect,
+              draftRow=row, policy=_policy(account_state=account_state))
+          for row, comment, request, expect, account_state in rows),
         _vt("legacy: ERC-1271 account accepts a foreign signature (mode is not legacy, D8)",
             ["NeedsChain", "SpecDecision"], "legacy",
             _set_signature(_signed("legacy").request, "eth", bytes([1] * 64 + [27])),
