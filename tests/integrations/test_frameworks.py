@@ -32,7 +32,12 @@ from werkzeug.serving import make_server
 from erc8128.client import Client, ClientError, Signer
 from erc8128.crypto.key_cache import SignerKeyCache
 from erc8128.errors import Erc8128Error
-from erc8128.http.message import Request, request_from_parsed, request_from_wire
+from erc8128.http.message import (
+    Request,
+    request_from_field_columns,
+    request_from_parsed,
+    request_from_wire,
+)
 from erc8128.integrations import asgi, wsgi
 from erc8128.integrations.gate import VERIFIED_KEY, Gate
 from erc8128.integrations.httpx_auth import ERC8128Auth as HttpxAuth
@@ -461,6 +466,11 @@ def test_request_from_parsed_matches_request_from_wire(
 
     origin = {"scheme": "https", "authority": "api.example"}
     parsed = outcome(lambda: request_from_parsed(method, target, pairs, b"", **origin))
+    # The middleware's form: the same lines as two columns, names and values.
+    columns = outcome(lambda: request_from_field_columns(
+        method, target, [name for name, _ in pairs], [value for _, value in pairs], b"",
+        **origin))
+    assert columns == parsed
     wire = outcome(lambda: request_from_wire(
         f"{method} {target} HTTP/1.1", [f"{name}: {value}" for name, value in pairs], b"",
         **origin))
@@ -491,6 +501,13 @@ def test_request_from_parsed_names_the_bad_line_among_good_ones(
     with pytest.raises(Erc8128Error) as refused:
         request_from_parsed("GET", "/", pairs, b"", scheme="https", authority="api.example")
     assert refused.value.reason == reason
+    # The middleware's form, names and values apart (a pair's own shape is not in it).
+    if all(type(pair) is tuple and len(pair) == 2 for pair in pairs):
+        with pytest.raises(Erc8128Error) as refused:
+            request_from_field_columns("GET", "/", [pair[0] for pair in pairs],
+                                       [pair[1] for pair in pairs], b"", scheme="https",
+                                       authority="api.example")
+        assert refused.value.reason == reason
 
 
 def test_request_from_parsed_keeps_order_and_repeats() -> None:

@@ -251,7 +251,7 @@ class Request:
                 f"expected headers as a tuple of (name, value), got {type(self.headers).__name__}",
             )
         for field_line in self.headers:
-            _check_field_line_shape(field_line)
+            _field_line_pair(field_line)
         object.__setattr__(self, "_values_by_name", _values_by_name(self.headers))
         if self.body is not None and not isinstance(self.body, bytes):
             raise MessageComponentError(
@@ -299,7 +299,8 @@ _RECEIVED_NAMES_LOWERED: dict[str, str] = {}
 _MAX_FIELD_NAMES_LOWERED: Final = 256
 
 
-def _check_field_line_shape(field_line: object) -> None:
+def _field_line_pair(field_line: object) -> tuple[str, str]:
+    """``field_line`` itself when it is a (name, value) pair of str whose name is a token."""
     if not isinstance(field_line, tuple) or len(field_line) != 2:
         raise MessageComponentError(
             "headers_type", f"expected a (name, value) pair of str, got {field_line!r}"
@@ -312,6 +313,7 @@ def _check_field_line_shape(field_line: object) -> None:
     # RFC 9110 §5.1: field-name = token
     if not is_token(name):
         raise MessageComponentError("field_name_not_token", f"expected a token, got {name!r}")
+    return name, value
 
 
 def _strip_line_end(line: str) -> str:
@@ -501,6 +503,39 @@ def request_from_parsed(method: str, request_target: str, fields: Sequence[tuple
     removed), without joining the pairs into header lines and splitting them again. A server has
     already unfolded obs-fold (RFC 9112 §5.2) or refused it, so none is expected here.
     """
+    target_uri = _checked_target_uri(method, request_target, scheme, authority)
+    lines = tuple(fields)
+    checked = None
+    if set(map(type, lines)) == {tuple} and set(map(len, lines)) == {2}:
+        checked = _all_field_lines_valid([name for name, _ in lines], [value for _, value in lines])
+    if checked is None:
+        checked = _checked_one_by_one(lines)
+    _check_body(body)
+    return _request_of_checked_parts(method, target_uri, checked, body)
+
+
+def request_from_field_columns(method: str, request_target: str, names: Sequence[str],
+                               values: Sequence[str], body: bytes | None, *, scheme: str,
+                               authority: str) -> Request:
+    """:func:`request_from_parsed` for field lines that arrive as two columns: ``names[i]`` and
+    ``values[i]`` make the i-th line (what the middleware reads out of the ASGI scope's header
+    list or the WSGI environ, without pairing them first). The same checks, the same refusals."""
+    target_uri = _checked_target_uri(method, request_target, scheme, authority)
+    if len(names) != len(values):
+        raise MessageComponentError(
+            "headers_type", f"expected as many values as names, got {len(values)} and {len(names)}"
+        )
+    checked = _all_field_lines_valid(names, values)
+    if checked is None:
+        checked = _checked_one_by_one(tuple(zip(names, values, strict=True)))
+    _check_body(body)
+    return _request_of_checked_parts(method, target_uri, checked, body)
+
+
+def _checked_target_uri(method: object, request_target: object, scheme: str,
+                        authority: str) -> str:
+    """The target URI a parsed request names: its method a token, its request-target visible
+    US-ASCII, the scheme and authority those of the verifier's configuration (RFC 9110 §7.1)."""
     if not isinstance(method, str) or not is_token(method):
         raise MessageComponentError("method_not_token", f"expected a token, got {method!r}")
     if (
@@ -514,49 +549,54 @@ def request_from_parsed(method: str, request_target: str, fields: Sequence[tuple
         )
     config_scheme = _normalized_scheme(scheme)
     config_authority = _normalized_split_authority(authority, config_scheme)
-    target_uri = _target_uri_from_request_target(request_target, config_scheme, config_authority)
-    checked = _checked_field_lines(fields)
+    return _target_uri_from_request_target(request_target, config_scheme, config_authority)
+
+
+def _check_body(body: object) -> None:
     if body is not None and not isinstance(body, bytes):
         raise MessageComponentError(
             "body_type", f"expected body as bytes or None, got {type(body).__name__}"
         )
-    return _request_of_checked_parts(method, target_uri, checked, body)
 
 
-# A server hands on field lines that are almost always valid, so request_from_parsed checks
-# them all at once first: every name a token and every value field-content octets, in one match
-# over the names and one over the values, each joined by LF (which neither may contain: the
-# count of LFs shows one smuggled inside a name or value). On any failure the lines are checked
-# one by one, and the error names the first bad one.
+# A server hands on field lines that are almost always valid, so they are checked all at once
+# first: every name a token and every value field-content octets, in one match over the names
+# and one over the values, each joined by LF (which neither may contain: the count of LFs shows
+# one smuggled inside a name or value). On any failure the lines are checked one by one, and the
+# error names the first bad one.
 _TOKENS_BY_LF = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*")
 _FIELD_VALUES_BY_LF = re.compile(r"[\t\n\x20-\x7e\x80-\xff]*")
 
 
-def _checked_field_lines(fields: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """``fields`` as (name, value) pairs with OWS removed from each value, each pair checked:
-    a tuple of two str, the name a token, the value field-content octets."""
-    lines = tuple(fields)
-    if lines and set(map(type, lines)) == {tuple} and set(map(len, lines)) == {2}:
-        try:
-            names = [name for name, _ in lines]
-            # RFC 9112 §5.1: field-line = field-name ":" OWS field-value OWS
-            values = [value.strip(" \t") for _, value in lines]
-            joined_names, joined_values = "\n".join(names), "\n".join(values)
-        except (TypeError, AttributeError):
-            pass  # a name or value that is not a str: named below
-        else:
-            separators = len(lines) - 1
-            if (
-                _TOKENS_BY_LF.fullmatch(joined_names) is not None
-                and _FIELD_VALUES_BY_LF.fullmatch(joined_values) is not None
-                and joined_names.count("\n") == separators
-                and joined_values.count("\n") == separators
-            ):
-                return tuple(zip(names, values, strict=True))
+def _all_field_lines_valid(names: Sequence[str], values: Sequence[str]
+                           ) -> tuple[tuple[str, str], ...] | None:
+    """The lines (OWS removed from each value) when every name is a token and every value
+    field-content octets; None when any is not (or is not a str), to be named line by line."""
+    if not names:
+        return ()
+    try:
+        # RFC 9112 §5.1: field-line = field-name ":" OWS field-value OWS
+        stripped = [value.strip(" \t") for value in values]
+        joined_names, joined_values = "\n".join(names), "\n".join(stripped)
+    except (TypeError, AttributeError):
+        return None
+    separators = len(names) - 1
+    if (
+        _TOKENS_BY_LF.fullmatch(joined_names) is None
+        or _FIELD_VALUES_BY_LF.fullmatch(joined_values) is None
+        or joined_names.count("\n") != separators
+        or joined_values.count("\n") != separators
+    ):
+        return None
+    return tuple(zip(names, stripped, strict=True))
+
+
+def _checked_one_by_one(lines: tuple[object, ...]) -> tuple[tuple[str, str], ...]:
+    """Each line checked in order (a (name, value) tuple of str, the name a token, the value
+    field-content octets); the first bad one raises, named."""
     checked: list[tuple[str, str]] = []
     for field_line in lines:
-        _check_field_line_shape(field_line)
-        name, raw_value = field_line
+        name, raw_value = _field_line_pair(field_line)
         value = raw_value.strip(" \t")
         _check_field_value_octets(value, name)
         checked.append((name, value))

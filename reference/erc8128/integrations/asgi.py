@@ -91,11 +91,13 @@ class ERC8128Middleware:
                 break
         body = b"".join(chunks)
         # ASGI 3.0: header names and values are byte strings (latin-1 text, RFC 9110 §5.5).
-        header_lines = [
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in scope.get("headers", ())
-        ]
-        outcome = self.gate.check(method, request_target(scope), header_lines, body, policy)
+        headers = scope.get("headers", ())
+        outcome = self.gate.check_columns(
+            method, request_target(scope),
+            [name.decode("latin-1") for name, _ in headers],
+            [value.decode("latin-1") for _, value in headers],
+            body, policy=policy,
+        )
         if isinstance(outcome, HttpResponse):
             await _send(outcome, send)
             return

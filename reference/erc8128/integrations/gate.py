@@ -33,7 +33,7 @@ from typing import Final
 
 from erc8128.crypto.key_cache import SignerKeyCache
 from erc8128.errors import Erc8128Error, VerificationError
-from erc8128.http.message import request_from_parsed
+from erc8128.http.message import Request, request_from_field_columns, request_from_parsed
 from erc8128.http.origin import Origin, parse_origin
 from erc8128.protocol.accounts import AccountState, NoCodeAccountState
 from erc8128.protocol.challenge import HttpResponse, failure_response, problem_response
@@ -135,13 +135,43 @@ class Gate:
                 scheme=self.origin.scheme, authority=self.origin.authority,
             )
         except Erc8128Error as error:
-            # A request whose signature inputs cannot even be rebuilt: ERC-8128 §6
-            # `signature_input_invalid` ("members cannot correlate").
-            failure = VerificationError(
-                "signature_input_invalid", error.message,
-                detail=f"the request cannot be read ({error.reason})",
+            return self._unreadable(error, policy)
+        return self.verify(request, policy)
+
+    def check_columns(
+        self,
+        method: str,
+        target: str,
+        names: Sequence[str],
+        values: Sequence[str],
+        body: bytes,
+        *,
+        policy: VerifierPolicy,
+    ) -> Verified | HttpResponse:
+        """:meth:`check` for field lines read out as two columns (``names[i]: values[i]``), as
+        the middleware reads them from the ASGI scope or the WSGI environ."""
+        try:
+            request = request_from_field_columns(
+                method, target, names, values, body,
+                scheme=self.origin.scheme, authority=self.origin.authority,
             )
-            return failure_response(failure, policy=policy)
+        except Erc8128Error as error:
+            return self._unreadable(error, policy)
+        return self.verify(request, policy)
+
+    @staticmethod
+    def _unreadable(error: Erc8128Error, policy: VerifierPolicy) -> HttpResponse:
+        # A request whose signature inputs cannot even be rebuilt: ERC-8128 §6
+        # `signature_input_invalid` ("members cannot correlate").
+        failure = VerificationError(
+            "signature_input_invalid", error.message,
+            detail=f"the request cannot be read ({error.reason})",
+        )
+        return failure_response(failure, policy=policy)
+
+    def verify(self, request: Request, policy: VerifierPolicy) -> Verified | HttpResponse:
+        """Verify ``request`` at the clock's time under ``policy``; the Verified result (the
+        restart watermark durable before it is returned) or the §6 refusal to send."""
         watermark = self.watermark
         try:
             verified = verify_request(

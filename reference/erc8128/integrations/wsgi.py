@@ -69,14 +69,24 @@ def _header_name(cgi_key: str) -> str:
 def wsgi_header_lines(environ: dict[str, Any]) -> list[tuple[str, str]]:
     """The request's header fields from the environ (``HTTP_*``, ``CONTENT_TYPE``,
     ``CONTENT_LENGTH``); repeated lines arrive already combined with ", "."""
-    lines: list[tuple[str, str]] = []
+    names, values = _header_columns(environ)
+    return list(zip(names, values, strict=True))
+
+
+def _header_columns(environ: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """:func:`wsgi_header_lines` as two columns, names and values (what Gate.check_columns
+    takes)."""
+    names: list[str] = []
+    values: list[str] = []
     for key, value in environ.items():
         if key.startswith("HTTP_"):
             if isinstance(value, str):
-                lines.append((_header_name(key[5:]), value))
+                names.append(_header_name(key[5:]))
+                values.append(value)
         elif key in _CONTENT_KEYS and value and isinstance(value, str):
-            lines.append((_header_name(key), value))
-    return lines
+            names.append(_header_name(key))
+            values.append(value)
+    return names, values
 
 
 _CONTENT_KEYS = frozenset(("CONTENT_TYPE", "CONTENT_LENGTH"))
@@ -120,8 +130,9 @@ class ERC8128Middleware:
             # input terminated (gunicorn, werkzeug) ends the stream with the content: when
             # there is none, the app may read the stream itself and finds it empty, as signed.
             environ["wsgi.input"] = io.BytesIO(body)
-        outcome = self.gate.check(
-            method, request_target(environ), wsgi_header_lines(environ), body, policy
+        names, values = _header_columns(environ)
+        outcome = self.gate.check_columns(
+            method, request_target(environ), names, values, body, policy=policy
         )
         if isinstance(outcome, HttpResponse):
             return _send(outcome, start_response)
