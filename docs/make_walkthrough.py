@@ -53,6 +53,7 @@ from erc8128.protocol.keyid import ProfileName, parse_keyid
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import Explanation, TraceStep, explain_request
+from erc8128.server.page_frame import CONSOLE, INSPECTOR, WALKTHROUGH, framed_page
 from erc8128.state.invalidation import MemoryInvalidationState
 from erc8128.state.nonces.memory import MemoryReplayStore
 
@@ -712,18 +713,9 @@ def page(blocks: Sequence[Block]) -> str:
             body.append(f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
                         f"<tbody>{rows}</tbody></table></div>")
     title = blocks[0].text if isinstance(blocks[0], Heading) else "Walkthrough"
-    return (
-        "<!doctype html>\n"
-        f"<!-- {html.escape(NOTICE)} -->\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n"
-        '<link rel="stylesheet" href="/static/style.css">\n</head>\n<body>\n'
-        f'<header class="top">\n  <h1>{html.escape(title)}</h1>\n'
-        '  <nav aria-label="pages"><a href="/">Inspector</a> <a href="/console">Owner console</a> '
-        '<a href="/walkthrough" aria-current="page">Walkthrough</a></nav>\n</header>\n'
-        '<main class="walkthrough">\n' + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
-    )
+    main = '<main class="walkthrough">\n' + "\n".join(body) + "\n</main>\n"
+    return framed_page(title, main, nav=(INSPECTOR, CONSOLE, WALKTHROUGH),
+                       current=WALKTHROUGH[0], notice=NOTICE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

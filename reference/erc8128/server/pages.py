@@ -2,9 +2,11 @@
 (``/console``), with the two JSON endpoints behind the inspector.
 
 The pages are static HTML, CSS and JavaScript shipped in ``erc8128/server/static`` (no build
-step, no CDN) and served with a strict Content-Security-Policy: scripts and styles only from
-this origin, no inline script, no framing. The console needs no server code at all: every owner
-action is an ERC-8128 signed request that the page builds itself and the wallet signs.
+step, no CDN; the inspector and the console keep only their ``<main>`` there and get the shared
+head and header from :mod:`erc8128.server.page_frame`) and served with a strict
+Content-Security-Policy: scripts and styles only from this origin, no inline script, no
+framing. The console needs no server code at all: every owner action is an ERC-8128 signed
+request that the page builds itself and the wallet signs.
 
 ``POST /api/inspect`` explains the verification of a pasted raw HTTP request with the reference
 verifier's own step trace (:func:`erc8128.protocol.verify.explain_request`), against a FRESH replay
@@ -48,6 +50,7 @@ from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import candidate_profile
 from erc8128.server.budget import charged_failures
+from erc8128.server.page_frame import CONSOLE, INSPECTOR, WALKTHROUGH, NavLink, framed_page
 from erc8128.server.spec_page import render_spec, spec_text
 
 # Decision D60: scripts, styles and fetches only from this origin; nothing inline, no frames,
@@ -66,9 +69,35 @@ MAX_TRACKED_CLIENTS: Final = 10_000
 # The ERC-8128 draft's fixture key (vectors/third_party/erc8128-draft): public, never hold assets.
 TEST_PRIVATE_KEY: Final = bytes.fromhex("00" * 31 + "01")
 
-_PAGES: Final = {"/": "inspect.html", "/inspect": "inspect.html", "/console": "console.html",
-                  # docs/walkthrough.md rendered by docs/make_walkthrough.py (issue 22)
-                  "/walkthrough": "walkthrough.html"}
+
+
+@dataclass(frozen=True)
+class _FramedPage:
+    """A page kept in ``static/`` as its ``<main>`` element alone and served inside the shared
+    head and header (:func:`erc8128.server.page_frame.framed_page`)."""
+
+    main: str  # the file in static/
+    title: str
+    script: str  # the page's module in static/
+    nav: tuple[NavLink, ...]
+    current: str  # the nav href marked as this page
+
+    def html(self) -> bytes:
+        main = _static(self.main).decode("utf-8")
+        return framed_page(self.title, main, nav=self.nav, current=self.current,
+                           script=self.script).encode("utf-8")
+
+
+_INSPECTOR_PAGE: Final = _FramedPage("inspect.html", "ERC-8128 request inspector", "inspect.js",
+                                     (INSPECTOR, CONSOLE), INSPECTOR[0])
+_FRAMED_PAGES: Final = {
+    "/": _INSPECTOR_PAGE,
+    "/inspect": _INSPECTOR_PAGE,
+    "/console": _FramedPage("console.html", "ERC-8128 owner console", "console.js",
+                            (INSPECTOR, CONSOLE, WALKTHROUGH), CONSOLE[0]),
+}
+# Whole documents: docs/walkthrough.md rendered by docs/make_walkthrough.py (issue 22)
+_PAGES: Final = {"/walkthrough": "walkthrough.html"}
 _ASSETS: Final = {
     "/static/style.css": ("style.css", "text/css; charset=utf-8"),
     "/static/erc8128.js": ("erc8128.js", "text/javascript; charset=utf-8"),
@@ -263,8 +292,8 @@ class Pages:
         server charges them to the client's failed-verification budget like the API's own.
         """
         request_path = path(request.target_uri)
-        if request_path in _PAGES or request_path in _ASSETS or request_path in (
-                "/api/examples", "/spec"):
+        if request_path in _FRAMED_PAGES or request_path in _PAGES or request_path in _ASSETS \
+                or request_path in ("/api/examples", "/spec"):
             if request.method not in ("GET", "HEAD"):
                 return problem_response(405, "method_not_allowed", "expected GET",
                                         headers=(("Allow", "GET, HEAD"),))
@@ -278,6 +307,11 @@ class Pages:
                 return HttpResponse(200, (*_SECURITY_HEADERS,
                                           ("Content-Type", "text/html; charset=utf-8")),
                                     render_spec(text).encode("utf-8"))
+            framed = _FRAMED_PAGES.get(request_path)
+            if framed is not None:
+                return HttpResponse(200, (*_SECURITY_HEADERS,
+                                          ("Content-Type", "text/html; charset=utf-8")),
+                                    framed.html())
             name, content_type = _ASSETS.get(request_path, (_PAGES.get(request_path, ""),
                                                             "text/html; charset=utf-8"))
             return HttpResponse(200, (*_SECURITY_HEADERS, ("Content-Type", content_type)),
