@@ -15,6 +15,11 @@ failures (tampered content, replay, wrong chain, expired) with their challenge a
 numbers are those of SPEC.md §4, taken from :func:`erc8128.protocol.verify.explain_request`'s
 trace.
 
+Each case shows every byte it shares with another (the ERC-191 prefix, the draft's request sent
+again, a cosigner's M that differs only in nonce and keyid) so that it can be redone by hand on
+its own: the page's repeated blocks are deliberate (for the duplicate scan), and the page says
+in its head that it is generated.
+
 The keys are public test keys (0x…01 is the draft's fixture key): never use them for anything.
 """
 
