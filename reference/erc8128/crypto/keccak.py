@@ -412,7 +412,8 @@ def _permute(state: list[int]) -> list[int]:
         a24 = b24 ^ (b34 & b44)
         a34 = b34 ^ (b44 | b04)
         a44 = b44 ^ (b04 & b14)
-        # Round 2i + 1, lanes at bits 64..127 in, at bits 0..63 out.
+        # Round 2i + 1, lanes at bits 64..127 in, at bits 0..63 out. Its χ and ι repeat round
+        # 2i's line for line (deliberate: unrolled rounds, point 3 above; duplicate scan).
         # θ: C[x] = A[x, 0] ^ A[x, 1] ^ A[x, 2] ^ A[x, 3] ^ A[x, 4]
         c0 = a00 ^ a01 ^ a02 ^ a03 ^ a04
         c1 = a10 ^ a11 ^ a12 ^ a13 ^ a14

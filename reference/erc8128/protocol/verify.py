@@ -815,6 +815,11 @@ def _served_chain(check: CandidateCheck) -> None:
         )
 
 
+# The rules of steps 8 and on read alike by design: each reads what its step looks at, compares
+# it with the policy and raises check.fail(code, expected/got, detail); one function per rule,
+# named in VERIFICATION_STEPS (deliberate for the duplicate scan).
+
+
 # Step 8 (SPEC.md §4.8): time. ERC-8128 §3.3.2: "Verifiers MUST reject signatures whose `created`
 # or `expires` parameter is missing or is not an Integer, or whose `expires` is not greater than
 # `created`; these conditions yield `invalid_time`."
