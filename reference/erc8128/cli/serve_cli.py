@@ -8,6 +8,7 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from types import FrameType
 from typing import Any
@@ -140,8 +141,10 @@ def run(args: argparse.Namespace) -> int:
               flush=True)
     elif server.app.restart_floor is not None:
         # Decision D61: say why a request signed before the restart is refused.
-        print(f"erc8128 serve: restarted: signatures created at or before "
-              f"{server.app.restart_floor} are refused (they may have been accepted before)",
+        floor = server.app.restart_floor
+        when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(floor))
+        print(f"erc8128 serve: restarted: signatures created at or before {floor} ({when}) are "
+              f"refused (they may have been accepted before); newer ones are accepted at once",
               file=sys.stderr, flush=True)
     try:
         server.serve_forever()
