@@ -489,6 +489,23 @@ def test_each_paste_format_verifies_in_the_page(driver: Any, server: RunningServ
         assert driver.find_element(By.ID, "har-entry").get_attribute("value") != ""
 
 
+def test_a_pasted_replay_shows_the_servers_answer_beside_the_verdict(
+        driver: Any, server: RunningServer) -> None:
+    """A curl -v trace of a request the server refused as a replay verifies in the inspector
+    (a fresh replay store); the page says what the server answered and why they differ."""
+    name = "curl_v_http.txt"
+    head, _, _ = (PASTES / name).read_text().partition("< HTTP/1.1 200 OK")
+    replayed = (head + "< HTTP/1.1 401 Unauthorized\n"
+                '< WWW-Authenticate: ERC8128 error="nonce_reused"\n< \n')
+    open_page(driver, server.url + "/")
+    paste_and_inspect(driver, replayed, PASTE_ORIGIN[name]["now"])
+    verdict = wait_for(lambda: driver.find_elements(By.ID, "verdict"))[0]
+    assert verdict.get_attribute("data-verdict") == "verified", verdict.text
+    said = text(driver, "server-answer")
+    assert "The server answered 401 nonce_reused." in said
+    assert "fresh replay store" in said
+
+
 def test_a_har_file_with_several_signed_entries_offers_a_list(driver: Any,
                                                               server: RunningServer) -> None:
     har = json.loads((PASTES / "chrome_har_file.har").read_text())

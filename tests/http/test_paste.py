@@ -355,7 +355,7 @@ def test_the_answer_a_paste_shows_is_read_with_its_challenge_reason() -> None:
 @pytest.mark.parametrize(("reason", "why"), [
     ("nonce_reused", "this inspection starts with a fresh replay store"),
     ("request_expired", "the server judged at its clock when the request arrived"),
-    ("keyid_chain_unsupported", "the server's configuration differs from this run's"),
+    ("keyid_chain_unsupported", "the server's configuration differs from this inspection's"),
 ])
 def test_cli_inspect_says_why_the_servers_refusal_differs(
     reason: str, why: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
@@ -371,3 +371,18 @@ def test_cli_inspect_says_why_the_servers_refusal_differs(
     assert "VERIFIED" in out
     assert f"the server answered: 401 {reason}" in out
     assert "the verdicts differ: " in out and why in out
+
+
+def test_api_inspect_gives_the_page_the_servers_answer() -> None:
+    """The inspector page gets what ``erc8128 inspect`` prints: the server's answer from the
+    paste and why the verdicts differ (none for a raw request, which shows no answer)."""
+    name = "curl_v_http.txt"
+    answer = _api({"raw": _replayed_trace("nonce_reused"), "now": ORIGIN[name]["now"]})
+    assert answer["verdict"] == "verified", answer.get("message")
+    server = answer["server_answer"]
+    assert (server["status"], server["reason"], server["said"]) == (
+        401, "nonce_reused", "401 nonce_reused")
+    assert "fresh replay store" in server["why"]
+    raw = "raw_ours_https.http"
+    assert _api({"raw": (PASTES / raw).read_text(),
+                 "now": ORIGIN[raw]["now"]})["server_answer"] is None

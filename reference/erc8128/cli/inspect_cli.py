@@ -25,7 +25,7 @@ from erc8128.http.paste import FORMATS, HarEntryRequired, Paste, as_text, parse_
 from erc8128.http.raw_request import RawRequestError
 from erc8128.http.structured_fields import Item, parse_dictionary
 from erc8128.protocol.accounts import AccountState
-from erc8128.protocol.inspection import ProfileChoice, inspect_paste
+from erc8128.protocol.inspection import ProfileChoice, inspect_paste, server_answer
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.verify import TraceStep
 
@@ -153,30 +153,12 @@ def explain(
 
 def _print_server_answer(out: TextIO, paste: Paste, refused: str | None) -> None:
     """What the server answered, when the paste shows it, and why this verdict may differ."""
-    status = paste.answer_status
-    if status is None:
+    answer = server_answer(paste, refused)
+    if answer is None:
         return
-    said = f"{status} {paste.answer_reason}" if paste.answer_reason else str(status)
-    print(f"    the server answered: {said}", file=out)
-    if paste.answer_reason is None or paste.answer_reason == refused:
-        if 200 <= status <= 299 and refused in ("request_expired", "request_not_yet_valid"):
-            print("    the server accepted it at its clock when the request arrived", file=out)
-        elif 200 <= status <= 299 and refused is not None:
-            print("    the server accepted what this inspection refuses: its public URL, "
-                  "profile, chains or clock differ from this run's (see --public-url, --profile, "
-                  "--chain, --now)", file=out)
-        return
-    if paste.answer_reason == "nonce_reused":
-        why = ("a nonce is refused as reused only by the verifier that saw it first (step 18); "
-               "this inspection starts with a fresh replay store, so a replayed capture passes "
-               "here")
-    elif paste.answer_reason in ("request_expired", "request_not_yet_valid"):
-        why = ("the server judged at its clock when the request arrived; this inspection at "
-               "--now (default: now)")
-    else:
-        why = ("the server's configuration differs from this run's: its public URL, profile, "
-               "chains or route policy (see --public-url, --profile, --chain)")
-    print(f"    the verdicts differ: {why}", file=out)
+    print(f"    the server answered: {answer.said}", file=out)
+    if answer.why is not None:
+        print(f"    the verdicts differ: {answer.why}", file=out)
 
 
 def _created_of(steps: tuple[TraceStep, ...]) -> str | None:

@@ -70,6 +70,50 @@ class Inspection:
                 f"{' and '.join(a.scheme for a in self.attempts)}, neither verified")
 
 
+@dataclass(frozen=True)
+class ServerAnswer:
+    """The answer the paste shows the server gave, and why this inspection's verdict differs."""
+
+    status: int
+    reason: str | None  # from WWW-Authenticate: ERC8128 error="..." (SPEC.md §5)
+    why: str | None  # None when the two verdicts agree
+
+    @property
+    def said(self) -> str:
+        return f"{self.status} {self.reason}" if self.reason else str(self.status)
+
+
+_TIME_REASONS: Final = ("request_expired", "request_not_yet_valid")
+
+
+def server_answer(paste: Paste, refused: str | None) -> ServerAnswer | None:
+    """What the server answered (when the paste shows it, SPEC.md D66) beside this inspection's
+    refusal reason (None: verified), and why they differ: this inspection keeps a fresh replay
+    store (D57), judges at its own now, and takes the origin, profile and chains it is given."""
+    status = paste.answer_status
+    if status is None:
+        return None
+    accepted = 200 <= status <= 299
+    why: str | None = None
+    if paste.answer_reason is None or paste.answer_reason == refused:
+        if accepted and refused in _TIME_REASONS:
+            why = "the server accepted it at its clock when the request arrived"
+        elif accepted and refused is not None:
+            why = ("the server accepted what this inspection refuses: its public URL, profile, "
+                   "chains or clock differ from this inspection's; give it the server's")
+    elif paste.answer_reason == "nonce_reused":
+        why = ("a nonce is refused as reused only by the verifier that saw it first (step 18); "
+               "this inspection starts with a fresh replay store, so a replayed capture passes "
+               "here")
+    elif paste.answer_reason in _TIME_REASONS:
+        why = ("the server judged at its clock when the request arrived, this inspection at "
+               "its own now")
+    else:
+        why = ("the server's configuration differs from this inspection's: its public URL, "
+               "profile, chains or route policy; give it the server's")
+    return ServerAnswer(status, paste.answer_reason, why)
+
+
 def detect_profiles(request: Request) -> tuple[tuple[ProfileName, ...],
                                                tuple[tuple[str, str], ...]]:
     """The profiles the request's Signature-Input members are written in, in member order.

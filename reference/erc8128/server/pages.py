@@ -44,7 +44,7 @@ from erc8128.http.structured_fields import (
     serialize_item,
 )
 from erc8128.protocol.challenge import HttpResponse, problem_response
-from erc8128.protocol.inspection import inspect_paste
+from erc8128.protocol.inspection import inspect_paste, server_answer
 from erc8128.protocol.keyid import ProfileName, parse_keyid
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.sign import sign_request
@@ -387,6 +387,7 @@ class Pages:
         failure = explanation.error
         verified = explanation.verified
         members = _members(request, inspection.profiles)
+        answer = server_answer(paste, None if failure is None else failure.reason)
         # D79: the commentary's own recoveries that do not give the keyid's address are failed
         # verifications too (a paste of bogus signatures is not free).
         charge(sum(("recover_error" in member or "recovered" in member)
@@ -407,6 +408,9 @@ class Pages:
             "runs": 2 if replay else 1,
             "now": now,
             "now_date": _date(now),
+            "server_answer": None if answer is None else {
+                "status": answer.status, "reason": answer.reason, "said": answer.said,
+                "why": answer.why},
             "format": paste.format,
             "format_title": paste.format_title,
             "entries": [vars(e) for e in paste.entries],

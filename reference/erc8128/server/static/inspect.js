@@ -163,6 +163,14 @@ function renderResult(r) {
       ", " + r.binding + ", " + r.replay + "."
     : "Rejected: " + r.reason + " (HTTP " + r.status + "). " + r.message;
   out.append(verdict);
+  if (r.server_answer) {
+    // What the paste shows the server answered, and why this verdict may differ (SPEC.md D57).
+    const answer = r.server_answer;
+    const said = element("p", "The server answered " + answer.said + "." +
+      (answer.why ? " The verdicts differ: " + answer.why + "." : ""), "small");
+    said.id = "server-answer";
+    out.append(said);
+  }
   if (r.runs === 2) out.append(element("p", "Verified twice against the same fresh replay store; this is the second run.", "small"));
   if (r.entries && r.entries.length > 1) out.append(entryChooser(r.entries, r.entry));
   const origin = element("dl", null, "values");
