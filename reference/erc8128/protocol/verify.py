@@ -1266,7 +1266,8 @@ def _nonce_unused(message: MessageCheck) -> None:
             f"{check.label}: nonce {check.nonce!r} of {check.account.signer_id} {detail}",
             check.label,
             detail=(
-                "the nonce was already used"
+                "this signer already used this nonce (a replayed request); sign the request "
+                "again, with a fresh nonce"
                 if key in used
                 else "another signature on this request was already used (D28)"
             ),
