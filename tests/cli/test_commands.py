@@ -386,3 +386,29 @@ def test_sign_full_prints_a_request_that_inspect_verifies_as_it_is(
     status, report, _ = run(capsys, "inspect", str(pasted), "--now", "1700000001")
     assert status == 0, report
     assert f"VERIFIED ({profile} signature)" in report
+
+
+def test_request_without_a_scheme_says_what_to_type(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``erc8128 request 127.0.0.1:8128/api/whoami`` (no scheme) is refused before anything is
+    signed or sent, with the URL to type instead."""
+    monkeypatch.setenv("ERC8128_PRIVATE_KEY", "11" * 32)
+    for command in ("request", "sign"):
+        status, _out, err = run(capsys, command, "127.0.0.1:8128/api/whoami")
+        assert status == 2, err
+        assert "url_not_absolute" in err and "http://127.0.0.1:8128/api/whoami" in err
+
+
+def test_request_to_a_port_where_nothing_listens_says_so(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket  # noqa: PLC0415
+
+    monkeypatch.setenv("ERC8128_PRIVATE_KEY", "11" * 32)
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    status, _out, err = run(capsys, "request", f"http://127.0.0.1:{port}/")
+    assert status == 2, err
+    assert "transport_error" in err and "nothing listens there" in err

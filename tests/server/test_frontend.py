@@ -354,3 +354,20 @@ def test_a_trickling_client_gets_408_at_the_request_deadline() -> None:
             assert send(running.bound_url, "GET", "/.well-known/erc8128").status == 200
         finally:
             trickle.close()
+
+
+def test_a_tls_handshake_on_the_plain_http_port_is_closed_at_once(server: RunningServer
+                                                                   ) -> None:
+    """A client that speaks https:// to the plain-HTTP demo server sends a TLS ClientHello and
+    waits for a ServerHello; the server closes at once (an immediate handshake error for the
+    client, not a wait for both timeouts), logs why, and keeps serving."""
+    import ssl  # noqa: PLC0415
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as plain, \
+            pytest.raises((ssl.SSLError, ConnectionResetError)):
+        context.wrap_socket(plain, server_hostname="127.0.0.1")
+    assert "sent a TLS handshake to this plain-HTTP port" in LOG.getvalue()
+    assert status_of(exchange(server, DISCOVERY + "\r\n")) == 200

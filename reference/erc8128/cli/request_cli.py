@@ -42,6 +42,17 @@ def _read_data(data: str | None) -> bytes | None:
     return data.encode("utf-8")
 
 
+def _absolute_url(url: str) -> str:
+    """``url`` itself when it is an absolute http(s) URL; otherwise say what to type."""
+    if url.lower().startswith(("http://", "https://")):
+        return url
+    raise ClientError(
+        "url_not_absolute",
+        f"expected an absolute URL starting with http:// or https://, got {url!r} "
+        f"(for a local server: http://{url.rsplit('://', maxsplit=1)[-1].lstrip('/')})",
+    )
+
+
 def _signer(args: argparse.Namespace) -> Signer:
     if args.key_file is not None:
         return Signer.from_key_file(args.key_file, chain_id=args.chain_id, profile=args.profile)
@@ -125,7 +136,8 @@ def run_request(args: argparse.Namespace) -> int:
     headers = [parse_header_option(text) for text in args.headers]
     client = Client("", signer, label=args.label)
     response = client.request(
-        method, args.url, headers=headers, body=body, components=args.components
+        method, _absolute_url(args.url), headers=headers, body=body,
+        components=args.components
     )
     if args.verbose and response.signed is not None:
         _explain_signed(response.signed, len(headers))
@@ -149,7 +161,7 @@ def run_sign(args: argparse.Namespace) -> int:
     headers = tuple(parse_header_option(text) for text in args.headers)
     created = int(time.time()) if args.created is None else args.created
     signed = signer.sign(
-        Request(method, args.url, headers, body),
+        Request(method, _absolute_url(args.url), headers, body),
         created=created,
         label=args.label,
         components=args.components,

@@ -6,6 +6,7 @@ signature is bound to one target URI). Only the standard library is used.
 """
 
 import http.client
+import ssl
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -73,8 +74,14 @@ def _send(
         headers = tuple((name, value) for name, value in answer.getheaders())
         return answer.status, headers, data
     except (OSError, http.client.HTTPException) as error:
+        hint = ""
+        if uri_scheme == "https" and (isinstance(error, ssl.SSLError)
+                                      or "handshake" in str(error)):
+            hint = " (no TLS handshake: if the server speaks plain HTTP, use http://)"
+        elif isinstance(error, ConnectionRefusedError):
+            hint = " (nothing listens there: is the server running, on that port?)"
         raise ClientError(
-            "transport_error", f"expected an HTTP answer from {host}, got {error!r}"
+            "transport_error", f"expected an HTTP answer from {host}, got {error!r}{hint}"
         ) from None
     finally:
         connection.close()

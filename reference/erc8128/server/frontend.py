@@ -99,6 +99,10 @@ class _Open:
     idle: bool = False
 
 
+# RFC 8446 §5.1: the first byte of a TLS record carrying a ClientHello, ContentType handshake(22).
+_TLS_HANDSHAKE: Final = b"\x16"
+
+
 class _ConnectionGone(Exception):
     """The client closed the connection, or stalled past the timeout, mid-request."""
 
@@ -483,12 +487,23 @@ class RequestHandler(BaseHTTPRequestHandler):
         # room for another client (VerifierHTTPServer._take_slot_from_largest).
         self.server.connection_idle(self.connection, True)
         try:
-            if not self._reader.peek(1):
+            first = self._reader.peek(1)[:1]
+            if not first:
                 raise _ConnectionGone("end of input")
         except (TimeoutError, OSError) as error:
             raise _ConnectionGone(type(error).__name__) from None
         finally:
             self.server.connection_idle(self.connection, False)
+        if first == _TLS_HANDSHAKE and not isinstance(self.connection, ssl.SSLSocket):
+            # A TLS ClientHello (RFC 8446 §5.1: a record of ContentType handshake(22)) on this
+            # plain-HTTP port: no line end may come, and the client waits for a ServerHello.
+            # Answering at once fails its handshake now instead of after both sides time out.
+            self.server.log(f"{_client(self.client_address)} sent a TLS handshake to this "
+                            f"plain-HTTP port (the client should use http://)")
+            raise FrontEndRefusal(
+                "request_line_malformed",
+                "expected an HTTP request line, got a TLS handshake: this port speaks plain "
+                "HTTP; use http://", status=400)
         # The deadline covers the request line too: a request line trickled one byte just inside
         # timeout_sec cannot hold the connection past request_deadline_sec (issue 11, finding 2).
         self._deadline = time.monotonic() + limits.request_deadline_sec
