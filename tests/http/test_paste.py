@@ -386,3 +386,19 @@ def test_api_inspect_gives_the_page_the_servers_answer() -> None:
     raw = "raw_ours_https.http"
     assert _api({"raw": (PASTES / raw).read_text(),
                  "now": ORIGIN[raw]["now"]})["server_answer"] is None
+
+
+def test_the_signature_header_lines_alone_ask_for_the_request_line() -> None:
+    """What `erc8128 sign` prints, or a log keeps: only the header lines. The paste cannot be
+    verified (the signature covers the method, path and authority), and the refusal says what
+    to add instead of listing the formats; with the request line and Host it verifies."""
+    name = "raw_ours_https.http"
+    head = (PASTES / name).read_text().replace("\r\n", "\n").split("\n\n", 1)[0].split("\n")
+    header_lines = "\n".join(line for line in head[1:]
+                             if line.lower().startswith(("signature-input:", "signature:")))
+    with pytest.raises(PasteError) as caught:
+        parse_paste(header_lines + "\n")
+    assert caught.value.reason == "request_line_missing"
+    assert "erc8128 sign --full" in caught.value.message
+    answer = _api({"raw": header_lines, "now": ORIGIN[name]["now"]})
+    assert answer.get("reason") == "request_line_missing", answer

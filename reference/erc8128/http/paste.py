@@ -148,7 +148,17 @@ def parse_paste(data: str | bytes, *, entry: int | None = None) -> Paste:
         return _parse_header_list(stripped)
     if _REQUEST_LINE.fullmatch(first) is not None:
         return _parse_http1(stripped)
+    if _HEADER_LINE.match(first) is not None:
+        # What `erc8128 sign` prints and what a log keeps: the signature's header lines alone.
+        raise PasteError(
+            "request_line_missing",
+            f"expected the request line (e.g. \"GET /path HTTP/1.1\") and a Host line above "
+            f"the header lines: the signature covers the method, path and authority, which "
+            f"header lines alone do not say; got a first line {_quote(first)} (erc8128 sign "
+            f"--full prints the whole request)",
+        )
     raise _unknown(first)
+
 
 
 # ---- raw HTTP/1.1 ---------------------------------------------------------------------------

@@ -172,7 +172,8 @@ def inspect_paste(
             raise Erc8128Error(
                 "public_url_missing",
                 f"expected a public URL or an authority in the paste ({paste.format_title}: "
-                f"no URL, :authority or Host), got neither")
+                f"no URL, :authority or Host), got neither; add a Host line or give the "
+                f"public URL (erc8128 inspect --public-url, the page's public URL field)")
         authority = said
         authority_from = paste.authority_from or "the Host header"
         if paste.scheme is not None:
