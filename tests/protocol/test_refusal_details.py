@@ -66,7 +66,9 @@ def test_every_raising_site_names_its_cause_once_per_reason() -> None:
         assert text not in by_reason[reason], f"verify.py:{line}: {reason} detail shared"
         by_reason[reason].append(text)
         used = {n.id for n in ast.walk(detail) if isinstance(n, ast.Name)}
-        used -= {"_bad_signature_detail"}
+        # Helpers that build a detail from the verdict's method and the verifier's own origin
+        # (the "signed for another origin" cause below shows what the second one says).
+        used -= {"_bad_signature_detail", "_origin_hint"}
         assert used <= ALLOWED_NAMES, f"verify.py:{line}: detail reads {used - ALLOWED_NAMES}"
 
 
@@ -80,6 +82,19 @@ def resign(**kwargs: object) -> Request:
     options: dict[str, object] = {"created": 1700000000, "expires": 1700000060, "nonce": NONCE}
     options.update(kwargs)
     return sign_request(base, PRIVATE_KEY, **options).request  # type: ignore[arg-type]
+
+
+def signed_for_another_origin() -> Request:
+    """Signed by a client that called http://127.0.0.1:8000 (its Host), received by a verifier
+    whose origin is https://api.example."""
+    base = without(without(positive_request(), "signature-input"), "signature")
+    called = Request(base.method, base.target_uri.replace("https://api.example",
+                                                          "http://127.0.0.1:8000"),
+                     tuple((n, "127.0.0.1:8000" if n.lower() == "host" else v)
+                           for n, v in base.headers), base.body)
+    signed = sign_request(called, PRIVATE_KEY, created=1700000000, expires=1700000060,
+                          nonce=NONCE).request
+    return Request(base.method, base.target_uri, signed.headers, signed.body)
 
 
 def edited(old: str, new: str) -> Request:
@@ -154,6 +169,11 @@ CAUSES = [
     Cause("wrong address", "bad_signature",
           "the signature recovers another address than the keyid's",
           lambda: with_field(resign(), "content-type", "text/plain")),
+    Cause("signed for another origin", "bad_signature",
+          "the signature recovers another address than the keyid's; the request's Host names "
+          "another authority than this verifier's origin https://api.example: a client signs "
+          "the @authority of the URL it calls",
+          signed_for_another_origin),
 ]
 
 

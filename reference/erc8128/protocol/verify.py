@@ -42,7 +42,7 @@ from erc8128.errors import (
 )
 from erc8128.http.components import check_component, component_identifier, parse_component
 from erc8128.http.content_digest import verify_content_digest
-from erc8128.http.message import Request, query
+from erc8128.http.message import Request, authority, query, scheme
 from erc8128.http.signature_base import signature_base
 from erc8128.http.structured_fields import (
     Dictionary,
@@ -1193,8 +1193,32 @@ def _signature_valid(check: CandidateCheck) -> None:
     if not verdict.valid:
         raise check.fail(
             "bad_signature", verdict.detail or "signature does not verify",
-            detail=_bad_signature_detail(verdict),
+            detail=_bad_signature_detail(verdict) + _origin_hint(check),
         )
+
+
+def _origin_hint(check: CandidateCheck) -> str:
+    """When the request's Host names another authority than the verifier's origin, the likely
+    cause of a signature that does not verify: the client signed the @authority of the URL it
+    called (RFC 9421 §2.2.3), the verifier rebuilt it from its own configuration (RFC 9110
+    §7.1). Both are public; nothing recovered is said."""
+    if '"@authority"' not in check.identifiers:
+        return ""
+    hosts = check.request.field_lines("host")
+    origin_scheme, origin_authority = scheme(check.request.target_uri), authority(
+        check.request.target_uri)
+    if len(hosts) != 1:
+        return ""
+    try:
+        said = authority(f"{origin_scheme}://{hosts[0]}/")
+    except Erc8128Error:
+        return ""
+    if said == origin_authority:
+        return ""
+    # D62: no received value in a detail; the verifier's origin is its public URL.
+    return (f"; the request's Host names another authority than this verifier's origin "
+            f"{origin_scheme}://{origin_authority}: a client signs the @authority of the URL "
+            f"it calls")
 
 
 def _bad_signature_detail(verdict: AccountVerdict) -> str:
