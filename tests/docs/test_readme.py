@@ -1,9 +1,17 @@
 """The README stays true: its two set-up commands and its tour run as written."""
 
+import asyncio
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
+
+import pytest
+
+from erc8128.client import Signer
+from erc8128.http.message import Request
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
@@ -45,3 +53,36 @@ def test_no_file_names_a_path_of_a_build_machine() -> None:
     offenders = [name for name in text_files
                  if forbidden.search((ROOT / name).read_text(errors="replace"))]
     assert offenders == []
+
+
+def test_readme_middleware_example_answers_a_signed_request_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """"Protect your own API": the example app answers a request signed for its public URL
+    with the signer's address, and the same request again with 401 nonce_reused."""
+    example = re.findall(r"```python\n(.*?)```", README, re.S)[1]
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))  # the Gate's restart watermark
+    namespace: dict[str, Any] = {}
+    exec(compile(example, "README.md", "exec"), namespace)
+    signer = Signer.generate()
+    signed = signer.sign(Request("GET", "http://127.0.0.1:8000/hello",
+                                 (("Host", "127.0.0.1:8000"),)), created=int(time.time()))
+    scope = {"type": "http", "method": "GET", "path": "/hello", "raw_path": b"/hello",
+             "query_string": b"", "headers": [(name.lower().encode(), value.encode())
+                                              for name, value in signed.request.headers]}
+
+    def call() -> tuple[int, bytes]:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        asyncio.run(namespace["app"](dict(scope), receive, send))
+        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+    assert call() == (200, f"hello {signer.address}\n".encode())
+    status, body = call()
+    assert status == 401 and b"nonce_reused" in body
