@@ -42,6 +42,8 @@ from erc8128_conformance.live import (
     checks_for,
     fetch_discovery,
 )
+from erc8128_conformance.live_signing import valid_request
+from erc8128_conformance.live_transport import send
 from erc8128_conformance.report import CaseOutcome, Outcome, format_table
 from erc8128_vectors import VECTORS_DIR
 
@@ -334,10 +336,55 @@ class LiveRun(_SuiteRun):
     def __init__(
         self, options: SuiteOptions, outcomes: list[CaseOutcome],
         requirements: dict[str, Requirement] | None = None,
+        header_fields: list[tuple[str, str]] | None = None,
     ) -> None:
         # The report's requirement table: each live check's rule joins it (grouping.py).
         super().__init__(options, outcomes, requirements)
         self._contexts: dict[str, LiveContext] = {}
+        # Per profile: the probe's answer to one valid request, (status, reason) (D90).
+        self._probes: dict[str, tuple[int, str | None] | None] = {}
+        self._header_fields = header_fields if header_fields is not None else []
+        self._said_not_offered: set[str] = set()
+
+    def _probe(self, profile: str) -> tuple[int, str | None] | None:
+        """The target's answer to one valid request of ``profile`` (None: no answer)."""
+        if profile not in self._probes:
+            ctx = self.context(profile)
+            try:
+                answer = send(ctx.target, valid_request(ctx))
+            except (OSError, RateLimited):
+                self._probes[profile] = None  # the checks themselves report it
+            else:
+                self._probes[profile] = (answer.status, answer.reason())
+        return self._probes[profile]
+
+    def not_offered(self, profile: str) -> str | None:
+        """Why ``profile``'s checks are not run against this target, or None (decision D90).
+
+        With both profiles under test, a profile whose valid request the target refuses with
+        `no_acceptable_signature` (no candidate of a profile it accepts, ERC-8128 §3.5) while it
+        accepts the other profile's valid request is one the target does not offer: its checks
+        are "not supported", with this one reason, instead of each failing on that refusal.
+        With one profile under test (``--profile``) every check is graded.
+        """
+        if len(self.options.profiles) < 2:
+            return None
+        others = [other for other in self.options.profiles if other != profile]
+        mine = self._probe(profile)
+        if mine is None or mine[0] != 401 or mine[1] != "no_acceptable_signature":
+            return None
+        accepted_other = next((other for other in others
+                               if (probe := self._probe(other)) is not None
+                               and 200 <= probe[0] <= 299), None)
+        if accepted_other is None:
+            return None
+        why = (f"the target accepts no {profile} signature: a valid {profile} request got 401 "
+               f"no_acceptable_signature while a valid {accepted_other} request was accepted "
+               f"(--profile {profile} grades its checks anyway)")
+        if profile not in self._said_not_offered:
+            self._said_not_offered.add(profile)
+            self._header_fields.append(("profile not offered", why))
+        return why
 
     def context(self, profile: str) -> LiveContext:
         if profile not in self._contexts:
@@ -377,6 +424,10 @@ class LiveRun(_SuiteRun):
         )
         expected_failure = self.options.expected_failures.get(case_id)
         level = f" [{requirement.level} {requirement.ref}]" if requirement is not None else ""
+        not_offered = self.not_offered(profile)
+        if not_offered is not None:
+            self.outcomes.append(outcome(case_id, "live", "not_supported", not_offered, details))
+            pytest.skip(f"not supported: {not_offered}")
         try:
             verdict = check.judge(ctx)
         except CheckNotApplicable as why:
@@ -509,7 +560,7 @@ class ConformancePlugin:
         self.header += f"{'; ' if self.header else ''}live target: {self.options.target}"
         self.header_fields.append(("live target", self.options.target))
         self.run_info["live_target"] = self.options.target
-        return LiveRun(self.options, self.outcomes, self.requirements)
+        return LiveRun(self.options, self.outcomes, self.requirements, self.header_fields)
 
     # -- end of run ----------------------------------------------------------------------------
 

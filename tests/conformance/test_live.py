@@ -141,6 +141,31 @@ def test_erc8128_serve_passes_every_check_in_both_profiles(serve_url: str,
 
 
 @pytest.mark.slow
+def test_a_profile_the_server_does_not_offer_is_one_line_not_forty_failures(
+        tmp_path: Path) -> None:
+    """Decision D90: a server that speaks only the draft (a default Gate, `erc8128 serve
+    --profile draft`), tested with both profiles, refuses every legacy request with
+    no_acceptable_signature. The run says so once and grades the draft; with --profile legacy
+    every legacy check is graded and fails."""
+    with listening_url([sys.executable, "-m", "erc8128", "serve", "--port", "0", "--profile",
+                        "draft", "--quiet"], cwd=ROOT) as url:
+        run, report = live_mode(url, tmp_path)
+        assert run.returncode == 0, run.stdout[-6000:]
+        assert ("profile not offered: the target accepts no legacy signature: a valid legacy "
+                "request got 401 no_acceptable_signature while a valid draft request was "
+                "accepted") in run.stdout
+        results = outcomes(report)
+        legacy = {i: o for i, o in results.items() if i.startswith("live/legacy/")}
+        assert len(legacy) == len(checks_for("legacy"))
+        assert {o["outcome"] for o in legacy.values()} == {"not_supported"}
+        assert "live/draft/valid_request_200" in results
+        assert results["live/draft/valid_request_200"]["outcome"] == "passed"
+        forced, forced_report = live_mode(url, tmp_path, "--profile", "legacy")
+        assert forced.returncode == 1
+        assert outcomes(forced_report)["live/legacy/valid_request_200"]["outcome"] == "failed"
+
+
+@pytest.mark.slow
 def test_without_a_post_path_the_content_checks_are_not_supported(serve_url: str,
                                                                    tmp_path: Path) -> None:
     run, report = live_mode(serve_url, tmp_path, "--profile", "draft")
