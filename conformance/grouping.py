@@ -157,6 +157,8 @@ class Summary:
     counts: dict[str, int]  # outcome -> cases
     tiers: str = ""  # the one-line tiered verdict
     acceptable: tuple[AcceptableDecision, ...] = ()
+    # Why cases were not judged: (why, cases), most cases first (what would judge them).
+    unjudged: tuple[tuple[str, int], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -171,6 +173,7 @@ class Summary:
             "our_decision_not_the_texts": [entry.to_json() for entry in self.acceptable],
             "canonical_form_differs": [o.case_id for o in self.canonical],
             "counts": self.counts,
+            "not_judged": [{"why": why, "cases": n} for why, n in self.unjudged],
         }
 
 
@@ -393,7 +396,20 @@ def summarize(
     acceptable = _acceptable(outcomes, requirements)
     tiers = _tiers(outcomes, groups, profile, acceptable)
     return Summary(verdict, success, ordered, tuple(root_causes), canonical, counts, tiers,
-                   acceptable)
+                   acceptable, _unjudged(outcomes))
+
+
+def _unjudged(outcomes: Sequence[CaseOutcome]) -> tuple[tuple[str, int], ...]:
+    """The reasons cases were not supported, each once with its count, most cases first: a
+    coverage figure says how many never ran, this says what would run them."""
+    reasons: dict[str, int] = {}
+    for outcome in outcomes:
+        if outcome.outcome != "not_supported":
+            continue
+        # One line per reason: an answer's header dump varies by case, the reason does not.
+        why = outcome.message.split(" [(", 1)[0] or "(no reason given)"
+        reasons[why] = reasons.get(why, 0) + 1
+    return tuple(sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _cause_line(number: int, cause: RootCause) -> list[str]:
@@ -459,6 +475,11 @@ def format_first_screen(summary: Summary, header: Sequence[tuple[str, str]]) -> 
     coverage = coverage_line(summary)
     if coverage:
         lines.append(coverage)
+        for why, cases in summary.unjudged[:FIRST_SCREEN_CAUSES]:
+            lines.append(f"  {cases:>4} not supported: {why}")
+        rest = len(summary.unjudged) - FIRST_SCREEN_CAUSES
+        if rest > 0:
+            lines.append(f"       ... and {rest} more reasons (--report-json lists them all)")
     if summary.causes:
         lines.append("")
         lines.append("what to fix first (one line per rule: failing now first, then by level):")

@@ -220,17 +220,28 @@ def test_html_report_is_static_escaped_and_grouped(tmp_path: Path) -> None:
     assert stack == []
 
 
-def test_coverage_line_says_how_many_cases_never_ran() -> None:
-    outcomes = [CaseOutcome("a/1", "x", "passed"), CaseOutcome("a/2", "x", "not_supported"),
+def test_coverage_line_says_how_many_cases_never_ran_and_why() -> None:
+    """The coverage line, then each reason cases were not supported, once, most cases first
+    (an answer's header dump, which varies by case, is left out of the reason)."""
+    no_post = "no --post-path: the content checks need a signed POST route"
+    outcomes = [CaseOutcome("a/1", "x", "passed"),
+                CaseOutcome("a/2", "x", "not_supported", "the route maximum is not documented"),
+                CaseOutcome("a/5", "x", "not_supported", no_post),
+                CaseOutcome("a/6", "x", "not_supported", f"{no_post} [('date', 'now')]"),
                 CaseOutcome("a/3", "x", "skipped"), CaseOutcome("a/4", "x", "skipped")]
-    screen = format_first_screen(summarize(outcomes, {}), [("suite", "s")])
+    summary = summarize(outcomes, {})
+    screen = format_first_screen(summary, [("suite", "s")])
     assert screen.splitlines()[1:] == [
         "result: PASS",
         "verdict: conforms to the MUSTs of the profiles under test; departs from 0 SHOULD/MAY; "
         "differs from 0 project decisions",
-        "coverage: 1 of 4 cases judged; 1 not supported, 2 skipped (operation or profile not "
+        "coverage: 1 of 6 cases judged; 3 not supported, 2 skipped (operation or profile not "
         "offered)",
+        f"     2 not supported: {no_post}",
+        "     1 not supported: the route maximum is not documented",
     ]
+    assert summary.to_json()["not_judged"] == [
+        {"why": no_post, "cases": 2}, {"why": "the route maximum is not documented", "cases": 1}]
 
 
 def test_requirement_data_absent_or_malformed_is_unclassified(tmp_path: Path) -> None:
