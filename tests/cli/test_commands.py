@@ -412,3 +412,25 @@ def test_request_to_a_port_where_nothing_listens_says_so(
     status, _out, err = run(capsys, "request", f"http://127.0.0.1:{port}/")
     assert status == 2, err
     assert "transport_error" in err and "nothing listens there" in err
+
+
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_a_closed_pipe_ends_a_command_quietly(tmp_path: Path, unbuffered: str) -> None:
+    """`erc8128 keygen --out FILE | head -1`: the reader leaves before the output is written.
+    The command stops with 141 (128 + SIGPIPE) and no traceback, buffered or not."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to the pipe fails with EPIPE
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "erc8128", "keygen", "--out", str(tmp_path / "k.key")],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+            env={**os.environ, "PYTHONUNBUFFERED": unbuffered},
+        )
+    finally:
+        os.close(write_end)
+    assert run.returncode == 141, run.stderr
+    assert "Traceback" not in run.stderr and "BrokenPipeError" not in run.stderr
+    assert (tmp_path / "k.key").is_file()  # the key was written before the output failed

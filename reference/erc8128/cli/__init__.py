@@ -6,6 +6,7 @@ A sub-command module provides ``add_parser(subparsers)``, which adds its parser 
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -49,9 +50,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         status: int = func(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
     except Erc8128Error as error:
         print(f"erc8128: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader of our output left (`erc8128 keygen ... | head -1`): stop quietly, as Unix
+        # tools do, and point stdout at /dev/null so that the interpreter's final flush does
+        # not raise again at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by the signal
     return status
 
 
