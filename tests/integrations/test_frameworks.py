@@ -654,3 +654,51 @@ def test_request_from_parsed_is_the_request_its_parts_make() -> None:
         request_from_parsed("GET", "/p", pairs, "text", scheme="https",  # type: ignore[arg-type]
                             authority="api.example")
     assert refused.value.reason == "body_type"
+
+
+def test_the_gate_publishes_its_policy_at_the_well_known_path(tmp_path: Any) -> None:
+    """SPEC.md D91: a Gate with one policy answers GET /.well-known/erc8128 (ERC-8128 §7) with
+    the document built from that policy, under ASGI and WSGI alike, before any verification;
+    discovery=False leaves the path to the app's own routes (here: verified, so refused)."""
+    policy = VerifierPolicy(max_validity_sec=120)
+
+    def asgi_get(gate: Gate, method: str = "GET") -> tuple[int, bytes]:
+        sent: list[dict[str, Any]] = []
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            raise AssertionError("the app is not reached")
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": method, "path": "/.well-known/erc8128",
+                 "raw_path": b"/.well-known/erc8128", "query_string": b"", "headers": []}
+        asyncio.run(asgi.ERC8128Middleware(app, gate)(scope, receive, send))
+        return sent[0]["status"], sent[1]["body"]
+
+    def wsgi_get(gate: Gate) -> tuple[str, bytes]:
+        statuses: list[str] = []
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/.well-known/erc8128",
+                   "wsgi.input": io.BytesIO(b"")}
+        body = b"".join(wsgi.ERC8128Middleware(
+            lambda environ, start_response: pytest.fail("the app is not reached"), gate,
+        )(environ, lambda status, headers, into=statuses: into.append(status)))
+        return statuses[0], body
+
+    gate = Gate("https://api.example", policy=policy, state_dir=str(tmp_path))
+    status, body = asgi_get(gate)
+    document = json.loads(body)
+    assert status == 200
+    assert document["max_validity_sec"] == 120 and document["chains"] == ["eip155:1"]
+    assert document["route_policies"]["default"]["replay"] == "non-replayable"
+    assert "methods" not in document["route_policies"]["default"]
+    assert wsgi_get(gate) == ("200 OK", body)
+    assert asgi_get(gate, "POST")[0] == 401  # only GET is the document; POST is verified
+    off = Gate("https://api.example", policy=policy, state_dir=str(tmp_path), discovery=False)
+    assert asgi_get(off)[0] == 401
+    routed = Gate("https://api.example", policy=lambda method, path: policy,
+                  state_dir=str(tmp_path))
+    assert routed.discovery_answer("GET", "/.well-known/erc8128") is None  # cannot enumerate

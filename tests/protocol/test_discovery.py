@@ -83,6 +83,17 @@ def test_invalid_routes_are_refused(key: str, methods: tuple[str, ...]) -> None:
                            invalidation_endpoint=None)
 
 
+def test_a_route_for_every_method_omits_methods() -> None:
+    """ERC-8128 §7: "omission applies the policy to every method" (what a Gate with one policy
+    advertises under `default`)."""
+    document = discovery_document(policy=BASE, routes=[ProtectedRoute("default", None, BASE)],
+                                  name="n", invalidation_endpoint=None)
+    policies = document["route_policies"]
+    assert isinstance(policies, dict)
+    assert "methods" not in policies["default"]
+    assert policies["default"]["max_validity_sec"] == BASE.max_validity_sec
+
+
 def test_document_over_64_kib_is_refused() -> None:
     with pytest.raises(DiscoveryError):
         discovery_response({"name": "x" * 70_000})

@@ -71,7 +71,12 @@ class ERC8128Middleware:
             await self.app(scope, receive, send)
             return
         method = str(scope.get("method", "GET"))
-        policy = self.gate.route_policy(method, str(scope.get("path", "/")))
+        path = str(scope.get("path", "/"))
+        discovery = self.gate.discovery_answer(method, path)
+        if discovery is not None:
+            await _send(discovery, send)
+            return
+        policy = self.gate.route_policy(method, path)
         if policy is None:
             await self.app(scope, receive, send)
             return

@@ -37,6 +37,12 @@ from erc8128.http.message import Request, request_from_field_columns, request_fr
 from erc8128.http.origin import Origin, parse_origin
 from erc8128.protocol.accounts import AccountState, NoCodeAccountState
 from erc8128.protocol.challenge import HttpResponse, failure_response, problem_response
+from erc8128.protocol.discovery import (
+    WELL_KNOWN_PATH,
+    ProtectedRoute,
+    discovery_document,
+    discovery_response,
+)
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.verify import Verified, verify_request
 from erc8128.state.durability import replay_durability, require_durable
@@ -77,10 +83,15 @@ class Gate:
     # SPEC.md D74: refuse a replay store that a restart of its backend may empty (a Redis
     # without appendonly, memory) instead of warning.
     require_durable_replay_state: bool = False
+    # SPEC.md D91: with one policy for every route, answer GET /.well-known/erc8128 with the
+    # ERC-8128 §7 discovery document built from it; False leaves that path to the app.
+    discovery: bool = True
     origin: Origin = field(init=False, repr=False, compare=False)  # parsed from public_url
     watermark: RestartWatermark | None = field(init=False, repr=False, compare=False)
     # The policy of every route when ``policy`` is one VerifierPolicy (not a RoutePolicy).
     _fixed_policy: VerifierPolicy | None = field(init=False, repr=False, compare=False)
+    # The discovery answer (D91), or None: off, or a RoutePolicy the Gate cannot enumerate.
+    _discovery_answer: HttpResponse | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # The scheme and authority come from this trusted configuration, never from the
@@ -93,6 +104,14 @@ class Gate:
         ))
         fixed = self.policy if isinstance(self.policy, VerifierPolicy) else None
         object.__setattr__(self, "_fixed_policy", fixed)
+        # ERC-8128 §7: "An HTTPS origin MAY publish a discovery document for this profile at
+        # `/.well-known/erc8128`"; one policy object under `default` without `methods` ("omission
+        # applies the policy to every method").
+        object.__setattr__(self, "_discovery_answer", None if fixed is None or not self.discovery
+                           else discovery_response(discovery_document(
+                               policy=fixed, routes=[ProtectedRoute("default", None, fixed)],
+                               name=f"ERC-8128 verifier for {self.origin}",
+                               invalidation_endpoint=None)))
         self._check_replay_durability()
 
     def _check_replay_durability(self) -> None:
@@ -108,6 +127,13 @@ class Gate:
                     "Gate(require_durable_replay_state=True) refuses to start instead)",
                     durability.warning(),
                 )
+
+    def discovery_answer(self, method: str, path: str) -> HttpResponse | None:
+        """The ERC-8128 §7 discovery document for ``GET /.well-known/erc8128`` (D91), else None
+        (the request goes on to :meth:`route_policy`)."""
+        if path == WELL_KNOWN_PATH and method == "GET":
+            return self._discovery_answer
+        return None
 
     def route_policy(self, method: str, path: str) -> VerifierPolicy | None:
         """The policy that applies to ``method`` ``path``, or None if the route is public."""

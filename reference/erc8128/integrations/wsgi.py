@@ -119,6 +119,9 @@ class ERC8128Middleware:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = str(environ.get("REQUEST_METHOD", "GET"))
         path = str(environ.get("PATH_INFO", "")) or "/"
+        discovery = self.gate.discovery_answer(method, path)
+        if discovery is not None:
+            return _send(discovery, start_response)
         policy = self.gate.route_policy(method, path)
         if policy is None:
             return self.app(environ, start_response)

@@ -38,7 +38,8 @@ class ProtectedRoute:
     """
 
     key: str
-    methods: tuple[str, ...]
+    # None: every method. ERC-8128 §7: "omission applies the policy to every method".
+    methods: tuple[str, ...] | None
     policy: VerifierPolicy
 
 
@@ -50,9 +51,9 @@ def _check_route(route: ProtectedRoute) -> None:
     if "*" in route.key[:-1] or (route.key.endswith("*") and not route.key.endswith("/*")):
         raise DiscoveryError("route_key_invalid", f"expected '*' only as '/*', got {route.key!r}")
     # ERC-8128 §7: "`methods` | Non-empty array of case-sensitive HTTP method tokens"
-    if not route.methods:
+    if route.methods is not None and not route.methods:
         raise DiscoveryError("route_methods_invalid", f"expected methods for {route.key!r}")
-    for method in route.methods:
+    for method in route.methods or ():
         if not is_token(method):
             raise DiscoveryError("route_methods_invalid", f"expected a token, got {method!r}")
     if not 1 <= route.policy.max_validity_sec <= MAX_JSON_INTEGER:
@@ -65,8 +66,9 @@ def _check_route(route: ProtectedRoute) -> None:
 
 def _route_policy(route: ProtectedRoute) -> dict[str, object]:
     policy = route.policy
+    methods: dict[str, object] = {} if route.methods is None else {"methods": list(route.methods)}
     return {
-        "methods": list(route.methods),
+        **methods,
         "max_validity_sec": policy.max_validity_sec,
         # "Array of RFC 9421 component identifiers, serialized without signature-base outer
         # quotes, required in addition to the applicable Section 3.1.1 requirements"
@@ -105,7 +107,7 @@ def discovery_document(
         # Routes under one key with the same policy are advertised once, their methods merged.
         same = next((p for p in policies if _without_methods(p) == _without_methods(advertised)),
                     None)
-        if same is None:
+        if same is None or route.methods is None or "methods" not in same:
             policies.append(advertised)
             continue
         methods = same["methods"]
