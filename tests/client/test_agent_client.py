@@ -410,3 +410,13 @@ def test_key_file_mode_is_not_required_by_reader(tmp_path: Path) -> None:
     key_file.write_text(format_private_key(signer.private_key))
     os.chmod(key_file, stat.S_IRUSR)
     assert Signer.from_key_file(key_file).address == signer.address
+
+
+def test_a_client_without_a_base_url_refuses_a_url_without_a_scheme() -> None:
+    """Client("", signer) sends to the URL it is given: one without http(s):// is refused
+    before anything is signed, with the URL to type (not joined into '/127.0.0.1:…')."""
+    client = Client("", Signer.generate())
+    with pytest.raises(ClientError) as refused:
+        client.request("GET", "127.0.0.1:8128/api/whoami")
+    assert refused.value.reason == "url_not_absolute"
+    assert "http://127.0.0.1:8128/api/whoami" in refused.value.message

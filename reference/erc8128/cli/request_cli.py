@@ -14,6 +14,7 @@ from typing import Any
 from erc8128.cli.command import add_command
 from erc8128.cli.options import add_signer_chain, add_signer_profile
 from erc8128.client import DEFAULT_KEY_ENV, Client, ClientError, Signer
+from erc8128.client.api_client import absolute_url
 from erc8128.http.message import Request
 from erc8128.protocol.sign import DEFAULT_LABEL, SignedRequest
 from erc8128.server.pages import raw_request_text
@@ -40,17 +41,6 @@ def _read_data(data: str | None) -> bytes | None:
         except OSError as error:
             raise ClientError("data_file_unreadable", f"expected {data[1:]}, got {error}") from None
     return data.encode("utf-8")
-
-
-def _absolute_url(url: str) -> str:
-    """``url`` itself when it is an absolute http(s) URL; otherwise say what to type."""
-    if url.lower().startswith(("http://", "https://")):
-        return url
-    raise ClientError(
-        "url_not_absolute",
-        f"expected an absolute URL starting with http:// or https://, got {url!r} "
-        f"(for a local server: http://{url.rsplit('://', maxsplit=1)[-1].lstrip('/')})",
-    )
 
 
 def _signer(args: argparse.Namespace) -> Signer:
@@ -136,8 +126,7 @@ def run_request(args: argparse.Namespace) -> int:
     headers = [parse_header_option(text) for text in args.headers]
     client = Client("", signer, label=args.label)
     response = client.request(
-        method, _absolute_url(args.url), headers=headers, body=body,
-        components=args.components
+        method, args.url, headers=headers, body=body, components=args.components
     )
     if args.verbose and response.signed is not None:
         _explain_signed(response.signed, len(headers))
@@ -161,7 +150,7 @@ def run_sign(args: argparse.Namespace) -> int:
     headers = tuple(parse_header_option(text) for text in args.headers)
     created = int(time.time()) if args.created is None else args.created
     signed = signer.sign(
-        Request(method, _absolute_url(args.url), headers, body),
+        Request(method, absolute_url(args.url), headers, body),
         created=created,
         label=args.label,
         components=args.components,

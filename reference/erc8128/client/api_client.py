@@ -42,6 +42,18 @@ def retry_delay(response: Response) -> int | None:
     return delay if delay <= MAX_RETRY_AFTER_SEC else None
 
 
+def absolute_url(url: str) -> str:
+    """``url`` itself when it is an absolute http(s) URL; otherwise ``url_not_absolute``, with
+    the URL to type for a local server (a newcomer's ``127.0.0.1:8128/api/whoami``)."""
+    if url.lower().startswith(("http://", "https://")):
+        return url
+    raise ClientError(
+        "url_not_absolute",
+        f"expected an absolute URL starting with http:// or https://, got {url!r} "
+        f"(for a local server: http://{url.rsplit('://', maxsplit=1)[-1].lstrip('/')})",
+    )
+
+
 @dataclass(frozen=True)
 class Client:
     """Signed requests to one server: every call is signed with a fresh nonce.
@@ -60,9 +72,12 @@ class Client:
     sleep: Callable[[float], None] = time.sleep  # waits out a Retry-After
 
     def url(self, target: str) -> str:
-        """``base_url`` joined with an absolute path (``/api/whoami``)."""
+        """``base_url`` joined with an absolute path (``/api/whoami``); without a base URL,
+        ``target`` itself, which must then be absolute."""
         if target.startswith(("http://", "https://")):
             return target
+        if not self.base_url:
+            return absolute_url(target)
         return self.base_url.rstrip("/") + "/" + target.lstrip("/")
 
     def request(
