@@ -274,9 +274,12 @@ def test_unfunded_funder_errors_every_chain_case(anvil: Anvil, tmp_path: Path) -
          "--profile", "legacy"],
         ["--target", "http://127.0.0.1:1", "--chain-rpc", "http://127.0.0.1:1",
          "--chain-funder-key", "0x1234"],
+        ["--target", "http://127.0.0.1:1", "--chain-rpc", "http://127.0.0.1:1",
+         "--chain-funder-key", "00" * 32],
         ["--target", "http://127.0.0.1:1", "--chain-funder-key", DEV_FUNDER_KEY.hex()],
     ],
-    ids=["without target", "legacy only", "short funder key", "funder key without chain"],
+    ids=["without target", "legacy only", "short funder key", "zero funder key",
+         "funder key without chain"],
 )
 def test_chain_usage_errors(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["conformance", *arguments]) == 2

@@ -9,13 +9,14 @@ to the standard library.
 
 import argparse
 import importlib
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from erc8128.cli.command import add_command
 from erc8128.cli.options import PROFILE_CHOICES, add_tested_profiles
+from erc8128.client.keys import parse_private_key
+from erc8128.errors import Erc8128Error
 
 
 def add_parser(subparsers: Any) -> None:
@@ -124,12 +125,11 @@ def run(args: argparse.Namespace) -> int:
               "--profile draft or both with --chain-rpc", file=sys.stderr)
         return 2
     if args.chain_funder_key is not None:
-        text = args.chain_funder_key.removeprefix("0x")
-        if re.fullmatch(r"[0-9a-fA-F]{64}", text) is None:
-            print("erc8128 conformance: expected --chain-funder-key as 64 hex digits, got "
-                  f"{len(text)} characters", file=sys.stderr)
+        try:  # the key syntax every other command reads (the message never repeats the key)
+            chain_funder_key = parse_private_key(args.chain_funder_key)
+        except Erc8128Error as error:
+            print(f"erc8128 conformance: --chain-funder-key: {error.message}", file=sys.stderr)
             return 2
-        chain_funder_key = bytes.fromhex(text)
     options = plugin.SuiteOptions(
         adapter=args.adapter,
         target=args.target[0] if args.target else None,
