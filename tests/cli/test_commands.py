@@ -230,6 +230,43 @@ def test_request_post_data_and_refusal(
     assert json.loads(out)["reason"] == "principal_not_allowed"
 
 
+def test_request_json_sends_curls_two_json_lines(
+    server_url: str, key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(capsys, "request", server_url + "/api/projects", "--json",
+                           '{"name": "json", "public": false}', "--key-file", str(key_file), "-v")
+    assert status == 0, err
+    assert json.loads(out)["name"] == "json"
+    assert ">+ Content-Type: application/json" in err
+    assert ">+ Accept: application/json" in err
+
+
+def test_request_data_without_a_content_type_names_the_fix(
+    server_url: str, key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A newcomer's first POST: -d with JSON and no -H, as with curl. The server's 415 stands;
+    # the command says what to type instead.
+    status, out, err = run(capsys, "request", server_url + "/api/projects", "-d",
+                           '{"name": "data"}', "--key-file", str(key_file))
+    assert status == 1
+    assert json.loads(out)["reason"] == "unsupported_media_type"
+    assert "HTTP 415" in err
+    assert "--json DATA" in err and "-H 'Content-Type: application/json'" in err
+
+
+def test_sign_json_prints_the_json_lines_it_adds(
+    key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = run(capsys, "sign", "http://127.0.0.1:8128/api/projects", "--json",
+                         '{"name": "x"}', "-H", "Accept: text/plain", "--key-file", str(key_file))
+    assert status == 0
+    lines = _header_lines(out)
+    assert ("Content-Type", "application/json") in lines
+    assert ("Accept", "text/plain") not in lines  # the caller's own -H line is not repeated
+    assert not any(name == "Accept" for name, _ in lines)  # nor replaced by --json's
+    assert any(name == "Signature-Input" for name, _ in lines)
+
+
 def test_request_transport_error(key_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, "request", "http://127.0.0.1:9/", "--key-file", str(key_file))
     assert status == 2

@@ -43,6 +43,27 @@ def _read_data(data: str | None) -> bytes | None:
     return data.encode("utf-8")
 
 
+def _content(args: argparse.Namespace) -> tuple[list[tuple[str, str]], bytes | None]:
+    """The -H header lines and the content; ``--json`` adds curl's two JSON header lines,
+    each unless a -H line already names that field."""
+    headers = [parse_header_option(text) for text in args.headers]
+    if args.json is None:
+        return headers, _read_data(args.data)
+    named = {name.lower() for name, _ in headers}
+    for name in ("Content-Type", "Accept"):
+        if name.lower() not in named:
+            headers.append((name, "application/json"))
+    return headers, _read_data(args.json)
+
+
+def _content_type_hint(args: argparse.Namespace, headers: list[tuple[str, str]]) -> str | None:
+    """What to type after a 415 for content sent without a Content-Type of its own."""
+    if args.data is None or any(name.lower() == "content-type" for name, _ in headers):
+        return None
+    return ("erc8128: hint: -d sends no Content-Type; for JSON use --json DATA "
+            "(or add -H 'Content-Type: application/json')")
+
+
 def _signer(args: argparse.Namespace) -> Signer:
     if args.key_file is not None:
         return Signer.from_key_file(args.key_file, chain_id=args.chain_id, profile=args.profile)
@@ -59,11 +80,16 @@ def _signer(args: argparse.Namespace) -> Signer:
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", help="absolute URL, e.g. http://127.0.0.1:8128/api/whoami")
-    parser.add_argument("-X", "--request", dest="method", help="method (default GET, POST with -d)")
+    parser.add_argument("-X", "--request", dest="method",
+                        help="method (default GET, POST with -d or --json)")
     parser.add_argument(
         "-H", "--header", dest="headers", action="append", default=[], metavar="'Name: value'"
     )
-    parser.add_argument("-d", "--data", help="content: text, @FILE or @- for stdin")
+    content = parser.add_mutually_exclusive_group()
+    content.add_argument("-d", "--data", help="content: text, @FILE or @- for stdin")
+    content.add_argument("--json", metavar="DATA",
+                         help="JSON content, as -d, with Content-Type: application/json and "
+                         "Accept: application/json (curl's --json)")
     parser.add_argument(
         "--key-file", help=f"key file from 'erc8128 keygen' (default: ${DEFAULT_KEY_ENV})"
     )
@@ -121,15 +147,14 @@ def _explain_signed(signed: SignedRequest, unsigned_count: int) -> None:
 
 def run_request(args: argparse.Namespace) -> int:
     signer = _signer(args)
-    body = _read_data(args.data)
+    headers, body = _content(args)
     method = args.method or ("POST" if body is not None else "GET")
-    headers = [parse_header_option(text) for text in args.headers]
     client = Client("", signer, label=args.label)
     response = client.request(
         method, args.url, headers=headers, body=body, components=args.components
     )
     if args.verbose and response.signed is not None:
-        _explain_signed(response.signed, len(headers))
+        _explain_signed(response.signed, len(args.headers))
         print(f"< HTTP {response.status}", file=sys.stderr)
         for name, value in response.headers:
             print(f"< {name}: {value}", file=sys.stderr)
@@ -139,15 +164,18 @@ def run_request(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     if response.status >= 400:
         print(f"erc8128: HTTP {response.status} {response.reason or ''}".rstrip(), file=sys.stderr)
+        hint = _content_type_hint(args, headers) if response.status == 415 else None
+        if hint is not None:
+            print(hint, file=sys.stderr)
         return 1
     return 0
 
 
 def run_sign(args: argparse.Namespace) -> int:
     signer = _signer(args)
-    body = _read_data(args.data)
+    header_list, body = _content(args)
+    headers = tuple(header_list)
     method = args.method or ("POST" if body is not None else "GET")
-    headers = tuple(parse_header_option(text) for text in args.headers)
     created = int(time.time()) if args.created is None else args.created
     signed = signer.sign(
         Request(method, absolute_url(args.url), headers, body),
@@ -157,10 +185,10 @@ def run_sign(args: argparse.Namespace) -> int:
         nonce=args.nonce,
     )
     if args.verbose:
-        _explain_signed(signed, len(headers))
+        _explain_signed(signed, len(args.headers))
     if args.full:
         sys.stdout.write(raw_request_text(signed.request))
         return 0
-    for name, value in signed.request.headers[len(headers) :]:
+    for name, value in signed.request.headers[len(args.headers) :]:
         print(f"{name}: {value}")
     return 0
