@@ -53,6 +53,7 @@ EXPECTED = {
     "chrome_h2_headers.txt": ("header-list", "http", ":scheme", "draft"),
     "chrome_har_entry.json": ("har-entry", "http", "request.url", "draft"),
     "chrome_har_file.har": ("har", "http", "request.url", "draft"),
+    "chrome_fetch.js": ("fetch", "http", "URL in the fetch call", "draft"),
 }
 
 
@@ -235,6 +236,66 @@ def test_cmd_quoting_round_trips_devtools_escapes() -> None:
     capture = _capture_module()
     for value in ['{"a":"b"}', "100% ok", "a\\b\\\"c", 'x^y', "line1\nline2", "&|<>!"]:
         assert _cmd_words("curl " + capture.cmd_quote(value)) == ["curl", value], value
+
+
+def test_the_fetch_capture_is_what_copy_as_fetch_writes_for_the_har_entrys_request() -> None:
+    capture = _capture_module()
+    request = json.loads((PASTES / "chrome_har_entry.json").read_text())["request"]
+    pairs = [(header["name"], header["value"]) for header in request["headers"]]
+    written = capture.copy_as_fetch(request["method"], request["url"], pairs,
+                                    request["postData"]["text"], "strict-origin-when-cross-origin")
+    assert (PASTES / "chrome_fetch.js").read_text() == written + "\n"
+    # DevTools leaves out Host, Origin, User-Agent and Content-Length; the paste rebuilds the
+    # two the call says (Host from the URL, Content-Length from the body) and verifies.
+    assert '"origin"' not in written and '"host"' not in written
+    raw = parse_paste(written).raw
+    assert raw.header("host") == "127.0.0.1:18200"
+    assert raw.header("content-length") == str(len(request["postData"]["text"]))
+
+
+def _fetch_of(options: dict[str, Any], *, prefix: str = "fetch(") -> str:
+    return f'{prefix}"https://api.example/items?x=1", {json.dumps(options, indent=4)});'
+
+
+@pytest.mark.parametrize("prefix", ["fetch(", "await fetch(", "const response = await fetch("])
+def test_a_fetch_call_as_a_javascript_author_keeps_it(prefix: str) -> None:
+    # Firefox writes `await fetch(` with four-space JSON; a script keeps `const r = await fetch(`.
+    paste = parse_paste(_fetch_of({"method": "post", "body": "hi",
+                                   "headers": {"X-A": "1"}}, prefix=prefix))
+    assert (paste.format, paste.scheme, paste.authority) == ("fetch", "https", "api.example")
+    assert paste.raw.request_line == "POST /items?x=1 HTTP/1.1"  # "post" normalised, as fetch
+    assert paste.raw.header("x-a") == "1"
+    # Fetch standard: a string body without a Content-Type is sent as text/plain;charset=UTF-8.
+    assert paste.raw.header("content-type") == "text/plain;charset=UTF-8"
+    assert (paste.raw.header("content-length"), paste.raw.body) == ("2", b"hi")
+
+
+def test_fetch_sends_other_methods_as_written() -> None:
+    paste = parse_paste(_fetch_of({"method": "patch", "headers": [["a", "b"]]}))
+    assert paste.raw.request_line == "patch /items?x=1 HTTP/1.1"
+    assert paste.raw.header("content-length") is None  # no body: none sent
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "says"),
+    [
+        ("fetch('https://a.example/', {method: 'GET'})", "fetch_invalid", "written in JSON"),
+        ('fetch("https://a.example/", {"body": {"a": 1}})', "fetch_invalid", "body as a string"),
+        ('fetch("ftp://a.example/")', "fetch_invalid", "http or https URL"),
+        ('fetch("https://a.example/", {"headers": {"a": 1}})', "fetch_invalid", "headers as"),
+        ('fetch("https://a.example/") ;\nfetch("https://a.example/b");', "fetch_several",
+         "copy the one signed request"),
+        ('fetch("https://a.example/", {"headers": {"signature-input": '
+         '"eth=(\\"@method\\" \\"origin\\");created=1"}})', "fetch_header_left_out",
+         "origin, which Copy as fetch leaves out"),
+    ],
+    ids=["js-not-json", "object-body", "ftp", "number-header", "several", "covered-origin"],
+)
+def test_a_fetch_paste_that_cannot_be_read_says_why(text: str, reason: str, says: str) -> None:
+    with pytest.raises(PasteError) as caught:
+        parse_paste(text)
+    assert caught.value.reason == reason
+    assert says in caught.value.message
 
 
 def test_stdin_paste_is_read_as_text(monkeypatch: pytest.MonkeyPatch,

@@ -16,6 +16,10 @@ Formats (decision D65, SPEC.md §6):
   ``:method``, ``:scheme``, ``:authority``, ``:path``), one ``name: value`` a line, then
   optionally a blank line and the content.
 - ``har`` / ``har-entry``: a HAR 1.2 file (``log.entries``) or one of its entries.
+- ``fetch``: a ``fetch(URL, OPTIONS)`` call as DevTools' "Copy as fetch" writes it (URL and
+  OPTIONS in JSON: ``headers``, ``body``, ``method``; the rest ignored), what a JavaScript
+  author has at hand; the headers a page may not set are absent from it and are rebuilt where
+  the call says them (Host from the URL, Content-Length from the body).
 
 The result is a :class:`~erc8128.http.raw_request.RawRequest` (field values as the octets a
 client sends: the text's UTF-8 encoding, read as latin-1 as a server reads them) and the scheme
@@ -44,6 +48,7 @@ FORMATS: Final[dict[str, str]] = {
     "header-list": "HTTP/2 or HTTP/3 header list",
     "har": "HAR file",
     "har-entry": "HAR entry",
+    "fetch": "Copy as fetch (a fetch(URL, OPTIONS) call)",
 }
 _REQUEST_LINE: Final = re.compile(r"([A-Za-z]+) (\S+) (HTTP/[0-9](?:\.[0-9])?)")
 _HEADER_LINE: Final = re.compile(r"(:?[!#$%&'*+\-.^_`|~0-9A-Za-z]+):(.*)")
@@ -139,6 +144,9 @@ def parse_paste(data: str | bytes, *, entry: int | None = None) -> Paste:
         return _parse_har(stripped, entry)
     if re.match(r"(?:\$ )?curl(?:\.exe)?\s", stripped):
         return _parse_curl_command(stripped.removeprefix("$ "))
+    fetch_call = _FETCH_CALL.match(stripped)
+    if fetch_call is not None:
+        return _parse_fetch(stripped, fetch_call.end())
     lines = stripped.replace("\r\n", "\n").split("\n")
     if any(line.startswith((">", "* ")) or line == "*" for line in lines[:200]) and any(
         line.startswith("> ") for line in lines
@@ -577,6 +585,102 @@ def _parse_curl_command(text: str) -> Paste:
                  RawRequest(f"{method} {target or '/'} HTTP/1.1", tuple(wire), body),
                  scheme.lower(), "the URL in the curl command", authority,
                  "the URL in the curl command")
+
+
+# ---- fetch(URL, OPTIONS) ----------------------------------------------------------------------
+# `fetch(`, `await fetch(`, or as a JavaScript author keeps it: `const response = await fetch(`
+_FETCH_CALL: Final = re.compile(
+    r"(?:(?:const|let|var)\s+[A-Za-z_$][\w$]*\s*=\s*)?(?:await\s+)?fetch\s*\(\s*")
+# What "Copy as fetch" leaves out and the paste cannot rebuild: the request headers a page may
+# not set (the Fetch standard's forbidden request-header names, as DevTools lists them) and
+# User-Agent. Host and Content-Length are rebuilt from the URL and the body.
+_FETCH_LEFT_OUT: Final = frozenset((
+    "accept-charset", "accept-encoding", "access-control-request-headers",
+    "access-control-request-method", "connection", "cookie", "cookie2", "date", "dnt", "expect",
+    "keep-alive", "origin", "referer", "te", "trailer", "transfer-encoding", "upgrade", "via",
+    "user-agent",
+))
+# Fetch standard, "To normalize a method, if it is a byte-case-insensitive match for `DELETE`,
+# `GET`, `HEAD`, `OPTIONS`, `POST`, or `PUT`, byte-uppercase it." Any other is sent as written.
+_FETCH_NORMALIZED_METHODS: Final = frozenset(("DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"))
+_COVERED_NAMES: Final = re.compile(r'"([^"]*)"')
+
+
+def _parse_fetch(text: str, start: int) -> Paste:
+    decoder = json.JSONDecoder()
+    try:
+        url, position = decoder.raw_decode(text, start)
+        position = _skip_space(text, position)
+        options: object = {}
+        if text.startswith(",", position):
+            options, position = decoder.raw_decode(text, _skip_space(text, position + 1))
+            position = _skip_space(text, position)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise PasteError(
+            "fetch_invalid",
+            "expected fetch(URL, OPTIONS) with both written in JSON, as DevTools' Copy as fetch "
+            f"writes them (double quotes, quoted keys), got a JSON error at line "
+            f"{getattr(error, 'lineno', '?')} column {getattr(error, 'colno', '?')}") from None
+    if not text.startswith(")", position):
+        raise PasteError("fetch_invalid", f"expected ')' after the options, got "
+                         f"{_quote(text[position:position + 20])}")
+    if _FETCH_CALL.search(text, position) is not None:
+        raise PasteError("fetch_several", "expected one fetch call, got several (DevTools' "
+                         "Copy all as fetch): copy the one signed request")
+    if not isinstance(url, str) or not isinstance(options, dict):
+        raise PasteError("fetch_invalid", "expected a URL string and an options object")
+    found = re.fullmatch(r"(https?)://([^/?#]+)([^#]*)", url, flags=re.IGNORECASE)
+    if found is None:
+        raise PasteError("fetch_invalid", f"expected an http or https URL, got {_quote(url)}")
+    scheme, authority, target = found.groups()
+    method = options.get("method", "GET")
+    body = options.get("body")
+    if not isinstance(method, str) or not (body is None or isinstance(body, str)):
+        raise PasteError("fetch_invalid", "expected method as a string and body as a string or "
+                         "null (DevTools writes the content as one JSON string)")
+    if method.upper() in _FETCH_NORMALIZED_METHODS:
+        method = method.upper()
+    fields = _fetch_fields(options.get("headers", {}))
+    names = {name.lower() for name, _ in fields}
+    lines = [_wire(f"{name}: {value}") for name, value in fields]
+    if "host" not in names:
+        lines.insert(0, f"Host: {authority}")
+    content = None if body is None else body.encode("utf-8")
+    if content is not None and "content-type" not in names:
+        # Fetch standard, extract a body: a string's type is `text/plain;charset=UTF-8`.
+        lines.append("Content-Type: text/plain;charset=UTF-8")
+    if content is not None and "content-length" not in names:
+        lines.append(f"Content-Length: {len(content)}")
+    covered = {name.lower() for value in (_header(lines, "signature-input") or "",)
+               for name in _COVERED_NAMES.findall(value)}
+    left_out = sorted((covered & _FETCH_LEFT_OUT) - names)
+    if left_out:
+        raise PasteError(
+            "fetch_header_left_out",
+            f"expected the covered field {', '.join(left_out)}, which Copy as fetch leaves out "
+            f"(a page may not set it): copy the request as cURL or save it as HAR instead")
+    return Paste("fetch", RawRequest(f"{method} {target or '/'} HTTP/1.1", tuple(lines),
+                                     content or b""),
+                 scheme.lower(), "the URL in the fetch call", authority,
+                 "the URL in the fetch call")
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position].isspace():
+        position += 1
+    return position
+
+
+def _fetch_fields(headers: object) -> list[tuple[str, str]]:
+    """The options' ``headers``: an object of names to values, or a list of [name, value]."""
+    pairs = list(headers.items()) if isinstance(headers, dict) else headers
+    if not isinstance(pairs, list) or not all(
+        isinstance(pair, (list, tuple)) and len(pair) == 2
+        and isinstance(pair[0], str) and isinstance(pair[1], str) for pair in pairs
+    ):
+        raise PasteError("fetch_invalid", "expected headers as an object of strings or a list "
+                         "of [name, value] pairs")
+    return [(name, value) for name, value in pairs]
 
 
 # ---- HAR 1.2 ------------------------------------------------------------------------------

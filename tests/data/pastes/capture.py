@@ -20,11 +20,15 @@ command and the Unix time it was signed at (the tests verify at that time).
 - ``erc8128_request_v.txt``: ``erc8128 request -v`` (stderr then stdout, as a terminal shows).
 - ``chrome_*``: a signed ``fetch`` made by Debian's chromium; the request as chromium sent it is
   read from its DevTools protocol log (Network.requestWillBeSentExtraInfo), then written out in
-  the forms DevTools offers: "Copy as cURL (bash)", "Copy as cURL (cmd)", the HTTP/2 header list
+  the forms DevTools offers: "Copy as cURL (bash)", "Copy as cURL (cmd)", "Copy as fetch"
+  (``chrome_fetch.js``), the HTTP/2 header list
   (pseudo-headers first, lowercase names, as the Headers pane shows for an h2 request; then a
   blank line and the Payload tab's content), a HAR
   1.2 file with two entries and one HAR entry. The DevTools formats are written by the functions
   below, which follow DevTools' documented output (quoting rules in their docstrings).
+  ``chrome_fetch.js`` came later than the others: :func:`copy_as_fetch` wrote it from the same
+  record as kept in ``chrome_har_entry.json`` (method, URL, header lines, content), with
+  chromium's default referrer policy, ``strict-origin-when-cross-origin``.
 """
 
 import base64
@@ -124,6 +128,47 @@ def copy_as_curl(method: str, url: str, headers: list[tuple[str, str]], data: st
     parts.append("--compressed")
     joiner = " ^\n  " if platform == "win" else " \\\n  "
     return "curl " + joiner.join(parts)
+
+
+# DevTools "Copy as fetch" leaves out the request headers a page may not set (the Fetch
+# standard's forbidden request-header names, as DevTools lists them), User-Agent, and the
+# request's own internal names.
+FETCH_LEFT_OUT = {
+    "method", "path", "scheme", "version", "accept-charset", "accept-encoding",
+    "access-control-request-headers", "access-control-request-method", "connection",
+    "content-length", "cookie", "cookie2", "date", "dnt", "expect", "host", "keep-alive",
+    "origin", "referer", "te", "trailer", "transfer-encoding", "upgrade", "via", "user-agent",
+}
+
+
+def copy_as_fetch(method: str, url: str, headers: list[tuple[str, str]], data: str | None,
+                  referrer_policy: str | None) -> str:
+    """DevTools "Copy as fetch": ``fetch(URL, OPTIONS);`` with both written by JSON.stringify,
+    OPTIONS indented by two spaces. Its headers are what a ``Headers`` object lists: names
+    lowercased and sorted, a repeated name's values joined by ", ", names with a colon and
+    FETCH_LEFT_OUT dropped. Then ``referrer`` (the Referer value), ``referrerPolicy``, ``body``
+    (the content, or null), ``method``, ``mode: "cors"`` and ``credentials`` ("include" when a
+    Cookie or Authorization header was sent, else "omit"); undefined members are left out."""
+    kept: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        if key in FETCH_LEFT_OUT or ":" in name:
+            continue
+        kept[key] = f"{kept[key]}, {value}" if key in kept else value
+    sent = {name.lower(): value for name, value in headers}
+    options: dict[str, Any] = {}
+    if kept:
+        options["headers"] = dict(sorted(kept.items()))
+    if "referer" in sent:
+        options["referrer"] = sent["referer"]
+    if referrer_policy:
+        options["referrerPolicy"] = referrer_policy
+    options["body"] = data
+    options["method"] = method
+    options["mode"] = "cors"
+    options["credentials"] = "include" if {"cookie", "authorization"} & set(sent) else "omit"
+    return (f"fetch({json.dumps(url, ensure_ascii=False)}, "
+            f"{json.dumps(options, indent=2, ensure_ascii=False)});")
 
 
 def capture_chromium(base: str, key_file: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -335,11 +380,13 @@ def main() -> None:
                                       "id": "page_1", "title": http + "/",
                                       "pageTimings": {"onContentLoad": 40.1, "onLoad": 41.5}}],
                            "entries": entries}}
+            (HERE / "chrome_fetch.js").write_text(copy_as_fetch(
+                method, url, pairs, data, record["request"].get("referrerPolicy")) + "\n")
             (HERE / "chrome_har_file.har").write_text(json.dumps(har, indent=2) + "\n")
             signed_entry = next(e for e in entries if e["request"]["url"] == url)
             (HERE / "chrome_har_entry.json").write_text(json.dumps(signed_entry, indent=2) + "\n")
             for name in ("chrome_curl_bash.txt", "chrome_curl_cmd.txt", "chrome_h2_headers.txt",
-                         "chrome_har_file.har", "chrome_har_entry.json"):
+                         "chrome_fetch.js", "chrome_har_file.har", "chrome_har_entry.json"):
                 origin[name] = {"tool": "chromium fetch, DevTools export form", "now":
                                 record["created"]}
         finally:
