@@ -298,6 +298,16 @@ def test_a_fetch_paste_that_cannot_be_read_says_why(text: str, reason: str, says
     assert says in caught.value.message
 
 
+def test_a_logged_header_object_asks_for_the_request_line() -> None:
+    # A server author's log line: JSON.stringify(req.headers). Not a HAR: say what is missing.
+    logged = json.dumps({"host": "api.example", "signature-input": 'eth=("@method")',
+                         "signature": "eth=:AA==:"})
+    with pytest.raises(PasteError) as caught:
+        parse_paste(logged)
+    assert caught.value.reason == "request_line_missing"
+    assert "req.headers" in caught.value.message and "GET /path HTTP/1.1" in caught.value.message
+
+
 def test_stdin_paste_is_read_as_text(monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     data = (PASTES / "erc8128_request_v.txt").read_bytes()

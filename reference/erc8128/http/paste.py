@@ -714,6 +714,17 @@ def _parse_har(text: str, entry: int | None) -> Paste:
                      paste.authority_from, summaries, chosen)
     if isinstance(document, dict) and isinstance(document.get("request"), dict):
         return _har_request(document, "har-entry")
+    if isinstance(document, dict) and any(
+        isinstance(name, str) and name.lower() == "signature-input" for name in document
+    ):
+        # What a server logs as its request's headers (req.headers, JSON.stringify'd).
+        raise PasteError(
+            "request_line_missing",
+            "expected the method and the target beside the header fields: this is a header "
+            "object (what a server logs as req.headers), and the signature covers the method, "
+            "path and authority, which header fields alone do not say; paste the request as "
+            "raw HTTP (a line 'GET /path HTTP/1.1', then 'Name: value' lines with Host)",
+        )
     raise PasteError("har_invalid",
                      "expected a HAR file ({\"log\": {\"entries\": [...]}}) or a HAR entry "
                      "({\"request\": {...}})")
