@@ -54,6 +54,7 @@ EXPECTED = {
     "chrome_har_entry.json": ("har-entry", "http", "request.url", "draft"),
     "chrome_har_file.har": ("har", "http", "request.url", "draft"),
     "chrome_fetch.js": ("fetch", "http", "URL in the fetch call", "draft"),
+    "python_requests_debug.txt": ("python-debug", None, "assumed", "draft"),
 }
 
 
@@ -298,6 +299,40 @@ def test_a_fetch_paste_that_cannot_be_read_says_why(text: str, reason: str, says
     assert says in caught.value.message
 
 
+def test_python_debug_output_with_logging_lines_and_a_second_request() -> None:
+    captured = (PASTES / "python_requests_debug.txt").read_text()
+    send_lines = [line for line in captured.splitlines() if line.startswith("send: ")]
+    refused = [*send_lines, "reply: 'HTTP/1.1 401 Unauthorized\\r\\n'",
+               'header: WWW-Authenticate: ERC8128 error="nonce_reused"']
+    text = "\n".join([
+        "DEBUG:urllib3.connectionpool:Starting new HTTP connection (1): 127.0.0.1:18200",
+        *refused,
+        "DEBUG:urllib3.connectionpool:http://127.0.0.1:18200 \"POST /x HTTP/1.1\" 401 141",
+        "send: b'GET /second HTTP/1.1\\r\\nHost: other.example\\r\\n\\r\\n'",
+    ])
+    paste = parse_paste(text)
+    assert paste.format == "python-debug"
+    assert paste.raw.request_line == "POST /api/whoami?via=requests HTTP/1.1"  # the first one
+    assert paste.raw.body == b'{"hello": "world"}'
+    assert (paste.answer_status, paste.answer_reason) == (401, "nonce_reused")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("send: b'GET / HTTP/1.1\\r\\nHost: a\\r\\nContent-Length: 5\\r\\n\\r\\nab'",
+         "content_truncated"),
+        ("send: b'GET / HTTP/1.1\\r\\nHost: a\\r\\n'", "python_debug_invalid"),
+        ("send: b'GET / HTTP/1.1\\r\\nHost: a'\\x'", "python_debug_invalid"),
+    ],
+    ids=["truncated-content", "head-not-ended", "not-a-literal"],
+)
+def test_python_debug_output_that_cannot_be_read_says_why(text: str, reason: str) -> None:
+    with pytest.raises(PasteError) as caught:
+        parse_paste(text)
+    assert caught.value.reason == reason
+
+
 def test_a_logged_header_object_asks_for_the_request_line() -> None:
     # A server author's log line: JSON.stringify(req.headers). Not a HAR: say what is missing.
     logged = json.dumps({"host": "api.example", "signature-input": 'eth=("@method")',
@@ -344,7 +379,7 @@ def test_nothing_a_paste_contains_reaches_the_access_log_or_replay_state() -> No
             verified_signatures.add(signature)
             verify_request(inspection.request, now=ORIGIN[name]["now"], nonces=app.nonces,
                            policy=VerifierPolicy(profiles=inspection.profiles))
-        assert len(verified_signatures) == 6
+        assert len(verified_signatures) == 7  # the chrome_* files are one capture
         # The access line is written after the answer is sent: wait for the last one.
         deadline = time.monotonic() + 5
         while (log.getvalue().count("/api/inspect 200 -") < len(EXPECTED)

@@ -16,6 +16,9 @@ Formats (decision D65, SPEC.md §6):
   ``:method``, ``:scheme``, ``:authority``, ``:path``), one ``name: value`` a line, then
   optionally a blank line and the content.
 - ``har`` / ``har-entry``: a HAR 1.2 file (``log.entries``) or one of its entries.
+- ``python-debug``: what Python's ``http.client`` prints with ``debuglevel = 1`` (under
+  ``requests`` and ``urllib`` too): ``send: b'...'`` lines holding the octets sent (the head, then
+  the content), ``reply:`` and ``header:`` lines holding the answer.
 - ``fetch``: a ``fetch(URL, OPTIONS)`` call as DevTools' "Copy as fetch" writes it (URL and
   OPTIONS in JSON: ``headers``, ``body``, ``method``; the rest ignored), what a JavaScript
   author has at hand; the headers a page may not set are absent from it and are rebuilt where
@@ -29,6 +32,7 @@ says whether the paste's origin is used.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Callable
@@ -49,6 +53,7 @@ FORMATS: Final[dict[str, str]] = {
     "har": "HAR file",
     "har-entry": "HAR entry",
     "fetch": "Copy as fetch (a fetch(URL, OPTIONS) call)",
+    "python-debug": "Python http.client debug output (send: b'...' lines)",
 }
 _REQUEST_LINE: Final = re.compile(r"([A-Za-z]+) (\S+) (HTTP/[0-9](?:\.[0-9])?)")
 _HEADER_LINE: Final = re.compile(r"(:?[!#$%&'*+\-.^_`|~0-9A-Za-z]+):(.*)")
@@ -144,6 +149,10 @@ def parse_paste(data: str | bytes, *, entry: int | None = None) -> Paste:
         return _parse_har(stripped, entry)
     if re.match(r"(?:\$ )?curl(?:\.exe)?\s", stripped):
         return _parse_curl_command(stripped.removeprefix("$ "))
+    if _REQUEST_LINE.fullmatch(first) is None and any(
+        _PYTHON_SEND.fullmatch(line.rstrip("\r")) for line in stripped.split("\n", 20)[:20]
+    ):  # logging lines (urllib3's "Starting new HTTP connection") may come first
+        return _parse_python_debug(stripped.replace("\r\n", "\n").split("\n"))
     fetch_call = _FETCH_CALL.match(stripped)
     if fetch_call is not None:
         return _parse_fetch(stripped, fetch_call.end())
@@ -585,6 +594,62 @@ def _parse_curl_command(text: str) -> Paste:
                  RawRequest(f"{method} {target or '/'} HTTP/1.1", tuple(wire), body),
                  scheme.lower(), "the URL in the curl command", authority,
                  "the URL in the curl command")
+
+
+# ---- Python http.client debug output ----------------------------------------------------------
+# http.client prints each send() as the repr of its bytes, the status line as the repr of a str,
+# and each answer header as "header: Name: value".
+_PYTHON_SEND: Final = re.compile(r"send: (b'.*'|b\".*\")")
+_PYTHON_REPLY: Final = re.compile(r"reply: ('.*'|\".*\")")
+
+
+def _python_literal(text: str) -> object:
+    try:
+        return ast.literal_eval(text)  # a literal only: nothing is evaluated
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise PasteError("python_debug_invalid",
+                         f"expected a Python bytes or str literal, got {_quote(text)}") from None
+
+
+def _parse_python_debug(lines: list[str]) -> Paste:
+    sent = bytearray()
+    answer: list[str] = []
+    for text_line in lines:
+        line = text_line.rstrip("\r")
+        send = _PYTHON_SEND.fullmatch(line)
+        if send is not None:
+            if answer:
+                break  # a second request (another call, a retry): the first one is the paste
+            octets = _python_literal(send.group(1))
+            sent += octets if isinstance(octets, bytes) else b""
+            continue
+        reply = _PYTHON_REPLY.fullmatch(line)
+        if reply is not None and sent and not answer:
+            answer.append(str(_python_literal(reply.group(1))).strip())
+        elif line.startswith("header: ") and answer:
+            answer.append(line.removeprefix("header: "))
+    head, separator, rest = bytes(sent).partition(b"\r\n\r\n")
+    if not separator:
+        raise PasteError("python_debug_invalid", "expected the sent head to end with an empty "
+                         "line (\\r\\n\\r\\n), got a head without its end")
+    head_lines = head.decode("latin-1").split("\r\n")  # the octets as a server reads them
+    request_line, scheme, authority = _request_line(head_lines[0])
+    length_text = _header(head_lines[1:], "content-length")
+    if length_text is None:
+        body = b""
+    elif not length_text.isascii() or not length_text.isdigit():
+        raise PasteError("content_length_invalid",
+                         f"expected Content-Length digits, got {_quote(length_text)}")
+    elif len(rest) < int(length_text):
+        raise PasteError("content_truncated", f"expected {length_text} content bytes in the "
+                         f"send: lines after the head, got {len(rest)}")
+    else:
+        body = rest[:int(length_text)]
+    said = "the absolute-form request target"
+    answer_status, answer_reason = _answer(answer)
+    return Paste("python-debug", RawRequest(request_line, tuple(head_lines[1:]), body),
+                 scheme, said if scheme else None, authority, said if authority else None,
+                 answer_status=answer_status, answer_reason=answer_reason)
 
 
 # ---- fetch(URL, OPTIONS) ----------------------------------------------------------------------

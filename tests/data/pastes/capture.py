@@ -18,6 +18,9 @@ command and the Unix time it was signed at (the tests verify at that time).
 - ``curl_hand_cleaned_http.txt``: the first trace with curl's ``*``/``<`` lines removed and the
   ``> `` prefixes stripped, as a person cleans it.
 - ``erc8128_request_v.txt``: ``erc8128 request -v`` (stderr then stdout, as a terminal shows).
+- ``python_requests_debug.txt``: a JSON POST by ``requests`` with ``ERC8128Auth``, as Python's
+  ``http.client`` prints it with ``debuglevel = 1`` (added later than the others, by
+  :func:`python_debug_output` alone against a server started as below).
 - ``chrome_*``: a signed ``fetch`` made by Debian's chromium; the request as chromium sent it is
   read from its DevTools protocol log (Network.requestWillBeSentExtraInfo), then written out in
   the forms DevTools offers: "Copy as cURL (bash)", "Copy as cURL (cmd)", "Copy as fetch"
@@ -169,6 +172,24 @@ def copy_as_fetch(method: str, url: str, headers: list[tuple[str, str]], data: s
     options["credentials"] = "include" if {"cookie", "authorization"} & set(sent) else "omit"
     return (f"fetch({json.dumps(url, ensure_ascii=False)}, "
             f"{json.dumps(options, indent=2, ensure_ascii=False)});")
+
+
+def python_debug_output(url: str, key_file: str) -> tuple[str, int]:
+    """A signed JSON POST made by ``requests`` with erc8128's ERC8128Auth while
+    ``http.client.HTTPConnection.debuglevel = 1``: what http.client prints (stdout), and the
+    signing time."""
+    script = (
+        "import http.client, sys, requests\n"
+        "from erc8128.client import Signer\n"
+        "from erc8128.integrations.requests_auth import ERC8128Auth\n"
+        "http.client.HTTPConnection.debuglevel = 1\n"
+        "signer = Signer.from_key_file(sys.argv[1])\n"
+        "requests.post(sys.argv[2], json={'hello': 'world'}, auth=ERC8128Auth(signer))\n"
+    )
+    created = int(time.time())
+    printed = subprocess.run([sys.executable, "-c", script, key_file, url], check=True,
+                             capture_output=True, text=True)
+    return printed.stdout, created
 
 
 def capture_chromium(base: str, key_file: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -360,6 +381,10 @@ def main() -> None:
                  key_file], check=False, capture_output=True, text=True)
             (HERE / "erc8128_request_v.txt").write_text(verbose.stderr + verbose.stdout)
             origin["erc8128_request_v.txt"] = {"tool": "erc8128 request -v", "now": created}
+            debug, created = python_debug_output(http + "/api/whoami?via=requests", key_file)
+            (HERE / "python_requests_debug.txt").write_text(debug)
+            origin["python_requests_debug.txt"] = {
+                "tool": "requests + ERC8128Auth, http.client debuglevel 1", "now": created}
 
             record, records = capture_chromium(http, key_file)
             method, url = record["request"]["method"], record["request"]["url"]
