@@ -333,10 +333,18 @@ def test_python_debug_output_that_cannot_be_read_says_why(text: str, reason: str
     assert caught.value.reason == reason
 
 
-def test_a_logged_header_object_asks_for_the_request_line() -> None:
-    # A server author's log line: JSON.stringify(req.headers). Not a HAR: say what is missing.
-    logged = json.dumps({"host": "api.example", "signature-input": 'eth=("@method")',
-                         "signature": "eth=:AA==:"})
+@pytest.mark.parametrize(
+    "logged",
+    [
+        json.dumps({"host": "api.example", "signature-input": 'eth=("@method")',
+                    "signature": "eth=:AA==:"}),  # JSON.stringify(req.headers)
+        "{'Host': 'api.example', 'Signature-Input': 'eth=(\"@method\")'}",  # a Python dict
+        "{\n  host: 'api.example',\n  'signature-input': 'eth=()'\n}",  # Node's util.inspect
+    ],
+    ids=["json", "python-dict", "node-inspect"],
+)
+def test_a_logged_header_object_asks_for_the_request_line(logged: str) -> None:
+    # A server author's log line of the request's headers. Not a HAR: say what is missing.
     with pytest.raises(PasteError) as caught:
         parse_paste(logged)
     assert caught.value.reason == "request_line_missing"

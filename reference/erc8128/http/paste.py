@@ -749,10 +749,28 @@ def _fetch_fields(headers: object) -> list[tuple[str, str]]:
 
 
 # ---- HAR 1.2 ------------------------------------------------------------------------------
+# A signature-input key in a printed mapping: {'Signature-Input': ...}, { 'signature-input': ...
+_HEADER_OBJECT_KEY: Final = re.compile(r"""(?i)[{,]\s*['"]?signature-input['"]?\s*:""")
+
+
+def _header_object() -> PasteError:
+    return PasteError(
+        "request_line_missing",
+        "expected the method and the target beside the header fields: this is a header object "
+        "(what a program prints as its request's headers, e.g. req.headers), and the signature "
+        "covers the method, path and authority, which header fields alone do not say; paste "
+        "the request as raw HTTP (a line 'GET /path HTTP/1.1', then 'Name: value' lines with "
+        "Host)",
+    )
+
+
 def _parse_har(text: str, entry: int | None) -> Paste:
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as error:
+        if _HEADER_OBJECT_KEY.search(text) is not None:
+            # A header mapping as a program prints it (a Python dict, a JavaScript object).
+            raise _header_object() from None
         raise PasteError("har_invalid", f"expected a HAR file or entry (JSON), got a JSON "
                          f"error at line {getattr(error, 'lineno', '?')}") from None
     if isinstance(document, dict) and isinstance(document.get("log"), dict):
@@ -782,14 +800,7 @@ def _parse_har(text: str, entry: int | None) -> Paste:
     if isinstance(document, dict) and any(
         isinstance(name, str) and name.lower() == "signature-input" for name in document
     ):
-        # What a server logs as its request's headers (req.headers, JSON.stringify'd).
-        raise PasteError(
-            "request_line_missing",
-            "expected the method and the target beside the header fields: this is a header "
-            "object (what a server logs as req.headers), and the signature covers the method, "
-            "path and authority, which header fields alone do not say; paste the request as "
-            "raw HTTP (a line 'GET /path HTTP/1.1', then 'Name: value' lines with Host)",
-        )
+        raise _header_object()  # what a server logs as req.headers, JSON.stringify'd
     raise PasteError("har_invalid",
                      "expected a HAR file ({\"log\": {\"entries\": [...]}}) or a HAR entry "
                      "({\"request\": {...}})")
