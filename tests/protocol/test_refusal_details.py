@@ -143,6 +143,16 @@ CAUSES = [
           lambda: edited("created=1700000000", 'created="x"')),
     Cause("expires first", "invalid_time", "expires is not after created",
           lambda: edited("expires=1700000060", "expires=1700000000")),
+    # The verifier's own time, never the received created/expires: a signer with a skewed
+    # clock reads how far off it is against its own values.
+    Cause("expired", "request_expired",
+          f"expires plus the allowed skew of 30 s is before this verifier's time {NOW}: sign the "
+          f"request again (if every request expires, the signer's clock is behind)",
+          lambda: resign(created=NOW - 1000, expires=NOW - 940)),
+    Cause("dated in the future", "request_not_yet_valid",
+          f"created minus the allowed skew of 30 s is after this verifier's time {NOW}: the "
+          f"signer's clock is ahead",
+          lambda: resign(created=NOW + 1000, expires=NOW + 1060)),
     Cause("nonce on this route", "nonce_required",
           "this route accepts only Non-Replayable signatures: a nonce is required",
           lambda: resign(nonce=None, replayable=True)),

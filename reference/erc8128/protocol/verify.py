@@ -884,7 +884,8 @@ def _not_yet_valid(check: CandidateCheck) -> None:
         raise check.fail(
             "request_not_yet_valid",
             f"expected now >= created - skew = {check.created - skew}, got {check.now}",
-            detail=f"created is later than now plus the allowed skew of {skew} s",
+            detail=(f"created minus the allowed skew of {skew} s is after this verifier's "
+                    f"time {check.now}: the signer's clock is ahead"),
         )
 
 
@@ -895,7 +896,9 @@ def _not_expired(check: CandidateCheck) -> None:
         raise check.fail(
             "request_expired",
             f"expected now <= expires + skew = {check.expires + skew}, got {check.now}",
-            detail=f"expires plus the allowed skew of {skew} s has passed",
+            detail=(f"expires plus the allowed skew of {skew} s is before this verifier's "
+                    f"time {check.now}: sign the request again (if every request expires, the "
+                    f"signer's clock is behind)"),
         )
 
 
