@@ -58,7 +58,7 @@ from erc8128.protocol.keyid import ProfileName, parse_keyid
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import Explanation, TraceStep, explain_request
-from erc8128.server.page_frame import CONSOLE, INSPECTOR, WALKTHROUGH, framed_page
+from erc8128.server.page_frame import WALKTHROUGH, framed_page
 from erc8128.state.invalidation import MemoryInvalidationState
 from erc8128.state.nonces.memory import MemoryReplayStore
 
@@ -719,8 +719,7 @@ def page(blocks: Sequence[Block]) -> str:
                         f"<tbody>{rows}</tbody></table></div>")
     title = blocks[0].text if isinstance(blocks[0], Heading) else "Walkthrough"
     main = '<main class="walkthrough">\n' + "\n".join(body) + "\n</main>\n"
-    return framed_page(title, main, nav=(INSPECTOR, CONSOLE, WALKTHROUGH),
-                       current=WALKTHROUGH[0], notice=NOTICE)
+    return framed_page(title, main, current=WALKTHROUGH[0], notice=NOTICE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,7 +3,9 @@ examples, POST /api/inspect and /api/build, their limits, and the pages' securit
 
 import json
 import tomllib
+import urllib.request
 from fnmatch import fnmatch
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import verify_request
 from erc8128.server import ServerConfig, start_server
 from erc8128.server.app import App
+from erc8128.server.page_frame import NAVIGATION
 from erc8128.server.pages import (
     CONTENT_SECURITY_POLICY,
     MAX_RAW_REQUEST_BYTES,
@@ -197,3 +200,45 @@ def test_every_static_file_is_package_data() -> None:
     for file in STATIC.iterdir():
         relative = file.relative_to(ROOT / "reference/erc8128").as_posix()
         assert any(fnmatch(relative, pattern) for pattern in globs), relative
+
+
+class _NavLinks(HTMLParser):
+    """The links of a page's <nav aria-label="pages">: (href, label, aria-current or None)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str, str | None]] = []
+        self._in_nav = False
+        self._link: dict[str, str | None] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "nav" and ("aria-label", "pages") in attrs:
+            self._in_nav = True
+        elif tag == "a" and self._in_nav:
+            self._link = dict(attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "nav":
+            self._in_nav = False
+
+    def handle_data(self, data: str) -> None:
+        if self._link is not None:
+            self.links.append((self._link["href"] or "", data, self._link.get("aria-current")))
+            self._link = None
+
+
+SERVED_PAGES = {"/": "/", "/inspect": "/", "/console": "/console",
+                "/walkthrough": "/walkthrough"}  # path -> the navigation entry it is
+
+
+def test_every_served_page_has_the_one_navigation_and_marks_itself() -> None:
+    with start_server(ServerConfig(port=0)) as server:
+        for page_path, current in SERVED_PAGES.items():
+            with urllib.request.urlopen(server.url + page_path) as answer:
+                parser = _NavLinks()
+                parser.feed(answer.read().decode("utf-8"))
+            assert [(href, label) for href, label, _ in parser.links] == list(NAVIGATION), \
+                page_path
+            marked = [href for href, _, aria in parser.links if aria is not None]
+            assert marked == [current], page_path
+            assert all(aria in (None, "page") for _, _, aria in parser.links), page_path

@@ -50,7 +50,7 @@ from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import candidate_profile
 from erc8128.server.budget import charged_failures
-from erc8128.server.page_frame import CONSOLE, INSPECTOR, WALKTHROUGH, NavLink, framed_page
+from erc8128.server.page_frame import CONSOLE, INSPECTOR, framed_page
 from erc8128.server.spec_page import render_spec, spec_text
 
 # Decision D60: scripts, styles and fetches only from this origin; nothing inline, no frames,
@@ -79,22 +79,21 @@ class _FramedPage:
     main: str  # the file in static/
     title: str
     script: str  # the page's module in static/
-    nav: tuple[NavLink, ...]
-    current: str  # the nav href marked as this page
+    current: str  # the navigation's href marked as this page
 
     def html(self) -> bytes:
         main = _static(self.main).decode("utf-8")
-        return framed_page(self.title, main, nav=self.nav, current=self.current,
+        return framed_page(self.title, main, current=self.current,
                            script=self.script).encode("utf-8")
 
 
 _INSPECTOR_PAGE: Final = _FramedPage("inspect.html", "ERC-8128 request inspector", "inspect.js",
-                                     (INSPECTOR, CONSOLE), INSPECTOR[0])
+                                     INSPECTOR[0])
 _FRAMED_PAGES: Final = {
     "/": _INSPECTOR_PAGE,
     "/inspect": _INSPECTOR_PAGE,
     "/console": _FramedPage("console.html", "ERC-8128 owner console", "console.js",
-                            (INSPECTOR, CONSOLE, WALKTHROUGH), CONSOLE[0]),
+                            CONSOLE[0]),
 }
 # Whole documents: docs/walkthrough.md rendered by docs/make_walkthrough.py (issue 22)
 _PAGES: Final = {"/walkthrough": "walkthrough.html"}
