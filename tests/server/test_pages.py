@@ -177,7 +177,7 @@ def test_build_refuses_a_key_that_is_not_a_secp256k1_key() -> None:
 
 def test_pages_have_a_strict_content_security_policy_and_no_inline_script() -> None:
     pages = Pages(policy=VerifierPolicy())
-    for page_path in ("/", "/inspect", "/console"):
+    for page_path in ("/", "/inspect", "/console", "/spec"):
         answer = pages.handle(Request("GET", "http://h" + page_path), now=0, client="c")
         assert answer is not None and answer.status == 200
         assert answer.field_lines("content-security-policy") == (CONTENT_SECURITY_POLICY,)
@@ -228,7 +228,7 @@ class _NavLinks(HTMLParser):
 
 
 SERVED_PAGES = {"/": "/", "/inspect": "/", "/console": "/console",
-                "/walkthrough": "/walkthrough"}  # path -> the navigation entry it is
+                "/walkthrough": "/walkthrough", "/spec": "/spec"}  # path -> its nav entry
 
 
 def test_every_served_page_has_the_one_navigation_and_marks_itself() -> None:

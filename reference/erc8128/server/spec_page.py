@@ -3,7 +3,9 @@ references, step numbers and decision numbers link to the text they cite (decisi
 
 Anchors: ``#sec-N`` for the section numbered N (``## 4. Verification``), ``#step-N`` for the
 numbered verification steps of §4, ``#DN`` for decision DN of §6. Everything else is escaped
-text: headings, paragraphs, list items and code blocks; inline Markdown is left as written.
+text: headings, paragraphs, list items and code blocks; inline Markdown is left as written. The
+page is its ``<main class="spec">`` in the demo pages' shared frame
+(:func:`erc8128.server.page_frame.framed_page`).
 """
 
 import html
@@ -12,6 +14,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Final
 
+from erc8128.server.page_frame import SPEC, framed_page
+
+TITLE: Final = "SPEC.md: ERC-8128 as implemented"
 _SECTION: Final = re.compile(r"(#{1,3}) (?:(\d+)\. )?(.*)")
 _STEP: Final = re.compile(r"(\d+)\. (.*)")
 _DECISION: Final = re.compile(r"- \*\*(D\d+)\*\*(.*)")
@@ -30,12 +35,7 @@ def spec_text() -> str | None:
 
 def render_spec(text: str) -> str:
     """SPEC.md as HTML (UTF-8 text; the caller encodes it and says charset=utf-8)."""
-    out = ['<!doctype html><html lang="en"><head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           "<title>SPEC.md: ERC-8128 as implemented</title>",
-           '<link rel="stylesheet" href="/static/style.css"></head><body>',
-           '<header class="top"><h1>SPEC.md</h1><nav aria-label="pages"><a href="/">Inspector'
-           '</a> <a href="/console">Owner console</a></nav></header><main class="spec">']
+    out = ['<main class="spec">']
     section: str | None = None
     in_code = False
     in_list: str | None = None
@@ -88,5 +88,5 @@ def render_spec(text: str) -> str:
             continue
         out.append(html.escape(line))
     close_list()
-    out.append("</main></body></html>")
-    return "\n".join(out)
+    out.append("</main>\n")
+    return framed_page(TITLE, "\n".join(out), current=SPEC[0])
