@@ -242,3 +242,20 @@ def test_every_served_page_has_the_one_navigation_and_marks_itself() -> None:
             marked = [href for href, _, aria in parser.links if aria is not None]
             assert marked == [current], page_path
             assert all(aria in (None, "page") for _, _, aria in parser.links), page_path
+
+
+def test_spec_without_spec_md_is_a_404_page_in_the_same_navigation(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wheel install has no SPEC.md; the nav's SPEC.md link then leads to a page saying so."""
+    monkeypatch.setattr("erc8128.server.pages.spec_text", lambda: None)
+    answer = Pages(policy=VerifierPolicy()).handle(Request("GET", "http://h/spec"), now=0,
+                                                   client="c")
+    assert answer is not None and answer.status == 404
+    assert answer.field_lines("content-type") == ("text/html; charset=utf-8",)
+    assert answer.field_lines("content-security-policy") == (CONTENT_SECURITY_POLICY,)
+    page = answer.body.decode("utf-8")
+    assert "This install has no SPEC.md" in page
+    parser = _NavLinks()
+    parser.feed(page)
+    assert [(href, label) for href, label, _ in parser.links] == list(NAVIGATION)
+    assert [href for href, _, aria in parser.links if aria is not None] == ["/spec"]

@@ -51,7 +51,7 @@ from erc8128.protocol.sign import sign_request
 from erc8128.protocol.verify import candidate_profile
 from erc8128.server.budget import charged_failures
 from erc8128.server.page_frame import CONSOLE, INSPECTOR, framed_page
-from erc8128.server.spec_page import render_spec, spec_text
+from erc8128.server.spec_page import render_spec, render_spec_missing, spec_text
 
 # Decision D60: scripts, styles and fetches only from this origin; nothing inline, no frames,
 # no forms posting elsewhere, no <base>. The pages need nothing more.
@@ -300,12 +300,13 @@ class Pages:
                 return _json(200, {"examples": [vars(e) for e in self._example_list()]})
             if request_path == "/spec":
                 text = spec_text()
-                if text is None:
-                    return problem_response(404, "not_found", "expected SPEC.md beside the "
-                                            "package, got none (an install without it)")
-                return HttpResponse(200, (*_SECURITY_HEADERS,
-                                          ("Content-Type", "text/html; charset=utf-8")),
-                                    render_spec(text).encode("utf-8"))
+                # Every page's navigation links /spec: without SPEC.md (a wheel install) the
+                # answer is still a page in that navigation, saying so, with status 404.
+                page, status = ((render_spec_missing(), 404) if text is None
+                                else (render_spec(text), 200))
+                return HttpResponse(status, (*_SECURITY_HEADERS,
+                                             ("Content-Type", "text/html; charset=utf-8")),
+                                    page.encode("utf-8"))
             framed = _FRAMED_PAGES.get(request_path)
             if framed is not None:
                 return HttpResponse(200, (*_SECURITY_HEADERS,

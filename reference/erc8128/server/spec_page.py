@@ -33,6 +33,18 @@ def spec_text() -> str | None:
     return None
 
 
+def render_spec_missing() -> str:
+    """The page ``GET /spec`` answers (with 404) where the install has no SPEC.md: the
+    navigation links every page to ``/spec``, so the link leads to this plain statement rather
+    than to a JSON problem document. A built wheel does not carry SPEC.md; an editable install
+    of a source checkout finds it at the repository's root."""
+    main = ('<main class="spec">\n<p>This install has no SPEC.md (a built wheel does not carry '
+            "it). It is SPEC.md at the root of the erc8128 source repository; "
+            "<code>erc8128 serve</code> from a source checkout installed with "
+            "<code>pip install -e .</code> serves it here.</p>\n</main>\n")
+    return framed_page(TITLE, main, current=SPEC[0])
+
+
 def render_spec(text: str) -> str:
     """SPEC.md as HTML (UTF-8 text; the caller encodes it and says charset=utf-8)."""
     out = ['<main class="spec">']
