@@ -601,12 +601,12 @@ def test_inspector_works_by_keyboard_alone(driver: Any, server: RunningServer) -
     assert not driver.find_element(By.ID, "panel-inspect").is_displayed()
 
 
-@pytest.mark.parametrize("page", ["/", "/console", "/walkthrough"])
+@pytest.mark.parametrize("page", ["/", "/console", "/walkthrough", "/spec"])
 def test_pages_fit_a_phone_screen(driver: Any, server: RunningServer, page: str) -> None:
     """At 390 px nothing makes the page scroll sideways (wide tables scroll in their box)."""
     driver.set_window_size(390, 844)
     try:
-        if page == "/walkthrough":  # a static page: no script, nothing to wait for
+        if page in ("/walkthrough", "/spec"):  # no script, nothing to wait for
             driver.get(server.url + page)
         else:
             open_page(driver, server.url + page)
