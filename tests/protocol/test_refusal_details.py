@@ -36,6 +36,7 @@ VERIFY_SOURCE = Path(verify.__file__).read_text(encoding="utf-8")
 ALLOWED_NAMES = frozenset({
     "limits", "policy", "skew", "limit", "wanted", "name", "missing", "error", "check",
     "restart_floor", "key", "used", "verdict",
+    "_KEYID_SYNTAX",  # each profile's keyid syntax, a constant of verify.py
 })
 
 
@@ -128,8 +129,14 @@ def _full_store() -> dict[str, object]:
 REPLAYABLE = {"policy": VerifierPolicy(replay="either")}
 
 CAUSES = [
-    Cause("no Signature-Input", "signature_missing", "the Signature-Input field is missing",
+    Cause("no Signature-Input", "signature_missing",
+          "the Signature-Input field is missing: this route needs an ERC-8128 signed request",
           lambda: without(positive_request(), "signature-input")),
+    Cause("checksummed keyid", "invalid_keyid",
+          "the keyid does not have the draft profile's syntax eip155:<chain id, decimal, no "
+          "leading zero>:0x<40 lowercase hex digits>",
+          lambda: edited("0x7e5f4552091a69125d5dfcb7b8c2659029395bdf",
+                         "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf")),
     Cause("no Signature", "signature_missing", "the Signature field is missing",
           lambda: without(positive_request(), "signature")),
     Cause("route maximum", "request_validity_too_long",

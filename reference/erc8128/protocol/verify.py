@@ -534,7 +534,8 @@ def _fields_present(message: MessageCheck) -> None:
     if not signature_input.strip(" \t"):
         raise _fail(
             "signature_missing", "expected a Signature-Input field, got none",
-            detail="the Signature-Input field is missing",
+            detail="the Signature-Input field is missing: this route needs an ERC-8128 signed "
+                   "request",
         )
     if not signature.strip(" \t"):
         raise _fail(
@@ -788,6 +789,13 @@ def _keyid_present(check: CandidateCheck) -> None:
     check.keyid = keyid_value
 
 
+# The syntax of each profile's keyid, as a refusal shows it (protocol/keyid.py quotes the texts).
+_KEYID_SYNTAX: Final[dict[str, str]] = {
+    "draft": "eip155:<chain id, decimal, no leading zero>:0x<40 lowercase hex digits>",
+    "legacy": "erc8128:<chain id, decimal, no leading zero>:0x<40 hex digits>",
+}
+
+
 def _keyid_syntax(check: CandidateCheck) -> None:
     """Step 7: the keyid in the profile's canonical syntax (ERC-8128 §3.3.1); the signer's
     account."""
@@ -796,7 +804,8 @@ def _keyid_syntax(check: CandidateCheck) -> None:
     except InvalidKeyId as error:
         raise check.fail(
             "invalid_keyid", error.message,
-            detail=f"the keyid does not have the {check.profile.name} profile's syntax",
+            detail=(f"the keyid does not have the {check.profile.name} profile's syntax "
+                    f"{_KEYID_SYNTAX[check.profile.name]}"),
         ) from None
     if check.trace is not None:
         check.trace.computed(check.account.signer_id)
@@ -1068,7 +1077,8 @@ def _replayable_policy(check: CandidateCheck) -> None:
     ):
         raise check.fail(
             "replayable_not_allowed", f"replayable policy rejects {check.account.signer_id}",
-            detail="this route does not accept Replayable signatures from this signer",
+            detail="this route does not accept Replayable signatures from this signer: sign "
+                   "with a nonce",
         )
 
 
