@@ -114,7 +114,8 @@ def test_public_project_listing_hides_private_projects(server: RunningServer) ->
 
 
 def test_unknown_route_and_wrong_method(server: RunningServer) -> None:
-    assert_problem(send(server.bound_url, "GET", "/api/nothing"), 404, "not_found")
+    problem = assert_problem(send(server.bound_url, "GET", "/api/nothing"), 404, "not_found")
+    assert "/.well-known/erc8128" in problem["detail"]  # where every route is listed
     reply = send(server.bound_url, "DELETE", "/api/whoami")
     assert_problem(reply, 405, "method_not_allowed")
     assert reply.header("Allow") == "GET"
@@ -257,7 +258,15 @@ def test_unknown_project_and_invite(server: RunningServer) -> None:
                  {"name": "a"})
     assert_problem(reply, 404, "invite_not_found")
     reply = call(server, AGENT, "POST", "/api/invites/not-a-code/redeem", {"name": "a"})
-    assert_problem(reply, 404, "not_found")
+    problem = assert_problem(reply, 404, "not_found")
+    # A newcomer's id in another syntax is told the route and the syntax it expects.
+    assert problem["detail"] == ("/api/invites/{code}/redeem expects {code} as 22 characters of "
+                                 "A-Z, a-z, 0-9, _ and - (the code an invite answered), got "
+                                 "'not-a-code'")
+    reply = call(server, AGENT, "GET", "/api/projects/999/echo")
+    problem = assert_problem(reply, 404, "not_found")
+    assert problem["detail"].startswith("/api/projects/{project_id}/echo expects {project_id} as "
+                                        "p_ and 16 lowercase hex digits")
 
 
 def test_invites_redeem_use_up_and_expire(server: RunningServer, clock: Clock) -> None:

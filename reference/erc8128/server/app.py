@@ -43,7 +43,12 @@ from erc8128.errors import VerificationError
 from erc8128.http.message import Request, path
 from erc8128.protocol.accounts import AccountState, NoCodeAccountState
 from erc8128.protocol.challenge import failure_response, problem_response, www_authenticate
-from erc8128.protocol.discovery import ProtectedRoute, discovery_document, discovery_response
+from erc8128.protocol.discovery import (
+    WELL_KNOWN_PATH,
+    ProtectedRoute,
+    discovery_document,
+    discovery_response,
+)
 from erc8128.protocol.keyid import Account
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.verify import verify_request
@@ -66,6 +71,7 @@ from erc8128.server.routes import (
     Route,
     SignedHandler,
     match,
+    near_miss,
 )
 from erc8128.server.storage import Storage
 from erc8128.state.invalidation.base import InvalidationStore
@@ -242,7 +248,10 @@ class App:
                 headers=(("Allow", ", ".join(allowed)),),
             )
             return Handled(response, "method_not_allowed")
-        return Handled(problem_response(404, "not_found", "no such route"), "not_found")
+        # The nearest route's expectation, else where every route is listed.
+        detail = near_miss(segments) or (f"no such route (the routes: GET {WELL_KNOWN_PATH} "
+                                          f"and docs/API.md)")
+        return Handled(problem_response(404, "not_found", detail), "not_found")
 
     def _dispatch(self, route: Route, bound: dict[str, str], request: Request, now: int
                   ) -> Handled:

@@ -83,6 +83,33 @@ _PLACEHOLDER_SYNTAX: Final[dict[str, re.Pattern[str]]] = {
     "code": INVITE_CODE,
     "address": ADDRESS,
 }
+# Each placeholder's syntax as a refusal names it.
+_PLACEHOLDER_SHAPE: Final[dict[str, str]] = {
+    "project_id": "p_ and 16 lowercase hex digits (the id POST /api/projects answered)",
+    "code": "22 characters of A-Z, a-z, 0-9, _ and - (the code an invite answered)",
+    "address": "0x and 40 lowercase hex digits",
+}
+_MAX_SHOWN: Final = 40
+
+
+def near_miss(segments: tuple[str, ...]) -> str | None:
+    """For a path no route matches: what one route with the same fixed segments expected of a
+    ``{name}`` segment the path gives in another syntax (``/api/projects/999/echo``), else
+    None."""
+    for route in ROUTES:
+        pattern = route.segments
+        if len(pattern) != len(segments):
+            continue
+        if any(not expected.startswith("{") and expected != received
+               for expected, received in zip(pattern, segments, strict=True)):
+            continue
+        for expected, received in zip(pattern, segments, strict=True):
+            name = expected[1:-1]
+            if expected.startswith("{") and _PLACEHOLDER_SYNTAX[name].fullmatch(received) is None:
+                shown = received if len(received) <= _MAX_SHOWN else received[:_MAX_SHOWN] + "..."
+                return (f"{route.pattern} expects {{{name}}} as {_PLACEHOLDER_SHAPE[name]}, "
+                        f"got {shown!r}")
+    return None
 
 
 def match(pattern: tuple[str, ...], segments: tuple[str, ...]) -> dict[str, str] | None:
