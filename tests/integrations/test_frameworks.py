@@ -320,6 +320,26 @@ def test_starlette_in_process_verified_and_refused() -> None:
     assert public.json() == {"verified": False, "body": ""}
 
 
+def test_starlette_add_middleware_as_the_readme_shows() -> None:
+    # README: `app.add_middleware(ERC8128Middleware, gate=Gate(url))`, Starlette's (and
+    # FastAPI's) own way to wrap an app, which calls ERC8128Middleware(app, gate=...).
+    signer = Signer.generate()
+    app = Starlette(routes=[
+        Route("/{name:path}", starlette_anything, methods=["GET", "POST", "PUT"]),
+    ])
+    app.add_middleware(asgi.ERC8128Middleware, gate=Gate("http://testserver",
+                                                          policy=route_policy))
+
+    async def scenario() -> list[httpx.Response]:
+        async with _in_process(app, "http://testserver") as client:
+            return [await client.get("/items", auth=HttpxAuth(signer)),
+                    await client.get("/items")]
+
+    answer, refused = asyncio.run(scenario())
+    assert answer.json()["address"] == signer.address
+    assert refused.json()["reason"] == "signature_missing"
+
+
 def test_starlette_tampered_body_and_replay() -> None:
     signer = Signer.generate()
     tamper_headers = _signed_headers(signer, "POST", "http://testserver/pay", b"amount=1",
