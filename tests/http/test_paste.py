@@ -340,8 +340,9 @@ def test_python_debug_output_that_cannot_be_read_says_why(text: str, reason: str
                     "signature": "eth=:AA==:"}),  # JSON.stringify(req.headers)
         "{'Host': 'api.example', 'Signature-Input': 'eth=(\"@method\")'}",  # a Python dict
         "{\n  host: 'api.example',\n  'signature-input': 'eth=()'\n}",  # Node's util.inspect
+        "Headers {\n  'content-type': 'text/plain',\n  'signature-input': 'eth=()'\n}",
     ],
-    ids=["json", "python-dict", "node-inspect"],
+    ids=["json", "python-dict", "node-inspect", "node-headers"],
 )
 def test_a_logged_header_object_asks_for_the_request_line(logged: str) -> None:
     # A server author's log line of the request's headers. Not a HAR: say what is missing.

@@ -174,6 +174,8 @@ def parse_paste(data: str | bytes, *, entry: int | None = None) -> Paste:
             f"header lines alone do not say; got a first line {_quote(first)} (erc8128 sign "
             f"--full prints the whole request)",
         )
+    if _HEADER_OBJECT_KEY.search(stripped) is not None:
+        raise _header_object()  # e.g. Node's util.inspect of a Headers object: "Headers {"
     raise _unknown(first)
 
 
