@@ -658,6 +658,60 @@ def test_wsgi_reads_the_stream_only_when_the_request_has_content(tmp_path: Any) 
         assert Stream.reads == (1 if content else 0), method
 
 
+def _asgi_receive_calls(gate: Gate, signer: Signer, version: str, method: str, *, content: bytes,
+                        length: bool) -> tuple[int, int, bytes, int]:
+    """One signed request through the ASGI middleware: the receive() calls made before the app
+    ran, in all, what the app read, and the status sent."""
+    calls = 0
+    calls_before_app: list[int] = []
+    app_read: list[bytes] = []
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        return {"type": "http.request", "body": content, "more_body": False}
+
+    async def app(scope: Any, app_receive: Any, send: Any) -> None:
+        calls_before_app.append(calls)
+        app_read.append((await app_receive())["body"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    signed = signer.sign(Request(method, "https://api.example/x", (), content or None),
+                         created=int(time.time()))
+    lines = [*signed.request.headers,
+             *((("Content-Length", str(len(content))),) if length else ())]
+    scope = {"type": "http", "http_version": version, "method": method, "path": "/x",
+             "raw_path": b"/x", "query_string": b"",
+             "headers": [(n.lower().encode(), v.encode()) for n, v in lines]}
+    asyncio.run(asgi.ERC8128Middleware(app, gate)(scope, receive, send))
+    return calls_before_app[0], calls, app_read[0], sent[0]["status"]
+
+
+def test_asgi_receives_before_verifying_only_when_the_request_may_have_content(
+    tmp_path: Any,
+) -> None:
+    """RFC 9112 §6.3 under ASGI: an HTTP/1.1 request with neither Content-Length nor
+    Transfer-Encoding has no content, so the middleware verifies it without calling receive()
+    and the app gets the server's own receive; an HTTP/2 request may end its content without
+    either field, so it is read, as is one with Content-Length, and the app reads the signed
+    content."""
+    signer = Signer.generate()
+    gate = Gate("https://api.example", state_dir=str(tmp_path))
+    for version, method, content, length, before_app in (("1.1", "GET", b"", False, 0),
+                                                          ("2", "GET", b"", False, 1),
+                                                          ("1.1", "POST", b"{}", True, 1)):
+        # Bodyless HTTP/1.1: the middleware never called receive() and the app's call reached
+        # the server; otherwise the middleware read once and the app got the signed content.
+        assert _asgi_receive_calls(gate, signer, version, method, content=content,
+                                   length=length) == (
+            before_app, 1, content, 200), (version, method)
+
+
 def test_request_from_parsed_is_the_request_its_parts_make() -> None:
     """request_from_parsed builds the Request without __post_init__'s second pass over the
     field lines: the value, its field lines by any name and its refusals are Request's own."""

@@ -20,8 +20,8 @@ Usage (Starlette, FastAPI)::
 """
 
 import urllib.parse
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any, Final
 
 from erc8128.integrations.gate import VERIFIED_KEY, Gate
 from erc8128.protocol.challenge import HttpResponse
@@ -48,6 +48,20 @@ def request_target(scope: Scope) -> str:
     if query_string:
         target += "?" + bytes(query_string).decode("latin-1")
     return target
+
+
+def _has_content(scope: Scope, headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether the request may carry content, to be read before verification. RFC 9112 §6.3,
+    for HTTP/1.x: "If this is a request message and none of the above are true, then the
+    message body length is zero (no message body is present)" (neither Content-Length nor
+    Transfer-Encoding). An HTTP/2 or HTTP/3 request may end its content without either, so it
+    is always read."""
+    if scope.get("http_version") not in ("1.0", "1.1"):
+        return True
+    return any(name.lower() in _LENGTH_FIELDS for name, _ in headers)
+
+
+_LENGTH_FIELDS: Final = frozenset((b"content-length", b"transfer-encoding"))
 
 
 async def _send(response: HttpResponse, send: Send) -> None:
@@ -80,23 +94,38 @@ class ERC8128Middleware:
         if policy is None:
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message.get("type") != "http.request":
-                return  # http.disconnect: the client left before sending its content
-            chunk = bytes(message.get("body", b""))
-            size += len(chunk)
-            if size > self.gate.max_body_bytes:
-                await _send(self.gate.too_large(), send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
         # ASGI 3.0: header names and values are byte strings (latin-1 text, RFC 9110 §5.5).
         headers = scope.get("headers", ())
+        app_receive = receive
+        if _has_content(scope, headers):
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                message = await receive()
+                if message.get("type") != "http.request":
+                    return  # http.disconnect: the client left before sending its content
+                chunk = bytes(message.get("body", b""))
+                size += len(chunk)
+                if size > self.gate.max_body_bytes:
+                    await _send(self.gate.too_large(), send)
+                    return
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+            body = b"".join(chunks)
+            replayed = False
+
+            async def replay() -> Message:
+                # The app reads the content the signature covered, then the original stream.
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            app_receive = replay
+        else:
+            body = b""
         outcome = self.gate.check_columns(
             method, request_target(scope),
             [name.decode("latin-1") for name, _ in headers],
@@ -108,14 +137,4 @@ class ERC8128Middleware:
             return
         verified_scope = dict(scope)
         verified_scope[VERIFIED_KEY] = outcome
-        replayed = False
-
-        async def replay() -> Message:
-            # The app reads the same content the signature covered, then the original stream.
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(verified_scope, replay, send)
+        await self.app(verified_scope, app_receive, send)
