@@ -13,7 +13,7 @@ import ast
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,7 @@ VERIFY_SOURCE = Path(verify.__file__).read_text(encoding="utf-8")
 ALLOWED_NAMES = frozenset({
     "limits", "policy", "skew", "limit", "wanted", "name", "missing", "error", "check",
     "restart_floor", "key", "used", "verdict",
-    "_KEYID_SYNTAX",  # each profile's keyid syntax, a constant of verify.py
+    "_KEYID_SYNTAX", "_DIGEST_FAILURE",  # constant tables of verify.py
 })
 
 
@@ -183,6 +183,11 @@ CAUSES = [
     Cause("chain down", "signature_verification_unavailable",
           "the account state (chain RPC) did not answer; retry later",
           resign, lambda: {"accounts": UnavailableAccountState()}),
+    Cause("content changed after signing", "bad_content_digest",
+          "the Content-Digest does not verify (content_digest_mismatch): the content's digest "
+          "differs from the field's, so the content was changed after signing, or the digest "
+          "was computed over other bytes than those sent",
+          lambda: replace(positive_request(), body=b'{"hello": "World"}')),
     Cause("wrong address", "bad_signature",
           "the signature recovers another address than the keyid's",
           lambda: with_field(resign(), "content-type", "text/plain")),

@@ -1003,6 +1003,17 @@ def _route_coverage(check: CandidateCheck) -> None:
             )
 
 
+# What each Content-Digest failure means for the sender, as a refusal says it.
+_DIGEST_FAILURE: Final[dict[str, str]] = {
+    "content_digest_mismatch": "the content's digest differs from the field's, so the content "
+                               "was changed after signing, or the digest was computed over other "
+                               "bytes than those sent",
+    "content_digest_malformed": "the field is not a Dictionary of sha-256/sha-512 Byte Sequences "
+                                "of the right length (RFC 9530)",
+    "content_digest_no_supported_algorithm": "the field has no sha-256 or sha-512 member",
+}
+
+
 def _content_digest_matches(check: CandidateCheck) -> None:
     """Step 12 (SPEC.md §4.12): ERC-8128 §3.1.3 "When `Content-Digest` is received, the verifier
     MUST parse the combined field value [...] recompute and match every supported member
@@ -1014,7 +1025,8 @@ def _content_digest_matches(check: CandidateCheck) -> None:
         except ContentDigestError as error:
             raise check.fail(
                 "bad_content_digest", error.message,
-                detail=f"the Content-Digest does not verify ({error.reason})",
+                detail=(f"the Content-Digest does not verify ({error.reason}): "
+                        f"{_DIGEST_FAILURE.get(error.reason, 'see its reason code')}"),
             ) from None
 
 
