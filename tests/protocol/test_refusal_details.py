@@ -36,7 +36,7 @@ VERIFY_SOURCE = Path(verify.__file__).read_text(encoding="utf-8")
 ALLOWED_NAMES = frozenset({
     "limits", "policy", "skew", "limit", "wanted", "name", "missing", "error", "check",
     "restart_floor", "key", "used", "verdict",
-    "_KEYID_SYNTAX", "_DIGEST_FAILURE",  # constant tables of verify.py
+    "_KEYID_SYNTAX", "_DIGEST_FAILURE", "_BASE_FAILURE",  # constant tables of verify.py
 })
 
 
@@ -188,6 +188,10 @@ CAUSES = [
           "differs from the field's, so the content was changed after signing, or the digest "
           "was computed over other bytes than those sent",
           lambda: replace(positive_request(), body=b'{"hello": "World"}')),
+    Cause("covered field absent", "signature_input_invalid",
+          "the signature base cannot be built from the request (component_absent): a covered "
+          "field is not in the request",
+          lambda: without(positive_request(), "content-type")),
     Cause("wrong address", "bad_signature",
           "the signature recovers another address than the keyid's",
           lambda: with_field(resign(), "content-type", "text/plain")),

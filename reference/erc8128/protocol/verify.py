@@ -1147,6 +1147,19 @@ def _restart_refusal(
 # -- steps 15-17: M, H, Universal Account verification ------------------------------------------
 
 
+# What the commonest signature-base failures mean for the sender, as a refusal says it.
+_BASE_FAILURE: Final[dict[str, str]] = {
+    "component_absent": ": a covered field is not in the request",
+    "component_dictionary_key_absent": ": a covered Dictionary key (;key=) is not in its field",
+    "query_param_absent": ": a covered @query-param is not in the query",
+    "component_unknown": ": a covered derived component is not one RFC 9421 defines",
+    "component_value_control_character": ": a covered value holds a control character, which "
+                                         "the signature base cannot carry (SPEC.md D19)",
+    "component_value_not_ascii": ": a covered value holds non-ASCII text, which the signature "
+                                 "base cannot carry (SPEC.md D19)",
+}
+
+
 def _signature_base(check: CandidateCheck) -> None:
     """Step 15 (SPEC.md §4.15): the signature base M from the received request, in received
     order (ERC-8128 §4 step 4; RFC 9421 §3.2 step 3)."""
@@ -1157,7 +1170,8 @@ def _signature_base(check: CandidateCheck) -> None:
     except MessageComponentError as error:
         raise check.fail(
             "signature_input_invalid", error.message,
-            detail=f"the signature base cannot be built from the request ({error.reason})",
+            detail=(f"the signature base cannot be built from the request ({error.reason})"
+                    f"{_BASE_FAILURE.get(error.reason, '')}"),
         ) from None
     check.base = base
     if check.trace is not None:
