@@ -13,6 +13,7 @@ from erc8128.protocol.discovery import (
 )
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.server import ServerConfig, start_server
+from erc8128.state.nonces.redis import RedisReplayStore
 from tests.support.demo_client import Agent, send_request
 
 BASE = VerifierPolicy(served_chains=frozenset({8453, 1}), max_validity_sec=120)
@@ -109,9 +110,10 @@ def test_served_document_validates() -> None:
 
 
 def test_unreachable_replay_store_is_503_with_retry_after() -> None:
-    # Decision D12: a replay store that cannot answer fails closed with 503.
-    config = ServerConfig(port=0, nonces="redis://127.0.0.1:1/0")
-    with start_server(config) as server:
+    # Decision D12: a replay store that cannot answer fails closed with 503. A server does not
+    # start on one that never answers (D74), so here the store stops answering after the start.
+    with start_server(ServerConfig(port=0)) as server:
+        server.app.nonces = RedisReplayStore("redis://127.0.0.1:1/0")
         signed = Agent("unavailable").sign(server.url, "GET", "/api/whoami")
         reply = send_request(server.bound_url, signed.request)
         assert reply.status == 503

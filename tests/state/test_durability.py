@@ -14,10 +14,12 @@ from collections.abc import Iterator
 import pytest
 
 from erc8128.client import Signer
+from erc8128.errors import ConfigError
 from erc8128.http.message import Request
 from erc8128.integrations.gate import Gate
 from erc8128.protocol.challenge import HttpResponse
 from erc8128.protocol.verify import Verified
+from erc8128.server import ServerConfig, start_server
 from erc8128.state.durability import (
     ReplayDurability,
     ReplayStateNotDurable,
@@ -27,7 +29,7 @@ from erc8128.state.nonces.memory import MemoryReplayStore
 from erc8128.state.nonces.redis import RedisReplayStore
 from erc8128.state.nonces.sqlite import SqliteReplayStore
 from tests.end_to_end.test_serve_processes import serve, stop
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisServer, free_port
 
 PUBLIC_URL = "https://api.example"
 CONSEQUENCE = "a request accepted before a Redis restart is accepted again until it expires"
@@ -123,6 +125,28 @@ def test_redis_that_refuses_config_get_is_unknown_not_durable(redis_off: RedisSe
     assert durability.durable is False
     assert durability.detail.startswith("Redis persistence unknown (")
     assert "NoPermissionError" in durability.detail
+
+
+def test_a_redis_that_does_not_answer_is_unreachable_not_merely_unknown() -> None:
+    # A wrong --nonces URL or a Redis not started: nothing listens on the port.
+    store = RedisReplayStore(f"redis://127.0.0.1:{free_port()}", timeout=1.0)
+    try:
+        durability = replay_durability(store)
+    finally:
+        store.close()
+    assert (durability.durable, durability.reachable) == (False, False)
+    assert durability.detail.startswith("Redis unreachable (")
+    assert "503 signature_verification_unavailable" in durability.consequence
+
+
+def test_serve_refuses_to_start_on_a_redis_that_does_not_answer() -> None:
+    # D74: a server whose every signed request would be refused with 503 does not start.
+    url = f"redis://127.0.0.1:{free_port()}"
+    with pytest.raises(ConfigError) as refused:
+        start_server(ServerConfig(port=0, nonces=url))
+    assert refused.value.reason == "replay_store_unavailable"
+    assert f"replay store {url}: Redis unreachable" in refused.value.message
+    assert "start redis-server or correct --nonces" in refused.value.message
 
 
 def test_sqlite_is_durable_and_memory_is_not(tmp_path: object) -> None:

@@ -249,6 +249,14 @@ def start_server(config: ServerConfig, *, clock: Callable[[], float] = time.time
                             how_to_allow="without --require-durable-replay-state it is allowed")
         if isinstance(nonces, RedisReplayStore):
             durability = replay_durability(nonces)
+            if not durability.reachable:
+                # D74: a server whose replay store never answers would refuse every signed
+                # request; at start that is a wrong URL or a Redis not started, so say so.
+                raise ConfigError(
+                    "replay_store_unavailable",
+                    f"expected a replay store that answers, got {durability.warning()} (start "
+                    f"redis-server or correct --nonces; --nonces memory needs none)",
+                )
         if config.public_url is not None:
             origin_scheme, origin_authority = public_origin(config.public_url)
         try:

@@ -13,6 +13,8 @@ is invisible to the verifier, so whether Redis persists its keys is checked at s
   Redis stops other than by a clean ``SHUTDOWN``; not durable.
 * ``appendonly no`` and ``save ""``: persistence is off; not durable.
 * ``CONFIG GET`` refused (managed services often disable it) or failing: unknown, not durable.
+* no answer to ``PING`` at all: unreachable (``reachable`` False): every signed request would be
+  refused with 503 until it answers, so ``erc8128 serve`` refuses to start (D74).
 
 SQLite files are durable (``synchronous = FULL``, nonces/sqlite.py); a store kept in a process's
 memory is not (D27 makes its restarts safe, not durable); a store of another kind is unknown.
@@ -48,6 +50,7 @@ class ReplayDurability:
     durable: bool
     detail: str
     consequence: str = ""
+    reachable: bool = True  # False: the store did not answer at all
 
     def warning(self) -> str:
         """One line for the operator: the store, its setting and the consequence."""
@@ -59,6 +62,14 @@ class ReplayDurability:
 def redis_durability(store: RedisReplayStore) -> ReplayDurability:
     """Ask the Redis server for ``appendonly`` and ``save`` (CONFIG GET) and classify them."""
     restart = _CONSEQUENCE.format(event="a Redis restart")
+    try:
+        store.ping()
+    except ReplayStoreUnavailable as error:
+        return ReplayDurability(
+            store.url, False, f"Redis unreachable ({error.message})",
+            "every signed request is refused with 503 signature_verification_unavailable "
+            "until it answers", reachable=False,
+        )
     try:
         appendonly = store.config_value("appendonly").strip().lower()
         save = store.config_value("save").strip()

@@ -110,6 +110,15 @@ class RedisBacked:
         """Close the connection pool; later calls fail closed."""
         self._redis.close()
 
+    def ping(self) -> None:
+        """Reach the Redis server once (``PING``); the store's unavailable error when it does
+        not answer."""
+        self._redis.check_open()
+        try:
+            self._redis.client.ping()
+        except self._redis.errors as error:
+            raise self._redis.failure(error) from error
+
     def config_value(self, name: str) -> str:
         """The Redis server's setting ``name`` (``CONFIG GET``), e.g. ``appendonly``: ``yes``.
 
