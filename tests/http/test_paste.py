@@ -55,6 +55,7 @@ EXPECTED = {
     "chrome_har_file.har": ("har", "http", "request.url", "draft"),
     "chrome_fetch.js": ("fetch", "http", "URL in the fetch call", "draft"),
     "python_requests_debug.txt": ("python-debug", None, "assumed", "draft"),
+    "slicekit_console_log.txt": ("node-request", "http", "url: of the logged Request", "legacy"),
 }
 
 
@@ -333,6 +334,27 @@ def test_python_debug_output_that_cannot_be_read_says_why(text: str, reason: str
     assert caught.value.reason == reason
 
 
+def test_a_logged_node_request_with_escapes_and_one_without_its_content() -> None:
+    logged = "\n".join([
+        "Request {", "  method: 'GET',", "  url: 'https://api.example/p?q=1',",
+        "  headers: Headers {", "    'x-quote': \"it's \\u00e9\",", "    accept: '*/*'", "  },",
+        "  signal: AbortSignal { aborted: false }", "}",
+    ])
+    paste = parse_paste(logged)
+    assert (paste.format, paste.scheme, paste.authority) == ("node-request", "https",
+                                                             "api.example")
+    assert paste.raw.request_line == "GET /p?q=1 HTTP/1.1"
+    assert paste.raw.header("host") == "api.example"
+    assert paste.raw.header("x-quote") == "it's é".encode().decode("latin-1")  # as sent
+    with pytest.raises(PasteError) as caught:
+        parse_paste(logged.replace("accept: '*/*'", "'Content-Digest': 'sha-256=:AA==:'"))
+    assert caught.value.reason == "content_missing"
+    assert "console.log of a Request does not show its content" in caught.value.message
+    with pytest.raises(PasteError) as caught:
+        parse_paste("Request {\n  method: 'GET'\n}")
+    assert caught.value.reason == "node_request_invalid"
+
+
 @pytest.mark.parametrize(
     "logged",
     [
@@ -388,7 +410,7 @@ def test_nothing_a_paste_contains_reaches_the_access_log_or_replay_state() -> No
             verified_signatures.add(signature)
             verify_request(inspection.request, now=ORIGIN[name]["now"], nonces=app.nonces,
                            policy=VerifierPolicy(profiles=inspection.profiles))
-        assert len(verified_signatures) == 7  # the chrome_* files are one capture
+        assert len(verified_signatures) == 8  # the chrome_* files are one capture
         # The access line is written after the answer is sent: wait for the last one.
         deadline = time.monotonic() + 5
         while (log.getvalue().count("/api/inspect 200 -") < len(EXPECTED)

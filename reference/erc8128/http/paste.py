@@ -19,6 +19,9 @@ Formats (decision D65, SPEC.md §6):
 - ``python-debug``: what Python's ``http.client`` prints with ``debuglevel = 1`` (under
   ``requests`` and ``urllib`` too): ``send: b'...'`` lines holding the octets sent (the head, then
   the content), ``reply:`` and ``header:`` lines holding the answer.
+- ``node-request``: what Node prints for ``console.log(request)`` of a fetch ``Request`` (what
+  ``@slicekit/erc8128``'s ``signRequest`` returns): ``Request {`` with ``method``, ``url`` and a
+  ``headers: Headers {...}`` block of JavaScript string literals; it never shows the content.
 - ``fetch``: a ``fetch(URL, OPTIONS)`` call as DevTools' "Copy as fetch" writes it (URL and
   OPTIONS in JSON: ``headers``, ``body``, ``method``; the rest ignored), what a JavaScript
   author has at hand; the headers a page may not set are absent from it and are rebuilt where
@@ -54,6 +57,7 @@ FORMATS: Final[dict[str, str]] = {
     "har-entry": "HAR entry",
     "fetch": "Copy as fetch (a fetch(URL, OPTIONS) call)",
     "python-debug": "Python http.client debug output (send: b'...' lines)",
+    "node-request": "Node console.log of a Request (Request { method, url, headers })",
 }
 _REQUEST_LINE: Final = re.compile(r"([A-Za-z]+) (\S+) (HTTP/[0-9](?:\.[0-9])?)")
 _HEADER_LINE: Final = re.compile(r"(:?[!#$%&'*+\-.^_`|~0-9A-Za-z]+):(.*)")
@@ -153,6 +157,8 @@ def parse_paste(data: str | bytes, *, entry: int | None = None) -> Paste:
         _PYTHON_SEND.fullmatch(line.rstrip("\r")) for line in stripped.split("\n", 20)[:20]
     ):  # logging lines (urllib3's "Starting new HTTP connection") may come first
         return _parse_python_debug(stripped.replace("\r\n", "\n").split("\n"))
+    if first.rstrip() == "Request {":
+        return _parse_node_request(stripped.replace("\r\n", "\n").split("\n"))
     fetch_call = _FETCH_CALL.match(stripped)
     if fetch_call is not None:
         return _parse_fetch(stripped, fetch_call.end())
@@ -652,6 +658,72 @@ def _parse_python_debug(lines: list[str]) -> Paste:
     return Paste("python-debug", RawRequest(request_line, tuple(head_lines[1:]), body),
                  scheme, said if scheme else None, authority, said if authority else None,
                  answer_status=answer_status, answer_reason=answer_reason)
+
+
+# ---- Node's console.log of a Request -----------------------------------------------------------
+# util.inspect writes a string in single quotes, or in double quotes or backticks when that
+# spares escaping a quote; a key bare when it is an identifier, else as a string.
+_JS_STRING: Final = r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`"""
+_NODE_MEMBER: Final = re.compile(rf"\s*([A-Za-z_$][\w$]*|{_JS_STRING}): ({_JS_STRING}),?")
+_JS_ESCAPE: Final = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)")
+_JS_ESCAPED: Final = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v",
+                      "0": "\0"}
+
+
+def _js_text(token: str) -> str:
+    """A bare key as it is; a JavaScript string literal decoded."""
+    if token[0] not in "'\"`":
+        return token
+    return _JS_ESCAPE.sub(
+        lambda escape: chr(int(escape.group(1)[1:], 16)) if escape.group(1)[0] in "xu"
+        and len(escape.group(1)) > 1 else _JS_ESCAPED.get(escape.group(1), escape.group(1)),
+        token[1:-1],
+    )
+
+
+def _parse_node_request(lines: list[str]) -> Paste:
+    members: dict[str, str] = {}
+    fields: list[tuple[str, str]] = []
+    in_headers = False
+    for text_line in lines[1:]:
+        line = text_line.rstrip()
+        if line == "  headers: Headers {":
+            in_headers = True
+            continue
+        if in_headers and line.strip() in ("}", "},"):
+            in_headers = False
+            continue
+        member = _NODE_MEMBER.fullmatch(line)
+        if member is None:
+            continue  # other members (mode: 'cors', signal: AbortSignal {...}) say nothing
+        name, value = _js_text(member.group(1)), _js_text(member.group(2))
+        if in_headers:
+            fields.append((name, value))
+        elif line.startswith("  ") and not line.startswith("   "):
+            members[name] = value
+    method, url = members.get("method"), members.get("url")
+    if method is None or url is None:
+        raise PasteError("node_request_invalid",
+                         "expected the method: and url: lines of console.log(request)")
+    found = re.fullmatch(r"(https?)://([^/?#]+)([^#]*)", url, flags=re.IGNORECASE)
+    if found is None:
+        raise PasteError("node_request_invalid",
+                         f"expected an http or https URL, got {_quote(url)}")
+    scheme, authority, target = found.groups()
+    if any(name.lower() == "content-digest" for name, _ in fields):
+        raise PasteError(
+            "content_missing",
+            "expected the content the Content-Digest covers, got none: console.log of a Request "
+            "does not show its content; paste the request as raw HTTP with its content, or log "
+            "await request.clone().text() beside it",
+        )
+    lines_out = [_wire(f"{name}: {value}") for name, value in fields]
+    if not any(name.lower() == "host" for name, _ in fields):
+        lines_out.insert(0, f"Host: {authority}")  # fetch sends Host from the URL
+    return Paste("node-request",
+                 RawRequest(f"{method} {target or '/'} HTTP/1.1", tuple(lines_out), b""),
+                 scheme.lower(), "the url: of the logged Request", authority,
+                 "the url: of the logged Request")
 
 
 # ---- fetch(URL, OPTIONS) ----------------------------------------------------------------------

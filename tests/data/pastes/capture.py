@@ -12,6 +12,8 @@ checked in, so the tests read them as data; ``origin.json`` records for each fil
 command and the Unix time it was signed at (the tests verify at that time).
 
 - ``slicekit_legacy.http``: @slicekit/erc8128 (pinned) signRequest, printed as raw HTTP/1.1.
+- ``slicekit_console_log.txt``: a GET signed the same way, printed by Node's ``console.log`` of
+  the signed ``Request`` (added later than the others, by the same script and step alone).
 - ``raw_ours_https.http``: the headers ``erc8128 sign`` printed, in a raw HTTP/1.1 request.
 - ``curl_v_http.txt`` / ``curl_v_https.txt``: curl -v's own stderr, sending the headers printed by
   ``erc8128 sign`` (over plain http, and over TLS to ``erc8128 serve --tls-cert``).
@@ -350,11 +352,19 @@ def main() -> None:
                 slicekit = subprocess.run(
                     ["node", str(script), KEY, http + "/api/whoami?via=slicekit", "POST",
                      '{"hello":"world"}'], check=True, capture_output=True)
+                logged_at = int(time.time())
+                logged = subprocess.run(
+                    ["node", str(script), KEY, http + "/api/whoami?via=console", "GET", "",
+                     "console"], check=True, capture_output=True)
             finally:
                 script.unlink()
             (HERE / "slicekit_legacy.http").write_bytes(slicekit.stdout)
             origin["slicekit_legacy.http"] = {"tool": "@slicekit/erc8128 0.2.0 signRequest",
                                               "now": int(time.time())}
+            (HERE / "slicekit_console_log.txt").write_bytes(logged.stdout)
+            origin["slicekit_console_log.txt"] = {
+                "tool": "@slicekit/erc8128 0.2.0 signRequest, console.log of the Request",
+                "now": logged_at}
             for name, base in (("curl_v_http.txt", http), ("curl_v_https.txt", https)):
                 url = base + "/api/whoami?via=curl"
                 headers, created = sign_headers(key_file, url)
