@@ -39,7 +39,7 @@ import ast
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 from erc8128.errors import Erc8128Error
@@ -101,7 +101,6 @@ class Paste:
     authority_from: str | None = None
     entries: tuple[HarEntrySummary, ...] = ()
     entry: int | None = None  # the HAR entry used
-    notes: tuple[str, ...] = field(default=())
     # The server's answer when the paste shows one (a -v trace, a HAR entry): its status and,
     # from WWW-Authenticate: ERC8128 error="..." (SPEC.md §5), the reason code it refused with.
     answer_status: int | None = None
