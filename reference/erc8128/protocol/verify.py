@@ -1147,7 +1147,8 @@ def _restart_refusal(
 # -- steps 15-17: M, H, Universal Account verification ------------------------------------------
 
 
-# What the commonest signature-base failures mean for the sender, as a refusal says it.
+# What the commonest signature-base failures mean for the sender, as a refusal says it (data,
+# not code: rows look like other tables' rows; deliberate for the duplicate scan).
 _BASE_FAILURE: Final[dict[str, str]] = {
     "component_absent": ": a covered field is not in the request",
     "component_dictionary_key_absent": ": a covered Dictionary key (;key=) is not in its field",
