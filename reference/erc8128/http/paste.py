@@ -194,10 +194,9 @@ def _split_head(text: str) -> tuple[list[str], str]:
     return text.rstrip("\r\n").replace("\r\n", "\n").split("\n"), ""
 
 
-def _content(head_lines: list[str], rest: str, where: str) -> bytes:
+def _content(head_lines: list[str], content: bytes, where: str) -> bytes:
     """RFC 9112 §6.3: with Content-Length the content is exactly that many octets (an editor's
     final newline after them is ignored); without it, "the message body length is zero"."""
-    content = rest.encode("utf-8", "surrogateescape")
     length_text = _header(head_lines, "content-length")
     if length_text is None:
         return b""
@@ -209,6 +208,28 @@ def _content(head_lines: list[str], rest: str, where: str) -> bytes:
         raise PasteError("content_truncated",
                          f"expected {length} content bytes {where}, got {len(content)}")
     return content[:length]
+
+
+_URL: Final = re.compile(r"(https?)://([^/?#]+)([^#]*)", flags=re.IGNORECASE)
+
+
+def _url_parts(url: str, reason: str) -> tuple[str, str, str]:
+    """An http(s) URL's scheme (lowercase), authority and target (``/`` when it has no path);
+    ``reason`` is the refusal's code in the format being read."""
+    found = _URL.fullmatch(url)
+    if found is None:
+        raise PasteError(reason, f"expected an http or https URL, got {_quote(url)}")
+    scheme, authority, target = found.groups()
+    return scheme.lower(), authority, target or "/"
+
+
+def _as_sent(lines: list[str], names: set[str], authority: str, content: bytes | None) -> None:
+    """Add to ``lines`` (whose lowercase field names are ``names``) what the client sends without
+    being told: Host from the URL's authority, and Content-Length when there is ``content``."""
+    if "host" not in names:
+        lines.insert(0, f"Host: {authority}")
+    if content is not None and "content-length" not in names:
+        lines.append(f"Content-Length: {len(content)}")
 
 
 def _header(lines: list[str], name: str) -> str | None:
@@ -238,7 +259,7 @@ def _request_line(line: str) -> tuple[str, str | None, str | None]:
 def _parse_http1(text: str) -> Paste:
     lines, rest = _split_head(text)
     request_line, scheme, authority = _request_line(lines[0])
-    body = _content(lines, rest, "after the blank line")
+    body = _content(lines, rest.encode("utf-8", "surrogateescape"), "after the blank line")
     headers = tuple(_wire(line) for line in lines[1:])
     said = "the absolute-form request target"
     return Paste("http1", RawRequest(request_line, headers, body), scheme,
@@ -362,7 +383,8 @@ def _parse_header_list(text: str) -> Paste:
         # RFC 9113 §8.3.1: ":authority" ... "An intermediary that converts a request to
         # HTTP/1.1 MUST create a Host header field if one is not present"
         headers.insert(0, f"Host: {authority}")
-    body = _content(headers, rest, "after the header list's blank line")
+    body = _content(headers, rest.encode("utf-8", "surrogateescape"),
+                    "after the header list's blank line")
     scheme = pseudo.get(":scheme")
     return Paste("header-list",
                  RawRequest(f"{pseudo[':method']} {pseudo[':path']} HTTP/1.1", tuple(headers),
@@ -581,25 +603,18 @@ def _parse_curl_command(text: str) -> Paste:
         index += 1
     if url is None:
         raise PasteError("curl_url_missing", "expected a URL in the curl command, got none")
-    found = re.fullmatch(r"(https?)://([^/?#]+)([^#]*)", url, flags=re.IGNORECASE)
-    if found is None:
-        raise PasteError("curl_url_invalid",
-                         f"expected an http or https URL, got {_quote(url)}")
-    scheme, authority, target = found.groups()
+    scheme, authority, target = _url_parts(url, "curl_url_invalid")
     # curl joins repeated -d values with "&"
     body = "&".join(data).encode("utf-8") if data else b""
     method = method or ("POST" if data else "GET")
     names = {line.partition(":")[0].strip().lower() for line in headers}
     wire = [_wire(line) for line in headers]
-    if "host" not in names:
-        wire.insert(0, f"Host: {authority}")  # curl sends Host from the URL
     if data and "content-type" not in names:
         wire.append("Content-Type: application/x-www-form-urlencoded")  # curl's -d default
-    if data and "content-length" not in names:
-        wire.append(f"Content-Length: {len(body)}")
+    _as_sent(wire, names, authority, body if data else None)
     return Paste("curl-cmd" if windows else "curl-bash",
-                 RawRequest(f"{method} {target or '/'} HTTP/1.1", tuple(wire), body),
-                 scheme.lower(), "the URL in the curl command", authority,
+                 RawRequest(f"{method} {target} HTTP/1.1", tuple(wire), body),
+                 scheme, "the URL in the curl command", authority,
                  "the URL in the curl command")
 
 
@@ -641,17 +656,7 @@ def _parse_python_debug(lines: list[str]) -> Paste:
                          "line (\\r\\n\\r\\n), got a head without its end")
     head_lines = head.decode("latin-1").split("\r\n")  # the octets as a server reads them
     request_line, scheme, authority = _request_line(head_lines[0])
-    length_text = _header(head_lines[1:], "content-length")
-    if length_text is None:
-        body = b""
-    elif not length_text.isascii() or not length_text.isdigit():
-        raise PasteError("content_length_invalid",
-                         f"expected Content-Length digits, got {_quote(length_text)}")
-    elif len(rest) < int(length_text):
-        raise PasteError("content_truncated", f"expected {length_text} content bytes in the "
-                         f"send: lines after the head, got {len(rest)}")
-    else:
-        body = rest[:int(length_text)]
+    body = _content(head_lines[1:], rest, "in the send: lines after the head")
     said = "the absolute-form request target"
     answer_status, answer_reason = _answer(answer)
     return Paste("python-debug", RawRequest(request_line, tuple(head_lines[1:]), body),
@@ -704,11 +709,7 @@ def _parse_node_request(lines: list[str]) -> Paste:
     if method is None or url is None:
         raise PasteError("node_request_invalid",
                          "expected the method: and url: lines of console.log(request)")
-    found = re.fullmatch(r"(https?)://([^/?#]+)([^#]*)", url, flags=re.IGNORECASE)
-    if found is None:
-        raise PasteError("node_request_invalid",
-                         f"expected an http or https URL, got {_quote(url)}")
-    scheme, authority, target = found.groups()
+    scheme, authority, target = _url_parts(url, "node_request_invalid")
     if any(name.lower() == "content-digest" for name, _ in fields):
         raise PasteError(
             "content_missing",
@@ -717,11 +718,10 @@ def _parse_node_request(lines: list[str]) -> Paste:
             "await request.clone().text() beside it",
         )
     lines_out = [_wire(f"{name}: {value}") for name, value in fields]
-    if not any(name.lower() == "host" for name, _ in fields):
-        lines_out.insert(0, f"Host: {authority}")  # fetch sends Host from the URL
+    _as_sent(lines_out, {name.lower() for name, _ in fields}, authority, None)
     return Paste("node-request",
-                 RawRequest(f"{method} {target or '/'} HTTP/1.1", tuple(lines_out), b""),
-                 scheme.lower(), "the url: of the logged Request", authority,
+                 RawRequest(f"{method} {target} HTTP/1.1", tuple(lines_out), b""),
+                 scheme, "the url: of the logged Request", authority,
                  "the url: of the logged Request")
 
 
@@ -767,10 +767,7 @@ def _parse_fetch(text: str, start: int) -> Paste:
                          "Copy all as fetch): copy the one signed request")
     if not isinstance(url, str) or not isinstance(options, dict):
         raise PasteError("fetch_invalid", "expected a URL string and an options object")
-    found = re.fullmatch(r"(https?)://([^/?#]+)([^#]*)", url, flags=re.IGNORECASE)
-    if found is None:
-        raise PasteError("fetch_invalid", f"expected an http or https URL, got {_quote(url)}")
-    scheme, authority, target = found.groups()
+    scheme, authority, target = _url_parts(url, "fetch_invalid")
     method = options.get("method", "GET")
     body = options.get("body")
     if not isinstance(method, str) or not (body is None or isinstance(body, str)):
@@ -781,14 +778,11 @@ def _parse_fetch(text: str, start: int) -> Paste:
     fields = _fetch_fields(options.get("headers", {}))
     names = {name.lower() for name, _ in fields}
     lines = [_wire(f"{name}: {value}") for name, value in fields]
-    if "host" not in names:
-        lines.insert(0, f"Host: {authority}")
     content = None if body is None else body.encode("utf-8")
     if content is not None and "content-type" not in names:
         # Fetch standard, extract a body: a string's type is `text/plain;charset=UTF-8`.
         lines.append("Content-Type: text/plain;charset=UTF-8")
-    if content is not None and "content-length" not in names:
-        lines.append(f"Content-Length: {len(content)}")
+    _as_sent(lines, names, authority, content)
     covered = {name.lower() for value in (_header(lines, "signature-input") or "",)
                for name in _COVERED_NAMES.findall(value)}
     left_out = sorted((covered & _FETCH_LEFT_OUT) - names)
@@ -797,9 +791,9 @@ def _parse_fetch(text: str, start: int) -> Paste:
             "fetch_header_left_out",
             f"expected the covered field {', '.join(left_out)}, which Copy as fetch leaves out "
             f"(a page may not set it): copy the request as cURL or save it as HAR instead")
-    return Paste("fetch", RawRequest(f"{method} {target or '/'} HTTP/1.1", tuple(lines),
+    return Paste("fetch", RawRequest(f"{method} {target} HTTP/1.1", tuple(lines),
                                      content or b""),
-                 scheme.lower(), "the URL in the fetch call", authority,
+                 scheme, "the URL in the fetch call", authority,
                  "the URL in the fetch call")
 
 
@@ -899,10 +893,7 @@ def _har_request(entry: dict[str, Any], form: str) -> Paste:
     if not isinstance(method, str) or not isinstance(url, str) or not isinstance(headers, list):
         raise PasteError("har_invalid", "expected request.method, request.url and "
                          "request.headers (HAR 1.2 §request)")
-    found = re.fullmatch(r"(https?)://([^/?#]+)([^#]*)", url, flags=re.IGNORECASE)
-    if found is None:
-        raise PasteError("har_invalid", f"expected an http or https URL, got {_quote(url)}")
-    scheme, authority, target = found.groups()
+    scheme, authority, target = _url_parts(url, "har_invalid")
     lines: list[str] = []
     for header in headers:
         if not isinstance(header, dict) or not isinstance(header.get("name"), str) or \
@@ -914,17 +905,14 @@ def _har_request(entry: dict[str, Any], form: str) -> Paste:
                 authority = header["value"]
             continue  # HTTP/2 pseudo-headers: the URL says the same
         lines.append(_wire(f"{name}: {header['value']}"))
-    if _header(lines, "host") is None:
-        lines.insert(0, f"Host: {authority}")
     post = request.get("postData")
     body = b""
     if isinstance(post, dict) and isinstance(post.get("text"), str):
         body = post["text"].encode("utf-8")
-    if body and _header(lines, "content-length") is None:
-        lines.append(f"Content-Length: {len(body)}")
+    _as_sent(lines, {line.partition(":")[0].lower() for line in lines}, authority, body or None)
     answer_status, answer_reason = _har_answer(entry.get("response"))
-    return Paste(form, RawRequest(f"{method} {target or '/'} HTTP/1.1", tuple(lines), body),
-                 scheme.lower(), "the entry's request.url", authority,
+    return Paste(form, RawRequest(f"{method} {target} HTTP/1.1", tuple(lines), body),
+                 scheme, "the entry's request.url", authority,
                  "the entry's request.url", answer_status=answer_status,
                  answer_reason=answer_reason)
 
