@@ -6,6 +6,7 @@ under its own :class:`~erc8128.protocol.policy.VerifierPolicy`). A path is match
 received; each ``{name}`` segment must have its identifier's syntax.
 """
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,8 +39,8 @@ class Route:
     auth: Auth
     handler: PublicHandler | SignedHandler
 
-    @property
-    def segments(self) -> tuple[str, ...]:
+    @functools.cached_property
+    def segments(self) -> tuple[str, ...]:  # split once: every request compares them
         return tuple(self.pattern.split("/"))
 
     @property
@@ -97,32 +98,34 @@ def near_miss(segments: tuple[str, ...]) -> str | None:
     ``{name}`` segment the path gives in another syntax (``/api/projects/999/echo``), else
     None."""
     for route in ROUTES:
-        pattern = route.segments
-        if len(pattern) != len(segments):
-            continue
-        if any(not expected.startswith("{") and expected != received
-               for expected, received in zip(pattern, segments, strict=True)):
-            continue
-        for expected, received in zip(pattern, segments, strict=True):
-            name = expected[1:-1]
-            if expected.startswith("{") and _PLACEHOLDER_SYNTAX[name].fullmatch(received) is None:
-                shown = received if len(received) <= _MAX_SHOWN else received[:_MAX_SHOWN] + "..."
-                return (f"{route.pattern} expects {{{name}}} as {_PLACEHOLDER_SHAPE[name]}, "
-                        f"got {shown!r}")
+        _, miss = _compare(route.segments, segments)
+        if miss is not None:
+            name, received = miss
+            shown = received if len(received) <= _MAX_SHOWN else received[:_MAX_SHOWN] + "..."
+            return (f"{route.pattern} expects {{{name}}} as {_PLACEHOLDER_SHAPE[name]}, "
+                    f"got {shown!r}")
     return None
 
 
 def match(pattern: tuple[str, ...], segments: tuple[str, ...]) -> dict[str, str] | None:
     """Bind ``{name}`` segments of a route pattern; the path is compared exactly as received."""
+    return _compare(pattern, segments)[0]
+
+
+def _compare(pattern: tuple[str, ...], segments: tuple[str, ...]
+             ) -> tuple[dict[str, str] | None, tuple[str, str] | None]:
+    """The bound ``{name}`` segments when the path matches; else, when every fixed segment
+    matches but a ``{name}`` segment has another syntax, the first such (name, segment)."""
     if len(pattern) != len(segments):
-        return None
+        return None, None
     bound: dict[str, str] = {}
+    miss: tuple[str, str] | None = None
     for expected, received in zip(pattern, segments, strict=True):
         if expected.startswith("{"):
             name = expected[1:-1]
             if _PLACEHOLDER_SYNTAX[name].fullmatch(received) is None:
-                return None
+                miss = miss or (name, received)
             bound[name] = received
         elif expected != received:
-            return None
-    return bound
+            return None, None
+    return (None, miss) if miss is not None else (bound, None)
