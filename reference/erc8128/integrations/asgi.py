@@ -96,36 +96,16 @@ class ERC8128Middleware:
             return
         # ASGI 3.0: header names and values are byte strings (latin-1 text, RFC 9110 §5.5).
         headers = scope.get("headers", ())
+        body = b""
         app_receive = receive
         if _has_content(scope, headers):
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                message = await receive()
-                if message.get("type") != "http.request":
-                    return  # http.disconnect: the client left before sending its content
-                chunk = bytes(message.get("body", b""))
-                size += len(chunk)
-                if size > self.gate.max_body_bytes:
-                    await _send(self.gate.too_large(), send)
-                    return
-                chunks.append(chunk)
-                if not message.get("more_body", False):
-                    break
-            body = b"".join(chunks)
-            replayed = False
-
-            async def replay() -> Message:
-                # The app reads the content the signature covered, then the original stream.
-                nonlocal replayed
-                if not replayed:
-                    replayed = True
-                    return {"type": "http.request", "body": body, "more_body": False}
-                return await receive()
-
-            app_receive = replay
-        else:
-            body = b""
+            read = await self._read_body(receive)
+            if read is None:
+                return  # http.disconnect: the client left before sending its content
+            if isinstance(read, HttpResponse):
+                await _send(read, send)
+                return
+            body, app_receive = read, _replaying(read, receive)
         outcome = self.gate.check_columns(
             method, request_target(scope),
             [name.decode("latin-1") for name, _ in headers],
@@ -138,3 +118,34 @@ class ERC8128Middleware:
         verified_scope = dict(scope)
         verified_scope[VERIFIED_KEY] = outcome
         await self.app(verified_scope, app_receive, send)
+
+    async def _read_body(self, receive: Receive) -> bytes | HttpResponse | None:
+        """The whole content, read before the app; the 413 refusal past ``max_body_bytes``;
+        None when the client left first."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message.get("type") != "http.request":
+                return None
+            chunk = bytes(message.get("body", b""))
+            size += len(chunk)
+            if size > self.gate.max_body_bytes:
+                return self.gate.too_large()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """The app's receive: the content the signature covered once, then the original stream."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
