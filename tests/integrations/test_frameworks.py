@@ -439,15 +439,6 @@ def test_import_erc8128_imports_no_third_party_http_library() -> None:
     assert output.stdout.strip() == "[]"
 
 
-def test_request_target_reconstruction() -> None:
-    assert wsgi.request_target({"RAW_URI": "/a%2Fb?x=1", "PATH_INFO": "/a/b"}) == "/a%2Fb?x=1"
-    assert wsgi.request_target(
-        {"PATH_INFO": "/caf\xc3\xa9 x", "QUERY_STRING": "q=1", "SCRIPT_NAME": "/app"}
-    ) == "/app/caf%C3%A9%20x?q=1"
-    assert asgi.request_target({"raw_path": b"/a%2Fb", "query_string": b"x=1"}) == "/a%2Fb?x=1"
-    assert asgi.request_target({"path": "/é", "query_string": b""}) == "/%C3%A9"
-
-
 # --------------------------------------------------------------------------------------------
 # The Gate's hot path (SPEC.md D73): the request built once, the signer key cache on.
 # --------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ the ERC-8128 §6 refusal. ERC-8128 §6: "Every 401 response MUST include a chall
 the target resource". Lifespan and WebSocket scopes pass through untouched.
 
 ASGI keeps what the signature needs: ``raw_path`` (the path as sent, percent-encoding intact),
-``query_string`` and the header lines in order.
+``query_string`` and the header lines in order (read by :mod:`erc8128.http.gateway`).
 
 Usage (Starlette, FastAPI)::
 
@@ -19,35 +19,20 @@ Usage (Starlette, FastAPI)::
     # in an endpoint: request.scope["erc8128.verified"].address
 """
 
-import urllib.parse
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, Final
 
+from erc8128.http.gateway import asgi_request_target
 from erc8128.integrations.gate import VERIFIED_KEY, Gate
 from erc8128.protocol.challenge import HttpResponse
 
-__all__ = ["ERC8128Middleware", "request_target"]
+__all__ = ["ERC8128Middleware"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"
-
-
-def request_target(scope: Scope) -> str:
-    """The request-target as received: ``raw_path`` (else the re-encoded ``path``) + query."""
-    raw_path = scope.get("raw_path")
-    if isinstance(raw_path, bytes) and raw_path.startswith(b"/"):
-        target = raw_path.decode("latin-1")
-    else:
-        target = urllib.parse.quote(str(scope.get("path", "/")).encode("utf-8"), safe=_PATH_SAFE)
-    query_string = scope.get("query_string", b"")
-    if query_string:
-        target += "?" + bytes(query_string).decode("latin-1")
-    return target
 
 
 def _has_content(scope: Scope, headers: Iterable[tuple[bytes, bytes]]) -> bool:
@@ -107,7 +92,7 @@ class ERC8128Middleware:
                 return
             body, app_receive = read, _replaying(read, receive)
         outcome = self.gate.check_columns(
-            method, request_target(scope),
+            method, asgi_request_target(scope),
             [name.decode("latin-1") for name, _ in headers],
             [value.decode("latin-1") for _, value in headers],
             body, policy=policy,
