@@ -56,6 +56,8 @@ EXPECTED = {
     "chrome_fetch.js": ("fetch", "http", "URL in the fetch call", "draft"),
     "python_requests_debug.txt": ("python-debug", None, "assumed", "draft"),
     "slicekit_console_log.txt": ("node-request", "http", "url: of the logged Request", "legacy"),
+    "starlette_scope.txt": ("asgi-scope", "http", "scope's 'scheme'", "draft"),
+    "flask_environ.txt": ("wsgi-environ", "http", "wsgi.url_scheme", "draft"),
 }
 
 
@@ -363,8 +365,10 @@ def test_a_logged_node_request_with_escapes_and_one_without_its_content() -> Non
         "{'Host': 'api.example', 'Signature-Input': 'eth=(\"@method\")'}",  # a Python dict
         "{\n  host: 'api.example',\n  'signature-input': 'eth=()'\n}",  # Node's util.inspect
         "Headers {\n  'content-type': 'text/plain',\n  'signature-input': 'eth=()'\n}",
+        "EnvironHeaders([('Host', 'api.example'), ('Signature-Input', 'eth=()')])",
+        "Headers({'host': 'api.example', 'signature-input': 'eth=()'})",  # Starlette
     ],
-    ids=["json", "python-dict", "node-inspect", "node-headers"],
+    ids=["json", "python-dict", "node-inspect", "node-headers", "werkzeug", "starlette"],
 )
 def test_a_logged_header_object_asks_for_the_request_line(logged: str) -> None:
     # A server author's log line of the request's headers. Not a HAR: say what is missing.
@@ -382,6 +386,53 @@ def test_stdin_paste_is_read_as_text(monkeypatch: pytest.MonkeyPatch,
     out = capsys.readouterr().out
     assert status == 0
     assert "read as: erc8128 request -v output" in out
+
+
+def test_a_printed_scope_or_environ_is_read_as_the_middleware_reads_it() -> None:
+    """A server author's print(request.scope) / print(request.environ): literals only (the
+    object reprs and calls around them read as nothing), the target as sent (raw_path,
+    RAW_URI), never evaluated."""
+    scope = ("{'type': 'http', 'scheme': 'https', 'method': 'GET', 'path': '/a/b', "
+             "'raw_path': b'/a%2Fb', 'query_string': b'q=<1>', 'app': <App object at 0x1>, "
+             "'route': Route(path='/a', name=__import__('os').system('false')), "
+             "'nested': <bound method A.f of <A object at 0x2>>, 'note': 'a < b', "
+             "'headers': [(b'host', b'api.example'), (b'x-obs', b'caf\\xe9')]}")
+    paste = parse_paste(scope)
+    assert (paste.format, paste.scheme) == ("asgi-scope", "https")
+    assert paste.raw.request_line == "GET /a%2Fb?q=<1> HTTP/1.1"
+    assert paste.raw.header_lines == ("host: api.example", "x-obs: caf\xe9")
+    environ = ("{'REQUEST_METHOD': 'POST', 'PATH_INFO': '/a/b', 'RAW_URI': '/a%2Fb?x', "
+               "'wsgi.input': <Body object at 0x3>, 'wsgi.url_scheme': 'http', "
+               "'HTTP_HOST': 'api.example', 'CONTENT_LENGTH': '0', 'CONTENT_TYPE': ''}")
+    paste = parse_paste(environ)
+    assert (paste.format, paste.scheme) == ("wsgi-environ", "http")
+    assert paste.raw.request_line == "POST /a%2Fb?x HTTP/1.1"
+    assert paste.raw.header_lines == ("Host: api.example", "Content-Length: 0")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "says"),
+    [
+        ("{'type': 'http', 'method': 'POST', 'headers': [(b'host', b'a'), "
+         "(b'content-digest', b'sha-256=:AA==:')]}", "content_missing", "http.request messages"),
+        ("{'type': 'http', 'method': 'POST', 'headers': [(b'content-length', b'12')]}",
+         "content_missing", "ASGI scope"),
+        ("{'REQUEST_METHOD': 'POST', 'CONTENT_LENGTH': '3', 'wsgi.input': <Body>}",
+         "content_missing", "wsgi.input"),
+        ("{'type': 'http', 'method': 'GET', 'headers': [('host', 'a')]}",
+         "asgi_scope_invalid", "(bytes, bytes) pair"),
+        ("{'type': 'http', 'headers': []}", "asgi_scope_invalid", "'method'"),
+        ("{'REQUEST_METHOD': <object>}", "wsgi_environ_invalid", "REQUEST_METHOD"),
+    ],
+    ids=["digest", "asgi-content", "wsgi-content", "str-headers", "no-method", "method-repr"],
+)
+def test_a_printed_scope_or_environ_that_cannot_be_read_says_why(
+    text: str, reason: str, says: str
+) -> None:
+    with pytest.raises(PasteError) as caught:
+        parse_paste(text)
+    assert caught.value.reason == reason
+    assert says in caught.value.message
 
 
 def test_nothing_a_paste_contains_reaches_the_access_log_or_replay_state() -> None:
@@ -410,7 +461,7 @@ def test_nothing_a_paste_contains_reaches_the_access_log_or_replay_state() -> No
             verified_signatures.add(signature)
             verify_request(inspection.request, now=ORIGIN[name]["now"], nonces=app.nonces,
                            policy=VerifierPolicy(profiles=inspection.profiles))
-        assert len(verified_signatures) == 8  # the chrome_* files are one capture
+        assert len(verified_signatures) == 10  # the chrome_* files are one capture
         # The access line is written after the answer is sent: wait for the last one.
         deadline = time.monotonic() + 5
         while (log.getvalue().count("/api/inspect 200 -") < len(EXPECTED)

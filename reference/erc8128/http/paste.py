@@ -26,6 +26,12 @@ Formats (decision D65, SPEC.md §6):
   OPTIONS in JSON: ``headers``, ``body``, ``method``; the rest ignored), what a JavaScript
   author has at hand; the headers a page may not set are absent from it and are rebuilt where
   the call says them (Host from the URL, Content-Length from the body).
+- ``asgi-scope`` / ``wsgi-environ``: what a server author prints in an app to see what it was
+  handed: an ASGI HTTP connection scope (``print(request.scope)``) or a WSGI environ
+  (``print(request.environ)``), as Python's ``repr`` writes them. They are read as Python
+  literals, never evaluated (an object's ``<...>`` repr or a call such as ``Route(...)`` reads
+  as nothing), and their target and header fields are taken exactly as the middleware takes
+  them (:mod:`erc8128.http.gateway`). Neither holds the content.
 
 The result is a :class:`~erc8128.http.raw_request.RawRequest` (field values as the octets a
 client sends: the text's UTF-8 encoding, read as latin-1 as a server reads them) and the scheme
@@ -43,6 +49,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from erc8128.errors import Erc8128Error
+from erc8128.http.gateway import asgi_request_target, wsgi_header_columns, wsgi_request_target
 from erc8128.http.raw_request import RawRequest
 
 # Every format, as named in messages (the one message for an unknown paste names them all).
@@ -58,6 +65,8 @@ FORMATS: Final[dict[str, str]] = {
     "fetch": "Copy as fetch (a fetch(URL, OPTIONS) call)",
     "python-debug": "Python http.client debug output (send: b'...' lines)",
     "node-request": "Node console.log of a Request (Request { method, url, headers })",
+    "asgi-scope": "printed ASGI scope (print(request.scope))",
+    "wsgi-environ": "printed WSGI environ (print(request.environ))",
 }
 _REQUEST_LINE: Final = re.compile(r"([A-Za-z]+) (\S+) (HTTP/[0-9](?:\.[0-9])?)")
 _HEADER_LINE: Final = re.compile(r"(:?[!#$%&'*+\-.^_`|~0-9A-Za-z]+):(.*)")
@@ -180,7 +189,9 @@ def parse_paste(data: str | bytes, *, entry: int | None = None) -> Paste:
             f"--full prints the whole request)",
         )
     if _HEADER_OBJECT_KEY.search(stripped) is not None:
-        raise _header_object()  # e.g. Node's util.inspect of a Headers object: "Headers {"
+        # e.g. Node's util.inspect of a Headers object ("Headers {"), werkzeug's
+        # "EnvironHeaders([(...), ...])", Starlette's "Headers({...})"
+        raise _header_object()
     raise _unknown(first)
 
 
@@ -815,9 +826,121 @@ def _fetch_fields(headers: object) -> list[tuple[str, str]]:
     return [(name, value) for name, value in pairs]
 
 
+# ---- a printed ASGI scope or WSGI environ ------------------------------------------------------
+def _printed_mapping(text: str) -> object:
+    """A Python mapping as ``print`` writes it, read as literals without evaluating anything;
+    an object's ``<...>`` repr and any call or name (``Route(path=...)``) read as None. None
+    when the text is not one Python expression."""
+    try:
+        tree = ast.parse(_without_object_reprs(text).strip(), mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    return _literal(tree.body)
+
+
+def _without_object_reprs(text: str) -> str:
+    """``text`` with each ``<...>`` outside a string literal (an object's default repr, nested
+    ones and the strings inside them included) replaced by ``None``."""
+    kept: list[str] = []
+    depth = 0
+    quote = ""
+    i = 0
+    while i < len(text):
+        char = text[i]
+        step = 2 if quote and char == "\\" else 1
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "<":
+            kept.append("None" if depth == 0 else "")
+            depth += 1
+            char = ""
+        elif char == ">" and depth:
+            depth -= 1
+            char = ""
+        if depth == 0:
+            kept.append(text[i:i + step] if char else "")
+        i += step
+    return "".join(kept)
+
+
+def _literal(node: ast.expr) -> object:
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Dict):
+        pairs = ((_literal(key), _literal(value))
+                 for key, value in zip(node.keys, node.values, strict=True) if key is not None)
+        return {key: value for key, value in pairs if isinstance(key, str)}
+    if isinstance(node, ast.List | ast.Tuple):
+        return [_literal(element) for element in node.elts]
+    return None  # a call, a name, an operator: nothing the request's fields are made of
+
+
+def _printed_content_missing(name: str, where: str) -> PasteError:
+    return PasteError(
+        "content_missing",
+        f"expected the content, got none: a printed {name} does not hold the content ({where}); "
+        f"paste the request as raw HTTP with its content, or a curl -v trace",
+    )
+
+
+def _parse_scope(scope: dict[str, object]) -> Paste:
+    """ASGI HTTP connection scope: ``method``, ``raw_path`` / ``path``, ``query_string``,
+    ``headers`` as (name, value) byte pairs, ``scheme``."""
+    method, headers = scope.get("method"), scope.get("headers")
+    if not isinstance(method, str) or not isinstance(headers, list):
+        raise PasteError("asgi_scope_invalid", "expected the scope's 'method' (a str) and "
+                         "'headers' (a list of (bytes, bytes) pairs)")
+    lines: list[str] = []
+    for pair in headers:
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(part, bytes) for part in pair)):
+            raise PasteError("asgi_scope_invalid", f"expected each header as a (bytes, bytes) "
+                             f"pair, got {_quote(repr(pair))}")
+        lines.append(f"{pair[0].decode('latin-1')}: {pair[1].decode('latin-1')}")  # octets
+    if _has_content(lines):
+        raise _printed_content_missing("ASGI scope", "it arrives in http.request messages")
+    scheme = scope.get("scheme")
+    scheme = scheme if scheme in ("http", "https") else None
+    return Paste("asgi-scope",
+                 RawRequest(f"{method} {asgi_request_target(scope)} HTTP/1.1", tuple(lines), b""),
+                 scheme, "the scope's 'scheme'" if scheme else None)
+
+
+def _parse_environ(environ: dict[str, object]) -> Paste:
+    """WSGI environ (PEP 3333): ``REQUEST_METHOD``, ``RAW_URI`` / ``REQUEST_URI`` or
+    ``SCRIPT_NAME`` + ``PATH_INFO`` and ``QUERY_STRING``, ``HTTP_*`` and ``CONTENT_*`` fields,
+    ``wsgi.url_scheme``."""
+    method = environ.get("REQUEST_METHOD")
+    if not isinstance(method, str):
+        raise PasteError("wsgi_environ_invalid", "expected the environ's 'REQUEST_METHOD' "
+                         "(a str)")
+    names, values = wsgi_header_columns(environ)
+    lines = [f"{name}: {value}" for name, value in zip(names, values, strict=True)]
+    if _has_content(lines):
+        raise _printed_content_missing("WSGI environ", "it is read from wsgi.input")
+    scheme = environ.get("wsgi.url_scheme")
+    scheme = scheme if scheme in ("http", "https") else None
+    return Paste("wsgi-environ",
+                 RawRequest(f"{method} {wsgi_request_target(environ)} HTTP/1.1", tuple(lines),
+                            b""),
+                 scheme, "the environ's 'wsgi.url_scheme'" if scheme else None)
+
+
+def _has_content(lines: list[str]) -> bool:
+    """Whether the request had content (a Content-Length above 0, Transfer-Encoding) or a
+    Content-Digest: then the verdict depends on octets a printed scope or environ lacks."""
+    length = _header(lines, "content-length")
+    return (_header(lines, "transfer-encoding") is not None
+            or _header(lines, "content-digest") is not None
+            or (length is not None and length.strip("0") != ""))
+
+
 # ---- HAR 1.2 ------------------------------------------------------------------------------
-# A signature-input key in a printed mapping: {'Signature-Input': ...}, { 'signature-input': ...
-_HEADER_OBJECT_KEY: Final = re.compile(r"""(?i)[{,]\s*['"]?signature-input['"]?\s*:""")
+# A signature-input key in a printed mapping: {'Signature-Input': ...}, { 'signature-input': ...,
+# or a printed list of pairs: [('Signature-Input', ...) (werkzeug's EnvironHeaders).
+_HEADER_OBJECT_KEY: Final = re.compile(r"""(?i)[{,(]\s*['"]?signature-input['"]?\s*[:,]""")
 
 
 def _header_object() -> PasteError:
@@ -835,6 +958,11 @@ def _parse_har(text: str, entry: int | None) -> Paste:
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as error:
+        printed = _printed_mapping(text)
+        if isinstance(printed, dict) and printed.get("type") == "http" and "headers" in printed:
+            return _parse_scope(printed)
+        if isinstance(printed, dict) and "REQUEST_METHOD" in printed:
+            return _parse_environ(printed)
         if _HEADER_OBJECT_KEY.search(text) is not None:
             # A header mapping as a program prints it (a Python dict, a JavaScript object).
             raise _header_object() from None

@@ -23,6 +23,10 @@ command and the Unix time it was signed at (the tests verify at that time).
 - ``python_requests_debug.txt``: a JSON POST by ``requests`` with ``ERC8128Auth``, as Python's
   ``http.client`` prints it with ``debuglevel = 1`` (added later than the others, by
   :func:`python_debug_output` alone against a server started as below).
+- ``starlette_scope.txt`` / ``flask_environ.txt``: a GET signed by ``erc8128 request`` as the
+  app printed what it was handed, ``print(request.scope)`` in a Starlette endpoint under uvicorn
+  and ``print(flask.request.environ)`` in a Flask view under gunicorn (added later than the
+  others, by :func:`printed_by_app` alone, on ports of their own).
 - ``chrome_*``: a signed ``fetch`` made by Debian's chromium; the request as chromium sent it is
   read from its DevTools protocol log (Network.requestWillBeSentExtraInfo), then written out in
   the forms DevTools offers: "Copy as cURL (bash)", "Copy as cURL (cmd)", "Copy as fetch"
@@ -192,6 +196,70 @@ def python_debug_output(url: str, key_file: str) -> tuple[str, int]:
     printed = subprocess.run([sys.executable, "-c", script, key_file, url], check=True,
                              capture_output=True, text=True)
     return printed.stdout, created
+
+
+# A Starlette endpoint under uvicorn and a Flask view under gunicorn that print what they were
+# handed, as a server author debugging a refusal does: print(request.scope), print(request.environ).
+_PRINTING_APPS = {
+    "asgi": (
+        "from starlette.applications import Starlette\n"
+        "from starlette.responses import PlainTextResponse\n"
+        "from starlette.routing import Route\n"
+        "async def whoami(request):\n"
+        "    print(request.scope, flush=True)\n"
+        "    return PlainTextResponse('printed')\n"
+        "app = Starlette(routes=[Route('/api/whoami', whoami)])\n"
+    ),
+    "wsgi": (
+        "import flask\n"
+        "app = flask.Flask(__name__)\n"
+        "@app.get('/api/whoami')\n"
+        "def whoami():\n"
+        "    print(flask.request.environ, flush=True)\n"
+        "    return 'printed'\n"
+    ),
+}
+
+
+PRINTED = (
+    ("asgi", "starlette_scope.txt",
+     "Starlette under uvicorn, print(request.scope) of a request signed by erc8128 request"),
+    ("wsgi", "flask_environ.txt",
+     "Flask under gunicorn, print(flask.request.environ) of a request signed by erc8128 request"),
+)
+
+
+def printed_by_app(gateway: str, port: int, key_file: str) -> tuple[str, int]:
+    """What the app of ``_PRINTING_APPS[gateway]`` printed for one request signed by
+    ``erc8128 request`` (uvicorn for "asgi", gunicorn's sync worker for "wsgi"), and the signing
+    time."""
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "printing_app.py").write_text(_PRINTING_APPS[gateway])
+        command = ([sys.executable, "-m", "uvicorn", "--port", str(port), "printing_app:app"]
+                   if gateway == "asgi" else
+                   [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+                    "printing_app:app"])
+        server = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, text=True)
+        try:
+            url = f"http://127.0.0.1:{port}/api/whoami"
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    urllib.request.urlopen(url + "?up", timeout=1)
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            created = int(time.time())
+            subprocess.run([*ERC8128, "request", url + "?via=" + gateway, "--key-file", key_file],
+                           check=True, capture_output=True)
+        finally:
+            server.terminate()
+            printed, _ = server.communicate(timeout=10)
+    # uvicorn writes its access log to stdout too: the paste is the printed mapping's line.
+    return [line for line in printed.splitlines() if line.startswith("{")][-1] + "\n", created
 
 
 def capture_chromium(base: str, key_file: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -395,6 +463,10 @@ def main() -> None:
             (HERE / "python_requests_debug.txt").write_text(debug)
             origin["python_requests_debug.txt"] = {
                 "tool": "requests + ERC8128Auth, http.client debuglevel 1", "now": created}
+            for gateway, name, tool in PRINTED:
+                printed, created = printed_by_app(gateway, port + 2, key_file)
+                (HERE / name).write_text(printed)
+                origin[name] = {"tool": tool, "now": created}
 
             record, records = capture_chromium(http, key_file)
             method, url = record["request"]["method"], record["request"]["url"]
