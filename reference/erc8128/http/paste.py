@@ -838,30 +838,27 @@ def _printed_mapping(text: str) -> object:
     return _literal(tree.body)
 
 
+# A Python string literal (as repr writes one: quotes, backslash escapes) or an angle bracket.
+_PY_STRING_OR_ANGLE: Final = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|[<>]""")
+
+
 def _without_object_reprs(text: str) -> str:
     """``text`` with each ``<...>`` outside a string literal (an object's default repr, nested
     ones and the strings inside them included) replaced by ``None``."""
     kept: list[str] = []
     depth = 0
-    quote = ""
-    i = 0
-    while i < len(text):
-        char = text[i]
-        step = 2 if quote and char == "\\" else 1
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "<":
-            kept.append("None" if depth == 0 else "")
+    copied = 0  # text[:copied] is kept or dropped already
+    for token in _PY_STRING_OR_ANGLE.finditer(text):
+        if token.group() == "<":
+            if depth == 0:
+                kept += (text[copied:token.start()], "None")
             depth += 1
-            char = ""
-        elif char == ">" and depth:
+        elif token.group() == ">" and depth:
             depth -= 1
-            char = ""
-        if depth == 0:
-            kept.append(text[i:i + step] if char else "")
-        i += step
+            copied = token.end()
+        # a string literal: kept with the text around it, or dropped with the repr it is in
+    if depth == 0:
+        kept.append(text[copied:])
     return "".join(kept)
 
 
