@@ -388,26 +388,34 @@ def test_stdin_paste_is_read_as_text(monkeypatch: pytest.MonkeyPatch,
     assert "read as: erc8128 request -v output" in out
 
 
-def test_a_printed_scope_or_environ_is_read_as_the_middleware_reads_it() -> None:
+@pytest.mark.parametrize(
+    ("printed", "form", "scheme", "request_line", "header_lines"),
+    [
+        ("{'type': 'http', 'scheme': 'https', 'method': 'GET', 'path': '/a/b', "
+         "'raw_path': b'/a%2Fb', 'query_string': b'q=<1>', 'app': <App object at 0x1>, "
+         "'route': Route(path='/a', name=__import__('os').system('false')), "
+         "'nested': <bound method A.f of <A object at 0x2>>, 'note': 'a < b', "
+         "'headers': [(b'host', b'api.example'), (b'x-obs', b'caf\\xe9')]}",
+         "asgi-scope", "https", "GET /a%2Fb?q=<1> HTTP/1.1",
+         ("host: api.example", "x-obs: caf\xe9")),
+        ("{'REQUEST_METHOD': 'POST', 'PATH_INFO': '/a/b', 'RAW_URI': '/a%2Fb?x', "
+         "'wsgi.input': <Body object at 0x3>, 'wsgi.url_scheme': 'http', "
+         "'HTTP_HOST': 'api.example', 'CONTENT_LENGTH': '0', 'CONTENT_TYPE': ''}",
+         "wsgi-environ", "http", "POST /a%2Fb?x HTTP/1.1",
+         ("Host: api.example", "Content-Length: 0")),
+    ],
+    ids=["scope", "environ"],
+)
+def test_a_printed_scope_or_environ_is_read_as_the_middleware_reads_it(
+    printed: str, form: str, scheme: str, request_line: str, header_lines: tuple[str, ...]
+) -> None:
     """A server author's print(request.scope) / print(request.environ): literals only (the
     object reprs and calls around them read as nothing), the target as sent (raw_path,
     RAW_URI), never evaluated."""
-    scope = ("{'type': 'http', 'scheme': 'https', 'method': 'GET', 'path': '/a/b', "
-             "'raw_path': b'/a%2Fb', 'query_string': b'q=<1>', 'app': <App object at 0x1>, "
-             "'route': Route(path='/a', name=__import__('os').system('false')), "
-             "'nested': <bound method A.f of <A object at 0x2>>, 'note': 'a < b', "
-             "'headers': [(b'host', b'api.example'), (b'x-obs', b'caf\\xe9')]}")
-    paste = parse_paste(scope)
-    assert (paste.format, paste.scheme) == ("asgi-scope", "https")
-    assert paste.raw.request_line == "GET /a%2Fb?q=<1> HTTP/1.1"
-    assert paste.raw.header_lines == ("host: api.example", "x-obs: caf\xe9")
-    environ = ("{'REQUEST_METHOD': 'POST', 'PATH_INFO': '/a/b', 'RAW_URI': '/a%2Fb?x', "
-               "'wsgi.input': <Body object at 0x3>, 'wsgi.url_scheme': 'http', "
-               "'HTTP_HOST': 'api.example', 'CONTENT_LENGTH': '0', 'CONTENT_TYPE': ''}")
-    paste = parse_paste(environ)
-    assert (paste.format, paste.scheme) == ("wsgi-environ", "http")
-    assert paste.raw.request_line == "POST /a%2Fb?x HTTP/1.1"
-    assert paste.raw.header_lines == ("Host: api.example", "Content-Length: 0")
+    paste = parse_paste(printed)
+    assert (paste.format, paste.scheme) == (form, scheme)
+    assert paste.raw.request_line == request_line
+    assert paste.raw.header_lines == header_lines
 
 
 @pytest.mark.parametrize(
