@@ -6,7 +6,10 @@ Run: python benchmarks/bench_middleware.py [--seconds 2]
          [--setups 1:memory,1:redis,2:redis] [--signed-requests 8000] [--budget 280]
 
 Needs Debian's ``wrk`` and ``redis-server`` (``apt-get install -y wrk redis-server``) and the
-``bench`` extra (``pip install -e '.[bench]'``: uvicorn with uvloop and httptools, gunicorn).
+``bench`` extra (``pip install -e '.[bench]'``: uvicorn with uvloop and httptools, gunicorn with
+its C parser gunicorn_h1c, which gunicorn uses whenever it is installed; the header line names
+what is installed, and ``GUNICORN_CMD_ARGS='--http-parser python'`` runs gunicorn's own Python
+parser instead).
 
 What runs, for each server and setup (workers : replay store):
 
@@ -809,7 +812,7 @@ def run_setup(server: str, workers: int, store: str, *, signed: Sequence[Signed]
 
 def _implementations() -> str:
     parts = []
-    for module in ("uvloop", "httptools", "uvicorn", "gunicorn"):
+    for module in ("uvloop", "httptools", "uvicorn", "gunicorn", "gunicorn_h1c"):
         try:
             imported = __import__(module)
             parts.append(f"{module} {getattr(imported, '__version__', '?')}")
