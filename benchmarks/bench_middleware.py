@@ -46,7 +46,10 @@ Replays need a connection held open to each worker; sync workers close every con
 
 Printed per run: public, public + signed headers and signed req/s, the header cost, the
 middleware cost per request 1/rate(signed) - 1/rate(public) in µs, the in-process
-verify_request time in µs, their ratio (target <= 1.25x), the same cost, time and ratio as CPU
+verify_request time in µs (the mean of the times just before and just after the server's runs)
+and its drift (after over before: on a shared machine the host's own speed moves by a third
+within minutes, and a drift far from 1.00x says this row's ratio compares figures taken at
+different speeds), their ratio (target <= 1.25x), the same cost, time and ratio as CPU
 time, the control's ratios ("floor": its cost over the CPU time it spins, wall and CPU: what a
 middleware costing nothing beyond verify_request would show under this server, the server's
 own per-request overhead on a route that slow), non-2xx and replays accepted. Every route runs
@@ -687,6 +690,9 @@ class Result:
     worker_verify_cpu_us: float  # verify_request in the worker during the signed run, CPU µs
     verify_us: float
     verify_cpu_us: float
+    # The in-process verify_request time just after the server's runs over the one just before
+    # (wall): how far the machine itself drifted while the ratio's two figures were taken.
+    verify_drift: float
     replays_sent: int
     replays_accepted: int
     workers_reached: int
@@ -755,7 +761,7 @@ class Result:
         return (f"{self.server:13} {self.workers:>2} {self.store:6} {self.public_rate:8.0f} "
                 f"{self.public_headers.rate:8.0f} {self.signed.rate:8.0f} "
                 f"{self.header_cost_us:6.1f} {self.cost_us:7.1f} {self.verify_us:7.1f} "
-                f"{self.ratio:5.2f}x {verdict:4} {self.cpu_cost_us:7.1f} "
+                f"{self.verify_drift:5.2f}x {self.ratio:5.2f}x {verdict:4} {self.cpu_cost_us:7.1f} "
                 f"{self.verify_cpu_us:7.1f} {self.cpu_ratio:5.2f}x "
                 f"{self.worker_verify_cpu_us:7.1f} {self.worker_cpu_ratio:5.2f}x "
                 f"{self.control_ratio:5.2f}x {self.control_cpu_ratio:5.2f}x {self.non2xx:7d} "
@@ -763,8 +769,8 @@ class Result:
 
 
 HEADER = (f"{'server':13} {'w':>2} {'store':6} {'public/s':>8} {'+hdrs/s':>8} {'signed/s':>8} "
-          f"{'hdr µs':>6} {'cost µs':>7} {'verify':>7} {'ratio':>6} {'':4} {'cpu µs':>7} "
-          f"{'verify':>7} "
+          f"{'hdr µs':>6} {'cost µs':>7} {'verify':>7} {'drift':>6} {'ratio':>6} {'':4} "
+          f"{'cpu µs':>7} {'verify':>7} "
           f"{'ratio':>6} {'wverify':>7} {'wratio':>6} {'floor':>6} {'cpu fl':>6} {'non-2xx':>7} "
           f"replays acc/sent  workers")
 
@@ -807,7 +813,8 @@ def run_setup(server: str, workers: int, store: str, *, signed: Sequence[Signed]
     verify_cpu_us = (verify_before[1] + verify_after[1]) / 2
     return Result(server, workers, store, public, public_after, public_headers, signed_run,
                   control, verify_before[1], worker_verify_cpu_us, verify_us,
-                  verify_cpu_us, replays_sent, replays_accepted, reached)
+                  verify_cpu_us, verify_after[0] / verify_before[0], replays_sent,
+                  replays_accepted, reached)
 
 
 def _implementations() -> str:
