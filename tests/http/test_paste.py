@@ -58,6 +58,7 @@ EXPECTED = {
     "slicekit_console_log.txt": ("node-request", "http", "url: of the logged Request", "legacy"),
     "starlette_scope.txt": ("asgi-scope", "http", "scope's 'scheme'", "draft"),
     "flask_environ.txt": ("wsgi-environ", "http", "wsgi.url_scheme", "draft"),
+    "pino_http_log.txt": ("logged-request", None, "assumed", "draft"),
 }
 
 
@@ -443,6 +444,31 @@ def test_a_printed_scope_or_environ_that_cannot_be_read_says_why(
     assert says in caught.value.message
 
 
+def test_a_logged_request_line_with_its_answer_and_one_without_its_content() -> None:
+    """pino's req/res as one JSON line: the target as logged, the server's answer from res."""
+    request: dict[str, Any] = {"method": "GET", "url": "/p?q=1", "headers": {
+        "host": "api.example", "x-both": ["a", "b"], "signature-input": "eth=()"}}
+    line = {"level": 30, "req": request, "res": {"statusCode": 401, "headers": {
+            "www-authenticate": 'ERC8128 error="nonce_reused"'}}}
+    paste = parse_paste(json.dumps(line))
+    assert (paste.format, paste.raw.request_line) == ("logged-request", "GET /p?q=1 HTTP/1.1")
+    assert paste.raw.header_lines == ("host: api.example", "x-both: a", "x-both: b",
+                                      "signature-input: eth=()")
+    assert (paste.answer_status, paste.answer_reason) == (401, "nonce_reused")
+    unsigned = {"req": {"method": "GET", "url": "/", "headers": {"host": "a"}}}
+    assert parse_paste(json.dumps(unsigned) + "\n" + json.dumps(line)).raw.request_line == (
+        "GET /p?q=1 HTTP/1.1")  # of a log's lines, the signed one
+    request["headers"]["content-length"] = "12"
+    with pytest.raises(PasteError) as caught:
+        parse_paste(json.dumps(line))
+    assert caught.value.reason == "content_missing"
+    assert "a logged request does not hold its content" in caught.value.message
+    request["headers"] = {"x": {"nested": 1}}
+    with pytest.raises(PasteError) as caught:
+        parse_paste(json.dumps(line))
+    assert caught.value.reason == "logged_request_invalid"
+
+
 def test_nothing_a_paste_contains_reaches_the_access_log_or_replay_state() -> None:
     """D67: every paste format (one per file here) inspected over real HTTP; the server's access
     log never holds a byte of it and each pasted request's nonce stays unused at the server."""
@@ -469,7 +495,7 @@ def test_nothing_a_paste_contains_reaches_the_access_log_or_replay_state() -> No
             verified_signatures.add(signature)
             verify_request(inspection.request, now=ORIGIN[name]["now"], nonces=app.nonces,
                            policy=VerifierPolicy(profiles=inspection.profiles))
-        assert len(verified_signatures) == 10  # the chrome_* files are one capture
+        assert len(verified_signatures) == 11  # the chrome_* files are one capture
         # The access line is written after the answer is sent: wait for the last one.
         deadline = time.monotonic() + 5
         while (log.getvalue().count("/api/inspect 200 -") < len(EXPECTED)

@@ -32,6 +32,10 @@ Formats (decision D65, SPEC.md §6):
   literals, never evaluated (an object's ``<...>`` repr or a call such as ``Route(...)`` reads
   as nothing), and their target and header fields are taken exactly as the middleware takes
   them (:mod:`erc8128.http.gateway`). Neither holds the content.
+- ``logged-request``: a Node server's JSON log line of a request, as pino-http (Express) and
+  pino's standard request serializer write it: ``req`` with ``method``, ``url`` (the target as
+  received) and ``headers``; ``res.statusCode`` and ``res.headers`` are the server's answer. A
+  log file's several lines (NDJSON): the first signed request among them. No content is logged.
 
 The result is a :class:`~erc8128.http.raw_request.RawRequest` (field values as the octets a
 client sends: the text's UTF-8 encoding, read as latin-1 as a server reads them) and the scheme
@@ -67,6 +71,7 @@ FORMATS: Final[dict[str, str]] = {
     "node-request": "Node console.log of a Request (Request { method, url, headers })",
     "asgi-scope": "printed ASGI scope (print(request.scope))",
     "wsgi-environ": "printed WSGI environ (print(request.environ))",
+    "logged-request": "a JSON log line of a request (pino-http: req.method, req.url, req.headers)",
 }
 _REQUEST_LINE: Final = re.compile(r"([A-Za-z]+) (\S+) (HTTP/[0-9](?:\.[0-9])?)")
 _HEADER_LINE: Final = re.compile(r"(:?[!#$%&'*+\-.^_`|~0-9A-Za-z]+):(.*)")
@@ -934,6 +939,76 @@ def _has_content(lines: list[str]) -> bool:
             or (length is not None and length.strip("0") != ""))
 
 
+# ---- a JSON log line of a request (pino-http) ---------------------------------------------------
+def _logged_request(document: object) -> dict[str, Any] | None:
+    """The logged request of a log line: its ``req`` (pino), or the object itself, when it has
+    a str ``method``, a str ``url`` and an object ``headers``."""
+    if not isinstance(document, dict):
+        return None
+    request = document.get("req", document)
+    if (isinstance(request, dict) and isinstance(request.get("method"), str)
+            and isinstance(request.get("url"), str) and isinstance(request.get("headers"), dict)):
+        return request
+    return None
+
+
+def _logged_lines(text: str) -> dict[str, Any] | None:
+    """Of a log file's JSON lines (NDJSON), the first logged request with a Signature-Input,
+    else the first logged request; None when no line is one."""
+    found: list[dict[str, Any]] = []
+    for line in text.split("\n"):
+        if not line.lstrip().startswith("{"):
+            continue
+        try:
+            document = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        request = _logged_request(document)
+        if request is not None:
+            if any(str(name).lower() == "signature-input" for name in request["headers"]):
+                return dict(document)
+            found.append(dict(document))
+    return found[0] if found else None
+
+
+def _parse_logged_request(document: dict[str, Any]) -> Paste:
+    request = _logged_request(document)
+    assert request is not None
+    lines: list[str] = []
+    for name, value in request["headers"].items():
+        # Node joins a repeated field's lines with ", " (an array only for set-cookie).
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(item, str | int) for item in values):
+            raise PasteError("logged_request_invalid", f"expected header {_quote(name)} as a "
+                             f"string, got {type(value).__name__}")
+        lines += [_wire(f"{name}: {item}") for item in values]
+    if _has_content(lines):
+        raise PasteError(
+            "content_missing",
+            "expected the content, got none: a logged request does not hold its content; "
+            "paste the request as raw HTTP with its content, or a curl -v trace",
+        )
+    request_line, scheme, authority = _request_line(f"{request['method']} {request['url']} "
+                                                    "HTTP/1.1")
+    said = "the logged absolute-form url"
+    answer_status, answer_reason = _logged_answer(document.get("res"))
+    return Paste("logged-request", RawRequest(request_line, tuple(lines), b""),
+                 scheme, said if scheme else None, authority, said if authority else None,
+                 answer_status=answer_status, answer_reason=answer_reason)
+
+
+def _logged_answer(response: object) -> tuple[int | None, str | None]:
+    """pino's ``res``: ``statusCode`` and ``headers`` (WWW-Authenticate names the reason)."""
+    if not isinstance(response, dict):
+        return None, None
+    status, headers = response.get("statusCode"), response.get("headers")
+    if type(status) is not int or not 100 <= status <= 599:
+        return None, None
+    lines = ([f"{name}: {value}" for name, value in headers.items()]
+             if isinstance(headers, dict) else [])
+    return _answer([f"HTTP {status}", *lines])
+
+
 # ---- HAR 1.2 ------------------------------------------------------------------------------
 # A signature-input key in a printed mapping: {'Signature-Input': ...}, { 'signature-input': ...,
 # or a printed list of pairs: [('Signature-Input', ...) (werkzeug's EnvironHeaders).
@@ -955,6 +1030,9 @@ def _parse_har(text: str, entry: int | None) -> Paste:
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as error:
+        logged = _logged_lines(text)
+        if logged is not None:
+            return _parse_logged_request(logged)
         printed = _printed_mapping(text)
         if isinstance(printed, dict) and printed.get("type") == "http" and "headers" in printed:
             return _parse_scope(printed)
@@ -989,6 +1067,9 @@ def _parse_har(text: str, entry: int | None) -> Paste:
                      paste.authority_from, summaries, chosen)
     if isinstance(document, dict) and isinstance(document.get("request"), dict):
         return _har_request(document, "har-entry")
+    if _logged_request(document) is not None:
+        assert isinstance(document, dict)
+        return _parse_logged_request(document)
     if isinstance(document, dict) and any(
         isinstance(name, str) and name.lower() == "signature-input" for name in document
     ):

@@ -27,6 +27,10 @@ command and the Unix time it was signed at (the tests verify at that time).
   app printed what it was handed, ``print(request.scope)`` in a Starlette endpoint under uvicorn
   and ``print(flask.request.environ)`` in a Flask view under gunicorn (added later than the
   others, by :func:`printed_by_app` alone, on ports of their own).
+- ``pino_http_log.txt``: the log of an Express app with pino-http (pinned in ``pino_http/``,
+  ``npm ci --prefix tests/data/pastes/pino_http``) for a public GET and then a GET signed by
+  ``erc8128 request``: two JSON lines, as a JavaScript server author's log holds them (added
+  later than the others, by :func:`pino_http_log` alone).
 - ``chrome_*``: a signed ``fetch`` made by Debian's chromium; the request as chromium sent it is
   read from its DevTools protocol log (Network.requestWillBeSentExtraInfo), then written out in
   the forms DevTools offers: "Copy as cURL (bash)", "Copy as cURL (cmd)", "Copy as fetch"
@@ -221,6 +225,7 @@ _PRINTING_APPS = {
 }
 
 
+PINO_TOOL = "Express 4.22.3 with pino-http 10.5.0, the log of a public and a signed GET"
 PRINTED = (
     ("asgi", "starlette_scope.txt",
      "Starlette under uvicorn, print(request.scope) of a request signed by erc8128 request"),
@@ -260,6 +265,32 @@ def printed_by_app(gateway: str, port: int, key_file: str) -> tuple[str, int]:
             printed, _ = server.communicate(timeout=10)
     # uvicorn writes its access log to stdout too: the paste is the printed mapping's line.
     return [line for line in printed.splitlines() if line.startswith("{")][-1] + "\n", created
+
+
+def pino_http_log(port: int, key_file: str) -> tuple[str, int]:
+    """What ``pino_http/log_requests.cjs`` logged (stdout) for a public GET, then a GET signed
+    by ``erc8128 request``, and the signing time."""
+    server = subprocess.Popen(["node", str(HERE / "pino_http" / "log_requests.cjs"), str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/api/whoami"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(url + "?via=public", timeout=1)
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        created = int(time.time())
+        subprocess.run([*ERC8128, "request", url + "?via=pino", "--key-file", key_file],
+                       check=True, capture_output=True)
+        time.sleep(0.5)  # pino-http writes its line when the answer is finished
+    finally:
+        server.terminate()
+        logged, _ = server.communicate(timeout=10)
+    return logged, created
 
 
 def capture_chromium(base: str, key_file: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -467,6 +498,9 @@ def main() -> None:
                 printed, created = printed_by_app(gateway, port + 2, key_file)
                 (HERE / name).write_text(printed)
                 origin[name] = {"tool": tool, "now": created}
+            logged, created = pino_http_log(port + 2, key_file)
+            (HERE / "pino_http_log.txt").write_text(logged)
+            origin["pino_http_log.txt"] = {"tool": PINO_TOOL, "now": created}
 
             record, records = capture_chromium(http, key_file)
             method, url = record["request"]["method"], record["request"]["url"]
