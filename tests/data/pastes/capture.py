@@ -234,44 +234,13 @@ PRINTED = (
 )
 
 
-def printed_by_app(gateway: str, port: int, key_file: str) -> tuple[str, int]:
-    """What the app of ``_PRINTING_APPS[gateway]`` printed for one request signed by
-    ``erc8128 request`` (uvicorn for "asgi", gunicorn's sync worker for "wsgi"), and the signing
-    time."""
-    with tempfile.TemporaryDirectory() as folder:
-        Path(folder, "printing_app.py").write_text(_PRINTING_APPS[gateway])
-        command = ([sys.executable, "-m", "uvicorn", "--port", str(port), "printing_app:app"]
-                   if gateway == "asgi" else
-                   [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                    "printing_app:app"])
-        server = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, text=True)
-        try:
-            url = f"http://127.0.0.1:{port}/api/whoami"
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    urllib.request.urlopen(url + "?up", timeout=1)
-                    break
-                except Exception:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
-            created = int(time.time())
-            subprocess.run([*ERC8128, "request", url + "?via=" + gateway, "--key-file", key_file],
-                           check=True, capture_output=True)
-        finally:
-            server.terminate()
-            printed, _ = server.communicate(timeout=10)
-    # uvicorn writes its access log to stdout too: the paste is the printed mapping's line.
-    return [line for line in printed.splitlines() if line.startswith("{")][-1] + "\n", created
-
-
-def pino_http_log(port: int, key_file: str) -> tuple[str, int]:
-    """What ``pino_http/log_requests.cjs`` logged (stdout) for a public GET, then a GET signed
-    by ``erc8128 request``, and the signing time."""
-    server = subprocess.Popen(["node", str(HERE / "pino_http" / "log_requests.cjs"), str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+def _output_of_app(command: list[str], port: int, key_file: str, via: str, cwd: str | None = None
+                   ) -> tuple[str, int]:
+    """Start an app (``command``, listening on ``port``), GET its /api/whoami unsigned until it
+    answers (``?via=public``), then once signed by ``erc8128 request`` (``?via=VIA``); stop it.
+    Its stdout, and the signing time."""
+    server = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
     try:
         url = f"http://127.0.0.1:{port}/api/whoami"
         deadline = time.monotonic() + 20
@@ -284,13 +253,35 @@ def pino_http_log(port: int, key_file: str) -> tuple[str, int]:
                     raise
                 time.sleep(0.2)
         created = int(time.time())
-        subprocess.run([*ERC8128, "request", url + "?via=pino", "--key-file", key_file],
+        subprocess.run([*ERC8128, "request", f"{url}?via={via}", "--key-file", key_file],
                        check=True, capture_output=True)
-        time.sleep(0.5)  # pino-http writes its line when the answer is finished
+        time.sleep(0.5)  # a logger may write its line after the answer is finished
     finally:
         server.terminate()
-        logged, _ = server.communicate(timeout=10)
-    return logged, created
+        output, _ = server.communicate(timeout=10)
+    return output, created
+
+
+def printed_by_app(gateway: str, port: int, key_file: str) -> tuple[str, int]:
+    """What the app of ``_PRINTING_APPS[gateway]`` printed for one request signed by
+    ``erc8128 request`` (uvicorn for "asgi", gunicorn's sync worker for "wsgi"), and the signing
+    time."""
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "printing_app.py").write_text(_PRINTING_APPS[gateway])
+        command = ([sys.executable, "-m", "uvicorn", "--port", str(port), "printing_app:app"]
+                   if gateway == "asgi" else
+                   [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+                    "printing_app:app"])
+        printed, created = _output_of_app(command, port, key_file, gateway, cwd=folder)
+    # uvicorn writes its access log to stdout too: the paste is the printed mapping's line.
+    return [line for line in printed.splitlines() if line.startswith("{")][-1] + "\n", created
+
+
+def pino_http_log(port: int, key_file: str) -> tuple[str, int]:
+    """What ``pino_http/log_requests.cjs`` logged (stdout) for a public GET, then a GET signed
+    by ``erc8128 request``, and the signing time."""
+    return _output_of_app(["node", str(HERE / "pino_http" / "log_requests.cjs"), str(port)],
+                          port, key_file, "pino")
 
 
 def capture_chromium(base: str, key_file: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
