@@ -14,6 +14,7 @@ import re
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -467,6 +468,37 @@ def test_a_logged_request_line_with_its_answer_and_one_without_its_content() -> 
     with pytest.raises(PasteError) as caught:
         parse_paste(json.dumps(line))
     assert caught.value.reason == "logged_request_invalid"
+
+
+@pytest.mark.parametrize(
+    ("wrap", "literal"),
+    [
+        (lambda text: "".join("    " + line for line in text.splitlines(True)), None),
+        (lambda text: "\n" + "".join("\t" + line for line in text.splitlines(True)), None),
+        (lambda text: repr(text.encode()), "Python bytes literal"),
+        (repr, "Python str literal"),
+        (json.dumps, "JSON string"),
+    ],
+    ids=["indented", "tab-indented", "bytes-repr", "str-repr", "json-string"],
+)
+def test_a_request_indented_or_in_a_string_literal_is_read_as_the_request(
+    wrap: Callable[[str], str], literal: str | None
+) -> None:
+    """A paste from a Markdown block or a quoted mail (indented as a whole), or a request
+    printed as a Python repr or kept in a JSON log field (one string literal)."""
+    name = "raw_ours_https.http"
+    paste = parse_paste(wrap((PASTES / name).read_text()))
+    assert (paste.format, paste.literal) == ("http1", literal)
+    assert paste.format_title.endswith(f", in a {literal}" if literal else "request")
+    inspection = inspect_paste(paste, now=ORIGIN[name]["now"], policy=VerifierPolicy())
+    assert inspection.explanation.verified is not None, inspection.explanation.error
+
+
+def test_a_string_literal_holding_another_is_refused() -> None:
+    with pytest.raises(PasteError) as caught:
+        parse_paste(repr(repr("GET / HTTP/1.1\r\nHost: a\r\n\r\n")))
+    assert caught.value.reason == "paste_format_unknown"
+    assert "holds another Python str literal" in caught.value.message
 
 
 def test_nothing_a_paste_contains_reaches_the_access_log_or_replay_state() -> None:

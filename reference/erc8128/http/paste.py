@@ -37,6 +37,13 @@ Formats (decision D65, SPEC.md §6):
   received) and ``headers``; ``res.statusCode`` and ``res.headers`` are the server's answer. A
   log file's several lines (NDJSON): the first signed request among them. No content is logged.
 
+Around any of them: a paste indented as a whole (a Markdown code block, a quoted mail) is read
+without the indentation its lines share (``textwrap.dedent``: no request line or field line
+starts with white space); a paste that is one string literal, a Python ``bytes`` or ``str``
+repr (``print(repr(data))``, a log of the octets a socket received) or a JSON string (a log
+field), is read as what the literal holds (``ast.literal_eval`` / ``json.loads``: a literal,
+nothing evaluated), once.
+
 The result is a :class:`~erc8128.http.raw_request.RawRequest` (field values as the octets a
 client sends: the text's UTF-8 encoding, read as latin-1 as a server reads them) and the scheme
 and authority the paste said, each with where it said it. Nothing here decides trust: the caller
@@ -46,8 +53,10 @@ says whether the paste's origin is used.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -119,10 +128,12 @@ class Paste:
     # from WWW-Authenticate: ERC8128 error="..." (SPEC.md §5), the reason code it refused with.
     answer_status: int | None = None
     answer_reason: str | None = None
+    literal: str | None = None  # the string literal the paste was written in, if any
 
     @property
     def format_title(self) -> str:
-        return FORMATS[self.format]
+        title = FORMATS[self.format]
+        return f"{title}, in a {self.literal}" if self.literal else title
 
 
 def _quote(line: str) -> str:
@@ -144,6 +155,27 @@ def as_text(wire: str) -> str:
         return wire
 
 
+# One line that is a string literal: Python's repr of bytes or str, or a JSON string.
+_STRING_LITERAL: Final = re.compile(r"b?'(?:[^'\\\n]|\\.)*'" + r'|b?"(?:[^"\\\n]|\\.)*"')
+
+
+def _literal_value(literal: str) -> tuple[str | bytes, str]:
+    """What a string literal holds, and what kind of literal it is."""
+    if literal.startswith('"'):
+        try:
+            return json.loads(literal), "JSON string"
+        except (json.JSONDecodeError, RecursionError):
+            pass  # a Python str in double quotes (repr of a str holding a single quote)
+    try:
+        value = ast.literal_eval(literal)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise PasteError("paste_format_unknown", f"expected a request, got a string literal "
+                         f"that does not decode: {_quote(literal)}") from None
+    if isinstance(value, bytes):
+        return value, "Python bytes literal"
+    return str(value), "Python str literal"
+
+
 def _unknown(first_line: str) -> PasteError:
     names = ", ".join(FORMATS.values())
     return PasteError(
@@ -158,10 +190,20 @@ def parse_paste(data: str | bytes, *, entry: int | None = None) -> Paste:
     raises ``har_entry_required`` (the error's ``entries`` lists them)."""
     text = data.decode("utf-8", "surrogateescape") if isinstance(data, bytes) else data
     text = text.removeprefix("\ufeff")
+    if text.lstrip("\r\n")[:1] in (" ", "\t"):
+        text = textwrap.dedent(text)  # a request line never starts with white space
     stripped = text.lstrip()
     if not stripped:
         raise PasteError("raw_request_empty", "expected a request, got nothing")
     first = stripped.split("\n", 1)[0].rstrip("\r")
+    literal = _STRING_LITERAL.fullmatch(stripped.rstrip())
+    if literal is not None:
+        held, kind = _literal_value(literal.group())
+        inner = parse_paste(held, entry=entry)
+        if inner.literal is not None:
+            raise PasteError("paste_format_unknown", f"expected a request, got a {kind} that "
+                             f"holds another {inner.literal}")
+        return dataclasses.replace(inner, literal=kind)
     if stripped[0] in "{[":
         return _parse_har(stripped, entry)
     if re.match(r"(?:\$ )?curl(?:\.exe)?\s", stripped):
