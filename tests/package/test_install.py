@@ -1,8 +1,12 @@
 """The package installs with no runtime dependencies and imports only the standard library."""
 
+import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
+
+import pytest
 
 import erc8128
 from erc8128.cli import main
@@ -55,3 +59,24 @@ def test_every_package_folder_is_listed_in_pyproject() -> None:
         if init.parent != ROOT / "conformance" and "node_modules" not in init.parts
     }
     assert found == listed
+
+
+@pytest.mark.slow
+def test_a_built_wheel_carries_spec_md_and_serves_it(tmp_path: Path) -> None:
+    """setup.py copies SPEC.md into the wheel's erc8128 package, where spec_text() finds it
+    (GET /spec) once the wheel is installed away from the source tree."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w",
+                    str(tmp_path / "dist")], check=True, capture_output=True)
+    (wheel,) = (tmp_path / "dist").glob("erc8128-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert archive.read("erc8128/SPEC.md") == (ROOT / "SPEC.md").read_bytes()
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(tmp_path / "site"), str(wheel)], check=True, capture_output=True)
+    probe = ("import erc8128, pathlib, sys; from erc8128.server.spec_page import spec_text; "
+             "print(pathlib.Path(erc8128.__file__).parent); sys.stdout.write(spec_text() or '')")
+    ran = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, "
+                          f"{str(tmp_path / 'site')!r}); {probe}"],
+                         check=True, capture_output=True, text=True, cwd=tmp_path)
+    package, _, served = ran.stdout.partition("\n")
+    assert Path(package) == tmp_path / "site" / "erc8128"
+    assert served == (ROOT / "SPEC.md").read_text(encoding="utf-8")

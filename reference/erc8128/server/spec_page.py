@@ -36,10 +36,11 @@ def spec_text() -> str | None:
 def render_spec_missing() -> str:
     """The page ``GET /spec`` answers (with 404) where the install has no SPEC.md: the
     navigation links every page to ``/spec``, so the link leads to this plain statement rather
-    than to a JSON problem document. A built wheel does not carry SPEC.md; an editable install
-    of a source checkout finds it at the repository's root."""
-    main = ('<main class="spec">\n<p>This install has no SPEC.md (a built wheel does not carry '
-            "it). It is SPEC.md at the root of the erc8128 source repository; "
+    than to a JSON problem document. A wheel built from the repository or its sdist carries
+    SPEC.md (setup.py); an editable install finds it at the repository's root; an install
+    made some other way (a copied package folder) may have neither."""
+    main = ('<main class="spec">\n<p>This install has no SPEC.md. It is SPEC.md at the root of '
+            "the erc8128 source repository; a wheel built from it carries it, and "
             "<code>erc8128 serve</code> from a source checkout installed with "
             "<code>pip install -e .</code> serves it here.</p>\n</main>\n")
     return framed_page(TITLE, main, current=SPEC[0])
