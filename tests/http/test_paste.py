@@ -23,6 +23,7 @@ import pytest
 from erc8128.cli import main
 from erc8128.http.message import Request
 from erc8128.http.paste import (
+    FORMAT_GROUPS,
     FORMATS,
     HarEntryRequired,
     PasteError,
@@ -208,6 +209,8 @@ def test_a_paste_in_no_format_gets_one_message_naming_every_format() -> None:
     assert caught.value.reason == "paste_format_unknown"
     for title in FORMATS.values():
         assert title in caught.value.message
+    grouped = [name for _, names in FORMAT_GROUPS for name in names]
+    assert sorted(grouped) == sorted(FORMATS)  # each format in one group
     assert '"* signature base (RFC 9421 §2.5), but nothing else"' in caught.value.message
 
 

@@ -176,11 +176,24 @@ def _literal_value(literal: str) -> tuple[str | bytes, str]:
     return str(value), "Python str literal"
 
 
+# Where a developer finds each format, for the one message that names them all.
+FORMAT_GROUPS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    ("as text", ("http1",)),
+    ("from a terminal", ("curl-trace", "erc8128-verbose", "python-debug")),
+    ("from a browser's DevTools", ("curl-bash", "curl-cmd", "fetch", "header-list", "har",
+                                   "har-entry")),
+    ("printed or logged by a program", ("node-request", "asgi-scope", "wsgi-environ",
+                                        "logged-request")),
+)
+
+
 def _unknown(first_line: str) -> PasteError:
-    names = ", ".join(FORMATS.values())
+    groups = "; ".join(f"{label}: {', '.join(FORMATS[name] for name in names)}"
+                       for label, names in FORMAT_GROUPS)
     return PasteError(
         "paste_format_unknown",
-        f"expected one of: {names}; got a first line {_quote(first_line)}",
+        f"expected a signed request in a form the inspector reads ({groups}; any of them "
+        f"indented, or in one string literal); got a first line {_quote(first_line)}",
     )
 
 
