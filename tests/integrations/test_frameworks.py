@@ -10,6 +10,7 @@ import asyncio
 import http.client
 import io
 import json
+import logging
 import socket
 import subprocess
 import sys
@@ -583,6 +584,30 @@ def test_the_gate_clock_is_the_replay_store_clock(tmp_path: Any) -> None:
     assert isinstance(check_fresh(), Verified)
     assert len(gate.nonces) == 1  # the first mark expired at the Gate's now
     assert gate.watermark.reserved == now[0] + 1
+
+
+def test_each_refusal_is_one_info_line_naming_the_reason(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As erc8128 serve's access log: method, target, status and reason code, for the app's
+    own log; the accepted request writes nothing, and no received field value is written."""
+    gate = Gate("https://api.example", clock=lambda: 1_700_000_000, state_dir=str(tmp_path))
+    signed = Signer.generate().sign(Request("GET", "https://api.example/x?q=1"),
+                                    created=1_700_000_000)
+    headers = list(signed.request.headers)
+    with caplog.at_level(logging.INFO, logger="erc8128.integrations.gate"):
+        assert isinstance(gate.check("GET", "/x?q=1", headers, b"", VerifierPolicy()), Verified)
+        assert caplog.messages == []
+        refused = gate.check("GET", "/x?q=1", headers, b"", VerifierPolicy())
+        unreadable = gate.check("GET", "/x", [("Bad Name", "v")], b"", VerifierPolicy())
+    assert not isinstance(refused, Verified) and not isinstance(unreadable, Verified)
+    assert caplog.messages == [
+        "refused GET https://api.example/x?q=1: 401 nonce_reused",
+        "refused a request that cannot be read (field_name_not_token): 400 "
+        "signature_input_invalid",
+    ]
+    signature = dict(headers)["Signature"]
+    assert all(signature not in message for message in caplog.messages)
 
 
 def test_wsgi_app_reads_only_the_signed_content(tmp_path: Any) -> None:

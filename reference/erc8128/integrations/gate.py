@@ -19,6 +19,10 @@ At construction a Redis replay store is asked whether it persists its keys (SPEC
 not, one warning line on the ``erc8128.integrations.gate`` logger names the consequence, or,
 with ``require_durable_replay_state=True``, the Gate refuses to be built.
 
+Each refusal is one INFO line on the same logger, as ``erc8128 serve``'s access log has it:
+``refused GET https://api.example/items: 401 nonce_reused`` (method, target, status, reason
+code; no received field value). ``logging.basicConfig(level=logging.INFO)`` shows them.
+
 Restart safety: SPEC.md D61. By default a Gate keeps the restart watermark in ``state_dir``
 (``$XDG_STATE_HOME/erc8128``, else ``~/.local/state/erc8128``); ``state_dir=None`` turns it
 off, and then, with a memory replay store, a request accepted before a restart can be accepted
@@ -193,7 +197,10 @@ class Gate:
             "signature_input_invalid", error.message,
             detail=f"the request cannot be read ({error.reason})",
         )
-        return failure_response(failure, policy=policy)
+        response = failure_response(failure, policy=policy)
+        _log.info("refused a request that cannot be read (%s): %d %s", error.reason,
+                  response.status, failure.reason)
+        return response
 
     def verify(self, request: Request, policy: VerifierPolicy) -> Verified | HttpResponse:
         """Verify ``request`` at the clock's time under ``policy``; the Verified result (the
@@ -211,11 +218,19 @@ class Gate:
                 key_cache=self.key_cache,
             )
         except VerificationError as error:
-            return failure_response(error, policy=policy, request=request)
+            response = failure_response(error, policy=policy, request=request)
+            # What erc8128 serve's access log says of a refusal, for the app's own log: the
+            # method, the target (checked visible ASCII when the request was read), the status
+            # and the reason code; never a received field value (D62).
+            _log.info("refused %s %s: %d %s", request.method, request.target_uri,
+                      response.status, error.reason)
+            return response
         if watermark is not None:
             try:
                 watermark.admit(verified.created)  # D61: durable before the app runs
             except WatermarkError as error:
+                _log.warning("refused %s %s: 503 %s (%s)", request.method, request.target_uri,
+                             error.reason, error.message)
                 return problem_response(
                     503, error.reason, "the restart watermark could not be written; retry later",
                     headers=(("Retry-After", "1"),),
