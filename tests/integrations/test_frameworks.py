@@ -39,10 +39,12 @@ from erc8128.http.message import (
     request_from_parsed,
     request_from_wire,
 )
+from erc8128.http.paste import parse_paste
 from erc8128.integrations import asgi, wsgi
 from erc8128.integrations.gate import VERIFIED_KEY, Gate
 from erc8128.integrations.httpx_auth import ERC8128Auth as HttpxAuth
 from erc8128.integrations.requests_auth import ERC8128Auth as RequestsAuth
+from erc8128.protocol.inspection import inspect_paste
 from erc8128.protocol.policy import VerifierPolicy
 from erc8128.protocol.verify import Verified
 from erc8128.state.nonces.memory import MemoryReplayStore
@@ -608,6 +610,29 @@ def test_each_refusal_is_one_info_line_naming_the_reason(
     ]
     signature = dict(headers)["Signature"]
     assert all(signature not in message for message in caplog.messages)
+
+
+def test_at_debug_a_refused_request_is_logged_as_a_paste_erc8128_inspect_reads(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A developer's switch: the request as the verifier read it, one bytes literal (control
+    octets escaped, so one log line), which the inspector verifies step by step."""
+    gate = Gate("https://api.example", clock=lambda: 1_700_000_000, state_dir=str(tmp_path))
+    signed = Signer.generate().sign(
+        Request("POST", "https://api.example/x", (("Content-Type", "text/plain"),), b"a\r\nb"),
+        created=1_700_000_000)
+    headers = list(signed.request.headers)
+    gate.check("POST", "/x", headers, b"a\r\nb", VerifierPolicy())
+    with caplog.at_level(logging.DEBUG, logger="erc8128.integrations.gate"):
+        gate.check("POST", "/x", headers, b"a\r\nb", VerifierPolicy())  # a replay
+    refused, as_read = caplog.messages
+    assert refused == "refused POST https://api.example/x: 401 nonce_reused"
+    prefix = "refused request as read, for erc8128 inspect: "
+    assert as_read.startswith(prefix) and "\n" not in as_read
+    paste = parse_paste(as_read.removeprefix(prefix))
+    assert (paste.format, paste.literal) == ("http1", "Python bytes literal")
+    inspection = inspect_paste(paste, now=1_700_000_000, policy=VerifierPolicy())
+    assert inspection.explanation.verified is not None  # a fresh inspector: not yet a replay
 
 
 def test_wsgi_app_reads_only_the_signed_content(tmp_path: Any) -> None:

@@ -614,3 +614,21 @@ def _request_of_checked_parts(method: str, target_uri: str, headers: tuple[tuple
     request.__dict__.update(method=method, target_uri=target_uri, headers=headers, body=body,
                             _values_by_name=_values_by_name(headers))
     return request
+
+
+def head_lines(request: Request) -> list[str]:
+    """``request`` as the head of an HTTP/1.1 message (RFC 9112 §2.1): the request line in
+    origin form, ``Host`` from the target URI unless the request has one, its field lines, and
+    ``Content-Length`` for content the lines do not give a length."""
+    target = path(request.target_uri)
+    request_query = query(request.target_uri)
+    if request_query is not None:
+        target += "?" + request_query
+    lines = [f"{request.method} {target} HTTP/1.1"]
+    names = {name.lower() for name, _ in request.headers}
+    if "host" not in names:
+        lines.append(f"Host: {authority(request.target_uri)}")
+    lines += (f"{name}: {value}" for name, value in request.headers)
+    if request.body and "content-length" not in names:
+        lines.append(f"Content-Length: {len(request.body)}")
+    return lines

@@ -21,7 +21,9 @@ with ``require_durable_replay_state=True``, the Gate refuses to be built.
 
 Each refusal is one INFO line on the same logger, as ``erc8128 serve``'s access log has it:
 ``refused GET https://api.example/items: 401 nonce_reused`` (method, target, status, reason
-code; no received field value). ``logging.basicConfig(level=logging.INFO)`` shows them.
+code; no received field value). ``logging.basicConfig(level=logging.INFO)`` shows them; at
+DEBUG, a second line gives the refused request as the verifier read it, as one Python bytes
+literal that ``erc8128 inspect`` reads (a developer's switch: it holds the received fields).
 
 Restart safety: SPEC.md D61. By default a Gate keeps the restart watermark in ``state_dir``
 (``$XDG_STATE_HOME/erc8128``, else ``~/.local/state/erc8128``); ``state_dir=None`` turns it
@@ -37,7 +39,12 @@ from typing import Final
 
 from erc8128.crypto.key_cache import SignerKeyCache
 from erc8128.errors import Erc8128Error, VerificationError
-from erc8128.http.message import Request, request_from_field_columns, request_from_parsed
+from erc8128.http.message import (
+    Request,
+    head_lines,
+    request_from_field_columns,
+    request_from_parsed,
+)
 from erc8128.http.origin import Origin, parse_origin
 from erc8128.protocol.accounts import AccountState, NoCodeAccountState
 from erc8128.protocol.challenge import HttpResponse, failure_response, problem_response
@@ -224,6 +231,12 @@ class Gate:
             # and the reason code; never a received field value (D62).
             _log.info("refused %s %s: %d %s", request.method, request.target_uri,
                       response.status, error.reason)
+            if _log.isEnabledFor(logging.DEBUG):
+                # Opt-in, for a developer: the request as the verifier read it, one Python
+                # bytes literal (every control octet escaped), which erc8128 inspect reads.
+                octets = ("\r\n".join(head_lines(request)) + "\r\n\r\n").encode("latin-1")
+                _log.debug("refused request as read, for erc8128 inspect: %r",
+                           octets + (request.body or b""))
             return response
         if watermark is not None:
             try:

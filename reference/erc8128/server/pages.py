@@ -30,7 +30,15 @@ from erc8128.crypto.secp256k1 import N
 from erc8128.errors import Erc8128Error
 from erc8128.http.bounded_json import InvalidJson, parse_json
 from erc8128.http.content_digest import SUPPORTED_ALGORITHMS, content_digest
-from erc8128.http.message import Request, authority, path, query, request_from_wire, scheme
+from erc8128.http.message import (
+    Request,
+    authority,
+    head_lines,
+    path,
+    query,
+    request_from_wire,
+    scheme,
+)
 from erc8128.http.paste import HarEntryRequired, PasteError, as_text, parse_paste
 from erc8128.http.raw_request import RawRequest
 from erc8128.http.signature_base import signature_base
@@ -163,20 +171,7 @@ def raw_request_text(request: Request) -> str:
     """``request`` as an HTTP/1.1 message with LF line ends: request line, ``Host`` (from the
     target URI, unless the request has one), its header lines, ``Content-Length`` for content,
     a blank line, the content (decoded as UTF-8)."""
-    target = path(request.target_uri)
-    request_query = query(request.target_uri)
-    if request_query is not None:
-        target += "?" + request_query
-    lines = [f"{request.method} {target} HTTP/1.1"]
-    names = {name.lower() for name, _ in request.headers}
-    if "host" not in names:
-        lines.append(f"Host: {authority(request.target_uri)}")
-    body = request.body or b""
-    for name, value in request.headers:
-        lines.append(f"{name}: {value}")
-    if body and "content-length" not in names:
-        lines.append(f"Content-Length: {len(body)}")
-    return "\n".join(lines) + "\n\n" + body.decode("utf-8")
+    return "\n".join(head_lines(request)) + "\n\n" + (request.body or b"").decode("utf-8")
 
 
 def examples() -> tuple[Example, ...]:
