@@ -631,6 +631,9 @@ def test_at_debug_a_refused_request_is_logged_as_a_paste_erc8128_inspect_reads(
     assert as_read.startswith(prefix) and "\n" not in as_read
     paste = parse_paste(as_read.removeprefix(prefix))
     assert (paste.format, paste.literal) == ("http1", "Python bytes literal")
+    whole_log = parse_paste(caplog.text)  # every line as logged, with logging's prefixes
+    assert whole_log.raw == paste.raw
+    assert whole_log.literal == "Python bytes literal of the Gate's DEBUG line"
     inspection = inspect_paste(paste, now=1_700_000_000, policy=VerifierPolicy())
     assert inspection.explanation.verified is not None  # a fresh inspector: not yet a replay
 

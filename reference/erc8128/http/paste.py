@@ -155,6 +155,11 @@ def as_text(wire: str) -> str:
         return wire
 
 
+# What erc8128.integrations.gate logs at DEBUG for a refusal: this mark, then the request as it
+# read it, a Python bytes literal.
+GATE_DEBUG_MARK: Final = "refused request as read, for erc8128 inspect: "
+_GATE_DEBUG_LINE: Final = re.compile(
+    re.escape(GATE_DEBUG_MARK) + r"""(b'(?:[^'\\\n]|\\.)*'|b"(?:[^"\\\n]|\\.)*")""")
 # One line that is a string literal: Python's repr of bytes or str, or a JSON string.
 _STRING_LITERAL: Final = re.compile(r"b?'(?:[^'\\\n]|\\.)*'" + r'|b?"(?:[^"\\\n]|\\.)*"')
 
@@ -209,6 +214,11 @@ def parse_paste(data: str | bytes, *, entry: int | None = None) -> Paste:
     if not stripped:
         raise PasteError("raw_request_empty", "expected a request, got nothing")
     first = stripped.split("\n", 1)[0].rstrip("\r")
+    logged = _GATE_DEBUG_LINE.search(stripped)
+    if logged is not None:  # the Gate's own DEBUG line, whatever log prefix and lines surround it
+        held, _ = _literal_value(logged.group(1))
+        inner = parse_paste(held, entry=entry)
+        return dataclasses.replace(inner, literal="Python bytes literal of the Gate's DEBUG line")
     literal = _STRING_LITERAL.fullmatch(stripped.rstrip())
     if literal is not None:
         held, kind = _literal_value(literal.group())

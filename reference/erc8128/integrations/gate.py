@@ -46,6 +46,7 @@ from erc8128.http.message import (
     request_from_parsed,
 )
 from erc8128.http.origin import Origin, parse_origin
+from erc8128.http.paste import GATE_DEBUG_MARK
 from erc8128.protocol.accounts import AccountState, NoCodeAccountState
 from erc8128.protocol.challenge import HttpResponse, failure_response, problem_response
 from erc8128.protocol.discovery import (
@@ -235,8 +236,7 @@ class Gate:
                 # Opt-in, for a developer: the request as the verifier read it, one Python
                 # bytes literal (every control octet escaped), which erc8128 inspect reads.
                 octets = ("\r\n".join(head_lines(request)) + "\r\n\r\n").encode("latin-1")
-                _log.debug("refused request as read, for erc8128 inspect: %r",
-                           octets + (request.body or b""))
+                _log.debug("%s%r", GATE_DEBUG_MARK, octets + (request.body or b""))
             return response
         if watermark is not None:
             try:
