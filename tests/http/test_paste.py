@@ -25,6 +25,7 @@ from erc8128.http.message import Request
 from erc8128.http.paste import (
     FORMAT_GROUPS,
     FORMATS,
+    GATE_DEBUG_MARK,
     HarEntryRequired,
     PasteError,
     _bash_words,
@@ -502,6 +503,10 @@ def test_a_string_literal_holding_another_is_refused() -> None:
         parse_paste(repr(repr("GET / HTTP/1.1\r\nHost: a\r\n\r\n")))
     assert caught.value.reason == "paste_format_unknown"
     assert "holds another Python str literal" in caught.value.message
+    inner = GATE_DEBUG_MARK + repr(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    with pytest.raises(PasteError) as caught:  # the Gate's line is read once too
+        parse_paste(GATE_DEBUG_MARK + repr(f"GET / HTTP/1.1\r\nX: {inner}\r\n\r\n".encode()))
+    assert "holds another Python bytes literal of the Gate's DEBUG line" in caught.value.message
 
 
 def test_nothing_a_paste_contains_reaches_the_access_log_or_replay_state() -> None:

@@ -215,15 +215,16 @@ def parse_paste(data: str | bytes, *, entry: int | None = None) -> Paste:
         raise PasteError("raw_request_empty", "expected a request, got nothing")
     first = stripped.split("\n", 1)[0].rstrip("\r")
     logged = _GATE_DEBUG_LINE.search(stripped)
-    if logged is not None:  # the Gate's own DEBUG line, whatever log prefix and lines surround it
-        held, _ = _literal_value(logged.group(1))
-        inner = parse_paste(held, entry=entry)
-        return dataclasses.replace(inner, literal="Python bytes literal of the Gate's DEBUG line")
     literal = _STRING_LITERAL.fullmatch(stripped.rstrip())
-    if literal is not None:
-        held, kind = _literal_value(literal.group())
+    if logged is not None or literal is not None:
+        if logged is not None:  # the Gate's own DEBUG line, whatever log lines surround it
+            held, _ = _literal_value(logged.group(1))
+            kind = "Python bytes literal of the Gate's DEBUG line"
+        else:
+            assert literal is not None
+            held, kind = _literal_value(literal.group())
         inner = parse_paste(held, entry=entry)
-        if inner.literal is not None:
+        if inner.literal is not None:  # read once: a literal in a literal is not a request
             raise PasteError("paste_format_unknown", f"expected a request, got a {kind} that "
                              f"holds another {inner.literal}")
         return dataclasses.replace(inner, literal=kind)
