@@ -155,13 +155,14 @@ def as_text(wire: str) -> str:
         return wire
 
 
+# A quoted string on one line, as Python's repr writes one (and JSON, in double quotes).
+_QUOTED: Final = r"'(?:[^'\\\n]|\\.)*'" + r'|"(?:[^"\\\n]|\\.)*"'
 # What erc8128.integrations.gate logs at DEBUG for a refusal: this mark, then the request as it
 # read it, a Python bytes literal.
 GATE_DEBUG_MARK: Final = "refused request as read, for erc8128 inspect: "
-_GATE_DEBUG_LINE: Final = re.compile(
-    re.escape(GATE_DEBUG_MARK) + r"""(b'(?:[^'\\\n]|\\.)*'|b"(?:[^"\\\n]|\\.)*")""")
+_GATE_DEBUG_LINE: Final = re.compile(re.escape(GATE_DEBUG_MARK) + rf"(b(?:{_QUOTED}))")
 # One line that is a string literal: Python's repr of bytes or str, or a JSON string.
-_STRING_LITERAL: Final = re.compile(r"b?'(?:[^'\\\n]|\\.)*'" + r'|b?"(?:[^"\\\n]|\\.)*"')
+_STRING_LITERAL: Final = re.compile(rf"b?(?:{_QUOTED})")
 
 
 def _literal_value(literal: str) -> tuple[str | bytes, str]:
@@ -910,7 +911,7 @@ def _printed_mapping(text: str) -> object:
 
 
 # A Python string literal (as repr writes one: quotes, backslash escapes) or an angle bracket.
-_PY_STRING_OR_ANGLE: Final = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|[<>]""")
+_PY_STRING_OR_ANGLE: Final = re.compile(rf"{_QUOTED}|[<>]")
 
 
 def _without_object_reprs(text: str) -> str:
@@ -945,14 +946,6 @@ def _literal(node: ast.expr) -> object:
     return None  # a call, a name, an operator: nothing the request's fields are made of
 
 
-def _printed_content_missing(name: str, where: str) -> PasteError:
-    return PasteError(
-        "content_missing",
-        f"expected the content, got none: a printed {name} does not hold the content ({where}); "
-        f"paste the request as raw HTTP with its content, or a curl -v trace",
-    )
-
-
 def _parse_scope(scope: dict[str, object]) -> Paste:
     """ASGI HTTP connection scope: ``method``, ``raw_path`` / ``path``, ``query_string``,
     ``headers`` as (name, value) byte pairs, ``scheme``."""
@@ -967,13 +960,10 @@ def _parse_scope(scope: dict[str, object]) -> Paste:
             raise PasteError("asgi_scope_invalid", f"expected each header as a (bytes, bytes) "
                              f"pair, got {_quote(repr(pair))}")
         lines.append(f"{pair[0].decode('latin-1')}: {pair[1].decode('latin-1')}")  # octets
-    if _has_content(lines):
-        raise _printed_content_missing("ASGI scope", "it arrives in http.request messages")
-    scheme = scope.get("scheme")
-    scheme = scheme if scheme in ("http", "https") else None
-    return Paste("asgi-scope",
-                 RawRequest(f"{method} {asgi_request_target(scope)} HTTP/1.1", tuple(lines), b""),
-                 scheme, "the scope's 'scheme'" if scheme else None)
+    return _printed("asgi-scope", f"{method} {asgi_request_target(scope)} HTTP/1.1", lines,
+                    scheme=scope.get("scheme"), scheme_from="the scope's 'scheme'",
+                    lacks="a printed ASGI scope does not hold the content (it arrives in "
+                    "http.request messages)")
 
 
 def _parse_environ(environ: dict[str, object]) -> Paste:
@@ -986,23 +976,34 @@ def _parse_environ(environ: dict[str, object]) -> Paste:
                          "(a str)")
     names, values = wsgi_header_columns(environ)
     lines = [f"{name}: {value}" for name, value in zip(names, values, strict=True)]
-    if _has_content(lines):
-        raise _printed_content_missing("WSGI environ", "it is read from wsgi.input")
-    scheme = environ.get("wsgi.url_scheme")
-    scheme = scheme if scheme in ("http", "https") else None
-    return Paste("wsgi-environ",
-                 RawRequest(f"{method} {wsgi_request_target(environ)} HTTP/1.1", tuple(lines),
-                            b""),
-                 scheme, "the environ's 'wsgi.url_scheme'" if scheme else None)
+    return _printed("wsgi-environ", f"{method} {wsgi_request_target(environ)} HTTP/1.1", lines,
+                    scheme=environ.get("wsgi.url_scheme"),
+                    scheme_from="the environ's 'wsgi.url_scheme'",
+                    lacks="a printed WSGI environ does not hold the content (it is read from "
+                    "wsgi.input)")
 
 
-def _has_content(lines: list[str]) -> bool:
-    """Whether the request had content (a Content-Length above 0, Transfer-Encoding) or a
-    Content-Digest: then the verdict depends on octets a printed scope or environ lacks."""
+def _printed(form: str, request_line: str, lines: list[str], *, scheme: object,
+             scheme_from: str, lacks: str) -> Paste:
+    """A printed scope or environ's request: no content (``lacks`` says why, when the request
+    had some), the scheme it names when that is http or https."""
+    _refuse_needed_content(lines, lacks)
+    said = scheme if scheme in ("http", "https") else None
+    assert said is None or isinstance(said, str)
+    return Paste(form, RawRequest(request_line, tuple(lines), b""), said,
+                 scheme_from if said else None)
+
+
+def _refuse_needed_content(lines: list[str], lacks: str) -> None:
+    """``content_missing`` when the request had content (a Content-Length above 0,
+    Transfer-Encoding) or a Content-Digest, which a form without the content (``lacks`` says
+    why) cannot be judged without."""
     length = _header(lines, "content-length")
-    return (_header(lines, "transfer-encoding") is not None
+    if (_header(lines, "transfer-encoding") is not None
             or _header(lines, "content-digest") is not None
-            or (length is not None and length.strip("0") != ""))
+            or (length is not None and length.strip("0") != "")):
+        raise PasteError("content_missing", f"expected the content, got none: {lacks}; paste "
+                         f"the request as raw HTTP with its content, or a curl -v trace")
 
 
 # ---- a JSON log line of a request (pino-http) ---------------------------------------------------
@@ -1048,12 +1049,7 @@ def _parse_logged_request(document: dict[str, Any]) -> Paste:
             raise PasteError("logged_request_invalid", f"expected header {_quote(name)} as a "
                              f"string, got {type(value).__name__}")
         lines += [_wire(f"{name}: {item}") for item in values]
-    if _has_content(lines):
-        raise PasteError(
-            "content_missing",
-            "expected the content, got none: a logged request does not hold its content; "
-            "paste the request as raw HTTP with its content, or a curl -v trace",
-        )
+    _refuse_needed_content(lines, "a logged request does not hold its content")
     request_line, scheme, authority = _request_line(f"{request['method']} {request['url']} "
                                                     "HTTP/1.1")
     said = "the logged absolute-form url"
