@@ -10,6 +10,7 @@ of causes run through ``verify_request`` and ``failure_response`` asserting the 
 """
 
 import ast
+import base64
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from erc8128.crypto.secp256k1 import N
 from erc8128.errors import InvalidationStateUnavailable, VerificationError
 from erc8128.http.message import Request
 from erc8128.protocol import verify
@@ -83,6 +85,25 @@ def resign(**kwargs: object) -> Request:
     options: dict[str, object] = {"created": 1700000000, "expires": 1700000060, "nonce": NONCE}
     options.update(kwargs)
     return sign_request(base, PRIVATE_KEY, **options).request  # type: ignore[arg-type]
+
+
+def with_signature_bytes(change: Callable[[bytes], bytes]) -> Callable[[], Request]:
+    """The positive request with its signature's 65 octets changed by ``change``."""
+    def request() -> Request:
+        signed = positive_request()
+        value = signed.field_lines("signature")[0]
+        label, _, encoded = value.partition("=:")
+        octets = base64.b64decode(encoded.removesuffix(":"))
+        changed = base64.b64encode(change(octets)).decode()
+        return with_field(without(signed, "signature"), "signature", f"{label}=:{changed}:")
+    return request
+
+
+def _high_s(octets: bytes) -> bytes:
+    """The same (r, n - s) signature with the other v: valid ECDSA, refused as high s."""
+    s = int.from_bytes(octets[32:64], "big")
+    v = 55 - octets[64]  # 27 <-> 28
+    return octets[:32] + (N - s).to_bytes(32, "big") + bytes([v])
 
 
 def signed_for_another_origin() -> Request:
@@ -195,6 +216,18 @@ CAUSES = [
     Cause("wrong address", "bad_signature",
           "the signature recovers another address than the keyid's",
           lambda: with_field(resign(), "content-type", "text/plain")),
+    Cause("signature not 65 bytes", "bad_signature",
+          "the signature is not 65 bytes r || s || v (ERC-8128 §3.4.3)",
+          with_signature_bytes(lambda octets: octets[:3])),
+    Cause("high s", "bad_signature",
+          "the signature's s is above n/2; ERC-8128 §3.4.3 requires low s",
+          with_signature_bytes(_high_s)),
+    Cause("v not 27 or 28", "bad_signature",
+          "the signature's v is not 27 or 28 (ERC-8128 §3.4.3)",
+          with_signature_bytes(lambda octets: octets[:64] + bytes([octets[64] - 27]))),
+    Cause("r zero", "bad_signature",
+          "the signature's r is not in 1..n-1 (ERC-8128 §3.4.3)",
+          with_signature_bytes(lambda octets: bytes(32) + octets[32:])),
     Cause("signed for another origin", "bad_signature",
           "the signature recovers another address than the keyid's; the request's Host names "
           "another authority than this verifier's origin https://api.example: a client signs "

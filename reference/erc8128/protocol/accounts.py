@@ -58,6 +58,9 @@ class AccountVerdict:
     method: VerificationMethod
     code_lookups: int  # how many times account code was obtained (0 or 1)
     detail: str = ""
+    # Of a refused strict EOA recovery, the stable code of the check that failed (the
+    # InvalidSignature reason, or "recovered_other_address"): what a refusal may name (D62).
+    refusal: str = ""
 
 
 def is_erc6492_wrapper(signature: bytes) -> bool:
@@ -65,10 +68,11 @@ def is_erc6492_wrapper(signature: bytes) -> bool:
     return len(signature) >= len(ERC6492_MAGIC_SUFFIX) and signature.endswith(ERC6492_MAGIC_SUFFIX)
 
 
-def _strict_eoa_recovers(
+def _strict_eoa_refusal(
     account: Account, message_hash: bytes, signature: bytes, key_cache: SignerKeyCache | None
-) -> str:
-    """Strict local recovery (ERC-8128 §3.4.3); '' on success, else why it failed.
+) -> tuple[str, str] | None:
+    """Strict local recovery (ERC-8128 §3.4.3): None on success, else the failed check's code
+    and its expected/got message.
 
     With a key cache, a repeat signer is checked against its cached key instead; the verdict
     and the message are the same (erc8128.crypto.key_cache, SPEC.md D53).
@@ -81,11 +85,12 @@ def _strict_eoa_recovers(
                 message_hash, signature, account.address, selected_backend()
             )
     except InvalidSignature as error:
-        return error.message
+        return error.reason, error.message
     # ERC-8128 §3.4.3: "The recovered address MUST equal the normalized `keyid` address."
     if recovered != account.address:
-        return f"recovered {recovered}, expected keyid address {account.address}"
-    return ""
+        return ("recovered_other_address",
+                f"recovered {recovered}, expected keyid address {account.address}")
+    return None
 
 
 def verify_account_signature(
@@ -103,7 +108,7 @@ def verify_account_signature(
         valid = state.erc6492_is_valid(account, message_hash, signature)
         return AccountVerdict(valid, "erc6492", 0, "" if valid else "ERC-6492 wrapper rejected")
     # §4.1 step 2: mode="eoa" lets a locally recovering signature skip the code lookup.
-    if mode_eoa and not _strict_eoa_recovers(account, message_hash, signature, key_cache):
+    if mode_eoa and _strict_eoa_refusal(account, message_hash, signature, key_cache) is None:
         return AccountVerdict(True, "eoa-mode", 0)
     # §4.1 step 3: code present (incl. an EIP-7702 indicator) → ERC-1271, no ECDSA fallback.
     code = state.get_code(account)
@@ -111,8 +116,11 @@ def verify_account_signature(
         valid = state.erc1271_is_valid(account, message_hash, signature)
         return AccountVerdict(valid, "erc1271", 1, "" if valid else "ERC-1271 rejected")
     # §4.1 step 4: only an unwrapped account without code uses strict local EOA recovery.
-    failure = _strict_eoa_recovers(account, message_hash, signature, key_cache)
-    return AccountVerdict(not failure, "eoa", 1, failure)
+    failure = _strict_eoa_refusal(account, message_hash, signature, key_cache)
+    if failure is None:
+        return AccountVerdict(True, "eoa", 1)
+    refusal, detail = failure
+    return AccountVerdict(False, "eoa", 1, detail, refusal)
 
 
 class NoCodeAccountState:

@@ -1261,15 +1261,27 @@ def _origin_hint(check: CandidateCheck) -> str:
             f"it calls")
 
 
+# Which strict-recovery check refused an EOA signature, as a refusal says it (ERC-8128 §3.4.3:
+# "An EOA signature MUST be exactly 65 bytes `r || s || v`, with `1 <= r < secp256k1n`,
+# `1 <= s <= secp256k1n / 2`, and `v` exactly 27 or 28."). Data: rows look alike by design.
+_SIGNATURE_REFUSAL: Final[dict[str, str]] = {
+    "recovered_other_address": "the signature recovers another address than the keyid's",
+    "signature_length": "the signature is not 65 bytes r || s || v (ERC-8128 §3.4.3)",
+    "signature_r_range": "the signature's r is not in 1..n-1 (ERC-8128 §3.4.3)",
+    "signature_s_range": "the signature's s is not in 1..n-1 (ERC-8128 §3.4.3)",
+    "signature_high_s": "the signature's s is above n/2; ERC-8128 §3.4.3 requires low s",
+    "signature_v": "the signature's v is not 27 or 28 (ERC-8128 §3.4.3)",
+}
+
+
 def _bad_signature_detail(verdict: AccountVerdict) -> str:
     """Step 17's public cause: which check refused the signature (no recovered values)."""
     if verdict.method == "erc6492":
         return "the ERC-6492 wrapped signature does not verify for the keyid's account"
     if verdict.method == "erc1271":
         return "the account contract's ERC-1271 check rejects the signature"
-    if verdict.detail.startswith("recovered "):
-        return "the signature recovers another address than the keyid's"
-    return "the signature cannot be recovered strictly (ERC-8128 §3.4.3: low s, v 27 or 28)"
+    return _SIGNATURE_REFUSAL.get(
+        verdict.refusal, "the signature recovers no public key (no curve point has its r)")
 
 
 # -- step 18: nonce consumption ------------------------------------------------------------------
